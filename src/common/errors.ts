@@ -1,0 +1,47 @@
+/**
+ * Domain errors: services throw these; one exception filter maps them to HTTP.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+  constructor(kind: 'node' | 'pod', id: string | number) {
+    super(`${kind} ${JSON.stringify(String(id))} not found`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly status = 409;
+}
+
+export class BadInputError extends DomainError {
+  readonly status = 400;
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly status = 401;
+}
+
+/** The pod fits on no node and POD_UNSCHEDULABLE=reject. */
+export class UnschedulableError extends DomainError {
+  readonly status = 409;
+}
+
+/** A collaborator (database, Docker engine) is unreachable. */
+export class UnavailableError extends DomainError {
+  readonly status = 503;
+}
+
+/** The runtime cannot do that for this node (an external agent cannot be restarted). */
+export class RuntimeUnsupportedError extends DomainError {
+  readonly status = 409;
+}

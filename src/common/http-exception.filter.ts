@@ -1,0 +1,85 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from './errors';
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01', // admin shutdown
+  '57P02',
+  '57P03', // cannot connect now
+  '53300', // too many connections
+  '08000',
+  '08003',
+  '08006',
+]);
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection is not established',
+  'connect ECONNREFUSED',
+  'terminating connection',
+  'Query read timeout',
+];
+
+/** Whether an error means the database cannot be reached (as opposed to a bad query). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && CONNECTION_CODES.has(code)) return true;
+  const message = `${e?.message ?? ''} ${e?.driverError?.message ?? ''}`;
+  return CONNECTION_MESSAGES.some((m) => message.includes(m));
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function errorBody(status: number, message: string | string[]) {
+  return { statusCode: status, error: REASONS[status] ?? 'Error', message };
+}
+
+/** The one place where errors become HTTP answers; clients never see a stack trace. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    const [status, body] = this.describe(exception);
+    res.status(status).json(body);
+  }
+
+  private describe(exception: unknown): [number, unknown] {
+    if (exception instanceof DomainError) {
+      return [exception.status, errorBody(exception.status, exception.message)];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      return [status, typeof response === 'string' ? errorBody(status, response) : response];
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return [503, errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL, try again shortly')];
+    }
+    if (exception instanceof QueryFailedError) {
+      const code = (exception.driverError as { code?: string })?.code ?? '';
+      // data errors (class 22) are input PostgreSQL refused: the client's, not ours
+      if (code.startsWith('22')) return [400, errorBody(400, `invalid value: ${exception.message}`)];
+    }
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    return [HttpStatus.INTERNAL_SERVER_ERROR, errorBody(500, 'internal error')];
+  }
+}

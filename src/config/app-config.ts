@@ -1,0 +1,129 @@
+import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from '../scheduler/strategies/types';
+
+export type RuntimeKind = 'auto' | 'docker' | 'process' | 'external';
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['auto', 'docker', 'process', 'external'];
+
+/** Every setting kubesim reads from the environment, typed and validated once at boot. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  runtime: RuntimeKind;
+  apiUrl: string;
+  schedulerAlgorithm: SchedulerAlgorithm;
+  podUnschedulable: 'pending' | 'reject';
+  heartbeatIntervalMs: number;
+  nodeFailureTimeoutMs: number;
+  monitorIntervalMs: number;
+  recoveryBackoffMs: number;
+  maxRecoveryAttempts: number;
+  podEvictionDelayMs: number;
+  nodeImage: string;
+  nodeBaseImage: string;
+  dockerNetwork: string;
+  dockerTimeoutMs: number;
+  apiToken: string | null;
+  apiReadToken: string | null;
+  secretKey: string | null;
+  corsOrigins: string[];
+  bodyLimit: string;
+  requestTimeoutMs: number;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** run the control loops (off for an API-only replica or a test that drives them by hand) */
+  loopsEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment; lists every bad variable at once. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string, fallback: string): string => {
+    const v = env[name];
+    return v === undefined || v === '' ? fallback : v;
+  };
+  const optional = (name: string): string | null => {
+    const v = env[name];
+    return v === undefined || v === '' ? null : v;
+  };
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = str(name, fallback);
+    if (!allowed.includes(raw as T)) {
+      problems.push(`${name}=${raw}: expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const port = int('PORT', 3000, 0, 65535);
+  const databaseUrl = optional('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL: expected postgres://user:password@host:port/database');
+  }
+  const secretKey = optional('KUBESIM_SECRET_KEY');
+  if (secretKey !== null && secretKey.length < 16) {
+    problems.push('KUBESIM_SECRET_KEY: expected at least 16 characters');
+  }
+  const heartbeatIntervalMs = int('HEARTBEAT_INTERVAL_MS', 5000, 50);
+  const nodeFailureTimeoutMs = int('NODE_FAILURE_TIMEOUT_MS', 15000, 100);
+  if (nodeFailureTimeoutMs <= heartbeatIntervalMs) {
+    problems.push(
+      `NODE_FAILURE_TIMEOUT_MS=${nodeFailureTimeoutMs}: must be longer than HEARTBEAT_INTERVAL_MS=${heartbeatIntervalMs}`,
+    );
+  }
+  const apiUrl = str('KUBESIM_API_URL', `http://127.0.0.1:${port}`);
+  if (!/^https?:\/\//.test(apiUrl)) problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
+
+  const config: AppConfig = {
+    port,
+    host: str('HOST', '0.0.0.0'),
+    databaseUrl,
+    dataDir: str('KUBESIM_DATA_DIR', '.kubesim'),
+    runtime: oneOf('RUNTIME', RUNTIME_KINDS, 'auto'),
+    apiUrl,
+    schedulerAlgorithm: oneOf('SCHEDULER_ALGORITHM', SCHEDULER_ALGORITHMS, 'best-fit'),
+    podUnschedulable: oneOf('POD_UNSCHEDULABLE', ['pending', 'reject'] as const, 'pending'),
+    heartbeatIntervalMs,
+    nodeFailureTimeoutMs,
+    monitorIntervalMs: int('MONITOR_INTERVAL_MS', 1000, 10),
+    recoveryBackoffMs: int('RECOVERY_BACKOFF_MS', 2000, 0),
+    maxRecoveryAttempts: int('MAX_RECOVERY_ATTEMPTS', 3, 0, 100),
+    podEvictionDelayMs: int('POD_EVICTION_DELAY_MS', 0, 0),
+    nodeImage: str('KUBESIM_NODE_IMAGE', 'kubesim-node:latest'),
+    nodeBaseImage: str('KUBESIM_NODE_BASE_IMAGE', 'node:20-bookworm-slim'),
+    dockerNetwork: str('KUBESIM_DOCKER_NETWORK', 'kubesim'),
+    dockerTimeoutMs: int('KUBESIM_DOCKER_TIMEOUT_MS', 30000, 100),
+    apiToken: optional('KUBESIM_API_TOKEN'),
+    apiReadToken: optional('KUBESIM_API_READ_TOKEN'),
+    secretKey,
+    corsOrigins: (optional('KUBESIM_CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    bodyLimit: str('KUBESIM_BODY_LIMIT', '1mb'),
+    requestTimeoutMs: int('KUBESIM_REQUEST_TIMEOUT_MS', 30000, 100),
+    logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
+    loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

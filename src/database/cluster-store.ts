@@ -1,0 +1,644 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError } from '../common/errors';
+import { podIp } from '../common/units';
+import { NodeView } from '../scheduler/strategies/types';
+import { NewNode, NewPod, NodeRecord, PodRecord } from './records';
+
+type Db = Pick<EntityManager, 'query'>;
+
+/**
+ * Rows of an UPDATE or DELETE … RETURNING: TypeORM's postgres driver answers those
+ * with [rows, affectedCount] where a SELECT or INSERT gives the rows alone.
+ */
+async function returning<T = Record<string, any>>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
+  const result = await db.query(sql, params);
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+const UNIQUE_VIOLATION = '23505';
+const DEADLOCK = '40P01';
+const SERIALIZATION_FAILURE = '40001';
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string })?.code === UNIQUE_VIOLATION;
+}
+
+/** A pod with its containers, volumes and config, in one round trip. */
+const POD_SELECT = `
+  SELECT p.id, p.name, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
+         p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
+         p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
+                     'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
+                     'command', c.command, 'args', c.args, 'status', c.status,
+                     'restart_count', c.restart_count) ORDER BY c.id)
+                   FROM containers c WHERE c.pod_id = p.id), '[]') AS containers,
+         COALESCE((SELECT json_agg(json_build_object('name', v.name, 'type', v.type,
+                     'size_gb', v.size_gb, 'path', v.path) ORDER BY v.id)
+                   FROM volumes v WHERE v.pod_id = p.id), '[]') AS volumes,
+         COALESCE((SELECT json_agg(json_build_object('name', ci.name, 'type', ci.type,
+                     'key', ci.key, 'value', ci.value) ORDER BY ci.id)
+                   FROM config_items ci WHERE ci.pod_id = p.id), '[]') AS config
+    FROM pods p LEFT JOIN nodes n ON n.id = p.node_id`;
+
+const NODE_VIEW_SELECT = `
+  SELECT id, name, node_type, health_status, cordoned, cpu_total_m, cpu_allocated_m,
+         memory_total_mb, memory_allocated_mb,
+         COALESCE(components->>'kubelet', 'unknown') AS kubelet,
+         COALESCE(components->>'container_runtime', 'unknown') AS container_runtime
+    FROM nodes`;
+
+interface NodeViewRow {
+  id: number;
+  name: string;
+  node_type: 'worker' | 'master';
+  health_status: string;
+  cordoned: boolean;
+  cpu_total_m: number;
+  cpu_allocated_m: number;
+  memory_total_mb: number | null;
+  memory_allocated_mb: number;
+  kubelet: string;
+  container_runtime: string;
+}
+
+const toNodeView = (r: NodeViewRow): NodeView => ({
+  id: r.id,
+  name: r.name,
+  nodeType: r.node_type,
+  healthStatus: r.health_status,
+  cordoned: r.cordoned,
+  kubelet: r.kubelet,
+  containerRuntime: r.container_runtime,
+  cpuTotalM: r.cpu_total_m,
+  cpuAllocatedM: r.cpu_allocated_m,
+  memoryTotalMb: r.memory_total_mb,
+  memoryAllocatedMb: r.memory_allocated_mb,
+});
+
+export interface PodFilter {
+  status?: string;
+  nodeId?: number;
+  limit: number;
+  offset: number;
+}
+
+export interface NodeFilter {
+  status?: string;
+  nodeType?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface HeartbeatWrite {
+  cpuUsedM: number;
+  components: Record<string, string>;
+  /** pods the agent reports running */
+  runningPodIds: number[];
+  failedPodIds: number[];
+  /** the agent's last beat before it exits */
+  terminating: boolean;
+}
+
+export interface HeartbeatOutcome {
+  previousStatus: string;
+  node: NodeRecord;
+  startedPodIds: number[];
+}
+
+/**
+ * Every query and transaction that guards kubesim's invariants: a binding never
+ * overcommits a node (the database decides, by a conditional update that takes the
+ * node's row lock), and a node's allocated CPU always equals the sum of its pods'.
+ */
+@Injectable()
+export class ClusterStore {
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  /** Runs work in a transaction, again (up to 3 times) when PostgreSQL breaks a deadlock. */
+  async transaction<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (err) {
+        const code = (err as { code?: string })?.code;
+        if (attempt >= 3 || (code !== DEADLOCK && code !== SERIALIZATION_FAILURE)) throw err;
+      }
+    }
+  }
+
+  // ---- nodes ----------------------------------------------------------------
+
+  async insertNode(node: NewNode): Promise<NodeRecord> {
+    try {
+      const [row] = await this.dataSource.query(
+        `INSERT INTO nodes (name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, components)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '{}') RETURNING *`,
+        [
+          node.name,
+          node.nodeType,
+          node.cpuTotalM,
+          node.memoryTotalMb,
+          JSON.stringify(node.labels),
+          node.tokenHash,
+          node.runtime,
+        ],
+      );
+      return row;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`node "${node.name}" already exists`);
+      throw err;
+    }
+  }
+
+  /** A node by numeric id or by name. */
+  async findNode(ref: string | number, db: Db = this.dataSource): Promise<NodeRecord | null> {
+    const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
+    const [row] = await db.query(
+      `SELECT n.*, (SELECT count(*)::int FROM pods p WHERE p.node_id = n.id) AS pod_count
+         FROM nodes n WHERE ${byId ? 'n.id = $1' : 'n.name = $1'}`,
+      [byId ? Number(ref) : ref],
+    );
+    return row ?? null;
+  }
+
+  async listNodes(filter: NodeFilter): Promise<NodeRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`n.health_status = $${params.push(filter.status)}`);
+    if (filter.nodeType) where.push(`n.node_type = $${params.push(filter.nodeType)}`);
+    params.push(filter.limit, filter.offset);
+    return this.dataSource.query(
+      `SELECT n.*, COALESCE(pc.count, 0)::int AS pod_count
+         FROM nodes n
+         LEFT JOIN (SELECT node_id, count(*) FROM pods WHERE node_id IS NOT NULL GROUP BY node_id) pc
+           ON pc.node_id = n.id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY n.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+  }
+
+  async allNodes(): Promise<NodeRecord[]> {
+    return this.dataSource.query(`SELECT * FROM nodes ORDER BY id`);
+  }
+
+  async nodePodIds(nodeId: number): Promise<number[]> {
+    const rows: Array<{ id: number }> = await this.dataSource.query(
+      `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
+      [nodeId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async setCordoned(nodeId: number, cordoned: boolean): Promise<void> {
+    await this.dataSource.query(`UPDATE nodes SET cordoned = $2, updated_at = now() WHERE id = $1`, [
+      nodeId,
+      cordoned,
+    ]);
+  }
+
+  /**
+   * Moves a node to a new status. `from`, when given, makes the change conditional
+   * (another replica or request may have moved it first); returns whether it happened.
+   */
+  async setNodeStatus(
+    nodeId: number,
+    to: string,
+    options: {
+      from?: string[];
+      recoveryAttempts?: number;
+      nextRecoveryAt?: Date | null;
+      runtimeRef?: string | null;
+    } = {},
+  ): Promise<boolean> {
+    const sets = [`health_status = $2`, `status_changed_at = now()`, `updated_at = now()`];
+    const params: unknown[] = [nodeId, to];
+    if (options.recoveryAttempts !== undefined) {
+      sets.push(`recovery_attempts = $${params.push(options.recoveryAttempts)}`);
+    }
+    if (options.nextRecoveryAt !== undefined) {
+      sets.push(`next_recovery_at = $${params.push(options.nextRecoveryAt)}`);
+    }
+    if (options.runtimeRef !== undefined) {
+      sets.push(`runtime_ref = $${params.push(options.runtimeRef)}`);
+    }
+    let where = 'id = $1';
+    if (options.from) where += ` AND health_status = ANY($${params.push(options.from)})`;
+    const [, affected] = await this.dataSource.query(
+      `UPDATE nodes SET ${sets.join(', ')} WHERE ${where}`,
+      params,
+    );
+    return affected > 0;
+  }
+
+  async setRuntimeRef(nodeId: number, ref: string | null): Promise<void> {
+    await this.dataSource.query(`UPDATE nodes SET runtime_ref = $2 WHERE id = $1`, [nodeId, ref]);
+  }
+
+  /** Token hashes of every node, to check heartbeats without a query per beat. */
+  async nodeTokenHash(nodeId: number): Promise<string | null> {
+    const [row] = await this.dataSource.query(`SELECT token_hash FROM nodes WHERE id = $1`, [nodeId]);
+    return row?.token_hash ?? null;
+  }
+
+  /**
+   * Records a heartbeat in one statement: last-seen time, count, reported CPU and
+   * components; a pending, failed or recovering node becomes healthy. Then marks the
+   * pods the agent reports as running.
+   */
+  async recordHeartbeat(nodeId: number, beat: HeartbeatWrite): Promise<HeartbeatOutcome | null> {
+    // an agent's last beat on its way out ('terminating') revives nothing
+    const revive = beat.terminating ? `'__never__'` : `'pending', 'failed', 'recovering'`;
+    const [row] = await returning(
+      this.dataSource,
+      `WITH prev AS (SELECT id, health_status FROM nodes WHERE id = $1 FOR UPDATE)
+       UPDATE nodes n SET
+              last_heartbeat_at = now(),
+              heartbeat_count = n.heartbeat_count + 1,
+              cpu_used_m = $2,
+              components = $3,
+              health_status = CASE WHEN n.health_status IN (${revive})
+                                   THEN 'healthy' ELSE n.health_status END,
+              status_changed_at = CASE WHEN n.health_status IN (${revive})
+                                   THEN now() ELSE n.status_changed_at END,
+              recovery_attempts = CASE WHEN n.health_status IN (${revive})
+                                   THEN 0 ELSE n.recovery_attempts END,
+              next_recovery_at = CASE WHEN n.health_status IN (${revive})
+                                   THEN NULL ELSE n.next_recovery_at END
+         FROM prev WHERE n.id = prev.id
+       RETURNING prev.health_status AS previous_status, n.*`,
+      [nodeId, beat.cpuUsedM, JSON.stringify(beat.components)],
+    );
+    if (!row) return null;
+    const { previous_status: previousStatus, ...node } = row;
+    let startedPodIds: number[] = [];
+    if (node.health_status === 'healthy') {
+      if (beat.runningPodIds.length) {
+        const started = await returning<{ id: number }>(
+          this.dataSource,
+          `UPDATE pods SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now()
+            WHERE node_id = $1 AND id = ANY($2) AND status IN ('scheduled', 'failed') RETURNING id`,
+          [nodeId, beat.runningPodIds],
+        );
+        startedPodIds = started.map((r) => r.id);
+      }
+      if (beat.failedPodIds.length) {
+        await this.dataSource.query(
+          `UPDATE pods SET status = 'failed', updated_at = now()
+            WHERE node_id = $1 AND id = ANY($2) AND status <> 'failed'`,
+          [nodeId, beat.failedPodIds],
+        );
+      }
+    }
+    return { previousStatus, node: node as NodeRecord, startedPodIds };
+  }
+
+  async updateContainerStatuses(
+    podId: number,
+    containers: Array<{ name: string; status: string; restart_count: number }>,
+  ): Promise<void> {
+    if (!containers.length) return;
+    await this.dataSource.query(
+      `UPDATE containers c SET status = r.status, restart_count = r.restart_count
+         FROM json_to_recordset($2) AS r(name text, status text, restart_count int)
+        WHERE c.pod_id = $1 AND c.name = r.name
+          AND (c.status <> r.status OR c.restart_count <> r.restart_count)`,
+      [podId, JSON.stringify(containers)],
+    );
+  }
+
+  /** Nodes silent since before `cutoff` in one of the given statuses. */
+  async silentNodes(statuses: string[], cutoff: Date): Promise<NodeRecord[]> {
+    return this.dataSource.query(
+      `SELECT * FROM nodes WHERE health_status = ANY($1)
+          AND COALESCE(last_heartbeat_at, status_changed_at) < $2 ORDER BY id`,
+      [statuses, cutoff],
+    );
+  }
+
+  async nodesInStatus(statuses: string[]): Promise<NodeRecord[]> {
+    return this.dataSource.query(`SELECT * FROM nodes WHERE health_status = ANY($1) ORDER BY id`, [
+      statuses,
+    ]);
+  }
+
+  async deleteNodeRow(nodeId: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM nodes WHERE id = $1`, [nodeId]);
+  }
+
+  // ---- scheduling -----------------------------------------------------------
+
+  /** Nodes that could take the request now (the pure strategies still rank and check them). */
+  async candidateNodes(cpuM: number, memoryMb: number, db: Db = this.dataSource): Promise<NodeView[]> {
+    const rows: NodeViewRow[] = await db.query(
+      `${NODE_VIEW_SELECT}
+        WHERE health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
+          AND components->>'kubelet' = 'running' AND components->>'container_runtime' = 'running'
+          AND cpu_total_m - cpu_allocated_m >= $1
+          AND (memory_total_mb IS NULL OR memory_total_mb - memory_allocated_mb >= $2)
+        ORDER BY id`,
+      [cpuM, memoryMb],
+    );
+    return rows.map(toNodeView);
+  }
+
+  async allNodeViews(db: Db = this.dataSource): Promise<NodeView[]> {
+    const rows: NodeViewRow[] = await db.query(`${NODE_VIEW_SELECT} ORDER BY id`);
+    return rows.map(toNodeView);
+  }
+
+  /**
+   * Binds a pending pod to a node if, under the node's row lock, the node is still
+   * eligible and has room. Returns the pod's IP, or null when the node was taken.
+   */
+  async bindPod(
+    db: Db,
+    pod: { id: number; cpuReqM: number; memoryReqMb: number },
+    nodeId: number,
+  ): Promise<string | null> {
+    const [node] = await returning(
+      db,
+      `UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
+                        memory_allocated_mb = memory_allocated_mb + $3,
+                        ip_seq = ip_seq + 1
+        WHERE id = $1 AND health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
+          AND cpu_allocated_m + $2 <= cpu_total_m
+          AND (memory_total_mb IS NULL OR memory_allocated_mb + $3 <= memory_total_mb)
+        RETURNING ip_seq`,
+      [nodeId, pod.cpuReqM, pod.memoryReqMb],
+    );
+    if (!node) return null;
+    const ip = podIp(nodeId, node.ip_seq);
+    const [, bound] = await db.query(
+      `UPDATE pods SET node_id = $2, status = 'scheduled', ip = $3, reason = NULL,
+                       scheduled_at = now(), updated_at = now()
+        WHERE id = $1 AND node_id IS NULL`,
+      [pod.id, nodeId, ip],
+    );
+    if (bound === 0) {
+      // the pod was bound or deleted meanwhile: give the room back
+      await this.releaseCapacity(db, nodeId, pod.cpuReqM, pod.memoryReqMb);
+      return null;
+    }
+    return ip;
+  }
+
+  private async releaseCapacity(db: Db, nodeId: number, cpuM: number, memoryMb: number) {
+    await db.query(
+      `UPDATE nodes SET cpu_allocated_m = cpu_allocated_m - $2,
+                        memory_allocated_mb = memory_allocated_mb - $3 WHERE id = $1`,
+      [nodeId, cpuM, memoryMb],
+    );
+  }
+
+  async markPending(db: Db, podId: number, reason: string): Promise<void> {
+    await db.query(
+      `UPDATE pods SET status = 'pending', reason = $2, updated_at = now() WHERE id = $1 AND node_id IS NULL`,
+      [podId, reason],
+    );
+  }
+
+  /**
+   * Takes a pod off its node and gives the node's room back, in the caller's
+   * transaction; the caller places it again before committing. Null when the pod
+   * is no longer on that node.
+   */
+  async unbindPod(
+    db: Db,
+    podId: number,
+    nodeId: number,
+  ): Promise<{ id: number; name: string; cpuReqM: number; memoryReqMb: number } | null> {
+    const [pod] = await returning(
+      db,
+      `UPDATE pods SET node_id = NULL, status = 'pending', ip = NULL, scheduled_at = NULL,
+                       started_at = NULL, updated_at = now()
+        WHERE id = $1 AND node_id = $2 RETURNING id, name, cpu_req_m, memory_req_mb`,
+      [podId, nodeId],
+    );
+    if (!pod) return null;
+    await this.releaseCapacity(db, nodeId, pod.cpu_req_m, pod.memory_req_mb);
+    await db.query(`UPDATE containers SET status = 'waiting' WHERE pod_id = $1`, [podId]);
+    return { id: pod.id, name: pod.name, cpuReqM: pod.cpu_req_m, memoryReqMb: pod.memory_req_mb };
+  }
+
+  /** Pending pods, oldest first, locking each so two schedulers never place the same one. */
+  async lockPendingPods(
+    db: Db,
+    limit: number,
+  ): Promise<Array<{ id: number; name: string; cpuReqM: number; memoryReqMb: number; algorithm: string | null }>> {
+    const rows = await db.query(
+      `SELECT id, name, cpu_req_m, memory_req_mb, scheduler_algorithm FROM pods
+        WHERE status = 'pending' AND node_id IS NULL
+        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as number,
+      name: r.name as string,
+      cpuReqM: r.cpu_req_m as number,
+      memoryReqMb: r.memory_req_mb as number,
+      algorithm: r.scheduler_algorithm as string | null,
+    }));
+  }
+
+  async countPendingPods(): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM pods WHERE status = 'pending'`,
+    );
+    return row.n;
+  }
+
+  // ---- pods -----------------------------------------------------------------
+
+  /** Inserts a pending pod and its parts with multi-row inserts, in the caller's transaction. */
+  async insertPod(db: Db, pod: NewPod): Promise<number> {
+    let id: number;
+    try {
+      const [row] = await db.query(
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm)
+         VALUES ($1, 'pending', $2, $3, $4) RETURNING id`,
+        [pod.name, pod.cpuReqM, pod.memoryReqMb, pod.schedulerAlgorithm],
+      );
+      id = row.id;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`pod "${pod.name}" already exists`);
+      throw err;
+    }
+    if (pod.containers.length) {
+      await db.query(
+        `INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, command, args)
+         SELECT $1, r.name, r.image, r.cpu, r.mem, r.command, r.args
+           FROM json_to_recordset($2) AS r(name text, image text, cpu int, mem int, command jsonb, args jsonb)`,
+        [
+          id,
+          JSON.stringify(
+            pod.containers.map((c) => ({
+              name: c.name,
+              image: c.image,
+              cpu: c.cpuReqM,
+              mem: c.memoryReqMb,
+              command: c.command,
+              args: c.args,
+            })),
+          ),
+        ],
+      );
+    }
+    if (pod.volumes.length) {
+      await db.query(
+        `INSERT INTO volumes (pod_id, name, type, size_gb, path)
+         SELECT $1, r.name, r.type, r.size, r.path
+           FROM json_to_recordset($2) AS r(name text, type text, size float8, path text)`,
+        [id, JSON.stringify(pod.volumes.map((v) => ({ ...v, size: v.sizeGb })))],
+      );
+    }
+    if (pod.config.length) {
+      await db.query(
+        `INSERT INTO config_items (pod_id, name, type, key, value)
+         SELECT $1, r.name, r.type, r.key, r.value
+           FROM json_to_recordset($2) AS r(name text, type text, key text, value text)`,
+        [id, JSON.stringify(pod.config)],
+      );
+    }
+    return id;
+  }
+
+  async findPod(ref: string | number, db: Db = this.dataSource): Promise<PodRecord | null> {
+    const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
+    const [row] = await db.query(`${POD_SELECT} WHERE ${byId ? 'p.id' : 'p.name'} = $1`, [
+      byId ? Number(ref) : ref,
+    ]);
+    return row ?? null;
+  }
+
+  async listPods(filter: PodFilter): Promise<PodRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`p.status = $${params.push(filter.status)}`);
+    if (filter.nodeId !== undefined) where.push(`p.node_id = $${params.push(filter.nodeId)}`);
+    params.push(filter.limit, filter.offset);
+    return this.dataSource.query(
+      `${POD_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY p.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+  }
+
+  /** The full specs of the pods a node must run (secret values still sealed). */
+  async podsOfNode(nodeId: number): Promise<PodRecord[]> {
+    return this.dataSource.query(`${POD_SELECT} WHERE p.node_id = $1 ORDER BY p.id`, [nodeId]);
+  }
+
+  async podIdsOfNode(db: Db, nodeId: number): Promise<number[]> {
+    const rows: Array<{ id: number }> = await db.query(
+      `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
+      [nodeId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Deletes a pod and frees its node's room in the same transaction. */
+  async deletePod(podId: number): Promise<{ nodeId: number | null } | null> {
+    return this.transaction(async (db) => {
+      const [pod] = await returning(
+        db,
+        `DELETE FROM pods WHERE id = $1 RETURNING node_id, cpu_req_m, memory_req_mb`,
+        [podId],
+      );
+      if (!pod) return null;
+      if (pod.node_id !== null) {
+        await this.releaseCapacity(db, pod.node_id, pod.cpu_req_m, pod.memory_req_mb);
+      }
+      return { nodeId: pod.node_id };
+    });
+  }
+
+  async bumpPodRestart(podId: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE pods SET restart_count = restart_count + 1, updated_at = now() WHERE id = $1`,
+      [podId],
+    );
+  }
+
+  // ---- cluster --------------------------------------------------------------
+
+  async clusterCounts(): Promise<{
+    nodes: Record<string, number>;
+    pods: Record<string, number>;
+    cpu: { total: number; allocated: number; used: number };
+  }> {
+    const [nodeRows, podRows, [cpu]] = await Promise.all([
+      this.dataSource.query(`SELECT health_status AS s, count(*)::int AS n FROM nodes GROUP BY 1`),
+      this.dataSource.query(`SELECT status AS s, count(*)::int AS n FROM pods GROUP BY 1`),
+      this.dataSource.query(
+        `SELECT COALESCE(sum(cpu_total_m), 0)::bigint AS total,
+                COALESCE(sum(cpu_allocated_m), 0)::bigint AS allocated,
+                COALESCE(sum(cpu_used_m) FILTER (WHERE health_status = 'healthy'), 0)::bigint AS used
+           FROM nodes`,
+      ),
+    ]);
+    const tally = (rows: Array<{ s: string; n: number }>) =>
+      Object.fromEntries(rows.map((r) => [r.s, r.n]));
+    return {
+      nodes: tally(nodeRows),
+      pods: tally(podRows),
+      cpu: { total: Number(cpu.total), allocated: Number(cpu.allocated), used: Number(cpu.used) },
+    };
+  }
+
+  /**
+   * Sets a node's allocated CPU and memory back to the sum of its bound pods when they
+   * differ (which should never happen); returns the nodes that had drifted. Each node is
+   * rechecked under its row lock, so a binding in flight is never mistaken for drift.
+   */
+  async repairAllocations(): Promise<Array<{ id: number; name: string; was: number; now: number }>> {
+    const suspects: Array<{ id: number }> = await this.dataSource.query(
+      `SELECT n.id FROM nodes n
+         LEFT JOIN (SELECT node_id, sum(cpu_req_m)::int AS cpu, sum(memory_req_mb)::int AS mem
+                      FROM pods WHERE node_id IS NOT NULL GROUP BY node_id) s ON s.node_id = n.id
+        WHERE n.cpu_allocated_m <> COALESCE(s.cpu, 0) OR n.memory_allocated_mb <> COALESCE(s.mem, 0)`,
+    );
+    const repaired: Array<{ id: number; name: string; was: number; now: number }> = [];
+    for (const { id } of suspects) {
+      const fixed = await this.transaction(async (db) => {
+        const [node] = await db.query(
+          `SELECT id, name, cpu_allocated_m, memory_allocated_mb FROM nodes WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+        if (!node) return null;
+        const [sum] = await db.query(
+          `SELECT COALESCE(sum(cpu_req_m), 0)::int AS cpu, COALESCE(sum(memory_req_mb), 0)::int AS mem
+             FROM pods WHERE node_id = $1`,
+          [id],
+        );
+        if (node.cpu_allocated_m === sum.cpu && node.memory_allocated_mb === sum.mem) return null;
+        await db.query(
+          `UPDATE nodes SET cpu_allocated_m = $2, memory_allocated_mb = $3 WHERE id = $1`,
+          [id, sum.cpu, sum.mem],
+        );
+        return { id, name: node.name, was: node.cpu_allocated_m, now: sum.cpu };
+      });
+      if (fixed) repaired.push(fixed);
+    }
+    return repaired;
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const [row] = await this.dataSource.query(`SELECT value FROM settings WHERE key = $1`, [key]);
+    return row?.value ?? null;
+  }
+
+  async putSetting(key: string, value: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO settings (key, value) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [key, value],
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClusterStore } from './cluster-store';
+import { dataSourceOptions } from './data-source';
+
+export const DATABASE_URL = Symbol('DATABASE_URL');
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(url),
+          // boot waits for the database a little; past that it says why it cannot start
+          retryAttempts: 5,
+          retryDelay: 1000,
+        }),
+      ],
+      providers: [ClusterStore, { provide: DATABASE_URL, useValue: url }],
+      exports: [ClusterStore, DATABASE_URL],
+    };
+  }
+}

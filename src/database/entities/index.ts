@@ -1,0 +1,30 @@
+import { NodeEntity } from './node.entity';
+import { PodEntity } from './pod.entity';
+import { ContainerEntity } from './container.entity';
+import { VolumeEntity } from './volume.entity';
+import { ConfigItemEntity } from './config-item.entity';
+import { EventEntity } from './event.entity';
+import { SettingEntity } from './setting.entity';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+
+export {
+  NodeEntity,
+  PodEntity,
+  ContainerEntity,
+  VolumeEntity,
+  ConfigItemEntity,
+  EventEntity,
+  SettingEntity,
+  IdempotencyKeyEntity,
+};
+
+export const ENTITIES = [
+  NodeEntity,
+  PodEntity,
+  ContainerEntity,
+  VolumeEntity,
+  ConfigItemEntity,
+  EventEntity,
+  SettingEntity,
+  IdempotencyKeyEntity,
+];

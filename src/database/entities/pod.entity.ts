@@ -1,0 +1,78 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { NodeEntity } from './node.entity';
+import { ContainerEntity } from './container.entity';
+import { VolumeEntity } from './volume.entity';
+import { ConfigItemEntity } from './config-item.entity';
+
+export const POD_STATUSES = ['pending', 'scheduled', 'running', 'failed'] as const;
+export type PodStatus = (typeof POD_STATUSES)[number];
+
+@Entity({ name: 'pods' })
+@Index('idx_pods_node_id', ['nodeId'])
+@Index('idx_pods_status', ['status'])
+export class PodEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 63, unique: true })
+  name: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status: PodStatus;
+
+  @Column({ name: 'node_id', type: 'integer', nullable: true })
+  nodeId: number | null;
+
+  @ManyToOne(() => NodeEntity, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'node_id' })
+  node?: NodeEntity | null;
+
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
+
+  @Column({ type: 'varchar', length: 15, nullable: true })
+  ip: string | null;
+
+  @Column({ name: 'cpu_req_m', type: 'integer' })
+  cpuReqM: number;
+
+  @Column({ name: 'memory_req_mb', type: 'integer', default: 0 })
+  memoryReqMb: number;
+
+  @Column({ name: 'scheduler_algorithm', type: 'varchar', length: 16, nullable: true })
+  schedulerAlgorithm: string | null;
+
+  @Column({ name: 'restart_count', type: 'integer', default: 0 })
+  restartCount: number;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt: Date | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @OneToMany(() => ContainerEntity, (c) => c.pod)
+  containers?: ContainerEntity[];
+
+  @OneToMany(() => VolumeEntity, (v) => v.pod)
+  volumes?: VolumeEntity[];
+
+  @OneToMany(() => ConfigItemEntity, (c) => c.pod)
+  config?: ConfigItemEntity[];
+}

@@ -1,0 +1,102 @@
+/** Rows as PostgreSQL returns them to the raw queries of the hot paths (snake_case). */
+
+export interface NodeRecord {
+  id: number;
+  name: string;
+  node_type: 'worker' | 'master';
+  health_status: string;
+  cordoned: boolean;
+  cpu_total_m: number;
+  cpu_allocated_m: number;
+  cpu_used_m: number;
+  memory_total_mb: number | null;
+  memory_allocated_mb: number;
+  labels: Record<string, string>;
+  components: Record<string, string>;
+  token_hash: string;
+  ip_seq: number;
+  last_heartbeat_at: Date | null;
+  heartbeat_count: number;
+  recovery_attempts: number;
+  next_recovery_at: Date | null;
+  status_changed_at: Date;
+  runtime: string;
+  runtime_ref: string | null;
+  created_at: Date;
+  updated_at: Date;
+  /** present when the query counts them */
+  pod_count?: number;
+}
+
+export interface ContainerRecord {
+  name: string;
+  image: string;
+  cpu_req_m: number;
+  memory_req_mb: number;
+  command: string[];
+  args: string[];
+  status: string;
+  restart_count: number;
+}
+
+export interface VolumeRecord {
+  name: string;
+  type: string;
+  size_gb: number;
+  path: string;
+}
+
+export interface ConfigRecord {
+  name: string;
+  type: string;
+  key: string;
+  value: string;
+}
+
+export interface PodRecord {
+  id: number;
+  name: string;
+  status: string;
+  node_id: number | null;
+  node_name: string | null;
+  reason: string | null;
+  ip: string | null;
+  cpu_req_m: number;
+  memory_req_mb: number;
+  scheduler_algorithm: string | null;
+  restart_count: number;
+  scheduled_at: Date | null;
+  started_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  containers: ContainerRecord[];
+  volumes: VolumeRecord[];
+  config: ConfigRecord[];
+}
+
+export interface NewPod {
+  name: string;
+  cpuReqM: number;
+  memoryReqMb: number;
+  schedulerAlgorithm: string | null;
+  containers: Array<{
+    name: string;
+    image: string;
+    cpuReqM: number;
+    memoryReqMb: number;
+    command: string[];
+    args: string[];
+  }>;
+  volumes: Array<{ name: string; type: string; sizeGb: number; path: string }>;
+  config: Array<{ name: string; type: string; key: string; value: string }>;
+}
+
+export interface NewNode {
+  name: string;
+  nodeType: 'worker' | 'master';
+  cpuTotalM: number;
+  memoryTotalMb: number | null;
+  labels: Record<string, string>;
+  tokenHash: string;
+  runtime: string;
+}

@@ -1,0 +1,46 @@
+import { NodeView, PodRequest } from './types';
+
+/** Why a node cannot take a pod; an empty list means it fits. */
+export type UnfitReason =
+  | 'not ready'
+  | 'cordoned'
+  | 'master node'
+  | 'components not running'
+  | 'insufficient cpu'
+  | 'insufficient memory';
+
+export function freeCpuM(node: NodeView): number {
+  return node.cpuTotalM - node.cpuAllocatedM;
+}
+
+export function fits(pod: PodRequest, node: NodeView): UnfitReason[] {
+  const reasons: UnfitReason[] = [];
+  if (node.healthStatus !== 'healthy') reasons.push('not ready');
+  if (node.cordoned) reasons.push('cordoned');
+  if (node.nodeType !== 'worker') reasons.push('master node');
+  if (node.kubelet !== 'running' || node.containerRuntime !== 'running') {
+    reasons.push('components not running');
+  }
+  if (freeCpuM(node) < pod.cpuM) reasons.push('insufficient cpu');
+  if (node.memoryTotalMb !== null && node.memoryTotalMb - node.memoryAllocatedMb < pod.memoryMb) {
+    reasons.push('insufficient memory');
+  }
+  return reasons;
+}
+
+/**
+ * Kubernetes-style summary of why nothing fits: each node counted once, under the
+ * first reason that rules it out ("0/3 nodes fit: 2 insufficient cpu, 1 not ready").
+ */
+export function unschedulableReason(pod: PodRequest, nodes: readonly NodeView[]): string {
+  if (nodes.length === 0) return '0/0 nodes fit: no nodes registered';
+  const counts = new Map<UnfitReason, number>();
+  for (const node of nodes) {
+    const [first] = fits(pod, node);
+    if (first) counts.set(first, (counts.get(first) ?? 0) + 1);
+  }
+  const parts = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([reason, n]) => `${n} ${reason}`);
+  return `0/${nodes.length} nodes fit: ${parts.join(', ')}`;
+}
