@@ -1,0 +1,103 @@
+/**
+ * The heartbeat protocol between a node agent and the kubesim API server.
+ * Both sides import these types; nothing else is shared, so an agent built from
+ * this folder alone runs unchanged against any kubesim server.
+ * CPU is in cores (fractional) and memory in MB on the wire.
+ */
+
+export type ComponentStatus = 'running' | 'degraded' | 'stopped' | 'unknown';
+
+export const WORKER_COMPONENTS = ['kubelet', 'container_runtime', 'kube_proxy', 'node_agent'] as const;
+export const MASTER_COMPONENTS = ['api_server', 'scheduler', 'controller_manager', 'etcd'] as const;
+
+export interface NodeComponents {
+  kubelet: ComponentStatus;
+  container_runtime: ComponentStatus;
+  kube_proxy: ComponentStatus;
+  node_agent: ComponentStatus;
+  api_server?: ComponentStatus;
+  scheduler?: ComponentStatus;
+  controller_manager?: ComponentStatus;
+  etcd?: ComponentStatus;
+}
+
+export type AgentHealth = 'healthy' | 'unhealthy' | 'terminating';
+export type AgentPodStatus = 'creating' | 'running' | 'failed' | 'terminating';
+export type AgentContainerStatus = 'creating' | 'running' | 'failed' | 'terminated';
+
+export interface ContainerReport {
+  name: string;
+  status: AgentContainerStatus;
+  restart_count: number;
+  /** simulated CPU use, cores */
+  cpu_usage: number;
+}
+
+export interface PodReport {
+  id: number;
+  status: AgentPodStatus;
+  containers: ContainerReport[];
+}
+
+/** POST /nodes/:id/heartbeat, with `Authorization: Bearer <heartbeat_token>`. */
+export interface HeartbeatRequest {
+  pod_ids: number[];
+  /** cores the node could still give (its size minus what its pods use) */
+  cpu_cores_avail?: number;
+  /** cores in use, summed over its containers */
+  cpu_usage?: number;
+  health_status: AgentHealth;
+  components: NodeComponents;
+  pods?: PodReport[];
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cpu_req: number;
+  memory_req: number;
+  command: string[];
+  args: string[];
+}
+
+export type VolumeType = 'emptyDir' | 'hostPath' | 'configMap' | 'secret';
+export interface VolumeSpec {
+  name: string;
+  type: VolumeType;
+  /** GB */
+  size: number;
+  path: string;
+}
+
+export type ConfigType = 'env' | 'configMap' | 'secret';
+export interface ConfigSpec {
+  name: string;
+  type: ConfigType;
+  key: string;
+  /** plain value: secrets are only ever sent in plain to the node that runs the pod */
+  value: string;
+}
+
+export interface PodAssignment {
+  id: number;
+  name: string;
+  ip: string | null;
+  cpu_cores_req: number;
+  memory_mb_req: number;
+  /** the agent restarts the pod's containers when this rises above what it has seen */
+  restart_count: number;
+  containers: ContainerSpec[];
+  volumes: VolumeSpec[];
+  config: ConfigSpec[];
+}
+
+export interface HeartbeatResponse {
+  node_id: number;
+  node_name: string;
+  health_status: string;
+  /** the node must stop: it was permanently failed, stopped or deleted */
+  terminate: boolean;
+  heartbeat_interval_ms: number;
+  /** every pod the node must run now; pods not listed are to be dropped */
+  pods: PodAssignment[];
+}

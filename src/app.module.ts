@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { ApiTokenGuard } from './common/auth';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { ClusterModule } from './cluster/cluster.module';
+import { DatabaseModule } from './database/database.module';
+import { RuntimeModule } from './docker/runtime.module';
+import { EventsModule } from './events/events.module';
+import { HealthController } from './health/health.controller';
+import { HealthMonitorModule } from './health-monitor/health-monitor.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { NodesModule } from './nodes/nodes.module';
+import { PodsModule } from './pods/pods.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule.forRoot(databaseUrl),
+        ScheduleModule.forRoot(),
+        MetricsModule,
+        EventsModule,
+        RuntimeModule,
+        SchedulerModule,
+        NodesModule,
+        PodsModule,
+        ClusterModule,
+        HealthMonitorModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      ],
+    };
+  }
+}

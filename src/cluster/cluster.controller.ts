@@ -1,0 +1,65 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
+import { millisToCores } from '../common/units';
+import { ClusterStore } from '../database/cluster-store';
+import { SchedulerService } from '../scheduler/scheduler.service';
+
+class CountsDto {
+  @ApiProperty({ example: 3 }) total: number;
+  @ApiProperty({ example: { healthy: 2, failed: 1 }, type: 'object', additionalProperties: { type: 'number' } })
+  by_status: Record<string, number>;
+}
+
+class CpuDto {
+  @ApiProperty({ example: 12 }) total_cores: number;
+  @ApiProperty({ example: 4.5 }) allocated_cores: number;
+  @ApiProperty({ example: 7.5 }) available_cores: number;
+  @ApiProperty({ example: 3.2, description: 'reported in use by healthy nodes' }) used_cores: number;
+}
+
+class UtilisationDto {
+  @ApiProperty({ example: 37.5, description: 'allocated / total, percent' }) allocated_pct: number;
+  @ApiProperty({ example: 26.7, description: 'used / total, percent' }) used_pct: number;
+}
+
+export class ClusterSummaryDto {
+  @ApiProperty({ type: CountsDto }) nodes: CountsDto;
+  @ApiProperty({ type: CountsDto }) pods: CountsDto;
+  @ApiProperty({ type: CpuDto }) cpu: CpuDto;
+  @ApiProperty({ type: UtilisationDto }) utilisation: UtilisationDto;
+  @ApiProperty({ example: 'best-fit' }) scheduler_algorithm: string;
+}
+
+const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+@ApiTags('cluster')
+@ApiBearerAuth('api-token')
+@Controller('cluster')
+export class ClusterController {
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly scheduler: SchedulerService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Counts by status, CPU total / allocated / used, utilisation' })
+  @ApiOkResponse({ type: ClusterSummaryDto })
+  @ApiErrors()
+  async getCluster(): Promise<ClusterSummaryDto> {
+    const c = await this.store.clusterCounts();
+    return {
+      nodes: { total: sum(c.nodes), by_status: c.nodes },
+      pods: { total: sum(c.pods), by_status: c.pods },
+      cpu: {
+        total_cores: millisToCores(c.cpu.total),
+        allocated_cores: millisToCores(c.cpu.allocated),
+        available_cores: millisToCores(c.cpu.total - c.cpu.allocated),
+        used_cores: millisToCores(c.cpu.used),
+      },
+      utilisation: { allocated_pct: pct(c.cpu.allocated, c.cpu.total), used_pct: pct(c.cpu.used, c.cpu.total) },
+      scheduler_algorithm: await this.scheduler.refreshAlgorithm(),
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
+
+export interface ClusterEvent {
+  id: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  object: string;
+  message: string;
+  created_at: string;
+}
+
+export interface HeartbeatSample {
+  node_id: number;
+  node_name: string;
+  at: string;
+  cpu_usage: number;
+  latency_ms: number;
+  health_status: string;
+}
+
+export type BusMessage =
+  | { kind: 'event'; data: ClusterEvent }
+  | { kind: 'heartbeat'; data: HeartbeatSample };
+
+/** What the live stream (/events/stream) carries: cluster events and heartbeats. */
+@Injectable()
+export class ClusterBus {
+  readonly messages = new Subject<BusMessage>();
+
+  publish(message: BusMessage): void {
+    this.messages.next(message);
+  }
+}

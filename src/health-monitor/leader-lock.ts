@@ -1,0 +1,69 @@
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
+
+/** Any fixed number shared by every replica of one cluster. */
+const LOOPS_LOCK = 7_414_002;
+
+/**
+ * Leadership among API replicas on one database: the holder of a session-level
+ * Postgres advisory lock runs the control loops. The lock lives on its own
+ * connection, so it goes with the holder's process (or its connection) at once.
+ */
+export class LeaderLock {
+  private readonly logger = new Logger(LeaderLock.name);
+  private client: Client | null = null;
+  private leader = false;
+
+  constructor(private readonly url: string) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** Tries to take (or confirms it still holds) the lock; never throws. */
+  async acquire(): Promise<boolean> {
+    try {
+      if (!this.client) {
+        const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 3000 });
+        client.on('error', () => this.drop('its database connection broke'));
+        await client.connect();
+        this.client = client;
+      }
+      if (this.leader) {
+        await this.client.query('SELECT 1');
+        return true;
+      }
+      const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1) AS ok', [LOOPS_LOCK]);
+      if (rows[0].ok) {
+        this.leader = true;
+        this.logger.log('this replica now runs the control loops');
+      }
+      return this.leader;
+    } catch (err) {
+      this.drop((err as Error).message);
+      return false;
+    }
+  }
+
+  private drop(why: string): void {
+    if (this.leader) this.logger.warn(`lost the control-loop lock: ${why}`);
+    this.leader = false;
+    const client = this.client;
+    this.client = null;
+    client?.end().catch(() => undefined);
+  }
+
+  async release(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    try {
+      if (this.leader) await client.query('SELECT pg_advisory_unlock($1)', [LOOPS_LOCK]);
+    } catch {
+      /* the lock goes with the connection anyway */
+    } finally {
+      this.leader = false;
+      await client.end().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { PublicRoute } from '../common/auth';
+
+@ApiTags('health')
+@PublicRoute()
+@Controller()
+export class HealthController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  @Get('healthz')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  getLiveness() {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @ApiOperation({ summary: 'Readiness: the process answers and PostgreSQL does too' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
+  @ApiServiceUnavailableResponse({ schema: { example: { status: 'unavailable', database: 'down' } } })
+  async getReadiness(@Res({ passthrough: true }) res: Response) {
+    try {
+      await Promise.race([
+        this.dataSource.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ]);
+      return { status: 'ok', database: 'up' };
+    } catch (err) {
+      res.status(503);
+      return { status: 'unavailable', database: 'down', message: (err as Error).message };
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsDnsLabel, IsStringMap } from '../../common/validation';
+import { NODE_TYPES, NodeType } from '../../database/entities/node.entity';
+
+export class CreateNodeDto {
+  @IsDnsLabel('worker-1')
+  name: string;
+
+  @ApiPropertyOptional({
+    example: 4,
+    description: 'the node\'s size in CPU cores (fractional allowed); `cpu_cores` is the same',
+    minimum: 0.001,
+    maximum: 1024,
+  })
+  @ValidateIf((o: CreateNodeDto) => o.cpu_cores === undefined || o.cpu_cores_avail !== undefined)
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @Min(0.001)
+  @Max(1024)
+  cpu_cores_avail?: number;
+
+  @ApiPropertyOptional({ example: 4, description: 'alias of cpu_cores_avail', minimum: 0.001, maximum: 1024 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @Min(0.001)
+  @Max(1024)
+  cpu_cores?: number;
+
+  @ApiPropertyOptional({ enum: NODE_TYPES, default: 'worker' })
+  @IsOptional()
+  @IsIn(NODE_TYPES)
+  node_type?: NodeType;
+
+  @ApiPropertyOptional({ example: 8192, minimum: 1, description: 'memory in MB; unset, memory never limits the node' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(16 * 1024 * 1024)
+  memory_mb?: number;
+
+  @ApiPropertyOptional({ example: { zone: 'a' }, type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsStringMap()
+  labels?: Record<string, string>;
+}

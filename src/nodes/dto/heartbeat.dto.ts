@@ -1,0 +1,136 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+const COMPONENT_STATUSES = ['running', 'degraded', 'stopped', 'unknown'] as const;
+const AGENT_HEALTH = ['healthy', 'unhealthy', 'terminating'] as const;
+
+export class ComponentsDto {
+  @ApiProperty({ enum: COMPONENT_STATUSES, example: 'running' })
+  @IsIn(COMPONENT_STATUSES)
+  kubelet: string;
+
+  @ApiProperty({ enum: COMPONENT_STATUSES, example: 'running' })
+  @IsIn(COMPONENT_STATUSES)
+  container_runtime: string;
+
+  @ApiProperty({ enum: COMPONENT_STATUSES, example: 'running' })
+  @IsIn(COMPONENT_STATUSES)
+  kube_proxy: string;
+
+  @ApiProperty({ enum: COMPONENT_STATUSES, example: 'running' })
+  @IsIn(COMPONENT_STATUSES)
+  node_agent: string;
+
+  @ApiPropertyOptional({ enum: COMPONENT_STATUSES, description: 'master nodes only' })
+  @IsOptional()
+  @IsIn(COMPONENT_STATUSES)
+  api_server?: string;
+
+  @ApiPropertyOptional({ enum: COMPONENT_STATUSES, description: 'master nodes only' })
+  @IsOptional()
+  @IsIn(COMPONENT_STATUSES)
+  scheduler?: string;
+
+  @ApiPropertyOptional({ enum: COMPONENT_STATUSES, description: 'master nodes only' })
+  @IsOptional()
+  @IsIn(COMPONENT_STATUSES)
+  controller_manager?: string;
+
+  @ApiPropertyOptional({ enum: COMPONENT_STATUSES, description: 'master nodes only' })
+  @IsOptional()
+  @IsIn(COMPONENT_STATUSES)
+  etcd?: string;
+}
+
+export class ContainerReportDto {
+  @ApiProperty({ example: 'web' })
+  @IsString()
+  @MaxLength(63)
+  name: string;
+
+  @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminated'], example: 'running' })
+  @IsIn(['creating', 'running', 'failed', 'terminated'])
+  status: string;
+
+  @ApiPropertyOptional({ example: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  restart_count?: number;
+
+  @ApiPropertyOptional({ example: 0.25, description: 'cores' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cpu_usage?: number;
+}
+
+export class PodReportDto {
+  @ApiProperty({ example: 1 })
+  @IsInt()
+  @Min(1)
+  id: number;
+
+  @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminating'], example: 'running' })
+  @IsIn(['creating', 'running', 'failed', 'terminating'])
+  status: string;
+
+  @ApiProperty({ type: [ContainerReportDto] })
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => ContainerReportDto)
+  containers: ContainerReportDto[];
+}
+
+export class HeartbeatDto {
+  @ApiProperty({ type: [Number], example: [1, 2], description: 'ids of the pods the node runs' })
+  @IsArray()
+  @ArrayMaxSize(10000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  pod_ids: number[];
+
+  @ApiPropertyOptional({ example: 3.5, description: 'cores the node could still give' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cpu_cores_avail?: number;
+
+  @ApiPropertyOptional({ example: 0.5, description: 'cores in use, summed over its containers' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cpu_usage?: number;
+
+  @ApiProperty({ enum: AGENT_HEALTH, example: 'healthy' })
+  @IsIn(AGENT_HEALTH)
+  health_status: string;
+
+  @ApiProperty({ type: ComponentsDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ComponentsDto)
+  components: ComponentsDto;
+
+  @ApiPropertyOptional({ type: [PodReportDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10000)
+  @ValidateNested({ each: true })
+  @Type(() => PodReportDto)
+  pods?: PodReportDto[];
+}

@@ -1,0 +1,124 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { NODE_STATUSES, NODE_TYPES } from '../../database/entities/node.entity';
+
+export class NodeResponseDto {
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 'worker-1' }) name: string;
+  @ApiProperty({ enum: NODE_TYPES, example: 'worker' }) node_type: string;
+  @ApiProperty({ enum: NODE_STATUSES, example: 'healthy' }) health_status: string;
+  @ApiProperty({ example: false }) cordoned: boolean;
+  @ApiProperty({ example: 4, description: 'the node\'s size in cores' }) cpu_cores_total: number;
+  @ApiProperty({ example: 1.5, description: 'sum of the CPU requests of its bound pods' })
+  cpu_cores_allocated: number;
+  @ApiProperty({ example: 2.5, description: 'free for scheduling: total − allocated' })
+  cpu_cores_avail: number;
+  @ApiProperty({ example: 1.2, description: 'what its agent last reported in use' })
+  cpu_cores_used: number;
+  @ApiProperty({ example: 8192, nullable: true, type: Number }) memory_mb: number | null;
+  @ApiProperty({ example: 512 }) memory_mb_allocated: number;
+  @ApiProperty({ example: { zone: 'a' }, type: 'object', additionalProperties: { type: 'string' } })
+  labels: Record<string, string>;
+  @ApiProperty({ example: '10.244.1.0/24' }) pod_cidr: string;
+  @ApiProperty({
+    example: { kubelet: 'running', container_runtime: 'running', kube_proxy: 'running', node_agent: 'running' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
+  components: Record<string, string>;
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', nullable: true, type: String })
+  last_heartbeat_at: string | null;
+  @ApiProperty({ example: 0 }) recovery_attempts: number;
+  @ApiProperty({ example: 3 }) pod_count: number;
+  @ApiProperty({ example: 'process', enum: ['docker', 'process', 'external'] }) runtime: string;
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) created_at: string;
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) updated_at: string;
+}
+
+export class NodeDetailDto extends NodeResponseDto {
+  @ApiProperty({ type: [Number], example: [1, 2, 3] }) pod_ids: number[];
+}
+
+export class CreatedNodeDto extends NodeDetailDto {
+  @ApiProperty({
+    example: 'k8s-hb-3f0c…',
+    description: 'the token the node\'s agent sends with each heartbeat; shown only this once',
+  })
+  heartbeat_token: string;
+}
+
+export class NodeHealthDto {
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 'worker-1' }) name: string;
+  @ApiProperty({ enum: NODE_STATUSES, example: 'healthy' }) health_status: string;
+  @ApiProperty({ nullable: true, type: String, example: '2026-01-01T00:00:00.000Z' })
+  last_heartbeat_at: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 2.1 }) seconds_since_heartbeat: number | null;
+  @ApiProperty({ example: 0, description: 'heartbeat periods gone by without one' })
+  missed_heartbeats: number;
+  @ApiProperty({ example: 0 }) recovery_attempts: number;
+  @ApiProperty({ example: 57 }) heartbeat_count: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { kubelet: 'running' } })
+  components: Record<string, string>;
+}
+
+export class HeartbeatSampleDto {
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) at: string;
+  @ApiProperty({ example: 0.8, description: 'cores the agent reported in use' }) cpu_usage: number;
+  @ApiProperty({ example: 2.4, description: 'time the server took to handle the beat, ms' })
+  latency_ms: number;
+}
+
+export class DeletedDto {
+  @ApiProperty({ example: true }) deleted: boolean;
+  @ApiProperty({ example: 3 }) id: number;
+  @ApiProperty({ example: 'worker-1' }) name: string;
+  @ApiPropertyOptional({ type: [Number], description: 'pods moved off the node before it went' })
+  rescheduled_pod_ids?: number[];
+}
+
+class ContainerSpecDto {
+  @ApiProperty({ example: 'web' }) name: string;
+  @ApiProperty({ example: 'nginx:1.27' }) image: string;
+  @ApiProperty({ example: 0.5 }) cpu_req: number;
+  @ApiProperty({ example: 128 }) memory_req: number;
+  @ApiProperty({ type: [String], example: ['nginx'] }) command: string[];
+  @ApiProperty({ type: [String], example: ['-g', 'daemon off;'] }) args: string[];
+}
+
+class VolumeSpecDto {
+  @ApiProperty({ example: 'cache' }) name: string;
+  @ApiProperty({ example: 'emptyDir' }) type: string;
+  @ApiProperty({ example: 1 }) size: number;
+  @ApiProperty({ example: '/cache' }) path: string;
+}
+
+class ConfigSpecDto {
+  @ApiProperty({ example: 'db' }) name: string;
+  @ApiProperty({ example: 'secret' }) type: string;
+  @ApiProperty({ example: 'DB_PASSWORD' }) key: string;
+  @ApiProperty({ example: 's3cr3t', description: 'plain, only in the answer to the node that runs the pod' })
+  value: string;
+}
+
+export class PodAssignmentDto {
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 'web-1' }) name: string;
+  @ApiProperty({ example: '10.244.1.2', nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ example: 0.5 }) cpu_cores_req: number;
+  @ApiProperty({ example: 128 }) memory_mb_req: number;
+  @ApiProperty({ example: 0 }) restart_count: number;
+  @ApiProperty({ type: [ContainerSpecDto] }) containers: ContainerSpecDto[];
+  @ApiProperty({ type: [VolumeSpecDto] }) volumes: VolumeSpecDto[];
+  @ApiProperty({ type: [ConfigSpecDto] }) config: ConfigSpecDto[];
+}
+
+export class HeartbeatAnswerDto {
+  @ApiProperty({ example: 1 }) node_id: number;
+  @ApiProperty({ example: 'worker-1' }) node_name: string;
+  @ApiProperty({ example: 'healthy' }) health_status: string;
+  @ApiProperty({ example: false, description: 'the agent must stop: its node was permanently failed, stopped or deleted' })
+  terminate: boolean;
+  @ApiProperty({ example: 5000 }) heartbeat_interval_ms: number;
+  @ApiProperty({ type: [PodAssignmentDto], description: 'every pod the node must run now' })
+  pods: PodAssignmentDto[];
+}

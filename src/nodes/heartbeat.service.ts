@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { NotFoundError, UnauthorizedError } from '../common/errors';
+import { SecretBox } from '../common/secret-box';
+import { coresToMillis, millisToCores } from '../common/units';
+import { ClusterStore } from '../database/cluster-store';
+import { PodRecord } from '../database/records';
+import { ClusterBus } from '../events/cluster-bus';
+import { EventsService } from '../events/events.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { HeartbeatDto } from './dto/heartbeat.dto';
+import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
+import { HeartbeatLog } from './heartbeat-log';
+import { tokenMatches } from './heartbeat-tokens';
+
+const TERMINAL = new Set(['permanently_failed', 'stopped']);
+
+/** The agents' side of the API: token check, heartbeat bookkeeping, pod assignments. */
+@Injectable()
+export class HeartbeatService {
+  private readonly secrets: SecretBox;
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly scheduler: SchedulerService,
+    private readonly events: EventsService,
+    private readonly log: HeartbeatLog,
+    private readonly bus: ClusterBus,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.secrets = new SecretBox(config.secretKey);
+  }
+
+  /** Checks the bearer token of a node's heartbeat; returns the node id. */
+  async authenticate(ref: string, authorization: string | undefined): Promise<number> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) {
+      this.metrics.heartbeats.inc({ result: 'unauthorized' });
+      throw new UnauthorizedError('a heartbeat needs "Authorization: Bearer <heartbeat_token>"');
+    }
+    let nodeId = /^\d{1,9}$/.test(ref) ? Number(ref) : null;
+    let hash = nodeId !== null ? this.log.cachedToken(nodeId) : undefined;
+    if (hash === undefined) {
+      const node = await this.store.findNode(ref);
+      if (!node) {
+        this.metrics.heartbeats.inc({ result: 'unauthorized' });
+        // an unknown node and a wrong token look the same to a caller without the token
+        throw new UnauthorizedError('invalid heartbeat token for this node');
+      }
+      nodeId = node.id;
+      hash = node.token_hash;
+      this.log.cacheToken(node.id, hash);
+    }
+    if (!tokenMatches(token, hash)) {
+      this.metrics.heartbeats.inc({ result: 'unauthorized' });
+      throw new UnauthorizedError('invalid heartbeat token for this node');
+    }
+    return nodeId!;
+  }
+
+  async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {
+    const started = process.hrtime.bigint();
+    const reported = beat.pods ?? [];
+    const outcome = await this.store.recordHeartbeat(nodeId, {
+      cpuUsedM: coresToMillis(beat.cpu_usage ?? 0),
+      components: { ...beat.components } as Record<string, string>,
+      runningPodIds: reported.filter((p) => p.status === 'running').map((p) => p.id),
+      failedPodIds: reported.filter((p) => p.status === 'failed').map((p) => p.id),
+      terminating: beat.health_status === 'terminating',
+    });
+    if (!outcome) {
+      this.log.forget(nodeId);
+      throw new NotFoundError('node', nodeId);
+    }
+    const { node, previousStatus, startedPodIds } = outcome;
+    const object = `node/${node.name}`;
+    if (previousStatus === 'pending' && node.health_status === 'healthy') {
+      await this.events.record('Normal', 'NodeReady', object, `Node ${node.name} is ready: first heartbeat received`);
+    } else if ((previousStatus === 'failed' || previousStatus === 'recovering') && node.health_status === 'healthy') {
+      await this.events.record('Normal', 'NodeRecovered', object, `Node ${node.name} is healthy again: heartbeats resumed`);
+    }
+    if (previousStatus !== 'healthy' && node.health_status === 'healthy') void this.scheduler.retryPending();
+
+    for (const pod of reported) {
+      const fingerprint = JSON.stringify(pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0]));
+      if (this.log.reportChanged(pod.id, fingerprint)) {
+        await this.store.updateContainerStatuses(
+          pod.id,
+          pod.containers.map((c) => ({ name: c.name, status: c.status, restart_count: c.restart_count ?? 0 })),
+        );
+      }
+    }
+    const terminate = TERMINAL.has(node.health_status);
+    const pods = terminate ? [] : await this.store.podsOfNode(nodeId);
+    for (const podId of startedPodIds) {
+      const pod = pods.find((p) => p.id === podId);
+      if (pod) await this.events.record('Normal', 'Started', `pod/${pod.name}`, `Pod ${pod.name} running on ${node.name}`);
+    }
+
+    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const at = new Date().toISOString();
+    const cpuUsage = millisToCores(node.cpu_used_m);
+    this.log.add(nodeId, { at, cpu_usage: cpuUsage, latency_ms: Math.round(latencyMs * 100) / 100 });
+    this.bus.publish({
+      kind: 'heartbeat',
+      data: { node_id: nodeId, node_name: node.name, at, cpu_usage: cpuUsage, latency_ms: latencyMs, health_status: node.health_status },
+    });
+    this.metrics.heartbeats.inc({ result: 'ok' });
+    this.metrics.heartbeatSeconds.observe(latencyMs / 1000);
+    return {
+      node_id: nodeId,
+      node_name: node.name,
+      health_status: node.health_status,
+      terminate,
+      heartbeat_interval_ms: this.config.heartbeatIntervalMs,
+      pods: pods.map((p) => this.assignment(p)),
+    };
+  }
+
+  private assignment(p: PodRecord): PodAssignmentDto {
+    return {
+      id: p.id,
+      name: p.name,
+      ip: p.ip,
+      cpu_cores_req: millisToCores(p.cpu_req_m),
+      memory_mb_req: p.memory_req_mb,
+      restart_count: p.restart_count,
+      containers: p.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        cpu_req: millisToCores(c.cpu_req_m),
+        memory_req: c.memory_req_mb,
+        command: c.command,
+        args: c.args,
+      })),
+      volumes: p.volumes.map((v) => ({ name: v.name, type: v.type, size: v.size_gb, path: v.path })),
+      config: p.config.map((c) => ({
+        name: c.name,
+        type: c.type,
+        key: c.key,
+        value: c.type === 'secret' ? this.secrets.open(c.value) : c.value,
+      })),
+    };
+  }
+}

@@ -1,0 +1,176 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
+import { PublicRoute } from '../common/auth';
+import { CreateNodeDto } from './dto/create-node.dto';
+import { HeartbeatDto } from './dto/heartbeat.dto';
+import { ListNodesQuery } from './dto/list-nodes.query';
+import {
+  CreatedNodeDto,
+  DeletedDto,
+  HeartbeatAnswerDto,
+  HeartbeatSampleDto,
+  NodeDetailDto,
+  NodeHealthDto,
+  NodeResponseDto,
+} from './dto/node-response.dto';
+import { SimulateFailureDto } from './dto/simulate-failure.dto';
+import { HeartbeatService } from './heartbeat.service';
+import { NodesService } from './nodes.service';
+import { AuthenticatedNodeRequest } from './heartbeat-auth.middleware';
+
+const ID_PARAM = { name: 'id', description: 'the node\'s numeric id or its name', example: 'worker-1' };
+
+@ApiTags('nodes')
+@ApiBearerAuth('api-token')
+@Controller('nodes')
+export class NodesController {
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly heartbeats: HeartbeatService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a node and launch its agent through the runtime' })
+  @ApiBody({
+    type: CreateNodeDto,
+    examples: {
+      worker: { value: { name: 'worker-1', cpu_cores_avail: 4 } },
+      master: { value: { name: 'master-1', cpu_cores: 2, node_type: 'master', memory_mb: 4096 } },
+    },
+  })
+  @ApiCreatedResponse({ type: CreatedNodeDto, description: 'the node, with its heartbeat_token (shown only once)' })
+  @ApiErrors(400, 401, 409, 413)
+  createNode(@Body() dto: CreateNodeDto): Promise<CreatedNodeDto> {
+    return this.nodes.createNode(dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List nodes, oldest first' })
+  @ApiOkResponse({ type: [NodeResponseDto] })
+  @ApiErrors(400)
+  listNodes(@Query() query: ListNodesQuery): Promise<NodeResponseDto[]> {
+    return this.nodes.listNodes(query);
+  }
+
+  @Get('health')
+  @ApiOperation({ summary: 'Heartbeat health of every node' })
+  @ApiOkResponse({ type: [NodeHealthDto] })
+  @ApiErrors()
+  getNodesHealth(): Promise<NodeHealthDto[]> {
+    return this.nodes.nodesHealth();
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One node with its pod ids and capacity' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeDetailDto })
+  @ApiErrors(404)
+  getNode(@Param('id') id: string): Promise<NodeDetailDto> {
+    return this.nodes.getNode(id);
+  }
+
+  @Get(':id/heartbeats')
+  @ApiOperation({ summary: 'The node\'s recent heartbeats, oldest first (for graphs)' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: [HeartbeatSampleDto] })
+  @ApiErrors(404)
+  listNodeHeartbeats(@Param('id') id: string): Promise<HeartbeatSampleDto[]> {
+    return this.nodes.heartbeats(id);
+  }
+
+  @Post(':id/heartbeat')
+  @PublicRoute()
+  @HttpCode(200)
+  @ApiBearerAuth('heartbeat-token')
+  @ApiOperation({
+    summary: 'Agent heartbeat: needs the node\'s own token; answers with the pods the node must run',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiBody({
+    type: HeartbeatDto,
+    examples: {
+      heartbeat: {
+        value: {
+          pod_ids: [],
+          cpu_usage: 0.4,
+          health_status: 'healthy',
+          components: { kubelet: 'running', container_runtime: 'running', kube_proxy: 'running', node_agent: 'running' },
+        },
+      },
+    },
+  })
+  @ApiOkResponse({ type: HeartbeatAnswerDto })
+  @ApiErrors(400, 401, 404, 413)
+  sendHeartbeat(@Req() req: AuthenticatedNodeRequest, @Body() dto: HeartbeatDto): Promise<HeartbeatAnswerDto> {
+    return this.heartbeats.heartbeat(req.kubesimNodeId, dto);
+  }
+
+  @Post(':id/simulate/failure')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Make the node\'s agent really fail; detection goes through the heartbeat timeout' })
+  @ApiParam(ID_PARAM)
+  @ApiBody({ type: SimulateFailureDto, required: false, examples: { crash: { value: { mode: 'crash' } } } })
+  @ApiOkResponse({ type: NodeResponseDto })
+  @ApiErrors(400, 401, 404, 409)
+  simulateNodeFailure(@Param('id') id: string, @Body() dto: SimulateFailureDto): Promise<NodeResponseDto> {
+    return this.nodes.simulateFailure(id, dto.mode ?? 'crash');
+  }
+
+  @Post(':id/restart')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restart the node\'s agent (container or process); a permanently failed node starts over' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeResponseDto })
+  @ApiErrors(401, 404, 409)
+  restartNode(@Param('id') id: string): Promise<NodeResponseDto> {
+    return this.nodes.restartNode(id);
+  }
+
+  @Post(':id/stop')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Graceful stop: move its pods elsewhere, stop the agent; the monitor leaves it stopped' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeResponseDto })
+  @ApiErrors(401, 404, 409)
+  stopNode(@Param('id') id: string): Promise<NodeResponseDto> {
+    return this.nodes.stopNode(id);
+  }
+
+  @Post(':id/cordon')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark the node unschedulable: its pods stay, no new ones come' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeResponseDto })
+  @ApiErrors(401, 404)
+  cordonNode(@Param('id') id: string): Promise<NodeResponseDto> {
+    return this.nodes.setCordoned(id, true);
+  }
+
+  @Post(':id/uncordon')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark the node schedulable again' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeResponseDto })
+  @ApiErrors(401, 404)
+  uncordonNode(@Param('id') id: string): Promise<NodeResponseDto> {
+    return this.nodes.setCordoned(id, false);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Drain the node (its pods go back through the scheduler), remove its agent, delete it' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: DeletedDto })
+  @ApiErrors(401, 404)
+  deleteNode(@Param('id') id: string): Promise<DeletedDto> {
+    return this.nodes.deleteNode(id);
+  }
+}

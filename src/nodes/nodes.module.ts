@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { SchedulerModule } from '../scheduler/scheduler.module';
+import { RuntimeModule } from '../docker/runtime.module';
+import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatService } from './heartbeat.service';
+import { NodesController } from './nodes.controller';
+import { NodesService } from './nodes.service';
+
+@Module({
+  imports: [SchedulerModule, RuntimeModule],
+  controllers: [NodesController],
+  providers: [NodesService, HeartbeatService, HeartbeatLog],
+  exports: [NodesService, HeartbeatService, HeartbeatLog],
+})
+export class NodesModule {}

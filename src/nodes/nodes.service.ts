@@ -1,0 +1,212 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ConflictError, NotFoundError, RuntimeUnsupportedError, UnavailableError } from '../common/errors';
+import { coresToMillis } from '../common/units';
+import { ClusterStore } from '../database/cluster-store';
+import { NodeRecord } from '../database/records';
+import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
+import { EventsService } from '../events/events.service';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { CreateNodeDto } from './dto/create-node.dto';
+import { CreatedNodeDto, DeletedDto, NodeDetailDto, NodeHealthDto, NodeResponseDto } from './dto/node-response.dto';
+import { ListNodesQuery } from './dto/list-nodes.query';
+import { FailureMode } from './dto/simulate-failure.dto';
+import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
+import { HeartbeatLog } from './heartbeat-log';
+import { toNodeResponse } from './node.mapper';
+
+/** Node registration and the operations users run on nodes. */
+@Injectable()
+export class NodesService {
+  private readonly logger = new Logger(NodesService.name);
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly scheduler: SchedulerService,
+    private readonly events: EventsService,
+    private readonly heartbeatLog: HeartbeatLog,
+    @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async createNode(dto: CreateNodeDto): Promise<CreatedNodeDto> {
+    const cores = dto.cpu_cores_avail ?? dto.cpu_cores;
+    const token = newHeartbeatToken();
+    const node = await this.store.insertNode({
+      name: dto.name,
+      nodeType: dto.node_type ?? 'worker',
+      cpuTotalM: coresToMillis(cores!),
+      memoryTotalMb: dto.memory_mb ?? null,
+      labels: dto.labels ?? {},
+      tokenHash: hashToken(token),
+      runtime: this.runtime.kind,
+    });
+    if (this.runtime.manages) {
+      try {
+        const ref = await this.runtime.launch(this.agentSpec(node, token));
+        await this.store.setRuntimeRef(node.id, ref);
+        node.runtime_ref = ref;
+      } catch (err) {
+        // nothing half-created stays behind
+        await this.runtime.remove(node).catch(() => undefined);
+        await this.store.deleteNodeRow(node.id);
+        throw new UnavailableError(`could not start the agent of node ${node.name}: ${(err as Error).message}`);
+      }
+    }
+    await this.events.record(
+      'Normal',
+      'RegisteredNode',
+      `node/${node.name}`,
+      `Node ${node.name} registered (${cores} cores, ${node.node_type}, ${this.runtime.kind} runtime)`,
+    );
+    return { ...toNodeResponse(node), pod_ids: [], heartbeat_token: token };
+  }
+
+  async listNodes(query: ListNodesQuery): Promise<NodeResponseDto[]> {
+    const rows = await this.store.listNodes({
+      status: query.status,
+      nodeType: query.node_type,
+      limit: query.limit ?? 100,
+      offset: query.offset ?? 0,
+    });
+    return rows.map(toNodeResponse);
+  }
+
+  async getNode(ref: string): Promise<NodeDetailDto> {
+    const node = await this.mustFind(ref);
+    return { ...toNodeResponse(node), pod_ids: await this.store.nodePodIds(node.id) };
+  }
+
+  async nodesHealth(now = new Date()): Promise<NodeHealthDto[]> {
+    const nodes = await this.store.allNodes();
+    return nodes.map((n) => {
+      const since = n.last_heartbeat_at ? (now.getTime() - new Date(n.last_heartbeat_at).getTime()) / 1000 : null;
+      const silentFor = (now.getTime() - new Date(n.last_heartbeat_at ?? n.created_at).getTime()) / 1000;
+      return {
+        id: n.id,
+        name: n.name,
+        health_status: n.health_status,
+        last_heartbeat_at: n.last_heartbeat_at ? new Date(n.last_heartbeat_at).toISOString() : null,
+        seconds_since_heartbeat: since === null ? null : Math.round(since * 10) / 10,
+        missed_heartbeats: Math.max(0, Math.floor((silentFor * 1000) / this.config.heartbeatIntervalMs)),
+        recovery_attempts: n.recovery_attempts,
+        heartbeat_count: n.heartbeat_count,
+        components: n.components ?? {},
+      };
+    });
+  }
+
+  async heartbeats(ref: string) {
+    const node = await this.mustFind(ref);
+    return this.heartbeatLog.samples(node.id);
+  }
+
+  async setCordoned(ref: string, cordoned: boolean): Promise<NodeResponseDto> {
+    const node = await this.mustFind(ref);
+    if (node.cordoned !== cordoned) {
+      await this.store.setCordoned(node.id, cordoned);
+      await this.events.record(
+        'Normal',
+        cordoned ? 'NodeNotSchedulable' : 'NodeSchedulable',
+        `node/${node.name}`,
+        cordoned ? `Node ${node.name} cordoned: no new pods` : `Node ${node.name} uncordoned`,
+      );
+      if (!cordoned) void this.scheduler.retryPending();
+    }
+    return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /** Graceful stop: pods go elsewhere first, then the agent stops; the monitor leaves it be. */
+  async stopNode(ref: string): Promise<NodeResponseDto> {
+    const node = await this.mustFind(ref);
+    this.requireManaged('stop');
+    if (node.health_status === 'stopped') return toNodeResponse(node);
+    await this.store.setNodeStatus(node.id, 'stopped');
+    await this.scheduler.evictAndReschedule(node, 'node stopped by the user');
+    await this.callRuntime(() => this.runtime.stop(node));
+    await this.events.record('Normal', 'NodeStopped', `node/${node.name}`, `Node ${node.name} stopped; its pods were moved`);
+    return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /** Starts the node's agent afresh (a new heartbeat token); a permanently failed node starts over. */
+  async restartNode(ref: string): Promise<NodeResponseDto> {
+    const node = await this.mustFind(ref);
+    this.requireManaged('restart');
+    await this.relaunch(node, 'restart requested by the user');
+    return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /** Used by the user's restart and by the health monitor's recovery. */
+  async relaunch(node: NodeRecord, why: string, attempts = 0, nextRecoveryAt: Date | null = null): Promise<void> {
+    const token = newHeartbeatToken();
+    await this.store.dataSource.query(`UPDATE nodes SET token_hash = $2 WHERE id = $1`, [node.id, hashToken(token)]);
+    this.heartbeatLog.forgetToken(node.id);
+    await this.store.setNodeStatus(node.id, 'recovering', { recoveryAttempts: attempts, nextRecoveryAt });
+    await this.events.record('Normal', 'NodeRestarting', `node/${node.name}`, `Restarting the agent of ${node.name}: ${why}`);
+    const ref = await this.callRuntime(() => this.runtime.restart(this.agentSpec(node, token)));
+    await this.store.setRuntimeRef(node.id, ref);
+  }
+
+  async simulateFailure(ref: string, mode: FailureMode): Promise<NodeResponseDto> {
+    const node = await this.mustFind(ref);
+    this.requireManaged('fail');
+    if (!['healthy', 'pending', 'recovering'].includes(node.health_status)) {
+      throw new ConflictError(`node ${node.name} is ${node.health_status}: only a running agent can be made to fail`);
+    }
+    await this.callRuntime(() => this.runtime.fail(node, mode));
+    await this.events.record(
+      'Warning',
+      'FailureInjected',
+      `node/${node.name}`,
+      `Simulated ${mode} of ${node.name}; the health monitor will notice the missing heartbeats`,
+    );
+    return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /** Drains the node (its pods back through the scheduler), removes its agent, deletes it. */
+  async deleteNode(ref: string): Promise<DeletedDto> {
+    const node = await this.mustFind(ref);
+    await this.store.setCordoned(node.id, true);
+    const { moved, pending } = await this.scheduler.evictAndReschedule(node, 'node deleted');
+    await this.callRuntime(() => this.runtime.remove(node));
+    await this.store.deleteNodeRow(node.id);
+    this.heartbeatLog.forget(node.id);
+    await this.events.record('Normal', 'RemovingNode', `node/${node.name}`, `Node ${node.name} deleted`);
+    return { deleted: true, id: node.id, name: node.name, rescheduled_pod_ids: [...moved, ...pending] };
+  }
+
+  async mustFind(ref: string | number): Promise<NodeRecord> {
+    const node = await this.store.findNode(ref);
+    if (!node) throw new NotFoundError('node', ref);
+    return node;
+  }
+
+  agentSpec(node: NodeRecord, token: string): AgentSpec {
+    return {
+      id: node.id,
+      name: node.name,
+      nodeType: node.node_type,
+      cpuCores: node.cpu_total_m / 1000,
+      memoryMb: node.memory_total_mb,
+      token,
+    };
+  }
+
+  private requireManaged(action: string): void {
+    if (!this.runtime.manages) {
+      throw new RuntimeUnsupportedError(
+        `cannot ${action} a node with the ${this.runtime.kind} runtime: its agent runs outside kubesim's control`,
+      );
+    }
+  }
+
+  private async callRuntime<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      this.logger.warn(`runtime ${this.runtime.kind} failed: ${(err as Error).message}`);
+      throw new UnavailableError(`${this.runtime.kind} runtime: ${(err as Error).message}`);
+    }
+  }
+}

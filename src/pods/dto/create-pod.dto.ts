@@ -1,0 +1,158 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { IsCommandLine, IsDnsLabel } from '../../common/validation';
+import { CONFIG_TYPES } from '../../database/entities/config-item.entity';
+import { VOLUME_TYPES } from '../../database/entities/volume.entity';
+import { SCHEDULER_ALGORITHMS } from '../../scheduler/strategies/types';
+
+const NUMBER = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 };
+
+export class ContainerDto {
+  @IsDnsLabel('web')
+  name: string;
+
+  @ApiProperty({ example: 'nginx:1.27' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  image: string;
+
+  @ApiProperty({ example: 0.5, description: 'CPU request in cores', minimum: 0, maximum: 1024 })
+  @IsNumber(NUMBER)
+  @Min(0)
+  @Max(1024)
+  cpu_req: number;
+
+  @ApiProperty({ example: 128, description: 'memory request in MB', minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(16 * 1024 * 1024)
+  memory_req: number;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: 'nginx -g "daemon off;"',
+    description: 'a string (split as a shell would) or an array of strings',
+  })
+  @IsOptional()
+  @IsCommandLine()
+  command?: string | string[];
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: ['--port', '8080'],
+  })
+  @IsOptional()
+  @IsCommandLine()
+  args?: string | string[];
+}
+
+export class VolumeDto {
+  @IsDnsLabel('cache')
+  name: string;
+
+  @ApiProperty({ enum: VOLUME_TYPES, example: 'emptyDir' })
+  @IsIn(VOLUME_TYPES)
+  type: string;
+
+  @ApiProperty({ example: 1, description: 'size in GB', minimum: 0 })
+  @IsNumber(NUMBER)
+  @Min(0)
+  @Max(1024 * 1024)
+  size: number;
+
+  @ApiProperty({ example: '/cache', description: 'mount path inside the pod' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  path: string;
+}
+
+export class ConfigDto {
+  @ApiProperty({ example: 'app-config' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  name: string;
+
+  @ApiProperty({ enum: CONFIG_TYPES, example: 'env' })
+  @IsIn(CONFIG_TYPES)
+  type: string;
+
+  @ApiProperty({ example: 'LOG_LEVEL' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  key: string;
+
+  @ApiProperty({ example: 'debug', description: 'secret values are never returned by the API' })
+  @IsString()
+  @MaxLength(65536)
+  value: string;
+}
+
+export class CreatePodDto {
+  @IsDnsLabel('web-1')
+  name: string;
+
+  @ApiPropertyOptional({
+    example: 0.5,
+    description: 'CPU the scheduler reserves, in cores; defaults to the sum of the containers\' cpu_req; must be > 0',
+  })
+  @IsOptional()
+  @IsNumber(NUMBER)
+  @Min(0.001)
+  @Max(1024)
+  cpu_cores_req?: number;
+
+  @ApiPropertyOptional({ example: 128, description: 'defaults to the sum of the containers\' memory_req' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(16 * 1024 * 1024)
+  memory_mb_req?: number;
+
+  @ApiPropertyOptional({ enum: SCHEDULER_ALGORITHMS, description: 'overrides the cluster\'s algorithm for this pod' })
+  @IsOptional()
+  @IsIn(SCHEDULER_ALGORITHMS)
+  scheduler_algorithm?: string;
+
+  @ApiProperty({ type: [ContainerDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(32)
+  @ValidateNested({ each: true })
+  @Type(() => ContainerDto)
+  containers: ContainerDto[];
+
+  @ApiPropertyOptional({ type: [VolumeDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @ValidateNested({ each: true })
+  @Type(() => VolumeDto)
+  volumes?: VolumeDto[];
+
+  @ApiPropertyOptional({ type: [ConfigDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(128)
+  @ValidateNested({ each: true })
+  @Type(() => ConfigDto)
+  config?: ConfigDto[];
+}

@@ -1,0 +1,76 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { POD_STATUSES } from '../../database/entities/pod.entity';
+
+export class ContainerResponseDto {
+  @ApiProperty({ example: 'web' }) name: string;
+  @ApiProperty({ example: 'nginx:1.27' }) image: string;
+  @ApiProperty({ example: 0.5 }) cpu_req: number;
+  @ApiProperty({ example: 128 }) memory_req: number;
+  @ApiProperty({ type: [String], example: ['nginx', '-g', 'daemon off;'] }) command: string[];
+  @ApiProperty({ type: [String], example: [] }) args: string[];
+  @ApiProperty({ example: 'running', enum: ['waiting', 'creating', 'running', 'failed', 'terminated'] })
+  status: string;
+  @ApiProperty({ example: 0 }) restart_count: number;
+}
+
+export class VolumeResponseDto {
+  @ApiProperty({ example: 'cache' }) name: string;
+  @ApiProperty({ example: 'emptyDir' }) type: string;
+  @ApiProperty({ example: 1 }) size: number;
+  @ApiProperty({ example: '/cache' }) path: string;
+}
+
+export class ConfigResponseDto {
+  @ApiProperty({ example: 'db' }) name: string;
+  @ApiProperty({ example: 'secret' }) type: string;
+  @ApiProperty({ example: 'DB_PASSWORD' }) key: string;
+  @ApiProperty({ example: '******', description: 'secret values are always "******"' }) value: string;
+}
+
+export class PodResponseDto {
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 'web-1' }) name: string;
+  @ApiProperty({ enum: POD_STATUSES, example: 'scheduled' }) status: string;
+  @ApiProperty({ example: 1, nullable: true, type: Number }) node_id: number | null;
+  @ApiProperty({ example: 'worker-1', nullable: true, type: String }) node_name: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'why a pending pod waits: "0/3 nodes fit: 2 insufficient cpu, 1 not ready"',
+  })
+  reason: string | null;
+  @ApiProperty({ example: '10.244.1.2', nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ example: 0.5 }) cpu_cores_req: number;
+  @ApiProperty({ example: 128 }) memory_mb_req: number;
+  @ApiProperty({ example: null, nullable: true, type: String }) scheduler_algorithm: string | null;
+  @ApiProperty({ example: 0 }) restart_count: number;
+  @ApiProperty({ type: [ContainerResponseDto] }) containers: ContainerResponseDto[];
+  @ApiProperty({ type: [VolumeResponseDto] }) volumes: VolumeResponseDto[];
+  @ApiProperty({ type: [ConfigResponseDto] }) config: ConfigResponseDto[];
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', nullable: true, type: String }) scheduled_at: string | null;
+  @ApiProperty({ example: '2026-01-01T00:00:01.000Z', nullable: true, type: String }) started_at: string | null;
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) created_at: string;
+}
+
+export class PodHealthDto {
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 'web-1' }) name: string;
+  @ApiProperty({ enum: POD_STATUSES, example: 'running' }) status: string;
+  @ApiProperty({ nullable: true, type: String, example: 'worker-1' }) node_name: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'healthy' }) node_health: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) reason: string | null;
+  @ApiProperty({ example: 0 }) restart_count: number;
+  @ApiProperty({
+    example: [{ name: 'web', status: 'running', restart_count: 0 }],
+    type: 'array',
+    items: { type: 'object' },
+  })
+  containers: Array<{ name: string; status: string; restart_count: number }>;
+}
+
+export class DeletedPodDto {
+  @ApiProperty({ example: true }) deleted: boolean;
+  @ApiProperty({ example: 1 }) id: number;
+  @ApiProperty({ example: 'web-1' }) name: string;
+}

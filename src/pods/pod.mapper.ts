@@ -1,0 +1,43 @@
+import { REDACTED } from '../common/secret-box';
+import { millisToCores } from '../common/units';
+import { PodRecord } from '../database/records';
+import { PodResponseDto } from './dto/pod-response.dto';
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+/** A pod as the API shows it: secret values never leave the server this way. */
+export function toPodResponse(p: PodRecord): PodResponseDto {
+  return {
+    id: p.id,
+    name: p.name,
+    status: p.status,
+    node_id: p.node_id,
+    node_name: p.node_name,
+    reason: p.status === 'pending' ? p.reason : null,
+    ip: p.ip,
+    cpu_cores_req: millisToCores(p.cpu_req_m),
+    memory_mb_req: p.memory_req_mb,
+    scheduler_algorithm: p.scheduler_algorithm,
+    restart_count: p.restart_count,
+    containers: p.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      cpu_req: millisToCores(c.cpu_req_m),
+      memory_req: c.memory_req_mb,
+      command: c.command,
+      args: c.args,
+      status: c.status,
+      restart_count: c.restart_count,
+    })),
+    volumes: p.volumes.map((v) => ({ name: v.name, type: v.type, size: v.size_gb, path: v.path })),
+    config: p.config.map((c) => ({
+      name: c.name,
+      type: c.type,
+      key: c.key,
+      value: c.type === 'secret' ? REDACTED : c.value,
+    })),
+    scheduled_at: iso(p.scheduled_at),
+    started_at: iso(p.started_at),
+    created_at: iso(p.created_at)!,
+  };
+}

@@ -1,0 +1,98 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
+import { CreatePodDto } from './dto/create-pod.dto';
+import { ListPodsQuery } from './dto/list-pods.query';
+import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
+import { PodsService } from './pods.service';
+
+const ID_PARAM = { name: 'id', description: 'the pod\'s numeric id or its name', example: 'web-1' };
+
+@ApiTags('pods')
+@ApiBearerAuth('api-token')
+@Controller('pods')
+export class PodsController {
+  constructor(private readonly pods: PodsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a pod: stored and bound to a node in one transaction, or pending with a reason when nothing fits',
+  })
+  @ApiBody({
+    type: CreatePodDto,
+    examples: {
+      simple: {
+        value: { name: 'web-1', containers: [{ name: 'web', image: 'nginx:1.27', cpu_req: 0.5, memory_req: 128 }] },
+      },
+      full: {
+        value: {
+          name: 'api-1',
+          cpu_cores_req: 1,
+          scheduler_algorithm: 'worst-fit',
+          containers: [
+            { name: 'api', image: 'node:20', cpu_req: 0.75, memory_req: 256, command: 'node server.js', args: ['--port', '8080'] },
+            { name: 'sidecar', image: 'envoy:1.30', cpu_req: 0.25, memory_req: 64 },
+          ],
+          volumes: [
+            { name: 'cache', type: 'emptyDir', size: 1, path: '/cache' },
+            { name: 'creds', type: 'secret', size: 0, path: '/etc/creds' },
+          ],
+          config: [
+            { name: 'api-env', type: 'env', key: 'LOG_LEVEL', value: 'debug' },
+            { name: 'creds', type: 'secret', key: 'DB_PASSWORD', value: 's3cr3t' },
+          ],
+        },
+      },
+    },
+  })
+  @ApiCreatedResponse({ type: PodResponseDto })
+  @ApiErrors(400, 401, 409, 413)
+  createPod(@Body() dto: CreatePodDto): Promise<PodResponseDto> {
+    return this.pods.createPod(dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List pods, oldest first' })
+  @ApiOkResponse({ type: [PodResponseDto] })
+  @ApiErrors(400)
+  listPods(@Query() query: ListPodsQuery): Promise<PodResponseDto[]> {
+    return this.pods.listPods(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One pod with its containers, volumes and config (secret values redacted)' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: PodResponseDto })
+  @ApiErrors(404)
+  getPod(@Param('id') id: string): Promise<PodResponseDto> {
+    return this.pods.getPod(id);
+  }
+
+  @Get(':id/health')
+  @ApiOperation({ summary: 'The pod\'s status, its node\'s health and each container\'s status' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: PodHealthDto })
+  @ApiErrors(404)
+  getPodHealth(@Param('id') id: string): Promise<PodHealthDto> {
+    return this.pods.podHealth(id);
+  }
+
+  @Post(':id/restart')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restart the pod\'s containers on its node (the restart count rises)' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: PodResponseDto })
+  @ApiErrors(400, 401, 404)
+  restartPod(@Param('id') id: string): Promise<PodResponseDto> {
+    return this.pods.restartPod(id);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete the pod; its CPU is freed at once and its node drops it on its next heartbeat' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: DeletedPodDto })
+  @ApiErrors(401, 404)
+  deletePod(@Param('id') id: string): Promise<DeletedPodDto> {
+    return this.pods.deletePod(id);
+  }
+}

@@ -1,0 +1,165 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { BadInputError, NotFoundError, UnschedulableError } from '../common/errors';
+import { SecretBox } from '../common/secret-box';
+import { coresToMillis } from '../common/units';
+import { splitCommandLine } from '../common/validation';
+import { ClusterStore } from '../database/cluster-store';
+import { NewPod } from '../database/records';
+import { EventsService } from '../events/events.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { SchedulerAlgorithm } from '../scheduler/strategies/types';
+import { CreatePodDto } from './dto/create-pod.dto';
+import { ListPodsQuery } from './dto/list-pods.query';
+import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
+import { toPodResponse } from './pod.mapper';
+
+const asArgv = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === 'string' ? splitCommandLine(v) : v;
+
+/** Pod creation (stored and placed in one transaction), listing, restart and deletion. */
+@Injectable()
+export class PodsService {
+  private readonly secrets: SecretBox;
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly scheduler: SchedulerService,
+    private readonly events: EventsService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.secrets = new SecretBox(config.secretKey);
+  }
+
+  async createPod(dto: CreatePodDto): Promise<PodResponseDto> {
+    const pod = this.newPod(dto);
+    const outcome = await this.store.transaction(async (db) => {
+      const id = await this.store.insertPod(db, pod);
+      const placed = await this.scheduler.place(
+        db,
+        { id, name: pod.name, cpuReqM: pod.cpuReqM, memoryReqMb: pod.memoryReqMb },
+        pod.schedulerAlgorithm as SchedulerAlgorithm | null,
+      );
+      if (!placed.bound) {
+        // rolls the whole transaction back: nothing of the pod is stored
+        if (this.config.podUnschedulable === 'reject') throw new UnschedulableError(placed.reason);
+        await this.store.markPending(db, id, placed.reason);
+      }
+      return { id, placed };
+    });
+    const object = `pod/${pod.name}`;
+    if (outcome.placed.bound) {
+      this.metrics.podsScheduled.inc({ via: 'create' });
+      await this.events.record('Normal', 'Scheduled', object, `Successfully assigned ${pod.name} to ${outcome.placed.nodeName}`);
+    } else {
+      await this.events.record('Warning', 'FailedScheduling', object, outcome.placed.reason);
+    }
+    return toPodResponse((await this.store.findPod(outcome.id))!);
+  }
+
+  async listPods(query: ListPodsQuery): Promise<PodResponseDto[]> {
+    let nodeId: number | undefined;
+    if (query.node !== undefined) {
+      const node = await this.store.findNode(query.node);
+      if (!node) return [];
+      nodeId = node.id;
+    }
+    const rows = await this.store.listPods({
+      status: query.status,
+      nodeId,
+      limit: query.limit ?? 100,
+      offset: query.offset ?? 0,
+    });
+    return rows.map(toPodResponse);
+  }
+
+  async getPod(ref: string): Promise<PodResponseDto> {
+    const pod = await this.store.findPod(ref);
+    if (!pod) throw new NotFoundError('pod', ref);
+    return toPodResponse(pod);
+  }
+
+  async podHealth(ref: string): Promise<PodHealthDto> {
+    const pod = await this.store.findPod(ref);
+    if (!pod) throw new NotFoundError('pod', ref);
+    const node = pod.node_id !== null ? await this.store.findNode(pod.node_id) : null;
+    return {
+      id: pod.id,
+      name: pod.name,
+      status: pod.status,
+      node_name: pod.node_name,
+      node_health: node?.health_status ?? null,
+      reason: pod.status === 'pending' ? pod.reason : null,
+      restart_count: pod.restart_count,
+      containers: pod.containers.map((c) => ({ name: c.name, status: c.status, restart_count: c.restart_count })),
+    };
+  }
+
+  /** Asks the pod's node to restart its containers (the agent sees the count rise). */
+  async restartPod(ref: string): Promise<PodResponseDto> {
+    const pod = await this.store.findPod(ref);
+    if (!pod) throw new NotFoundError('pod', ref);
+    if (pod.node_id === null) throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
+    await this.store.bumpPodRestart(pod.id);
+    await this.events.record('Normal', 'Restarting', `pod/${pod.name}`, `Restarting the containers of ${pod.name} on ${pod.node_name}`);
+    return toPodResponse((await this.store.findPod(pod.id))!);
+  }
+
+  async deletePod(ref: string): Promise<DeletedPodDto> {
+    const pod = await this.store.findPod(ref);
+    if (!pod) throw new NotFoundError('pod', ref);
+    const deleted = await this.store.deletePod(pod.id);
+    if (!deleted) throw new NotFoundError('pod', ref);
+    await this.events.record(
+      'Normal',
+      'Killing',
+      `pod/${pod.name}`,
+      pod.node_name ? `Pod ${pod.name} deleted; ${pod.node_name} drops it on its next heartbeat` : `Pod ${pod.name} deleted`,
+    );
+    if (deleted.nodeId !== null) void this.scheduler.retryPending();
+    return { deleted: true, id: pod.id, name: pod.name };
+  }
+
+  private newPod(dto: CreatePodDto): NewPod {
+    const names = new Set<string>();
+    for (const c of dto.containers) {
+      if (names.has(c.name)) throw new BadInputError(`containers: duplicate container name "${c.name}"`);
+      names.add(c.name);
+    }
+    const volumeNames = new Set<string>();
+    for (const v of dto.volumes ?? []) {
+      if (volumeNames.has(v.name)) throw new BadInputError(`volumes: duplicate volume name "${v.name}"`);
+      volumeNames.add(v.name);
+    }
+    const cpuReqM =
+      dto.cpu_cores_req !== undefined
+        ? coresToMillis(dto.cpu_cores_req)
+        : dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
+    if (cpuReqM <= 0) {
+      throw new BadInputError('cpu_cores_req must be > 0 (give it, or a cpu_req > 0 on a container)');
+    }
+    return {
+      name: dto.name,
+      cpuReqM,
+      memoryReqMb: dto.memory_mb_req ?? dto.containers.reduce((sum, c) => sum + c.memory_req, 0),
+      schedulerAlgorithm: dto.scheduler_algorithm ?? null,
+      containers: dto.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        cpuReqM: coresToMillis(c.cpu_req),
+        memoryReqMb: c.memory_req,
+        command: asArgv(c.command),
+        args: asArgv(c.args),
+      })),
+      volumes: (dto.volumes ?? []).map((v) => ({ name: v.name, type: v.type, sizeGb: v.size, path: v.path })),
+      config: (dto.config ?? []).map((c) => ({
+        name: c.name,
+        type: c.type,
+        key: c.key,
+        value: c.type === 'secret' ? this.secrets.seal(c.value) : c.value,
+      })),
+    };
+  }
+}

@@ -1,0 +1,204 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ClusterStore } from '../database/cluster-store';
+import { EventsService } from '../events/events.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { rankNodes } from './strategies/select-node';
+import { unschedulableReason } from './strategies/fits';
+import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from './strategies/types';
+
+export interface PodToPlace {
+  id: number;
+  name: string;
+  cpuReqM: number;
+  memoryReqMb: number;
+}
+
+export type PlaceResult =
+  | { bound: true; nodeId: number; nodeName: string; ip: string }
+  | { bound: false; reason: string };
+
+const ALGORITHM_KEY = 'scheduler.algorithm';
+/** ranked candidates tried per placement before re-reading the nodes */
+const TRIES_PER_ROUND = 5;
+
+/**
+ * Places pods: the pure strategies rank the nodes, the database has the last word
+ * (a conditional update under the node's row lock), so no node is ever overcommitted.
+ */
+@Injectable()
+export class SchedulerService implements OnModuleInit {
+  private readonly logger = new Logger(SchedulerService.name);
+  private algorithm: SchedulerAlgorithm;
+  private lastChosenId: number | null = null;
+  private retrying: Promise<number> | null = null;
+  private retryAgain = false;
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly events: EventsService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.algorithm = config.schedulerAlgorithm;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.refreshAlgorithm();
+  }
+
+  get activeAlgorithm(): SchedulerAlgorithm {
+    return this.algorithm;
+  }
+
+  /** Another replica may have changed the algorithm: the database holds the truth. */
+  async refreshAlgorithm(): Promise<SchedulerAlgorithm> {
+    const stored = await this.store.getSetting(ALGORITHM_KEY);
+    if (stored && (SCHEDULER_ALGORITHMS as readonly string[]).includes(stored)) {
+      this.algorithm = stored as SchedulerAlgorithm;
+    }
+    return this.algorithm;
+  }
+
+  async setAlgorithm(algorithm: SchedulerAlgorithm): Promise<void> {
+    await this.store.putSetting(ALGORITHM_KEY, algorithm);
+    if (algorithm !== this.algorithm) {
+      await this.events.record('Normal', 'SchedulerChanged', 'cluster/kubesim', `scheduler algorithm set to ${algorithm}`);
+    }
+    this.algorithm = algorithm;
+  }
+
+  /** Binds the pod to the best node that still has room, inside the caller's transaction. */
+  async place(db: EntityManager, pod: PodToPlace, algorithm?: SchedulerAlgorithm | null): Promise<PlaceResult> {
+    const started = process.hrtime.bigint();
+    const algo = algorithm ?? this.algorithm;
+    const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
+    try {
+      for (let round = 0; round < 3; round++) {
+        const candidates = await this.store.candidateNodes(request.cpuM, request.memoryMb, db);
+        const ranked = rankNodes(algo, request, candidates, this.lastChosenId);
+        if (ranked.length === 0) break;
+        for (const node of ranked.slice(0, TRIES_PER_ROUND)) {
+          const ip = await this.store.bindPod(db, pod, node.id);
+          if (ip) {
+            if (algo === 'round-robin') this.lastChosenId = node.id;
+            return { bound: true, nodeId: node.id, nodeName: node.name, ip };
+          }
+        }
+      }
+      const reason = unschedulableReason(request, await this.store.allNodeViews(db));
+      return { bound: false, reason };
+    } finally {
+      this.metrics.schedulingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /**
+   * Moves every pod off a node that is failed, stopping or going away: each pod in its
+   * own transaction is unbound (the node's room given back) and placed again, landing
+   * on another node or pending with a reason — never lost, never on two nodes.
+   */
+  async evictAndReschedule(
+    node: { id: number; name: string },
+    cause: string,
+  ): Promise<{ moved: number[]; pending: number[] }> {
+    const moved: number[] = [];
+    const pending: number[] = [];
+    const podIds = await this.store.podIdsOfNode(this.store.dataSource.manager, node.id);
+    for (const podId of podIds) {
+      const outcome = await this.store.transaction(async (db) => {
+        const pod = await this.store.unbindPod(db, podId, node.id);
+        if (!pod) return null;
+        const result = await this.place(db, pod);
+        if (!result.bound) await this.store.markPending(db, pod.id, result.reason);
+        return { pod, result };
+      });
+      if (!outcome) continue;
+      const { pod, result } = outcome;
+      await this.events.record('Warning', 'PodEvicted', `pod/${pod.name}`, `Evicted from ${node.name}: ${cause}`);
+      if (result.bound) {
+        moved.push(pod.id);
+        this.metrics.podsRescheduled.inc({ result: 'bound' });
+        await this.events.record(
+          'Normal',
+          'PodRescheduled',
+          `pod/${pod.name}`,
+          `Rescheduled from ${node.name} to ${result.nodeName}`,
+        );
+      } else {
+        pending.push(pod.id);
+        this.metrics.podsRescheduled.inc({ result: 'pending' });
+        await this.events.record(
+          'Warning',
+          'FailedScheduling',
+          `pod/${pod.name}`,
+          `Evicted from ${node.name}, waiting for room: ${result.reason}`,
+        );
+      }
+    }
+    return { moved, pending };
+  }
+
+  /**
+   * Tries to bind every pending pod, oldest first. Called whenever capacity may have
+   * appeared and on every monitor tick; concurrent calls coalesce into one more pass.
+   */
+  retryPending(): Promise<number> {
+    if (this.retrying) {
+      this.retryAgain = true;
+      return this.retrying;
+    }
+    this.retrying = (async () => {
+      let total = 0;
+      try {
+        do {
+          this.retryAgain = false;
+          total += await this.retryPendingPass();
+        } while (this.retryAgain);
+      } catch (err) {
+        this.logger.warn(`retrying pending pods failed: ${(err as Error).message}`);
+      } finally {
+        this.retrying = null;
+      }
+      return total;
+    })();
+    return this.retrying;
+  }
+
+  private async retryPendingPass(): Promise<number> {
+    let bound = 0;
+    const batch = 200;
+    for (let offsetGuard = 0; offsetGuard < 100; offsetGuard++) {
+      const { placed, seen } = await this.store.transaction(async (db) => {
+        const pods = await this.store.lockPendingPods(db, batch);
+        let placed = 0;
+        const results: Array<{ pod: PodToPlace; result: PlaceResult }> = [];
+        for (const pod of pods) {
+          const result = await this.place(db, pod, pod.algorithm as SchedulerAlgorithm | null);
+          if (result.bound) placed++;
+          else await this.store.markPending(db, pod.id, result.reason);
+          results.push({ pod, result });
+        }
+        return { placed, seen: pods.length, results };
+      }).then(async (r) => {
+        for (const { pod, result } of r.results) {
+          if (result.bound) {
+            await this.events.record(
+              'Normal',
+              'Scheduled',
+              `pod/${pod.name}`,
+              `Successfully assigned ${pod.name} to ${result.nodeName} (was pending)`,
+            );
+          }
+        }
+        return r;
+      });
+      bound += placed;
+      // stop when nothing more could be placed or the queue is drained
+      if (placed === 0 || seen < batch) break;
+    }
+    if (bound) this.metrics.podsScheduled.inc({ via: 'retry' }, bound);
+    return bound;
+  }
+}

@@ -1,0 +1,388 @@
+import { beat, healthyNode, pod, startTestApp, TestApp, WORKER_COMPONENTS } from './setup/test-app';
+
+describe('control plane API (real PostgreSQL, external agents)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('nodes', () => {
+    it('registers a node pending, with a heartbeat token shown once and stored hashed', async () => {
+      const res = await t.http.post('/nodes').send({ name: 'n-reg', cpu_cores_avail: 2.5, labels: { zone: 'a' } }).expect(201);
+      expect(res.body).toMatchObject({
+        name: 'n-reg',
+        node_type: 'worker',
+        health_status: 'pending',
+        cordoned: false,
+        cpu_cores_total: 2.5,
+        cpu_cores_allocated: 0,
+        cpu_cores_avail: 2.5,
+        cpu_cores_used: 0,
+        labels: { zone: 'a' },
+        pod_ids: [],
+      });
+      expect(typeof res.body.id).toBe('number');
+      expect(res.body.heartbeat_token).toMatch(/^kshb_/);
+      const [row] = await t.sql<{ token_hash: string; cpu_total_m: number }>(
+        'SELECT token_hash, cpu_total_m FROM nodes WHERE id = $1',
+        [res.body.id],
+      );
+      expect(row.cpu_total_m).toBe(2500);
+      expect(row.token_hash).not.toContain(res.body.heartbeat_token);
+      expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      const again = await t.http.get(`/nodes/${res.body.id}`).expect(200);
+      expect(again.body.heartbeat_token).toBeUndefined();
+    });
+
+    it('turns healthy on its first heartbeat, by id or name, and records it', async () => {
+      const { body: node } = await t.http.post('/nodes').send({ name: 'n-beat', cpu_cores: 4 }).expect(201);
+      const res = await beat(t, 'n-beat', node.heartbeat_token, { cpu_usage: 1.25 });
+      expect(res.body).toMatchObject({ node_id: node.id, health_status: 'healthy', terminate: false, pods: [] });
+      const { body: got } = await t.http.get('/nodes/n-beat').expect(200);
+      expect(got.health_status).toBe('healthy');
+      expect(got.cpu_cores_used).toBe(1.25);
+      expect(got.components).toEqual(WORKER_COMPONENTS);
+      const { body: samples } = await t.http.get(`/nodes/${node.id}/heartbeats`).expect(200);
+      expect(samples).toHaveLength(1);
+      expect(samples[0].cpu_usage).toBe(1.25);
+      const { body: events } = await t.http.get('/events?object=node/n-beat').expect(200);
+      expect(events.map((e: { reason: string }) => e.reason)).toEqual(['NodeReady', 'RegisteredNode']);
+    });
+
+    it('answers 401 to a heartbeat without the node\'s own token, whatever the body', async () => {
+      const a = await t.http.post('/nodes').send({ name: 'n-tok-a', cpu_cores: 1 }).expect(201);
+      const b = await t.http.post('/nodes').send({ name: 'n-tok-b', cpu_cores: 1 }).expect(201);
+      await t.http.post(`/nodes/${a.body.id}/heartbeat`).send({}).expect(401);
+      await t.http
+        .post(`/nodes/${a.body.id}/heartbeat`)
+        .set('Authorization', `Bearer ${b.body.heartbeat_token}`)
+        .send({ pod_ids: [], health_status: 'healthy', components: WORKER_COMPONENTS })
+        .expect(401);
+      await t.http
+        .post(`/nodes/${a.body.id}/heartbeat`)
+        .set('Authorization', 'Bearer nope')
+        .set('Content-Type', 'application/json')
+        .send('{not json')
+        .expect(401);
+      await t.http
+        .post(`/nodes/${a.body.id}/heartbeat`)
+        .set('Authorization', `Bearer ${a.body.heartbeat_token}`)
+        .send({ pod_ids: [], health_status: 'healthy' })
+        .expect(400);
+      const { body } = await t.http.get(`/nodes/${a.body.id}`).expect(200);
+      expect(body.health_status).toBe('pending');
+    });
+
+    it('lists oldest first with filters, limit and offset', async () => {
+      const { body: all } = await t.http.get('/nodes').expect(200);
+      const ids = all.map((n: { id: number }) => n.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      const { body: healthy } = await t.http.get('/nodes?status=healthy').expect(200);
+      expect(healthy.every((n: { health_status: string }) => n.health_status === 'healthy')).toBe(true);
+      const { body: page } = await t.http.get('/nodes?limit=1&offset=1').expect(200);
+      expect(page).toHaveLength(1);
+      expect(page[0].id).toBe(ids[1]);
+      await t.http.get('/nodes?limit=100000').expect(200);
+      await t.http.get('/nodes?limit=0').expect(400);
+      await t.http.get('/nodes?status=zombie').expect(400);
+    });
+
+    it('rejects bad input with the field and the reason, and changes nothing', async () => {
+      const before = await t.sql('SELECT count(*)::int AS n FROM nodes');
+      const cases: Array<[unknown, RegExp]> = [
+        [{ name: 'Bad_Name', cpu_cores: 1 }, /name must be a DNS-1123 label/],
+        [{ name: 'x'.repeat(64), cpu_cores: 1 }, /name/],
+        [{ name: 'ok-name' }, /cpu_cores_avail/],
+        [{ name: 'ok-name', cpu_cores: -1 }, /cpu_cores/],
+        [{ name: 'ok-name', cpu_cores: 'four' }, /cpu_cores/],
+        [{ name: 'ok-name', cpu_cores: 1, node_type: 'boss' }, /node_type/],
+        [{ name: 'ok-name', cpu_cores: 1, surprise: true }, /property surprise should not exist/],
+        [{ name: 'ok-name', cpu_cores: 1, labels: { a: 1 } }, /labels/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await t.http.post('/nodes').send(body as object).expect(400);
+        expect(JSON.stringify(res.body.message)).toMatch(message);
+      }
+      await t.http.post('/nodes').set('Content-Type', 'application/json').send('{"name": ').expect(400);
+      const huge = { name: 'big', cpu_cores: 1, labels: { a: 'x'.repeat(1024) }, pad: 'y'.repeat(1_100_000) };
+      await t.http.post('/nodes').send(huge).expect(413);
+      expect(await t.sql('SELECT count(*)::int AS n FROM nodes')).toEqual(before);
+    });
+
+    it('409 on a duplicate name, 404 on an unknown id or name', async () => {
+      await t.http.post('/nodes').send({ name: 'n-dup', cpu_cores: 1 }).expect(201);
+      const res = await t.http.post('/nodes').send({ name: 'n-dup', cpu_cores: 1 }).expect(409);
+      expect(res.body.message).toMatch(/already exists/);
+      await t.http.get('/nodes/999999').expect(404);
+      await t.http.get('/nodes/no-such-node').expect(404);
+      await t.http.post('/nodes/no-such-node/cordon').expect(404);
+      await t.http.delete('/nodes/999999').expect(404);
+    });
+
+    it('reports health with seconds since the last heartbeat', async () => {
+      const { body } = await t.http.get('/nodes/health').expect(200);
+      const beatNode = body.find((n: { name: string }) => n.name === 'n-beat');
+      expect(beatNode.health_status).toBe('healthy');
+      expect(beatNode.seconds_since_heartbeat).toBeGreaterThanOrEqual(0);
+      expect(beatNode.missed_heartbeats).toBe(0);
+      const pendingNode = body.find((n: { name: string }) => n.name === 'n-reg');
+      expect(pendingNode.seconds_since_heartbeat).toBeNull();
+    });
+
+    it('says restart, stop and failure need a managed runtime (409 with the external runtime)', async () => {
+      const res = await t.http.post('/nodes/n-beat/restart').expect(409);
+      expect(res.body.message).toMatch(/external/);
+      await t.http.post('/nodes/n-beat/stop').expect(409);
+      await t.http.post('/nodes/n-beat/simulate/failure').send({ mode: 'crash' }).expect(409);
+      await t.http.post('/nodes/n-beat/simulate/failure').send({ mode: 'explode' }).expect(400);
+    });
+  });
+
+  describe('pods and the scheduler', () => {
+    let t2: TestApp;
+    beforeAll(async () => {
+      t2 = await startTestApp();
+    });
+    afterAll(() => t2.close());
+
+    it('binds a pod to a healthy node, gives it an IP from the node range, and the heartbeat delivers it', async () => {
+      const node = await healthyNode(t2, 'w1', 2);
+      const res = await t2.http.post('/pods').send(pod('p-one', 0.5)).expect(201);
+      expect(res.body).toMatchObject({ name: 'p-one', status: 'scheduled', node_id: node.id, node_name: 'w1', cpu_cores_req: 0.5 });
+      expect(res.body.ip).toMatch(new RegExp(`^10\\.244\\.${node.id % 256}\\.\\d+$`));
+      const { body: n } = await t2.http.get('/nodes/w1').expect(200);
+      expect(n).toMatchObject({ cpu_cores_allocated: 0.5, cpu_cores_avail: 1.5, pod_ids: [res.body.id] });
+      const answer = await beat(t2, node.id, node.token, {
+        pod_ids: [res.body.id],
+        pods: [{ id: res.body.id, status: 'running', containers: [{ name: 'main', status: 'running', restart_count: 0 }] }],
+      });
+      expect(answer.body.pods.map((p: { name: string }) => p.name)).toEqual(['p-one']);
+      const { body: running } = await t2.http.get('/pods/p-one').expect(200);
+      expect(running.status).toBe('running');
+      expect(running.containers[0].status).toBe('running');
+      const { body: health } = await t2.http.get('/pods/p-one/health').expect(200);
+      expect(health).toMatchObject({ status: 'running', node_name: 'w1', node_health: 'healthy' });
+    });
+
+    it('keeps a pod that fits nowhere pending with a reason, and binds it when room appears', async () => {
+      const res = await t2.http.post('/pods').send(pod('p-big', 3)).expect(201);
+      expect(res.body.status).toBe('pending');
+      expect(res.body.node_id).toBeNull();
+      expect(res.body.reason).toBe('0/1 nodes fit: 1 insufficient cpu');
+      const { body: failed } = await t2.http.get('/events?reason=FailedScheduling').expect(200);
+      expect(failed[0].object).toBe('pod/p-big');
+      await healthyNode(t2, 'w-big', 4);
+      // the new node's first heartbeat triggers the retry
+      const bound = await waitForStatus(t2, 'p-big', 'scheduled');
+      expect(bound.node_name).toBe('w-big');
+      expect(bound.reason).toBeNull();
+    });
+
+    it('places by each algorithm, cluster-wide and per pod', async () => {
+      const t3 = await startTestApp();
+      try {
+        await healthyNode(t3, 'a', 4);
+        await healthyNode(t3, 'b', 2);
+        await healthyNode(t3, 'c', 3);
+        const place = async (name: string, extra: Record<string, unknown> = {}) =>
+          (await t3.http.post('/pods').send(pod(name, 1, extra)).expect(201)).body.node_name;
+        // best-fit (default): least room left that still fits → b (2 cores)
+        expect((await t3.http.get('/scheduler').expect(200)).body).toEqual({
+          algorithm: 'best-fit',
+          algorithms: ['first-fit', 'best-fit', 'worst-fit', 'round-robin'],
+        });
+        expect(await place('bf-1')).toBe('b');
+        // worst-fit per pod: most room → a (4)
+        expect(await place('wf-1', { scheduler_algorithm: 'worst-fit' })).toBe('a');
+        await t3.http.put('/scheduler').send({ algorithm: 'first-fit' }).expect(200);
+        // first-fit: oldest node that fits → a
+        expect(await place('ff-1')).toBe('a');
+        await t3.http.put('/scheduler').send({ algorithm: 'round-robin' }).expect(200);
+        const rr = [await place('rr-1'), await place('rr-2'), await place('rr-3')];
+        expect(new Set(rr).size).toBe(3);
+        await t3.http.put('/scheduler').send({ algorithm: 'fastest' }).expect(400);
+        const { body: cluster } = await t3.http.get('/cluster').expect(200);
+        expect(cluster.scheduler_algorithm).toBe('round-robin');
+        expect(cluster.nodes).toEqual({ total: 3, by_status: { healthy: 3 } });
+        expect(cluster.cpu).toMatchObject({ total_cores: 9, allocated_cores: 6, available_cores: 3 });
+        expect(cluster.utilisation.allocated_pct).toBeCloseTo(66.7, 1);
+      } finally {
+        await t3.close();
+      }
+    });
+
+    it('never overcommits: 200 concurrent creations against 16 free cores bind exactly 16', async () => {
+      const t4 = await startTestApp();
+      try {
+        for (const name of ['c1', 'c2', 'c3', 'c4']) await healthyNode(t4, name, 4);
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => t4.http.post('/pods').send(pod(`burst-${i}`, 1))),
+        );
+        expect(results.every((r) => r.status === 201)).toBe(true);
+        const bound = results.filter((r) => r.body.status === 'scheduled');
+        expect(bound).toHaveLength(16);
+        const rows = await t4.sql<{ name: string; total: number; allocated: number; sum: number }>(
+          `SELECT n.name, n.cpu_total_m AS total, n.cpu_allocated_m AS allocated,
+                  COALESCE(sum(p.cpu_req_m), 0)::int AS sum
+             FROM nodes n LEFT JOIN pods p ON p.node_id = n.id GROUP BY n.id ORDER BY n.id`,
+        );
+        for (const r of rows) {
+          expect(r.allocated).toBe(r.sum);
+          expect(r.allocated).toBeLessThanOrEqual(r.total);
+        }
+        const ips = bound.map((r) => r.body.ip);
+        expect(new Set(ips).size).toBe(16);
+      } finally {
+        await t4.close();
+      }
+    });
+
+    it('POD_UNSCHEDULABLE=reject answers 409 with the reason and stores nothing', async () => {
+      const t5 = await startTestApp({ POD_UNSCHEDULABLE: 'reject' });
+      try {
+        await healthyNode(t5, 'tiny', 1);
+        const res = await t5.http.post('/pods').send(pod('too-big', 2)).expect(409);
+        expect(res.body.message).toBe('0/1 nodes fit: 1 insufficient cpu');
+        expect(await t5.sql('SELECT * FROM pods')).toEqual([]);
+        expect(await t5.sql('SELECT * FROM containers')).toEqual([]);
+      } finally {
+        await t5.close();
+      }
+    });
+
+    it('validates pods: names, containers, volumes, config, unknown fields', async () => {
+      const bad: unknown[] = [
+        { name: 'no-containers', containers: [] },
+        { name: 'Bad', containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1 }] },
+        { name: 'neg', containers: [{ name: 'm', image: 'x', cpu_req: -1, memory_req: 1 }] },
+        { name: 'zero', containers: [{ name: 'm', image: 'x', cpu_req: 0, memory_req: 1 }] },
+        { name: 'extra', containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1, gpu: 1 }] },
+        { name: 'dup', containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1 }, { name: 'm', image: 'y', cpu_req: 1, memory_req: 1 }] },
+        { ...pod('vol', 1), volumes: [{ name: 'v', type: 'nfs', size: 1, path: '/v' }] },
+        { ...pod('cfg', 1), config: [{ name: 'c', type: 'file', key: 'k', value: 'v' }] },
+        { ...pod('cmd', 1), containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1, command: [1, 2] }] },
+        { ...pod('algo', 1), scheduler_algorithm: 'random' },
+        { ...pod('cpu', 1), cpu_cores_req: 0 },
+      ];
+      const before = await t2.sql('SELECT count(*)::int AS n FROM pods');
+      for (const body of bad) await t2.http.post('/pods').send(body as object).expect(400);
+      expect(await t2.sql('SELECT count(*)::int AS n FROM pods')).toEqual(before);
+      await t2.http.post('/pods').send(pod('p-one', 0.1)).expect(409);
+      await t2.http.get('/pods/999999').expect(404);
+      await t2.http.get('/pods?status=weird').expect(400);
+    });
+
+    it('keeps secrets out of every response but the heartbeat answer to their own node', async () => {
+      const node = await healthyNode(t2, 'w-secret', 2);
+      await t2.http.post('/nodes/w1/cordon').expect(200);
+      await t2.http.post('/nodes/w-big/cordon').expect(200);
+      const body = {
+        ...pod('p-secret', 0.5),
+        command: undefined,
+        volumes: [
+          { name: 'scratch', type: 'emptyDir', size: 1, path: '/scratch' },
+          { name: 'creds', type: 'secret', size: 0, path: '/etc/creds' },
+        ],
+        config: [
+          { name: 'env', type: 'env', key: 'MODE', value: 'prod' },
+          { name: 'creds', type: 'secret', key: 'DB_PASSWORD', value: 'hunter2-very-secret' },
+        ],
+      };
+      delete (body as Record<string, unknown>).command;
+      const created = await t2.http.post('/pods').send(body).expect(201);
+      expect(created.body.node_name).toBe('w-secret');
+      const responses = [
+        created.text,
+        (await t2.http.get('/pods/p-secret')).text,
+        (await t2.http.get('/pods')).text,
+        (await t2.http.get('/pods/p-secret/health')).text,
+        (await t2.http.get('/events?limit=1000')).text,
+        (await t2.http.get('/nodes/w-secret')).text,
+      ];
+      for (const text of responses) expect(text).not.toContain('hunter2-very-secret');
+      expect(created.body.config.find((c: { key: string }) => c.key === 'DB_PASSWORD').value).toBe('******');
+      expect(created.body.config.find((c: { key: string }) => c.key === 'MODE').value).toBe('prod');
+      const answer = await beat(t2, node.id, node.token);
+      const assigned = answer.body.pods.find((p: { name: string }) => p.name === 'p-secret');
+      expect(assigned.config.find((c: { key: string }) => c.key === 'DB_PASSWORD').value).toBe('hunter2-very-secret');
+      expect(assigned.volumes).toHaveLength(2);
+      await t2.http.post('/nodes/w1/uncordon').expect(200);
+      await t2.http.post('/nodes/w-big/uncordon').expect(200);
+    });
+
+    it('splits a string command as a shell would', async () => {
+      const res = await t2.http
+        .post('/pods')
+        .send({ name: 'p-cmd', containers: [{ name: 'm', image: 'x', cpu_req: 0.1, memory_req: 1, command: 'sh -c "echo hi there"', args: 'a b' }] })
+        .expect(201);
+      expect(res.body.containers[0].command).toEqual(['sh', '-c', 'echo hi there']);
+      expect(res.body.containers[0].args).toEqual(['a', 'b']);
+    });
+
+    it('deletes a pod, freeing its CPU at once; the node drops it on its next heartbeat', async () => {
+      const { body: before } = await t2.http.get('/nodes/w1').expect(200);
+      const created = await t2.http.post('/pods').send(pod('p-del', 0.25, { scheduler_algorithm: 'first-fit' })).expect(201);
+      expect(created.body.node_name).toBe('w1');
+      await t2.http.delete('/pods/p-del').expect(200);
+      const { body: after } = await t2.http.get('/nodes/w1').expect(200);
+      expect(after.cpu_cores_allocated).toBe(before.cpu_cores_allocated);
+      await t2.http.get('/pods/p-del').expect(404);
+      await t2.http.delete('/pods/p-del').expect(404);
+    });
+
+    it('filters pods by status and node', async () => {
+      const { body: onW1 } = await t2.http.get('/pods?node=w1').expect(200);
+      expect(onW1.length).toBeGreaterThan(0);
+      expect(onW1.every((p: { node_name: string }) => p.node_name === 'w1')).toBe(true);
+      const { body: running } = await t2.http.get('/pods?status=running').expect(200);
+      expect(running.map((p: { name: string }) => p.name)).toContain('p-one');
+    });
+
+    it('drains a deleted node: its pods go back through the scheduler', async () => {
+      const t6 = await startTestApp();
+      try {
+        await healthyNode(t6, 'd1', 2);
+        const p = await t6.http.post('/pods').send(pod('drain-me', 1)).expect(201);
+        expect(p.body.node_name).toBe('d1');
+        await healthyNode(t6, 'd2', 2);
+        const res = await t6.http.delete('/nodes/d1').expect(200);
+        expect(res.body).toMatchObject({ deleted: true, name: 'd1', rescheduled_pod_ids: [p.body.id] });
+        const { body: moved } = await t6.http.get('/pods/drain-me').expect(200);
+        expect(moved).toMatchObject({ node_name: 'd2', status: 'scheduled' });
+        await t6.http.delete('/nodes/d2').expect(200);
+        const { body: waiting } = await t6.http.get('/pods/drain-me').expect(200);
+        expect(waiting).toMatchObject({ status: 'pending', node_id: null, reason: '0/1 nodes fit: 1 cordoned' });
+      } finally {
+        await t6.close();
+      }
+    });
+  });
+
+  describe('observability', () => {
+    it('serves /healthz, /readyz, /metrics and the OpenAPI document', async () => {
+      await t.http.get('/healthz').expect(200, { status: 'ok' });
+      const ready = await t.http.get('/readyz').expect(200);
+      expect(ready.body.database).toBe('up');
+      const metrics = await t.http.get('/metrics').expect(200);
+      expect(metrics.headers['content-type']).toMatch(/text\/plain/);
+      expect(metrics.text).toMatch(/kubesim_nodes\{status="healthy"\} \d+/);
+      expect(metrics.text).toMatch(/kubesim_heartbeats_total\{result="ok"\} \d+/);
+      expect(metrics.text).toContain('kubesim_scheduling_duration_seconds_bucket');
+      const doc = await t.http.get('/docs-json').expect(200);
+      expect(doc.body.paths['/nodes'].post.operationId).toBe('createNode');
+      const ui = await t.http.get('/docs').expect(200);
+      expect(ui.text).toContain('swagger');
+    });
+  });
+});
+
+async function waitForStatus(t: TestApp, name: string, status: string) {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const { body } = await t.http.get(`/pods/${name}`);
+    if (body.status === status) return body;
+    if (Date.now() > deadline) throw new Error(`pod ${name} stayed ${body.status}, expected ${status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,20 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+
+/**
+ * One real PostgreSQL for the whole system suite (embedded, throwaway), unless
+ * TEST_DATABASE_URL names a server to use. Each test file makes its own database on it.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.TEST_DATABASE_URL) {
+    process.env.KUBESIM_TEST_PG = process.env.TEST_DATABASE_URL;
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kubesim-test-pg-'));
+  chmodSync(dir, 0o755);
+  const db = await startEmbeddedPostgres(join(dir, 'data'), { persistent: false });
+  (globalThis as Record<string, unknown>).__KUBESIM_PG__ = { db, dir };
+  process.env.KUBESIM_TEST_PG = db.url;
+}
