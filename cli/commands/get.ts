@@ -1,0 +1,37 @@
+import { Argument, type Command } from 'commander';
+import { type CliIo, CommandContext } from '../context';
+import { listOptions } from './list-options';
+import { listNodes, type NodeFilters, showNode } from './nodes';
+import { listPods, type PodFilters, showPod } from './pods';
+
+const NODE_KINDS = ['node', 'nodes', 'no'];
+const POD_KINDS = ['pod', 'pods', 'po'];
+
+/** `get nodes`, `get node worker-1`, `get pods`, `get pod web`: kubectl habits. */
+async function get(
+  ctx: CommandContext,
+  kind: string,
+  name: string | undefined,
+  filters: NodeFilters & PodFilters,
+) {
+  if (NODE_KINDS.includes(kind)) {
+    return name === undefined ? listNodes(ctx, filters) : showNode(ctx, name);
+  }
+  return name === undefined ? listPods(ctx, filters) : showPod(ctx, name);
+}
+
+export function registerGetCommand(program: Command, io: CliIo): void {
+  listOptions(
+    program
+      .command('get')
+      .description('kubectl style: list nodes or pods, or show one by id or name')
+      .addArgument(new Argument('<kind>', 'nodes or pods').choices([...NODE_KINDS, ...POD_KINDS]))
+      .argument('[name]', 'id or name of one node or pod')
+      .option('--status <status>', 'only this status (lists)')
+      .option('--type <type>', 'only this node type (node lists)')
+      .option('--node <node>', 'only pods on this node (pod lists)'),
+  ).action(
+    (kind: string, name: string | undefined, options: NodeFilters & PodFilters, cmd: Command) =>
+      get(CommandContext.of(io, cmd), kind, name, options),
+  );
+}
