@@ -39,6 +39,7 @@ export class FakeKubesim {
   ) {}
 
   static async start(): Promise<FakeKubesim> {
+    // eslint-disable-next-line prefer-const -- the handler above the assignment closes over it
     let fake: FakeKubesim | undefined;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];

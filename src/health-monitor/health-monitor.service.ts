@@ -51,8 +51,14 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
   ) {
     this.timings = config;
     this.lock = new LeaderLock(databaseUrl);
-    this.graceUntil = Date.now() + config.nodeFailureTimeoutMs;
+    this.graceUntil = 0;
+    this.startGrace(Date.now());
     this.runtime.onUnexpectedExit((exit) => this.exits.push(exit));
+  }
+
+  /** Nothing is declared failed for one full timeout from `now` (boot, database back). */
+  startGrace(now: number): void {
+    this.graceUntil = now + this.config.nodeFailureTimeoutMs;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -95,7 +101,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
       if (this.databaseWasDown) {
         // heartbeats could not be written meanwhile: give every node a full timeout again
         this.databaseWasDown = false;
-        this.graceUntil = Date.now() + this.config.nodeFailureTimeoutMs;
+        this.startGrace(Date.now());
         this.logger.log('database back: the loops resume after one timeout of grace');
       }
     } catch (err) {

@@ -59,6 +59,7 @@ export async function startTestApp(
   await app.listen(config.port, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${config.port}`;
   const sqlClient = new Client({ connectionString: databaseUrl });
+  sqlClient.on('error', () => undefined);
   await sqlClient.connect();
   return {
     app,

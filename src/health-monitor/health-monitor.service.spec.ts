@@ -1,0 +1,219 @@
+import { loadConfig } from '../config/app-config';
+import { NodeRecord } from '../database/records';
+import { AgentExit, NodeRuntime } from '../docker/node-runtime';
+import { MetricsService } from '../metrics/metrics.service';
+import { HealthMonitorService } from './health-monitor.service';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (ms: number) => new Date(T0 + ms);
+
+/** The slice of ClusterStore the monitor uses, over an in-memory table. */
+class FakeStore {
+  nodes: NodeRecord[] = [];
+  async nodesInStatus(statuses: string[]) {
+    return this.nodes.filter((n) => statuses.includes(n.health_status)).map((n) => ({ ...n }));
+  }
+  async allNodes() {
+    return this.nodes.map((n) => ({ ...n }));
+  }
+  async setNodeStatus(
+    id: number,
+    to: string,
+    o: { from?: string[]; recoveryAttempts?: number; nextRecoveryAt?: Date | null } = {},
+  ) {
+    const n = this.nodes.find((x) => x.id === id)!;
+    if (o.from && !o.from.includes(n.health_status)) return false;
+    n.health_status = to;
+    n.status_changed_at = this.now();
+    if (o.recoveryAttempts !== undefined) n.recovery_attempts = o.recoveryAttempts;
+    if (o.nextRecoveryAt !== undefined) n.next_recovery_at = o.nextRecoveryAt;
+    return true;
+  }
+  async repairAllocations() {
+    return [];
+  }
+  now = () => at(0);
+}
+
+function addNode(store: FakeStore, id: number, over: Partial<NodeRecord> = {}): NodeRecord {
+  const n = {
+    id,
+    name: `n${id}`,
+    node_type: 'worker',
+    health_status: 'healthy',
+    cordoned: false,
+    cpu_total_m: 4000,
+    cpu_allocated_m: 0,
+    cpu_used_m: 0,
+    memory_total_mb: null,
+    memory_allocated_mb: 0,
+    labels: {},
+    components: {},
+    token_hash: '',
+    ip_seq: 0,
+    last_heartbeat_at: at(0),
+    heartbeat_count: 1,
+    recovery_attempts: 0,
+    next_recovery_at: null,
+    status_changed_at: at(-60000),
+    runtime: 'process',
+    runtime_ref: null,
+    created_at: at(-60000),
+    updated_at: at(0),
+    ...over,
+  } as NodeRecord;
+  store.nodes.push(n);
+  return n;
+}
+
+function setup(env: Record<string, string> = {}) {
+  const config = loadConfig({ RUNTIME: 'process', ...env });
+  const store = new FakeStore();
+  const events: Array<{ reason: string; object: string; message: string }> = [];
+  const evicted: string[] = [];
+  const relaunched: Array<{ name: string; attempt: number }> = [];
+  const stopped: string[] = [];
+  let exitListener: (e: AgentExit) => void = () => undefined;
+  const runtime = {
+    kind: 'process',
+    manages: true,
+    stop: async (n: { name: string }) => void stopped.push(n.name),
+    onUnexpectedExit: (l: (e: AgentExit) => void) => (exitListener = l),
+    shutdown: async () => undefined,
+  } as unknown as NodeRuntime;
+  const scheduler = {
+    evictAndReschedule: async (n: { name: string }) => {
+      evicted.push(n.name);
+      return { moved: [], pending: [] };
+    },
+    retryPending: jest.fn(async () => 0),
+  };
+  const nodes = {
+    relaunch: async (n: NodeRecord, _why: string, attempt: number) => {
+      relaunched.push({ name: n.name, attempt });
+      await store.setNodeStatus(n.id, 'recovering', { recoveryAttempts: attempt, nextRecoveryAt: null });
+    },
+  };
+  const monitor = new HealthMonitorService(
+    store as never,
+    scheduler as never,
+    nodes as never,
+    { record: async (_t: string, reason: string, object: string, message: string) => void events.push({ reason, object, message }) } as never,
+    new MetricsService(),
+    {} as never,
+    runtime,
+    config,
+    'postgres://unused',
+  );
+  monitor.startGrace(T0 - config.nodeFailureTimeoutMs); // grace over at T0
+  const tick = async (ms: number) => {
+    store.now = () => at(ms);
+    await monitor.runOnce(at(ms));
+  };
+  return { monitor, store, events, evicted, relaunched, stopped, scheduler, tick, exit: (e: AgentExit) => exitListener(e) };
+}
+
+const reasons = (events: Array<{ reason: string }>) => events.map((e) => e.reason);
+
+describe('HealthMonitorService.runOnce', () => {
+  it('detects a silent node, evicts its pods, restarts it with backoff', async () => {
+    const m = setup(); // timeout 15 s, backoff 2 s
+    addNode(m.store, 1);
+    addNode(m.store, 2);
+    await m.tick(10001); // two beats missed
+    expect(reasons(m.events)).toEqual(['NodeNotReady', 'NodeNotReady']);
+    m.store.nodes[1].last_heartbeat_at = at(14000); // n2 keeps beating
+    await m.tick(15001);
+    expect(m.store.nodes[0].health_status).toBe('failed');
+    expect(m.store.nodes[1].health_status).toBe('healthy');
+    expect(m.events.at(-1)).toMatchObject({ reason: 'NodeFailed', object: 'node/n1' });
+    expect(m.events.at(-1)!.message).toMatch(/no heartbeat for 15\.0 s/);
+    expect(m.evicted).toEqual(['n1']);
+    // first restart 2 s after detection
+    await m.tick(17000);
+    expect(m.relaunched).toEqual([]);
+    await m.tick(17001);
+    expect(m.relaunched).toEqual([{ name: 'n1', attempt: 1 }]);
+    expect(m.store.nodes[0].health_status).toBe('recovering');
+    expect(m.scheduler.retryPending).toHaveBeenCalled();
+  });
+
+  it('counts a restart that stays silent as a failed attempt, backs off, and gives up after the last', async () => {
+    const m = setup({ MAX_RECOVERY_ATTEMPTS: '2' });
+    const n = addNode(m.store, 1);
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    await m.tick(15001); // failed; restart due at 17001
+    await m.tick(17001); // attempt 1 (restart issued at 17001)
+    await m.tick(32002); // 15 s later, still silent → attempt failed, next in 2 s × 2 = 4 s
+    expect(n.health_status).toBe('failed');
+    expect(n.next_recovery_at).toEqual(at(36002));
+    await m.tick(36001);
+    expect(m.relaunched).toHaveLength(1);
+    await m.tick(36002); // attempt 2
+    expect(m.relaunched.map((r) => r.attempt)).toEqual([1, 2]);
+    await m.tick(51003); // silent again → out of attempts
+    expect(n.health_status).toBe('permanently_failed');
+    expect(m.stopped).toEqual(['n1']);
+    expect(reasons(m.events)).toContain('NodePermanentlyFailed');
+    await m.tick(200000);
+    expect(m.relaunched).toHaveLength(2);
+  });
+
+  it('declares nothing failed during the startup grace', async () => {
+    const m = setup();
+    m.monitor.startGrace(T0); // booted at T0: grace until +15 s
+    addNode(m.store, 1, { last_heartbeat_at: at(-600000) });
+    addNode(m.store, 2, { last_heartbeat_at: at(0) });
+    await m.tick(14999);
+    expect(m.store.nodes[0].health_status).toBe('healthy');
+    m.store.nodes[1].last_heartbeat_at = at(15000);
+    await m.tick(15001);
+    expect(m.store.nodes[0].health_status).toBe('failed');
+  });
+
+  it('suspects itself when every node goes silent at once: a warning, no failure, no eviction', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    addNode(m.store, 2);
+    addNode(m.store, 3);
+    await m.tick(20000);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(reasons(m.events)).toEqual(['ClusterDisrupted']);
+    expect(m.evicted).toEqual([]);
+    await m.tick(21000);
+    expect(reasons(m.events)).toEqual(['ClusterDisrupted']);
+    // one node answers again: the others are really gone
+    m.store.nodes[0].last_heartbeat_at = at(21500);
+    await m.tick(22000);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['healthy', 'failed', 'failed']);
+  });
+
+  it('fails a node at once when the runtime reports its agent gone', async () => {
+    const m = setup();
+    addNode(m.store, 1, { last_heartbeat_at: at(900) });
+    addNode(m.store, 2, { last_heartbeat_at: at(900) });
+    m.exit({ nodeId: 1, nodeName: 'n1', detail: 'killed by SIGKILL' });
+    await m.tick(1000);
+    expect(m.store.nodes[0].health_status).toBe('failed');
+    expect(m.events.at(-1)!.message).toMatch(/its agent killed by SIGKILL/);
+  });
+
+  it('waits POD_EVICTION_DELAY_MS before evicting', async () => {
+    const m = setup({ POD_EVICTION_DELAY_MS: '5000' });
+    addNode(m.store, 1);
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    await m.tick(15001);
+    expect(m.evicted).toEqual([]);
+    await m.tick(20002);
+    expect(m.evicted).toEqual(['n1']);
+  });
+
+  it('never touches a node the user stopped', async () => {
+    const m = setup();
+    addNode(m.store, 1, { health_status: 'stopped', last_heartbeat_at: at(-1e6) });
+    addNode(m.store, 2);
+    await m.tick(100000 - 1);
+    expect(m.store.nodes[0].health_status).toBe('stopped');
+    expect(m.relaunched).toEqual([]);
+  });
+});
