@@ -3,7 +3,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'node-simulator/dist/**', 'coverage/**', 'openapi/**', 'postman/**', 'bench/results/**', '.kubesim/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'node-simulator/dist/**',
+      'coverage/**',
+      'openapi/**',
+      'postman/**',
+      'bench/results/**',
+      '.kubesim/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -30,7 +41,10 @@ export default tseslint.config(
       },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-function-type': 'off',
     },
@@ -59,6 +73,19 @@ export default tseslint.config(
         location: 'readonly',
         navigator: 'readonly',
         requestAnimationFrame: 'readonly',
+        IntersectionObserver: 'readonly',
+        Node: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        console: 'readonly',
+        URLSearchParams: 'readonly',
+        CustomEvent: 'readonly',
+        Event: 'readonly',
+        HTMLDialogElement: 'readonly',
+        performance: 'readonly',
       },
     },
   },

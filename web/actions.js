@@ -1,0 +1,108 @@
+// What the node and pod buttons do, wherever they appear (table rows, detail
+// dialogs): confirm the destructive ones, call the API, report, refresh.
+import { api } from './api.js';
+import { confirmAction } from './dialogs.js';
+import { toast } from './dom.js';
+
+let changed = () => {};
+
+/** Registers what to run after a successful change (a refresh of the views). */
+export function onClusterChanged(fn) {
+  changed = fn;
+}
+
+const NODE_ACTIONS = {
+  fail: {
+    confirm: (node) => ({
+      title: `Fail node ${node.name}?`,
+      message:
+        'The node agent really fails. The control plane notices when its heartbeats stop, then evicts its pods and tries to restart it.',
+      okLabel: 'Fail node',
+      withMode: true,
+    }),
+    run: (node, { mode }) => api.failNode(node.id, mode),
+    done: (node, { mode }) => `Failure (${mode}) injected into ${node.name}`,
+  },
+  restart: {
+    run: (node) => api.restartNode(node.id),
+    done: (node) => `Restart of ${node.name} requested`,
+  },
+  stop: {
+    confirm: (node) => ({
+      title: `Stop node ${node.name}?`,
+      message:
+        'Its pods are drained to other nodes, then its agent stops. The monitor will not restart it.',
+      okLabel: 'Stop node',
+    }),
+    run: (node) => api.stopNode(node.id),
+    done: (node) => `${node.name} stopped`,
+  },
+  cordon: {
+    run: (node) => api.cordonNode(node.id),
+    done: (node) => `${node.name} cordoned: no new pods will land on it`,
+  },
+  uncordon: {
+    run: (node) => api.uncordonNode(node.id),
+    done: (node) => `${node.name} uncordoned`,
+  },
+  delete: {
+    confirm: (node) => ({
+      title: `Delete node ${node.name}?`,
+      message:
+        'Its pods go back through the scheduler, its agent is removed and the node is deleted.',
+      okLabel: 'Delete node',
+    }),
+    run: (node) => api.deleteNode(node.id),
+    done: (node) => `${node.name} deleted`,
+  },
+};
+
+const POD_ACTIONS = {
+  restart: {
+    run: (pod) => api.restartPod(pod.id),
+    done: (pod) => `Restart of pod ${pod.name} requested`,
+  },
+  delete: {
+    confirm: (pod) => ({
+      title: `Delete pod ${pod.name}?`,
+      message: 'The pod is deleted and its CPU freed; its node drops it on its next heartbeat.',
+      okLabel: 'Delete pod',
+    }),
+    run: (pod) => api.deletePod(pod.id),
+    done: (pod) => `Pod ${pod.name} deleted`,
+  },
+};
+
+async function run(spec, target, button) {
+  let choice = {};
+  if (spec.confirm) {
+    choice = await confirmAction(spec.confirm(target));
+    if (!choice) return false;
+  }
+  if (button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+  }
+  try {
+    await spec.run(target, choice);
+    toast(spec.done(target, choice));
+    changed();
+    return true;
+  } catch (err) {
+    toast(err.message || String(err), 'error');
+    return false;
+  } finally {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  }
+}
+
+export function runNodeAction(action, node, button) {
+  return run(NODE_ACTIONS[action], node, button);
+}
+
+export function runPodAction(action, pod, button) {
+  return run(POD_ACTIONS[action], pod, button);
+}

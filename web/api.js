@@ -1,0 +1,135 @@
+// The dashboard's only door to the server: JSON over same-origin fetch, with the
+// API token (when the server asks for one) kept in localStorage.
+import { askForToken } from './dialogs.js';
+
+const TOKEN_KEY = 'kubesim.apiToken';
+
+export class ApiError extends Error {
+  constructor(status, message, body) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export function getToken() {
+  try {
+    return localStorage.getItem(TOKEN_KEY) || '';
+  } catch {
+    return '';
+  }
+}
+
+function setToken(token) {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Private browsing without storage: the token lives only as long as the page.
+  }
+  memoryToken = token;
+}
+
+let memoryToken = getToken();
+
+// Several calls may meet a 401 at once; they all wait on the same prompt.
+let pendingPrompt = null;
+function promptOnce(rejected) {
+  if (!pendingPrompt) {
+    pendingPrompt = askForToken({ rejected }).finally(() => {
+      pendingPrompt = null;
+    });
+  }
+  return pendingPrompt;
+}
+
+/** Turns the server's `message` (a string or a list of strings) into one line. */
+export function errorMessage(body, fallback) {
+  const message = body?.message ?? body?.error;
+  if (Array.isArray(message)) return message.join('; ');
+  if (typeof message === 'string' && message) return message;
+  return fallback;
+}
+
+async function send(method, path, body, token) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'Cannot reach the kubesim API', null);
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { message: text };
+    }
+  }
+  if (!response.ok) {
+    throw new ApiError(
+      response.status,
+      errorMessage(data, `${response.status} ${response.statusText}`),
+      data,
+    );
+  }
+  return data;
+}
+
+export async function request(method, path, body) {
+  // Loops only while the user keeps entering tokens the server refuses;
+  // cancelling the prompt gives up with the 401.
+  for (;;) {
+    const tokenUsed = memoryToken;
+    try {
+      return await send(method, path, body, tokenUsed);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      // Another call may have obtained a fresh token while this one was in flight.
+      if (memoryToken !== tokenUsed) continue;
+      const token = await promptOnce(Boolean(tokenUsed));
+      if (!token) throw err;
+      if (token !== memoryToken) setToken(token);
+    }
+  }
+}
+
+const q = (params) => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') search.set(k, v);
+  const s = search.toString();
+  return s ? `?${s}` : '';
+};
+const enc = encodeURIComponent;
+
+export const api = {
+  cluster: () => request('GET', '/cluster'),
+  nodes: () => request('GET', `/nodes${q({ limit: 1000 })}`),
+  node: (id) => request('GET', `/nodes/${enc(id)}`),
+  heartbeats: (id) => request('GET', `/nodes/${enc(id)}/heartbeats`),
+  createNode: (body) => request('POST', '/nodes', body),
+  failNode: (id, mode) => request('POST', `/nodes/${enc(id)}/simulate/failure`, { mode }),
+  restartNode: (id) => request('POST', `/nodes/${enc(id)}/restart`),
+  stopNode: (id) => request('POST', `/nodes/${enc(id)}/stop`),
+  cordonNode: (id) => request('POST', `/nodes/${enc(id)}/cordon`),
+  uncordonNode: (id) => request('POST', `/nodes/${enc(id)}/uncordon`),
+  deleteNode: (id) => request('DELETE', `/nodes/${enc(id)}`),
+  pods: (filters = {}) => request('GET', `/pods${q({ limit: 1000, ...filters })}`),
+  pod: (id) => request('GET', `/pods/${enc(id)}`),
+  createPod: (body) => request('POST', '/pods', body),
+  restartPod: (id) => request('POST', `/pods/${enc(id)}/restart`),
+  deletePod: (id) => request('DELETE', `/pods/${enc(id)}`),
+  events: (filters = {}) => request('GET', `/events${q({ limit: 50, ...filters })}`),
+  scheduler: () => request('GET', '/scheduler'),
+  setScheduler: (algorithm) => request('PUT', '/scheduler', { algorithm }),
+};

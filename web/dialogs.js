@@ -1,0 +1,65 @@
+// In-page dialogs (<dialog>, never window.confirm/prompt) so that a browser test
+// can see and click them.
+import { $ } from './dom.js';
+
+function openDialog(dialog) {
+  if (!dialog.open) dialog.showModal();
+}
+
+/** Resolves with the dialog's returnValue once it closes (Escape gives ''). */
+function whenClosed(dialog) {
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue), { once: true });
+  });
+}
+
+/**
+ * Asks before a destructive action. Resolves to null when cancelled, otherwise
+ * to { mode } (the failure mode when `withMode` is set).
+ */
+export async function confirmAction({ title, message, okLabel = 'Confirm', withMode = false }) {
+  const dialog = $('#confirm-dialog');
+  $('#confirm-title', dialog).textContent = title;
+  $('#confirm-message', dialog).textContent = message;
+  $('#confirm-ok', dialog).textContent = okLabel;
+  const modeRow = $('#confirm-mode-row', dialog);
+  modeRow.hidden = !withMode;
+  const mode = $('#fail-mode', dialog);
+  mode.value = 'crash';
+  dialog.returnValue = '';
+  const closed = whenClosed(dialog);
+  openDialog(dialog);
+  // Focus the harmless choice first, as native confirm boxes do for destructive actions.
+  $('#confirm-cancel', dialog).focus();
+  const result = await closed;
+  return result === 'ok' ? { mode: mode.value } : null;
+}
+
+/** Asks for the API token; resolves to the token or null when cancelled. */
+export async function askForToken({ rejected = false } = {}) {
+  const dialog = $('#token-dialog');
+  const input = $('#token-input', dialog);
+  $('#token-error', dialog).hidden = !rejected;
+  input.value = '';
+  dialog.returnValue = '';
+  const closed = whenClosed(dialog);
+  openDialog(dialog);
+  input.focus();
+  const result = await closed;
+  const token = input.value.trim();
+  input.value = '';
+  return result === 'ok' && token ? token : null;
+}
+
+/** Wires the close buttons of the plain dialogs (forms and details). */
+export function wireCloseButtons() {
+  for (const button of document.querySelectorAll('[data-close-dialog]')) {
+    button.addEventListener('click', () => button.closest('dialog')?.close());
+  }
+  // A click on the backdrop of a detail dialog closes it.
+  for (const dialog of document.querySelectorAll('dialog.detail')) {
+    dialog.addEventListener('click', (event) => {
+      if (event.target === dialog) dialog.close();
+    });
+  }
+}

@@ -1,0 +1,175 @@
+// Small DOM and formatting helpers shared by the views. Everything the API sends
+// reaches the page through textContent or attributes, never through innerHTML.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces an element's children, skipping null/false ones as h() does. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+
+/** Sets text only when it changed, so periodic refreshes do not churn the DOM. */
+export function setText(el, text) {
+  const value = String(text);
+  if (el.textContent !== value) el.textContent = value;
+}
+
+export function setAttr(el, name, value) {
+  const v = String(value);
+  if (el.getAttribute(name) !== v) el.setAttribute(name, v);
+}
+
+/**
+ * Keeps one row per item in a tbody, keyed, in the items' order: rows are
+ * created once and then only updated, so charts and focus inside them survive
+ * a refresh.
+ */
+export function syncRows(tbody, items, { key, create, update, remove }) {
+  const existing = new Map();
+  for (const row of tbody.querySelectorAll(':scope > tr[data-key]'))
+    existing.set(row.dataset.key, row);
+  let previous = null;
+  for (const item of items) {
+    const k = String(key(item));
+    let row = existing.get(k);
+    if (row) existing.delete(k);
+    else {
+      row = create(item);
+      row.dataset.key = k;
+    }
+    update(row, item);
+    const expected = previous ? previous.nextElementSibling : tbody.firstElementChild;
+    if (expected !== row) tbody.insertBefore(row, expected);
+    previous = row;
+  }
+  for (const [k, row] of existing) {
+    remove?.(row, k);
+    row.remove();
+  }
+}
+
+export function fmtCores(value) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
+  const n = Number(value);
+  return (Math.round(n * 100) / 100).toString();
+}
+
+export function pct(part, total) {
+  if (!total) return 0;
+  return Math.max(0, Math.min(100, (Number(part) / Number(total)) * 100));
+}
+
+export function fmtAge(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
+}
+
+export function fmtDateTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+}
+
+export const NODE_STATUSES = [
+  'healthy',
+  'pending',
+  'recovering',
+  'failed',
+  'permanently_failed',
+  'stopped',
+];
+export const POD_STATUSES = ['running', 'scheduled', 'pending', 'failed'];
+
+// Kept in step with the --status-* variables in styles.css; Chart.js needs the values.
+export const STATUS_COLOURS = {
+  healthy: '#1a7f37',
+  running: '#1a7f37',
+  pending: '#8c959f',
+  scheduled: '#0969da',
+  recovering: '#bf8700',
+  failed: '#cf222e',
+  permanently_failed: '#82071e',
+  stopped: '#57606a',
+};
+
+export function statusLabel(status) {
+  return String(status ?? 'unknown').replace(/_/g, ' ');
+}
+
+export function badge(status, testid) {
+  return h('span', { class: `badge status-${status}`, 'data-testid': testid }, statusLabel(status));
+}
+
+export function updateBadge(el, status) {
+  setText(el, statusLabel(status));
+  const cls = `badge status-${status}`;
+  if (el.className !== cls) el.className = cls;
+}
+
+/** Short message in the corner; `kind` is 'ok' or 'error'. */
+export function toast(message, kind = 'ok') {
+  const region = $('#toasts');
+  const item = h(
+    'div',
+    {
+      class: `toast toast-${kind}`,
+      role: kind === 'error' ? 'alert' : 'status',
+      'data-testid': 'toast',
+    },
+    message,
+  );
+  region.append(item);
+  while (region.children.length > 4) region.firstElementChild.remove();
+  setTimeout(() => item.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/**
+ * Runs fn once, ms after the first of a burst of calls. Unlike a strict
+ * debounce a steady stream of calls cannot postpone it forever.
+ */
+export function coalesce(fn, ms) {
+  let timer = 0;
+  return (...args) => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = 0;
+      fn(...args);
+    }, ms);
+  };
+}

@@ -1,0 +1,407 @@
+// Node and pod detail dialogs. While one is open it is reloaded with the rest of
+// the page, and redrawn only when what the API says has changed.
+import { runNodeAction, runPodAction } from '../actions.js';
+import { api } from '../api.js';
+import { $, badge, fill, fmtCores, fmtDateTime, h, statusLabel, toast } from '../dom.js';
+import { renderEventItem } from './events.js';
+import { componentNames } from './nodes.js';
+import { historyChart } from './traces.js';
+
+let current = null; // { kind: 'node' | 'pod', id, name }
+let lastSignature = '';
+let history = null;
+
+const field = (label, value, testid) =>
+  h('div', { class: 'kv' }, h('dt', {}, label), h('dd', { 'data-testid': testid }, value ?? '—'));
+
+function table(headers, rows, empty, testid) {
+  if (!rows.length) return h('p', { class: 'muted' }, empty);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'table table-compact', 'data-testid': testid },
+      h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ...rows),
+    ),
+  );
+}
+
+function eventsList(events, testid) {
+  if (!events.length) return h('p', { class: 'muted' }, 'No events.');
+  return h(
+    'ol',
+    { class: 'events-feed detail-events', 'data-testid': testid },
+    ...events.map((ev) => renderEventItem(ev, { testid: `${testid}-item`, onObject: openObject })),
+  );
+}
+
+function actionBar(buttons) {
+  return h('div', { class: 'detail-actions' }, ...buttons);
+}
+
+function detailButton(label, testid, onClick, danger = false) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `btn btn-small${danger ? ' btn-danger-outline' : ''}`,
+      'data-testid': testid,
+      onclick: (e) => onClick(e.currentTarget),
+    },
+    label,
+  );
+}
+
+// ---- node ----
+
+async function loadNode(id) {
+  const node = await api.node(id);
+  const [pods, events, beats] = await Promise.all([
+    api.pods({ node: node.name }).catch(() => []),
+    api.events({ object: `node/${node.name}`, limit: 50 }).catch(() => []),
+    api.heartbeats(node.id).catch(() => []),
+  ]);
+  return { node, pods: pods ?? [], events: events ?? [], beats: beats ?? [] };
+}
+
+function renderNode({ node, pods, events, beats }) {
+  const body = $('#node-detail-body');
+  $('#node-detail-title').textContent = `Node ${node.name}`;
+  history?.destroy();
+  history = null;
+  const canvas = h('canvas', {
+    'data-testid': 'node-detail-heartbeats',
+    role: 'img',
+    'aria-label': `Heartbeat history of ${node.name}`,
+  });
+  const labels = Object.entries(node.labels ?? {});
+  fill(
+    body,
+    h(
+      'div',
+      { class: 'detail-summary' },
+      badge(node.health_status, 'node-detail-status'),
+      h('span', { class: 'tag' }, node.node_type),
+      node.cordoned ? h('span', { class: 'tag tag-cordoned' }, 'cordoned') : null,
+      h('span', { class: 'muted' }, `id ${node.id}`),
+    ),
+    actionBar([
+      detailButton('Fail…', 'node-detail-fail', (b) => runNodeAction('fail', node, b), true),
+      detailButton('Restart', 'node-detail-restart', (b) => runNodeAction('restart', node, b)),
+      detailButton('Stop…', 'node-detail-stop', (b) => runNodeAction('stop', node, b), true),
+      detailButton(node.cordoned ? 'Uncordon' : 'Cordon', 'node-detail-cordon', (b) =>
+        runNodeAction(node.cordoned ? 'uncordon' : 'cordon', node, b),
+      ),
+      detailButton(
+        'Delete…',
+        'node-detail-delete',
+        async (b) => {
+          if (await runNodeAction('delete', node, b)) $('#node-detail').close();
+        },
+        true,
+      ),
+    ]),
+    h(
+      'div',
+      { class: 'detail-grid' },
+      h(
+        'dl',
+        { class: 'kv-list' },
+        field('CPU total', `${fmtCores(node.cpu_cores_total)} cores`),
+        field('Allocated', `${fmtCores(node.cpu_cores_allocated)} cores`),
+        field('Available', `${fmtCores(node.cpu_cores_avail)} cores`),
+        field('Used', `${fmtCores(node.cpu_cores_used)} cores`),
+        field('Memory', node.memory_mb ? `${node.memory_mb} MB` : '—'),
+        field('Pod CIDR', node.pod_cidr),
+        field('Pods', node.pod_count ?? pods.length),
+        field('Last heartbeat', fmtDateTime(node.last_heartbeat_at)),
+        field('Recovery attempts', node.recovery_attempts ?? 0),
+        field('Created', fmtDateTime(node.created_at)),
+        field(
+          'Labels',
+          labels.length
+            ? h(
+                'span',
+                { class: 'labels' },
+                ...labels.map(([k, v]) => h('code', { class: 'label' }, `${k}=${v}`)),
+              )
+            : '—',
+        ),
+      ),
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Components'),
+        h(
+          'ul',
+          { class: 'components' },
+          ...componentNames(node).map((name) => {
+            const state = node.components?.[name] ?? 'unknown';
+            return h(
+              'li',
+              { 'data-component': name, 'data-state': state },
+              h('span', { class: `dot comp-${state}`, 'aria-hidden': 'true' }),
+              h('span', {}, name.replace(/_/g, ' ')),
+              h('span', { class: 'muted' }, state),
+            );
+          }),
+        ),
+      ),
+    ),
+    h('h3', {}, `Heartbeats (${beats.length})`),
+    beats.length
+      ? h('div', { class: 'chart-box chart-history' }, canvas)
+      : h('p', { class: 'muted' }, 'No heartbeat received yet.'),
+    h('h3', {}, `Pods (${pods.length})`),
+    table(
+      ['Name', 'Status', 'CPU', 'IP', 'Restarts'],
+      pods.map((pod) =>
+        h(
+          'tr',
+          { 'data-testid': `node-detail-pod-${pod.name}` },
+          h(
+            'td',
+            {},
+            h('button', { type: 'button', class: 'link', onclick: () => openPod(pod) }, pod.name),
+          ),
+          h('td', {}, badge(pod.status)),
+          h('td', { class: 'num' }, fmtCores(pod.cpu_cores_req)),
+          h('td', { class: 'mono' }, pod.ip ?? '—'),
+          h('td', { class: 'num' }, pod.restart_count ?? 0),
+        ),
+      ),
+      'No pods on this node.',
+      'node-detail-pods',
+    ),
+    h('h3', {}, 'Recent events'),
+    eventsList(events, 'node-event'),
+  );
+  if (beats.length) history = historyChart(canvas, beats, node.cpu_cores_total);
+}
+
+// ---- pod ----
+
+async function loadPod(id) {
+  const pod = await api.pod(id);
+  const events = await api.events({ object: `pod/${pod.name}`, limit: 50 }).catch(() => []);
+  return { pod, events: events ?? [] };
+}
+
+const list = (value) => (Array.isArray(value) ? value.join(' ') : (value ?? ''));
+
+function renderPod({ pod, events }) {
+  const body = $('#pod-detail-body');
+  $('#pod-detail-title').textContent = `Pod ${pod.name}`;
+  const containers = pod.containers ?? [];
+  const volumes = pod.volumes ?? [];
+  const config = pod.config ?? [];
+  fill(
+    body,
+    h(
+      'div',
+      { class: 'detail-summary' },
+      badge(pod.status, 'pod-detail-status'),
+      pod.node_name
+        ? h(
+            'span',
+            {},
+            'on ',
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link',
+                'data-testid': 'pod-detail-node',
+                onclick: () => openObject(`node/${pod.node_name}`),
+              },
+              pod.node_name,
+            ),
+          )
+        : h('span', { class: 'muted' }, 'not bound'),
+      h('span', { class: 'muted' }, `id ${pod.id}`),
+    ),
+    pod.reason
+      ? h('p', { class: 'reason-box', 'data-testid': 'pod-detail-reason' }, pod.reason)
+      : null,
+    actionBar([
+      detailButton('Restart', 'pod-detail-restart', (b) => runPodAction('restart', pod, b)),
+      detailButton(
+        'Delete…',
+        'pod-detail-delete',
+        async (b) => {
+          if (await runPodAction('delete', pod, b)) $('#pod-detail').close();
+        },
+        true,
+      ),
+    ]),
+    h(
+      'dl',
+      { class: 'kv-list kv-inline' },
+      field('CPU request', `${fmtCores(pod.cpu_cores_req)} cores`),
+      field('Memory request', pod.memory_mb_req ? `${pod.memory_mb_req} MB` : '—'),
+      field('IP', pod.ip),
+      field('Restarts', pod.restart_count ?? 0),
+      field('Created', fmtDateTime(pod.created_at)),
+    ),
+    h('h3', {}, `Containers (${containers.length})`),
+    table(
+      ['Name', 'Image', 'CPU', 'Memory', 'Command', 'Status', 'Restarts'],
+      containers.map((c) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, c.name),
+          h('td', { class: 'mono' }, c.image),
+          h('td', { class: 'num' }, fmtCores(c.cpu_req)),
+          h('td', { class: 'num' }, c.memory_req ? `${c.memory_req} MB` : '—'),
+          h(
+            'td',
+            { class: 'mono' },
+            [list(c.command), list(c.args)].filter(Boolean).join(' ') || '—',
+          ),
+          h(
+            'td',
+            {},
+            c.status
+              ? h('span', { class: `badge status-${c.status}` }, statusLabel(c.status))
+              : '—',
+          ),
+          h('td', { class: 'num' }, c.restart_count ?? 0),
+        ),
+      ),
+      'No containers.',
+      'pod-detail-containers',
+    ),
+    h('h3', {}, `Volumes (${volumes.length})`),
+    table(
+      ['Name', 'Type', 'Size', 'Path'],
+      volumes.map((v) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, v.name),
+          h('td', {}, v.type),
+          h('td', { class: 'num' }, v.size != null ? `${v.size} GB` : '—'),
+          h('td', { class: 'mono' }, v.path ?? '—'),
+        ),
+      ),
+      'No volumes.',
+      'pod-detail-volumes',
+    ),
+    h('h3', {}, `Config (${config.length})`),
+    table(
+      ['Name', 'Type', 'Key', 'Value'],
+      config.map((c) =>
+        h(
+          'tr',
+          { 'data-type': c.type },
+          h('td', {}, c.name),
+          h('td', {}, c.type),
+          h('td', { class: 'mono' }, c.key),
+          // Shown exactly as the API gives it: secret values arrive already masked.
+          h(
+            'td',
+            {
+              class: `mono${c.type === 'secret' ? ' secret' : ''}`,
+              'data-testid': 'pod-config-value',
+            },
+            c.value ?? '',
+          ),
+        ),
+      ),
+      'No config.',
+      'pod-detail-config',
+    ),
+    h('h3', {}, 'Recent events'),
+    eventsList(events, 'pod-event'),
+  );
+}
+
+// ---- opening and refreshing ----
+
+let loadSeq = 0;
+
+function sameTarget(kind, id) {
+  return current?.kind === kind && String(current.id) === String(id);
+}
+
+/**
+ * Loads and shows a node or pod. `refresh` is the periodic reload of an open
+ * dialog: it never reopens a dialog the user closed meanwhile, and it gives way
+ * to an open started after it.
+ */
+async function show(kind, id, { refresh = false } = {}) {
+  const dialog = kind === 'node' ? $('#node-detail') : $('#pod-detail');
+  const seq = refresh ? loadSeq : ++loadSeq;
+  try {
+    const data = kind === 'node' ? await loadNode(id) : await loadPod(id);
+    if (seq !== loadSeq) return;
+    if (refresh && !(dialog.open && sameTarget(kind, id))) return;
+    // Heartbeats change every few seconds; they only redraw the chart, so focus
+    // inside the dialog survives.
+    const signature = JSON.stringify({ ...data, beats: Boolean(data.beats?.length) });
+    if (refresh && signature === lastSignature) {
+      if (kind === 'node' && data.beats?.length) {
+        history?.destroy();
+        history = historyChart(
+          $('[data-testid="node-detail-heartbeats"]'),
+          data.beats,
+          data.node.cpu_cores_total,
+        );
+      }
+      return;
+    }
+    lastSignature = signature;
+    if (kind === 'node') renderNode(data);
+    else renderPod(data);
+    current = { kind, id };
+    if (!dialog.open) dialog.showModal();
+  } catch (err) {
+    if (seq !== loadSeq) return;
+    if (err.status === 404 && dialog.open) {
+      dialog.close();
+      toast(`${kind} ${id} no longer exists`);
+    } else if (!refresh) toast(err.message, 'error');
+  }
+}
+
+export function openNode(node) {
+  $('#pod-detail').close();
+  return show('node', node.id);
+}
+
+export function openPod(pod) {
+  $('#node-detail').close();
+  return show('pod', pod.id);
+}
+
+/** Opens what an event's `object` names ("node/worker-1", "pod/web-1"). */
+export function openObject(ref) {
+  const [kind, ...rest] = String(ref).split('/');
+  const name = rest.join('/');
+  if (kind === 'node') return openNode({ id: name });
+  if (kind === 'pod') return openPod({ id: name });
+  return undefined;
+}
+
+/** Called with each page refresh: keeps an open detail current. */
+export function refreshDetail() {
+  if (!current) return;
+  const dialog = current.kind === 'node' ? $('#node-detail') : $('#pod-detail');
+  if (dialog.open) show(current.kind, current.id, { refresh: true });
+}
+
+export function initDetails() {
+  for (const dialog of [$('#node-detail'), $('#pod-detail')]) {
+    dialog.addEventListener('close', () => {
+      if (dialog === $('#node-detail')) {
+        history?.destroy();
+        history = null;
+      }
+      current = null;
+      lastSignature = '';
+    });
+  }
+}

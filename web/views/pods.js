@@ -1,0 +1,133 @@
+// The pods table with its status and node filters (applied by the API).
+import { runPodAction } from '../actions.js';
+import { $, fmtAge, fmtCores, h, setAttr, setText, syncRows, updateBadge } from '../dom.js';
+import { serverNow } from './traces.js';
+
+let podsById = new Map();
+
+export function podFilters() {
+  return { status: $('#pod-filter-status').value, node: $('#pod-filter-node').value };
+}
+
+function podButton(action, label, pod) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `btn btn-small${action === 'delete' ? ' btn-danger-outline' : ''}`,
+      'data-testid': `pod-${action}-${pod.name}`,
+      'data-action': action,
+      'aria-label': `${label} pod ${pod.name}`,
+    },
+    label,
+  );
+}
+
+function createRow(pod) {
+  return h(
+    'tr',
+    {
+      class: 'clickable',
+      tabindex: '0',
+      'data-testid': `pod-row-${pod.name}`,
+      'data-name': pod.name,
+    },
+    h('td', { class: 'name-cell' }, h('span', { class: 'name' }, pod.name)),
+    h('td', {}, h('span', { class: 'badge', 'data-testid': `pod-status-${pod.name}` })),
+    h('td', { class: 'node-cell' }),
+    h('td', { class: 'num' }),
+    h('td', { class: 'num' }),
+    h('td', { class: 'mono' }),
+    h('td', { class: 'num' }),
+    h('td', { class: 'age' }),
+    h(
+      'td',
+      { class: 'actions' },
+      podButton('restart', 'Restart', pod),
+      podButton('delete', 'Delete', pod),
+    ),
+  );
+}
+
+function updateRow(row, pod) {
+  setAttr(row, 'data-status', pod.status);
+  setAttr(row, 'data-node', pod.node_name ?? '');
+  const cells = row.children;
+  const badge = cells[1].firstElementChild;
+  updateBadge(badge, pod.status);
+  setAttr(badge, 'title', pod.reason ?? pod.status);
+  const nodeCell = cells[2];
+  if (pod.node_name) {
+    setText(nodeCell, pod.node_name);
+    setAttr(nodeCell, 'class', 'node-cell');
+    setAttr(nodeCell, 'title', pod.node_name);
+  } else {
+    setText(nodeCell, pod.reason ? `— ${pod.reason}` : '—');
+    setAttr(nodeCell, 'class', 'node-cell muted reason');
+    setAttr(nodeCell, 'title', pod.reason ?? 'not bound');
+  }
+  setText(cells[3], fmtCores(pod.cpu_cores_req));
+  setText(cells[4], pod.memory_mb_req ? `${pod.memory_mb_req} MB` : '—');
+  setText(cells[5], pod.ip ?? '—');
+  setText(cells[6], pod.restart_count ?? 0);
+  updateAge(row, pod);
+}
+
+function updateAge(row, pod, now = serverNow()) {
+  const created = Date.parse(pod.created_at ?? '');
+  setText(row.children[7], Number.isFinite(created) ? fmtAge((now - created) / 1000) : '—');
+}
+
+export function initPodsView({ onOpen, onFilter }) {
+  const body = $('#pods-body');
+  body.addEventListener('click', (event) => {
+    const row = event.target.closest('tr[data-key]');
+    const pod = row && podsById.get(row.dataset.key);
+    if (!pod) return;
+    const button = event.target.closest('button[data-action]');
+    if (button) runPodAction(button.dataset.action, pod, button);
+    else onOpen(pod);
+  });
+  body.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.target.tagName !== 'TR') return;
+    const pod = podsById.get(event.target.dataset.key);
+    if (pod) onOpen(pod);
+  });
+  $('#pod-filter-status').addEventListener('change', onFilter);
+  $('#pod-filter-node').addEventListener('change', onFilter);
+}
+
+export function renderPods(pods) {
+  podsById = new Map(pods.map((p) => [String(p.id), p]));
+  syncRows($('#pods-body'), pods, { key: (p) => p.id, create: createRow, update: updateRow });
+  const { status, node } = podFilters();
+  const filtered = Boolean(status || node);
+  const empty = $('#pods-empty');
+  empty.hidden = pods.length > 0;
+  setText(empty, filtered ? 'No pods match these filters.' : 'No pods yet. Create one with + Pod.');
+  setText($('#pods-count'), pods.length ? `(${pods.length}${filtered ? ' shown' : ''})` : '');
+}
+
+/** Keeps the node filter's choices in step with the nodes that exist. */
+export function updateNodeFilter(nodes) {
+  const select = $('#pod-filter-node');
+  const current = select.value;
+  const names = nodes.map((n) => n.name);
+  if (current && !names.includes(current)) names.push(current);
+  const signature = names.join('\n');
+  if (select.dataset.signature === signature) return;
+  select.dataset.signature = signature;
+  select.replaceChildren(
+    h('option', { value: '' }, 'all'),
+    ...names.map((name) => h('option', { value: name }, name)),
+  );
+  select.value = current;
+}
+
+export function tickPods() {
+  const now = serverNow();
+  for (const row of $('#pods-body').children) {
+    const pod = podsById.get(row.dataset.key);
+    if (pod) updateAge(row, pod, now);
+  }
+}
