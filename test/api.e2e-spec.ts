@@ -9,7 +9,10 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
 
   describe('nodes', () => {
     it('registers a node pending, with a heartbeat token shown once and stored hashed', async () => {
-      const res = await t.http.post('/nodes').send({ name: 'n-reg', cpu_cores_avail: 2.5, labels: { zone: 'a' } }).expect(201);
+      const res = await t.http
+        .post('/nodes')
+        .send({ name: 'n-reg', cpu_cores_avail: 2.5, labels: { zone: 'a' } })
+        .expect(201);
       expect(res.body).toMatchObject({
         name: 'n-reg',
         node_type: 'worker',
@@ -36,9 +39,17 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
     });
 
     it('turns healthy on its first heartbeat, by id or name, and records it', async () => {
-      const { body: node } = await t.http.post('/nodes').send({ name: 'n-beat', cpu_cores: 4 }).expect(201);
+      const { body: node } = await t.http
+        .post('/nodes')
+        .send({ name: 'n-beat', cpu_cores: 4 })
+        .expect(201);
       const res = await beat(t, 'n-beat', node.heartbeat_token, { cpu_usage: 1.25 });
-      expect(res.body).toMatchObject({ node_id: node.id, health_status: 'healthy', terminate: false, pods: [] });
+      expect(res.body).toMatchObject({
+        node_id: node.id,
+        health_status: 'healthy',
+        terminate: false,
+        pods: [],
+      });
       const { body: got } = await t.http.get('/nodes/n-beat').expect(200);
       expect(got.health_status).toBe('healthy');
       expect(got.cpu_cores_used).toBe(1.25);
@@ -47,10 +58,13 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(samples).toHaveLength(1);
       expect(samples[0].cpu_usage).toBe(1.25);
       const { body: events } = await t.http.get('/events?object=node/n-beat').expect(200);
-      expect(events.map((e: { reason: string }) => e.reason)).toEqual(['NodeReady', 'RegisteredNode']);
+      expect(events.map((e: { reason: string }) => e.reason)).toEqual([
+        'NodeReady',
+        'RegisteredNode',
+      ]);
     });
 
-    it('answers 401 to a heartbeat without the node\'s own token, whatever the body', async () => {
+    it("answers 401 to a heartbeat without the node's own token, whatever the body", async () => {
       const a = await t.http.post('/nodes').send({ name: 'n-tok-a', cpu_cores: 1 }).expect(201);
       const b = await t.http.post('/nodes').send({ name: 'n-tok-b', cpu_cores: 1 }).expect(201);
       await t.http.post(`/nodes/${a.body.id}/heartbeat`).send({}).expect(401);
@@ -79,7 +93,9 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       const ids = all.map((n: { id: number }) => n.id);
       expect(ids).toEqual([...ids].sort((x, y) => x - y));
       const { body: healthy } = await t.http.get('/nodes?status=healthy').expect(200);
-      expect(healthy.every((n: { health_status: string }) => n.health_status === 'healthy')).toBe(true);
+      expect(healthy.every((n: { health_status: string }) => n.health_status === 'healthy')).toBe(
+        true,
+      );
       const { body: page } = await t.http.get('/nodes?limit=1&offset=1').expect(200);
       expect(page).toHaveLength(1);
       expect(page[0].id).toBe(ids[1]);
@@ -101,11 +117,23 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         [{ name: 'ok-name', cpu_cores: 1, labels: { a: 1 } }, /labels/],
       ];
       for (const [body, message] of cases) {
-        const res = await t.http.post('/nodes').send(body as object).expect(400);
+        const res = await t.http
+          .post('/nodes')
+          .send(body as object)
+          .expect(400);
         expect(JSON.stringify(res.body.message)).toMatch(message);
       }
-      await t.http.post('/nodes').set('Content-Type', 'application/json').send('{"name": ').expect(400);
-      const huge = { name: 'big', cpu_cores: 1, labels: { a: 'x'.repeat(1024) }, pad: 'y'.repeat(1_100_000) };
+      await t.http
+        .post('/nodes')
+        .set('Content-Type', 'application/json')
+        .send('{"name": ')
+        .expect(400);
+      const huge = {
+        name: 'big',
+        cpu_cores: 1,
+        labels: { a: 'x'.repeat(1024) },
+        pad: 'y'.repeat(1_100_000),
+      };
       await t.http.post('/nodes').send(huge).expect(413);
       expect(await t.sql('SELECT count(*)::int AS n FROM nodes')).toEqual(before);
     });
@@ -149,13 +177,29 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
     it('binds a pod to a healthy node, gives it an IP from the node range, and the heartbeat delivers it', async () => {
       const node = await healthyNode(t2, 'w1', 2);
       const res = await t2.http.post('/pods').send(pod('p-one', 0.5)).expect(201);
-      expect(res.body).toMatchObject({ name: 'p-one', status: 'scheduled', node_id: node.id, node_name: 'w1', cpu_cores_req: 0.5 });
+      expect(res.body).toMatchObject({
+        name: 'p-one',
+        status: 'scheduled',
+        node_id: node.id,
+        node_name: 'w1',
+        cpu_cores_req: 0.5,
+      });
       expect(res.body.ip).toMatch(new RegExp(`^10\\.244\\.${node.id % 256}\\.\\d+$`));
       const { body: n } = await t2.http.get('/nodes/w1').expect(200);
-      expect(n).toMatchObject({ cpu_cores_allocated: 0.5, cpu_cores_avail: 1.5, pod_ids: [res.body.id] });
+      expect(n).toMatchObject({
+        cpu_cores_allocated: 0.5,
+        cpu_cores_avail: 1.5,
+        pod_ids: [res.body.id],
+      });
       const answer = await beat(t2, node.id, node.token, {
         pod_ids: [res.body.id],
-        pods: [{ id: res.body.id, status: 'running', containers: [{ name: 'main', status: 'running', restart_count: 0 }] }],
+        pods: [
+          {
+            id: res.body.id,
+            status: 'running',
+            containers: [{ name: 'main', status: 'running', restart_count: 0 }],
+          },
+        ],
       });
       expect(answer.body.pods.map((p: { name: string }) => p.name)).toEqual(['p-one']);
       const { body: running } = await t2.http.get('/pods/p-one').expect(200);
@@ -186,7 +230,12 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         await healthyNode(t3, 'b', 2);
         await healthyNode(t3, 'c', 3);
         const place = async (name: string, extra: Record<string, unknown> = {}) =>
-          (await t3.http.post('/pods').send(pod(name, 1, extra)).expect(201)).body.node_name;
+          (
+            await t3.http
+              .post('/pods')
+              .send(pod(name, 1, extra))
+              .expect(201)
+          ).body.node_name;
         // best-fit (default): least room left that still fits → b (2 cores)
         expect((await t3.http.get('/scheduler').expect(200)).body).toEqual({
           algorithm: 'best-fit',
@@ -205,7 +254,11 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         const { body: cluster } = await t3.http.get('/cluster').expect(200);
         expect(cluster.scheduler_algorithm).toBe('round-robin');
         expect(cluster.nodes).toEqual({ total: 3, by_status: { healthy: 3 } });
-        expect(cluster.cpu).toMatchObject({ total_cores: 9, allocated_cores: 6, available_cores: 3 });
+        expect(cluster.cpu).toMatchObject({
+          total_cores: 9,
+          allocated_cores: 6,
+          available_cores: 3,
+        });
         expect(cluster.utilisation.allocated_pct).toBeCloseTo(66.7, 1);
       } finally {
         await t3.close();
@@ -257,16 +310,32 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         { name: 'Bad', containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1 }] },
         { name: 'neg', containers: [{ name: 'm', image: 'x', cpu_req: -1, memory_req: 1 }] },
         { name: 'zero', containers: [{ name: 'm', image: 'x', cpu_req: 0, memory_req: 1 }] },
-        { name: 'extra', containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1, gpu: 1 }] },
-        { name: 'dup', containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1 }, { name: 'm', image: 'y', cpu_req: 1, memory_req: 1 }] },
+        {
+          name: 'extra',
+          containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1, gpu: 1 }],
+        },
+        {
+          name: 'dup',
+          containers: [
+            { name: 'm', image: 'x', cpu_req: 1, memory_req: 1 },
+            { name: 'm', image: 'y', cpu_req: 1, memory_req: 1 },
+          ],
+        },
         { ...pod('vol', 1), volumes: [{ name: 'v', type: 'nfs', size: 1, path: '/v' }] },
         { ...pod('cfg', 1), config: [{ name: 'c', type: 'file', key: 'k', value: 'v' }] },
-        { ...pod('cmd', 1), containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1, command: [1, 2] }] },
+        {
+          ...pod('cmd', 1),
+          containers: [{ name: 'm', image: 'x', cpu_req: 1, memory_req: 1, command: [1, 2] }],
+        },
         { ...pod('algo', 1), scheduler_algorithm: 'random' },
         { ...pod('cpu', 1), cpu_cores_req: 0 },
       ];
       const before = await t2.sql('SELECT count(*)::int AS n FROM pods');
-      for (const body of bad) await t2.http.post('/pods').send(body as object).expect(400);
+      for (const body of bad)
+        await t2.http
+          .post('/pods')
+          .send(body as object)
+          .expect(400);
       expect(await t2.sql('SELECT count(*)::int AS n FROM pods')).toEqual(before);
       await t2.http.post('/pods').send(pod('p-one', 0.1)).expect(409);
       await t2.http.get('/pods/999999').expect(404);
@@ -301,11 +370,15 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         (await t2.http.get('/nodes/w-secret')).text,
       ];
       for (const text of responses) expect(text).not.toContain('hunter2-very-secret');
-      expect(created.body.config.find((c: { key: string }) => c.key === 'DB_PASSWORD').value).toBe('******');
+      expect(created.body.config.find((c: { key: string }) => c.key === 'DB_PASSWORD').value).toBe(
+        '******',
+      );
       expect(created.body.config.find((c: { key: string }) => c.key === 'MODE').value).toBe('prod');
       const answer = await beat(t2, node.id, node.token);
       const assigned = answer.body.pods.find((p: { name: string }) => p.name === 'p-secret');
-      expect(assigned.config.find((c: { key: string }) => c.key === 'DB_PASSWORD').value).toBe('hunter2-very-secret');
+      expect(assigned.config.find((c: { key: string }) => c.key === 'DB_PASSWORD').value).toBe(
+        'hunter2-very-secret',
+      );
       expect(assigned.volumes).toHaveLength(2);
       await t2.http.post('/nodes/w1/uncordon').expect(200);
       await t2.http.post('/nodes/w-big/uncordon').expect(200);
@@ -314,7 +387,19 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
     it('splits a string command as a shell would', async () => {
       const res = await t2.http
         .post('/pods')
-        .send({ name: 'p-cmd', containers: [{ name: 'm', image: 'x', cpu_req: 0.1, memory_req: 1, command: 'sh -c "echo hi there"', args: 'a b' }] })
+        .send({
+          name: 'p-cmd',
+          containers: [
+            {
+              name: 'm',
+              image: 'x',
+              cpu_req: 0.1,
+              memory_req: 1,
+              command: 'sh -c "echo hi there"',
+              args: 'a b',
+            },
+          ],
+        })
         .expect(201);
       expect(res.body.containers[0].command).toEqual(['sh', '-c', 'echo hi there']);
       expect(res.body.containers[0].args).toEqual(['a', 'b']);
@@ -322,7 +407,10 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
 
     it('deletes a pod, freeing its CPU at once; the node drops it on its next heartbeat', async () => {
       const { body: before } = await t2.http.get('/nodes/w1').expect(200);
-      const created = await t2.http.post('/pods').send(pod('p-del', 0.25, { scheduler_algorithm: 'first-fit' })).expect(201);
+      const created = await t2.http
+        .post('/pods')
+        .send(pod('p-del', 0.25, { scheduler_algorithm: 'first-fit' }))
+        .expect(201);
       expect(created.body.node_name).toBe('w1');
       await t2.http.delete('/pods/p-del').expect(200);
       const { body: after } = await t2.http.get('/nodes/w1').expect(200);
@@ -347,12 +435,20 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         expect(p.body.node_name).toBe('d1');
         await healthyNode(t6, 'd2', 2);
         const res = await t6.http.delete('/nodes/d1').expect(200);
-        expect(res.body).toMatchObject({ deleted: true, name: 'd1', rescheduled_pod_ids: [p.body.id] });
+        expect(res.body).toMatchObject({
+          deleted: true,
+          name: 'd1',
+          rescheduled_pod_ids: [p.body.id],
+        });
         const { body: moved } = await t6.http.get('/pods/drain-me').expect(200);
         expect(moved).toMatchObject({ node_name: 'd2', status: 'scheduled' });
         await t6.http.delete('/nodes/d2').expect(200);
         const { body: waiting } = await t6.http.get('/pods/drain-me').expect(200);
-        expect(waiting).toMatchObject({ status: 'pending', node_id: null, reason: '0/1 nodes fit: 1 cordoned' });
+        expect(waiting).toMatchObject({
+          status: 'pending',
+          node_id: null,
+          reason: '0/1 nodes fit: 1 cordoned',
+        });
       } finally {
         await t6.close();
       }
@@ -382,7 +478,8 @@ async function waitForStatus(t: TestApp, name: string, status: string) {
   for (;;) {
     const { body } = await t.http.get(`/pods/${name}`);
     if (body.status === status) return body;
-    if (Date.now() > deadline) throw new Error(`pod ${name} stayed ${body.status}, expected ${status}`);
+    if (Date.now() > deadline)
+      throw new Error(`pod ${name} stayed ${body.status}, expected ${status}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

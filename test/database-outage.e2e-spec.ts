@@ -39,14 +39,28 @@ describe('database outage', () => {
     await t.http
       .post(`/nodes/${node.id}/heartbeat`)
       .set('Authorization', `Bearer ${node.token}`)
-      .send({ pod_ids: [], health_status: 'healthy', components: { kubelet: 'running', container_runtime: 'running', kube_proxy: 'running', node_agent: 'running' } })
+      .send({
+        pod_ids: [],
+        health_status: 'healthy',
+        components: {
+          kubelet: 'running',
+          container_runtime: 'running',
+          kube_proxy: 'running',
+          node_agent: 'running',
+        },
+      })
       .expect(503);
     await t.http.get('/healthz').expect(200);
     // prompt: well within the request timeout, not a hang (a loose bound, not a benchmark)
     expect(Date.now() - started).toBeLessThan(25000);
 
     await db.start(db.port);
-    await waitFor('the API to answer again', async () => (await t.http.get('/readyz')).status === 200, 30000, 250);
+    await waitFor(
+      'the API to answer again',
+      async () => (await t.http.get('/readyz')).status === 200,
+      30000,
+      250,
+    );
     const { body: nodes } = await t.http.get('/nodes').expect(200);
     expect(nodes.map((n: { name: string }) => n.name)).toEqual(['survivor']);
     const { body: pods } = await t.http.get('/pods').expect(200);

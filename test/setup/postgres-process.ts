@@ -21,7 +21,10 @@ export class PostgresProcess {
         process.stdout.write('READY ' + db.port + ' ' + db.url + '\\n');
         process.on('SIGTERM', () => db.stop().then(() => process.exit(0)));
       }).catch((e) => { console.error(e); process.exit(1); });`;
-    const child = spawn(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: join(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     let errors = '';
     child.stderr!.on('data', (d) => (errors += d));

@@ -14,7 +14,8 @@ let counter = 0;
 /** A fresh, migrated database on the suite's PostgreSQL. */
 export async function createTestDatabase(): Promise<string> {
   const base = process.env.KUBESIM_TEST_PG;
-  if (!base) throw new Error('KUBESIM_TEST_PG is not set: run the system tests through jest (npm test)');
+  if (!base)
+    throw new Error('KUBESIM_TEST_PG is not set: run the system tests through jest (npm test)');
   const name = `kubesim_t${process.pid}_${Date.now() % 1e8}_${counter++}`;
   const admin = new Client({ connectionString: base });
   await admin.connect();
@@ -96,13 +97,21 @@ export async function healthyNode(
   cpus: number,
   extra: Record<string, unknown> = {},
 ): Promise<{ id: number; token: string }> {
-  const res = await t.http.post('/nodes').send({ name, cpu_cores: cpus, ...extra }).expect(201);
+  const res = await t.http
+    .post('/nodes')
+    .send({ name, cpu_cores: cpus, ...extra })
+    .expect(201);
   const { id, heartbeat_token: token } = res.body;
   await beat(t, id, token);
   return { id, token };
 }
 
-export function beat(t: TestApp, id: number | string, token: string, body: Record<string, unknown> = {}) {
+export function beat(
+  t: TestApp,
+  id: number | string,
+  token: string,
+  body: Record<string, unknown> = {},
+) {
   return t.http
     .post(`/nodes/${id}/heartbeat`)
     .set('Authorization', `Bearer ${token}`)
@@ -111,7 +120,11 @@ export function beat(t: TestApp, id: number | string, token: string, body: Recor
 }
 
 export function pod(name: string, cpu: number, extra: Record<string, unknown> = {}) {
-  return { name, containers: [{ name: 'main', image: 'busybox:1.36', cpu_req: cpu, memory_req: 16 }], ...extra };
+  return {
+    name,
+    containers: [{ name: 'main', image: 'busybox:1.36', cpu_req: cpu, memory_req: 16 }],
+    ...extra,
+  };
 }
 
 export async function waitFor<T>(
