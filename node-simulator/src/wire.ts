@@ -7,7 +7,12 @@
 
 export type ComponentStatus = 'running' | 'degraded' | 'stopped' | 'unknown';
 
-export const WORKER_COMPONENTS = ['kubelet', 'container_runtime', 'kube_proxy', 'node_agent'] as const;
+export const WORKER_COMPONENTS = [
+  'kubelet',
+  'container_runtime',
+  'kube_proxy',
+  'node_agent',
+] as const;
 export const MASTER_COMPONENTS = ['api_server', 'scheduler', 'controller_manager', 'etcd'] as const;
 
 export interface NodeComponents {

@@ -1,0 +1,677 @@
+/**
+ * NodeAgent: one simulated kubesim node. It is only an API client: it heartbeats,
+ * converges on the pod list each answer carries, simulates its containers' CPU use and
+ * keeps each pod's volumes and config on disk. Thousands run in one process for
+ * virtual fleets, so an agent holds two timers at most and no per-beat closures.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseHeartbeatResponse } from './heartbeat-response';
+import { httpFetch } from './http-transport';
+import { Logger, stdoutLogger } from './logger';
+import {
+  isSafeFileName,
+  materialisePod,
+  podEnvironment,
+  podFilesProblem,
+  removePodDir,
+} from './pod-files';
+import {
+  Clock,
+  describeError,
+  FetchLike,
+  HttpResult,
+  postJson,
+  Random,
+  systemClock,
+  TimerHandle,
+} from './runtime-deps';
+import {
+  AgentContainerStatus,
+  AgentPodStatus,
+  ComponentStatus,
+  HeartbeatRequest,
+  MASTER_COMPONENTS,
+  NodeComponents,
+  PodAssignment,
+  PodReport,
+} from './wire';
+
+export type NodeType = 'worker' | 'master';
+
+/** Why an agent stopped: `stopped` was asked for locally, the others came from the API. */
+export type AgentExitReason = 'stopped' | 'terminated' | 'deleted' | 'unauthorized';
+
+export type AgentState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface NodeAgentOptions {
+  nodeId: string | number;
+  nodeName: string;
+  /** base URL of the API, e.g. http://127.0.0.1:3000 */
+  apiServer: string;
+  /** the node's heartbeat token */
+  token: string;
+  cpuCores: number;
+  heartbeatIntervalMs: number;
+  nodeType?: NodeType;
+  /** the node's own folder; pods live under `{dataDir}/pods/` */
+  dataDir: string;
+  /** how long a container stays `creating`; default 50 ms */
+  containerStartDelayMs?: number;
+  /** deadline of one heartbeat; default the interval, within 2–10 s */
+  requestTimeoutMs?: number;
+  /** HTTP client; default node:http with keep-alive (global fetch fits too) */
+  fetch?: FetchLike;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+}
+
+export interface ContainerView {
+  name: string;
+  status: AgentContainerStatus;
+  restart_count: number;
+}
+
+export interface PodView {
+  id: number;
+  name: string;
+  status: AgentPodStatus;
+  env: Readonly<Record<string, string>>;
+  containers: ContainerView[];
+}
+
+export interface AgentStats {
+  state: AgentState;
+  /** the last heartbeat got an answer */
+  apiReachable: boolean;
+  partitioned: boolean;
+  pods: number;
+  runningPods: number;
+}
+
+export const MAX_BACKOFF_MS = 30_000;
+export const DEFAULT_CONTAINER_START_DELAY_MS = 50;
+export const LAST_HEARTBEAT_TIMEOUT_MS = 1_000;
+
+/** The beat period with ±10% jitter, so agents started together drift apart. */
+export function jitteredIntervalMs(intervalMs: number, random: Random): number {
+  return Math.round(intervalMs * (0.9 + 0.2 * random()));
+}
+
+/**
+ * Delay before retry number `failures` (1 = first) while the API does not answer:
+ * the interval doubling per failure, ±10% jitter, never above 30 s (or the interval
+ * itself when that is longer).
+ */
+export function backoffDelayMs(failures: number, intervalMs: number, random: Random): number {
+  const cap = Math.max(MAX_BACKOFF_MS, intervalMs);
+  const base = Math.min(cap, intervalMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30));
+  return Math.min(cap, Math.round(base * (0.9 + 0.2 * random())));
+}
+
+/** A running container's CPU use: its request ±20%, never negative. */
+export function simulatedCpuUsage(cpuReq: number, random: Random): number {
+  return Math.max(0, cpuReq * (0.8 + 0.4 * random()));
+}
+
+export function componentsFor(
+  nodeType: NodeType,
+  containerRuntime: ComponentStatus = 'running',
+): NodeComponents {
+  const components: NodeComponents = {
+    kubelet: 'running',
+    container_runtime: containerRuntime,
+    kube_proxy: 'running',
+    node_agent: 'running',
+  };
+  if (nodeType === 'master') for (const name of MASTER_COMPONENTS) components[name] = 'running';
+  return components;
+}
+
+interface ContainerState {
+  name: string;
+  cpuReq: number;
+  status: 'creating' | 'running' | 'failed';
+  restartCount: number;
+}
+
+interface PodState {
+  id: number;
+  name: string;
+  /** the API's restart_count last seen: a higher one means "restart" */
+  restartSeen: number;
+  containers: ContainerState[];
+  env: Record<string, string>;
+  /** when its creating containers may run (clock ms) */
+  readyAt: number;
+  /** its folder is written; containers wait for it */
+  materialised: boolean;
+  failed: boolean;
+}
+
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+function podStatus(pod: PodState): AgentPodStatus {
+  if (pod.failed) return 'failed';
+  return pod.containers.some((c) => c.status === 'creating') ? 'creating' : 'running';
+}
+
+function isWaiting(pod: PodState): boolean {
+  return pod.materialised && !pod.failed && pod.containers.some((c) => c.status === 'creating');
+}
+
+export class NodeAgent {
+  /** Resolves once the agent has stopped, with the reason. */
+  readonly done: Promise<AgentExitReason>;
+  readonly nodeName: string;
+  readonly nodeId: string;
+
+  private readonly resolveDone: (reason: AgentExitReason) => void;
+  private readonly nodeType: NodeType;
+  private readonly cpuCores: number;
+  private readonly intervalMs: number;
+  private readonly startDelayMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly heartbeatUrl: string;
+  private readonly token: string;
+  private readonly apiServer: string;
+  private readonly dataDir: string;
+  private readonly podsDir: string;
+  private readonly fetchFn: FetchLike;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly logger: Logger;
+
+  private state: AgentState = 'idle';
+  private readonly pods = new Map<number, PodState>();
+  /** per pod name, the tail of its disk operations: they run in order */
+  private readonly diskOps = new Map<string, Promise<void>>();
+  /** disk operations under way, for settled() */
+  private readonly work = new Set<Promise<unknown>>();
+  private beatTimer: TimerHandle | undefined;
+  private transitionTimer: TimerHandle | undefined;
+  private beatAbort: AbortController | undefined;
+  private beatInFlight = false;
+  /** a beat was asked for while one was on its way */
+  private beatAgain = false;
+  private partitioned = false;
+  private failedBeats = 0;
+  private apiReachable = false;
+  private diskOk = true;
+  private swept = false;
+
+  constructor(options: NodeAgentOptions) {
+    if (!options.nodeName) throw new RangeError('nodeName is required');
+    if (!Number.isFinite(options.cpuCores) || options.cpuCores < 0) {
+      throw new RangeError('cpuCores must be a number ≥ 0');
+    }
+    if (!Number.isFinite(options.heartbeatIntervalMs) || options.heartbeatIntervalMs <= 0) {
+      throw new RangeError('heartbeatIntervalMs must be > 0');
+    }
+    this.nodeId = String(options.nodeId);
+    this.nodeName = options.nodeName;
+    this.nodeType = options.nodeType ?? 'worker';
+    this.cpuCores = options.cpuCores;
+    this.intervalMs = options.heartbeatIntervalMs;
+    this.startDelayMs = options.containerStartDelayMs ?? DEFAULT_CONTAINER_START_DELAY_MS;
+    this.requestTimeoutMs =
+      options.requestTimeoutMs ?? Math.min(10_000, Math.max(2_000, options.heartbeatIntervalMs));
+    this.apiServer = options.apiServer.replace(/\/+$/, '');
+    this.heartbeatUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/heartbeat`;
+    this.token = options.token;
+    this.dataDir = options.dataDir;
+    this.podsDir = join(options.dataDir, 'pods');
+    this.fetchFn = options.fetch ?? httpFetch;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger ?? stdoutLogger();
+    let resolveDone!: (reason: AgentExitReason) => void;
+    this.done = new Promise((resolve) => (resolveDone = resolve));
+    this.resolveDone = resolveDone;
+  }
+
+  /** Starts heartbeating: at once, or after `firstBeatDelayMs` (fleets spread their agents). */
+  async start(options: { firstBeatDelayMs?: number } = {}): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`agent ${this.nodeName} was already started`);
+    this.state = 'running';
+    this.logger.info(
+      `${this.nodeName}: started as ${this.nodeType} node ${this.nodeId} (${this.cpuCores} cores, ` +
+        `heartbeat every ${this.intervalMs} ms, API ${this.apiServer}, data ${this.dataDir})`,
+    );
+    try {
+      await mkdir(this.podsDir, { recursive: true });
+    } catch (error) {
+      this.diskOk = false;
+      this.logger.error(`${this.nodeName}: cannot create ${this.podsDir}: ${describeError(error)}`);
+    }
+    if (this.state !== 'running') return;
+    const delay = options.firstBeatDelayMs ?? 0;
+    if (delay > 0) this.scheduleBeat(delay);
+    else this.beat();
+  }
+
+  /**
+   * Stops the timers; with `lastHeartbeat`, first tells the API the node is
+   * `terminating` (waiting at most 1 s for it). Pods' folders stay on disk.
+   */
+  async stop(options: { lastHeartbeat?: boolean } = {}): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      await this.done;
+      return;
+    }
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    this.cancelTimers();
+    this.beatAbort?.abort();
+    if (options.lastHeartbeat && wasRunning) {
+      if (this.partitioned) {
+        this.logger.info(`${this.nodeName}: partitioned, so no last heartbeat`);
+      } else {
+        const result = await postJson(
+          this.fetchFn,
+          this.clock,
+          this.heartbeatUrl,
+          this.report(true),
+          {
+            bearer: this.token,
+            timeoutMs: LAST_HEARTBEAT_TIMEOUT_MS,
+          },
+        );
+        if (result.status < 200 || result.status >= 300) {
+          this.logger.warn(`${this.nodeName}: last heartbeat not delivered (${failure(result)})`);
+        }
+      }
+    }
+    this.finish('stopped');
+  }
+
+  /** Simulated network partition: heartbeats stop, pods keep running. */
+  partition(): void {
+    if (this.partitioned) return;
+    this.partitioned = true;
+    this.logger.warn(`${this.nodeName}: partitioned, heartbeats suspended`);
+  }
+
+  heal(): void {
+    if (!this.partitioned) return;
+    this.partitioned = false;
+    this.logger.info(`${this.nodeName}: partition healed, heartbeats resume`);
+    this.beat();
+  }
+
+  /**
+   * Converges on `pods`, the full set the node must run: starts the new ones, drops
+   * those not listed, restarts those whose restart_count rose. The heartbeat answer
+   * feeds it; any other channel that pushes assignments may call it too.
+   */
+  assignments(pods: readonly PodAssignment[]): void {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    const wanted = new Map<number, PodAssignment>();
+    for (const spec of pods) wanted.set(spec.id, spec);
+    for (const pod of this.pods.values()) {
+      const spec = wanted.get(pod.id);
+      if (!spec || spec.name !== pod.name) this.dropPod(pod);
+    }
+    for (const spec of wanted.values()) {
+      const pod = this.pods.get(spec.id);
+      if (!pod) {
+        this.addPod(spec);
+        continue;
+      }
+      if (spec.restart_count > pod.restartSeen) this.restartPod(pod, spec);
+      pod.restartSeen = spec.restart_count;
+    }
+    this.scheduleTransitions();
+  }
+
+  /** Resolves when the pods' folders are written or removed as last asked. */
+  async settled(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
+  podViews(): PodView[] {
+    return [...this.pods.values()].map((pod) => ({
+      id: pod.id,
+      name: pod.name,
+      status: podStatus(pod),
+      env: { ...pod.env },
+      containers: pod.containers.map((c) => ({
+        name: c.name,
+        status: c.status,
+        restart_count: c.restartCount,
+      })),
+    }));
+  }
+
+  stats(): AgentStats {
+    let runningPods = 0;
+    for (const pod of this.pods.values()) if (podStatus(pod) === 'running') runningPods++;
+    return {
+      state: this.state,
+      apiReachable: this.apiReachable,
+      partitioned: this.partitioned,
+      pods: this.pods.size,
+      runningPods,
+    };
+  }
+
+  // ── heartbeats ────────────────────────────────────────────────────────────
+
+  /** Bound once: timers get this, not a fresh closure per beat. */
+  private readonly onBeatTimer = (): void => {
+    this.beatTimer = undefined;
+    this.beat();
+  };
+
+  private readonly onTransitionTimer = (): void => {
+    this.transitionTimer = undefined;
+    this.runDueContainers();
+  };
+
+  /** Sends a heartbeat now; if one is on its way, right after it. */
+  private beat(): void {
+    if (this.state !== 'running') return;
+    if (this.partitioned) {
+      // Keep the timer going (it also keeps a lone agent's process alive), send nothing.
+      this.scheduleBeat(jitteredIntervalMs(this.intervalMs, this.random));
+      return;
+    }
+    if (this.beatInFlight) {
+      this.beatAgain = true;
+      return;
+    }
+    this.cancelBeatTimer();
+    this.beatAgain = false;
+    void this.exchange();
+  }
+
+  private async exchange(): Promise<void> {
+    this.beatInFlight = true;
+    const abort = new AbortController();
+    this.beatAbort = abort;
+    const result = await postJson(this.fetchFn, this.clock, this.heartbeatUrl, this.report(false), {
+      bearer: this.token,
+      timeoutMs: this.requestTimeoutMs,
+      abort,
+    });
+    try {
+      // Still "in flight" while the answer is applied: a beat asked for meanwhile (a pod
+      // failing at once) waits for the full pod set and goes out right after.
+      if (this.state === 'running') this.handleAnswer(result);
+    } catch (error) {
+      // A bug here must not stop the heartbeats.
+      this.logger.error(
+        `${this.nodeName}: heartbeat answer handling failed: ${describeError(error)}`,
+      );
+      this.scheduleBeat(jitteredIntervalMs(this.intervalMs, this.random));
+    } finally {
+      this.beatInFlight = false;
+      this.beatAbort = undefined;
+    }
+  }
+
+  private handleAnswer(result: HttpResult): void {
+    switch (result.status) {
+      case 401:
+        this.logger.error(
+          `${this.nodeName}: heartbeat refused: token not accepted (401); stopping`,
+        );
+        return this.finish('unauthorized');
+      case 404:
+        this.logger.info(`${this.nodeName}: node no longer exists (404); stopping`);
+        return this.finish('deleted');
+      case 410:
+        this.logger.info(`${this.nodeName}: API asked the node to terminate (410); stopping`);
+        return this.finish('terminated');
+    }
+    if (result.status < 200 || result.status >= 300) return this.retryLater(result);
+    this.markReachable();
+    const answer = parseHeartbeatResponse(result.body);
+    if (!answer.ok) {
+      this.logger.warn(`${this.nodeName}: ignored a malformed heartbeat answer (${answer.reason})`);
+      return this.scheduleBeat(jitteredIntervalMs(this.intervalMs, this.random));
+    }
+    if (answer.value.terminate) {
+      this.logger.info(`${this.nodeName}: API asked the node to terminate; stopping`);
+      return this.finish('terminated');
+    }
+    this.assignments(answer.value.pods);
+    this.sweepStalePodDirs();
+    this.scheduleBeat(this.beatAgain ? 0 : jitteredIntervalMs(this.intervalMs, this.random));
+  }
+
+  private retryLater(result: HttpResult): void {
+    this.failedBeats++;
+    this.apiReachable = false;
+    // One line per outage, not one per retry.
+    if (this.failedBeats === 1) {
+      const what =
+        result.status === 0 || result.status >= 500 ? 'API unreachable' : 'heartbeat refused';
+      this.logger.warn(`${this.nodeName}: ${what} (${failure(result)}); retrying with backoff`);
+    }
+    this.scheduleBeat(backoffDelayMs(this.failedBeats, this.intervalMs, this.random));
+  }
+
+  private markReachable(): void {
+    if (this.failedBeats > 0) {
+      this.logger.info(
+        `${this.nodeName}: API reachable again after ${this.failedBeats} failed heartbeats`,
+      );
+    }
+    this.failedBeats = 0;
+    this.apiReachable = true;
+  }
+
+  private report(terminating: boolean): HeartbeatRequest {
+    let usage = 0;
+    const podIds: number[] = [];
+    const pods: PodReport[] = [];
+    for (const pod of this.pods.values()) {
+      podIds.push(pod.id);
+      const containers = pod.containers.map((c) => {
+        const cpu =
+          !terminating && c.status === 'running'
+            ? round3(simulatedCpuUsage(c.cpuReq, this.random))
+            : 0;
+        usage += cpu;
+        return {
+          name: c.name,
+          status: terminating ? ('terminated' as const) : c.status,
+          restart_count: c.restartCount,
+          cpu_usage: cpu,
+        };
+      });
+      pods.push({ id: pod.id, status: terminating ? 'terminating' : podStatus(pod), containers });
+    }
+    usage = round3(usage);
+    return {
+      pod_ids: podIds,
+      cpu_usage: usage,
+      cpu_cores_avail: round3(Math.max(0, this.cpuCores - usage)),
+      health_status: terminating ? 'terminating' : this.diskOk ? 'healthy' : 'unhealthy',
+      // A node that cannot write its pods' files should not be given more.
+      components: componentsFor(this.nodeType, this.diskOk ? 'running' : 'degraded'),
+      pods,
+    };
+  }
+
+  private scheduleBeat(delayMs: number): void {
+    this.cancelBeatTimer();
+    this.beatTimer = this.clock.setTimeout(this.onBeatTimer, delayMs);
+  }
+
+  private cancelBeatTimer(): void {
+    if (this.beatTimer === undefined) return;
+    this.clock.clearTimeout(this.beatTimer);
+    this.beatTimer = undefined;
+  }
+
+  private cancelTimers(): void {
+    this.cancelBeatTimer();
+    if (this.transitionTimer !== undefined) this.clock.clearTimeout(this.transitionTimer);
+    this.transitionTimer = undefined;
+  }
+
+  private finish(reason: AgentExitReason): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.cancelTimers();
+    this.beatAbort?.abort();
+    this.logger.info(`${this.nodeName}: stopped (${reason})`);
+    this.resolveDone(reason);
+  }
+
+  // ── pods ──────────────────────────────────────────────────────────────────
+
+  private addPod(spec: PodAssignment): void {
+    const pod: PodState = {
+      id: spec.id,
+      name: spec.name,
+      restartSeen: spec.restart_count,
+      containers: spec.containers.map((c) => ({
+        name: c.name,
+        cpuReq: c.cpu_req,
+        status: 'creating',
+        restartCount: 0,
+      })),
+      env: podEnvironment(spec.config),
+      readyAt: this.clock.now() + this.startDelayMs,
+      materialised: false,
+      failed: false,
+    };
+    this.pods.set(pod.id, pod);
+    this.materialise(pod, spec);
+  }
+
+  private materialise(pod: PodState, spec: PodAssignment): void {
+    const problem = podFilesProblem(spec);
+    if (problem) return this.failPod(pod, problem);
+    this.onDisk(pod.name, async () => {
+      if (this.pods.get(pod.id) !== pod) return; // dropped before its turn
+      try {
+        await materialisePod(join(this.podsDir, pod.name), spec);
+        this.diskOk = true;
+      } catch (error) {
+        this.diskOk = false;
+        if (this.pods.get(pod.id) === pod)
+          this.failPod(pod, `cannot write its files: ${describeError(error)}`);
+        return;
+      }
+      if (this.pods.get(pod.id) !== pod) return;
+      pod.materialised = true;
+      this.scheduleTransitions();
+    });
+  }
+
+  private restartPod(pod: PodState, spec: PodAssignment): void {
+    this.logger.info(
+      `${this.nodeName}: pod ${pod.name} (id ${pod.id}) restarting (restart ${spec.restart_count})`,
+    );
+    for (const c of pod.containers) {
+      c.restartCount++;
+      c.status = 'creating';
+    }
+    pod.readyAt = this.clock.now() + this.startDelayMs;
+    if (pod.failed) {
+      // A restart is also the way to retry a pod whose files could not be written.
+      pod.failed = false;
+      pod.materialised = false;
+      this.materialise(pod, spec);
+    }
+  }
+
+  private failPod(pod: PodState, reason: string): void {
+    pod.failed = true;
+    for (const c of pod.containers) c.status = 'failed';
+    this.logger.warn(`${this.nodeName}: pod ${pod.name} (id ${pod.id}) failed: ${reason}`);
+    this.beatSoon();
+  }
+
+  private dropPod(pod: PodState): void {
+    this.pods.delete(pod.id);
+    this.logger.info(`${this.nodeName}: pod ${pod.name} (id ${pod.id}) dropped`);
+    if (isSafeFileName(pod.name))
+      this.onDisk(pod.name, () => removePodDir(join(this.podsDir, pod.name)));
+  }
+
+  /** One timer for the whole node: set for the earliest pod whose containers may run. */
+  private scheduleTransitions(): void {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    let next = Infinity;
+    for (const pod of this.pods.values()) if (isWaiting(pod)) next = Math.min(next, pod.readyAt);
+    if (this.transitionTimer !== undefined) this.clock.clearTimeout(this.transitionTimer);
+    this.transitionTimer =
+      next === Infinity
+        ? undefined
+        : this.clock.setTimeout(this.onTransitionTimer, Math.max(0, next - this.clock.now()));
+  }
+
+  private runDueContainers(): void {
+    const now = this.clock.now();
+    let started = false;
+    for (const pod of this.pods.values()) {
+      if (!isWaiting(pod) || pod.readyAt > now) continue;
+      for (const c of pod.containers) if (c.status === 'creating') c.status = 'running';
+      started = true;
+      this.logger.info(
+        `${this.nodeName}: pod ${pod.name} (id ${pod.id}) running (containers: ${pod.containers.map((c) => c.name).join(', ') || 'none'})`,
+      );
+    }
+    this.scheduleTransitions();
+    // The API learns a pod runs on the next beat: send it now, not an interval later.
+    if (started) this.beatSoon();
+  }
+
+  private beatSoon(): void {
+    if (this.failedBeats === 0) this.beat();
+  }
+
+  /** Once, after the first answer: folders of pods this node no longer runs (left from an earlier run). */
+  private sweepStalePodDirs(): void {
+    if (this.swept) return;
+    this.swept = true;
+    this.track(
+      readdir(this.podsDir).then(
+        (entries) => {
+          const known = new Set<string>();
+          for (const pod of this.pods.values()) known.add(pod.name);
+          for (const entry of entries) {
+            if (!known.has(entry))
+              this.onDisk(entry, () => removePodDir(join(this.podsDir, entry)));
+          }
+        },
+        () => undefined, // no folder, nothing to sweep
+      ),
+    );
+  }
+
+  /** Runs `op` after the earlier disk operations of the same pod folder. */
+  private onDisk(podName: string, op: () => Promise<void>): void {
+    const previous = this.diskOps.get(podName) ?? Promise.resolve();
+    const next = previous.then(op).catch((error: unknown) => {
+      this.diskOk = false;
+      this.logger.error(
+        `${this.nodeName}: disk operation on pod ${podName} failed: ${describeError(error)}`,
+      );
+    });
+    this.diskOps.set(podName, next);
+    this.track(
+      next.then(() => {
+        if (this.diskOps.get(podName) === next) this.diskOps.delete(podName);
+      }),
+    );
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.work.add(work);
+    const remove = (): void => {
+      this.work.delete(work);
+    };
+    work.then(remove, remove);
+  }
+}
+
+function failure(result: HttpResult): string {
+  return result.error ?? `HTTP ${result.status}`;
+}

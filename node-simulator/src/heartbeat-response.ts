@@ -1,0 +1,166 @@
+/**
+ * Checks a heartbeat answer before the agent acts on it. The agent converges on the
+ * whole pod list, so a half-understood answer would drop pods it must keep: any
+ * malformed pod makes the whole answer rejected (the agent keeps what it runs).
+ * Only the fields the agent uses are checked; optional lists default to empty.
+ */
+import { ConfigSpec, ContainerSpec, HeartbeatResponse, PodAssignment, VolumeSpec } from './wire';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+type Json = Record<string, unknown>;
+
+class Invalid extends Error {}
+
+export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  try {
+    const body = object(data, 'answer');
+    const terminate = optional(body.terminate, false, (v) => boolean(v, 'terminate'));
+    // A terminate order needs nothing else to be obeyed.
+    const pods = terminate && body.pods === undefined ? [] : podList(body.pods);
+    return {
+      ok: true,
+      value: {
+        node_id: optional(body.node_id, 0, (v) => number(v, 'node_id')),
+        node_name: optional(body.node_name, '', (v) => string(v, 'node_name')),
+        health_status: optional(body.health_status, '', (v) => string(v, 'health_status')),
+        terminate,
+        heartbeat_interval_ms: optional(body.heartbeat_interval_ms, 0, (v) =>
+          number(v, 'heartbeat_interval_ms'),
+        ),
+        pods,
+      },
+    };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+/** For assignments pushed through another channel than the heartbeat answer. */
+export function parsePodAssignments(value: unknown): Parsed<PodAssignment[]> {
+  try {
+    return { ok: true, value: podList(value) };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function podList(value: unknown): PodAssignment[] {
+  const pods = array(value, 'pods').map((pod, i) => podAssignment(pod, `pods[${i}]`));
+  const ids = new Set<number>();
+  for (const pod of pods) {
+    if (ids.has(pod.id)) throw new Invalid(`pod id ${pod.id} listed twice`);
+    ids.add(pod.id);
+  }
+  return pods;
+}
+
+function podAssignment(value: unknown, at: string): PodAssignment {
+  const pod = object(value, at);
+  const id = number(pod.id, `${at}.id`);
+  if (!Number.isSafeInteger(id) || id < 0) throw new Invalid(`${at}.id is not an id`);
+  return {
+    id,
+    name: nonEmpty(pod.name, `${at}.name`),
+    ip: pod.ip === undefined || pod.ip === null ? null : string(pod.ip, `${at}.ip`),
+    cpu_cores_req: optional(pod.cpu_cores_req, 0, (v) => quantity(v, `${at}.cpu_cores_req`)),
+    memory_mb_req: optional(pod.memory_mb_req, 0, (v) => quantity(v, `${at}.memory_mb_req`)),
+    restart_count: optional(pod.restart_count, 0, (v) => quantity(v, `${at}.restart_count`)),
+    containers: list(pod.containers, `${at}.containers`, container),
+    volumes: list(pod.volumes, `${at}.volumes`, volume),
+    config: list(pod.config, `${at}.config`, configItem),
+  };
+}
+
+function container(value: unknown, at: string): ContainerSpec {
+  const c = object(value, at);
+  return {
+    name: nonEmpty(c.name, `${at}.name`),
+    image: optional(c.image, '', (v) => string(v, `${at}.image`)),
+    cpu_req: optional(c.cpu_req, 0, (v) => quantity(v, `${at}.cpu_req`)),
+    memory_req: optional(c.memory_req, 0, (v) => quantity(v, `${at}.memory_req`)),
+    // Not used by the simulation; the API accepts strings here too, so no check.
+    command: Array.isArray(c.command) ? c.command.map(String) : [],
+    args: Array.isArray(c.args) ? c.args.map(String) : [],
+  };
+}
+
+function volume(value: unknown, at: string): VolumeSpec {
+  const v = object(value, at);
+  return {
+    name: nonEmpty(v.name, `${at}.name`),
+    // Unknown types are kept: the agent gives them a plain folder.
+    type: nonEmpty(v.type, `${at}.type`) as VolumeSpec['type'],
+    size: optional(v.size, 0, (x) => quantity(x, `${at}.size`)),
+    path: optional(v.path, '', (x) => string(x, `${at}.path`)),
+  };
+}
+
+function configItem(value: unknown, at: string): ConfigSpec {
+  const c = object(value, at);
+  return {
+    name: optional(c.name, '', (v) => string(v, `${at}.name`)),
+    type: nonEmpty(c.type, `${at}.type`) as ConfigSpec['type'],
+    key: nonEmpty(c.key, `${at}.key`),
+    value: string(c.value, `${at}.value`),
+  };
+}
+
+function list<T>(value: unknown, at: string, item: (v: unknown, at: string) => T): T[] {
+  if (value === undefined || value === null) return [];
+  return array(value, at).map((v, i) => item(v, `${at}[${i}]`));
+}
+
+function optional<T>(value: unknown, fallback: T, check: (v: unknown) => T): T {
+  return value === undefined || value === null ? fallback : check(value);
+}
+
+function object(value: unknown, at: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Invalid(`${at} is not an object`);
+  }
+  return value as Json;
+}
+
+function array(value: unknown, at: string): unknown[] {
+  if (!Array.isArray(value)) throw new Invalid(`${at} is not a list`);
+  return value;
+}
+
+function string(value: unknown, at: string): string {
+  if (typeof value !== 'string') throw new Invalid(`${at} is not a string`);
+  return value;
+}
+
+function nonEmpty(value: unknown, at: string): string {
+  const s = string(value, at);
+  if (s.length === 0) throw new Invalid(`${at} is empty`);
+  return s;
+}
+
+function boolean(value: unknown, at: string): boolean {
+  if (typeof value !== 'boolean') throw new Invalid(`${at} is not a boolean`);
+  return value;
+}
+
+/** Numeric strings pass too: decimal columns often reach JSON as strings. */
+function number(value: unknown, at: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Invalid(`${at} is not a number`);
+  return n;
+}
+
+/** A quantity: finite and not negative. */
+function quantity(value: unknown, at: string): number {
+  const n = number(value, at);
+  if (n < 0) throw new Invalid(`${at} is negative`);
+  return n;
+}
