@@ -42,7 +42,10 @@ export interface NodeRuntime {
   /** called when an agent goes away without the server having asked */
   onUnexpectedExit(listener: (exit: AgentExit) => void): void;
   /** brings the runtime in line with the nodes the database holds (on boot) */
-  reconcile?(nodes: Array<{ id: number; name: string; status: string }>, relaunch: (id: number) => Promise<void>): Promise<void>;
+  reconcile?(
+    nodes: Array<{ id: number; name: string; status: string }>,
+    relaunch: (id: number) => Promise<void>,
+  ): Promise<void>;
   shutdown(): Promise<void>;
 }
 

@@ -35,7 +35,9 @@ export class ProcessRuntime implements NodeRuntime {
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     if (!existsSync(options.agentMain)) {
-      throw new Error(`the node agent is not built (${options.agentMain} missing): run npm run build`);
+      throw new Error(
+        `the node agent is not built (${options.agentMain} missing): run npm run build`,
+      );
     }
   }
 
@@ -71,7 +73,8 @@ export class ProcessRuntime implements NodeRuntime {
       if (this.agents.get(spec.id) === agent && !agent.expectedExit) {
         const detail = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.logger.warn(`agent of node ${spec.name} (pid ${child.pid}) ${detail}`);
-        for (const listener of this.listeners) listener({ nodeId: spec.id, nodeName: spec.name, detail });
+        for (const listener of this.listeners)
+          listener({ nodeId: spec.id, nodeName: spec.name, detail });
       }
     });
     child.on('error', (err) => this.logger.error(`agent of node ${spec.name}: ${err.message}`));
