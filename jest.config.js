@@ -8,7 +8,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/node-simulator/**/*.spec.ts', '<rootDir>/cli/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/node-simulator/**/*.spec.ts',
+        '<rootDir>/cli/**/*.spec.ts',
+      ],
     },
     {
       displayName: 'system',

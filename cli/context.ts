@@ -35,6 +35,7 @@ export class CommandContext {
   readonly output: OutputFormat;
   readonly palette: Palette;
   readonly server: string;
+  readonly token: string | undefined;
 
   constructor(
     readonly io: CliIo,
@@ -43,9 +44,10 @@ export class CommandContext {
     this.server = normaliseServer(options.server ?? io.env.KUBESIM_SERVER ?? DEFAULT_SERVER);
     this.output = options.output;
     this.palette = paletteFor(io.stdout, io.env);
+    this.token = options.token ?? (io.env.KUBESIM_API_TOKEN || undefined);
     this.api = new ApiClient({
       server: this.server,
-      token: options.token ?? (io.env.KUBESIM_API_TOKEN || undefined),
+      token: this.token,
       timeoutMs: options.requestTimeout * 1000,
       signal: io.signal,
     });

@@ -42,7 +42,10 @@ ${[...diff.down].reverse().map(q).join('\n')}
   const index = readFileSync(indexPath, 'utf8')
     .replace(/^(\/\*\*[\s\S]*?\*\/\n)/, `$1import { ${className} } from './${file}';\n`)
     .replace(/\[([^\]]*)\];/, (_m, list: string) => {
-      const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = list
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return `[${[...items, className].join(', ')}];`;
     });
   writeFileSync(indexPath, index);

@@ -27,8 +27,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'and watch the control plane notice a dead node and move its pods.',
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'KUBESIM_API_TOKEN, when the server sets one' }, 'api-token')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the heartbeat_token a node got at registration' }, 'heartbeat-token')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'KUBESIM_API_TOKEN, when the server sets one',
+      },
+      'api-token',
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'the heartbeat_token a node got at registration',
+      },
+      'heartbeat-token',
+    )
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
@@ -57,7 +71,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.path === '/events/stream') return next();
     const timer = setTimeout(() => {
-      if (!res.headersSent) res.status(503).json(errorBody(503, 'the request took too long; try again'));
+      if (!res.headersSent)
+        res.status(503).json(errorBody(503, 'the request took too long; try again'));
     }, config.requestTimeoutMs);
     res.on('close', () => clearTimeout(timer));
     res.on('finish', () => clearTimeout(timer));
@@ -99,11 +114,17 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useStaticAssets(join(root, 'node_modules', 'chart.js', 'dist'), { prefix: '/vendor/' });
 }
 
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
-    bodyParser: false,
-    logger: LOG_LEVELS[config.logLevel],
-  });
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, databaseUrl),
+    {
+      bodyParser: false,
+      logger: LOG_LEVELS[config.logLevel],
+    },
+  );
   configureApp(app, config);
   return app;
 }

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen(config.port, config.host);
-  bootLogger.log(`kubesim listening on http://localhost:${config.port} (dashboard /, Swagger UI /docs)`);
+  bootLogger.log(
+    `kubesim listening on http://localhost:${config.port} (dashboard /, Swagger UI /docs)`,
+  );
 }
 
 main().catch((err) => {

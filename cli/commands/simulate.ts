@@ -8,6 +8,7 @@ export interface FleetOptions {
   cpus: number;
   prefix: string;
   apiServer: string;
+  apiToken?: string;
   intervalMs: number;
 }
 
@@ -49,6 +50,7 @@ async function simulate(ctx: CommandContext, options: SimulateOptions): Promise<
     cpus: options.cpus,
     prefix: options.prefix,
     apiServer: ctx.server,
+    apiToken: ctx.token,
     intervalMs: options.interval,
   });
 }

@@ -7,7 +7,11 @@ import { SchedulerService } from '../scheduler/scheduler.service';
 
 class CountsDto {
   @ApiProperty({ example: 3 }) total: number;
-  @ApiProperty({ example: { healthy: 2, failed: 1 }, type: 'object', additionalProperties: { type: 'number' } })
+  @ApiProperty({
+    example: { healthy: 2, failed: 1 },
+    type: 'object',
+    additionalProperties: { type: 'number' },
+  })
   by_status: Record<string, number>;
 }
 
@@ -15,7 +19,8 @@ class CpuDto {
   @ApiProperty({ example: 12 }) total_cores: number;
   @ApiProperty({ example: 4.5 }) allocated_cores: number;
   @ApiProperty({ example: 7.5 }) available_cores: number;
-  @ApiProperty({ example: 3.2, description: 'reported in use by healthy nodes' }) used_cores: number;
+  @ApiProperty({ example: 3.2, description: 'reported in use by healthy nodes' })
+  used_cores: number;
 }
 
 class UtilisationDto {
@@ -31,7 +36,8 @@ export class ClusterSummaryDto {
   @ApiProperty({ example: 'best-fit' }) scheduler_algorithm: string;
 }
 
-const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+const pct = (part: number, whole: number) =>
+  whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0;
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 @ApiTags('cluster')
@@ -58,7 +64,10 @@ export class ClusterController {
         available_cores: millisToCores(c.cpu.total - c.cpu.allocated),
         used_cores: millisToCores(c.cpu.used),
       },
-      utilisation: { allocated_pct: pct(c.cpu.allocated, c.cpu.total), used_pct: pct(c.cpu.used, c.cpu.total) },
+      utilisation: {
+        allocated_pct: pct(c.cpu.allocated, c.cpu.total),
+        used_pct: pct(c.cpu.used, c.cpu.total),
+      },
       scheduler_algorithm: await this.scheduler.refreshAlgorithm(),
     };
   }

@@ -6,7 +6,9 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 'Bad Request' }) error: string;
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-    example: ['name must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)'],
+    example: [
+      'name must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)',
+    ],
   })
   message: string | string[];
 }
@@ -23,8 +25,10 @@ const DESCRIPTIONS: Record<number, string> = {
 /** Documents the error answers a route can give, each with the common error body. */
 export function ApiErrors(...codes: number[]) {
   return applyDecorators(
-    ...[...codes, 503].filter((c, i, all) => all.indexOf(c) === i).map((status) =>
-      ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto }),
-    ),
+    ...[...codes, 503]
+      .filter((c, i, all) => all.indexOf(c) === i)
+      .map((status) =>
+        ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto }),
+      ),
   );
 }

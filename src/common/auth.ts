@@ -34,15 +34,29 @@ export class ApiTokenGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const req = context.switchToHttp().getRequest<{ method: string; headers: Record<string, string | undefined> }>();
-    const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
+    const req = context.switchToHttp().getRequest<{
+      method: string;
+      headers: Record<string, string | undefined>;
+      query: Record<string, unknown>;
+    }>();
+    // a browser's EventSource cannot set headers: reads may carry the token as ?access_token=
+    const fromQuery = req.method === 'GET' ? req.query?.access_token : undefined;
+    const presented =
+      /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ??
+      (typeof fromQuery === 'string' ? fromQuery : null);
     const { apiToken, apiReadToken } = this.config;
-    const accepted = MUTATING.has(req.method) ? [apiToken] : apiReadToken ? [apiToken, apiReadToken] : [];
+    const accepted = MUTATING.has(req.method)
+      ? [apiToken]
+      : apiReadToken
+        ? [apiToken, apiReadToken]
+        : [];
     const required = accepted.filter((t): t is string => !!t);
     if (required.length === 0) return true;
     if (presented && required.some((t) => sameSecret(presented, t))) return true;
     throw new UnauthorizedError(
-      presented ? 'invalid API token' : 'this endpoint needs "Authorization: Bearer <KUBESIM_API_TOKEN>"',
+      presented
+        ? 'invalid API token'
+        : 'this endpoint needs "Authorization: Bearer <KUBESIM_API_TOKEN>"',
     );
   }
 }

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { DomainError } from './errors';
@@ -29,7 +36,11 @@ const CONNECTION_MESSAGES = [
 
 /** Whether an error means the database cannot be reached (as opposed to a bad query). */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const e = err as {
+    code?: string;
+    message?: string;
+    driverError?: { code?: string; message?: string };
+  };
   const code = e?.driverError?.code ?? e?.code;
   if (code && CONNECTION_CODES.has(code)) return true;
   const message = `${e?.message ?? ''} ${e?.driverError?.message ?? ''}`;
@@ -72,14 +83,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return [status, typeof response === 'string' ? errorBody(status, response) : response];
     }
     if (isDatabaseUnavailable(exception)) {
-      return [503, errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL, try again shortly')];
+      return [
+        503,
+        errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL, try again shortly'),
+      ];
     }
     if (exception instanceof QueryFailedError) {
       const code = (exception.driverError as { code?: string })?.code ?? '';
       // data errors (class 22) are input PostgreSQL refused: the client's, not ours
-      if (code.startsWith('22')) return [400, errorBody(400, `invalid value: ${exception.message}`)];
+      if (code.startsWith('22'))
+        return [400, errorBody(400, `invalid value: ${exception.message}`)];
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     return [HttpStatus.INTERNAL_SERVER_ERROR, errorBody(500, 'internal error')];
   }
 }

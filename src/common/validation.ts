@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsInt,
+  IsString,
   IsOptional,
   Matches,
   MaxLength,
@@ -25,7 +26,8 @@ export function IsDnsLabel(example: string) {
     }),
     MaxLength(63),
     Matches(DNS_LABEL, {
-      message: '$property must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)',
+      message:
+        '$property must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)',
     }),
   );
 }
@@ -45,7 +47,8 @@ export function IsStringMap(options?: ValidationOptions) {
           return (
             entries.length <= 64 &&
             entries.every(
-              ([k, v]) => k.length > 0 && k.length <= 253 && typeof v === 'string' && v.length <= 1024,
+              ([k, v]) =>
+                k.length > 0 && k.length <= 253 && typeof v === 'string' && v.length <= 1024,
             )
           );
         },
@@ -86,7 +89,12 @@ export function splitCommandLine(line: string): string[] {
     const ch = line[i];
     if (quote) {
       if (ch === quote) quote = null;
-      else if (ch === '\\' && quote === '"' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) {
+      else if (
+        ch === '\\' &&
+        quote === '"' &&
+        i + 1 < line.length &&
+        '"\\$`'.includes(line[i + 1])
+      ) {
         current += line[++i];
       } else current += ch;
     } else if (ch === '"' || ch === "'") {
@@ -119,7 +127,11 @@ export function toNumber(value: unknown, clampAt?: number): unknown {
 
 /** `limit` (default 100, larger than MAX_PAGE clamped) and `offset` of list endpoints. */
 export class PageQuery {
-  @ApiPropertyOptional({ default: 100, minimum: 1, description: `at most ${MAX_PAGE}; larger values are clamped` })
+  @ApiPropertyOptional({
+    default: 100,
+    minimum: 1,
+    description: `at most ${MAX_PAGE}; larger values are clamped`,
+  })
   @IsOptional()
   @Transform(({ value }) => toNumber(value, MAX_PAGE), { toClassOnly: true })
   @IsInt()
@@ -132,4 +144,13 @@ export class PageQuery {
   @IsInt()
   @Min(0)
   offset?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'the API token, for clients that cannot send an Authorization header (a browser EventSource)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  access_token?: string;
 }

@@ -89,7 +89,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   const apiUrl = str('KUBESIM_API_URL', `http://127.0.0.1:${port}`);
-  if (!/^https?:\/\//.test(apiUrl)) problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
+  if (!/^https?:\/\//.test(apiUrl))
+    problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
 
   const config: AppConfig = {
     port,

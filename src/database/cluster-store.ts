@@ -12,9 +12,18 @@ type Db = Pick<EntityManager, 'query'>;
  * Rows of an UPDATE or DELETE … RETURNING: TypeORM's postgres driver answers those
  * with [rows, affectedCount] where a SELECT or INSERT gives the rows alone.
  */
-async function returning<T = Record<string, any>>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
+async function returning<T = Record<string, any>>(
+  db: Db,
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
   const result = await db.query(sql, params);
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
     return result[0] as T[];
   }
   return result as T[];
@@ -197,10 +206,10 @@ export class ClusterStore {
   }
 
   async setCordoned(nodeId: number, cordoned: boolean): Promise<void> {
-    await this.dataSource.query(`UPDATE nodes SET cordoned = $2, updated_at = now() WHERE id = $1`, [
-      nodeId,
-      cordoned,
-    ]);
+    await this.dataSource.query(
+      `UPDATE nodes SET cordoned = $2, updated_at = now() WHERE id = $1`,
+      [nodeId, cordoned],
+    );
   }
 
   /**
@@ -243,7 +252,9 @@ export class ClusterStore {
 
   /** Token hashes of every node, to check heartbeats without a query per beat. */
   async nodeTokenHash(nodeId: number): Promise<string | null> {
-    const [row] = await this.dataSource.query(`SELECT token_hash FROM nodes WHERE id = $1`, [nodeId]);
+    const [row] = await this.dataSource.query(`SELECT token_hash FROM nodes WHERE id = $1`, [
+      nodeId,
+    ]);
     return row?.token_hash ?? null;
   }
 
@@ -335,7 +346,11 @@ export class ClusterStore {
   // ---- scheduling -----------------------------------------------------------
 
   /** Nodes that could take the request now (the pure strategies still rank and check them). */
-  async candidateNodes(cpuM: number, memoryMb: number, db: Db = this.dataSource): Promise<NodeView[]> {
+  async candidateNodes(
+    cpuM: number,
+    memoryMb: number,
+    db: Db = this.dataSource,
+  ): Promise<NodeView[]> {
     const rows: NodeViewRow[] = await db.query(
       `${NODE_VIEW_SELECT}
         WHERE health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
@@ -431,7 +446,15 @@ export class ClusterStore {
   async lockPendingPods(
     db: Db,
     limit: number,
-  ): Promise<Array<{ id: number; name: string; cpuReqM: number; memoryReqMb: number; algorithm: string | null }>> {
+  ): Promise<
+    Array<{
+      id: number;
+      name: string;
+      cpuReqM: number;
+      memoryReqMb: number;
+      algorithm: string | null;
+    }>
+  > {
     const rows = await db.query(
       `SELECT id, name, cpu_req_m, memory_req_mb, scheduler_algorithm FROM pods
         WHERE status = 'pending' AND node_id IS NULL
@@ -597,7 +620,9 @@ export class ClusterStore {
    * differ (which should never happen); returns the nodes that had drifted. Each node is
    * rechecked under its row lock, so a binding in flight is never mistaken for drift.
    */
-  async repairAllocations(): Promise<Array<{ id: number; name: string; was: number; now: number }>> {
+  async repairAllocations(): Promise<
+    Array<{ id: number; name: string; was: number; now: number }>
+  > {
     const suspects: Array<{ id: number }> = await this.dataSource.query(
       `SELECT n.id FROM nodes n
          LEFT JOIN (SELECT node_id, sum(cpu_req_m)::int AS cpu, sum(memory_req_mb)::int AS mem

@@ -20,8 +20,7 @@ export interface HeartbeatSample {
 }
 
 export type BusMessage =
-  | { kind: 'event'; data: ClusterEvent }
-  | { kind: 'heartbeat'; data: HeartbeatSample };
+  { kind: 'event'; data: ClusterEvent } | { kind: 'heartbeat'; data: HeartbeatSample };
 
 /** What the live stream (/events/stream) carries: cluster events and heartbeats. */
 @Injectable()

@@ -31,7 +31,9 @@ export class EventsController {
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'an endless text/event-stream' })
   streamEvents(): Observable<MessageEvent> {
-    const live = this.bus.messages.pipe(map((m) => ({ type: m.kind, data: m.data }) as MessageEvent));
+    const live = this.bus.messages.pipe(
+      map((m) => ({ type: m.kind, data: m.data }) as MessageEvent),
+    );
     // a comment-like keepalive so proxies and clients keep the stream open
     const keepalive = interval(15000).pipe(map(() => ({ type: 'ping', data: {} }) as MessageEvent));
     return merge(live, keepalive);

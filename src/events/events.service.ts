@@ -22,7 +22,12 @@ export class EventsService {
   ) {}
 
   /** Records an event; an event that cannot be stored is logged, never fatal to the caller. */
-  async record(type: 'Normal' | 'Warning', reason: string, object: string, message: string): Promise<void> {
+  async record(
+    type: 'Normal' | 'Warning',
+    reason: string,
+    object: string,
+    message: string,
+  ): Promise<void> {
     try {
       const [row] = await this.dataSource.query(
         `INSERT INTO events (type, reason, object, message) VALUES ($1, $2, $3, $4)

@@ -91,14 +91,20 @@ function setup(env: Record<string, string> = {}) {
   const nodes = {
     relaunch: async (n: NodeRecord, _why: string, attempt: number) => {
       relaunched.push({ name: n.name, attempt });
-      await store.setNodeStatus(n.id, 'recovering', { recoveryAttempts: attempt, nextRecoveryAt: null });
+      await store.setNodeStatus(n.id, 'recovering', {
+        recoveryAttempts: attempt,
+        nextRecoveryAt: null,
+      });
     },
   };
   const monitor = new HealthMonitorService(
     store as never,
     scheduler as never,
     nodes as never,
-    { record: async (_t: string, reason: string, object: string, message: string) => void events.push({ reason, object, message }) } as never,
+    {
+      record: async (_t: string, reason: string, object: string, message: string) =>
+        void events.push({ reason, object, message }),
+    } as never,
     new MetricsService(),
     {} as never,
     runtime,
@@ -110,7 +116,17 @@ function setup(env: Record<string, string> = {}) {
     store.now = () => at(ms);
     await monitor.runOnce(at(ms));
   };
-  return { monitor, store, events, evicted, relaunched, stopped, scheduler, tick, exit: (e: AgentExit) => exitListener(e) };
+  return {
+    monitor,
+    store,
+    events,
+    evicted,
+    relaunched,
+    stopped,
+    scheduler,
+    tick,
+    exit: (e: AgentExit) => exitListener(e),
+  };
 }
 
 const reasons = (events: Array<{ reason: string }>) => events.map((e) => e.reason);

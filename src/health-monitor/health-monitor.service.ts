@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../common/http-exception.filter';
@@ -83,11 +89,17 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
         nodes.map((n) => ({ id: n.id, name: n.name, status: n.health_status })),
         async (id) => {
           const node = nodes.find((n) => n.id === id)!;
-          await this.nodes.relaunch(node, 'its agent was not running when the server started', node.recovery_attempts);
+          await this.nodes.relaunch(
+            node,
+            'its agent was not running when the server started',
+            node.recovery_attempts,
+          );
         },
       );
     } catch (err) {
-      this.logger.warn(`could not reconcile the ${this.runtime.kind} runtime: ${(err as Error).message}`);
+      this.logger.warn(
+        `could not reconcile the ${this.runtime.kind} runtime: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -106,7 +118,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
       }
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
-        if (!this.databaseWasDown) this.logger.warn('database unavailable: the control loops pause');
+        if (!this.databaseWasDown)
+          this.logger.warn('database unavailable: the control loops pause');
         this.databaseWasDown = true;
       } else {
         this.logger.error(`monitor tick failed: ${(err as Error).stack ?? err}`);
@@ -129,12 +142,18 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
   async detect(now: Date): Promise<void> {
     const t = now.getTime();
     const nodes = await this.store.nodesInStatus(['healthy', 'pending', 'recovering']);
-    const exits = this.exits.splice(0);
+    // an agent the runtime saw die is failed whatever the grace: that is no stale heartbeat
+    for (const exit of this.exits.splice(0)) {
+      const node = nodes.find((n) => n.id === exit.nodeId && n.health_status !== 'recovering');
+      if (node) await this.markFailed(node, `its agent ${exit.detail}`, silentMs(node, t), now);
+    }
     if (t < this.graceUntil) return;
 
     const verdicts = nodes.map((node) => ({ node, verdict: decideHealth(node, t, this.timings) }));
     const watched = nodes.filter((n) => n.health_status === 'healthy');
-    const silentHealthy = verdicts.filter((v) => v.node.health_status === 'healthy' && v.verdict.action === 'fail');
+    const silentHealthy = verdicts.filter(
+      (v) => v.node.health_status === 'healthy' && v.verdict.action === 'fail',
+    );
     // every node silent at once: the control plane is more likely cut off than the whole cluster dead
     if (watched.length >= 2 && silentHealthy.length === watched.length) {
       if (!this.disrupted) {
@@ -150,10 +169,6 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
     }
     this.disrupted = false;
 
-    for (const exit of exits) {
-      const node = nodes.find((n) => n.id === exit.nodeId && n.health_status !== 'recovering');
-      if (node) await this.markFailed(node, `its agent ${exit.detail}`, silentMs(node, t), now);
-    }
     for (const { node, verdict } of verdicts) {
       if (verdict.action === 'not-ready' && !this.notReadyWarned.has(node.id)) {
         this.notReadyWarned.add(node.id);
@@ -166,37 +181,66 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
       } else if (verdict.action === 'none' && node.health_status === 'healthy') {
         this.notReadyWarned.delete(node.id);
       } else if (verdict.action === 'fail') {
-        await this.markFailed(node, `no heartbeat for ${seconds(verdict.silentMs)}`, verdict.silentMs, now);
+        await this.markFailed(
+          node,
+          `no heartbeat for ${seconds(verdict.silentMs)}`,
+          verdict.silentMs,
+          now,
+        );
       } else if (verdict.action === 'attempt-failed') {
         await this.attemptFailed(node, verdict.permanently, now);
       }
     }
   }
 
-  private async markFailed(node: NodeRecord, why: string, silent: number, now: Date): Promise<void> {
+  private async markFailed(
+    node: NodeRecord,
+    why: string,
+    silent: number,
+    now: Date,
+  ): Promise<void> {
     const manages = this.runtime.manages && node.runtime === this.runtime.kind;
     const permanently = manages && this.config.maxRecoveryAttempts === 0;
-    const changed = await this.store.setNodeStatus(node.id, permanently ? 'permanently_failed' : 'failed', {
-      from: [node.health_status],
-      recoveryAttempts: 0,
-      nextRecoveryAt: manages ? new Date(now.getTime() + restartDelayMs(1, this.config.recoveryBackoffMs)) : null,
-    });
+    const changed = await this.store.setNodeStatus(
+      node.id,
+      permanently ? 'permanently_failed' : 'failed',
+      {
+        from: [node.health_status],
+        recoveryAttempts: 0,
+        nextRecoveryAt: manages
+          ? new Date(now.getTime() + restartDelayMs(1, this.config.recoveryBackoffMs))
+          : null,
+      },
+    );
     if (!changed) return;
     this.notReadyWarned.delete(node.id);
     this.metrics.nodeFailures.inc();
     if (node.last_heartbeat_at) this.metrics.detectionDelaySeconds.observe(silent / 1000);
-    await this.events.record('Warning', 'NodeFailed', `node/${node.name}`, `Node ${node.name} failed: ${why}`);
+    await this.events.record(
+      'Warning',
+      'NodeFailed',
+      `node/${node.name}`,
+      `Node ${node.name} failed: ${why}`,
+    );
     if (permanently) await this.giveUp(node);
   }
 
   private async attemptFailed(node: NodeRecord, permanently: boolean, now: Date): Promise<void> {
     if (permanently) {
-      const changed = await this.store.setNodeStatus(node.id, 'permanently_failed', { from: ['recovering'], nextRecoveryAt: null });
+      const changed = await this.store.setNodeStatus(node.id, 'permanently_failed', {
+        from: ['recovering'],
+        nextRecoveryAt: null,
+      });
       if (changed) await this.giveUp(node);
       return;
     }
-    const next = new Date(now.getTime() + restartDelayMs(node.recovery_attempts + 1, this.config.recoveryBackoffMs));
-    const changed = await this.store.setNodeStatus(node.id, 'failed', { from: ['recovering'], nextRecoveryAt: next });
+    const next = new Date(
+      now.getTime() + restartDelayMs(node.recovery_attempts + 1, this.config.recoveryBackoffMs),
+    );
+    const changed = await this.store.setNodeStatus(node.id, 'failed', {
+      from: ['recovering'],
+      nextRecoveryAt: next,
+    });
     if (changed) {
       await this.events.record(
         'Warning',
@@ -214,7 +258,9 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
       `node/${node.name}`,
       `Node ${node.name} did not come back after ${this.config.maxRecoveryAttempts} restarts: its agent is stopped`,
     );
-    await this.runtime.stop(node).catch((err) => this.logger.warn(`stopping ${node.name}: ${(err as Error).message}`));
+    await this.runtime
+      .stop(node)
+      .catch((err) => this.logger.warn(`stopping ${node.name}: ${(err as Error).message}`));
   }
 
   /** Pods of failed nodes go back through the scheduler (after POD_EVICTION_DELAY_MS). */
@@ -224,12 +270,21 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
     for (const node of failed) {
       if ((node.pod_count ?? 1) === 0) continue;
       const failedFor = now.getTime() - new Date(node.status_changed_at).getTime();
-      if (node.health_status === 'failed' && node.recovery_attempts === 0 && failedFor < this.config.podEvictionDelayMs) {
+      if (
+        node.health_status === 'failed' &&
+        node.recovery_attempts === 0 &&
+        failedFor < this.config.podEvictionDelayMs
+      ) {
         continue;
       }
-      const { moved, pending } = await this.scheduler.evictAndReschedule(node, `node ${node.health_status}`);
+      const { moved, pending } = await this.scheduler.evictAndReschedule(
+        node,
+        `node ${node.health_status}`,
+      );
       if (moved.length + pending.length) {
-        this.logger.log(`moved ${moved.length} pods off ${node.name}, ${pending.length} left pending`);
+        this.logger.log(
+          `moved ${moved.length} pods off ${node.name}, ${pending.length} left pending`,
+        );
       }
     }
   }
@@ -253,7 +308,9 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
       } catch (err) {
         // the attempt counts: a restart that cannot even start is a failed one
         this.logger.warn(`restart of ${node.name} failed: ${(err as Error).message}`);
-        await this.store.setNodeStatus(node.id, 'recovering', { recoveryAttempts: verdict.attempt });
+        await this.store.setNodeStatus(node.id, 'recovering', {
+          recoveryAttempts: verdict.attempt,
+        });
       }
     }
   }

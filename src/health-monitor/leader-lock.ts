@@ -33,7 +33,9 @@ export class LeaderLock {
         await this.client.query('SELECT 1');
         return true;
       }
-      const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1) AS ok', [LOOPS_LOCK]);
+      const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1) AS ok', [
+        LOOPS_LOCK,
+      ]);
       if (rows[0].ok) {
         this.leader = true;
         this.logger.log('this replica now runs the control loops');

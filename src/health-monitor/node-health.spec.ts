@@ -10,15 +10,16 @@ const t: MonitorTimings = {
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms);
 
-const node = (over: Record<string, unknown>) => ({
-  health_status: 'healthy',
-  last_heartbeat_at: at(0),
-  status_changed_at: at(0),
-  created_at: at(-60000),
-  recovery_attempts: 0,
-  next_recovery_at: null,
-  ...over,
-}) as Parameters<typeof decideHealth>[0];
+const node = (over: Record<string, unknown>) =>
+  ({
+    health_status: 'healthy',
+    last_heartbeat_at: at(0),
+    status_changed_at: at(0),
+    created_at: at(-60000),
+    recovery_attempts: 0,
+    next_recovery_at: null,
+    ...over,
+  }) as Parameters<typeof decideHealth>[0];
 
 describe('decideHealth', () => {
   it.each([
@@ -47,14 +48,26 @@ describe('decideHealth', () => {
   });
 
   it('the last failed attempt is permanent', () => {
-    const v = decideHealth(node({ health_status: 'recovering', recovery_attempts: 3 }), T0 + 20000, t);
+    const v = decideHealth(
+      node({ health_status: 'recovering', recovery_attempts: 3 }),
+      T0 + 20000,
+      t,
+    );
     expect(v).toMatchObject({ action: 'attempt-failed', permanently: true });
-    const w = decideHealth(node({ health_status: 'recovering', recovery_attempts: 2 }), T0 + 20000, t);
+    const w = decideHealth(
+      node({ health_status: 'recovering', recovery_attempts: 2 }),
+      T0 + 20000,
+      t,
+    );
     expect(w).toMatchObject({ action: 'attempt-failed', permanently: false });
   });
 
   it('numbers the next restart', () => {
-    const v = decideHealth(node({ health_status: 'failed', recovery_attempts: 1, next_recovery_at: at(0) }), T0, t);
+    const v = decideHealth(
+      node({ health_status: 'failed', recovery_attempts: 1, next_recovery_at: at(0) }),
+      T0,
+      t,
+    );
     expect(v).toEqual({ action: 'restart', attempt: 2 });
   });
 });

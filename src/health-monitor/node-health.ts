@@ -22,7 +22,12 @@ export type HealthVerdict =
 
 type NodeState = Pick<
   NodeRecord,
-  'health_status' | 'last_heartbeat_at' | 'status_changed_at' | 'created_at' | 'recovery_attempts' | 'next_recovery_at'
+  | 'health_status'
+  | 'last_heartbeat_at'
+  | 'status_changed_at'
+  | 'created_at'
+  | 'recovery_attempts'
+  | 'next_recovery_at'
 >;
 
 const time = (d: Date | string | null | undefined) => (d ? new Date(d).getTime() : 0);

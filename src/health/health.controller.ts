@@ -1,5 +1,10 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Response } from 'express';
 import { DataSource } from 'typeorm';
@@ -22,7 +27,9 @@ export class HealthController {
   @Get('readyz')
   @ApiOperation({ summary: 'Readiness: the process answers and PostgreSQL does too' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
-  @ApiServiceUnavailableResponse({ schema: { example: { status: 'unavailable', database: 'down' } } })
+  @ApiServiceUnavailableResponse({
+    schema: { example: { status: 'unavailable', database: 'down' } },
+  })
   async getReadiness(@Res({ passthrough: true }) res: Response) {
     try {
       await Promise.race([

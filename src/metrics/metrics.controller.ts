@@ -20,8 +20,10 @@ export class MetricsController {
   @ApiOkResponse({ description: 'Prometheus text format' })
   async getMetrics(): Promise<string> {
     const counts = await this.store.clusterCounts();
-    for (const status of NODE_STATUSES) this.metrics.nodesByStatus.set({ status }, counts.nodes[status] ?? 0);
-    for (const status of POD_STATUSES) this.metrics.podsByStatus.set({ status }, counts.pods[status] ?? 0);
+    for (const status of NODE_STATUSES)
+      this.metrics.nodesByStatus.set({ status }, counts.nodes[status] ?? 0);
+    for (const status of POD_STATUSES)
+      this.metrics.podsByStatus.set({ status }, counts.pods[status] ?? 0);
     return this.metrics.registry.metrics();
   }
 }

@@ -49,7 +49,7 @@ export class MetricsService {
   });
   readonly detectionDelaySeconds = new Histogram({
     name: 'kubesim_failure_detection_delay_seconds',
-    help: 'Time from a node\'s last heartbeat to it being declared failed',
+    help: "Time from a node's last heartbeat to it being declared failed",
     buckets: [1, 2, 5, 10, 15, 16, 17, 20, 30, 60],
     registers: [this.registry],
   });

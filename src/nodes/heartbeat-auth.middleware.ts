@@ -25,7 +25,9 @@ export function heartbeatAuthMiddleware(heartbeats: HeartbeatService) {
         if (err instanceof DomainError) {
           res.status(err.status).json(errorBody(err.status, err.message));
         } else if (isDatabaseUnavailable(err)) {
-          res.status(503).json(errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL'));
+          res
+            .status(503)
+            .json(errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL'));
         } else {
           next(err);
         }

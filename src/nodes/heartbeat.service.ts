@@ -77,18 +77,38 @@ export class HeartbeatService {
     const { node, previousStatus, startedPodIds } = outcome;
     const object = `node/${node.name}`;
     if (previousStatus === 'pending' && node.health_status === 'healthy') {
-      await this.events.record('Normal', 'NodeReady', object, `Node ${node.name} is ready: first heartbeat received`);
-    } else if ((previousStatus === 'failed' || previousStatus === 'recovering') && node.health_status === 'healthy') {
-      await this.events.record('Normal', 'NodeRecovered', object, `Node ${node.name} is healthy again: heartbeats resumed`);
+      await this.events.record(
+        'Normal',
+        'NodeReady',
+        object,
+        `Node ${node.name} is ready: first heartbeat received`,
+      );
+    } else if (
+      (previousStatus === 'failed' || previousStatus === 'recovering') &&
+      node.health_status === 'healthy'
+    ) {
+      await this.events.record(
+        'Normal',
+        'NodeRecovered',
+        object,
+        `Node ${node.name} is healthy again: heartbeats resumed`,
+      );
     }
-    if (previousStatus !== 'healthy' && node.health_status === 'healthy') void this.scheduler.retryPending();
+    if (previousStatus !== 'healthy' && node.health_status === 'healthy')
+      void this.scheduler.retryPending();
 
     for (const pod of reported) {
-      const fingerprint = JSON.stringify(pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0]));
+      const fingerprint = JSON.stringify(
+        pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0]),
+      );
       if (this.log.reportChanged(pod.id, fingerprint)) {
         await this.store.updateContainerStatuses(
           pod.id,
-          pod.containers.map((c) => ({ name: c.name, status: c.status, restart_count: c.restart_count ?? 0 })),
+          pod.containers.map((c) => ({
+            name: c.name,
+            status: c.status,
+            restart_count: c.restart_count ?? 0,
+          })),
         );
       }
     }
@@ -96,16 +116,33 @@ export class HeartbeatService {
     const pods = terminate ? [] : await this.store.podsOfNode(nodeId);
     for (const podId of startedPodIds) {
       const pod = pods.find((p) => p.id === podId);
-      if (pod) await this.events.record('Normal', 'Started', `pod/${pod.name}`, `Pod ${pod.name} running on ${node.name}`);
+      if (pod)
+        await this.events.record(
+          'Normal',
+          'Started',
+          `pod/${pod.name}`,
+          `Pod ${pod.name} running on ${node.name}`,
+        );
     }
 
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     const at = new Date().toISOString();
     const cpuUsage = millisToCores(node.cpu_used_m);
-    this.log.add(nodeId, { at, cpu_usage: cpuUsage, latency_ms: Math.round(latencyMs * 100) / 100 });
+    this.log.add(nodeId, {
+      at,
+      cpu_usage: cpuUsage,
+      latency_ms: Math.round(latencyMs * 100) / 100,
+    });
     this.bus.publish({
       kind: 'heartbeat',
-      data: { node_id: nodeId, node_name: node.name, at, cpu_usage: cpuUsage, latency_ms: latencyMs, health_status: node.health_status },
+      data: {
+        node_id: nodeId,
+        node_name: node.name,
+        at,
+        cpu_usage: cpuUsage,
+        latency_ms: latencyMs,
+        health_status: node.health_status,
+      },
     });
     this.metrics.heartbeats.inc({ result: 'ok' });
     this.metrics.heartbeatSeconds.observe(latencyMs / 1000);
@@ -135,7 +172,12 @@ export class HeartbeatService {
         command: c.command,
         args: c.args,
       })),
-      volumes: p.volumes.map((v) => ({ name: v.name, type: v.type, size: v.size_gb, path: v.path })),
+      volumes: p.volumes.map((v) => ({
+        name: v.name,
+        type: v.type,
+        size: v.size_gb,
+        path: v.path,
+      })),
       config: p.config.map((c) => ({
         name: c.name,
         type: c.type,

@@ -1,6 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseInterceptors,
+  Req,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiHeader,
   ApiBody,
   ApiCreatedResponse,
   ApiOkResponse,
@@ -9,6 +21,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
+import { IdempotencyInterceptor } from '../common/idempotency.interceptor';
 import { PublicRoute } from '../common/auth';
 import { CreateNodeDto } from './dto/create-node.dto';
 import { HeartbeatDto } from './dto/heartbeat.dto';
@@ -27,7 +40,11 @@ import { HeartbeatService } from './heartbeat.service';
 import { NodesService } from './nodes.service';
 import { AuthenticatedNodeRequest } from './heartbeat-auth.middleware';
 
-const ID_PARAM = { name: 'id', description: 'the node\'s numeric id or its name', example: 'worker-1' };
+const ID_PARAM = {
+  name: 'id',
+  description: "the node's numeric id or its name",
+  example: 'worker-1',
+};
 
 @ApiTags('nodes')
 @ApiBearerAuth('api-token')
@@ -39,6 +56,13 @@ export class NodesController {
   ) {}
 
   @Post()
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'a retried request with the same key gets the first answer instead of creating twice',
+  })
   @ApiOperation({ summary: 'Register a node and launch its agent through the runtime' })
   @ApiBody({
     type: CreateNodeDto,
@@ -47,7 +71,10 @@ export class NodesController {
       master: { value: { name: 'master-1', cpu_cores: 2, node_type: 'master', memory_mb: 4096 } },
     },
   })
-  @ApiCreatedResponse({ type: CreatedNodeDto, description: 'the node, with its heartbeat_token (shown only once)' })
+  @ApiCreatedResponse({
+    type: CreatedNodeDto,
+    description: 'the node, with its heartbeat_token (shown only once)',
+  })
   @ApiErrors(400, 401, 409, 413)
   createNode(@Body() dto: CreateNodeDto): Promise<CreatedNodeDto> {
     return this.nodes.createNode(dto);
@@ -79,7 +106,7 @@ export class NodesController {
   }
 
   @Get(':id/heartbeats')
-  @ApiOperation({ summary: 'The node\'s recent heartbeats, oldest first (for graphs)' })
+  @ApiOperation({ summary: "The node's recent heartbeats, oldest first (for graphs)" })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: [HeartbeatSampleDto] })
   @ApiErrors(404)
@@ -92,7 +119,7 @@ export class NodesController {
   @HttpCode(200)
   @ApiBearerAuth('heartbeat-token')
   @ApiOperation({
-    summary: 'Agent heartbeat: needs the node\'s own token; answers with the pods the node must run',
+    summary: "Agent heartbeat: needs the node's own token; answers with the pods the node must run",
   })
   @ApiParam(ID_PARAM)
   @ApiBody({
@@ -103,31 +130,51 @@ export class NodesController {
           pod_ids: [],
           cpu_usage: 0.4,
           health_status: 'healthy',
-          components: { kubelet: 'running', container_runtime: 'running', kube_proxy: 'running', node_agent: 'running' },
+          components: {
+            kubelet: 'running',
+            container_runtime: 'running',
+            kube_proxy: 'running',
+            node_agent: 'running',
+          },
         },
       },
     },
   })
   @ApiOkResponse({ type: HeartbeatAnswerDto })
   @ApiErrors(400, 401, 404, 413)
-  sendHeartbeat(@Req() req: AuthenticatedNodeRequest, @Body() dto: HeartbeatDto): Promise<HeartbeatAnswerDto> {
+  sendHeartbeat(
+    @Req() req: AuthenticatedNodeRequest,
+    @Body() dto: HeartbeatDto,
+  ): Promise<HeartbeatAnswerDto> {
     return this.heartbeats.heartbeat(req.kubesimNodeId, dto);
   }
 
   @Post(':id/simulate/failure')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Make the node\'s agent really fail; detection goes through the heartbeat timeout' })
+  @ApiOperation({
+    summary: "Make the node's agent really fail; detection goes through the heartbeat timeout",
+  })
   @ApiParam(ID_PARAM)
-  @ApiBody({ type: SimulateFailureDto, required: false, examples: { crash: { value: { mode: 'crash' } } } })
+  @ApiBody({
+    type: SimulateFailureDto,
+    required: false,
+    examples: { crash: { value: { mode: 'crash' } } },
+  })
   @ApiOkResponse({ type: NodeResponseDto })
   @ApiErrors(400, 401, 404, 409)
-  simulateNodeFailure(@Param('id') id: string, @Body() dto: SimulateFailureDto): Promise<NodeResponseDto> {
+  simulateNodeFailure(
+    @Param('id') id: string,
+    @Body() dto: SimulateFailureDto,
+  ): Promise<NodeResponseDto> {
     return this.nodes.simulateFailure(id, dto.mode ?? 'crash');
   }
 
   @Post(':id/restart')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Restart the node\'s agent (container or process); a permanently failed node starts over' })
+  @ApiOperation({
+    summary:
+      "Restart the node's agent (container or process); a permanently failed node starts over",
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: NodeResponseDto })
   @ApiErrors(401, 404, 409)
@@ -137,7 +184,10 @@ export class NodesController {
 
   @Post(':id/stop')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Graceful stop: move its pods elsewhere, stop the agent; the monitor leaves it stopped' })
+  @ApiOperation({
+    summary:
+      'Graceful stop: move its pods elsewhere, stop the agent; the monitor leaves it stopped',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: NodeResponseDto })
   @ApiErrors(401, 404, 409)
@@ -166,7 +216,9 @@ export class NodesController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Drain the node (its pods go back through the scheduler), remove its agent, delete it' })
+  @ApiOperation({
+    summary: 'Drain the node (its pods go back through the scheduler), remove its agent, delete it',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: DeletedDto })
   @ApiErrors(401, 404)

@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ConflictError, NotFoundError, RuntimeUnsupportedError, UnavailableError } from '../common/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  RuntimeUnsupportedError,
+  UnavailableError,
+} from '../common/errors';
 import { coresToMillis } from '../common/units';
 import { ClusterStore } from '../database/cluster-store';
 import { NodeRecord } from '../database/records';
@@ -8,7 +13,13 @@ import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
 import { EventsService } from '../events/events.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { CreateNodeDto } from './dto/create-node.dto';
-import { CreatedNodeDto, DeletedDto, NodeDetailDto, NodeHealthDto, NodeResponseDto } from './dto/node-response.dto';
+import {
+  CreatedNodeDto,
+  DeletedDto,
+  NodeDetailDto,
+  NodeHealthDto,
+  NodeResponseDto,
+} from './dto/node-response.dto';
 import { ListNodesQuery } from './dto/list-nodes.query';
 import { FailureMode } from './dto/simulate-failure.dto';
 import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
@@ -32,6 +43,7 @@ export class NodesService {
   async createNode(dto: CreateNodeDto): Promise<CreatedNodeDto> {
     const cores = dto.cpu_cores_avail ?? dto.cpu_cores;
     const token = newHeartbeatToken();
+    const managed = this.runtime.manages && dto.agent !== 'external';
     const node = await this.store.insertNode({
       name: dto.name,
       nodeType: dto.node_type ?? 'worker',
@@ -39,9 +51,9 @@ export class NodesService {
       memoryTotalMb: dto.memory_mb ?? null,
       labels: dto.labels ?? {},
       tokenHash: hashToken(token),
-      runtime: this.runtime.kind,
+      runtime: managed ? this.runtime.kind : 'external',
     });
-    if (this.runtime.manages) {
+    if (managed) {
       try {
         const ref = await this.runtime.launch(this.agentSpec(node, token));
         await this.store.setRuntimeRef(node.id, ref);
@@ -50,14 +62,16 @@ export class NodesService {
         // nothing half-created stays behind
         await this.runtime.remove(node).catch(() => undefined);
         await this.store.deleteNodeRow(node.id);
-        throw new UnavailableError(`could not start the agent of node ${node.name}: ${(err as Error).message}`);
+        throw new UnavailableError(
+          `could not start the agent of node ${node.name}: ${(err as Error).message}`,
+        );
       }
     }
     await this.events.record(
       'Normal',
       'RegisteredNode',
       `node/${node.name}`,
-      `Node ${node.name} registered (${cores} cores, ${node.node_type}, ${this.runtime.kind} runtime)`,
+      `Node ${node.name} registered (${cores} cores, ${node.node_type}, ${node.runtime} runtime)`,
     );
     return { ...toNodeResponse(node), pod_ids: [], heartbeat_token: token };
   }
@@ -80,15 +94,21 @@ export class NodesService {
   async nodesHealth(now = new Date()): Promise<NodeHealthDto[]> {
     const nodes = await this.store.allNodes();
     return nodes.map((n) => {
-      const since = n.last_heartbeat_at ? (now.getTime() - new Date(n.last_heartbeat_at).getTime()) / 1000 : null;
-      const silentFor = (now.getTime() - new Date(n.last_heartbeat_at ?? n.created_at).getTime()) / 1000;
+      const since = n.last_heartbeat_at
+        ? (now.getTime() - new Date(n.last_heartbeat_at).getTime()) / 1000
+        : null;
+      const silentFor =
+        (now.getTime() - new Date(n.last_heartbeat_at ?? n.created_at).getTime()) / 1000;
       return {
         id: n.id,
         name: n.name,
         health_status: n.health_status,
         last_heartbeat_at: n.last_heartbeat_at ? new Date(n.last_heartbeat_at).toISOString() : null,
         seconds_since_heartbeat: since === null ? null : Math.round(since * 10) / 10,
-        missed_heartbeats: Math.max(0, Math.floor((silentFor * 1000) / this.config.heartbeatIntervalMs)),
+        missed_heartbeats: Math.max(
+          0,
+          Math.floor((silentFor * 1000) / this.config.heartbeatIntervalMs),
+        ),
         recovery_attempts: n.recovery_attempts,
         heartbeat_count: n.heartbeat_count,
         components: n.components ?? {},
@@ -119,39 +139,62 @@ export class NodesService {
   /** Graceful stop: pods go elsewhere first, then the agent stops; the monitor leaves it be. */
   async stopNode(ref: string): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
-    this.requireManaged('stop');
+    this.requireManaged(node, 'stop');
     if (node.health_status === 'stopped') return toNodeResponse(node);
     await this.store.setNodeStatus(node.id, 'stopped');
     await this.scheduler.evictAndReschedule(node, 'node stopped by the user');
     await this.callRuntime(() => this.runtime.stop(node));
-    await this.events.record('Normal', 'NodeStopped', `node/${node.name}`, `Node ${node.name} stopped; its pods were moved`);
+    await this.events.record(
+      'Normal',
+      'NodeStopped',
+      `node/${node.name}`,
+      `Node ${node.name} stopped; its pods were moved`,
+    );
     return toNodeResponse((await this.store.findNode(node.id))!);
   }
 
   /** Starts the node's agent afresh (a new heartbeat token); a permanently failed node starts over. */
   async restartNode(ref: string): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
-    this.requireManaged('restart');
+    this.requireManaged(node, 'restart');
     await this.relaunch(node, 'restart requested by the user');
     return toNodeResponse((await this.store.findNode(node.id))!);
   }
 
   /** Used by the user's restart and by the health monitor's recovery. */
-  async relaunch(node: NodeRecord, why: string, attempts = 0, nextRecoveryAt: Date | null = null): Promise<void> {
+  async relaunch(
+    node: NodeRecord,
+    why: string,
+    attempts = 0,
+    nextRecoveryAt: Date | null = null,
+  ): Promise<void> {
     const token = newHeartbeatToken();
-    await this.store.dataSource.query(`UPDATE nodes SET token_hash = $2 WHERE id = $1`, [node.id, hashToken(token)]);
+    await this.store.dataSource.query(`UPDATE nodes SET token_hash = $2 WHERE id = $1`, [
+      node.id,
+      hashToken(token),
+    ]);
     this.heartbeatLog.forgetToken(node.id);
-    await this.store.setNodeStatus(node.id, 'recovering', { recoveryAttempts: attempts, nextRecoveryAt });
-    await this.events.record('Normal', 'NodeRestarting', `node/${node.name}`, `Restarting the agent of ${node.name}: ${why}`);
+    await this.store.setNodeStatus(node.id, 'recovering', {
+      recoveryAttempts: attempts,
+      nextRecoveryAt,
+    });
+    await this.events.record(
+      'Normal',
+      'NodeRestarting',
+      `node/${node.name}`,
+      `Restarting the agent of ${node.name}: ${why}`,
+    );
     const ref = await this.callRuntime(() => this.runtime.restart(this.agentSpec(node, token)));
     await this.store.setRuntimeRef(node.id, ref);
   }
 
   async simulateFailure(ref: string, mode: FailureMode): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
-    this.requireManaged('fail');
+    this.requireManaged(node, 'fail');
     if (!['healthy', 'pending', 'recovering'].includes(node.health_status)) {
-      throw new ConflictError(`node ${node.name} is ${node.health_status}: only a running agent can be made to fail`);
+      throw new ConflictError(
+        `node ${node.name} is ${node.health_status}: only a running agent can be made to fail`,
+      );
     }
     await this.callRuntime(() => this.runtime.fail(node, mode));
     await this.events.record(
@@ -168,11 +211,21 @@ export class NodesService {
     const node = await this.mustFind(ref);
     await this.store.setCordoned(node.id, true);
     const { moved, pending } = await this.scheduler.evictAndReschedule(node, 'node deleted');
-    await this.callRuntime(() => this.runtime.remove(node));
+    if (node.runtime === this.runtime.kind) await this.callRuntime(() => this.runtime.remove(node));
     await this.store.deleteNodeRow(node.id);
     this.heartbeatLog.forget(node.id);
-    await this.events.record('Normal', 'RemovingNode', `node/${node.name}`, `Node ${node.name} deleted`);
-    return { deleted: true, id: node.id, name: node.name, rescheduled_pod_ids: [...moved, ...pending] };
+    await this.events.record(
+      'Normal',
+      'RemovingNode',
+      `node/${node.name}`,
+      `Node ${node.name} deleted`,
+    );
+    return {
+      deleted: true,
+      id: node.id,
+      name: node.name,
+      rescheduled_pod_ids: [...moved, ...pending],
+    };
   }
 
   async mustFind(ref: string | number): Promise<NodeRecord> {
@@ -192,10 +245,10 @@ export class NodesService {
     };
   }
 
-  private requireManaged(action: string): void {
-    if (!this.runtime.manages) {
+  private requireManaged(node: NodeRecord, action: string): void {
+    if (!this.runtime.manages || node.runtime !== this.runtime.kind) {
       throw new RuntimeUnsupportedError(
-        `cannot ${action} a node with the ${this.runtime.kind} runtime: its agent runs outside kubesim's control`,
+        `cannot ${action} node ${node.name}: its agent runs outside kubesim's control (${node.runtime} runtime)`,
       );
     }
   }

@@ -1,12 +1,32 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
+import { IdempotencyInterceptor } from '../common/idempotency.interceptor';
 import { CreatePodDto } from './dto/create-pod.dto';
 import { ListPodsQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
 import { PodsService } from './pods.service';
 
-const ID_PARAM = { name: 'id', description: 'the pod\'s numeric id or its name', example: 'web-1' };
+const ID_PARAM = { name: 'id', description: "the pod's numeric id or its name", example: 'web-1' };
 
 @ApiTags('pods')
 @ApiBearerAuth('api-token')
@@ -15,14 +35,25 @@ export class PodsController {
   constructor(private readonly pods: PodsService) {}
 
   @Post()
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'a retried request with the same key gets the first answer instead of creating twice',
+  })
   @ApiOperation({
-    summary: 'Create a pod: stored and bound to a node in one transaction, or pending with a reason when nothing fits',
+    summary:
+      'Create a pod: stored and bound to a node in one transaction, or pending with a reason when nothing fits',
   })
   @ApiBody({
     type: CreatePodDto,
     examples: {
       simple: {
-        value: { name: 'web-1', containers: [{ name: 'web', image: 'nginx:1.27', cpu_req: 0.5, memory_req: 128 }] },
+        value: {
+          name: 'web-1',
+          containers: [{ name: 'web', image: 'nginx:1.27', cpu_req: 0.5, memory_req: 128 }],
+        },
       },
       full: {
         value: {
@@ -30,7 +61,14 @@ export class PodsController {
           cpu_cores_req: 1,
           scheduler_algorithm: 'worst-fit',
           containers: [
-            { name: 'api', image: 'node:20', cpu_req: 0.75, memory_req: 256, command: 'node server.js', args: ['--port', '8080'] },
+            {
+              name: 'api',
+              image: 'node:20',
+              cpu_req: 0.75,
+              memory_req: 256,
+              command: 'node server.js',
+              args: ['--port', '8080'],
+            },
             { name: 'sidecar', image: 'envoy:1.30', cpu_req: 0.25, memory_req: 64 },
           ],
           volumes: [
@@ -60,7 +98,9 @@ export class PodsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One pod with its containers, volumes and config (secret values redacted)' })
+  @ApiOperation({
+    summary: 'One pod with its containers, volumes and config (secret values redacted)',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodResponseDto })
   @ApiErrors(404)
@@ -69,7 +109,7 @@ export class PodsController {
   }
 
   @Get(':id/health')
-  @ApiOperation({ summary: 'The pod\'s status, its node\'s health and each container\'s status' })
+  @ApiOperation({ summary: "The pod's status, its node's health and each container's status" })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodHealthDto })
   @ApiErrors(404)
@@ -79,7 +119,7 @@ export class PodsController {
 
   @Post(':id/restart')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Restart the pod\'s containers on its node (the restart count rises)' })
+  @ApiOperation({ summary: "Restart the pod's containers on its node (the restart count rises)" })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodResponseDto })
   @ApiErrors(400, 401, 404)
@@ -88,7 +128,9 @@ export class PodsController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Delete the pod; its CPU is freed at once and its node drops it on its next heartbeat' })
+  @ApiOperation({
+    summary: 'Delete the pod; its CPU is freed at once and its node drops it on its next heartbeat',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: DeletedPodDto })
   @ApiErrors(401, 404)

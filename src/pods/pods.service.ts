@@ -52,7 +52,12 @@ export class PodsService {
     const object = `pod/${pod.name}`;
     if (outcome.placed.bound) {
       this.metrics.podsScheduled.inc({ via: 'create' });
-      await this.events.record('Normal', 'Scheduled', object, `Successfully assigned ${pod.name} to ${outcome.placed.nodeName}`);
+      await this.events.record(
+        'Normal',
+        'Scheduled',
+        object,
+        `Successfully assigned ${pod.name} to ${outcome.placed.nodeName}`,
+      );
     } else {
       await this.events.record('Warning', 'FailedScheduling', object, outcome.placed.reason);
     }
@@ -93,7 +98,11 @@ export class PodsService {
       node_health: node?.health_status ?? null,
       reason: pod.status === 'pending' ? pod.reason : null,
       restart_count: pod.restart_count,
-      containers: pod.containers.map((c) => ({ name: c.name, status: c.status, restart_count: c.restart_count })),
+      containers: pod.containers.map((c) => ({
+        name: c.name,
+        status: c.status,
+        restart_count: c.restart_count,
+      })),
     };
   }
 
@@ -101,9 +110,15 @@ export class PodsService {
   async restartPod(ref: string): Promise<PodResponseDto> {
     const pod = await this.store.findPod(ref);
     if (!pod) throw new NotFoundError('pod', ref);
-    if (pod.node_id === null) throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
+    if (pod.node_id === null)
+      throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
     await this.store.bumpPodRestart(pod.id);
-    await this.events.record('Normal', 'Restarting', `pod/${pod.name}`, `Restarting the containers of ${pod.name} on ${pod.node_name}`);
+    await this.events.record(
+      'Normal',
+      'Restarting',
+      `pod/${pod.name}`,
+      `Restarting the containers of ${pod.name} on ${pod.node_name}`,
+    );
     return toPodResponse((await this.store.findPod(pod.id))!);
   }
 
@@ -116,7 +131,9 @@ export class PodsService {
       'Normal',
       'Killing',
       `pod/${pod.name}`,
-      pod.node_name ? `Pod ${pod.name} deleted; ${pod.node_name} drops it on its next heartbeat` : `Pod ${pod.name} deleted`,
+      pod.node_name
+        ? `Pod ${pod.name} deleted; ${pod.node_name} drops it on its next heartbeat`
+        : `Pod ${pod.name} deleted`,
     );
     if (deleted.nodeId !== null) void this.scheduler.retryPending();
     return { deleted: true, id: pod.id, name: pod.name };
@@ -125,12 +142,14 @@ export class PodsService {
   private newPod(dto: CreatePodDto): NewPod {
     const names = new Set<string>();
     for (const c of dto.containers) {
-      if (names.has(c.name)) throw new BadInputError(`containers: duplicate container name "${c.name}"`);
+      if (names.has(c.name))
+        throw new BadInputError(`containers: duplicate container name "${c.name}"`);
       names.add(c.name);
     }
     const volumeNames = new Set<string>();
     for (const v of dto.volumes ?? []) {
-      if (volumeNames.has(v.name)) throw new BadInputError(`volumes: duplicate volume name "${v.name}"`);
+      if (volumeNames.has(v.name))
+        throw new BadInputError(`volumes: duplicate volume name "${v.name}"`);
       volumeNames.add(v.name);
     }
     const cpuReqM =
@@ -138,7 +157,9 @@ export class PodsService {
         ? coresToMillis(dto.cpu_cores_req)
         : dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
     if (cpuReqM <= 0) {
-      throw new BadInputError('cpu_cores_req must be > 0 (give it, or a cpu_req > 0 on a container)');
+      throw new BadInputError(
+        'cpu_cores_req must be > 0 (give it, or a cpu_req > 0 on a container)',
+      );
     }
     return {
       name: dto.name,
@@ -153,7 +174,12 @@ export class PodsService {
         command: asArgv(c.command),
         args: asArgv(c.args),
       })),
-      volumes: (dto.volumes ?? []).map((v) => ({ name: v.name, type: v.type, sizeGb: v.size, path: v.path })),
+      volumes: (dto.volumes ?? []).map((v) => ({
+        name: v.name,
+        type: v.type,
+        sizeGb: v.size,
+        path: v.path,
+      })),
       config: (dto.config ?? []).map((c) => ({
         name: c.name,
         type: c.type,

@@ -16,8 +16,7 @@ export interface PodToPlace {
 }
 
 export type PlaceResult =
-  | { bound: true; nodeId: number; nodeName: string; ip: string }
-  | { bound: false; reason: string };
+  { bound: true; nodeId: number; nodeName: string; ip: string } | { bound: false; reason: string };
 
 const ALGORITHM_KEY = 'scheduler.algorithm';
 /** ranked candidates tried per placement before re-reading the nodes */
@@ -64,13 +63,22 @@ export class SchedulerService implements OnModuleInit {
   async setAlgorithm(algorithm: SchedulerAlgorithm): Promise<void> {
     await this.store.putSetting(ALGORITHM_KEY, algorithm);
     if (algorithm !== this.algorithm) {
-      await this.events.record('Normal', 'SchedulerChanged', 'cluster/kubesim', `scheduler algorithm set to ${algorithm}`);
+      await this.events.record(
+        'Normal',
+        'SchedulerChanged',
+        'cluster/kubesim',
+        `scheduler algorithm set to ${algorithm}`,
+      );
     }
     this.algorithm = algorithm;
   }
 
   /** Binds the pod to the best node that still has room, inside the caller's transaction. */
-  async place(db: EntityManager, pod: PodToPlace, algorithm?: SchedulerAlgorithm | null): Promise<PlaceResult> {
+  async place(
+    db: EntityManager,
+    pod: PodToPlace,
+    algorithm?: SchedulerAlgorithm | null,
+  ): Promise<PlaceResult> {
     const started = process.hrtime.bigint();
     const algo = algorithm ?? this.algorithm;
     const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
@@ -116,7 +124,12 @@ export class SchedulerService implements OnModuleInit {
       });
       if (!outcome) continue;
       const { pod, result } = outcome;
-      await this.events.record('Warning', 'PodEvicted', `pod/${pod.name}`, `Evicted from ${node.name}: ${cause}`);
+      await this.events.record(
+        'Warning',
+        'PodEvicted',
+        `pod/${pod.name}`,
+        `Evicted from ${node.name}: ${cause}`,
+      );
       if (result.bound) {
         moved.push(pod.id);
         this.metrics.podsRescheduled.inc({ result: 'bound' });
@@ -170,30 +183,32 @@ export class SchedulerService implements OnModuleInit {
     let bound = 0;
     const batch = 200;
     for (let offsetGuard = 0; offsetGuard < 100; offsetGuard++) {
-      const { placed, seen } = await this.store.transaction(async (db) => {
-        const pods = await this.store.lockPendingPods(db, batch);
-        let placed = 0;
-        const results: Array<{ pod: PodToPlace; result: PlaceResult }> = [];
-        for (const pod of pods) {
-          const result = await this.place(db, pod, pod.algorithm as SchedulerAlgorithm | null);
-          if (result.bound) placed++;
-          else await this.store.markPending(db, pod.id, result.reason);
-          results.push({ pod, result });
-        }
-        return { placed, seen: pods.length, results };
-      }).then(async (r) => {
-        for (const { pod, result } of r.results) {
-          if (result.bound) {
-            await this.events.record(
-              'Normal',
-              'Scheduled',
-              `pod/${pod.name}`,
-              `Successfully assigned ${pod.name} to ${result.nodeName} (was pending)`,
-            );
+      const { placed, seen } = await this.store
+        .transaction(async (db) => {
+          const pods = await this.store.lockPendingPods(db, batch);
+          let placed = 0;
+          const results: Array<{ pod: PodToPlace; result: PlaceResult }> = [];
+          for (const pod of pods) {
+            const result = await this.place(db, pod, pod.algorithm as SchedulerAlgorithm | null);
+            if (result.bound) placed++;
+            else await this.store.markPending(db, pod.id, result.reason);
+            results.push({ pod, result });
           }
-        }
-        return r;
-      });
+          return { placed, seen: pods.length, results };
+        })
+        .then(async (r) => {
+          for (const { pod, result } of r.results) {
+            if (result.bound) {
+              await this.events.record(
+                'Normal',
+                'Scheduled',
+                `pod/${pod.name}`,
+                `Successfully assigned ${pod.name} to ${result.nodeName} (was pending)`,
+              );
+            }
+          }
+          return r;
+        });
       bound += placed;
       // stop when nothing more could be placed or the queue is drained
       if (placed === 0 || seen < batch) break;

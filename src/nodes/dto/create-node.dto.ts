@@ -9,7 +9,7 @@ export class CreateNodeDto {
 
   @ApiPropertyOptional({
     example: 4,
-    description: 'the node\'s size in CPU cores (fractional allowed); `cpu_cores` is the same',
+    description: "the node's size in CPU cores (fractional allowed); `cpu_cores` is the same",
     minimum: 0.001,
     maximum: 1024,
   })
@@ -19,7 +19,12 @@ export class CreateNodeDto {
   @Max(1024)
   cpu_cores_avail?: number;
 
-  @ApiPropertyOptional({ example: 4, description: 'alias of cpu_cores_avail', minimum: 0.001, maximum: 1024 })
+  @ApiPropertyOptional({
+    example: 4,
+    description: 'alias of cpu_cores_avail',
+    minimum: 0.001,
+    maximum: 1024,
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
   @Min(0.001)
@@ -31,14 +36,32 @@ export class CreateNodeDto {
   @IsIn(NODE_TYPES)
   node_type?: NodeType;
 
-  @ApiPropertyOptional({ example: 8192, minimum: 1, description: 'memory in MB; unset, memory never limits the node' })
+  @ApiPropertyOptional({
+    example: 8192,
+    minimum: 1,
+    description: 'memory in MB; unset, memory never limits the node',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(16 * 1024 * 1024)
   memory_mb?: number;
 
-  @ApiPropertyOptional({ example: { zone: 'a' }, type: 'object', additionalProperties: { type: 'string' } })
+  @ApiPropertyOptional({
+    enum: ['managed', 'external'],
+    default: 'managed',
+    description:
+      'managed: the server launches the agent through its runtime; external: the agent runs elsewhere (another machine, a `kubesim simulate` fleet) and the server only watches its heartbeats',
+  })
+  @IsOptional()
+  @IsIn(['managed', 'external'])
+  agent?: 'managed' | 'external';
+
+  @ApiPropertyOptional({
+    example: { zone: 'a' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
   @IsOptional()
   @IsStringMap()
   labels?: Record<string, string>;

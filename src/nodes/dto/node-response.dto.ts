@@ -7,7 +7,7 @@ export class NodeResponseDto {
   @ApiProperty({ enum: NODE_TYPES, example: 'worker' }) node_type: string;
   @ApiProperty({ enum: NODE_STATUSES, example: 'healthy' }) health_status: string;
   @ApiProperty({ example: false }) cordoned: boolean;
-  @ApiProperty({ example: 4, description: 'the node\'s size in cores' }) cpu_cores_total: number;
+  @ApiProperty({ example: 4, description: "the node's size in cores" }) cpu_cores_total: number;
   @ApiProperty({ example: 1.5, description: 'sum of the CPU requests of its bound pods' })
   cpu_cores_allocated: number;
   @ApiProperty({ example: 2.5, description: 'free for scheduling: total − allocated' })
@@ -20,7 +20,12 @@ export class NodeResponseDto {
   labels: Record<string, string>;
   @ApiProperty({ example: '10.244.1.0/24' }) pod_cidr: string;
   @ApiProperty({
-    example: { kubelet: 'running', container_runtime: 'running', kube_proxy: 'running', node_agent: 'running' },
+    example: {
+      kubelet: 'running',
+      container_runtime: 'running',
+      kube_proxy: 'running',
+      node_agent: 'running',
+    },
     type: 'object',
     additionalProperties: { type: 'string' },
   })
@@ -41,7 +46,7 @@ export class NodeDetailDto extends NodeResponseDto {
 export class CreatedNodeDto extends NodeDetailDto {
   @ApiProperty({
     example: 'k8s-hb-3f0c…',
-    description: 'the token the node\'s agent sends with each heartbeat; shown only this once',
+    description: "the token the node's agent sends with each heartbeat; shown only this once",
   })
   heartbeat_token: string;
 }
@@ -52,12 +57,17 @@ export class NodeHealthDto {
   @ApiProperty({ enum: NODE_STATUSES, example: 'healthy' }) health_status: string;
   @ApiProperty({ nullable: true, type: String, example: '2026-01-01T00:00:00.000Z' })
   last_heartbeat_at: string | null;
-  @ApiProperty({ nullable: true, type: Number, example: 2.1 }) seconds_since_heartbeat: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 2.1 }) seconds_since_heartbeat:
+    number | null;
   @ApiProperty({ example: 0, description: 'heartbeat periods gone by without one' })
   missed_heartbeats: number;
   @ApiProperty({ example: 0 }) recovery_attempts: number;
   @ApiProperty({ example: 57 }) heartbeat_count: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { kubelet: 'running' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { kubelet: 'running' },
+  })
   components: Record<string, string>;
 }
 
@@ -96,7 +106,10 @@ class ConfigSpecDto {
   @ApiProperty({ example: 'db' }) name: string;
   @ApiProperty({ example: 'secret' }) type: string;
   @ApiProperty({ example: 'DB_PASSWORD' }) key: string;
-  @ApiProperty({ example: 's3cr3t', description: 'plain, only in the answer to the node that runs the pod' })
+  @ApiProperty({
+    example: 's3cr3t',
+    description: 'plain, only in the answer to the node that runs the pod',
+  })
   value: string;
 }
 
@@ -116,7 +129,10 @@ export class HeartbeatAnswerDto {
   @ApiProperty({ example: 1 }) node_id: number;
   @ApiProperty({ example: 'worker-1' }) node_name: string;
   @ApiProperty({ example: 'healthy' }) health_status: string;
-  @ApiProperty({ example: false, description: 'the agent must stop: its node was permanently failed, stopped or deleted' })
+  @ApiProperty({
+    example: false,
+    description: 'the agent must stop: its node was permanently failed, stopped or deleted',
+  })
   terminate: boolean;
   @ApiProperty({ example: 5000 }) heartbeat_interval_ms: number;
   @ApiProperty({ type: [PodAssignmentDto], description: 'every pod the node must run now' })

@@ -8,7 +8,8 @@ export class SimulateFailureDto {
   @ApiPropertyOptional({
     enum: FAILURE_MODES,
     default: 'crash',
-    description: 'crash kills the agent, hang freezes it, partition keeps it running but silences its heartbeats',
+    description:
+      'crash kills the agent, hang freezes it, partition keeps it running but silences its heartbeats',
   })
   @IsOptional()
   @IsIn(FAILURE_MODES)

@@ -112,7 +112,8 @@ export class CreatePodDto {
 
   @ApiPropertyOptional({
     example: 0.5,
-    description: 'CPU the scheduler reserves, in cores; defaults to the sum of the containers\' cpu_req; must be > 0',
+    description:
+      "CPU the scheduler reserves, in cores; defaults to the sum of the containers' cpu_req; must be > 0",
   })
   @IsOptional()
   @IsNumber(NUMBER)
@@ -120,14 +121,20 @@ export class CreatePodDto {
   @Max(1024)
   cpu_cores_req?: number;
 
-  @ApiPropertyOptional({ example: 128, description: 'defaults to the sum of the containers\' memory_req' })
+  @ApiPropertyOptional({
+    example: 128,
+    description: "defaults to the sum of the containers' memory_req",
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(16 * 1024 * 1024)
   memory_mb_req?: number;
 
-  @ApiPropertyOptional({ enum: SCHEDULER_ALGORITHMS, description: 'overrides the cluster\'s algorithm for this pod' })
+  @ApiPropertyOptional({
+    enum: SCHEDULER_ALGORITHMS,
+    description: "overrides the cluster's algorithm for this pod",
+  })
   @IsOptional()
   @IsIn(SCHEDULER_ALGORITHMS)
   scheduler_algorithm?: string;

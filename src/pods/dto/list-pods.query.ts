@@ -9,7 +9,7 @@ export class ListPodsQuery extends PageQuery {
   @IsIn(POD_STATUSES)
   status?: string;
 
-  @ApiPropertyOptional({ description: 'the node\'s id or name', example: 'worker-1' })
+  @ApiPropertyOptional({ description: "the node's id or name", example: 'worker-1' })
   @IsOptional()
   @IsString()
   @MaxLength(63)

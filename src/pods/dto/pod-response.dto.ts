@@ -8,7 +8,10 @@ export class ContainerResponseDto {
   @ApiProperty({ example: 128 }) memory_req: number;
   @ApiProperty({ type: [String], example: ['nginx', '-g', 'daemon off;'] }) command: string[];
   @ApiProperty({ type: [String], example: [] }) args: string[];
-  @ApiProperty({ example: 'running', enum: ['waiting', 'creating', 'running', 'failed', 'terminated'] })
+  @ApiProperty({
+    example: 'running',
+    enum: ['waiting', 'creating', 'running', 'failed', 'terminated'],
+  })
   status: string;
   @ApiProperty({ example: 0 }) restart_count: number;
 }
@@ -24,7 +27,8 @@ export class ConfigResponseDto {
   @ApiProperty({ example: 'db' }) name: string;
   @ApiProperty({ example: 'secret' }) type: string;
   @ApiProperty({ example: 'DB_PASSWORD' }) key: string;
-  @ApiProperty({ example: '******', description: 'secret values are always "******"' }) value: string;
+  @ApiProperty({ example: '******', description: 'secret values are always "******"' })
+  value: string;
 }
 
 export class PodResponseDto {
@@ -48,8 +52,10 @@ export class PodResponseDto {
   @ApiProperty({ type: [ContainerResponseDto] }) containers: ContainerResponseDto[];
   @ApiProperty({ type: [VolumeResponseDto] }) volumes: VolumeResponseDto[];
   @ApiProperty({ type: [ConfigResponseDto] }) config: ConfigResponseDto[];
-  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', nullable: true, type: String }) scheduled_at: string | null;
-  @ApiProperty({ example: '2026-01-01T00:00:01.000Z', nullable: true, type: String }) started_at: string | null;
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', nullable: true, type: String }) scheduled_at:
+    string | null;
+  @ApiProperty({ example: '2026-01-01T00:00:01.000Z', nullable: true, type: String }) started_at:
+    string | null;
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) created_at: string;
 }
 

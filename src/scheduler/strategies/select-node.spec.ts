@@ -3,7 +3,12 @@ import { fits, unschedulableReason } from './fits';
 import { rankNodes, selectNode } from './select-node';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';
 
-const node = (id: number, totalM: number, allocatedM: number, extra: Partial<NodeView> = {}): NodeView => ({
+const node = (
+  id: number,
+  totalM: number,
+  allocatedM: number,
+  extra: Partial<NodeView> = {},
+): NodeView => ({
   id,
   name: `n${id}`,
   nodeType: 'worker',
@@ -56,7 +61,9 @@ describe('selectNode', () => {
     ];
     const placement = selectNode('best-fit', pod, cluster);
     expect(placement.node).toBeNull();
-    expect(placement.reason).toBe('0/5 nodes fit: 2 insufficient cpu, 1 cordoned, 1 master node, 1 not ready');
+    expect(placement.reason).toBe(
+      '0/5 nodes fit: 2 insufficient cpu, 1 cordoned, 1 master node, 1 not ready',
+    );
     expect(unschedulableReason(pod, [])).toBe('0/0 nodes fit: no nodes registered');
   });
 
@@ -88,17 +95,15 @@ describe('strategy properties', () => {
     cordoned: fc.boolean(),
     master: fc.boolean(),
   });
-  const arbNodes = fc
-    .uniqueArray(arbNode, { selector: (n) => n.id, maxLength: 30 })
-    .map((list) =>
-      list.map((n) =>
-        node(n.id, n.total, Math.floor(n.total * n.allocatedShare), {
-          healthStatus: n.healthy ? 'healthy' : 'failed',
-          cordoned: n.cordoned,
-          nodeType: n.master ? 'master' : 'worker',
-        }),
-      ),
-    );
+  const arbNodes = fc.uniqueArray(arbNode, { selector: (n) => n.id, maxLength: 30 }).map((list) =>
+    list.map((n) =>
+      node(n.id, n.total, Math.floor(n.total * n.allocatedShare), {
+        healthStatus: n.healthy ? 'healthy' : 'failed',
+        cordoned: n.cordoned,
+        nodeType: n.master ? 'master' : 'worker',
+      }),
+    ),
+  );
   const arbPod = fc.record({ cpuM: fc.integer({ min: 1, max: 8000 }), memoryMb: fc.constant(0) });
   const arbAlgorithm = fc.constantFrom(...SCHEDULER_ALGORITHMS);
   const arbLast = fc.option(fc.integer({ min: 1, max: 10000 }), { nil: null });
