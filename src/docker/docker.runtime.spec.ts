@@ -278,6 +278,15 @@ describe('DockerRuntime', () => {
       expect(await DockerRuntime.unavailableReason(config(), engine)).toMatch(why);
     });
 
+    it('is not picked by auto when neither the node image nor its base is present (auto never pulls)', async () => {
+      engine.images.clear();
+      expect(await DockerRuntime.unavailableReason(config(), engine)).toMatch(
+        /neither kubesim-node:latest nor its base node:20-bookworm-slim is present/,
+      );
+      engine.images.add('node:20-bookworm-slim');
+      expect(await DockerRuntime.unavailableReason(config(), engine)).toBeNull();
+    });
+
     it('gives up on a silent engine after 1.5 s', async () => {
       jest.useFakeTimers({ doNotFake: ['setImmediate'] });
       engine.hang.add('ping');

@@ -122,17 +122,25 @@ export class DockerRuntime implements NodeRuntime {
   ) {}
 
   /** null when an engine answers, else why not (RUNTIME=auto then falls back to processes). */
-  static async unavailableReason(
-    _config: AppConfig,
-    engine?: DockerEngine,
-  ): Promise<string | null> {
+  /**
+   * Why RUNTIME=auto should not pick Docker, or null. Besides an engine that answers,
+   * the node image must be there or buildable from a base image already present:
+   * auto never pulls from a registry on its own.
+   */
+  static async unavailableReason(config: AppConfig, engine?: DockerEngine): Promise<string | null> {
     const docker: DockerEngine = engine ?? new Docker({ timeout: PING_TIMEOUT_MS });
     try {
       await withTimeout(docker.ping(), PING_TIMEOUT_MS, 'ping');
-      return null;
     } catch (err) {
       return describeEngineError(err);
     }
+    const present = async (image: string) =>
+      withTimeout(docker.getImage(image).inspect(), PING_TIMEOUT_MS, `inspect ${image}`).then(
+        () => true,
+        () => false,
+      );
+    if ((await present(config.nodeImage)) || (await present(config.nodeBaseImage))) return null;
+    return `the engine answers but neither ${config.nodeImage} nor its base ${config.nodeBaseImage} is present (docker pull ${config.nodeBaseImage}, or RUNTIME=docker to build anyway)`;
   }
 
   static async create(
