@@ -1,3 +1,4 @@
 /** Every migration, in order. `npm run migration:generate` appends to this list. */
+import { NodePodsVersion1795309916496 } from './1795309916496-NodePodsVersion';
 import { Initial1795308695448 } from './1795308695448-Initial';
-export const MIGRATIONS: Function[] = [Initial1795308695448];
+export const MIGRATIONS: Function[] = [Initial1795308695448, NodePodsVersion1795309916496];

@@ -55,6 +55,10 @@ const POD_SELECT = `
                    FROM config_items ci WHERE ci.pod_id = p.id), '[]') AS config
     FROM pods p LEFT JOIN nodes n ON n.id = p.node_id`;
 
+/** A node that may take pods: the database's own check, whatever the caller ranked. */
+const BINDABLE = `health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
+  AND components->>'kubelet' = 'running' AND components->>'container_runtime' = 'running'`;
+
 const NODE_VIEW_SELECT = `
   SELECT id, name, node_type, health_status, cordoned, cpu_total_m, cpu_allocated_m,
          memory_total_mb, memory_allocated_mb,
@@ -127,7 +131,18 @@ export interface HeartbeatOutcome {
  */
 @Injectable()
 export class ClusterStore {
+  private readonly nodeListeners: Array<() => void> = [];
+
   constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  /** Called whenever this process changes which nodes may take pods (status, cordon, set of nodes). */
+  onNodesChanged(listener: () => void): void {
+    this.nodeListeners.push(listener);
+  }
+
+  private nodesChanged(): void {
+    for (const listener of this.nodeListeners) listener();
+  }
 
   /** Runs work in a transaction, again (up to 3 times) when PostgreSQL breaks a deadlock. */
   async transaction<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
@@ -158,6 +173,7 @@ export class ClusterStore {
           node.runtime,
         ],
       );
+      this.nodesChanged();
       return row;
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`node "${node.name}" already exists`);
@@ -210,6 +226,7 @@ export class ClusterStore {
       `UPDATE nodes SET cordoned = $2, updated_at = now() WHERE id = $1`,
       [nodeId, cordoned],
     );
+    this.nodesChanged();
   }
 
   /**
@@ -243,6 +260,7 @@ export class ClusterStore {
       `UPDATE nodes SET ${sets.join(', ')} WHERE ${where}`,
       params,
     );
+    if (affected > 0) this.nodesChanged();
     return affected > 0;
   }
 
@@ -288,6 +306,7 @@ export class ClusterStore {
     );
     if (!row) return null;
     const { previous_status: previousStatus, ...node } = row;
+    if (previousStatus !== node.health_status) this.nodesChanged();
     let startedPodIds: number[] = [];
     if (node.health_status === 'healthy') {
       if (beat.runningPodIds.length) {
@@ -341,6 +360,7 @@ export class ClusterStore {
 
   async deleteNodeRow(nodeId: number): Promise<void> {
     await this.dataSource.query(`DELETE FROM nodes WHERE id = $1`, [nodeId]);
+    this.nodesChanged();
   }
 
   // ---- scheduling -----------------------------------------------------------
@@ -353,8 +373,7 @@ export class ClusterStore {
   ): Promise<NodeView[]> {
     const rows: NodeViewRow[] = await db.query(
       `${NODE_VIEW_SELECT}
-        WHERE health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
-          AND components->>'kubelet' = 'running' AND components->>'container_runtime' = 'running'
+        WHERE ${BINDABLE}
           AND cpu_total_m - cpu_allocated_m >= $1
           AND (memory_total_mb IS NULL OR memory_total_mb - memory_allocated_mb >= $2)
         ORDER BY id`,
@@ -381,8 +400,8 @@ export class ClusterStore {
       db,
       `UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
                         memory_allocated_mb = memory_allocated_mb + $3,
-                        ip_seq = ip_seq + 1
-        WHERE id = $1 AND health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
+                        ip_seq = ip_seq + 1, pods_version = pods_version + 1
+        WHERE id = $1 AND ${BINDABLE}
           AND cpu_allocated_m + $2 <= cpu_total_m
           AND (memory_total_mb IS NULL OR memory_allocated_mb + $3 <= memory_total_mb)
         RETURNING ip_seq`,
@@ -407,7 +426,8 @@ export class ClusterStore {
   private async releaseCapacity(db: Db, nodeId: number, cpuM: number, memoryMb: number) {
     await db.query(
       `UPDATE nodes SET cpu_allocated_m = cpu_allocated_m - $2,
-                        memory_allocated_mb = memory_allocated_mb - $3 WHERE id = $1`,
+                        memory_allocated_mb = memory_allocated_mb - $3,
+                        pods_version = pods_version + 1 WHERE id = $1`,
       [nodeId, cpuM, memoryMb],
     );
   }
@@ -532,6 +552,84 @@ export class ClusterStore {
     return id;
   }
 
+  /**
+   * The fast path of pod creation: binds to the given node and inserts the pod with
+   * its parts in one statement (one round trip, one commit). Null when the node has
+   * no room or may not take pods any more; nothing is written then.
+   */
+  async insertBoundPod(
+    pod: NewPod,
+    nodeId: number,
+  ): Promise<{
+    id: number;
+    ip: string;
+    nodeName: string;
+    createdAt: Date;
+    scheduledAt: Date;
+  } | null> {
+    try {
+      const [row] = await this.dataSource.query(
+        `WITH node AS (
+           UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
+                            memory_allocated_mb = memory_allocated_mb + $3,
+                            ip_seq = ip_seq + 1, pods_version = pods_version + 1
+            WHERE id = $1 AND ${BINDABLE}
+              AND cpu_allocated_m + $2 <= cpu_total_m
+              AND (memory_total_mb IS NULL OR memory_allocated_mb + $3 <= memory_total_mb)
+            RETURNING id, name, ip_seq),
+         pod AS (
+           INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm, scheduled_at)
+           SELECT $4, 'scheduled', node.id,
+                  '10.244.' || (node.id % 256) || '.' || (2 + (node.ip_seq - 1) % 253), $2, $3, $5, now()
+             FROM node
+           RETURNING id, ip, created_at, scheduled_at),
+         c AS (
+           INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, command, args)
+           SELECT pod.id, r.name, r.image, r.cpu, r.mem, r.command, r.args
+             FROM pod, json_to_recordset($6) AS r(name text, image text, cpu int, mem int, command jsonb, args jsonb)),
+         v AS (
+           INSERT INTO volumes (pod_id, name, type, size_gb, path)
+           SELECT pod.id, r.name, r.type, r.size, r.path
+             FROM pod, json_to_recordset($7) AS r(name text, type text, size float8, path text)),
+         ci AS (
+           INSERT INTO config_items (pod_id, name, type, key, value)
+           SELECT pod.id, r.name, r.type, r.key, r.value
+             FROM pod, json_to_recordset($8) AS r(name text, type text, key text, value text))
+         SELECT pod.id, pod.ip, pod.created_at, pod.scheduled_at, node.name AS node_name FROM pod, node`,
+        [
+          nodeId,
+          pod.cpuReqM,
+          pod.memoryReqMb,
+          pod.name,
+          pod.schedulerAlgorithm,
+          JSON.stringify(
+            pod.containers.map((c) => ({
+              name: c.name,
+              image: c.image,
+              cpu: c.cpuReqM,
+              mem: c.memoryReqMb,
+              command: c.command,
+              args: c.args,
+            })),
+          ),
+          JSON.stringify(pod.volumes.map((v) => ({ ...v, size: v.sizeGb }))),
+          JSON.stringify(pod.config),
+        ],
+      );
+      if (!row) return null;
+      return {
+        id: row.id,
+        ip: row.ip,
+        nodeName: row.node_name,
+        createdAt: row.created_at,
+        scheduledAt: row.scheduled_at,
+      };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`pod "${pod.name}" already exists`);
+      throw err;
+    }
+  }
+
   async findPod(ref: string | number, db: Db = this.dataSource): Promise<PodRecord | null> {
     const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
     const [row] = await db.query(`${POD_SELECT} WHERE ${byId ? 'p.id' : 'p.name'} = $1`, [
@@ -584,7 +682,9 @@ export class ClusterStore {
 
   async bumpPodRestart(podId: number): Promise<void> {
     await this.dataSource.query(
-      `UPDATE pods SET restart_count = restart_count + 1, updated_at = now() WHERE id = $1`,
+      `WITH p AS (UPDATE pods SET restart_count = restart_count + 1, updated_at = now()
+                   WHERE id = $1 RETURNING node_id)
+       UPDATE nodes SET pods_version = pods_version + 1 WHERE id = (SELECT node_id FROM p)`,
       [podId],
     );
   }

@@ -15,6 +15,7 @@ export interface NodeRecord {
   components: Record<string, string>;
   token_hash: string;
   ip_seq: number;
+  pods_version: number;
   last_heartbeat_at: Date | null;
   heartbeat_count: number;
   recovery_attempts: number;

@@ -21,31 +21,69 @@ export class EventsService {
     private readonly bus: ClusterBus,
   ) {}
 
-  /** Records an event; an event that cannot be stored is logged, never fatal to the caller. */
-  async record(
+  private queue: Array<{
+    type: 'Normal' | 'Warning';
+    reason: string;
+    object: string;
+    message: string;
+    done: () => void;
+  }> = [];
+  private flushing: Promise<void> | null = null;
+
+  /**
+   * Records an event; resolves once it is stored. Events recorded together (many
+   * requests at once) are written in one multi-row insert. An event that cannot be
+   * stored is logged, never fatal to the caller.
+   */
+  record(
     type: 'Normal' | 'Warning',
     reason: string,
     object: string,
     message: string,
   ): Promise<void> {
-    try {
-      const [row] = await this.dataSource.query(
-        `INSERT INTO events (type, reason, object, message) VALUES ($1, $2, $3, $4)
-         RETURNING id, created_at`,
-        [type, reason, object.slice(0, 80), message],
-      );
-      const event: ClusterEvent = {
-        id: String(row.id),
-        type,
-        reason,
-        object,
-        message,
-        created_at: new Date(row.created_at).toISOString(),
-      };
-      this.bus.publish({ kind: 'event', data: event });
-    } catch (err) {
-      this.logger.warn(`could not record event ${reason} ${object}: ${(err as Error).message}`);
+    return new Promise((done) => {
+      this.queue.push({ type, reason, object: object.slice(0, 80), message, done });
+      if (!this.flushing)
+        this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, 500);
+      try {
+        const rows: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
+          `INSERT INTO events (type, reason, object, message)
+           SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[])
+           RETURNING id, created_at`,
+          [
+            batch.map((e) => e.type),
+            batch.map((e) => e.reason),
+            batch.map((e) => e.object),
+            batch.map((e) => e.message),
+          ],
+        );
+        batch.forEach((e, i) => {
+          const row = rows[i];
+          this.bus.publish({
+            kind: 'event',
+            data: {
+              id: String(row.id),
+              type: e.type,
+              reason: e.reason,
+              object: e.object,
+              message: e.message,
+              created_at: new Date(row.created_at).toISOString(),
+            },
+          });
+        });
+      } catch (err) {
+        this.logger.warn(`could not record ${batch.length} events: ${(err as Error).message}`);
+      } finally {
+        batch.forEach((e) => e.done());
+      }
     }
+    this.flushing = null;
   }
 
   async list(filter: EventFilter): Promise<ClusterEvent[]> {

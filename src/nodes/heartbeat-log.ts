@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PodAssignmentDto } from './dto/node-response.dto';
 
 export interface Sample {
   at: string;
@@ -17,6 +18,10 @@ export class HeartbeatLog {
   private readonly recent = new Map<number, Sample[]>();
   private readonly tokens = new Map<number, string>();
   private readonly lastReports = new Map<number, string>();
+  /** the last answer per node, valid while the node's pods_version holds */
+  private readonly answers = new Map<number, { version: number; pods: PodAssignmentDto[] }>();
+  /** pods each node reported running, already recorded as running */
+  private readonly running = new Map<number, Set<number>>();
 
   add(nodeId: number, sample: Sample): void {
     let list = this.recent.get(nodeId);
@@ -48,8 +53,33 @@ export class HeartbeatLog {
     return true;
   }
 
+  cachedAnswer(nodeId: number, version: number): PodAssignmentDto[] | undefined {
+    const hit = this.answers.get(nodeId);
+    return hit && hit.version === version ? hit.pods : undefined;
+  }
+
+  cacheAnswer(nodeId: number, version: number, pods: PodAssignmentDto[]): void {
+    this.answers.set(nodeId, { version, pods });
+    this.running.delete(nodeId);
+  }
+
+  /** The reported-running pods not yet known to be recorded as running. */
+  newlyRunning(nodeId: number, reported: number[]): number[] {
+    const known = this.running.get(nodeId);
+    return known ? reported.filter((id) => !known.has(id)) : reported;
+  }
+
+  markRunning(nodeId: number, ids: number[], failed: number[]): void {
+    let known = this.running.get(nodeId);
+    if (!known) this.running.set(nodeId, (known = new Set()));
+    for (const id of ids) known.add(id);
+    for (const id of failed) known.delete(id);
+  }
+
   forget(nodeId: number): void {
     this.recent.delete(nodeId);
     this.tokens.delete(nodeId);
+    this.answers.delete(nodeId);
+    this.running.delete(nodeId);
   }
 }

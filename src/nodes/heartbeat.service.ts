@@ -63,11 +63,13 @@ export class HeartbeatService {
   async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {
     const started = process.hrtime.bigint();
     const reported = beat.pods ?? [];
+    const reportedRunning = reported.filter((p) => p.status === 'running').map((p) => p.id);
+    const failedPodIds = reported.filter((p) => p.status === 'failed').map((p) => p.id);
     const outcome = await this.store.recordHeartbeat(nodeId, {
       cpuUsedM: coresToMillis(beat.cpu_usage ?? 0),
       components: { ...beat.components } as Record<string, string>,
-      runningPodIds: reported.filter((p) => p.status === 'running').map((p) => p.id),
-      failedPodIds: reported.filter((p) => p.status === 'failed').map((p) => p.id),
+      runningPodIds: this.log.newlyRunning(nodeId, reportedRunning),
+      failedPodIds,
       terminating: beat.health_status === 'terminating',
     });
     if (!outcome) {
@@ -113,7 +115,17 @@ export class HeartbeatService {
       }
     }
     const terminate = TERMINAL.has(node.health_status);
-    const pods = terminate ? [] : await this.store.podsOfNode(nodeId);
+    let pods: PodAssignmentDto[] = [];
+    if (!terminate) {
+      const cached = this.log.cachedAnswer(nodeId, node.pods_version);
+      if (cached) pods = cached;
+      else {
+        pods = (await this.store.podsOfNode(nodeId)).map((p) => this.assignment(p));
+        this.log.cacheAnswer(nodeId, node.pods_version, pods);
+      }
+      if (node.health_status === 'healthy')
+        this.log.markRunning(nodeId, reportedRunning, failedPodIds);
+    }
     for (const podId of startedPodIds) {
       const pod = pods.find((p) => p.id === podId);
       if (pod)
@@ -152,7 +164,7 @@ export class HeartbeatService {
       health_status: node.health_status,
       terminate,
       heartbeat_interval_ms: this.config.heartbeatIntervalMs,
-      pods: pods.map((p) => this.assignment(p)),
+      pods,
     };
   }
 

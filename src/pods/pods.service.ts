@@ -35,6 +35,50 @@ export class PodsService {
 
   async createPod(dto: CreatePodDto): Promise<PodResponseDto> {
     const pod = this.newPod(dto);
+    const fast = await this.scheduler.createBound(pod);
+    if (fast) {
+      this.metrics.podsScheduled.inc({ via: 'create' });
+      await this.events.record(
+        'Normal',
+        'Scheduled',
+        `pod/${pod.name}`,
+        `Successfully assigned ${pod.name} to ${fast.nodeName}`,
+      );
+      return toPodResponse({
+        id: fast.id,
+        name: pod.name,
+        status: 'scheduled',
+        node_id: fast.nodeId,
+        node_name: fast.nodeName,
+        reason: null,
+        ip: fast.ip,
+        cpu_req_m: pod.cpuReqM,
+        memory_req_mb: pod.memoryReqMb,
+        scheduler_algorithm: pod.schedulerAlgorithm,
+        restart_count: 0,
+        scheduled_at: fast.scheduledAt,
+        started_at: null,
+        created_at: fast.createdAt,
+        updated_at: fast.createdAt,
+        containers: pod.containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          cpu_req_m: c.cpuReqM,
+          memory_req_mb: c.memoryReqMb,
+          command: c.command,
+          args: c.args,
+          status: 'waiting',
+          restart_count: 0,
+        })),
+        volumes: pod.volumes.map((v) => ({
+          name: v.name,
+          type: v.type,
+          size_gb: v.sizeGb,
+          path: v.path,
+        })),
+        config: pod.config,
+      });
+    }
     const outcome = await this.store.transaction(async (db) => {
       const id = await this.store.insertPod(db, pod);
       const placed = await this.scheduler.place(

@@ -4,6 +4,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClusterStore } from '../database/cluster-store';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { NewPod } from '../database/records';
+import { NodeCache } from './node-cache';
 import { rankNodes } from './strategies/select-node';
 import { unschedulableReason } from './strategies/fits';
 import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from './strategies/types';
@@ -33,6 +35,7 @@ export class SchedulerService implements OnModuleInit {
   private lastChosenId: number | null = null;
   private retrying: Promise<number> | null = null;
   private retryAgain = false;
+  private readonly cache: NodeCache;
 
   constructor(
     private readonly store: ClusterStore,
@@ -41,6 +44,7 @@ export class SchedulerService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.algorithm = config.schedulerAlgorithm;
+    this.cache = new NodeCache(store);
   }
 
   async onModuleInit(): Promise<void> {
@@ -71,6 +75,43 @@ export class SchedulerService implements OnModuleInit {
       );
     }
     this.algorithm = algorithm;
+  }
+
+  /**
+   * The fast path of pod creation: ranks the cached snapshot of nodes and binds and
+   * stores the pod in one statement on the best node that still has room. Null when
+   * no cached node takes it: the caller then goes the careful way (`place`), which
+   * reads the nodes from the database and stores the pod pending if nothing fits.
+   */
+  async createBound(
+    pod: NewPod,
+  ): Promise<{
+    id: number;
+    ip: string;
+    nodeId: number;
+    nodeName: string;
+    createdAt: Date;
+    scheduledAt: Date;
+  } | null> {
+    const started = process.hrtime.bigint();
+    const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
+    const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
+    try {
+      const ranked = rankNodes(algo, request, await this.cache.view(), this.lastChosenId);
+      for (const node of ranked.slice(0, TRIES_PER_ROUND)) {
+        const bound = await this.store.insertBoundPod(pod, node.id);
+        if (bound) {
+          this.cache.adjust(node.id, pod.cpuReqM, pod.memoryReqMb);
+          if (algo === 'round-robin') this.lastChosenId = node.id;
+          return { ...bound, nodeId: node.id };
+        }
+        // the snapshot was wrong about this node: read the nodes again next time
+        this.cache.invalidate();
+      }
+      return null;
+    } finally {
+      this.metrics.schedulingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   /** Binds the pod to the best node that still has room, inside the caller's transaction. */

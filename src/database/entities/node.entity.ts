@@ -67,6 +67,10 @@ export class NodeEntity {
   @Column({ name: 'ip_seq', type: 'integer', default: 0 })
   ipSeq: number;
 
+  /** rises whenever the set or specs of the node's pods change: heartbeats reuse answers while it holds */
+  @Column({ name: 'pods_version', type: 'integer', default: 0 })
+  podsVersion: number;
+
   @Column({ name: 'last_heartbeat_at', type: 'timestamptz', nullable: true })
   lastHeartbeatAt: Date | null;
 
