@@ -113,7 +113,8 @@ function setup(env: Record<string, string> = {}) {
   );
   monitor.startGrace(T0 - config.nodeFailureTimeoutMs); // grace over at T0
   const tick = async (ms: number) => {
-    store.now = () => at(ms);
+    // the database stamps changes a little after the tick began
+    store.now = () => at(ms + 5);
     await monitor.runOnce(at(ms));
   };
   return {
@@ -159,15 +160,15 @@ describe('HealthMonitorService.runOnce', () => {
     const n = addNode(m.store, 1);
     addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
     await m.tick(15001); // failed; restart due at 17001
-    await m.tick(17001); // attempt 1 (restart issued at 17001)
-    await m.tick(32002); // 15 s later, still silent → attempt failed, next in 2 s × 2 = 4 s
+    await m.tick(17001); // attempt 1 (restart stamped at 17006)
+    await m.tick(32012); // 15 s later, still silent → attempt failed, next in 2 s × 2 = 4 s
     expect(n.health_status).toBe('failed');
-    expect(n.next_recovery_at).toEqual(at(36002));
-    await m.tick(36001);
+    expect(n.next_recovery_at).toEqual(at(36012));
+    await m.tick(36011);
     expect(m.relaunched).toHaveLength(1);
-    await m.tick(36002); // attempt 2
+    await m.tick(36012); // attempt 2 (stamped at 36017)
     expect(m.relaunched.map((r) => r.attempt)).toEqual([1, 2]);
-    await m.tick(51003); // silent again → out of attempts
+    await m.tick(51020); // silent again → out of attempts
     expect(n.health_status).toBe('permanently_failed');
     expect(m.stopped).toEqual(['n1']);
     expect(reasons(m.events)).toContain('NodePermanentlyFailed');
@@ -220,7 +221,7 @@ describe('HealthMonitorService.runOnce', () => {
     addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
     await m.tick(15001);
     expect(m.evicted).toEqual([]);
-    await m.tick(20002);
+    await m.tick(20007); // failed at 15006, + 5 s
     expect(m.evicted).toEqual(['n1']);
   });
 

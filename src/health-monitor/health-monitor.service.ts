@@ -270,10 +270,13 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
     for (const node of failed) {
       if ((node.pod_count ?? 1) === 0) continue;
       const failedFor = now.getTime() - new Date(node.status_changed_at).getTime();
+      // (failedFor may be a little negative: the status changed after this tick began)
+      const delay = this.config.podEvictionDelayMs;
       if (
+        delay > 0 &&
         node.health_status === 'failed' &&
         node.recovery_attempts === 0 &&
-        failedFor < this.config.podEvictionDelayMs
+        failedFor < delay
       ) {
         continue;
       }

@@ -83,9 +83,7 @@ export class SchedulerService implements OnModuleInit {
    * no cached node takes it: the caller then goes the careful way (`place`), which
    * reads the nodes from the database and stores the pod pending if nothing fits.
    */
-  async createBound(
-    pod: NewPod,
-  ): Promise<{
+  async createBound(pod: NewPod): Promise<{
     id: number;
     ip: string;
     nodeId: number;
