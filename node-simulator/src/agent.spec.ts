@@ -207,13 +207,13 @@ describe('NodeAgent', () => {
       expect(logger.lines).toContainEqual(expect.stringContaining('pod pod-7 (id 7) running'));
     });
 
-    it('simulates CPU around the requests and never reports less than 0 cores free', async () => {
+    it('simulates CPU around the requests, never more than the node has, never less than 0 cores free', async () => {
       random = 1; // every container at 120% of its request
       api.pods = [1, 2, 3, 4].map((id) => podAssignment(id)); // 4 × 0.5 requested on 2 cores
       await started();
       await advance(50);
-      // each pod 0.3 × 1.2 + 0.2 × 1.2 = 0.6; four pods 2.4 > 2 cores
-      expect(lastBeat().cpu_usage).toBe(2.4);
+      // each pod 0.3 × 1.2 + 0.2 × 1.2 = 0.6; four pods 2.4 > 2 cores: capped at the node's 2
+      expect(lastBeat().cpu_usage).toBe(2);
       expect(lastBeat().cpu_cores_avail).toBe(0);
     });
 

@@ -484,7 +484,8 @@ export class NodeAgent {
       });
       pods.push({ id: pod.id, status: terminating ? 'terminating' : podStatus(pod), containers });
     }
-    usage = round3(usage);
+    // the node cannot use more than it has, however its containers' noise adds up
+    usage = round3(Math.min(usage, this.cpuCores));
     return {
       pod_ids: podIds,
       cpu_usage: usage,

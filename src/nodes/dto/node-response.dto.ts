@@ -82,7 +82,11 @@ export class DeletedDto {
   @ApiProperty({ example: true }) deleted: boolean;
   @ApiProperty({ example: 3 }) id: number;
   @ApiProperty({ example: 'worker-1' }) name: string;
-  @ApiPropertyOptional({ type: [Number], description: 'pods moved off the node before it went' })
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [4, 7],
+    description: 'pods moved off the node before it went',
+  })
   rescheduled_pod_ids?: number[];
 }
 
