@@ -69,7 +69,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
 
   // no request hangs: past the limit the client gets a 503 (the live stream excepted)
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.path === '/events/stream') return next();
+    // the live stream is endless and an agent's watch bounds itself (at most 30 s)
+    if (req.path === '/events/stream' || req.path.endsWith('/watch')) return next();
     const timer = setTimeout(() => {
       if (!res.headersSent)
         res.status(503).json(errorBody(503, 'the request took too long; try again'));

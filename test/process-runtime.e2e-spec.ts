@@ -209,3 +209,23 @@ describe('process runtime: real agents as child processes', () => {
     }
   });
 });
+
+describe('assignment watch', () => {
+  it('a new pod starts on its agent without waiting for the next heartbeat', async () => {
+    // heartbeats 20 s apart: only the agent's long poll can bring the pod in time
+    const t = await startProcessCluster({
+      HEARTBEAT_INTERVAL_MS: '20000',
+      NODE_FAILURE_TIMEOUT_MS: '60000',
+    });
+    try {
+      await t.http.post('/nodes').send({ name: 'watcher', cpu_cores: 2 }).expect(201);
+      await waitForNode(t, 'watcher', 'healthy');
+      await new Promise((r) => setTimeout(r, 500)); // the agent's watch is open after its first answer
+      await t.http.post('/pods').send(pod('quick', 0.5)).expect(201);
+      const running = await waitForPod(t, 'quick', (p) => p.status === 'running', 'running', 10000);
+      expect(running.node_name).toBe('watcher');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -118,6 +118,49 @@ describe('NodeAgent', () => {
     expect(log).not.toContain(SECRET);
   });
 
+  describe('assignment watch', () => {
+    it('starts a pod pushed through the watch without waiting for the next heartbeat', async () => {
+      await started({ watchAssignments: true, containerStartDelayMs: 50 });
+      expect(api.beats).toHaveLength(1);
+      expect(api.watches).toHaveLength(1);
+      expect(api.watches[0].body.pods_version).toBe(1);
+      api.push([
+        {
+          id: 7,
+          name: 'fast',
+          ip: '10.244.1.2',
+          cpu_cores_req: 0.5,
+          memory_mb_req: 64,
+          restart_count: 0,
+          containers: [
+            { name: 'c', image: 'x', cpu_req: 0.5, memory_req: 64, command: [], args: [] },
+          ],
+          volumes: [],
+          config: [],
+        },
+      ]);
+      await advance(50); // creating → running, far inside the 1 s interval
+      // the agent reports the running pod at once, and watches again from the new version
+      expect(api.beats).toHaveLength(2);
+      expect(api.beats[1].at).toBe(50);
+      expect(lastBeat().pods?.[0]).toMatchObject({ id: 7, status: 'running' });
+      expect(api.watches.at(-1)?.body.pods_version).toBe(2);
+    });
+
+    it('keeps no watch open while partitioned, and none unless asked', async () => {
+      await started({ watchAssignments: true });
+      agent.partition();
+      await advance(10);
+      api.push([]);
+      await advance(INTERVAL * 3);
+      expect(api.watches).toHaveLength(0);
+      await agent.stop();
+      await started();
+      await advance(INTERVAL);
+      expect(api.watches).toHaveLength(0);
+    });
+  });
+
   describe('heartbeats', () => {
     it('sends the first beat at once, as a worker with its four components', async () => {
       await started();

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseHeartbeatResponse } from './heartbeat-response';
+import { parseHeartbeatResponse, parseWatchResponse } from './heartbeat-response';
 import { httpFetch } from './http-transport';
 import { Logger, stdoutLogger } from './logger';
 import {
@@ -62,6 +62,11 @@ export interface NodeAgentOptions {
   requestTimeoutMs?: number;
   /** HTTP client; default node:http with keep-alive (global fetch fits too) */
   fetch?: FetchLike;
+  /**
+   * Also hold a long poll (POST /nodes/:id/watch) so new pods start at once instead of
+   * at the next heartbeat. Off by default: a fleet of thousands keeps to heartbeats.
+   */
+  watchAssignments?: boolean;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -150,6 +155,9 @@ interface PodState {
   failed: boolean;
 }
 
+/** how long one watch waits on the server before it is renewed */
+const WATCH_TIMEOUT_MS = 25_000;
+
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 function podStatus(pod: PodState): AgentPodStatus {
@@ -174,6 +182,12 @@ export class NodeAgent {
   private readonly startDelayMs: number;
   private readonly requestTimeoutMs: number;
   private readonly heartbeatUrl: string;
+  private readonly watchUrl: string;
+  private readonly watchEnabled: boolean;
+  /** the pods_version of the last pod set applied; -1 before the first answer */
+  private podsVersion = -1;
+  private watching = false;
+  private watchAbort?: AbortController;
   private readonly token: string;
   private readonly apiServer: string;
   private readonly dataDir: string;
@@ -219,6 +233,8 @@ export class NodeAgent {
       options.requestTimeoutMs ?? Math.min(10_000, Math.max(2_000, options.heartbeatIntervalMs));
     this.apiServer = options.apiServer.replace(/\/+$/, '');
     this.heartbeatUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/heartbeat`;
+    this.watchUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/watch`;
+    this.watchEnabled = options.watchAssignments ?? false;
     this.token = options.token;
     this.dataDir = options.dataDir;
     this.podsDir = join(options.dataDir, 'pods');
@@ -264,6 +280,7 @@ export class NodeAgent {
     this.state = 'stopping';
     this.cancelTimers();
     this.beatAbort?.abort();
+    this.watchAbort?.abort();
     if (options.lastHeartbeat && wasRunning) {
       if (this.partitioned) {
         this.logger.info(`${this.nodeName}: partitioned, so no last heartbeat`);
@@ -290,6 +307,7 @@ export class NodeAgent {
   partition(): void {
     if (this.partitioned) return;
     this.partitioned = true;
+    this.watchAbort?.abort();
     this.logger.warn(`${this.nodeName}: partitioned, heartbeats suspended`);
   }
 
@@ -437,6 +455,8 @@ export class NodeAgent {
       return this.finish('terminated');
     }
     this.assignments(answer.value.pods);
+    if (answer.value.pods_version !== undefined) this.podsVersion = answer.value.pods_version;
+    this.startWatch();
     this.sweepStalePodDirs();
     this.scheduleBeat(this.beatAgain ? 0 : jitteredIntervalMs(this.intervalMs, this.random));
   }
@@ -519,8 +539,46 @@ export class NodeAgent {
     this.state = 'stopped';
     this.cancelTimers();
     this.beatAbort?.abort();
+    this.watchAbort?.abort();
     this.logger.info(`${this.nodeName}: stopped (${reason})`);
     this.resolveDone(reason);
+  }
+
+  // ── the assignment watch ──────────────────────────────────────────────────
+
+  /** Keeps one long poll open while the agent runs; the heartbeat restarts it after an error. */
+  private startWatch(): void {
+    if (!this.watchEnabled || this.watching || this.state !== 'running' || this.podsVersion < 0)
+      return;
+    this.watching = true;
+    void this.watchLoop();
+  }
+
+  private async watchLoop(): Promise<void> {
+    try {
+      while (this.state === 'running' && !this.partitioned) {
+        const abort = new AbortController();
+        this.watchAbort = abort;
+        const result = await postJson(
+          this.fetchFn,
+          this.clock,
+          this.watchUrl,
+          { pods_version: this.podsVersion, timeout_ms: WATCH_TIMEOUT_MS },
+          { bearer: this.token, timeoutMs: WATCH_TIMEOUT_MS + 5_000, abort },
+        );
+        if (this.state !== 'running' || this.partitioned) return;
+        const answer = result.status === 200 ? parseWatchResponse(result.body) : null;
+        // anything else (an older server, 401, 5xx, no network) is the heartbeat's business
+        if (!answer?.ok) return;
+        if (answer.value.changed && answer.value.pods) this.assignments(answer.value.pods);
+        this.podsVersion = answer.value.pods_version;
+      }
+    } catch (error) {
+      this.logger.warn(`${this.nodeName}: assignment watch stopped: ${describeError(error)}`);
+    } finally {
+      this.watching = false;
+      this.watchAbort = undefined;
+    }
   }
 
   // ── pods ──────────────────────────────────────────────────────────────────

@@ -4,7 +4,14 @@
  * malformed pod makes the whole answer rejected (the agent keeps what it runs).
  * Only the fields the agent uses are checked; optional lists default to empty.
  */
-import { ConfigSpec, ContainerSpec, HeartbeatResponse, PodAssignment, VolumeSpec } from './wire';
+import {
+  ConfigSpec,
+  ContainerSpec,
+  HeartbeatResponse,
+  PodAssignment,
+  VolumeSpec,
+  WatchResponse,
+} from './wire';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -35,6 +42,9 @@ export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> 
           number(v, 'heartbeat_interval_ms'),
         ),
         pods,
+        pods_version: optional<number | undefined>(body.pods_version, undefined, (v) =>
+          number(v, 'pods_version'),
+        ),
       },
     };
   } catch (error) {
@@ -163,4 +173,29 @@ function quantity(value: unknown, at: string): number {
   const n = number(value, at);
   if (n < 0) throw new Invalid(`${at} is negative`);
   return n;
+}
+
+/** Checks a watch answer (POST /nodes/:id/watch) the same way. */
+export function parseWatchResponse(text: string): Parsed<WatchResponse> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  try {
+    const body = object(data, 'answer');
+    const changed = boolean(body.changed, 'changed');
+    return {
+      ok: true,
+      value: {
+        pods_version: number(body.pods_version, 'pods_version'),
+        changed,
+        pods: changed ? podList(body.pods) : undefined,
+      },
+    };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, reason: error.message };
+    throw error;
+  }
 }

@@ -35,7 +35,7 @@ function runOneAgent(logger: Logger): void {
     process.exit(2);
   }
   const { parentPid, ...options } = parsed.config;
-  const agent = new NodeAgent({ ...options, logger });
+  const agent = new NodeAgent({ ...options, logger, watchAssignments: true });
   let stopping = false;
   const shutdown = (why: string): void => {
     if (stopping) process.exit(0); // a second signal: do not wait for the last beat

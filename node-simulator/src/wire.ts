@@ -105,4 +105,24 @@ export interface HeartbeatResponse {
   heartbeat_interval_ms: number;
   /** every pod the node must run now; pods not listed are to be dropped */
   pods: PodAssignment[];
+  /** rises whenever the node's pods change; the watch below waits for it to rise */
+  pods_version?: number;
+}
+
+/**
+ * POST /nodes/:id/watch, with the heartbeat token: a long poll that answers as soon
+ * as the node's pods change (or after `timeout_ms`), so a new pod starts without
+ * waiting for the next heartbeat. The heartbeat stays the fallback.
+ */
+export interface WatchRequest {
+  pods_version: number;
+  /** at most 30,000 */
+  timeout_ms?: number;
+}
+
+export interface WatchResponse {
+  pods_version: number;
+  changed: boolean;
+  /** present when changed: every pod the node must run now */
+  pods?: PodAssignment[];
 }

@@ -144,6 +144,24 @@ export class ClusterStore {
     for (const listener of this.nodeListeners) listener();
   }
 
+  private readonly podListeners: Array<(nodeId: number) => void> = [];
+
+  /** Called when this process changes a node's pods (its pods_version rises). */
+  onPodsChanged(listener: (nodeId: number) => void): void {
+    this.podListeners.push(listener);
+  }
+
+  private podsChanged(nodeId: number): void {
+    for (const listener of this.podListeners) listener(nodeId);
+  }
+
+  async podsVersion(nodeId: number): Promise<number | null> {
+    const [row] = await this.dataSource.query(`SELECT pods_version FROM nodes WHERE id = $1`, [
+      nodeId,
+    ]);
+    return row ? row.pods_version : null;
+  }
+
   /** Runs work in a transaction, again (up to 3 times) when PostgreSQL breaks a deadlock. */
   async transaction<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -420,6 +438,7 @@ export class ClusterStore {
       await this.releaseCapacity(db, nodeId, pod.cpuReqM, pod.memoryReqMb);
       return null;
     }
+    this.podsChanged(nodeId);
     return ip;
   }
 
@@ -430,6 +449,7 @@ export class ClusterStore {
                         pods_version = pods_version + 1 WHERE id = $1`,
       [nodeId, cpuM, memoryMb],
     );
+    this.podsChanged(nodeId);
   }
 
   async markPending(db: Db, podId: number, reason: string): Promise<void> {
@@ -617,6 +637,7 @@ export class ClusterStore {
         ],
       );
       if (!row) return null;
+      this.podsChanged(nodeId);
       return {
         id: row.id,
         ip: row.ip,
@@ -681,12 +702,14 @@ export class ClusterStore {
   }
 
   async bumpPodRestart(podId: number): Promise<void> {
-    await this.dataSource.query(
+    const [node] = await returning<{ id: number }>(
+      this.dataSource,
       `WITH p AS (UPDATE pods SET restart_count = restart_count + 1, updated_at = now()
                    WHERE id = $1 RETURNING node_id)
-       UPDATE nodes SET pods_version = pods_version + 1 WHERE id = (SELECT node_id FROM p)`,
+       UPDATE nodes SET pods_version = pods_version + 1 WHERE id = (SELECT node_id FROM p) RETURNING id`,
       [podId],
     );
+    if (node) this.podsChanged(node.id);
   }
 
   // ---- cluster --------------------------------------------------------------

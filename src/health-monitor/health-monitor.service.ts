@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -31,7 +31,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * Each step is a method of `runOnce(now)`, which tests call with their own clock.
  */
 @Injectable()
-export class HealthMonitorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HealthMonitorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HealthMonitorService.name);
   private readonly timings: MonitorTimings;
   private readonly lock: LeaderLock;
@@ -74,7 +74,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, OnApplicati
     this.registry.addInterval(TICK, handle);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the HTTP server stops, so the agents' last heartbeats are still answered. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.registry.doesExist('interval', TICK)) this.registry.deleteInterval(TICK);
     await this.lock.release();
     await this.runtime.shutdown();

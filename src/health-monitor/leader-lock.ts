@@ -58,6 +58,8 @@ export class LeaderLock {
   async release(): Promise<void> {
     const client = this.client;
     this.client = null;
+    // ending our own connection is no loss to report
+    client?.removeAllListeners('error').on('error', () => undefined);
     if (!client) return;
     try {
       if (this.leader) await client.query('SELECT pg_advisory_unlock($1)', [LOOPS_LOCK]);

@@ -5,7 +5,7 @@ import { HeartbeatService } from './heartbeat.service';
 
 export type AuthenticatedNodeRequest = Request & { kubesimNodeId: number };
 
-const HEARTBEAT_PATH = /^\/nodes\/([^/]+)\/heartbeat\/?$/;
+const HEARTBEAT_PATH = /^\/nodes\/([^/]+)\/(?:heartbeat|watch)\/?$/;
 
 /**
  * Checks a heartbeat's token before its body is even parsed, so a missing or wrong

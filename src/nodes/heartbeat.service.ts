@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { NotFoundError, UnauthorizedError } from '../common/errors';
+import { NotFoundError, UnauthorizedError, UnavailableError } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis, millisToCores } from '../common/units';
 import { ClusterStore } from '../database/cluster-store';
@@ -12,13 +12,14 @@ import { SchedulerService } from '../scheduler/scheduler.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
 import { HeartbeatLog } from './heartbeat-log';
+import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { tokenMatches } from './heartbeat-tokens';
 
 const TERMINAL = new Set(['permanently_failed', 'stopped']);
 
 /** The agents' side of the API: token check, heartbeat bookkeeping, pod assignments. */
 @Injectable()
-export class HeartbeatService {
+export class HeartbeatService implements BeforeApplicationShutdown {
   private readonly secrets: SecretBox;
 
   constructor(
@@ -31,6 +32,7 @@ export class HeartbeatService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.secrets = new SecretBox(config.secretKey);
+    store.onPodsChanged((nodeId) => this.wake(nodeId));
   }
 
   /** Checks the bearer token of a node's heartbeat; returns the node id. */
@@ -117,14 +119,10 @@ export class HeartbeatService {
     const terminate = TERMINAL.has(node.health_status);
     let pods: PodAssignmentDto[] = [];
     if (!terminate) {
-      const cached = this.log.cachedAnswer(nodeId, node.pods_version);
-      if (cached) pods = cached;
-      else {
-        pods = (await this.store.podsOfNode(nodeId)).map((p) => this.assignment(p));
-        this.log.cacheAnswer(nodeId, node.pods_version, pods);
-      }
-      if (node.health_status === 'healthy')
+      pods = await this.podsFor(nodeId, node.pods_version);
+      if (node.health_status === 'healthy') {
         this.log.markRunning(nodeId, reportedRunning, failedPodIds);
+      }
     }
     for (const podId of startedPodIds) {
       const pod = pods.find((p) => p.id === podId);
@@ -165,7 +163,68 @@ export class HeartbeatService {
       terminate,
       heartbeat_interval_ms: this.config.heartbeatIntervalMs,
       pods,
+      pods_version: node.pods_version,
     };
+  }
+
+  /** The pods a node must run at a pods_version, from the cache while the version holds. */
+  private async podsFor(nodeId: number, version: number): Promise<PodAssignmentDto[]> {
+    const cached = this.log.cachedAnswer(nodeId, version);
+    if (cached) return cached;
+    const pods = (await this.store.podsOfNode(nodeId)).map((p) => this.assignment(p));
+    this.log.cacheAnswer(nodeId, version, pods);
+    return pods;
+  }
+
+  /**
+   * The agent's long poll: answers at once if the node's pods changed since the
+   * version it knows, else when this process changes them, else after the timeout.
+   * (Changes made by another replica show at the agent's next heartbeat.)
+   */
+  async watch(nodeId: number, dto: WatchDto): Promise<WatchAnswerDto> {
+    const deadline = Date.now() + (dto.timeout_ms ?? 25000);
+    for (;;) {
+      const version = await this.store.podsVersion(nodeId);
+      if (version === null) throw new NotFoundError('node', nodeId);
+      if (version !== dto.pods_version) {
+        return { pods_version: version, changed: true, pods: await this.podsFor(nodeId, version) };
+      }
+      // a server on its way out sends the agent back to its heartbeats
+      if (this.closing) throw new UnavailableError('the server is shutting down');
+      const left = deadline - Date.now();
+      if (left <= 0) return { pods_version: version, changed: false };
+      // a change wakes us before its transaction commits: look again shortly after
+      const woken = await this.waitForChange(nodeId, left);
+      if (woken) await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private readonly waiters = new Map<number, Set<(woken: boolean) => void>>();
+  private closing = false;
+
+  private waitForChange(nodeId: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(nodeId);
+      if (!set) this.waiters.set(nodeId, (set = new Set()));
+      const done = (woken: boolean) => {
+        clearTimeout(timer);
+        set!.delete(done);
+        if (set!.size === 0) this.waiters.delete(nodeId);
+        resolve(woken);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      set.add(done);
+    });
+  }
+
+  private wake(nodeId: number): void {
+    for (const done of [...(this.waiters.get(nodeId) ?? [])]) done(true);
+  }
+
+  /** Before the HTTP server stops: open watches must end or it would wait for them. */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    for (const nodeId of [...this.waiters.keys()]) this.wake(nodeId);
   }
 
   private assignment(p: PodRecord): PodAssignmentDto {

@@ -36,6 +36,7 @@ import {
   NodeResponseDto,
 } from './dto/node-response.dto';
 import { SimulateFailureDto } from './dto/simulate-failure.dto';
+import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { HeartbeatService } from './heartbeat.service';
 import { NodesService } from './nodes.service';
 import { AuthenticatedNodeRequest } from './heartbeat-auth.middleware';
@@ -147,6 +148,28 @@ export class NodesController {
     @Body() dto: HeartbeatDto,
   ): Promise<HeartbeatAnswerDto> {
     return this.heartbeats.heartbeat(req.kubesimNodeId, dto);
+  }
+
+  @Post(':id/watch')
+  @PublicRoute()
+  @HttpCode(200)
+  @ApiBearerAuth('heartbeat-token')
+  @ApiOperation({
+    summary:
+      "Agent long poll: answers as soon as the node's pods change (or after timeout_ms), so new pods start without waiting for a heartbeat",
+  })
+  @ApiParam(ID_PARAM)
+  @ApiBody({
+    type: WatchDto,
+    examples: { watch: { value: { pods_version: 3, timeout_ms: 25000 } } },
+  })
+  @ApiOkResponse({ type: WatchAnswerDto })
+  @ApiErrors(400, 401, 404)
+  watchAssignments(
+    @Req() req: AuthenticatedNodeRequest,
+    @Body() dto: WatchDto,
+  ): Promise<WatchAnswerDto> {
+    return this.heartbeats.watch(req.kubesimNodeId, dto);
   }
 
   @Post(':id/simulate/failure')

@@ -85,8 +85,22 @@ export class FakeApi {
     this.replies.push(...replies);
   }
 
+  /** pods_version in heartbeat answers; a watch waits while the agent's equals it */
+  podsVersion = 1;
+  /** open watches (POST /nodes/:id/watch), oldest first */
+  readonly watches: { body: { pods_version: number }; answer: (pods: PodAssignment[]) => void }[] =
+    [];
+
+  /** Changes the pod set and answers every open watch with it, as the API does. */
+  push(pods: PodAssignment[]): void {
+    this.pods = pods;
+    this.podsVersion++;
+    for (const watch of this.watches.splice(0)) watch.answer(pods);
+  }
+
   readonly fetch: FetchLike = async (url: string, init: HttpRequest) => {
     if (url.endsWith('/nodes')) return this.register(init);
+    if (url.endsWith('/watch')) return this.watch(init);
     this.beats.push({
       at: this.clock.now(),
       url,
@@ -118,8 +132,31 @@ export class FakeApi {
       terminate: false,
       heartbeat_interval_ms: 1000,
       pods: this.pods,
+      pods_version: this.podsVersion,
       ...overrides,
     };
+  }
+
+  private watch(init: HttpRequest): Promise<{ status: number; text: () => Promise<string> }> {
+    const body = JSON.parse(init.body) as { pods_version: number };
+    if (body.pods_version !== this.podsVersion) {
+      const text = JSON.stringify({
+        pods_version: this.podsVersion,
+        changed: true,
+        pods: this.pods,
+      });
+      return Promise.resolve({ status: 200, text: async () => text });
+    }
+    return new Promise((resolve, reject) => {
+      init.signal?.addEventListener('abort', () => reject(new Error('This operation was aborted')));
+      this.watches.push({
+        body,
+        answer: (pods) => {
+          const text = JSON.stringify({ pods_version: this.podsVersion, changed: true, pods });
+          resolve({ status: 200, text: async () => text });
+        },
+      });
+    });
   }
 
   private async register(init: HttpRequest) {

@@ -141,4 +141,9 @@ export class HeartbeatAnswerDto {
   @ApiProperty({ example: 5000 }) heartbeat_interval_ms: number;
   @ApiProperty({ type: [PodAssignmentDto], description: 'every pod the node must run now' })
   pods: PodAssignmentDto[];
+  @ApiProperty({
+    example: 3,
+    description: "rises whenever the node's pods change (see POST /nodes/:id/watch)",
+  })
+  pods_version: number;
 }
