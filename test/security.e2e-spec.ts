@@ -157,3 +157,35 @@ describe('security', () => {
     }
   });
 });
+
+describe('heartbeat token throttling', () => {
+  it("refuses a client that keeps guessing a node's token, without slowing the node itself", async () => {
+    const t = await startTestApp();
+    try {
+      const victim = await healthyNode(t, 'victim', 1);
+      const other = await healthyNode(t, 'bystander', 1);
+      const body = { pod_ids: [], health_status: 'healthy', components: WORKER_COMPONENTS };
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        statuses.push(
+          (
+            await t.http
+              .post(`/nodes/${victim.id}/heartbeat`)
+              .set('Authorization', `Bearer guess-${i}`)
+              .send(body)
+          ).status,
+        );
+      }
+      expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+      expect(statuses.slice(10)).toEqual([429, 429]);
+      // another node from the same client is not affected
+      await t.http
+        .post(`/nodes/${other.id}/heartbeat`)
+        .set('Authorization', `Bearer ${other.token}`)
+        .send(body)
+        .expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -19,6 +19,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No node or pod with that id or name',
   409: 'Conflict: duplicate name, or the action does not apply in this state',
   413: 'Body larger than the limit (1 MB)',
+  429: 'Too many wrong heartbeat tokens from this client for this node: refused for a minute',
   503: 'The database or the Docker engine is unreachable',
 };
 

@@ -1,5 +1,6 @@
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { Request, Response, NextFunction } from 'express';
-import { DomainError } from '../common/errors';
+import { DomainError, UnauthorizedError } from '../common/errors';
 import { errorBody, isDatabaseUnavailable } from '../common/http-exception.filter';
 import { HeartbeatService } from './heartbeat.service';
 
@@ -7,21 +8,60 @@ export type AuthenticatedNodeRequest = Request & { kubesimNodeId: number };
 
 const HEARTBEAT_PATH = /^\/nodes\/([^/]+)\/(?:heartbeat|watch)\/?$/;
 
+/** Wrong tokens allowed per client and node in a minute before that pair is refused for a minute. */
+export const FAILED_TOKEN_LIMIT = 10;
+const WINDOW_MS = 60_000;
+
 /**
  * Checks a heartbeat's token before its body is even parsed, so a missing or wrong
- * token is a 401 whatever the body holds.
+ * token is a 401 whatever the body holds. Repeated wrong tokens from one client for
+ * one node are throttled (429) with @nestjs/throttler's storage; a node with the
+ * right token is never counted, so healthy nodes are never slowed.
  */
 export function heartbeatAuthMiddleware(heartbeats: HeartbeatService) {
+  const failures = new ThrottlerStorageService();
+  const blockedUntil = new Map<string, number>();
   return (req: Request, res: Response, next: NextFunction) => {
     const match = req.method === 'POST' ? HEARTBEAT_PATH.exec(req.path) : null;
     if (!match) return next();
+    const ref = decodeURIComponent(match[1]);
+    const key = `${req.ip}|${ref}`;
+    const until = blockedUntil.get(key);
+    if (until !== undefined) {
+      if (until > Date.now()) {
+        res.setHeader('Retry-After', String(Math.ceil((until - Date.now()) / 1000)));
+        return res
+          .status(429)
+          .json(errorBody(429, 'too many wrong heartbeat tokens for this node; try again later'));
+      }
+      blockedUntil.delete(key);
+    }
     heartbeats
-      .authenticate(decodeURIComponent(match[1]), req.headers.authorization)
+      .authenticate(ref, req.headers.authorization)
       .then((nodeId) => {
         (req as AuthenticatedNodeRequest).kubesimNodeId = nodeId;
         next();
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
+        if (err instanceof UnauthorizedError) {
+          const record = await failures.increment(
+            key,
+            WINDOW_MS,
+            FAILED_TOKEN_LIMIT,
+            WINDOW_MS,
+            'heartbeat-token',
+          );
+          if (record.isBlocked) {
+            blockedUntil.set(key, Date.now() + record.timeToBlockExpire * 1000);
+            res.setHeader('Retry-After', String(record.timeToBlockExpire));
+            res
+              .status(429)
+              .json(
+                errorBody(429, 'too many wrong heartbeat tokens for this node; try again later'),
+              );
+            return;
+          }
+        }
         if (err instanceof DomainError) {
           res.status(err.status).json(errorBody(err.status, err.message));
         } else if (isDatabaseUnavailable(err)) {

@@ -142,7 +142,7 @@ export class NodesController {
     },
   })
   @ApiOkResponse({ type: HeartbeatAnswerDto })
-  @ApiErrors(400, 401, 404, 413)
+  @ApiErrors(400, 401, 404, 413, 429)
   sendHeartbeat(
     @Req() req: AuthenticatedNodeRequest,
     @Body() dto: HeartbeatDto,
@@ -164,7 +164,7 @@ export class NodesController {
     examples: { watch: { value: { pods_version: 3, timeout_ms: 25000 } } },
   })
   @ApiOkResponse({ type: WatchAnswerDto })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 404, 429)
   watchAssignments(
     @Req() req: AuthenticatedNodeRequest,
     @Body() dto: WatchDto,
