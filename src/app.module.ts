@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { ApiTokenGuard } from './common/auth';
+import { ConnectionDrainer } from './common/connection-drainer';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ClusterModule } from './cluster/cluster.module';
 import { DatabaseModule } from './database/database.module';
@@ -38,6 +39,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        ConnectionDrainer,
       ],
     };
   }

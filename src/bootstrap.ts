@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { ConnectionDrainer } from './common/connection-drainer';
 import { errorBody } from './common/http-exception.filter';
 import { projectRoot } from './common/project-root';
 import { heartbeatAuthMiddleware } from './nodes/heartbeat-auth.middleware';
@@ -66,6 +67,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     }),
   );
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
+
+  app.use(ConnectionDrainer.middleware);
 
   // no request hangs: past the limit the client gets a 503 (the live stream excepted)
   app.use((req: Request, res: Response, next: NextFunction) => {

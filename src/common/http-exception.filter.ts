@@ -32,6 +32,8 @@ const CONNECTION_MESSAGES = [
   'connect ECONNREFUSED',
   'terminating connection',
   'Query read timeout',
+  'Driver not Connected',
+  'Connection terminated unexpectedly',
 ];
 
 /** Whether an error means the database cannot be reached (as opposed to a bad query). */
