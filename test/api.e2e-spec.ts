@@ -99,6 +99,12 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       const { body: page } = await t.http.get('/nodes?limit=1&offset=1').expect(200);
       expect(page).toHaveLength(1);
       expect(page[0].id).toBe(ids[1]);
+      const { body: afterCursor } = await t.http.get(`/nodes?after=${ids[0]}&limit=2`).expect(200);
+      expect(afterCursor.map((n: { id: number }) => n.id)).toEqual(ids.slice(1, 3));
+      const { body: newest } = await t.http.get('/events?limit=2').expect(200);
+      const { body: older } = await t.http.get(`/events?limit=2&after=${newest[1].id}`).expect(200);
+      expect(Number(older[0].id)).toBeLessThan(Number(newest[1].id));
+      await t.http.get('/nodes?after=-1').expect(400);
       await t.http.get('/nodes?limit=100000').expect(200);
       await t.http.get('/nodes?limit=0').expect(400);
       await t.http.get('/nodes?status=zombie').expect(400);

@@ -146,6 +146,17 @@ export class PageQuery {
   offset?: number;
 
   @ApiPropertyOptional({
+    minimum: 0,
+    description:
+      'keyset cursor: only items after this id (pass the last id of the previous page; faster than offset on large lists; for events, older than this id)',
+  })
+  @IsOptional()
+  @Transform(({ value }) => toNumber(value), { toClassOnly: true })
+  @IsInt()
+  @Min(0)
+  after?: number;
+
+  @ApiPropertyOptional({
     description:
       'the API token, for clients that cannot send an Authorization header (a browser EventSource)',
   })

@@ -97,6 +97,8 @@ const toNodeView = (r: NodeViewRow): NodeView => ({
 export interface PodFilter {
   status?: string;
   nodeId?: number;
+  /** keyset cursor: only ids after this one */
+  after?: number;
   limit: number;
   offset: number;
 }
@@ -104,6 +106,8 @@ export interface PodFilter {
 export interface NodeFilter {
   status?: string;
   nodeType?: string;
+  /** keyset cursor: only ids after this one */
+  after?: number;
   limit: number;
   offset: number;
 }
@@ -215,12 +219,12 @@ export class ClusterStore {
     const params: unknown[] = [];
     if (filter.status) where.push(`n.health_status = $${params.push(filter.status)}`);
     if (filter.nodeType) where.push(`n.node_type = $${params.push(filter.nodeType)}`);
+    if (filter.after !== undefined) where.push(`n.id > $${params.push(filter.after)}`);
     params.push(filter.limit, filter.offset);
+    // pods counted per listed node through the node_id index, not over every pod
     return this.dataSource.query(
-      `SELECT n.*, COALESCE(pc.count, 0)::int AS pod_count
+      `SELECT n.*, (SELECT count(*) FROM pods p WHERE p.node_id = n.id)::int AS pod_count
          FROM nodes n
-         LEFT JOIN (SELECT node_id, count(*) FROM pods WHERE node_id IS NOT NULL GROUP BY node_id) pc
-           ON pc.node_id = n.id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY n.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
@@ -664,6 +668,7 @@ export class ClusterStore {
     const params: unknown[] = [];
     if (filter.status) where.push(`p.status = $${params.push(filter.status)}`);
     if (filter.nodeId !== undefined) where.push(`p.node_id = $${params.push(filter.nodeId)}`);
+    if (filter.after !== undefined) where.push(`p.id > $${params.push(filter.after)}`);
     params.push(filter.limit, filter.offset);
     return this.dataSource.query(
       `${POD_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

@@ -9,6 +9,8 @@ export interface EventFilter {
   object?: string;
   limit: number;
   offset?: number;
+  /** keyset cursor: only events older than this id */
+  after?: number;
 }
 
 /** Kubernetes-style events: stored in PostgreSQL and pushed to the live stream. */
@@ -92,6 +94,8 @@ export class EventsService {
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
     if (filter.reason) where.push(`reason = $${params.push(filter.reason)}`);
     if (filter.object) where.push(`object = $${params.push(filter.object)}`);
+    // newest first: the cursor pages towards older events
+    if (filter.after !== undefined) where.push(`id < $${params.push(filter.after)}`);
     params.push(filter.limit, filter.offset ?? 0);
     const rows = await this.dataSource.query(
       `SELECT id, type, reason, object, message, created_at FROM events

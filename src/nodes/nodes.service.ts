@@ -80,6 +80,7 @@ export class NodesService {
     const rows = await this.store.listNodes({
       status: query.status,
       nodeType: query.node_type,
+      after: query.after,
       limit: query.limit ?? 100,
       offset: query.offset ?? 0,
     });

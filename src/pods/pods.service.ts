@@ -118,6 +118,7 @@ export class PodsService {
     const rows = await this.store.listPods({
       status: query.status,
       nodeId,
+      after: query.after,
       limit: query.limit ?? 100,
       offset: query.offset ?? 0,
     });
