@@ -295,11 +295,15 @@ describe('DockerRuntime', () => {
       expect(await reason).toMatch(/no answer/);
     });
 
-    it('refuses to start without an engine, with a clear error', async () => {
+    it('starts without an engine, fails each operation clearly until one answers, then works', async () => {
       engine.pingError = socketError('ECONNREFUSED');
-      await expect(
-        DockerRuntime.create(config(), root, { api: engine, streams: engine }),
-      ).rejects.toThrow(DockerUnreachableError);
+      const runtime = await DockerRuntime.create(config(), root, { api: engine, streams: engine });
+      const node = { id: 1, name: 'n1' };
+      await expect(runtime.inspect(node)).rejects.toThrow(DockerUnreachableError);
+      await expect(runtime.inspect(node)).rejects.toThrow(/the Docker engine is unreachable/);
+      engine.pingError = null;
+      expect(await runtime.inspect(node)).toBe('missing');
+      await runtime.shutdown();
     });
   });
 

@@ -143,6 +143,11 @@ export class DockerRuntime implements NodeRuntime {
     return `the engine answers but neither ${config.nodeImage} nor its base ${config.nodeBaseImage} is present (docker pull ${config.nodeBaseImage}, or RUNTIME=docker to build anyway)`;
   }
 
+  /**
+   * The runtime, ready once the engine answers. An engine that does not answer yet does
+   * not stop the API from starting: every operation that needs it fails with the
+   * engine's error (a 503) until it answers, and the runtime then sets itself up.
+   */
   static async create(
     config: AppConfig,
     root: string,
@@ -150,37 +155,64 @@ export class DockerRuntime implements NodeRuntime {
   ): Promise<DockerRuntime> {
     const api: DockerEngine = engines?.api ?? new Docker({ timeout: config.dockerTimeoutMs });
     const streams: DockerEngine = engines?.streams ?? new Docker();
-    const timeoutMs = config.dockerTimeoutMs;
-    try {
-      await withTimeout(api.ping(), Math.min(timeoutMs, 5000), 'ping');
-    } catch (err) {
-      throw new DockerUnreachableError(
-        `the docker runtime cannot start: ${describeEngineError(err)}`,
-      );
-    }
-    const info = await engineCall('info', () => api.info(), timeoutMs);
     const runtime = new DockerRuntime(api, streams, {
       root,
       nodeImage: config.nodeImage,
       nodeBaseImage: config.nodeBaseImage,
       network: config.dockerNetwork,
-      timeoutMs,
+      timeoutMs: config.dockerTimeoutMs,
       apiUrl: agentApiUrl(config),
       heartbeatIntervalMs: config.heartbeatIntervalMs,
-      hostCpus: info.NCPU && info.NCPU > 0 ? info.NCPU : 1,
-      hostMemoryBytes: info.MemTotal && info.MemTotal > 0 ? info.MemTotal : Number.MAX_SAFE_INTEGER,
+      hostCpus: 1,
+      hostMemoryBytes: Number.MAX_SAFE_INTEGER,
     });
-    await runtime.ensureNetwork();
-    runtime.warnIfUnreachableApi();
-    await runtime.watchEvents();
-    // the first node should not wait for a build that could have run meanwhile
-    runtime
-      .ensureImage()
-      .catch((err) => runtime.logger.warn(`node image not ready yet: ${(err as Error).message}`));
+    try {
+      await runtime.ready();
+    } catch (err) {
+      runtime.logger.error(
+        `${(err as Error).message}; node operations answer 503 until the engine answers`,
+      );
+    }
     return runtime;
   }
 
+  private initialising: Promise<void> | null = null;
+
+  /** Sets the runtime up on first need (and again after a failed try). */
+  ready(): Promise<void> {
+    if (!this.initialising) {
+      this.initialising = this.initialise().catch((err) => {
+        this.initialising = null;
+        throw err;
+      });
+    }
+    return this.initialising;
+  }
+
+  private async initialise(): Promise<void> {
+    const timeoutMs = this.options.timeoutMs;
+    try {
+      await withTimeout(this.api.ping(), Math.min(timeoutMs, 5000), 'ping');
+    } catch (err) {
+      throw new DockerUnreachableError(
+        `the Docker engine is unreachable: ${describeEngineError(err)}`,
+      );
+    }
+    const info = await engineCall('info', () => this.api.info(), timeoutMs);
+    this.options.hostCpus = info.NCPU && info.NCPU > 0 ? info.NCPU : 1;
+    this.options.hostMemoryBytes =
+      info.MemTotal && info.MemTotal > 0 ? info.MemTotal : Number.MAX_SAFE_INTEGER;
+    await this.ensureNetwork();
+    this.warnIfUnreachableApi();
+    await this.watchEvents();
+    // the first node should not wait for a build that could have run meanwhile
+    this.ensureImage().catch((err) =>
+      this.logger.warn(`node image not ready yet: ${(err as Error).message}`),
+    );
+  }
+
   async launch(spec: AgentSpec): Promise<string | null> {
+    await this.ready();
     await this.ensureImage();
     const name = containerName(spec.name);
     await this.removeContainer(name);
@@ -209,6 +241,7 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   async stop(node: { id: number; name: string }): Promise<void> {
+    await this.ready();
     const name = containerName(node.name);
     const state = await this.containerState(name);
     if (!state) return;
@@ -234,6 +267,7 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   async inspect(node: { id: number; name: string }): Promise<AgentState> {
+    await this.ready();
     const state = await this.containerState(containerName(node.name));
     if (!state) return 'missing';
     if (state.paused) return 'paused';
@@ -241,6 +275,7 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   async fail(node: { id: number; name: string }, mode: FailureMode): Promise<void> {
+    await this.ready();
     const name = containerName(node.name);
     const state = await this.containerState(name);
     if (!state || (!state.running && !state.paused))
@@ -268,6 +303,7 @@ export class DockerRuntime implements NodeRuntime {
     nodes: Array<{ id: number; name: string; status: string }>,
     relaunch: (id: number) => Promise<void>,
   ): Promise<void> {
+    await this.ready();
     const containers = await this.call('list containers', () =>
       this.api.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } }),
     );
