@@ -38,6 +38,8 @@ export interface FleetOptions {
   registrationConcurrency?: number;
   /** how often the one-line fleet summary is considered (printed when it changed) */
   summaryIntervalMs?: number;
+  /** each agent also holds an assignment watch (one open connection per agent); default off */
+  watchAssignments?: boolean;
   containerStartDelayMs?: number;
   /** HTTP client; default node:http with keep-alive (global fetch fits too) */
   fetch?: FetchLike;
@@ -237,6 +239,7 @@ export class Fleet {
       nodeType: this.options.nodeType,
       dataDir: join(this.options.dataDir ?? join('.', 'data'), name),
       containerStartDelayMs: this.options.containerStartDelayMs,
+      watchAssignments: this.options.watchAssignments ?? false,
       fetch: this.fetchFn,
       clock: this.clock,
       random: this.options.random,

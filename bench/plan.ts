@@ -1,0 +1,113 @@
+/** Sizes and durations of a run, and the targets of SPEC §10 they are held against. */
+
+export const ALGORITHMS = ['best-fit', 'first-fit', 'worst-fit', 'round-robin'] as const;
+
+export interface Plan {
+  quick: boolean;
+  /** cluster sizes of the pod-creation runs (the chart's x axis); the last is the figure's */
+  sizes: number[];
+  /** node size for the load cluster; pods ask 0.01 core so nobody runs out of room */
+  nodeCpus: number;
+  connections: number;
+  warmupS: number;
+  podRunS: number;
+  /** algorithms measured at the full size; the first is also measured at every size */
+  algorithms: string[];
+  heartbeatRunS: number;
+  soakNodes: number;
+  soakS: number;
+  soakIntervalMs: number;
+  detectionRepetitions: number;
+  reschedRepetitions: number;
+  reschedPods: number;
+  startupPods: number;
+  startupEveryMs: number;
+  startupAgents: number;
+  scalePods: number;
+  /** bound on the scale figure's top-up */
+  scaleMaxS: number;
+}
+
+export function makePlan(quick: boolean): Plan {
+  if (quick) {
+    return {
+      quick,
+      sizes: [100, 500],
+      nodeCpus: 16,
+      connections: 64,
+      warmupS: 1,
+      podRunS: 5,
+      algorithms: ['best-fit'],
+      heartbeatRunS: 5,
+      soakNodes: 500,
+      soakS: 10,
+      soakIntervalMs: 5000,
+      detectionRepetitions: 1,
+      reschedRepetitions: 1,
+      reschedPods: 110,
+      startupPods: 30,
+      startupEveryMs: 200,
+      startupAgents: 3,
+      scalePods: 15_000,
+      scaleMaxS: 45,
+    };
+  }
+  return {
+    quick,
+    sizes: [100, 1000, 5000],
+    nodeCpus: 16,
+    connections: 64,
+    warmupS: 3,
+    podRunS: 15,
+    algorithms: [...ALGORITHMS],
+    heartbeatRunS: 15,
+    soakNodes: 5000,
+    soakS: 30,
+    soakIntervalMs: 5000,
+    detectionRepetitions: 3,
+    reschedRepetitions: 3,
+    reschedPods: 110,
+    startupPods: 100,
+    startupEveryMs: 100,
+    startupAgents: 4,
+    scalePods: 150_000,
+    scaleMaxS: 600,
+  };
+}
+
+/** SPEC §10: the latest word on performance. */
+export const TARGETS = {
+  podsPerS: 5000,
+  podP99Ms: 50,
+  beatsPerS: 6000,
+  beatP99Ms: 20,
+  /** failed within timeout + this many monitor ticks */
+  detectionTicks: 1,
+  reschedMs: 1000,
+  reschedPods: 110,
+  startupP99Ms: 1000,
+  rssMb: 1024,
+  scaleNodes: 5000,
+  scalePods: 150_000,
+  nodes: 5000,
+};
+
+/** The fastest peers measured on the same kind of machine (SPEC §10), for ratios. */
+export const ANCHORS = {
+  podsPerS: 4543,
+  beatsPerS: 5992,
+  detectionMs: 20_000,
+  startupMs: 5000,
+};
+
+/** Timings of the servers the bench starts. */
+export const SERVERS = {
+  /** throughput and scale: nodes that beat once must stay healthy for the whole run */
+  load: { NODE_FAILURE_TIMEOUT_MS: '3600000' },
+  /** failure detection and the soak: the defaults users get */
+  default: {},
+  /** rescheduling: a short timeout, so detection does not dominate the run */
+  short: { NODE_FAILURE_TIMEOUT_MS: '2000', HEARTBEAT_INTERVAL_MS: '500' },
+};
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_TICK_MS = 1000;

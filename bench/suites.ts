@@ -1,0 +1,613 @@
+/**
+ * The figures grouped by the server they need: the load server (long failure timeout:
+ * pod creation, heartbeat ceiling, scale), the default server (SPEC timings: pod
+ * startup, failure detection, soak) and the short server (rescheduling).
+ */
+import { Api } from './lib/api';
+import { Beater, BenchNode, beatAll, registerNodes } from './lib/cluster';
+import { CpuMeter, CpuShare } from './lib/cpu';
+import { Aborted, sleep } from './lib/lifecycle';
+import { Progress, Step } from './lib/progress';
+import { FigureResult, Row, skipped } from './lib/report-types';
+import { LocalServer } from './lib/server';
+import { fmt, fmtMs } from './lib/stats';
+import { failureDetection } from './figures/failure-detection';
+import { heartbeatSoak, heartbeatThroughput } from './figures/heartbeats';
+import { PodLoad, PodRun } from './figures/pod-creation';
+import { podStartup } from './figures/pod-startup';
+import { rescheduling } from './figures/rescheduling';
+import { clusterTotals, scale } from './figures/scale';
+import { DEFAULT_TICK_MS, DEFAULT_TIMEOUT_MS, Plan, SERVERS, TARGETS } from './plan';
+
+export const FIGURES = [
+  'pods',
+  'heartbeats',
+  'scale',
+  'startup',
+  'detection',
+  'soak',
+  'resched',
+] as const;
+export type FigureKey = (typeof FIGURES)[number];
+
+export interface ChartPoint {
+  nodes: number;
+  algorithm: string;
+  pods_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+export interface SuiteContext {
+  plan: Plan;
+  /** makes this run's names unique on a shared server */
+  tag: string;
+  progress: Progress;
+  log: (line: string) => void;
+  /** --server URL: use it, start nothing */
+  external: string | null;
+  only: Set<FigureKey>;
+  cpuProfDir: string | null;
+  /** server logs with anything in them are kept as `${logPrefix}-<label>-server.log` */
+  logPrefix: string;
+  results: FigureResult[];
+  chart: ChartPoint[];
+  servers: Record<
+    string,
+    {
+      label: string;
+      env: Record<string, string>;
+      pid: number;
+      exit?: LocalServer['exitInfo'];
+    }
+  >;
+  /** where the CPU went during each load run */
+  cpu: Array<{ run: string } & CpuShare>;
+  /** 503s the server answered to the bench's set-up and check requests (retried) */
+  retried503: number;
+}
+
+const wants = (ctx: Pick<SuiteContext, 'only'>, ...keys: FigureKey[]) =>
+  keys.some((k) => ctx.only.has(k));
+
+/** The steps of the progress bar, weighted by their expected seconds. */
+export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
+  const { plan } = ctx;
+  const steps: Step[] = [];
+  const own = ctx.external === null;
+  const last = plan.sizes[plan.sizes.length - 1];
+  if (wants(ctx, 'pods', 'heartbeats', 'scale')) {
+    if (own) steps.push({ key: 'load-boot', label: 'starting the load server', weight: 6 });
+    let prev = 0;
+    for (const size of wants(ctx, 'pods') ? plan.sizes : [last]) {
+      steps.push({
+        key: `register-${size}`,
+        label: `registering nodes up to ${fmt(size)}`,
+        weight: (size - prev) / 250,
+      });
+      prev = size;
+      if (size === last && wants(ctx, 'heartbeats'))
+        steps.push({
+          key: 'heartbeats',
+          label: `heartbeats, ${fmt(size)} nodes`,
+          weight: plan.heartbeatRunS,
+        });
+      if (wants(ctx, 'pods')) {
+        steps.push({
+          key: `pods-${size}-${plan.algorithms[0]}`,
+          label: `pod creations, ${fmt(size)} nodes, ${plan.algorithms[0]}`,
+          weight: plan.podRunS + (prev === plan.sizes[0] ? plan.warmupS : 0),
+        });
+      }
+    }
+    if (wants(ctx, 'pods')) {
+      for (const algo of plan.algorithms.slice(1))
+        steps.push({
+          key: `pods-${last}-${algo}`,
+          label: `pod creations, ${fmt(last)} nodes, ${algo}`,
+          weight: plan.podRunS,
+        });
+    }
+    if (wants(ctx, 'scale'))
+      steps.push({
+        key: 'scale',
+        label: `scale: ${fmt(last)} nodes + ${fmt(plan.scalePods)} pods`,
+        weight: Math.min(plan.scaleMaxS, plan.scalePods / 400) + 3,
+      });
+    if (own) steps.push({ key: 'load-stop', label: 'stopping the load server', weight: 3 });
+  }
+  const defaultFigures = own
+    ? wants(ctx, 'startup', 'detection', 'soak')
+    : wants(ctx, 'startup', 'soak');
+  if (defaultFigures) {
+    if (own)
+      steps.push({ key: 'default-boot', label: 'starting the default-timings server', weight: 6 });
+    if (wants(ctx, 'startup'))
+      steps.push({
+        key: 'startup',
+        label: 'pod startup',
+        weight: (plan.startupPods * plan.startupEveryMs) / 1000 + 10,
+      });
+    if (own && wants(ctx, 'detection'))
+      steps.push({
+        key: 'detection',
+        label: 'failure detection',
+        weight: DEFAULT_TIMEOUT_MS / 1000 + 5,
+      });
+    if (wants(ctx, 'soak'))
+      steps.push({
+        key: 'soak',
+        label: `heartbeat soak, ${fmt(plan.soakNodes)} agents`,
+        weight: plan.soakNodes / 250 + plan.soakS + 6,
+      });
+    if (own) steps.push({ key: 'default-stop', label: 'stopping the default server', weight: 3 });
+  }
+  if (own && wants(ctx, 'resched')) {
+    steps.push({ key: 'short-boot', label: 'starting the short-timeout server', weight: 6 });
+    steps.push({ key: 'resched', label: 'rescheduling', weight: plan.reschedRepetitions * 7 });
+    steps.push({ key: 'short-stop', label: 'stopping the short-timeout server', weight: 3 });
+  }
+  return steps;
+}
+
+/** The servers running now, to say so when a figure fails because one went away. */
+const current = new Map<string, LocalServer>();
+
+/** Called between suites: a server's end explains only its own suite's failures. */
+export function forgetServers(): void {
+  current.clear();
+}
+
+/** "; the load server had exited (code 0) at …" when that explains a failure. */
+export function serverGone(): string {
+  const gone = [...current.values()].filter((s) => s.exitInfo && !s.exitInfo.expected);
+  return gone
+    .map((s) => {
+      const e = s.exitInfo!;
+      return `; the ${s.label} server had exited (${e.signal ?? `code ${e.code}`}) at ${e.at.slice(11, 19)}`;
+    })
+    .join('');
+}
+
+/** Runs one figure; a failure becomes its row instead of ending the whole bench. */
+async function figure(
+  ctx: SuiteContext,
+  key: string,
+  name: string,
+  target: string,
+  run: () => Promise<FigureResult>,
+): Promise<void> {
+  try {
+    ctx.results.push(await run());
+  } catch (err) {
+    if (err instanceof Aborted) throw err;
+    const message = ((err as Error).message ?? String(err)) + serverGone();
+    ctx.log(`${name}: failed: ${message}`);
+    ctx.results.push({
+      key,
+      rows: [
+        {
+          figure: name,
+          measured: `error: ${message.split('\n')[0].slice(0, 160)}`,
+          target,
+          met: false,
+        },
+      ],
+      raw: { error: message },
+    });
+  }
+}
+
+async function startServer(
+  ctx: SuiteContext,
+  label: keyof typeof SERVERS,
+  nodeArgs: string[] = [],
+): Promise<LocalServer> {
+  ctx.progress.start(`${label}-boot`);
+  const server = await LocalServer.start({
+    label,
+    env: SERVERS[label],
+    nodeArgs,
+    onUnexpectedExit: (s) => {
+      const how = s.exitInfo!.signal ? `signal ${s.exitInfo!.signal}` : `code ${s.exitInfo!.code}`;
+      ctx.log(
+        `the ${label} server (pid ${s.pid}) exited by itself (${how}): ` +
+          'the figures that need it fail; its log is kept in bench/results/',
+      );
+    },
+  });
+  ctx.servers[label] = { label, env: { ...SERVERS[label] }, pid: server.pid };
+  current.set(label, server);
+  return server;
+}
+
+async function stopServer(ctx: SuiteContext, label: string, server: LocalServer | null) {
+  if (!server) return;
+  ctx.progress.start(`${label}-stop`);
+  await server.stop(`${ctx.logPrefix}-${label}-server.log`);
+  ctx.servers[label].exit = server.exitInfo;
+}
+
+const POD_TARGET = `≥ ${fmt(TARGETS.podsPerS)}/s, p99 ≤ ${TARGETS.podP99Ms} ms`;
+const BEAT_TARGET = `≥ ${fmt(TARGETS.beatsPerS)}/s, p99 ≤ ${TARGETS.beatP99Ms} ms`;
+
+function podRow(run: PodRun, final: boolean): Row {
+  const met = final
+    ? run.pods_per_s >= TARGETS.podsPerS && run.latency_ms.p99 <= TARGETS.podP99Ms
+    : null;
+  return {
+    figure: `pod creations, ${fmt(run.nodes)} nodes, ${run.algorithm}`,
+    measured:
+      `${fmt(run.pods_per_s)}/s, p50 ${fmtMs(run.latency_ms.p50)}, p99 ${fmtMs(run.latency_ms.p99)}` +
+      (run.non_201 || run.errors ? `, ${fmt(run.non_201 + run.errors)} not 201` : ''),
+    target: final ? POD_TARGET : '(chart point)',
+    met,
+  };
+}
+
+// ---- load server ------------------------------------------------------------
+
+export async function loadSuite(ctx: SuiteContext): Promise<void> {
+  if (!wants(ctx, 'pods', 'heartbeats', 'scale')) return;
+  const { plan, progress } = ctx;
+  const nodeArgs = ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
+  const server = ctx.external ? null : await startServer(ctx, 'load', nodeArgs);
+  const api = new Api(server?.url ?? ctx.external!);
+  // on a server whose timeout we do not control, nodes beat at the real rate to stay healthy
+  const keeper = ctx.external ? new Beater(api, 5000) : null;
+  try {
+    const meter = new CpuMeter(server?.pid ?? null, server?.postgresPidFile ?? null);
+    const pods = new PodLoad(api, `${ctx.tag}-p`, plan.connections, meter);
+    const baseline = await clusterTotals(api);
+    const nodes: BenchNode[] = [];
+    const runs: PodRun[] = [];
+    const last = plan.sizes[plan.sizes.length - 1];
+    const onTick = (total: number) => (n: number, s: number) =>
+      progress.update(s / total, `${Math.round(s)}/${total} s, ${fmt(n / s)} answers/s`);
+
+    for (const size of wants(ctx, 'pods') ? plan.sizes : [last]) {
+      progress.start(`register-${size}`);
+      const from = nodes.length + 1;
+      const fresh = await registerNodes(api, {
+        prefix: `${ctx.tag}-n`,
+        from,
+        to: size + 1,
+        cpus: plan.nodeCpus,
+        onProgress: (d) =>
+          progress.update((0.7 * d) / (size + 1 - from), `${from + d - 1}/${size} registered`),
+      });
+      await beatAll(api, fresh, (d) =>
+        progress.update(0.7 + (0.3 * d) / fresh.length, `first heartbeats ${d}/${fresh.length}`),
+      );
+      nodes.push(...fresh);
+      for (const n of fresh) keeper?.add(n);
+
+      if (size === last && wants(ctx, 'heartbeats')) {
+        progress.start('heartbeats');
+        await figure(ctx, 'heartbeats', `heartbeats, ${fmt(size)} nodes`, BEAT_TARGET, async () => {
+          // nodes holding pods get their pods' specs in every answer: beat the others
+          const empty = nodes.filter((n) => !pods.nodesWithPods.has(n.id));
+          const run = await heartbeatThroughput(api, empty, {
+            durationS: plan.heartbeatRunS,
+            connections: plan.connections,
+            meter,
+            onTick: onTick(plan.heartbeatRunS),
+          });
+          if (run.cpu) ctx.cpu.push({ run: `heartbeats, ${fmt(run.nodes)} nodes`, ...run.cpu });
+          return {
+            key: 'heartbeats',
+            rows: [
+              {
+                figure: `heartbeats, ${fmt(run.nodes)} nodes${run.nodes < size ? ` (of ${fmt(size)}, those without pods)` : ''}`,
+                measured:
+                  `${fmt(run.beats_per_s)}/s, p50 ${fmtMs(run.latency_ms.p50)}, p99 ${fmtMs(run.latency_ms.p99)}` +
+                  (run.non_200 || run.errors ? `, ${fmt(run.non_200 + run.errors)} not 200` : ''),
+                target: BEAT_TARGET,
+                met:
+                  run.beats_per_s >= TARGETS.beatsPerS && run.latency_ms.p99 <= TARGETS.beatP99Ms,
+              },
+            ],
+            raw: { ...run, nodes_in_cluster: size, nodes_skipped_with_pods: size - run.nodes },
+          };
+        });
+      }
+
+      if (wants(ctx, 'pods')) {
+        const algorithm = plan.algorithms[0];
+        progress.start(`pods-${size}-${algorithm}`);
+        if (runs.length === 0 && plan.warmupS > 0) {
+          progress.update(0, 'warm-up');
+          runs.push(
+            await pods.run({ label: 'warm-up', nodes: size, algorithm, durationS: plan.warmupS }),
+          );
+        }
+        const run = await pods.run({
+          label: `${size}-${algorithm}`,
+          nodes: size,
+          algorithm,
+          durationS: plan.podRunS,
+          onTick: onTick(plan.podRunS),
+        });
+        runs.push(run);
+        ctx.chart.push({
+          nodes: size,
+          algorithm,
+          pods_per_s: run.pods_per_s,
+          p50_ms: run.latency_ms.p50,
+          p99_ms: run.latency_ms.p99,
+        });
+      }
+    }
+
+    if (wants(ctx, 'pods')) {
+      for (const algorithm of plan.algorithms.slice(1)) {
+        progress.start(`pods-${last}-${algorithm}`);
+        runs.push(
+          await pods.run({
+            label: `${last}-${algorithm}`,
+            nodes: last,
+            algorithm,
+            durationS: plan.podRunS,
+            onTick: onTick(plan.podRunS),
+          }),
+        );
+      }
+      await pods.setAlgorithm(plan.algorithms[0]);
+      // every 201 must be a pod the server has: one count, no SQL (plus a look at each
+      // request still in flight when a timed run ended, which the server may have done)
+      // the requests in flight when the last run ended are committed (or not) by now
+      await sleep(2000);
+      const inFlightStored = await pods.storedUnanswered();
+      const after = await clusterTotals(api);
+      const expected = baseline.pods + pods.created + inFlightStored;
+      const measured = runs.filter((r) => r.label !== 'warm-up');
+      for (const r of measured)
+        if (r.cpu) ctx.cpu.push({ run: `pods, ${fmt(r.nodes)} nodes, ${r.algorithm}`, ...r.cpu });
+      ctx.results.push({
+        key: 'pods',
+        rows: [
+          ...measured.map((r) => podRow(r, r.nodes === last)),
+          {
+            figure: 'every 201 is a stored pod (GET /cluster)',
+            measured:
+              `${fmt(after.pods - baseline.pods)} pods = ${fmt(pods.created)} 201s` +
+              ` + ${fmt(inFlightStored)} in flight at a run's end`,
+            target: 'equal',
+            met: after.pods === expected,
+          },
+        ],
+        raw: {
+          runs,
+          verification: {
+            pods_before: baseline.pods,
+            pods_after: after.pods,
+            created_201: pods.created,
+            unanswered: pods.unanswered.size,
+            unanswered_stored: inFlightStored,
+            equal: after.pods === expected,
+          },
+          nodes_with_pods: pods.nodesWithPods.size,
+        },
+      });
+    }
+
+    if (wants(ctx, 'scale')) {
+      progress.start('scale');
+      const name = `${fmt(last)} nodes + ${fmt(plan.scalePods)} pods`;
+      await figure(
+        ctx,
+        'scale',
+        `one machine holds ${name}`,
+        `RSS ≤ ${fmt(TARGETS.rssMb)} MB`,
+        async () => {
+          const s = await scale(api, pods, {
+            nodesTarget: last,
+            podsTarget: plan.scalePods,
+            maxSeconds: plan.scaleMaxS,
+            memory: () => server?.memory() ?? null,
+            onProgress: (f, d) => progress.update(f, d),
+          });
+          const reached = s.pods >= s.pods_target && s.nodes >= s.nodes_target;
+          const held = `${fmt(s.nodes)} nodes + ${fmt(s.pods)} pods`;
+          return {
+            key: 'scale',
+            rows: [
+              {
+                figure: `API RSS holding ${held}`,
+                measured:
+                  s.rss_mb === null
+                    ? 'not measured (--server)'
+                    : `${fmt(s.rss_mb)} MB (peak ${fmt(s.peak_rss_mb!)} MB)` +
+                      (reached ? '' : `, target size not reached in ${plan.scaleMaxS} s`),
+                target: `≤ ${fmt(TARGETS.rssMb)} MB`,
+                met: s.rss_mb === null ? null : s.rss_mb <= TARGETS.rssMb && reached,
+              },
+              {
+                figure: `GET /pods?limit=100 holding ${held}`,
+                measured: `median ${fmtMs(s.list_pods_ms.median)} (p90 ${fmtMs(s.list_pods_ms.p90)})`,
+                target: '—',
+                met: null,
+              },
+              {
+                figure: `GET /nodes?limit=100 holding ${held}`,
+                measured: `median ${fmtMs(s.list_nodes_ms.median)} (p90 ${fmtMs(s.list_nodes_ms.p90)})`,
+                target: '—',
+                met: null,
+              },
+            ],
+            raw: { ...s },
+          };
+        },
+      );
+    }
+  } finally {
+    keeper?.stop();
+    ctx.retried503 += api.retried503;
+    api.close();
+    await stopServer(ctx, 'load', server);
+  }
+}
+
+// ---- default timings ------------------------------------------------------------
+
+export async function defaultSuite(ctx: SuiteContext): Promise<void> {
+  const own = ctx.external === null;
+  if (!(own ? wants(ctx, 'startup', 'detection', 'soak') : wants(ctx, 'startup', 'soak'))) return;
+  const { plan, progress } = ctx;
+  const server = own ? await startServer(ctx, 'default') : null;
+  const api = new Api(server?.url ?? ctx.external!);
+  try {
+    if (wants(ctx, 'startup')) {
+      progress.start('startup');
+      const target = `p99 ≤ ${fmtMs(TARGETS.startupP99Ms)}`;
+      await figure(ctx, 'startup', 'pod startup: create → running', target, async () => {
+        const r = await podStartup(api, {
+          prefix: `${ctx.tag}-st`,
+          pods: plan.startupPods,
+          everyMs: plan.startupEveryMs,
+          agents: plan.startupAgents,
+          intervalMs: 5000,
+          onProgress: (f, d) => progress.update(f, d),
+        });
+        return {
+          key: 'startup',
+          rows: [
+            {
+              figure: `pod startup: create → running (${r.agents} agents, beat every ${r.interval_ms / 1000} s)`,
+              measured: `p50 ${fmtMs(r.latency_ms.p50)}, p99 ${fmtMs(r.latency_ms.p99)} (${r.started}/${r.pods} pods)`,
+              target,
+              met: r.latency_ms.p99 <= TARGETS.startupP99Ms,
+            },
+          ],
+          raw: { ...r },
+        };
+      });
+    }
+
+    if (own && wants(ctx, 'detection')) {
+      progress.start('detection');
+      const limit = DEFAULT_TIMEOUT_MS + TARGETS.detectionTicks * DEFAULT_TICK_MS;
+      const target = `≤ ${fmtMs(limit)} (timeout + 1 tick)`;
+      await figure(ctx, 'detection', 'silent node declared failed', target, async () => {
+        const r = await failureDetection(api, {
+          prefix: `${ctx.tag}-det`,
+          repetitions: plan.detectionRepetitions,
+          timeoutMs: DEFAULT_TIMEOUT_MS,
+          tickMs: DEFAULT_TICK_MS,
+          onProgress: (f, d) => progress.update(f, d),
+        });
+        return {
+          key: 'detection',
+          rows: [
+            {
+              figure: `silent node declared failed (median of ${r.samples.length})`,
+              measured:
+                `${fmtMs(r.median_ms)} after its last beat (±${r.poll_ms} ms)` +
+                (r.missed.length ? `, ${r.missed.length} never failed` : ''),
+              target,
+              met: r.missed.length === 0 && r.median_ms <= limit,
+            },
+          ],
+          raw: { ...r },
+        };
+      });
+    }
+
+    if (wants(ctx, 'soak')) {
+      progress.start('soak');
+      const target = 'no false failure';
+      await figure(ctx, 'soak', 'heartbeat soak', target, async () => {
+        const r = await heartbeatSoak(api, {
+          prefix: `${ctx.tag}-soak`,
+          nodes: plan.soakNodes,
+          intervalMs: plan.soakIntervalMs,
+          soakS: plan.soakS,
+          meter: new CpuMeter(server?.pid ?? null, server?.postgresPidFile ?? null),
+          onProgress: (f, d) => progress.update(f, d),
+        });
+        if (r.cpu) ctx.cpu.push({ run: `soak, ${fmt(r.nodes)} agents (in the bench)`, ...r.cpu });
+        const clean =
+          r.nodes_not_healthy === 0 && r.node_failed_events === 0 && r.nodes_failed === 0;
+        return {
+          key: 'soak',
+          rows: [
+            {
+              figure: `heartbeat soak: ${fmt(r.nodes)} agents every ${r.interval_ms / 1000} s for ${Math.round(r.soak_s)} s`,
+              measured:
+                `${r.nodes_not_healthy} not healthy, ${r.node_failed_events} NodeFailed; ` +
+                `${fmt(r.beats_per_s)} beats/s (of ${fmt(r.expected_beats_per_s)}), p99 ${fmtMs(r.latency_ms.p99)}`,
+              target,
+              met: clean,
+            },
+          ],
+          raw: { ...r },
+        };
+      });
+    }
+  } finally {
+    ctx.retried503 += api.retried503;
+    api.close();
+    await stopServer(ctx, 'default', server);
+  }
+}
+
+// ---- short timeout ----------------------------------------------------------------
+
+export async function shortSuite(ctx: SuiteContext): Promise<void> {
+  if (!wants(ctx, 'resched')) return;
+  const target = `≤ ${fmtMs(TARGETS.reschedMs)}, CPU returned`;
+  const name = `pods of a failed node bound elsewhere (${TARGETS.reschedPods} pods)`;
+  if (ctx.external) {
+    ctx.results.push(
+      skipped('resched', name, target, 'needs a server started with a short timeout'),
+    );
+    return;
+  }
+  const { plan, progress } = ctx;
+  const server = await startServer(ctx, 'short');
+  const api = new Api(server.url);
+  try {
+    progress.start('resched');
+    await figure(ctx, 'resched', name, target, async () => {
+      const r = await rescheduling(api, {
+        prefix: `${ctx.tag}-rs`,
+        repetitions: plan.reschedRepetitions,
+        podsPerNode: plan.reschedPods,
+        beatMs: 500,
+        timeoutMs: Number(SERVERS.short.NODE_FAILURE_TIMEOUT_MS),
+        onProgress: (f, d) => progress.update(f, d),
+      });
+      return {
+        key: 'resched',
+        rows: [
+          {
+            figure: `${name}, median of ${r.samples.length}`,
+            measured:
+              `${fmtMs(r.median_ms)} after failed (server clock ${fmtMs(r.median_server_span_ms)}); ` +
+              `${r.all_bound ? 'all bound' : 'NOT all bound'}, CPU ${r.cpu_returned ? 'returned' : 'NOT returned'}`,
+            target,
+            met: r.median_ms <= TARGETS.reschedMs && r.all_bound && r.cpu_returned,
+          },
+        ],
+        raw: { ...r },
+      };
+    });
+  } finally {
+    ctx.retried503 += api.retried503;
+    api.close();
+    await stopServer(ctx, 'short', server);
+  }
+}
+
+export function externalSkips(ctx: SuiteContext): void {
+  if (ctx.external && wants(ctx, 'detection')) {
+    ctx.results.push(
+      skipped(
+        'detection',
+        'silent node declared failed',
+        'timeout + ≤ 1 tick',
+        'needs a server started with known timings',
+      ),
+    );
+  }
+}
