@@ -1,4 +1,12 @@
-import { beat, healthyNode, pod, startTestApp, TestApp, WORKER_COMPONENTS } from './setup/test-app';
+import {
+  beat,
+  healthyNode,
+  pod,
+  startTestApp,
+  TestApp,
+  waitFor,
+  WORKER_COMPONENTS,
+} from './setup/test-app';
 
 describe('control plane API (real PostgreSQL, external agents)', () => {
   let t: TestApp;
@@ -62,6 +70,13 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         'NodeReady',
         'RegisteredNode',
       ]);
+      // routine beats are answered from memory and written together each tick: none is lost
+      for (let i = 0; i < 3; i++) await beat(t, node.id, node.heartbeat_token, { cpu_usage: 2 });
+      await waitFor('the routine beats to be written', async () => {
+        const { body: health } = await t.http.get('/nodes/health');
+        return health.find((h: { name: string }) => h.name === 'n-beat').heartbeat_count === 4;
+      });
+      expect((await t.http.get('/nodes/n-beat')).body.cpu_cores_used).toBe(2);
     });
 
     it("answers 401 to a heartbeat without the node's own token, whatever the body", async () => {

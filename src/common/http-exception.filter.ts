@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { databaseHealth } from '../database/database-health';
 import { DomainError } from './errors';
 
 const CONNECTION_CODES = new Set([
@@ -86,6 +87,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return [status, typeof response === 'string' ? errorBody(status, response) : response];
     }
     if (isDatabaseUnavailable(exception)) {
+      databaseHealth.markDown();
       return [
         503,
         errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL, try again shortly'),

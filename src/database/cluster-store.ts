@@ -351,6 +351,31 @@ export class ClusterStore {
     return { previousStatus, node: node as NodeRecord, startedPodIds };
   }
 
+  /**
+   * Writes buffered routine heartbeats in one statement; returns each node's status and
+   * pods_version, so the caller learns what other processes changed meanwhile.
+   */
+  async flushHeartbeats(
+    beats: Array<{ nodeId: number; at: Date; beats: number; cpuUsedM: number }>,
+  ): Promise<Array<{ id: number; health_status: string; pods_version: number }>> {
+    if (!beats.length) return [];
+    return returning(
+      this.dataSource,
+      `UPDATE nodes n SET last_heartbeat_at = GREATEST(n.last_heartbeat_at, v.at),
+                          heartbeat_count = n.heartbeat_count + v.beats,
+                          cpu_used_m = v.cpu
+         FROM unnest($1::int[], $2::timestamptz[], $3::int[], $4::int[]) AS v(id, at, beats, cpu)
+        WHERE n.id = v.id
+       RETURNING n.id, n.health_status, n.pods_version`,
+      [
+        beats.map((b) => b.nodeId),
+        beats.map((b) => b.at.toISOString()),
+        beats.map((b) => b.beats),
+        beats.map((b) => b.cpuUsedM),
+      ],
+    );
+  }
+
   async updateContainerStatuses(
     podId: number,
     containers: Array<{ name: string; status: string; restart_count: number }>,

@@ -101,6 +101,7 @@ function setup(env: Record<string, string> = {}) {
     store as never,
     scheduler as never,
     nodes as never,
+    { flush: async () => undefined } as never,
     {
       record: async (_t: string, reason: string, object: string, message: string) =>
         void events.push({ reason, object, message }),

@@ -14,6 +14,7 @@ import { NodeRecord } from '../database/records';
 import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { HeartbeatService } from '../nodes/heartbeat.service';
 import { NodesService } from '../nodes/nodes.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { LeaderLock } from './leader-lock';
@@ -48,6 +49,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     private readonly store: ClusterStore,
     private readonly scheduler: SchedulerService,
     private readonly nodes: NodesService,
+    private readonly heartbeats: HeartbeatService,
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
     private readonly registry: SchedulerRegistry,
@@ -132,6 +134,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
 
   async runOnce(now: Date): Promise<void> {
     this.ticks++;
+    // heartbeats this process holds in memory are written before silence is judged
+    await this.heartbeats.flush();
     await this.detect(now);
     await this.evict(now);
     await this.recover(now);

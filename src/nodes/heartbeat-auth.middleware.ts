@@ -2,6 +2,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { Request, Response, NextFunction } from 'express';
 import { DomainError, UnauthorizedError } from '../common/errors';
 import { errorBody, isDatabaseUnavailable } from '../common/http-exception.filter';
+import { databaseHealth } from '../database/database-health';
 import { HeartbeatService } from './heartbeat.service';
 
 export type AuthenticatedNodeRequest = Request & { kubesimNodeId: number };
@@ -65,6 +66,7 @@ export function heartbeatAuthMiddleware(heartbeats: HeartbeatService) {
         if (err instanceof DomainError) {
           res.status(err.status).json(errorBody(err.status, err.message));
         } else if (isDatabaseUnavailable(err)) {
+          databaseHealth.markDown();
           res
             .status(503)
             .json(errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL'));

@@ -9,6 +9,12 @@ export interface Sample {
 
 const KEEP = 120;
 
+export interface RoutineState {
+  name: string;
+  components: string;
+  version: number;
+}
+
 /**
  * In-memory state of the heartbeat path: the recent beats of each node (for graphs,
  * so a beat costs no extra row) and the token hashes already read from the database.
@@ -76,10 +82,33 @@ export class HeartbeatLog {
     for (const id of failed) known.delete(id);
   }
 
+  /** Nodes whose routine heartbeats may skip the database: healthy, with these components, at this pods_version. */
+  private readonly routine = new Map<number, RoutineState>();
+
+  routineState(nodeId: number): RoutineState | undefined {
+    return this.routine.get(nodeId);
+  }
+
+  setRoutine(nodeId: number, state: RoutineState): void {
+    this.routine.set(nodeId, state);
+  }
+
+  /** The next heartbeat of these nodes (or of all) goes to the database again. */
+  endRoutine(nodeId?: number): void {
+    if (nodeId === undefined) this.routine.clear();
+    else this.routine.delete(nodeId);
+  }
+
+  /** Whether a report would change what was recorded last, without recording it. */
+  reportWouldChange(podId: number, fingerprint: string): boolean {
+    return this.lastReports.get(podId) !== fingerprint;
+  }
+
   forget(nodeId: number): void {
     this.recent.delete(nodeId);
     this.tokens.delete(nodeId);
     this.answers.delete(nodeId);
     this.running.delete(nodeId);
+    this.routine.delete(nodeId);
   }
 }

@@ -1,4 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../common/http-exception.filter';
+import { databaseHealth } from '../database/database-health';
+import { HeartbeatBuffer } from './heartbeat-buffer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NotFoundError, UnauthorizedError, UnavailableError } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
@@ -17,10 +20,16 @@ import { tokenMatches } from './heartbeat-tokens';
 
 const TERMINAL = new Set(['permanently_failed', 'stopped']);
 
+/** The components a beat reports, as one comparable string. */
+function componentsFingerprint(components: object): string {
+  return JSON.stringify(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** The agents' side of the API: token check, heartbeat bookkeeping, pod assignments. */
 @Injectable()
-export class HeartbeatService implements BeforeApplicationShutdown {
+export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit {
   private readonly secrets: SecretBox;
+  private readonly buffer = new HeartbeatBuffer();
 
   constructor(
     private readonly store: ClusterStore,
@@ -32,7 +41,12 @@ export class HeartbeatService implements BeforeApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.secrets = new SecretBox(config.secretKey);
-    store.onPodsChanged((nodeId) => this.wake(nodeId));
+    store.onPodsChanged((nodeId) => {
+      this.log.endRoutine(nodeId);
+      this.wake(nodeId);
+    });
+    // a status or cordon change made here: every node's next beat is checked in full
+    store.onNodesChanged(() => this.log.endRoutine());
   }
 
   /** Checks the bearer token of a node's heartbeat; returns the node id. */
@@ -67,8 +81,43 @@ export class HeartbeatService implements BeforeApplicationShutdown {
     const reported = beat.pods ?? [];
     const reportedRunning = reported.filter((p) => p.status === 'running').map((p) => p.id);
     const failedPodIds = reported.filter((p) => p.status === 'failed').map((p) => p.id);
+    const cpuUsedM = coresToMillis(beat.cpu_usage ?? 0);
+    const components = componentsFingerprint(beat.components);
+    const fingerprints = new Map(
+      reported.map((pod) => [
+        pod.id,
+        JSON.stringify(pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0])),
+      ]),
+    );
+
+    // a healthy node reporting nothing new: remembered now, written with the others each tick
+    const routine = this.log.routineState(nodeId);
+    if (
+      routine &&
+      databaseHealth.up &&
+      beat.health_status === 'healthy' &&
+      routine.components === components &&
+      failedPodIds.length === 0 &&
+      this.log.newlyRunning(nodeId, reportedRunning).length === 0 &&
+      [...fingerprints].every(([podId, fp]) => !this.log.reportWouldChange(podId, fp))
+    ) {
+      const pods = this.log.cachedAnswer(nodeId, routine.version);
+      if (pods) {
+        this.buffer.record(nodeId, cpuUsedM, new Date());
+        return this.answered(
+          started,
+          nodeId,
+          routine.name,
+          'healthy',
+          cpuUsedM,
+          pods,
+          routine.version,
+        );
+      }
+    }
+
     const outcome = await this.store.recordHeartbeat(nodeId, {
-      cpuUsedM: coresToMillis(beat.cpu_usage ?? 0),
+      cpuUsedM,
       components: { ...beat.components } as Record<string, string>,
       runningPodIds: this.log.newlyRunning(nodeId, reportedRunning),
       failedPodIds,
@@ -76,8 +125,10 @@ export class HeartbeatService implements BeforeApplicationShutdown {
     });
     if (!outcome) {
       this.log.forget(nodeId);
+      this.buffer.forget(nodeId);
       throw new NotFoundError('node', nodeId);
     }
+    databaseHealth.markUp();
     const { node, previousStatus, startedPodIds } = outcome;
     const object = `node/${node.name}`;
     if (previousStatus === 'pending' && node.health_status === 'healthy') {
@@ -102,10 +153,7 @@ export class HeartbeatService implements BeforeApplicationShutdown {
       void this.scheduler.retryPending();
 
     for (const pod of reported) {
-      const fingerprint = JSON.stringify(
-        pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0]),
-      );
-      if (this.log.reportChanged(pod.id, fingerprint)) {
+      if (this.log.reportChanged(pod.id, fingerprints.get(pod.id)!)) {
         await this.store.updateContainerStatuses(
           pod.id,
           pod.containers.map((c) => ({
@@ -122,6 +170,9 @@ export class HeartbeatService implements BeforeApplicationShutdown {
       pods = await this.podsFor(nodeId, node.pods_version);
       if (node.health_status === 'healthy') {
         this.log.markRunning(nodeId, reportedRunning, failedPodIds);
+        if (beat.health_status === 'healthy') {
+          this.log.setRoutine(nodeId, { name: node.name, components, version: node.pods_version });
+        }
       }
     }
     for (const podId of startedPodIds) {
@@ -135,9 +186,33 @@ export class HeartbeatService implements BeforeApplicationShutdown {
         );
     }
 
+    if (terminate) this.log.endRoutine(nodeId);
+    return this.answered(
+      started,
+      nodeId,
+      node.name,
+      node.health_status,
+      node.cpu_used_m,
+      pods,
+      node.pods_version,
+      terminate,
+    );
+  }
+
+  /** The bookkeeping every answered heartbeat shares: graph sample, live stream, metrics. */
+  private answered(
+    started: bigint,
+    nodeId: number,
+    nodeName: string,
+    healthStatus: string,
+    cpuUsedM: number,
+    pods: PodAssignmentDto[],
+    podsVersion: number,
+    terminate = false,
+  ): HeartbeatAnswerDto {
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     const at = new Date().toISOString();
-    const cpuUsage = millisToCores(node.cpu_used_m);
+    const cpuUsage = millisToCores(cpuUsedM);
     this.log.add(nodeId, {
       at,
       cpu_usage: cpuUsage,
@@ -147,25 +222,78 @@ export class HeartbeatService implements BeforeApplicationShutdown {
       kind: 'heartbeat',
       data: {
         node_id: nodeId,
-        node_name: node.name,
+        node_name: nodeName,
         at,
         cpu_usage: cpuUsage,
         latency_ms: latencyMs,
-        health_status: node.health_status,
+        health_status: healthStatus,
       },
     });
     this.metrics.heartbeats.inc({ result: 'ok' });
     this.metrics.heartbeatSeconds.observe(latencyMs / 1000);
     return {
       node_id: nodeId,
-      node_name: node.name,
-      health_status: node.health_status,
+      node_name: nodeName,
+      health_status: healthStatus,
       terminate,
       heartbeat_interval_ms: this.config.heartbeatIntervalMs,
       pods,
-      pods_version: node.pods_version,
+      pods_version: podsVersion,
     };
   }
+
+  private flushing: Promise<void> | null = null;
+
+  /**
+   * Writes the buffered routine heartbeats (each tick, and before the monitor looks);
+   * a node another process changed meanwhile goes back to the full path.
+   */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.flushOnce().finally(() => (this.flushing = null));
+    }
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const taken = this.buffer.take();
+    if (!taken.size) return;
+    try {
+      const rows = await this.store.flushHeartbeats(
+        [...taken].map(([nodeId, b]) => ({
+          nodeId,
+          at: b.at,
+          beats: b.beats,
+          cpuUsedM: b.cpuUsedM,
+        })),
+      );
+      databaseHealth.markUp();
+      const seen = new Set<number>();
+      for (const row of rows) {
+        seen.add(row.id);
+        const state = this.log.routineState(row.id);
+        if (row.health_status !== 'healthy' || state?.version !== row.pods_version) {
+          this.log.endRoutine(row.id);
+        }
+      }
+      for (const nodeId of taken.keys()) if (!seen.has(nodeId)) this.log.forget(nodeId);
+    } catch (err) {
+      this.buffer.restore(taken);
+      for (const nodeId of taken.keys()) this.log.endRoutine(nodeId);
+      if (isDatabaseUnavailable(err)) databaseHealth.markDown();
+      throw err;
+    }
+  }
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(
+      () => void this.flush().catch(() => undefined),
+      this.config.monitorIntervalMs,
+    );
+    this.flushTimer.unref();
+  }
+
+  private flushTimer?: NodeJS.Timeout;
 
   /** The pods a node must run at a pods_version, from the cache while the version holds. */
   private async podsFor(nodeId: number, version: number): Promise<PodAssignmentDto[]> {
@@ -222,7 +350,9 @@ export class HeartbeatService implements BeforeApplicationShutdown {
   }
 
   /** Before the HTTP server stops: open watches must end or it would wait for them. */
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flush().catch(() => undefined);
     this.closing = true;
     for (const nodeId of [...this.waiters.keys()]) this.wake(nodeId);
   }
