@@ -609,6 +609,7 @@ export class ClusterStore {
   async insertBoundPod(
     pod: NewPod,
     nodeId: number,
+    db: Db = this.dataSource,
   ): Promise<{
     id: number;
     ip: string;
@@ -617,7 +618,7 @@ export class ClusterStore {
     scheduledAt: Date;
   } | null> {
     try {
-      const [row] = await this.dataSource.query(
+      const [row] = await db.query(
         `WITH node AS (
            UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
                             memory_allocated_mb = memory_allocated_mb + $3,

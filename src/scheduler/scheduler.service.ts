@@ -21,6 +21,23 @@ export type PlaceResult =
   { bound: true; nodeId: number; nodeName: string; ip: string } | { bound: false; reason: string };
 
 const ALGORITHM_KEY = 'scheduler.algorithm';
+/** pods written in one group-commit transaction at most */
+const CREATION_BATCH = 64;
+
+export interface BoundPod {
+  id: number;
+  ip: string;
+  nodeId: number;
+  nodeName: string;
+  createdAt: Date;
+  scheduledAt: Date;
+}
+
+interface Creation {
+  pod: NewPod;
+  resolve: (bound: BoundPod | null) => void;
+  reject: (err: unknown) => void;
+}
 /** ranked candidates tried per placement before re-reading the nodes */
 const TRIES_PER_ROUND = 5;
 
@@ -83,32 +100,92 @@ export class SchedulerService implements OnModuleInit {
    * no cached node takes it: the caller then goes the careful way (`place`), which
    * reads the nodes from the database and stores the pod pending if nothing fits.
    */
-  async createBound(pod: NewPod): Promise<{
-    id: number;
-    ip: string;
-    nodeId: number;
-    nodeName: string;
-    createdAt: Date;
-    scheduledAt: Date;
-  } | null> {
+  createBound(pod: NewPod): Promise<BoundPod | null> {
+    return new Promise((resolve, reject) => {
+      this.creations.push({ pod, resolve, reject });
+      this.pumpCreations();
+    });
+  }
+
+  private readonly creations: Creation[] = [];
+  private creating = false;
+
+  /**
+   * Group commit: creations that arrive while a batch is being written wait and go
+   * together in the next one, one transaction (and one disk flush) for the lot.
+   * At low load each batch holds one pod, so nothing waits.
+   */
+  private pumpCreations(): void {
+    if (this.creating || this.creations.length === 0) return;
+    this.creating = true;
+    const batch = this.creations.splice(0, CREATION_BATCH);
+    void this.createBatch(batch).finally(() => {
+      this.creating = false;
+      this.pumpCreations();
+    });
+  }
+
+  private async createBatch(batch: Creation[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
-    const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
     try {
-      const ranked = rankNodes(algo, request, await this.cache.view(), this.lastChosenId);
-      for (const node of ranked.slice(0, TRIES_PER_ROUND)) {
-        const bound = await this.store.insertBoundPod(pod, node.id);
-        if (bound) {
-          this.cache.adjust(node.id, pod.cpuReqM, pod.memoryReqMb);
-          if (algo === 'round-robin') this.lastChosenId = node.id;
-          return { ...bound, nodeId: node.id };
+      const snapshot = await this.cache.view();
+      const outcomes = await this.store.transaction(async (db) => {
+        // the batch ranks on its own copy, so each pod sees the room the earlier ones took
+        const nodes = snapshot.map((n) => ({ ...n }));
+        const byId = new Map(nodes.map((n) => [n.id, n]));
+        let lastChosen = this.lastChosenId;
+        const results: Array<{ bound: BoundPod | null; error?: unknown }> = [];
+        for (const { pod } of batch) {
+          const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
+          const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
+          let outcome: { bound: BoundPod | null; error?: unknown } = { bound: null };
+          for (const node of rankNodes(algo, request, nodes, lastChosen).slice(
+            0,
+            TRIES_PER_ROUND,
+          )) {
+            // one pod's failure (a duplicate name) must not undo the others
+            await db.query('SAVEPOINT kubesim_pod');
+            try {
+              const bound = await this.store.insertBoundPod(pod, node.id, db);
+              await db.query('RELEASE SAVEPOINT kubesim_pod');
+              if (bound) {
+                const view = byId.get(node.id)!;
+                view.cpuAllocatedM += pod.cpuReqM;
+                view.memoryAllocatedMb += pod.memoryReqMb;
+                if (algo === 'round-robin') lastChosen = node.id;
+                outcome = { bound: { ...bound, nodeId: node.id } };
+                break;
+              }
+              // the database says it is full or no longer takes pods: not for this batch
+              byId.get(node.id)!.cpuAllocatedM = byId.get(node.id)!.cpuTotalM;
+            } catch (error) {
+              await db.query('ROLLBACK TO SAVEPOINT kubesim_pod');
+              outcome = { bound: null, error };
+              break;
+            }
+          }
+          results.push(outcome);
         }
-        // the snapshot was wrong about this node: read the nodes again next time
-        this.cache.invalidate();
-      }
-      return null;
+        this.lastChosenId = lastChosen;
+        return results;
+      });
+      let missed = false;
+      outcomes.forEach((outcome, i) => {
+        const { pod, resolve, reject } = batch[i];
+        if (outcome.error) return reject(outcome.error);
+        if (outcome.bound) this.cache.adjust(outcome.bound.nodeId, pod.cpuReqM, pod.memoryReqMb);
+        else missed = true;
+        resolve(outcome.bound);
+      });
+      // a pod the snapshot could not place: read the nodes again before the next one
+      if (missed) this.cache.invalidate();
+    } catch (err) {
+      this.cache.invalidate();
+      for (const { reject } of batch) reject(err);
     } finally {
-      this.metrics.schedulingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (let i = 0; i < batch.length; i++)
+        this.metrics.schedulingSeconds.observe(seconds / batch.length);
     }
   }
 
