@@ -681,6 +681,14 @@ export class ClusterStore {
     }
   }
 
+  async existingPodNames(names: string[]): Promise<Set<string>> {
+    const rows: Array<{ name: string }> = await this.dataSource.query(
+      `SELECT name FROM pods WHERE name = ANY($1)`,
+      [names],
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
   async findPod(ref: string | number, db: Db = this.dataSource): Promise<PodRecord | null> {
     const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
     const [row] = await db.query(`${POD_SELECT} WHERE ${byId ? 'p.id' : 'p.name'} = $1`, [

@@ -4,6 +4,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClusterStore } from '../database/cluster-store';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { ConflictError } from '../common/errors';
+import { isDatabaseUnavailable } from '../common/http-exception.filter';
 import { NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { rankNodes } from './strategies/select-node';
@@ -23,6 +25,8 @@ export type PlaceResult =
 const ALGORITHM_KEY = 'scheduler.algorithm';
 /** pods written in one group-commit transaction at most */
 const CREATION_BATCH = 64;
+/** batches written at once: one, as concurrent batches queue on the same best node's row lock anyway */
+const BATCHES_IN_FLIGHT = 1;
 
 export interface BoundPod {
   id: number;
@@ -108,7 +112,7 @@ export class SchedulerService implements OnModuleInit {
   }
 
   private readonly creations: Creation[] = [];
-  private creating = false;
+  private batchesInFlight = 0;
 
   /**
    * Group commit: creations that arrive while a batch is being written wait and go
@@ -116,69 +120,50 @@ export class SchedulerService implements OnModuleInit {
    * At low load each batch holds one pod, so nothing waits.
    */
   private pumpCreations(): void {
-    if (this.creating || this.creations.length === 0) return;
-    this.creating = true;
-    const batch = this.creations.splice(0, CREATION_BATCH);
-    void this.createBatch(batch).finally(() => {
-      this.creating = false;
-      this.pumpCreations();
-    });
+    while (this.batchesInFlight < BATCHES_IN_FLIGHT && this.creations.length > 0) {
+      this.batchesInFlight++;
+      const batch = this.creations.splice(0, CREATION_BATCH);
+      void this.createBatch(batch).finally(() => {
+        this.batchesInFlight--;
+        this.pumpCreations();
+      });
+    }
   }
 
   private async createBatch(batch: Creation[]): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const snapshot = await this.cache.view();
-      const outcomes = await this.store.transaction(async (db) => {
-        // the batch ranks on its own copy, so each pod sees the room the earlier ones took
-        const nodes = snapshot.map((n) => ({ ...n }));
-        const byId = new Map(nodes.map((n) => [n.id, n]));
-        let lastChosen = this.lastChosenId;
-        const results: Array<{ bound: BoundPod | null; error?: unknown }> = [];
-        for (const { pod } of batch) {
-          const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
-          const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
-          let outcome: { bound: BoundPod | null; error?: unknown } = { bound: null };
-          for (const node of rankNodes(algo, request, nodes, lastChosen).slice(
-            0,
-            TRIES_PER_ROUND,
-          )) {
-            // one pod's failure (a duplicate name) must not undo the others
-            await db.query('SAVEPOINT kubesim_pod');
-            try {
-              const bound = await this.store.insertBoundPod(pod, node.id, db);
-              await db.query('RELEASE SAVEPOINT kubesim_pod');
-              if (bound) {
-                const view = byId.get(node.id)!;
-                view.cpuAllocatedM += pod.cpuReqM;
-                view.memoryAllocatedMb += pod.memoryReqMb;
-                if (algo === 'round-robin') lastChosen = node.id;
-                outcome = { bound: { ...bound, nodeId: node.id } };
-                break;
-              }
-              // the database says it is full or no longer takes pods: not for this batch
-              byId.get(node.id)!.cpuAllocatedM = byId.get(node.id)!.cpuTotalM;
-            } catch (error) {
-              await db.query('ROLLBACK TO SAVEPOINT kubesim_pod');
-              outcome = { bound: null, error };
-              break;
-            }
-          }
-          results.push(outcome);
+      // names taken already (or twice in this batch) fail alone, before the transaction
+      const taken = await this.store.existingPodNames(batch.map((c) => c.pod.name));
+      const seen = new Set<string>();
+      const writable: Creation[] = [];
+      for (const creation of batch) {
+        const name = creation.pod.name;
+        if (taken.has(name) || seen.has(name)) {
+          creation.reject(new ConflictError(`pod "${name}" already exists`));
+        } else {
+          seen.add(name);
+          writable.push(creation);
         }
-        this.lastChosenId = lastChosen;
-        return results;
-      });
-      let missed = false;
-      outcomes.forEach((outcome, i) => {
-        const { pod, resolve, reject } = batch[i];
-        if (outcome.error) return reject(outcome.error);
-        if (outcome.bound) this.cache.adjust(outcome.bound.nodeId, pod.cpuReqM, pod.memoryReqMb);
-        else missed = true;
-        resolve(outcome.bound);
-      });
-      // a pod the snapshot could not place: read the nodes again before the next one
-      if (missed) this.cache.invalidate();
+      }
+      if (!writable.length) return;
+      let outcomes: Array<BoundPod | null>;
+      try {
+        outcomes = await this.writeBatch(writable);
+      } catch (err) {
+        // one pod broke the whole transaction (a name taken meanwhile by another
+        // replica): each goes again on its own, so only that one fails
+        if (writable.length === 1 || isDatabaseUnavailable(err)) throw err;
+        this.cache.invalidate();
+        for (const creation of writable) {
+          this.writeBatch([creation]).then(
+            ([bound]) => this.settle(creation, bound),
+            (e) => creation.reject(e),
+          );
+        }
+        return;
+      }
+      outcomes.forEach((bound, i) => this.settle(writable[i], bound));
     } catch (err) {
       this.cache.invalidate();
       for (const { reject } of batch) reject(err);
@@ -187,6 +172,47 @@ export class SchedulerService implements OnModuleInit {
       for (let i = 0; i < batch.length; i++)
         this.metrics.schedulingSeconds.observe(seconds / batch.length);
     }
+  }
+
+  private settle(creation: Creation, bound: BoundPod | null): void {
+    if (bound) this.cache.adjust(bound.nodeId, creation.pod.cpuReqM, creation.pod.memoryReqMb);
+    // a pod the snapshot could not place: read the nodes again before the next one
+    else this.cache.invalidate();
+    creation.resolve(bound);
+  }
+
+  /** Binds and stores the pods in one transaction; null for a pod no cached node took. */
+  private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | null>> {
+    const snapshot = await this.cache.view();
+    return this.store.transaction(async (db) => {
+      // the batch ranks on its own copy, so each pod sees the room the earlier ones took
+      const nodes = snapshot.map((n) => ({ ...n }));
+      const byId = new Map(nodes.map((n) => [n.id, n]));
+      let lastChosen = this.lastChosenId;
+      const results: Array<BoundPod | null> = [];
+      for (const { pod } of batch) {
+        const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
+        const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
+        let result: BoundPod | null = null;
+        for (const node of rankNodes(algo, request, nodes, lastChosen).slice(0, TRIES_PER_ROUND)) {
+          const bound = await this.store.insertBoundPod(pod, node.id, db);
+          const view = byId.get(node.id)!;
+          if (!bound) {
+            // the database says it is full or no longer takes pods: not for this batch
+            view.cpuAllocatedM = view.cpuTotalM;
+            continue;
+          }
+          view.cpuAllocatedM += pod.cpuReqM;
+          view.memoryAllocatedMb += pod.memoryReqMb;
+          if (algo === 'round-robin') lastChosen = node.id;
+          result = { ...bound, nodeId: node.id };
+          break;
+        }
+        results.push(result);
+      }
+      this.lastChosenId = lastChosen;
+      return results;
+    });
   }
 
   /** Binds the pod to the best node that still has room, inside the caller's transaction. */
