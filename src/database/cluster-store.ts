@@ -602,81 +602,128 @@ export class ClusterStore {
   }
 
   /**
-   * The fast path of pod creation: binds to the given node and inserts the pod with
-   * its parts in one statement (one round trip, one commit). Null when the node has
-   * no room or may not take pods any more; nothing is written then.
+   * The fast path of pod creation, for a batch: binds each pod to the node chosen for it
+   * and stores the pods with their parts, all in one statement. Each node takes its
+   * pods only if, under its row lock, it may still take pods and has room for all of
+   * them; the pods of a node that refuses get null and nothing of them is written.
    */
-  async insertBoundPod(
-    pod: NewPod,
-    nodeId: number,
+  async insertBoundPods(
+    placements: Array<{ pod: NewPod; nodeId: number }>,
     db: Db = this.dataSource,
-  ): Promise<{
-    id: number;
-    ip: string;
-    nodeName: string;
-    createdAt: Date;
-    scheduledAt: Date;
-  } | null> {
+  ): Promise<
+    Array<{
+      id: number;
+      ip: string;
+      nodeId: number;
+      nodeName: string;
+      createdAt: Date;
+      scheduledAt: Date;
+    } | null>
+  > {
+    const want = placements.map(({ pod, nodeId }, idx) => ({
+      idx,
+      node_id: nodeId,
+      name: pod.name,
+      cpu: pod.cpuReqM,
+      mem: pod.memoryReqMb,
+      algo: pod.schedulerAlgorithm,
+    }));
+    const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
+      JSON.stringify(
+        placements.flatMap(({ pod }) =>
+          pick(pod).map((item) => ({ pod: pod.name, ...shape(item) })),
+        ),
+      );
     try {
-      const [row] = await db.query(
-        `WITH node AS (
-           UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
-                            memory_allocated_mb = memory_allocated_mb + $3,
-                            ip_seq = ip_seq + 1, pods_version = pods_version + 1
-            WHERE id = $1 AND ${BINDABLE}
-              AND cpu_allocated_m + $2 <= cpu_total_m
-              AND (memory_total_mb IS NULL OR memory_allocated_mb + $3 <= memory_total_mb)
-            RETURNING id, name, ip_seq),
+      const rows: Array<{
+        id: number;
+        name: string;
+        ip: string;
+        node_id: number;
+        node_name: string;
+        created_at: Date;
+        scheduled_at: Date;
+      }> = await db.query(
+        `WITH want AS (
+           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text)),
+         per_node AS (
+           SELECT node_id, sum(cpu)::int AS cpu, sum(mem)::int AS mem, count(*)::int AS n FROM want GROUP BY node_id),
+         bound AS (
+           UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + p.cpu,
+                            memory_allocated_mb = memory_allocated_mb + p.mem,
+                            ip_seq = ip_seq + p.n, pods_version = pods_version + 1
+             FROM per_node p
+            WHERE nodes.id = p.node_id AND ${BINDABLE}
+              AND cpu_allocated_m + p.cpu <= cpu_total_m
+              AND (memory_total_mb IS NULL OR memory_allocated_mb + p.mem <= memory_total_mb)
+            RETURNING nodes.id, nodes.name, nodes.ip_seq - p.n AS seq0),
+         placed AS (
+           SELECT w.*, b.name AS node_name,
+                  b.seq0 + row_number() OVER (PARTITION BY w.node_id ORDER BY w.idx) AS seq
+             FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm, scheduled_at)
-           SELECT $4, 'scheduled', node.id,
-                  '10.244.' || (node.id % 256) || '.' || (2 + (node.ip_seq - 1) % 253), $2, $3, $5, now()
-             FROM node
-           RETURNING id, ip, created_at, scheduled_at),
+           SELECT name, 'scheduled', node_id,
+                  '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo, now()
+             FROM placed ORDER BY idx
+           RETURNING id, name, ip, node_id, created_at, scheduled_at),
          c AS (
            INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, command, args)
            SELECT pod.id, r.name, r.image, r.cpu, r.mem, r.command, r.args
-             FROM pod, json_to_recordset($6) AS r(name text, image text, cpu int, mem int, command jsonb, args jsonb)),
+             FROM json_to_recordset($2) AS r(pod text, name text, image text, cpu int, mem int, command jsonb, args jsonb)
+             JOIN pod ON pod.name = r.pod),
          v AS (
            INSERT INTO volumes (pod_id, name, type, size_gb, path)
            SELECT pod.id, r.name, r.type, r.size, r.path
-             FROM pod, json_to_recordset($7) AS r(name text, type text, size float8, path text)),
+             FROM json_to_recordset($3) AS r(pod text, name text, type text, size float8, path text)
+             JOIN pod ON pod.name = r.pod),
          ci AS (
            INSERT INTO config_items (pod_id, name, type, key, value)
            SELECT pod.id, r.name, r.type, r.key, r.value
-             FROM pod, json_to_recordset($8) AS r(name text, type text, key text, value text))
-         SELECT pod.id, pod.ip, pod.created_at, pod.scheduled_at, node.name AS node_name FROM pod, node`,
+             FROM json_to_recordset($4) AS r(pod text, name text, type text, key text, value text)
+             JOIN pod ON pod.name = r.pod)
+         SELECT pod.id, pod.name, pod.ip, pod.node_id, placed.node_name, pod.created_at, pod.scheduled_at
+           FROM pod JOIN placed ON placed.name = pod.name`,
         [
-          nodeId,
-          pod.cpuReqM,
-          pod.memoryReqMb,
-          pod.name,
-          pod.schedulerAlgorithm,
-          JSON.stringify(
-            pod.containers.map((c) => ({
+          JSON.stringify(want),
+          parts(
+            (pod) => pod.containers,
+            (c) => ({
               name: c.name,
               image: c.image,
               cpu: c.cpuReqM,
               mem: c.memoryReqMb,
               command: c.command,
               args: c.args,
-            })),
+            }),
           ),
-          JSON.stringify(pod.volumes.map((v) => ({ ...v, size: v.sizeGb }))),
-          JSON.stringify(pod.config),
+          parts(
+            (pod) => pod.volumes,
+            (v) => ({ name: v.name, type: v.type, size: v.sizeGb, path: v.path }),
+          ),
+          parts(
+            (pod) => pod.config,
+            (c) => ({ name: c.name, type: c.type, key: c.key, value: c.value }),
+          ),
         ],
       );
-      if (!row) return null;
-      this.podsChanged(nodeId);
-      return {
-        id: row.id,
-        ip: row.ip,
-        nodeName: row.node_name,
-        createdAt: row.created_at,
-        scheduledAt: row.scheduled_at,
-      };
+      const byName = new Map(rows.map((r) => [r.name, r]));
+      for (const nodeId of new Set(rows.map((r) => r.node_id))) this.podsChanged(nodeId);
+      return placements.map(({ pod }) => {
+        const row = byName.get(pod.name);
+        return row
+          ? {
+              id: row.id,
+              ip: row.ip,
+              nodeId: row.node_id,
+              nodeName: row.node_name,
+              createdAt: row.created_at,
+              scheduledAt: row.scheduled_at,
+            }
+          : null;
+      });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`pod "${pod.name}" already exists`);
+      if (isUniqueViolation(err)) throw new ConflictError('a pod of this batch already exists');
       throw err;
     }
   }

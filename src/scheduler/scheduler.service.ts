@@ -181,38 +181,36 @@ export class SchedulerService implements OnModuleInit {
     creation.resolve(bound);
   }
 
-  /** Binds and stores the pods in one transaction; null for a pod no cached node took. */
+  /**
+   * Ranks each pod on a copy of the snapshot that counts the room the earlier pods of
+   * the batch took, then binds and stores them all in one statement; null for a pod
+   * no cached node could take, or whose node refused (the caller then goes the
+   * careful way for it).
+   */
   private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | null>> {
-    const snapshot = await this.cache.view();
-    return this.store.transaction(async (db) => {
-      // the batch ranks on its own copy, so each pod sees the room the earlier ones took
-      const nodes = snapshot.map((n) => ({ ...n }));
-      const byId = new Map(nodes.map((n) => [n.id, n]));
-      let lastChosen = this.lastChosenId;
-      const results: Array<BoundPod | null> = [];
-      for (const { pod } of batch) {
-        const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
-        const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
-        let result: BoundPod | null = null;
-        for (const node of rankNodes(algo, request, nodes, lastChosen).slice(0, TRIES_PER_ROUND)) {
-          const bound = await this.store.insertBoundPod(pod, node.id, db);
-          const view = byId.get(node.id)!;
-          if (!bound) {
-            // the database says it is full or no longer takes pods: not for this batch
-            view.cpuAllocatedM = view.cpuTotalM;
-            continue;
-          }
-          view.cpuAllocatedM += pod.cpuReqM;
-          view.memoryAllocatedMb += pod.memoryReqMb;
-          if (algo === 'round-robin') lastChosen = node.id;
-          result = { ...bound, nodeId: node.id };
-          break;
-        }
-        results.push(result);
-      }
-      this.lastChosenId = lastChosen;
-      return results;
-    });
+    const nodes = (await this.cache.view()).map((n) => ({ ...n }));
+    let lastChosen = this.lastChosenId;
+    const placements: Array<{ pod: NewPod; nodeId: number }> = [];
+    const chosen: Array<number | null> = [];
+    for (const { pod } of batch) {
+      const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
+      const [node] = rankNodes(
+        algo,
+        { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb },
+        nodes,
+        lastChosen,
+      );
+      chosen.push(node ? placements.length : null);
+      if (!node) continue;
+      node.cpuAllocatedM += pod.cpuReqM;
+      node.memoryAllocatedMb += pod.memoryReqMb;
+      if (algo === 'round-robin') lastChosen = node.id;
+      placements.push({ pod, nodeId: node.id });
+    }
+    this.lastChosenId = lastChosen;
+    if (!placements.length) return batch.map(() => null);
+    const bound = await this.store.insertBoundPods(placements);
+    return chosen.map((at) => (at === null ? null : bound[at]));
   }
 
   /** Binds the pod to the best node that still has room, inside the caller's transaction. */
