@@ -2,7 +2,7 @@
 // heartbeats come from the server-sent event stream; tables and the overview are
 // reloaded after events (coalesced) and every few seconds as a fallback.
 import { onClusterChanged } from './actions.js';
-import { api } from './api.js';
+import { api, getToken } from './api.js';
 import { wireCloseButtons } from './dialogs.js';
 import { $, coalesce, setAttr, setText } from './dom.js';
 import { initDetails, openNode, openObject, openPod, refreshDetail } from './views/details.js';
@@ -93,7 +93,11 @@ function connectStream() {
     setStreamState('down', 'no live stream');
     return;
   }
-  const source = new EventSource('/events/stream');
+  // EventSource cannot send headers: a stored token (needed when reads are guarded) goes in the query
+  const token = getToken();
+  const source = new EventSource(
+    token ? `/events/stream?access_token=${encodeURIComponent(token)}` : '/events/stream',
+  );
   source.addEventListener('open', () => {
     setStreamState('live', 'live');
     // Whatever happened while disconnected is fetched once, then the stream takes over.
