@@ -20,6 +20,21 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
 };
 
+/** No request body kubesim takes nests deeper than a few levels. */
+const MAX_JSON_DEPTH = 32;
+
+/** Walks a parsed body without recursion (a deep one must not blow the stack). */
+function tooDeep(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item as object)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('kubesim')
@@ -88,7 +103,14 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   const json = express.json({ limit: config.bodyLimit });
   app.use((req: Request, res: Response, next: NextFunction) =>
     json(req, res, (err?: { type?: string; message?: string }) => {
-      if (!err) return next();
+      if (!err) {
+        if (tooDeep(req.body, MAX_JSON_DEPTH)) {
+          return res
+            .status(400)
+            .json(errorBody(400, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`));
+        }
+        return next();
+      }
       if (err.type === 'entity.too.large') {
         return res.status(413).json(errorBody(413, `request body larger than ${config.bodyLimit}`));
       }

@@ -178,6 +178,12 @@ describe('heartbeat token throttling', () => {
       }
       expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
       expect(statuses.slice(10)).toEqual([429, 429]);
+      // the node itself, with its own token, is never locked out by the guesser
+      await t.http
+        .post(`/nodes/${victim.id}/heartbeat`)
+        .set('Authorization', `Bearer ${victim.token}`)
+        .send(body)
+        .expect(200);
       // another node from the same client is not affected
       await t.http
         .post(`/nodes/${other.id}/heartbeat`)

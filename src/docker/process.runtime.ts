@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { ConflictError } from '../common/errors';
 import { FailureMode } from '../nodes/dto/simulate-failure.dto';
 import { AgentExit, AgentSpec, AgentState, NodeRuntime } from './node-runtime';
 
@@ -107,7 +108,9 @@ export class ProcessRuntime implements NodeRuntime {
 
   async fail(node: { id: number; name: string }, mode: FailureMode): Promise<void> {
     const agent = this.agents.get(node.id);
-    if (!agent || agent.exited) throw new Error(`node ${node.name} has no running agent`);
+    if (!agent || agent.exited) {
+      throw new ConflictError(`node ${node.name} has no running agent to make fail`);
+    }
     if (mode === 'crash') {
       // the monitor must find out through the missing heartbeats, as it would in a real cluster
       agent.expectedExit = true;

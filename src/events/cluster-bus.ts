@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 
 export interface ClusterEvent {
@@ -24,8 +24,15 @@ export type BusMessage =
 
 /** What the live stream (/events/stream) carries: cluster events and heartbeats. */
 @Injectable()
-export class ClusterBus {
+export class ClusterBus implements BeforeApplicationShutdown {
   readonly messages = new Subject<BusMessage>();
+  /** fires once on shutdown: open streams end, or the HTTP server would wait for them */
+  readonly closing = new Subject<void>();
+
+  beforeApplicationShutdown(): void {
+    this.closing.next();
+    this.closing.complete();
+  }
 
   publish(message: BusMessage): void {
     this.messages.next(message);

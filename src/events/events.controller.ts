@@ -1,6 +1,6 @@
 import { Controller, Get, MessageEvent, Query, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Observable, interval, map, merge } from 'rxjs';
+import { Observable, interval, map, merge, takeUntil } from 'rxjs';
 import { ApiErrors } from '../common/api-docs';
 import { ClusterBus } from './cluster-bus';
 import { EventResponseDto, ListEventsQuery } from './dto/list-events.query';
@@ -36,6 +36,6 @@ export class EventsController {
     );
     // a comment-like keepalive so proxies and clients keep the stream open
     const keepalive = interval(15000).pipe(map(() => ({ type: 'ping', data: {} }) as MessageEvent));
-    return merge(live, keepalive);
+    return merge(live, keepalive).pipe(takeUntil(this.bus.closing));
   }
 }

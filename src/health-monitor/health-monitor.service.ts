@@ -38,6 +38,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   private readonly lock: LeaderLock;
   private ticking = false;
   private ticks = 0;
+  private tickAttempts = 0;
   /** no node is declared failed before this time: after boot, or after losing the database */
   private graceUntil: number;
   private databaseWasDown = false;
@@ -79,6 +80,10 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   /** Before the HTTP server stops, so the agents' last heartbeats are still answered. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.registry.doesExist('interval', TICK)) this.registry.deleteInterval(TICK);
+    // a tick under way finishes before the database goes
+    for (let waited = 0; this.ticking && waited < 10000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await this.lock.release();
     await this.runtime.shutdown();
   }
@@ -110,31 +115,41 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
+    this.tickAttempts++;
     try {
-      if (!(await this.lock.acquire())) return;
-      await this.runOnce(new Date());
+      const wasLeader = this.lock.isLeader;
+      if (!(await this.lock.acquire())) {
+        if (this.lock.unreachable) this.noteDatabaseDown();
+        return;
+      }
       if (this.databaseWasDown) {
-        // heartbeats could not be written meanwhile: give every node a full timeout again
+        // heartbeats could not be written meanwhile: every node gets a full timeout again,
+        // from before this tick judges anyone
         this.databaseWasDown = false;
         this.startGrace(Date.now());
         this.logger.log('database back: the loops resume after one timeout of grace');
+      } else if (!wasLeader && this.tickAttempts > 1) {
+        // a replica that takes over from another gives every node a full timeout first
+        this.startGrace(Date.now());
       }
+      await this.runOnce(new Date());
     } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        if (!this.databaseWasDown)
-          this.logger.warn('database unavailable: the control loops pause');
-        this.databaseWasDown = true;
-      } else {
-        this.logger.error(`monitor tick failed: ${(err as Error).stack ?? err}`);
-      }
+      if (isDatabaseUnavailable(err)) this.noteDatabaseDown();
+      else this.logger.error(`monitor tick failed: ${(err as Error).stack ?? err}`);
     } finally {
       this.ticking = false;
     }
   }
 
+  private noteDatabaseDown(): void {
+    if (!this.databaseWasDown) this.logger.warn('database unavailable: the control loops pause');
+    this.databaseWasDown = true;
+  }
+
   async runOnce(now: Date): Promise<void> {
     this.ticks++;
-    // heartbeats this process holds in memory are written before silence is judged
+    // heartbeats this process holds in memory are written before silence is judged;
+    // if they cannot be, the database is down and the tick stops here (and says so)
     await this.heartbeats.flush();
     await this.detect(now);
     await this.evict(now);

@@ -13,6 +13,8 @@ export class LeaderLock {
   private readonly logger = new Logger(LeaderLock.name);
   private client: Client | null = null;
   private leader = false;
+  /** the last try could not reach the database at all */
+  unreachable = false;
 
   constructor(private readonly url: string) {}
 
@@ -31,17 +33,20 @@ export class LeaderLock {
       }
       if (this.leader) {
         await this.client.query('SELECT 1');
+        this.unreachable = false;
         return true;
       }
       const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1) AS ok', [
         LOOPS_LOCK,
       ]);
+      this.unreachable = false;
       if (rows[0].ok) {
         this.leader = true;
         this.logger.log('this replica now runs the control loops');
       }
       return this.leader;
     } catch (err) {
+      this.unreachable = true;
       this.drop((err as Error).message);
       return false;
     }

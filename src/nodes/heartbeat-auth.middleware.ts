@@ -25,25 +25,32 @@ export function heartbeatAuthMiddleware(heartbeats: HeartbeatService) {
   return (req: Request, res: Response, next: NextFunction) => {
     const match = req.method === 'POST' ? HEARTBEAT_PATH.exec(req.path) : null;
     if (!match) return next();
-    const ref = decodeURIComponent(match[1]);
+    let ref: string;
+    try {
+      ref = decodeURIComponent(match[1]);
+    } catch {
+      // a malformed escape names no node
+      return res.status(401).json(errorBody(401, 'invalid heartbeat token for this node'));
+    }
     const key = `${req.ip}|${ref}`;
     const until = blockedUntil.get(key);
-    if (until !== undefined) {
-      if (until > Date.now()) {
-        res.setHeader('Retry-After', String(Math.ceil((until - Date.now()) / 1000)));
-        return res
-          .status(429)
-          .json(errorBody(429, 'too many wrong heartbeat tokens for this node; try again later'));
-      }
-      blockedUntil.delete(key);
-    }
+    const blocked = until !== undefined && until > Date.now();
+    if (until !== undefined && !blocked) blockedUntil.delete(key);
     heartbeats
       .authenticate(ref, req.headers.authorization)
       .then((nodeId) => {
+        // the node's own token always gets through, even while guessers are refused
         (req as AuthenticatedNodeRequest).kubesimNodeId = nodeId;
         next();
       })
       .catch(async (err: unknown) => {
+        if (err instanceof UnauthorizedError && blocked) {
+          res.setHeader('Retry-After', String(Math.ceil((until! - Date.now()) / 1000)));
+          res
+            .status(429)
+            .json(errorBody(429, 'too many wrong heartbeat tokens for this node; try again later'));
+          return;
+        }
         if (err instanceof UnauthorizedError) {
           const record = await failures.increment(
             key,

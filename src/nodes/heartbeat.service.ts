@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleInit,
+} from '@nestjs/common';
 import { isDatabaseUnavailable } from '../common/http-exception.filter';
 import { databaseHealth } from '../database/database-health';
 import { HeartbeatBuffer } from './heartbeat-buffer';
@@ -29,6 +35,7 @@ function componentsFingerprint(components: object): string {
 @Injectable()
 export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit {
   private readonly secrets: SecretBox;
+  private readonly logger = new Logger(HeartbeatService.name);
   private readonly buffer = new HeartbeatBuffer();
 
   constructor(
@@ -278,9 +285,15 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       }
       for (const nodeId of taken.keys()) if (!seen.has(nodeId)) this.log.forget(nodeId);
     } catch (err) {
-      this.buffer.restore(taken);
       for (const nodeId of taken.keys()) this.log.endRoutine(nodeId);
-      if (isDatabaseUnavailable(err)) databaseHealth.markDown();
+      if (!isDatabaseUnavailable(err)) {
+        // a batch the database refuses would be refused forever: these beats are dropped
+        // (their nodes' next beats go the full way), so one bad beat cannot jam the writes
+        this.logger.error(`could not write ${taken.size} heartbeats: ${(err as Error).message}`);
+        return;
+      }
+      this.buffer.restore(taken);
+      databaseHealth.markDown();
       throw err;
     }
   }

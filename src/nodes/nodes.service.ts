@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   ConflictError,
+  DomainError,
   NotFoundError,
   RuntimeUnsupportedError,
   UnavailableError,
@@ -258,7 +259,8 @@ export class NodesService {
     try {
       return await op();
     } catch (err) {
-      if (err instanceof UnavailableError) throw err;
+      // what the runtime says of the node itself (409) or of its engine (503) stands as it is
+      if (err instanceof DomainError) throw err;
       this.logger.warn(`runtime ${this.runtime.kind} failed: ${(err as Error).message}`);
       throw new UnavailableError(`${this.runtime.kind} runtime: ${(err as Error).message}`);
     }

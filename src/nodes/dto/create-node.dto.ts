@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
-import { IsDnsLabel, IsStringMap } from '../../common/validation';
+import { IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsDnsLabel, IsMillicoreNumber, IsStringMap } from '../../common/validation';
 import { NODE_TYPES, NodeType } from '../../database/entities/node.entity';
 
 export class CreateNodeDto {
@@ -14,7 +14,7 @@ export class CreateNodeDto {
     maximum: 1024,
   })
   @ValidateIf((o: CreateNodeDto) => o.cpu_cores === undefined || o.cpu_cores_avail !== undefined)
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @IsMillicoreNumber()
   @Min(0.001)
   @Max(1024)
   cpu_cores_avail?: number;
@@ -26,7 +26,7 @@ export class CreateNodeDto {
     maximum: 1024,
   })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @IsMillicoreNumber()
   @Min(0.001)
   @Max(1024)
   cpu_cores?: number;

@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  Max,
   IsObject,
   IsOptional,
   IsString,
@@ -13,6 +14,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+
+/** PostgreSQL integer columns hold at most this */
+const MAX_INT = 2147483647;
+/** a node is at most 1,024 cores (as registration allows) */
+const MAX_CORES = 1024;
 
 const COMPONENT_STATUSES = ['running', 'degraded', 'stopped', 'unknown'] as const;
 const AGENT_HEALTH = ['healthy', 'unhealthy', 'terminating'] as const;
@@ -69,12 +75,14 @@ export class ContainerReportDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(MAX_INT)
   restart_count?: number;
 
   @ApiPropertyOptional({ example: 0.25, description: 'cores' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
+  @Max(MAX_CORES)
   cpu_usage?: number;
 }
 
@@ -82,6 +90,7 @@ export class PodReportDto {
   @ApiProperty({ example: 1 })
   @IsInt()
   @Min(1)
+  @Max(MAX_INT)
   id: number;
 
   @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminating'], example: 'running' })
@@ -91,6 +100,7 @@ export class PodReportDto {
   @ApiProperty({ type: [ContainerReportDto] })
   @IsArray()
   @ArrayMaxSize(64)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ContainerReportDto)
   containers: ContainerReportDto[];
@@ -102,18 +112,21 @@ export class HeartbeatDto {
   @ArrayMaxSize(10000)
   @IsInt({ each: true })
   @Min(1, { each: true })
+  @Max(MAX_INT, { each: true })
   pod_ids: number[];
 
   @ApiPropertyOptional({ example: 3.5, description: 'cores the node could still give' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
+  @Max(MAX_CORES)
   cpu_cores_avail?: number;
 
   @ApiPropertyOptional({ example: 0.5, description: 'cores in use, summed over its containers' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
+  @Max(MAX_CORES)
   cpu_usage?: number;
 
   @ApiProperty({ enum: AGENT_HEALTH, example: 'healthy' })
@@ -130,6 +143,7 @@ export class HeartbeatDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10000)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => PodReportDto)
   pods?: PodReportDto[];

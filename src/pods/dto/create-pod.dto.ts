@@ -6,7 +6,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Max,
@@ -15,12 +15,10 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsCommandLine, IsDnsLabel } from '../../common/validation';
+import { IsCommandLine, IsDnsLabel, IsMillicoreNumber } from '../../common/validation';
 import { CONFIG_TYPES } from '../../database/entities/config-item.entity';
 import { VOLUME_TYPES } from '../../database/entities/volume.entity';
 import { SCHEDULER_ALGORITHMS } from '../../scheduler/strategies/types';
-
-const NUMBER = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 };
 
 export class ContainerDto {
   @IsDnsLabel('web')
@@ -33,7 +31,7 @@ export class ContainerDto {
   image: string;
 
   @ApiProperty({ example: 0.5, description: 'CPU request in cores', minimum: 0, maximum: 1024 })
-  @IsNumber(NUMBER)
+  @IsMillicoreNumber()
   @Min(0)
   @Max(1024)
   cpu_req: number;
@@ -71,7 +69,7 @@ export class VolumeDto {
   type: string;
 
   @ApiProperty({ example: 1, description: 'size in GB', minimum: 0 })
-  @IsNumber(NUMBER)
+  @IsMillicoreNumber()
   @Min(0)
   @Max(1024 * 1024)
   size: number;
@@ -116,7 +114,7 @@ export class CreatePodDto {
       "CPU the scheduler reserves, in cores; defaults to the sum of the containers' cpu_req; must be > 0",
   })
   @IsOptional()
-  @IsNumber(NUMBER)
+  @IsMillicoreNumber()
   @Min(0.001)
   @Max(1024)
   cpu_cores_req?: number;
@@ -143,6 +141,7 @@ export class CreatePodDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(32)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ContainerDto)
   containers: ContainerDto[];
@@ -151,6 +150,7 @@ export class CreatePodDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(32)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => VolumeDto)
   volumes?: VolumeDto[];
@@ -159,6 +159,7 @@ export class CreatePodDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(128)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ConfigDto)
   config?: ConfigDto[];
