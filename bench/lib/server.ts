@@ -16,7 +16,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/database/embedded-postgres';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, sleep } from './lifecycle';
@@ -27,18 +27,7 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 /** Environment variables passed through from the bench's own; everything kubesim reads is set here. */
 const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -19,7 +19,8 @@ type Json = Record<string, unknown>;
 
 class Invalid extends Error {}
 
-export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> {
+/** Parses an answer and checks it with `read`; a bad one becomes a reason, never a throw. */
+function parseAnswer<T>(text: string, read: (body: Json) => T): Parsed<T> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -27,30 +28,32 @@ export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> 
     return { ok: false, reason: 'not JSON' };
   }
   try {
-    const body = object(data, 'answer');
-    const terminate = optional(body.terminate, false, (v) => boolean(v, 'terminate'));
-    // A terminate order needs nothing else to be obeyed.
-    const pods = terminate && body.pods === undefined ? [] : podList(body.pods);
-    return {
-      ok: true,
-      value: {
-        node_id: optional(body.node_id, 0, (v) => number(v, 'node_id')),
-        node_name: optional(body.node_name, '', (v) => string(v, 'node_name')),
-        health_status: optional(body.health_status, '', (v) => string(v, 'health_status')),
-        terminate,
-        heartbeat_interval_ms: optional(body.heartbeat_interval_ms, 0, (v) =>
-          number(v, 'heartbeat_interval_ms'),
-        ),
-        pods,
-        pods_version: optional<number | undefined>(body.pods_version, undefined, (v) =>
-          number(v, 'pods_version'),
-        ),
-      },
-    };
+    return { ok: true, value: read(object(data, 'answer')) };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, reason: error.message };
     throw error;
   }
+}
+
+export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> {
+  return parseAnswer(text, (body) => {
+    const terminate = optional(body.terminate, false, (v) => boolean(v, 'terminate'));
+    // A terminate order needs nothing else to be obeyed.
+    const pods = terminate && body.pods === undefined ? [] : podList(body.pods);
+    return {
+      node_id: optional(body.node_id, 0, (v) => number(v, 'node_id')),
+      node_name: optional(body.node_name, '', (v) => string(v, 'node_name')),
+      health_status: optional(body.health_status, '', (v) => string(v, 'health_status')),
+      terminate,
+      heartbeat_interval_ms: optional(body.heartbeat_interval_ms, 0, (v) =>
+        number(v, 'heartbeat_interval_ms'),
+      ),
+      pods,
+      pods_version: optional<number | undefined>(body.pods_version, undefined, (v) =>
+        number(v, 'pods_version'),
+      ),
+    };
+  });
 }
 
 /** For assignments pushed through another channel than the heartbeat answer. */
@@ -177,25 +180,12 @@ function quantity(value: unknown, at: string): number {
 
 /** Checks a watch answer (POST /nodes/:id/watch) the same way. */
 export function parseWatchResponse(text: string): Parsed<WatchResponse> {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  try {
-    const body = object(data, 'answer');
+  return parseAnswer(text, (body) => {
     const changed = boolean(body.changed, 'changed');
     return {
-      ok: true,
-      value: {
-        pods_version: number(body.pods_version, 'pods_version'),
-        changed,
-        pods: changed ? podList(body.pods) : undefined,
-      },
+      pods_version: number(body.pods_version, 'pods_version'),
+      changed,
+      pods: changed ? podList(body.pods) : undefined,
     };
-  } catch (error) {
-    if (error instanceof Invalid) return { ok: false, reason: error.message };
-    throw error;
-  }
+  });
 }
