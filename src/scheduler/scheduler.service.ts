@@ -8,7 +8,7 @@ import { ConflictError } from '../common/errors';
 import { isDatabaseUnavailable } from '../common/http-exception.filter';
 import { NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
-import { rankNodes } from './strategies/select-node';
+import { bestNode, rankNodes } from './strategies/select-node';
 import { unschedulableReason } from './strategies/fits';
 import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from './strategies/types';
 
@@ -194,7 +194,7 @@ export class SchedulerService implements OnModuleInit {
     const chosen: Array<number | null> = [];
     for (const { pod } of batch) {
       const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
-      const [node] = rankNodes(
+      const node = bestNode(
         algo,
         { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb },
         nodes,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { fits, unschedulableReason } from './fits';
-import { rankNodes, selectNode } from './select-node';
+import { bestNode, rankNodes, selectNode } from './select-node';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';
 
 const node = (
@@ -135,6 +135,16 @@ describe('strategy properties', () => {
         const best = selectNode('best-fit', p, list).node!;
         const worst = selectNode('worst-fit', p, list).node!;
         return fitting.every((n) => free(best) <= free(n) && free(worst) >= free(n));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('bestNode picks what rankNodes puts first, for every algorithm', () => {
+    fc.assert(
+      fc.property(arbAlgorithm, arbPod, arbNodes, arbLast, (algorithm, p, list, last) => {
+        const [first] = rankNodes(algorithm, p, list, last);
+        return (bestNode(algorithm, p, list, last)?.id ?? null) === (first?.id ?? null);
       }),
       { numRuns: 500 },
     );

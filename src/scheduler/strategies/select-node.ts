@@ -20,6 +20,30 @@ export function rankNodes(
     .map((entry) => entry.node);
 }
 
+/**
+ * The node `rankNodes` would put first, in one pass (no sort): what a placement needs
+ * when it tries only the best node, on thousands of nodes per pod.
+ */
+export function bestNode(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  nodes: readonly NodeView[],
+  lastChosenId: number | null = null,
+): NodeView | null {
+  const score = SCORERS[algorithm];
+  let best: NodeView | null = null;
+  let bestScore = -Infinity;
+  for (const node of nodes) {
+    if (fits(pod, node).length) continue;
+    const s = score(pod, node, lastChosenId);
+    if (s > bestScore || (s === bestScore && best !== null && node.id < best.id)) {
+      best = node;
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
 /** The node an algorithm picks, or why none fits. */
 export function selectNode(
   algorithm: SchedulerAlgorithm,
