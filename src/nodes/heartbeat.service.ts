@@ -13,6 +13,7 @@ import { NotFoundError, UnauthorizedError, UnavailableError } from '../common/er
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis, millisToCores } from '../common/units';
 import { ClusterStore } from '../database/cluster-store';
+import { containerSpec, volumeSpec } from '../database/pod-parts';
 import { PodRecord } from '../database/records';
 import { ClusterBus } from '../events/cluster-bus';
 import { EventsService } from '../events/events.service';
@@ -378,20 +379,8 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       cpu_cores_req: millisToCores(p.cpu_req_m),
       memory_mb_req: p.memory_req_mb,
       restart_count: p.restart_count,
-      containers: p.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        cpu_req: millisToCores(c.cpu_req_m),
-        memory_req: c.memory_req_mb,
-        command: c.command,
-        args: c.args,
-      })),
-      volumes: p.volumes.map((v) => ({
-        name: v.name,
-        type: v.type,
-        size: v.size_gb,
-        path: v.path,
-      })),
+      containers: p.containers.map(containerSpec),
+      volumes: p.volumes.map(volumeSpec),
       config: p.config.map((c) => ({
         name: c.name,
         type: c.type,

@@ -1,5 +1,6 @@
 import { REDACTED } from '../common/secret-box';
 import { millisToCores } from '../common/units';
+import { containerSpec, volumeSpec } from '../database/pod-parts';
 import { PodRecord } from '../database/records';
 import { PodResponseDto } from './dto/pod-response.dto';
 
@@ -20,16 +21,11 @@ export function toPodResponse(p: PodRecord): PodResponseDto {
     scheduler_algorithm: p.scheduler_algorithm,
     restart_count: p.restart_count,
     containers: p.containers.map((c) => ({
-      name: c.name,
-      image: c.image,
-      cpu_req: millisToCores(c.cpu_req_m),
-      memory_req: c.memory_req_mb,
-      command: c.command,
-      args: c.args,
+      ...containerSpec(c),
       status: c.status,
       restart_count: c.restart_count,
     })),
-    volumes: p.volumes.map((v) => ({ name: v.name, type: v.type, size: v.size_gb, path: v.path })),
+    volumes: p.volumes.map(volumeSpec),
     config: p.config.map((c) => ({
       name: c.name,
       type: c.type,
