@@ -23,7 +23,8 @@ const BASE_IMAGE = 'kubesim-base:offline';
 const NODE_IMAGE = 'kubesim-node:test';
 const NODES = ['dke-a', 'dke-b'];
 const STRAY = 'kubesim-node-dke-stray';
-const SUITE_CONTAINERS = [...NODES.map((n) => `kubesim-node-${n}`), STRAY];
+const FOREIGN = 'kubesim-node-dke-foreign';
+const SUITE_CONTAINERS = [...NODES.map((n) => `kubesim-node-${n}`), STRAY, FOREIGN];
 const ROOT = join(__dirname, '..');
 
 async function docker(...args: string[]): Promise<string> {
@@ -149,8 +150,12 @@ suite('docker runtime (real engine, host network)', () => {
       const labels = JSON.parse(
         await docker('inspect', '--format', '{{json .Config.Labels}}', `kubesim-node-${name}`),
       );
+      const [{ value: clusterId }] = await t.sql<{ value: string }>(
+        `SELECT value FROM settings WHERE key = 'cluster.id'`,
+      );
       expect(labels).toMatchObject({
         'kubesim.managed': 'true',
+        'kubesim.cluster': clusterId,
         'kubesim.node.id': String(body.id),
         'kubesim.node.name': name,
       });
@@ -199,30 +204,41 @@ suite('docker runtime (real engine, host network)', () => {
   }, 60_000);
 
   it('reconciles on boot: recreates a missing container and removes one no node owns', async () => {
+    const [{ value: clusterId }] = await t.sql<{ value: string }>(
+      `SELECT value FROM settings WHERE key = 'cluster.id'`,
+    );
     await t.close();
     await docker('rm', '-f', '-v', 'kubesim-node-dke-b');
-    await docker(
-      'run',
-      '-d',
-      '--name',
-      STRAY,
-      '--network',
-      'none',
-      '--label',
-      'kubesim.managed=true',
-      '--label',
-      'kubesim.node.id=987654',
-      '--label',
-      'kubesim.node.name=dke-stray',
-      BASE_IMAGE,
-      'node',
-      '-e',
-      'setInterval(() => {}, 1e6)',
-    );
+    const idle = (name: string, cluster: string) =>
+      docker(
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '--label',
+        'kubesim.managed=true',
+        '--label',
+        `kubesim.cluster=${cluster}`,
+        '--label',
+        'kubesim.node.id=987654',
+        '--label',
+        'kubesim.node.name=dke-stray',
+        BASE_IMAGE,
+        'node',
+        '-e',
+        'setInterval(() => {}, 1e6)',
+      );
+    await idle(STRAY, clusterId);
+    // another kubesim's container on the same engine is none of this cluster's business
+    await idle(FOREIGN, 'another-cluster');
     t = await startTestApp(env, { databaseUrl: t.databaseUrl });
     bootedAt = Date.now();
     // reconciliation runs while the app boots
     expect(await containerId(STRAY)).toBeNull();
+    expect(await containerId(FOREIGN)).toBeTruthy();
+    await docker('rm', '-f', '-v', FOREIGN);
     expect(await containerId('kubesim-node-dke-b')).toBeTruthy();
     await healthy('dke-b');
     await healthy('dke-a');

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError } from '../common/errors';
@@ -865,6 +866,15 @@ export class ClusterStore {
       if (fixed) repaired.push(fixed);
     }
     return repaired;
+  }
+
+  /** This cluster's id, made once: several clusters may share one Docker engine. */
+  async clusterId(): Promise<string> {
+    await this.dataSource.query(
+      `INSERT INTO settings (key, value) VALUES ('cluster.id', $1) ON CONFLICT (key) DO NOTHING`,
+      [randomUUID()],
+    );
+    return (await this.getSetting('cluster.id'))!;
   }
 
   async getSetting(key: string): Promise<string | null> {

@@ -334,6 +334,7 @@ describe('DockerRuntime', () => {
       expect(c.state).toBe('running');
       expect(c.labels).toEqual({
         'kubesim.managed': 'true',
+        'kubesim.cluster': 'default',
         'kubesim.node.id': '7',
         'kubesim.node.name': 'worker-a',
       });
@@ -523,7 +524,8 @@ describe('DockerRuntime', () => {
       await start();
       expect(engine.eventOptions[0]).toEqual({
         filters: {
-          label: ['kubesim.managed=true'],
+          // this cluster's only: another kubesim may share the engine
+          label: ['kubesim.managed=true', 'kubesim.cluster=default'],
           type: ['container'],
           event: ['die', 'stop', 'kill', 'oom', 'destroy'],
         },

@@ -9,6 +9,8 @@ import { FailureMode } from '../nodes/dto/simulate-failure.dto';
 import { AgentExit, AgentSpec, AgentState, NodeRuntime } from './node-runtime';
 
 export const LABEL_MANAGED = 'kubesim.managed';
+/** which kubesim cluster (database) a container belongs to: several may share an engine */
+export const LABEL_CLUSTER = 'kubesim.cluster';
 export const LABEL_NODE_ID = 'kubesim.node.id';
 export const LABEL_NODE_NAME = 'kubesim.node.name';
 export const CONTAINER_PREFIX = 'kubesim-node-';
@@ -73,6 +75,8 @@ export interface DockerRuntimeOptions {
   /** the engine's host: containers never ask for more */
   hostCpus: number;
   hostMemoryBytes: number;
+  /** this cluster's id: only its own containers are reconciled and watched */
+  clusterId: string;
 }
 
 /** The engine did not answer: the API turns this, like any runtime error, into a 503. */
@@ -153,6 +157,7 @@ export class DockerRuntime implements NodeRuntime {
     config: AppConfig,
     root: string,
     engines?: { api: DockerEngine; streams: DockerEngine },
+    clusterId = 'default',
   ): Promise<DockerRuntime> {
     const api: DockerEngine = engines?.api ?? new Docker({ timeout: config.dockerTimeoutMs });
     const streams: DockerEngine = engines?.streams ?? new Docker();
@@ -166,6 +171,7 @@ export class DockerRuntime implements NodeRuntime {
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       hostCpus: 1,
       hostMemoryBytes: Number.MAX_SAFE_INTEGER,
+      clusterId,
     });
     try {
       await runtime.ready();
@@ -306,7 +312,7 @@ export class DockerRuntime implements NodeRuntime {
   ): Promise<void> {
     await this.ready();
     const containers = await this.call('list containers', () =>
-      this.api.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } }),
+      this.api.listContainers({ all: true, filters: { label: this.ownLabels() } }),
     );
     const byNode = new Map<number, { id: string; state: string }>();
     // one at a time: the engine has jammed on many removals at once
@@ -421,6 +427,7 @@ export class DockerRuntime implements NodeRuntime {
       Image: this.options.nodeImage,
       Labels: {
         [LABEL_MANAGED]: 'true',
+        [LABEL_CLUSTER]: this.options.clusterId,
         [LABEL_NODE_ID]: String(spec.id),
         [LABEL_NODE_NAME]: spec.name,
       },
@@ -505,6 +512,11 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   /** Subscribes to container events; resubscribes (replaying what was missed) when the stream ends. */
+  /** Docker label filters (all must match) for the containers of this cluster. */
+  private ownLabels(): string[] {
+    return [`${LABEL_MANAGED}=true`, `${LABEL_CLUSTER}=${this.options.clusterId}`];
+  }
+
   private async watchEvents(): Promise<void> {
     if (this.closed) return;
     this.eventsRetry = null;
@@ -512,7 +524,7 @@ export class DockerRuntime implements NodeRuntime {
       const stream = await this.call('watch events', () =>
         this.streams.getEvents({
           ...(this.eventsSince ? { since: this.eventsSince } : {}),
-          filters: { label: [`${LABEL_MANAGED}=true`], type: ['container'], event: WATCHED_EVENTS },
+          filters: { label: this.ownLabels(), type: ['container'], event: WATCHED_EVENTS },
         }),
       );
       if (this.closed) return destroyStream(stream);

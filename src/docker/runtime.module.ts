@@ -1,12 +1,16 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ClusterStore } from '../database/cluster-store';
 import { projectRoot } from '../common/project-root';
 import { ExternalRuntime } from './external.runtime';
 import { NODE_RUNTIME, NodeRuntime } from './node-runtime';
 import { ProcessRuntime } from './process.runtime';
 
-export async function createRuntime(config: AppConfig): Promise<NodeRuntime> {
+export async function createRuntime(
+  config: AppConfig,
+  clusterId = 'default',
+): Promise<NodeRuntime> {
   const logger = new Logger('Runtime');
   const root = projectRoot();
   const processRuntime = () =>
@@ -26,13 +30,13 @@ export async function createRuntime(config: AppConfig): Promise<NodeRuntime> {
       break;
     case 'docker': {
       const { DockerRuntime } = await import('./docker.runtime');
-      runtime = await DockerRuntime.create(config, root);
+      runtime = await DockerRuntime.create(config, root, undefined, clusterId);
       break;
     }
     case 'auto': {
       const { DockerRuntime } = await import('./docker.runtime');
       const why = await DockerRuntime.unavailableReason(config);
-      if (why === null) runtime = await DockerRuntime.create(config, root);
+      if (why === null) runtime = await DockerRuntime.create(config, root, undefined, clusterId);
       else {
         logger.log(`Docker not usable (${why}): agents run as child processes`);
         runtime = processRuntime();
@@ -49,8 +53,9 @@ export async function createRuntime(config: AppConfig): Promise<NodeRuntime> {
   providers: [
     {
       provide: NODE_RUNTIME,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRuntime(config),
+      inject: [APP_CONFIG, ClusterStore],
+      useFactory: async (config: AppConfig, store: ClusterStore) =>
+        createRuntime(config, await store.clusterId()),
     },
   ],
   exports: [NODE_RUNTIME],
