@@ -239,14 +239,6 @@ export class ClusterStore {
     return this.dataSource.query(`SELECT * FROM nodes ORDER BY id`);
   }
 
-  async nodePodIds(nodeId: number): Promise<number[]> {
-    const rows: Array<{ id: number }> = await this.dataSource.query(
-      `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
-      [nodeId],
-    );
-    return rows.map((r) => r.id);
-  }
-
   async setCordoned(nodeId: number, cordoned: boolean): Promise<void> {
     await this.dataSource.query(
       `UPDATE nodes SET cordoned = $2, updated_at = now() WHERE id = $1`,
@@ -266,7 +258,6 @@ export class ClusterStore {
       from?: string[];
       recoveryAttempts?: number;
       nextRecoveryAt?: Date | null;
-      runtimeRef?: string | null;
     } = {},
   ): Promise<boolean> {
     const sets = [`health_status = $2`, `status_changed_at = now()`, `updated_at = now()`];
@@ -276,9 +267,6 @@ export class ClusterStore {
     }
     if (options.nextRecoveryAt !== undefined) {
       sets.push(`next_recovery_at = $${params.push(options.nextRecoveryAt)}`);
-    }
-    if (options.runtimeRef !== undefined) {
-      sets.push(`runtime_ref = $${params.push(options.runtimeRef)}`);
     }
     let where = 'id = $1';
     if (options.from) where += ` AND health_status = ANY($${params.push(options.from)})`;
@@ -292,14 +280,6 @@ export class ClusterStore {
 
   async setRuntimeRef(nodeId: number, ref: string | null): Promise<void> {
     await this.dataSource.query(`UPDATE nodes SET runtime_ref = $2 WHERE id = $1`, [nodeId, ref]);
-  }
-
-  /** Token hashes of every node, to check heartbeats without a query per beat. */
-  async nodeTokenHash(nodeId: number): Promise<string | null> {
-    const [row] = await this.dataSource.query(`SELECT token_hash FROM nodes WHERE id = $1`, [
-      nodeId,
-    ]);
-    return row?.token_hash ?? null;
   }
 
   /**
@@ -391,15 +371,6 @@ export class ClusterStore {
         WHERE c.pod_id = $1 AND c.name = r.name
           AND (c.status <> r.status OR c.restart_count <> r.restart_count)`,
       [podId, JSON.stringify(containers)],
-    );
-  }
-
-  /** Nodes silent since before `cutoff` in one of the given statuses. */
-  async silentNodes(statuses: string[], cutoff: Date): Promise<NodeRecord[]> {
-    return this.dataSource.query(
-      `SELECT * FROM nodes WHERE health_status = ANY($1)
-          AND COALESCE(last_heartbeat_at, status_changed_at) < $2 ORDER BY id`,
-      [statuses, cutoff],
     );
   }
 
@@ -541,13 +512,6 @@ export class ClusterStore {
       memoryReqMb: r.memory_req_mb as number,
       algorithm: r.scheduler_algorithm as string | null,
     }));
-  }
-
-  async countPendingPods(): Promise<number> {
-    const [row] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM pods WHERE status = 'pending'`,
-    );
-    return row.n;
   }
 
   // ---- pods -----------------------------------------------------------------
@@ -768,7 +732,7 @@ export class ClusterStore {
     return this.dataSource.query(`${POD_SELECT} WHERE p.node_id = $1 ORDER BY p.id`, [nodeId]);
   }
 
-  async podIdsOfNode(db: Db, nodeId: number): Promise<number[]> {
+  async podIdsOfNode(nodeId: number, db: Db = this.dataSource): Promise<number[]> {
     const rows: Array<{ id: number }> = await db.query(
       `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
       [nodeId],

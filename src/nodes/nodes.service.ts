@@ -90,7 +90,7 @@ export class NodesService {
 
   async getNode(ref: string): Promise<NodeDetailDto> {
     const node = await this.mustFind(ref);
-    return { ...toNodeResponse(node), pod_ids: await this.store.nodePodIds(node.id) };
+    return { ...toNodeResponse(node), pod_ids: await this.store.podIdsOfNode(node.id) };
   }
 
   async nodesHealth(now = new Date()): Promise<NodeHealthDto[]> {

@@ -253,7 +253,7 @@ export class SchedulerService implements OnModuleInit {
   ): Promise<{ moved: number[]; pending: number[] }> {
     const moved: number[] = [];
     const pending: number[] = [];
-    const podIds = await this.store.podIdsOfNode(this.store.dataSource.manager, node.id);
+    const podIds = await this.store.podIdsOfNode(node.id);
     for (const podId of podIds) {
       const outcome = await this.store.transaction(async (db) => {
         const pod = await this.store.unbindPod(db, podId, node.id);
