@@ -13,6 +13,23 @@ export interface EventFilter {
   after?: number;
 }
 
+type EventRow = Omit<ClusterEvent, 'id' | 'created_at'> & {
+  id: string | number;
+  created_at: Date | string;
+};
+
+/** An event as the API and the live stream show it. */
+function toEvent(r: EventRow): ClusterEvent {
+  return {
+    id: String(r.id),
+    type: r.type,
+    reason: r.reason,
+    object: r.object,
+    message: r.message,
+    created_at: new Date(r.created_at).toISOString(),
+  };
+}
+
 /** Kubernetes-style events: stored in PostgreSQL and pushed to the live stream. */
 @Injectable()
 export class EventsService {
@@ -67,17 +84,7 @@ export class EventsService {
         );
         batch.forEach((e, i) => {
           const row = rows[i];
-          this.bus.publish({
-            kind: 'event',
-            data: {
-              id: String(row.id),
-              type: e.type,
-              reason: e.reason,
-              object: e.object,
-              message: e.message,
-              created_at: new Date(row.created_at).toISOString(),
-            },
-          });
+          this.bus.publish({ kind: 'event', data: toEvent({ ...e, ...row }) });
         });
       } catch (err) {
         this.logger.warn(`could not record ${batch.length} events: ${(err as Error).message}`);
@@ -103,13 +110,6 @@ export class EventsService {
         ORDER BY id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
-    return rows.map((r: ClusterEvent & { created_at: Date }) => ({
-      id: String(r.id),
-      type: r.type,
-      reason: r.reason,
-      object: r.object,
-      message: r.message,
-      created_at: new Date(r.created_at).toISOString(),
-    }));
+    return rows.map(toEvent);
   }
 }
