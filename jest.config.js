@@ -3,6 +3,7 @@
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   testTimeout: 60000,
+  testSequencer: '<rootDir>/test/setup/sequencer.js',
   projects: [
     {
       displayName: 'unit',

@@ -83,7 +83,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   );
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
 
-  app.use(ConnectionDrainer.middleware);
+  app.use(app.get(ConnectionDrainer).middleware);
 
   // no request hangs: past the limit the client gets a 503 (the live stream excepted)
   app.use((req: Request, res: Response, next: NextFunction) => {

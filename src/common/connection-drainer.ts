@@ -9,17 +9,18 @@ import { Server } from 'node:http';
  */
 @Injectable()
 export class ConnectionDrainer implements BeforeApplicationShutdown {
-  private static draining = false;
+  private draining = false;
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  static middleware(_req: Request, res: Response, next: NextFunction): void {
-    if (ConnectionDrainer.draining) res.setHeader('Connection', 'close');
+  /** One app's own flag: another app in the same process (a test) is not draining. */
+  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
+    if (this.draining) res.setHeader('Connection', 'close');
     next();
-  }
+  };
 
   beforeApplicationShutdown(): void {
-    ConnectionDrainer.draining = true;
+    this.draining = true;
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     server?.closeIdleConnections?.();
   }
