@@ -426,6 +426,27 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(res.body.containers[0].args).toEqual(['a', 'b']);
     });
 
+    it('takes null for an optional field as not given (fuzz seed 21525302 found a 500)', async () => {
+      const res = await t2.http
+        .post('/pods')
+        .send({
+          name: 'p-nulls',
+          cpu_cores_req: null,
+          memory_mb_req: null,
+          scheduler_algorithm: null,
+          containers: [
+            { name: 'm', image: 'x', cpu_req: 0.1, memory_req: 1, command: null, args: null },
+          ],
+          volumes: null,
+          config: null,
+        })
+        .expect(201);
+      expect(res.body).toMatchObject({ cpu_cores_req: 0.1, memory_mb_req: 1 });
+      expect(res.body.containers[0]).toMatchObject({ command: [], args: [] });
+      const { body: stored } = await t2.http.get('/pods/p-nulls').expect(200);
+      expect(stored.containers[0]).toMatchObject({ command: [], args: [] });
+    });
+
     it('deletes a pod, freeing its CPU at once; the node drops it on its next heartbeat', async () => {
       const { body: before } = await t2.http.get('/nodes/w1').expect(200);
       const created = await t2.http

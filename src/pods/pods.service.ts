@@ -15,8 +15,9 @@ import { ListPodsQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
 import { toPodResponse } from './pod.mapper';
 
-const asArgv = (v: string | string[] | undefined): string[] =>
-  v === undefined ? [] : typeof v === 'string' ? splitCommandLine(v) : v;
+/** An absent or null command (or args) is the image's own, as in Kubernetes. */
+const asArgv = (v: string | string[] | null | undefined): string[] =>
+  v === undefined || v === null ? [] : typeof v === 'string' ? splitCommandLine(v) : v;
 
 /** Pod creation (stored and placed in one transaction), listing, restart and deletion. */
 @Injectable()
@@ -198,7 +199,7 @@ export class PodsService {
       volumeNames.add(v.name);
     }
     const cpuReqM =
-      dto.cpu_cores_req !== undefined
+      dto.cpu_cores_req !== undefined && dto.cpu_cores_req !== null
         ? coresToMillis(dto.cpu_cores_req)
         : dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
     if (cpuReqM <= 0) {
