@@ -1,16 +1,16 @@
 import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import express, { NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
+import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { ConnectionDrainer } from './common/connection-drainer';
 import { errorBody } from './common/http-exception.filter';
 import { projectRoot } from './common/project-root';
-import { heartbeatAuthMiddleware } from './nodes/heartbeat-auth.middleware';
+import { heartbeatAuthHook } from './nodes/heartbeat-auth.hook';
 import { HeartbeatService } from './nodes/heartbeat.service';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
@@ -65,61 +65,80 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
 }
 
+/** The Fastify adapter, with Express's forgiving routing (trailing slash, any case). */
+function fastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16384 },
+    // a URL the router cannot decode (`/nodes/%E0%A4%A`) is the client's mistake
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).send(errorBody(400, err.message || 'malformed request'));
+    },
+  });
+}
+
+/**
+ * JSON bodies: Fastify's own parser (which refuses prototype poisoning), an empty body
+ * read as none (as Express did), and no nesting deeper than any kubesim body needs.
+ */
+function jsonParser(fastify: FastifyInstance) {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  return (
+    req: FastifyRequest,
+    text: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
+    if (text === '' || text.length === 0) return done(null, undefined);
+    parse(req, text as string, (err: Error | null, body?: unknown) => {
+      if (err) return done(badRequest(`malformed JSON: ${err.message}`));
+      if (tooDeep(body, MAX_JSON_DEPTH))
+        return done(badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`));
+      done(null, body);
+    });
+  };
+}
+
+function badRequest(message: string): Error {
+  return Object.assign(new Error(message), { statusCode: 400 });
+}
+
 /** Everything around the Nest modules, shared by main.ts and the system tests. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const root = projectRoot();
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-        },
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser(fastify));
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
       },
-    }),
-  );
+    },
+  });
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
 
-  app.use(app.get(ConnectionDrainer).middleware);
+  fastify.addHook('onRequest', app.get(ConnectionDrainer).hook);
 
   // no request hangs: past the limit the client gets a 503 (the live stream excepted)
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  fastify.addHook('onRequest', (req, reply, done) => {
     // the live stream is endless and an agent's watch bounds itself (at most 30 s)
-    if (req.path === '/events/stream' || req.path.endsWith('/watch')) return next();
+    const route = req.routeOptions.url;
+    if (route === '/events/stream' || route === '/nodes/:id/watch') return done();
     const timer = setTimeout(() => {
-      if (!res.headersSent)
-        res.status(503).json(errorBody(503, 'the request took too long; try again'));
+      if (!reply.sent)
+        void reply.code(503).send(errorBody(503, 'the request took too long; try again'));
     }, config.requestTimeoutMs);
-    res.on('close', () => clearTimeout(timer));
-    res.on('finish', () => clearTimeout(timer));
-    next();
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
   });
 
   // a heartbeat's token is checked before its body is read
-  app.use(heartbeatAuthMiddleware(app.get(HeartbeatService)));
-  const json = express.json({ limit: config.bodyLimit });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    json(req, res, (err?: { type?: string; message?: string }) => {
-      if (!err) {
-        if (tooDeep(req.body, MAX_JSON_DEPTH)) {
-          return res
-            .status(400)
-            .json(errorBody(400, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`));
-        }
-        return next();
-      }
-      if (err.type === 'entity.too.large') {
-        return res.status(413).json(errorBody(413, `request body larger than ${config.bodyLimit}`));
-      }
-      if (err.type === 'entity.parse.failed') {
-        return res.status(400).json(errorBody(400, `malformed JSON: ${err.message}`));
-      }
-      return res.status(400).json(errorBody(400, err.message ?? 'unreadable request body'));
-    }),
-  );
+  fastify.addHook('onRequest', heartbeatAuthHook(app.get(HeartbeatService)));
 
   app.useGlobalPipes(
     new ValidationPipe({
@@ -136,22 +155,27 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   });
 
   // the dashboard and its one vendored library, served as plain files
-  app.useStaticAssets(join(root, 'web'), { index: 'index.html' });
-  app.useStaticAssets(join(root, 'node_modules', 'chart.js', 'dist'), { prefix: '/vendor/' });
+  app.useStaticAssets({ root: join(root, 'web'), prefix: '/', index: 'index.html' });
+  app.useStaticAssets({
+    root: join(root, 'node_modules', 'chart.js', 'dist'),
+    prefix: '/vendor/',
+    decorateReply: false,
+  });
 }
 
 export async function createApp(
   config: AppConfig,
   databaseUrl: string,
-): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, databaseUrl),
+    fastifyAdapter(config),
     {
       bodyParser: false,
       logger: LOG_LEVELS[config.logLevel],
     },
   );
-  configureApp(app, config);
+  await configureApp(app, config);
   return app;
 }
 

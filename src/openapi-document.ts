@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { buildOpenApiDocument } from './bootstrap';
 import { loadConfig } from './config/app-config';
@@ -22,8 +22,9 @@ function sortKeys(value: unknown): unknown {
  * modules and reads their decorators without starting any provider.
  */
 export async function renderOpenApi(): Promise<string> {
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(loadConfig({}), 'postgres://preview@127.0.0.1/preview'),
+    new FastifyAdapter(),
     { preview: true, logger: false, abortOnError: false },
   );
   const document = buildOpenApiDocument(app);

@@ -605,7 +605,19 @@ describe('fuzzing every request body and path parameter', () => {
     expectNoViolations('known: nested arrays');
   });
 
-  it('malformed encodings in a heartbeat path: 401 like any unknown node, never 500', async () => {
+  /** A path that does not decode (`%E0%A4%A`) names no node: 400 for the URL, or 401. */
+  const undecodable = (id: string) => {
+    try {
+      decodeURIComponent(id);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const expectBadUrlOr401 = (id: string) => (s: number) =>
+    undecodable(id) && s === 400 ? null : expect401(s);
+
+  it('malformed encodings in a heartbeat path: 400 (bad URL) or 401, never 500', async () => {
     const beat = JSON.stringify({
       pod_ids: [],
       health_status: 'healthy',
@@ -619,7 +631,7 @@ describe('fuzzing every request body and path parameter', () => {
           `/nodes/${id}/${route}`,
           route === 'heartbeat' ? beat : '{"pods_version":0,"timeout_ms":0}',
           { authorization: 'Bearer kshb_wrong' },
-          expect401,
+          expectBadUrlOr401(id),
         );
     expectNoViolations('known: heartbeat path encodings');
   });
@@ -1108,7 +1120,11 @@ describe('fuzzing every request body and path parameter', () => {
             // an empty id is another route (POST /nodes//heartbeat): 404
             isHeartbeat
               ? (s) =>
-                  s === 401 || s === 429 || s === 431 || (id === '' && s === 404)
+                  s === 401 ||
+                  s === 429 ||
+                  s === 431 ||
+                  (id === '' && s === 404) ||
+                  (undecodable(id) && s === 400)
                     ? null
                     : `expected 401 (or 429) for a bad token, got ${s}`
               : undefined,

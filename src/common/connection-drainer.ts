@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Server } from 'node:http';
 
 /**
@@ -14,9 +14,9 @@ export class ConnectionDrainer implements BeforeApplicationShutdown {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   /** One app's own flag: another app in the same process (a test) is not draining. */
-  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
-    if (this.draining) res.setHeader('Connection', 'close');
-    next();
+  readonly hook = (_req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (this.draining) reply.header('connection', 'close');
+    done();
   };
 
   beforeApplicationShutdown(): void {

@@ -4,10 +4,12 @@ import {
   ExceptionFilter,
   HttpException,
   HttpStatus,
+  Inject,
   Logger,
 } from '@nestjs/common';
-import { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { QueryFailedError } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
 import { DomainError } from './errors';
 
@@ -70,11 +72,18 @@ export function errorBody(status: number, message: string | string[]) {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    const res: unknown = host.switchToHttp().getResponse();
+    const http = this.adapterHost.httpAdapter;
+    // a request that timed out was answered already (503)
+    if (http.isHeadersSent(res)) return;
     const [status, body] = this.describe(exception);
-    res.status(status).json(body);
+    http.reply(res, body, status);
   }
 
   private describe(exception: unknown): [number, unknown] {
@@ -85,6 +94,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const response = exception.getResponse();
       return [status, typeof response === 'string' ? errorBody(status, response) : response];
+    }
+    // Fastify's own refusals before a handler runs: body too large, unreadable, wrong type
+    const frameworkStatus = (exception as { statusCode?: unknown } | null)?.statusCode;
+    if (
+      exception instanceof Error &&
+      typeof frameworkStatus === 'number' &&
+      frameworkStatus >= 400 &&
+      frameworkStatus < 500
+    ) {
+      const tooLarge = (exception as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+      const message = tooLarge
+        ? `request body larger than ${this.config.bodyLimit}`
+        : exception.message;
+      return [frameworkStatus, errorBody(frameworkStatus, message)];
     }
     if (isDatabaseUnavailable(exception)) {
       databaseHealth.markDown();

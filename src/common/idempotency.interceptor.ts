@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, Observable, of, switchMap, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -28,19 +28,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
     const key = req.headers['idempotency-key'];
     if (key === undefined) return next.handle();
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new BadInputError('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
-    const scope = `${req.method} ${req.route?.path ?? req.path}`;
+    const scope = `${req.method} ${req.routeOptions.url ?? req.url}`;
     return from(this.claim(key, scope)).pipe(
       switchMap((stored) => {
         if (stored) {
           res.status(stored.status);
-          res.setHeader('Idempotent-Replayed', 'true');
+          res.header('Idempotent-Replayed', 'true');
           return of(stored.body);
         }
         return next.handle().pipe(

@@ -27,7 +27,9 @@ export interface AppConfig {
   apiReadToken: string | null;
   secretKey: string | null;
   corsOrigins: string[];
+  /** as given (for messages), e.g. "1mb" */
   bodyLimit: string;
+  bodyLimitBytes: number;
   requestTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** run the control loops (off for an API-only replica or a test that drives them by hand) */
@@ -41,6 +43,16 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** "1mb", "512kb", "100000" → bytes (units of 1024, as body-parser counted them); null if unreadable. */
+export function parseByteSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(text);
+  if (!m) return null;
+  const bytes = Math.floor(Number(m[1]) * BYTE_UNITS[(m[2] ?? 'b').toLowerCase()]);
+  return bytes >= 1 ? bytes : null;
+}
 
 /** Reads and checks the environment; lists every bad variable at once. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -88,6 +100,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `NODE_FAILURE_TIMEOUT_MS=${nodeFailureTimeoutMs}: must be longer than HEARTBEAT_INTERVAL_MS=${heartbeatIntervalMs}`,
     );
   }
+  const bodyLimit = str('KUBESIM_BODY_LIMIT', '1mb');
+  const bodyLimitBytes = parseByteSize(bodyLimit);
+  if (bodyLimitBytes === null)
+    problems.push(`KUBESIM_BODY_LIMIT=${bodyLimit}: expected a size such as 1mb, 512kb or 100000`);
   const apiUrl = str('KUBESIM_API_URL', `http://127.0.0.1:${port}`);
   if (!/^https?:\/\//.test(apiUrl))
     problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
@@ -118,7 +134,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    bodyLimit: str('KUBESIM_BODY_LIMIT', '1mb'),
+    bodyLimit,
+    bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,
     requestTimeoutMs: int('KUBESIM_REQUEST_TIMEOUT_MS', 30000, 100),
     logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',

@@ -6,7 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { PublicRoute } from '../common/auth';
 
@@ -30,7 +30,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({
     schema: { example: { status: 'unavailable', database: 'down' } },
   })
-  async getReadiness(@Res({ passthrough: true }) res: Response) {
+  async getReadiness(@Res({ passthrough: true }) res: FastifyReply) {
     try {
       await Promise.race([
         this.dataSource.query('SELECT 1'),

@@ -39,7 +39,7 @@ import { SimulateFailureDto } from './dto/simulate-failure.dto';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { HeartbeatService } from './heartbeat.service';
 import { NodesService } from './nodes.service';
-import { AuthenticatedNodeRequest } from './heartbeat-auth.middleware';
+import { AuthenticatedNodeRequest } from './heartbeat-auth.hook';
 
 const ID_PARAM = {
   name: 'id',
