@@ -12,7 +12,6 @@ const MAX_AGE_MS = 1000;
  */
 export class NodeCache {
   private nodes: NodeView[] = [];
-  private byId = new Map<number, NodeView>();
   private loadedAt = 0;
   private generation = 0;
   private loading: Promise<void> | null = null;
@@ -26,17 +25,13 @@ export class NodeCache {
     this.loadedAt = 0;
   }
 
-  async view(now = Date.now()): Promise<readonly NodeView[]> {
+  /**
+   * The snapshot itself, not a copy: the scheduler counts its own placements in it
+   * (one batch at a time) and invalidates it when the database disagrees.
+   */
+  async view(now = Date.now()): Promise<NodeView[]> {
     if (now - this.loadedAt > MAX_AGE_MS) await this.refresh();
     return this.nodes;
-  }
-
-  /** Keeps the snapshot's accounting in step with a binding (or release) this process made. */
-  adjust(nodeId: number, cpuM: number, memoryMb: number): void {
-    const node = this.byId.get(nodeId);
-    if (!node) return;
-    node.cpuAllocatedM += cpuM;
-    node.memoryAllocatedMb += memoryMb;
   }
 
   private refresh(): Promise<void> {
@@ -46,7 +41,6 @@ export class NodeCache {
         .allNodeViews()
         .then((nodes) => {
           this.nodes = nodes;
-          this.byId = new Map(nodes.map((n) => [n.id, n]));
           // a change seen while reading leaves the snapshot stale
           this.loadedAt = generation === this.generation ? Date.now() : 0;
         })

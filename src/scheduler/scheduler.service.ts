@@ -175,20 +175,20 @@ export class SchedulerService implements OnModuleInit {
   }
 
   private settle(creation: Creation, bound: BoundPod | null): void {
-    if (bound) this.cache.adjust(bound.nodeId, creation.pod.cpuReqM, creation.pod.memoryReqMb);
-    // a pod the snapshot could not place: read the nodes again before the next one
-    else this.cache.invalidate();
+    // a pod the snapshot could not place, or whose node refused it (so the snapshot
+    // counted room the database did not give): read the nodes again before the next one
+    if (!bound) this.cache.invalidate();
     creation.resolve(bound);
   }
 
   /**
-   * Ranks each pod on a copy of the snapshot that counts the room the earlier pods of
-   * the batch took, then binds and stores them all in one statement; null for a pod
-   * no cached node could take, or whose node refused (the caller then goes the
-   * careful way for it).
+   * Ranks each pod on the snapshot, counting there the room each pod takes (so the
+   * later pods of the batch see it), then binds and stores them all in one statement;
+   * null for a pod no cached node could take, or whose node refused (the caller then
+   * goes the careful way for it, and the snapshot is read again).
    */
   private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | null>> {
-    const nodes = (await this.cache.view()).map((n) => ({ ...n }));
+    const nodes = await this.cache.view();
     let lastChosen = this.lastChosenId;
     const placements: Array<{ pod: NewPod; nodeId: number }> = [];
     const chosen: Array<number | null> = [];

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fits, unschedulableReason } from './fits';
+import { canTake, fits, unschedulableReason } from './fits';
 import { bestNode, rankNodes, selectNode } from './select-node';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';
 
@@ -137,6 +137,30 @@ describe('strategy properties', () => {
         return fitting.every((n) => free(best) <= free(n) && free(worst) >= free(n));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('canTake says yes exactly when fits finds no reason against the node', () => {
+    const arbFullNode = fc.record({
+      id: fc.integer({ min: 1, max: 10000 }),
+      name: fc.constant('n'),
+      nodeType: fc.constantFrom('worker' as const, 'master' as const),
+      healthStatus: fc.constantFrom('healthy', 'pending', 'failed'),
+      cordoned: fc.boolean(),
+      kubelet: fc.constantFrom('running', 'stopped'),
+      containerRuntime: fc.constantFrom('running', 'failed'),
+      cpuTotalM: fc.integer({ min: 0, max: 16000 }),
+      cpuAllocatedM: fc.integer({ min: 0, max: 16000 }),
+      memoryTotalMb: fc.option(fc.integer({ min: 0, max: 4096 }), { nil: null }),
+      memoryAllocatedMb: fc.integer({ min: 0, max: 4096 }),
+    });
+    const arbRequest = fc.record({
+      cpuM: fc.integer({ min: 0, max: 16000 }),
+      memoryMb: fc.integer({ min: 0, max: 4096 }),
+    });
+    fc.assert(
+      fc.property(arbRequest, arbFullNode, (p, n) => canTake(p, n) === (fits(p, n).length === 0)),
+      { numRuns: 2000 },
     );
   });
 

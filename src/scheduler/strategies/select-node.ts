@@ -1,4 +1,4 @@
-import { fits, unschedulableReason } from './fits';
+import { canTake, unschedulableReason } from './fits';
 import { SCORERS } from './scorers';
 import { NodeView, Placement, PodRequest, SchedulerAlgorithm } from './types';
 
@@ -14,7 +14,7 @@ export function rankNodes(
 ): NodeView[] {
   const score = SCORERS[algorithm];
   return nodes
-    .filter((node) => fits(pod, node).length === 0)
+    .filter((node) => canTake(pod, node))
     .map((node) => ({ node, score: score(pod, node, lastChosenId) }))
     .sort((a, b) => b.score - a.score || a.node.id - b.node.id)
     .map((entry) => entry.node);
@@ -34,7 +34,7 @@ export function bestNode(
   let best: NodeView | null = null;
   let bestScore = -Infinity;
   for (const node of nodes) {
-    if (fits(pod, node).length) continue;
+    if (!canTake(pod, node)) continue;
     const s = score(pod, node, lastChosenId);
     if (s > bestScore || (s === bestScore && best !== null && node.id < best.id)) {
       best = node;
