@@ -2,7 +2,7 @@ import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
@@ -109,7 +109,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser(fastify));
 
-  await app.register(helmet, {
+  // helmet's headers, its middleware built once (@fastify/helmet rebuilds it per request)
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -120,6 +121,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       },
     },
   });
+  fastify.addHook('onRequest', (req, reply, done) =>
+    securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)),
+  );
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
 
   fastify.addHook('onRequest', app.get(ConnectionDrainer).hook);

@@ -358,7 +358,22 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
           .send(body as object)
           .expect(400);
       expect(await t2.sql('SELECT count(*)::int AS n FROM pods')).toEqual(before);
+      const allocated = async () =>
+        (await t2.sql<{ m: number }>('SELECT sum(cpu_allocated_m)::int AS m FROM nodes'))[0].m;
+      const room = await allocated();
       await t2.http.post('/pods').send(pod('p-one', 0.1)).expect(409);
+      // the same new name five times at once (one batch): one pod, four 409s, room for one
+      const statuses = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t2.http
+            .post('/pods')
+            .send(pod('p-twin', 0.1))
+            .then((r) => r.status),
+        ),
+      );
+      expect(statuses.sort()).toEqual([201, 409, 409, 409, 409]);
+      expect(await allocated()).toBe(room + 100);
+      await t2.http.delete('/pods/p-twin').expect(200);
       await t2.http.get('/pods/999999').expect(404);
       await t2.http.get('/pods?status=weird').expect(400);
     });
@@ -511,6 +526,42 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(doc.body.paths['/nodes'].post.operationId).toBe('createNode');
       const ui = await t.http.get('/docs').expect(200);
       expect(ui.text).toContain('swagger');
+    });
+
+    it('streams a pod binding as a Scheduled event, the same one GET /events lists', async () => {
+      await healthyNode(t, 'stream-node', 4);
+      const stream = new AbortController();
+      const res = await fetch(`${t.baseUrl}/events/stream`, { signal: stream.signal });
+      expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const reader = res.body!.getReader();
+      try {
+        const { body: created } = await t.http.post('/pods').send(pod('streamed', 0.5)).expect(201);
+        let text = '';
+        const deadline = Date.now() + 10_000;
+        while (!text.includes('pod/streamed') && Date.now() < deadline) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += Buffer.from(value).toString('utf8');
+        }
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('data:') && l.includes('pod/streamed'));
+        expect(line).toBeDefined();
+        const streamed = JSON.parse(line!.slice('data:'.length));
+        expect(streamed).toMatchObject({
+          type: 'Normal',
+          reason: 'Scheduled',
+          object: 'pod/streamed',
+          message: `Successfully assigned streamed to ${created.node_name}`,
+        });
+        const { body: listed } = await t.http
+          .get('/events')
+          .query({ object: 'pod/streamed' })
+          .expect(200);
+        expect(listed).toEqual([streamed]);
+      } finally {
+        stream.abort();
+      }
     });
   });
 });

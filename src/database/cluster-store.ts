@@ -6,7 +6,7 @@ import { ConflictError } from '../common/errors';
 import { podIp } from '../common/units';
 import { DNS_LABEL } from '../common/validation';
 import { NodeView } from '../scheduler/strategies/types';
-import { NewNode, NewPod, NodeRecord, PodRecord } from './records';
+import { NewNode, NewPod, NodeRecord, PodRecord, StoredEvent } from './records';
 
 type Db = Pick<EntityManager, 'query'>;
 
@@ -571,30 +571,37 @@ export class ClusterStore {
 
   /**
    * The fast path of pod creation, for a batch: binds each pod to the node chosen for it
-   * and stores the pods with their parts, all in one statement. Each node takes its
-   * pods only if, under its row lock, it may still take pods and has room for all of
-   * them; the pods of a node that refuses get null and nothing of them is written.
+   * and stores the pods with their parts and Scheduled events, all in one statement.
+   * Each node takes its pods only if, under its row lock, it may still take pods and has
+   * room for all of them; the pods of a node that refuses get null and nothing of them
+   * is written. A pod whose name is taken already gets 'exists' and takes no room.
    */
   async insertBoundPods(
-    placements: Array<{ pod: NewPod; nodeId: number }>,
+    placements: Array<{ pod: NewPod; nodeId: number; event: string }>,
     db: Db = this.dataSource,
   ): Promise<
-    Array<{
-      id: number;
-      ip: string;
-      nodeId: number;
-      nodeName: string;
-      createdAt: Date;
-      scheduledAt: Date;
-    } | null>
+    Array<
+      | {
+          id: number;
+          ip: string;
+          nodeId: number;
+          nodeName: string;
+          createdAt: Date;
+          scheduledAt: Date;
+          event: StoredEvent;
+        }
+      | 'exists'
+      | null
+    >
   > {
-    const want = placements.map(({ pod, nodeId }, idx) => ({
+    const want = placements.map(({ pod, nodeId, event }, idx) => ({
       idx,
       node_id: nodeId,
       name: pod.name,
       cpu: pod.cpuReqM,
       mem: pod.memoryReqMb,
       algo: pod.schedulerAlgorithm,
+      msg: event,
     }));
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
@@ -611,9 +618,18 @@ export class ClusterStore {
         node_name: string;
         created_at: Date;
         scheduled_at: Date;
+        event_id: string;
+        event_object: string;
+        event_message: string;
+        event_at: Date;
+        taken: boolean;
       }> = await db.query(
-        `WITH want AS (
-           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text)),
+        `WITH input AS (
+           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text)),
+         taken AS (
+           SELECT i.idx, i.name FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.name = i.name)),
+         want AS (
+           SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.idx = i.idx)),
          per_node AS (
            SELECT node_id, sum(cpu)::int AS cpu, sum(mem)::int AS mem, count(*)::int AS n FROM want GROUP BY node_id),
          bound AS (
@@ -649,9 +665,17 @@ export class ClusterStore {
            INSERT INTO config_items (pod_id, name, type, key, value)
            SELECT pod.id, r.name, r.type, r.key, r.value
              FROM json_to_recordset($4) AS r(pod text, name text, type text, key text, value text)
-             JOIN pod ON pod.name = r.pod)
-         SELECT pod.id, pod.name, pod.ip, pod.node_id, placed.node_name, pod.created_at, pod.scheduled_at
-           FROM pod JOIN placed ON placed.name = pod.name`,
+             JOIN pod ON pod.name = r.pod),
+         ev AS (
+           INSERT INTO events (type, reason, object, message)
+           SELECT 'Normal', 'Scheduled', 'pod/' || name, msg FROM placed ORDER BY idx
+           RETURNING id, object, message, created_at)
+         SELECT pod.id, pod.name::text, pod.ip::text, pod.node_id, placed.node_name::text, pod.created_at,
+                pod.scheduled_at, ev.id AS event_id, ev.object::text AS event_object,
+                ev.message AS event_message, ev.created_at AS event_at, false AS taken
+           FROM pod JOIN placed ON placed.name = pod.name JOIN ev ON ev.object = 'pod/' || pod.name
+         UNION ALL
+         SELECT NULL, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM taken`,
         [
           JSON.stringify(want),
           parts(
@@ -676,9 +700,11 @@ export class ClusterStore {
         ],
       );
       const byName = new Map(rows.map((r) => [r.name, r]));
-      for (const nodeId of new Set(rows.map((r) => r.node_id))) this.podsChanged(nodeId);
+      for (const nodeId of new Set(rows.filter((r) => !r.taken).map((r) => r.node_id)))
+        this.podsChanged(nodeId);
       return placements.map(({ pod }) => {
         const row = byName.get(pod.name);
+        if (row?.taken) return 'exists' as const;
         return row
           ? {
               id: row.id,
@@ -687,6 +713,14 @@ export class ClusterStore {
               nodeName: row.node_name,
               createdAt: row.created_at,
               scheduledAt: row.scheduled_at,
+              event: {
+                id: row.event_id,
+                type: 'Normal' as const,
+                reason: 'Scheduled',
+                object: row.event_object,
+                message: row.event_message,
+                created_at: row.event_at,
+              },
             }
           : null;
       });
@@ -694,14 +728,6 @@ export class ClusterStore {
       if (isUniqueViolation(err)) throw new ConflictError('a pod of this batch already exists');
       throw err;
     }
-  }
-
-  async existingPodNames(names: string[]): Promise<Set<string>> {
-    const rows: Array<{ name: string }> = await this.dataSource.query(
-      `SELECT name FROM pods WHERE name = ANY($1)`,
-      [names],
-    );
-    return new Set(rows.map((r) => r.name));
   }
 
   async findPod(ref: string | number, db: Db = this.dataSource): Promise<PodRecord | null> {

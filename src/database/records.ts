@@ -101,3 +101,13 @@ export interface NewNode {
   tokenHash: string;
   runtime: string;
 }
+
+/** An event row as PostgreSQL returns it (the events service maps it for the API). */
+export interface StoredEvent {
+  id: string | number;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  object: string;
+  message: string;
+  created_at: Date | string;
+}

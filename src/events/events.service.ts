@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { StoredEvent } from '../database/records';
 import { ClusterBus, ClusterEvent } from './cluster-bus';
 
 export interface EventFilter {
@@ -13,13 +14,8 @@ export interface EventFilter {
   after?: number;
 }
 
-type EventRow = Omit<ClusterEvent, 'id' | 'created_at'> & {
-  id: string | number;
-  created_at: Date | string;
-};
-
 /** An event as the API and the live stream show it. */
-function toEvent(r: EventRow): ClusterEvent {
+function toEvent(r: StoredEvent): ClusterEvent {
   return {
     id: String(r.id),
     type: r.type,
@@ -65,6 +61,11 @@ export class EventsService {
       if (!this.flushing)
         this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
     });
+  }
+
+  /** Pushes events stored by another statement (a pod's binding) to the live stream. */
+  announce(events: StoredEvent[]): void {
+    for (const e of events) this.bus.publish({ kind: 'event', data: toEvent(e) });
   }
 
   private async flush(): Promise<void> {

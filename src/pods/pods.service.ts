@@ -8,7 +8,7 @@ import { ClusterStore } from '../database/cluster-store';
 import { NewPod } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { SchedulerService } from '../scheduler/scheduler.service';
+import { scheduledMessage, SchedulerService } from '../scheduler/scheduler.service';
 import { SchedulerAlgorithm } from '../scheduler/strategies/types';
 import { CreatePodDto } from './dto/create-pod.dto';
 import { ListPodsQuery } from './dto/list-pods.query';
@@ -38,13 +38,8 @@ export class PodsService {
     const pod = this.newPod(dto);
     const fast = await this.scheduler.createBound(pod);
     if (fast) {
+      // its Scheduled event was stored with it
       this.metrics.podsScheduled.inc({ via: 'create' });
-      await this.events.record(
-        'Normal',
-        'Scheduled',
-        `pod/${pod.name}`,
-        `Successfully assigned ${pod.name} to ${fast.nodeName}`,
-      );
       return toPodResponse({
         id: fast.id,
         name: pod.name,
@@ -101,7 +96,7 @@ export class PodsService {
         'Normal',
         'Scheduled',
         object,
-        `Successfully assigned ${pod.name} to ${outcome.placed.nodeName}`,
+        scheduledMessage(pod.name, outcome.placed.nodeName),
       );
     } else {
       await this.events.record('Warning', 'FailedScheduling', object, outcome.placed.reason);

@@ -6,7 +6,7 @@ import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
 import { isDatabaseUnavailable } from '../common/http-exception.filter';
-import { NewPod } from '../database/records';
+import { NewPod, StoredEvent } from '../database/records';
 import { NodeCache } from './node-cache';
 import { bestNode, rankNodes } from './strategies/select-node';
 import { unschedulableReason } from './strategies/fits';
@@ -35,7 +35,13 @@ export interface BoundPod {
   nodeName: string;
   createdAt: Date;
   scheduledAt: Date;
+  /** the Scheduled event, stored with the binding */
+  event: StoredEvent;
 }
+
+/** The message of a pod's Scheduled event, as kube-scheduler words it. */
+export const scheduledMessage = (pod: string, node: string) =>
+  `Successfully assigned ${pod} to ${node}`;
 
 interface Creation {
   pod: NewPod;
@@ -133,13 +139,12 @@ export class SchedulerService implements OnModuleInit {
   private async createBatch(batch: Creation[]): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      // names taken already (or twice in this batch) fail alone, before the transaction
-      const taken = await this.store.existingPodNames(batch.map((c) => c.pod.name));
+      // a name twice in this batch fails alone; one taken already, in the statement
       const seen = new Set<string>();
       const writable: Creation[] = [];
       for (const creation of batch) {
         const name = creation.pod.name;
-        if (taken.has(name) || seen.has(name)) {
+        if (seen.has(name)) {
           creation.reject(new ConflictError(`pod "${name}" already exists`));
         } else {
           seen.add(name);
@@ -147,7 +152,7 @@ export class SchedulerService implements OnModuleInit {
         }
       }
       if (!writable.length) return;
-      let outcomes: Array<BoundPod | null>;
+      let outcomes: Array<BoundPod | 'exists' | null>;
       try {
         outcomes = await this.writeBatch(writable);
       } catch (err) {
@@ -157,13 +162,13 @@ export class SchedulerService implements OnModuleInit {
         this.cache.invalidate();
         for (const creation of writable) {
           this.writeBatch([creation]).then(
-            ([bound]) => this.settle(creation, bound),
+            ([outcome]) => this.settle(creation, outcome),
             (e) => creation.reject(e),
           );
         }
         return;
       }
-      outcomes.forEach((bound, i) => this.settle(writable[i], bound));
+      outcomes.forEach((outcome, i) => this.settle(writable[i], outcome));
     } catch (err) {
       this.cache.invalidate();
       for (const { reject } of batch) reject(err);
@@ -174,11 +179,18 @@ export class SchedulerService implements OnModuleInit {
     }
   }
 
-  private settle(creation: Creation, bound: BoundPod | null): void {
-    // a pod the snapshot could not place, or whose node refused it (so the snapshot
-    // counted room the database did not give): read the nodes again before the next one
-    if (!bound) this.cache.invalidate();
-    creation.resolve(bound);
+  private settle(creation: Creation, outcome: BoundPod | 'exists' | null): void {
+    if (outcome && outcome !== 'exists') {
+      this.events.announce([outcome.event]);
+      creation.resolve(outcome);
+      return;
+    }
+    // a pod the snapshot could not place, or that took no room it counted (its node
+    // refused it, or the name was taken): read the nodes again before the next one
+    this.cache.invalidate();
+    if (outcome === 'exists')
+      creation.reject(new ConflictError(`pod "${creation.pod.name}" already exists`));
+    else creation.resolve(null);
   }
 
   /**
@@ -187,10 +199,10 @@ export class SchedulerService implements OnModuleInit {
    * null for a pod no cached node could take, or whose node refused (the caller then
    * goes the careful way for it, and the snapshot is read again).
    */
-  private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | null>> {
+  private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
     const nodes = await this.cache.view();
     let lastChosen = this.lastChosenId;
-    const placements: Array<{ pod: NewPod; nodeId: number }> = [];
+    const placements: Array<{ pod: NewPod; nodeId: number; event: string }> = [];
     const chosen: Array<number | null> = [];
     for (const { pod } of batch) {
       const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
@@ -205,7 +217,7 @@ export class SchedulerService implements OnModuleInit {
       node.cpuAllocatedM += pod.cpuReqM;
       node.memoryAllocatedMb += pod.memoryReqMb;
       if (algo === 'round-robin') lastChosen = node.id;
-      placements.push({ pod, nodeId: node.id });
+      placements.push({ pod, nodeId: node.id, event: scheduledMessage(pod.name, node.name) });
     }
     this.lastChosenId = lastChosen;
     if (!placements.length) return batch.map(() => null);
@@ -343,7 +355,7 @@ export class SchedulerService implements OnModuleInit {
                 'Normal',
                 'Scheduled',
                 `pod/${pod.name}`,
-                `Successfully assigned ${pod.name} to ${result.nodeName} (was pending)`,
+                `${scheduledMessage(pod.name, result.nodeName)} (was pending)`,
               );
             }
           }
