@@ -7,12 +7,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux
 
-function cpuSecondsOf(pid: number): number {
+/**
+ * CPU seconds of a process; with `reaped`, also those of its children that have exited
+ * (cutime, cstime), so a parent plus its living children never goes backwards when a
+ * child exits between two samples.
+ */
+function cpuSecondsOf(pid: number, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the parenthesised command name; utime and stime are the 14th and 15th
+    // fields after the parenthesised command name; utime, stime, cutime, cstime are the 14th to 17th
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_S;
+    const own = Number(f[11]) + Number(f[12]);
+    return (reaped ? own + Number(f[13]) + Number(f[14]) : own) * TICK_S;
   } catch {
     return 0;
   }
@@ -77,7 +83,10 @@ export class CpuMeter {
 
   private sample(): Sample {
     const pm = this.postmasterPid();
-    const pg = pm === null ? 0 : [pm, ...childrenOf(pm)].reduce((s, p) => s + cpuSecondsOf(p), 0);
+    const pg =
+      pm === null
+        ? 0
+        : childrenOf(pm).reduce((sum, p) => sum + cpuSecondsOf(p), cpuSecondsOf(pm, true));
     const self = process.cpuUsage();
     return {
       at: performance.now(),

@@ -339,23 +339,39 @@ export class ClusterStore {
    * Writes buffered routine heartbeats in one statement; returns each node's status and
    * pods_version, so the caller learns what other processes changed meanwhile.
    */
+  /**
+   * Writes buffered routine heartbeats in one statement. Returns only the nodes that are
+   * not as the buffer assumed: gone (status null), no longer healthy, or whose pods
+   * changed (pods_version not the one given) — nothing for the thousands that are.
+   */
   async flushHeartbeats(
-    beats: Array<{ nodeId: number; at: Date; beats: number; cpuUsedM: number }>,
-  ): Promise<Array<{ id: number; health_status: string; pods_version: number }>> {
+    beats: Array<{
+      nodeId: number;
+      at: Date;
+      beats: number;
+      cpuUsedM: number;
+      podsVersion: number;
+    }>,
+  ): Promise<Array<{ id: number; health_status: string | null }>> {
     if (!beats.length) return [];
-    return returning(
-      this.dataSource,
-      `UPDATE nodes n SET last_heartbeat_at = GREATEST(n.last_heartbeat_at, v.at),
-                          heartbeat_count = n.heartbeat_count + v.beats,
-                          cpu_used_m = v.cpu
-         FROM unnest($1::int[], $2::timestamptz[], $3::int[], $4::int[]) AS v(id, at, beats, cpu)
-        WHERE n.id = v.id
-       RETURNING n.id, n.health_status, n.pods_version`,
+    return this.dataSource.query(
+      `WITH v AS (
+         SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[], $4::int[], $5::int[])
+                  AS v(id, at, beats, cpu, version)),
+       u AS (
+         UPDATE nodes n SET last_heartbeat_at = GREATEST(n.last_heartbeat_at, v.at),
+                            heartbeat_count = n.heartbeat_count + v.beats,
+                            cpu_used_m = v.cpu
+           FROM v WHERE n.id = v.id
+         RETURNING n.id, n.health_status, n.pods_version)
+       SELECT v.id, u.health_status FROM v LEFT JOIN u ON u.id = v.id
+        WHERE u.id IS NULL OR u.health_status <> 'healthy' OR u.pods_version <> v.version`,
       [
         beats.map((b) => b.nodeId),
         beats.map((b) => b.at.toISOString()),
         beats.map((b) => b.beats),
         beats.map((b) => b.cpuUsedM),
+        beats.map((b) => b.podsVersion),
       ],
     );
   }

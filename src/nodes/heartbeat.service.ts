@@ -267,24 +267,22 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     const taken = this.buffer.take();
     if (!taken.size) return;
     try {
-      const rows = await this.store.flushHeartbeats(
+      const odd = await this.store.flushHeartbeats(
         [...taken].map(([nodeId, b]) => ({
           nodeId,
           at: b.at,
           beats: b.beats,
           cpuUsedM: b.cpuUsedM,
+          // a node without a routine state any more gets -1, so it is answered in full
+          podsVersion: this.log.routineState(nodeId)?.version ?? -1,
         })),
       );
       databaseHealth.markUp();
-      const seen = new Set<number>();
-      for (const row of rows) {
-        seen.add(row.id);
-        const state = this.log.routineState(row.id);
-        if (row.health_status !== 'healthy' || state?.version !== row.pods_version) {
-          this.log.endRoutine(row.id);
-        }
+      for (const row of odd) {
+        // deleted meanwhile: forgotten; failed, stopped or its pods changed: the full path
+        if (row.health_status === null) this.log.forget(row.id);
+        else this.log.endRoutine(row.id);
       }
-      for (const nodeId of taken.keys()) if (!seen.has(nodeId)) this.log.forget(nodeId);
     } catch (err) {
       for (const nodeId of taken.keys()) this.log.endRoutine(nodeId);
       if (!isDatabaseUnavailable(err)) {
