@@ -6,7 +6,7 @@ import { ConflictError } from '../common/errors';
 import { podIp } from '../common/units';
 import { DNS_LABEL } from '../common/validation';
 import { NodeView } from '../scheduler/strategies/types';
-import { NewNode, NewPod, NodeRecord, PodRecord, StoredEvent } from './records';
+import { BoundPod, NewNode, NewPod, NodeRecord, PodRecord } from './records';
 
 type Db = Pick<EntityManager, 'query'>;
 
@@ -595,21 +595,7 @@ export class ClusterStore {
   async insertBoundPods(
     placements: Array<{ pod: NewPod; nodeId: number; event: string }>,
     db: Db = this.dataSource,
-  ): Promise<
-    Array<
-      | {
-          id: number;
-          ip: string;
-          nodeId: number;
-          nodeName: string;
-          createdAt: Date;
-          scheduledAt: Date;
-          event: StoredEvent;
-        }
-      | 'exists'
-      | null
-    >
-  > {
+  ): Promise<Array<BoundPod | 'exists' | null>> {
     const want = placements.map(({ pod, nodeId, event }, idx) => ({
       idx,
       node_id: nodeId,

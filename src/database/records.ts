@@ -111,3 +111,15 @@ export interface StoredEvent {
   message: string;
   created_at: Date | string;
 }
+
+/** A pod bound and stored by the fast path of pod creation. */
+export interface BoundPod {
+  id: number;
+  ip: string;
+  nodeId: number;
+  nodeName: string;
+  createdAt: Date;
+  scheduledAt: Date;
+  /** the Scheduled event, stored with the binding */
+  event: StoredEvent;
+}

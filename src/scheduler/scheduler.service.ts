@@ -6,7 +6,7 @@ import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
 import { isDatabaseUnavailable } from '../common/http-exception.filter';
-import { NewPod, StoredEvent } from '../database/records';
+import { BoundPod, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { bestNode, rankNodes } from './strategies/select-node';
 import { unschedulableReason } from './strategies/fits';
@@ -27,17 +27,6 @@ const ALGORITHM_KEY = 'scheduler.algorithm';
 const CREATION_BATCH = 64;
 /** batches written at once: one, as concurrent batches queue on the same best node's row lock anyway */
 const BATCHES_IN_FLIGHT = 1;
-
-export interface BoundPod {
-  id: number;
-  ip: string;
-  nodeId: number;
-  nodeName: string;
-  createdAt: Date;
-  scheduledAt: Date;
-  /** the Scheduled event, stored with the binding */
-  event: StoredEvent;
-}
 
 /** The message of a pod's Scheduled event, as kube-scheduler words it. */
 export const scheduledMessage = (pod: string, node: string) =>
