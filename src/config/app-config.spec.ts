@@ -1,0 +1,23 @@
+import { ConfigError, loadConfig, parseByteSize } from './app-config';
+
+describe('KUBESIM_BODY_LIMIT', () => {
+  it('reads sizes as body-parser did (units of 1024)', () => {
+    expect(parseByteSize('1mb')).toBe(1024 * 1024);
+    expect(parseByteSize('512kb')).toBe(512 * 1024);
+    expect(parseByteSize('100000')).toBe(100000);
+    expect(parseByteSize(' 2MB ')).toBe(2 * 1024 * 1024);
+    expect(parseByteSize('1.5kb')).toBe(1536);
+  });
+
+  it('refuses what is not a size', () => {
+    for (const bad of ['', 'lots', '1tb', '-1kb', '0', '1 m b'])
+      expect(parseByteSize(bad)).toBeNull();
+  });
+
+  it('defaults to 1 MB and stops the boot on a bad value, naming the variable', () => {
+    expect(loadConfig({}).bodyLimitBytes).toBe(1024 * 1024);
+    expect(loadConfig({ KUBESIM_BODY_LIMIT: '64kb' }).bodyLimitBytes).toBe(64 * 1024);
+    expect(() => loadConfig({ KUBESIM_BODY_LIMIT: 'huge' })).toThrow(ConfigError);
+    expect(() => loadConfig({ KUBESIM_BODY_LIMIT: 'huge' })).toThrow(/KUBESIM_BODY_LIMIT=huge/);
+  });
+});
