@@ -4,7 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { ConnectionDrainer } from './common/connection-drainer';
@@ -65,10 +67,37 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
 }
 
+/**
+ * A request Node's HTTP parser refuses (a URL or headers over 16 KB, a broken request
+ * line) gets a JSON answer and a graceful close: the rest of what the client is still
+ * sending is read and dropped, so the close is never a reset that hides the answer.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'request line or headers larger than 16 KB'
+      : status === 408
+        ? 'the request took too long to arrive'
+        : 'malformed HTTP request';
+  const body = JSON.stringify(errorBody(status, message));
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.resume();
+  setTimeout(() => socket.destroy(), 2000).unref();
+}
+
 /** The Fastify adapter, with Express's forgiving routing (trailing slash, any case). */
 function fastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16384 },
     // a URL the router cannot decode (`/nodes/%E0%A4%A`) is the client's mistake
     frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {

@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import { healthyNode, pod, startTestApp, WORKER_COMPONENTS } from './setup/test-app';
 
 describe('security', () => {
@@ -83,6 +84,37 @@ describe('security', () => {
         .send({ pod_ids: [], health_status: 'healthy', components: WORKER_COMPONENTS })
         .expect(200);
       expect(answer.body.pods[0].config[0].value).toBe('plain-text-password');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers an oversize URL or a broken request line with a JSON 4xx, never a dropped connection', async () => {
+    const t = await startTestApp();
+    try {
+      const { port } = new URL(t.baseUrl);
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = createConnection(Number(port), '127.0.0.1');
+          let answer = '';
+          socket.on('data', (d) => (answer += d.toString('utf8')));
+          socket.on('end', () => resolve(answer));
+          socket.on('error', reject);
+          socket.end(request);
+        });
+      for (let round = 0; round < 20; round++) {
+        const long = await raw(
+          `GET /nodes/${'%E2%82%AC'.repeat(3000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+        );
+        expect(long).toMatch(/^HTTP\/1\.1 431 /);
+        expect(JSON.parse(long.slice(long.indexOf('\r\n\r\n') + 4))).toMatchObject({
+          statusCode: 431,
+          message: expect.stringMatching(/16 KB/),
+        });
+      }
+      const broken = await raw('NOT HTTP AT ALL\r\n\r\n');
+      expect(broken).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(broken.slice(broken.indexOf('\r\n\r\n') + 4)).statusCode).toBe(400);
     } finally {
       await t.close();
     }
