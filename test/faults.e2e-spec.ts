@@ -342,7 +342,11 @@ describe('faults', () => {
             const res = await api(s.url, 'POST', '/pods', pod(name, cpu));
             if (res.status === 201)
               acknowledged.set(name, { id: res.body.id, node_id: res.body.node_id, cpu });
-            else throw new Error(`POST /pods ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+            else
+              throw new Error(
+                `POST /pods ${name}: ${res.status} ${JSON.stringify(res.body)}` +
+                  (res.status >= 500 ? `\nserver log:\n${s.output.slice(-3000)}` : ''),
+              );
           } catch (err) {
             if (!killed) throw err;
             unknown.add(name);

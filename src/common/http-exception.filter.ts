@@ -52,6 +52,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return CONNECTION_MESSAGES.some((m) => message.includes(m));
 }
 
+/**
+ * PostgreSQL gave up one of two transactions that waited on each other (a deadlock) or
+ * could not serialise it: nothing of it was written, and the same request again succeeds.
+ */
+export function isTransientConflict(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === '40P01' || code === '40001';
+}
+
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -108,6 +118,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
         ? `request body larger than ${this.config.bodyLimit}`
         : exception.message;
       return [frameworkStatus, errorBody(frameworkStatus, message)];
+    }
+    if (isTransientConflict(exception)) {
+      return [
+        503,
+        errorBody(503, 'a concurrent change got in the way and nothing was written; try again'),
+      ];
     }
     if (isDatabaseUnavailable(exception)) {
       databaseHealth.markDown();

@@ -5,7 +5,7 @@ import { ClusterStore } from '../database/cluster-store';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
-import { isDatabaseUnavailable } from '../common/http-exception.filter';
+import { isDatabaseUnavailable, isTransientConflict } from '../common/http-exception.filter';
 import { BoundPod, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { bestNode, rankNodes } from './strategies/select-node';
@@ -37,6 +37,8 @@ interface Creation {
   resolve: (bound: BoundPod | null) => void;
   reject: (err: unknown) => void;
 }
+/** times a batch is written again after PostgreSQL aborted it to break a deadlock */
+const DEADLOCK_RETRIES = 4;
 /** ranked candidates tried per placement before re-reading the nodes */
 const TRIES_PER_ROUND = 5;
 
@@ -143,14 +145,14 @@ export class SchedulerService implements OnModuleInit {
       if (!writable.length) return;
       let outcomes: Array<BoundPod | 'exists' | null>;
       try {
-        outcomes = await this.writeBatch(writable);
+        outcomes = await this.writeRetrying(writable);
       } catch (err) {
         // one pod broke the whole transaction (a name taken meanwhile by another
         // replica): each goes again on its own, so only that one fails
         if (writable.length === 1 || isDatabaseUnavailable(err)) throw err;
         this.cache.invalidate();
         for (const creation of writable) {
-          this.writeBatch([creation]).then(
+          this.writeRetrying([creation]).then(
             ([outcome]) => this.settle(creation, outcome),
             (e) => creation.reject(e),
           );
@@ -165,6 +167,23 @@ export class SchedulerService implements OnModuleInit {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       for (let i = 0; i < batch.length; i++)
         this.metrics.schedulingSeconds.observe(seconds / batch.length);
+    }
+  }
+
+  /**
+   * `writeBatch`, again on a fresh snapshot when PostgreSQL broke a deadlock by aborting
+   * it (another transaction, such as a retry of pending pods, held some of its nodes):
+   * the aborted statement wrote nothing.
+   */
+  private async writeRetrying(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeBatch(batch);
+      } catch (err) {
+        if (!isTransientConflict(err) || attempt >= DEADLOCK_RETRIES) throw err;
+        this.cache.invalidate();
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      }
     }
   }
 
