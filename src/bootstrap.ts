@@ -117,7 +117,7 @@ function jsonParser(fastify: FastifyInstance) {
     text: string | Buffer,
     done: (err: Error | null, body?: unknown) => void,
   ) => {
-    if (text === '' || text.length === 0) return done(null, undefined);
+    if (text.length === 0) return done(null, undefined);
     parse(req, text as string, (err: Error | null, body?: unknown) => {
       if (err) return done(badRequest(`malformed JSON: ${err.message}`));
       if (tooDeep(body, MAX_JSON_DEPTH))

@@ -336,10 +336,6 @@ export class ClusterStore {
   }
 
   /**
-   * Writes buffered routine heartbeats in one statement; returns each node's status and
-   * pods_version, so the caller learns what other processes changed meanwhile.
-   */
-  /**
    * Writes buffered routine heartbeats in one statement. Returns only the nodes that are
    * not as the buffer assumed: gone (status null), no longer healthy, or whose pods
    * changed (pods_version not the one given) — nothing for the thousands that are.

@@ -83,10 +83,7 @@ export class EventsService {
             batch.map((e) => e.message),
           ],
         );
-        batch.forEach((e, i) => {
-          const row = rows[i];
-          this.bus.publish({ kind: 'event', data: toEvent({ ...e, ...row }) });
-        });
+        this.announce(batch.map((e, i) => ({ ...e, ...rows[i] })));
       } catch (err) {
         this.logger.warn(`could not record ${batch.length} events: ${(err as Error).message}`);
       } finally {
