@@ -22,6 +22,8 @@ export interface AppConfig {
   nodeImage: string;
   nodeBaseImage: string;
   dockerNetwork: string;
+  /** whether KUBESIM_DOCKER_NETWORK was given: RUNTIME=auto then tries that network alone */
+  dockerNetworkSet: boolean;
   dockerTimeoutMs: number;
   apiToken: string | null;
   apiReadToken: string | null;
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodeImage: str('KUBESIM_NODE_IMAGE', 'kubesim-node:latest'),
     nodeBaseImage: str('KUBESIM_NODE_BASE_IMAGE', 'node:20-bookworm-slim'),
     dockerNetwork: str('KUBESIM_DOCKER_NETWORK', 'kubesim'),
+    dockerNetworkSet: optional('KUBESIM_DOCKER_NETWORK') !== null,
     dockerTimeoutMs: int('KUBESIM_DOCKER_TIMEOUT_MS', 30000, 100),
     apiToken: optional('KUBESIM_API_TOKEN'),
     apiReadToken: optional('KUBESIM_API_READ_TOKEN'),

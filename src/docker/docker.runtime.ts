@@ -126,7 +126,6 @@ export class DockerRuntime implements NodeRuntime {
     private readonly options: DockerRuntimeOptions,
   ) {}
 
-  /** null when an engine answers, else why not (RUNTIME=auto then falls back to processes). */
   /**
    * Why RUNTIME=auto should not pick Docker, or null. Besides an engine that answers,
    * the node image must be there or buildable from a base image already present:
@@ -139,13 +138,25 @@ export class DockerRuntime implements NodeRuntime {
     } catch (err) {
       return describeEngineError(err);
     }
-    const present = async (image: string) =>
-      withTimeout(docker.getImage(image).inspect(), PING_TIMEOUT_MS, `inspect ${image}`).then(
+    if (await DockerRuntime.localImage(config, docker)) return null;
+    return `the engine answers but neither ${config.nodeImage} nor its base ${config.nodeBaseImage} is present (docker pull ${config.nodeBaseImage}, or RUNTIME=docker to build anyway)`;
+  }
+
+  /** The node image if the engine has it, else its base if present, else null: either runs node. */
+  static async localImage(config: AppConfig, engine?: DockerEngine): Promise<string | null> {
+    const docker: DockerEngine = engine ?? new Docker({ timeout: PING_TIMEOUT_MS });
+    for (const image of [config.nodeImage, config.nodeBaseImage]) {
+      const present = await withTimeout(
+        docker.getImage(image).inspect(),
+        PING_TIMEOUT_MS,
+        `inspect ${image}`,
+      ).then(
         () => true,
         () => false,
       );
-    if ((await present(config.nodeImage)) || (await present(config.nodeBaseImage))) return null;
-    return `the engine answers but neither ${config.nodeImage} nor its base ${config.nodeBaseImage} is present (docker pull ${config.nodeBaseImage}, or RUNTIME=docker to build anyway)`;
+      if (present) return image;
+    }
+    return null;
   }
 
   /**

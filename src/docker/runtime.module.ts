@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClusterStore } from '../database/cluster-store';
 import { projectRoot } from '../common/project-root';
+import type { AutoChoice } from './api-reachability';
 import { ExternalRuntime } from './external.runtime';
 import { NODE_RUNTIME, NodeRuntime } from './node-runtime';
 import { ProcessRuntime } from './process.runtime';
@@ -34,11 +35,18 @@ export async function createRuntime(
       break;
     }
     case 'auto': {
-      const { DockerRuntime } = await import('./docker.runtime');
-      const why = await DockerRuntime.unavailableReason(config);
-      if (why === null) runtime = await DockerRuntime.create(config, root, undefined, clusterId);
-      else {
-        logger.log(`Docker not usable (${why}): agents run as child processes`);
+      const choice = await chooseAuto(config);
+      if (choice.kind === 'docker') {
+        logger.log(`RUNTIME=auto: ${choice.detail}: agents run in Docker containers`);
+        const { DockerRuntime } = await import('./docker.runtime');
+        runtime = await DockerRuntime.create(
+          { ...config, dockerNetwork: choice.network },
+          root,
+          undefined,
+          clusterId,
+        );
+      } else {
+        logger.log(`RUNTIME=auto: Docker not used (${choice.why}): agents run as child processes`);
         runtime = processRuntime();
       }
       break;
@@ -46,6 +54,20 @@ export async function createRuntime(
   }
   logger.log(`node runtime: ${runtime.kind}`);
   return runtime;
+}
+
+/**
+ * RUNTIME=auto picks Docker only when an engine answers, a node image (or its base) is
+ * there, and a container on some network can reach the API; otherwise processes.
+ */
+export async function chooseAuto(config: AppConfig): Promise<AutoChoice> {
+  const { DockerRuntime } = await import('./docker.runtime');
+  const why = await DockerRuntime.unavailableReason(config);
+  if (why !== null) return { kind: 'process', why };
+  const image = await DockerRuntime.localImage(config);
+  if (!image) return { kind: 'process', why: `${config.nodeImage} is no longer present` };
+  const { chooseDockerNetwork } = await import('./api-reachability');
+  return chooseDockerNetwork(config, image);
 }
 
 @Global()
