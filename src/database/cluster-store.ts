@@ -278,6 +278,14 @@ export class ClusterStore {
     return affected > 0;
   }
 
+  /** The node's agent now belongs to another runtime; the old reference means nothing there. */
+  async setNodeRuntime(nodeId: number, runtime: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE nodes SET runtime = $2, runtime_ref = NULL, updated_at = now() WHERE id = $1`,
+      [nodeId, runtime],
+    );
+  }
+
   async setRuntimeRef(nodeId: number, ref: string | null): Promise<void> {
     await this.dataSource.query(`UPDATE nodes SET runtime_ref = $2 WHERE id = $1`, [nodeId, ref]);
   }

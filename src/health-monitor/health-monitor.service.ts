@@ -12,6 +12,7 @@ import { ClusterStore } from '../database/cluster-store';
 import { DATABASE_URL } from '../database/database.module';
 import { NodeRecord } from '../database/records';
 import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
+import { takeOverNodes } from '../docker/runtime-handover';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { HeartbeatService } from '../nodes/heartbeat.service';
@@ -92,14 +93,20 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   private async reconcileRuntime(): Promise<void> {
     if (!this.runtime.manages || !this.runtime.reconcile) return;
     try {
-      const nodes = (await this.store.allNodes()).filter((n) => n.runtime === this.runtime.kind);
+      const all = await this.store.allNodes();
+      // nodes a server with another RUNTIME started are this runtime's now
+      const movedFrom = await takeOverNodes(all, this.runtime, this.store, this.logger);
+      const nodes = all.filter((n) => n.runtime === this.runtime.kind);
       await this.runtime.reconcile(
         nodes.map((n) => ({ id: n.id, name: n.name, status: n.health_status })),
         async (id) => {
           const node = nodes.find((n) => n.id === id)!;
+          const from = movedFrom.get(id);
           await this.nodes.relaunch(
             node,
-            'its agent was not running when the server started',
+            from
+              ? `it was started by the ${from} runtime, and the server now runs agents as ${this.runtime.kind}`
+              : 'its agent was not running when the server started',
             node.recovery_attempts,
           );
         },

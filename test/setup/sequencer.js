@@ -3,7 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest loads this file as CommonJS
 const Sequencer = require('@jest/test-sequencer').default;
 
-const FIRST = ['docker.e2e-spec.ts', 'compose.e2e-spec.ts'];
+const FIRST = ['docker.e2e-spec.ts', 'compose.e2e-spec.ts', 'runtime-choice.e2e-spec.ts'];
 const rank = (path) => {
   const i = FIRST.findIndex((name) => path.endsWith(name));
   return i === -1 ? FIRST.length : i;
