@@ -131,6 +131,17 @@ function badRequest(message: string): Error {
   return Object.assign(new Error(message), { statusCode: 400 });
 }
 
+/**
+ * A heartbeat's token is checked before its body is read. The size of its throttle is
+ * published on the Fastify instance (`heartbeatThrottleSize()`) so tests can see it stay bounded.
+ */
+function registerHeartbeatAuth(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const hook = heartbeatAuthHook(app.get(HeartbeatService));
+  fastify.decorate('heartbeatThrottleSize', hook.throttleSize);
+  fastify.addHook('onRequest', hook);
+}
+
 /** Everything around the Nest modules, shared by main.ts and the system tests. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const root = projectRoot();
@@ -170,8 +181,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     done();
   });
 
-  // a heartbeat's token is checked before its body is read
-  fastify.addHook('onRequest', heartbeatAuthHook(app.get(HeartbeatService)));
+  registerHeartbeatAuth(app);
 
   app.useGlobalPipes(
     new ValidationPipe({
@@ -213,3 +223,20 @@ export async function createApp(
 }
 
 export const bootLogger = new Logger('kubesim');
+
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * The start-up line says where kubesim listens; beyond loopback with no API token anyone
+ * who reaches the port can change the cluster, which deserves a warning.
+ */
+export function announceListening(config: AppConfig, logger: Logger = bootLogger): void {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.log(`kubesim listening on http://${host}:${config.port} (dashboard /, Swagger UI /docs)`);
+  if (!LOOPBACK_HOST.test(config.host) && !config.apiToken) {
+    logger.warn(
+      `HOST=${config.host} accepts connections from other machines and KUBESIM_API_TOKEN is not set: ` +
+        'anyone who can reach this port can change the cluster',
+    );
+  }
+}

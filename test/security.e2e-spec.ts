@@ -1,5 +1,6 @@
 import { createConnection } from 'node:net';
-import { healthyNode, pod, startTestApp, WORKER_COMPONENTS } from './setup/test-app';
+import { Client } from 'pg';
+import { beat, healthyNode, pod, startTestApp, WORKER_COMPONENTS } from './setup/test-app';
 
 describe('security', () => {
   it('KUBESIM_API_TOKEN guards every mutating endpoint; reads and heartbeats stay open', async () => {
@@ -223,6 +224,97 @@ describe('heartbeat token throttling', () => {
         .send(body)
         .expect(200);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('guessing and memory', () => {
+  it('throttles wrong API tokens per client (429 with Retry-After), refusing even the right token while blocked', async () => {
+    const t = await startTestApp({ KUBESIM_API_TOKEN: 'the-right-api-token' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        statuses.push(
+          (
+            await t.http
+              .post('/nodes')
+              .set('Authorization', `Bearer guess-number-${i}`)
+              .send({ name: `g${i}`, cpu_cores: 1 })
+          ).status,
+        );
+      }
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses.slice(10)).toEqual([429, 429]);
+      const blocked = await t.http
+        .post('/nodes')
+        .set('Authorization', 'Bearer the-right-api-token')
+        .send({ name: 'late', cpu_cores: 1 })
+        .expect(429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(blocked.body.message).toMatch(/too many wrong API tokens/);
+      // a guess that came right during the block would have said so: nothing was created
+      expect(await t.sql('SELECT id FROM nodes')).toEqual([]);
+      // reads without a read token stay open
+      await t.http.get('/nodes').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('keys the heartbeat throttle on the node: 1, 01 and its name are one node, unknown refs one entry, long refs none', async () => {
+    const t = await startTestApp();
+    try {
+      const node = await healthyNode(t, 'throttled', 1);
+      const body = { pod_ids: [], health_status: 'healthy', components: WORKER_COMPONENTS };
+      const size = () =>
+        (
+          t.app.getHttpAdapter().getInstance() as unknown as { heartbeatThrottleSize(): number }
+        ).heartbeatThrottleSize();
+      const wrong = (ref: string) =>
+        t.http.post(`/nodes/${ref}/heartbeat`).set('Authorization', 'Bearer kshb_wrong').send(body);
+      const refs = [
+        ...Array(4).fill(String(node.id)),
+        ...Array(4).fill(`0${node.id}`),
+        ...Array(2).fill('throttled'),
+      ];
+      for (const ref of refs) expect((await wrong(ref)).status).toBe(401);
+      // the eleventh wrong token for this node, whichever way it is addressed
+      expect((await wrong(`00${node.id}`)).status).toBe(429);
+      expect((await wrong('throttled')).status).toBe(429);
+      expect(size()).toBe(1);
+      for (let i = 0; i < 300; i++) expect((await wrong(`nobody-${i}`)).status).toBeLessThan(500);
+      expect(size()).toBe(2);
+      for (const long of ['x'.repeat(64), '9'.repeat(64), 'y'.repeat(16000)]) {
+        const res = await wrong(long);
+        expect(res.status).toBe(400);
+        expect(res.body.message).toMatch(/at most 63 characters/);
+      }
+      expect(size()).toBe(2);
+      // the node itself still beats, by id and by name
+      await beat(t, node.id, node.token);
+      await beat(t, 'throttled', node.token);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('authenticates a heartbeat addressed by name from memory, as one addressed by id (no database read)', async () => {
+    const t = await startTestApp({ KUBESIM_REQUEST_TIMEOUT_MS: '3000' });
+    const locker = new Client({ connectionString: t.databaseUrl });
+    await locker.connect();
+    try {
+      const node = await healthyNode(t, 'by-name', 1);
+      await beat(t, 'by-name', node.token);
+      await beat(t, node.id, node.token);
+      // while the nodes table is locked, anything that reads it waits (and would answer 503)
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE nodes IN ACCESS EXCLUSIVE MODE');
+      await beat(t, node.id, node.token);
+      await beat(t, 'by-name', node.token);
+      await locker.query('ROLLBACK');
+    } finally {
+      await locker.end();
       await t.close();
     }
   });

@@ -93,6 +93,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (secretKey !== null && secretKey.length < 16) {
     problems.push('KUBESIM_SECRET_KEY: expected at least 16 characters');
   }
+  // a short token falls to guessing even when failed attempts are throttled
+  const apiToken = optional('KUBESIM_API_TOKEN');
+  if (apiToken !== null && apiToken.length < 16) {
+    problems.push('KUBESIM_API_TOKEN: expected at least 16 characters');
+  }
+  const apiReadToken = optional('KUBESIM_API_READ_TOKEN');
+  if (apiReadToken !== null && apiReadToken.length < 16) {
+    problems.push('KUBESIM_API_READ_TOKEN: expected at least 16 characters');
+  }
   const heartbeatIntervalMs = int('HEARTBEAT_INTERVAL_MS', 5000, 50);
   const nodeFailureTimeoutMs = int('NODE_FAILURE_TIMEOUT_MS', 15000, 100);
   if (nodeFailureTimeoutMs <= heartbeatIntervalMs) {
@@ -110,7 +119,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const config: AppConfig = {
     port,
-    host: str('HOST', '0.0.0.0'),
+    host: str('HOST', '127.0.0.1'),
     databaseUrl,
     dataDir: str('KUBESIM_DATA_DIR', '.kubesim'),
     runtime: oneOf('RUNTIME', RUNTIME_KINDS, 'auto'),
@@ -127,8 +136,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodeBaseImage: str('KUBESIM_NODE_BASE_IMAGE', 'node:20-bookworm-slim'),
     dockerNetwork: str('KUBESIM_DOCKER_NETWORK', 'kubesim'),
     dockerTimeoutMs: int('KUBESIM_DOCKER_TIMEOUT_MS', 30000, 100),
-    apiToken: optional('KUBESIM_API_TOKEN'),
-    apiReadToken: optional('KUBESIM_API_READ_TOKEN'),
+    apiToken,
+    apiReadToken,
     secretKey,
     corsOrigins: (optional('KUBESIM_CORS_ORIGINS') ?? '')
       .split(',')
