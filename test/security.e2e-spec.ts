@@ -168,12 +168,14 @@ describe('security', () => {
         .set('Idempotency-Key', 'node-k')
         .send({ name: 'twin', cpu_cores: 1 })
         .expect(201);
-      expect(again.body.heartbeat_token).toMatch(/^kshb_/);
+      // without KUBESIM_SECRET_KEY the token is not stored, so a replay cannot carry it
+      expect(again.body.id).toBe(burst.find((r) => r.status === 201)!.body.id);
+      expect(again.body.heartbeat_token).toBeUndefined();
       await t.http
         .post('/nodes')
         .set('Idempotency-Key', 'create-web-1')
         .send({ name: 'other', cpu_cores: 1 })
-        .expect(409);
+        .expect(422);
       // a failed request does not consume its key
       await t.http
         .post('/pods')
@@ -187,6 +189,72 @@ describe('security', () => {
         .expect(201);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('idempotency keys', () => {
+  it('answers 422 when a key comes back with another body or path, and replays the same body in any key order', async () => {
+    const t = await startTestApp();
+    try {
+      await healthyNode(t, 'idem-body', 4);
+      const first = await t.http
+        .post('/pods')
+        .set('Idempotency-Key', 'same-key')
+        .send(pod('first', 1))
+        .expect(201);
+      const other = await t.http
+        .post('/pods')
+        .set('Idempotency-Key', 'same-key')
+        .send(pod('second', 1))
+        .expect(422);
+      expect(other.body.message).toMatch(/another request/);
+      // the same key on another path is another request too
+      await t.http
+        .post('/nodes')
+        .set('Idempotency-Key', 'same-key')
+        .send({ name: 'idem-node', cpu_cores: 1 })
+        .expect(422);
+      expect(await t.sql(`SELECT id FROM nodes WHERE name = 'idem-node'`)).toEqual([]);
+      expect(await t.sql(`SELECT name FROM pods ORDER BY name`)).toEqual([{ name: 'first' }]);
+      const { containers, name } = pod('first', 1);
+      const reordered = await t.http
+        .post('/pods')
+        .set('Idempotency-Key', 'same-key')
+        .send({ containers, name })
+        .expect(201);
+      expect(reordered.body).toEqual(first.body);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('never stores a heartbeat token in plain text: left out without KUBESIM_SECRET_KEY, encrypted with it', async () => {
+    for (const env of [{}, { KUBESIM_SECRET_KEY: 'idempotency-secret-key' }]) {
+      const t = await startTestApp(env);
+      try {
+        const created = await t.http
+          .post('/nodes')
+          .set('Idempotency-Key', 'register-n')
+          .send({ name: 'n', cpu_cores: 1 })
+          .expect(201);
+        const token: string = created.body.heartbeat_token;
+        expect(token).toMatch(/^kshb_/);
+        const rows = await t.sql<{ body: string }>(
+          `SELECT body::text AS body FROM idempotency_keys`,
+        );
+        expect(rows).toHaveLength(1);
+        expect(rows[0].body).not.toContain(token);
+        const replay = await t.http
+          .post('/nodes')
+          .set('Idempotency-Key', 'register-n')
+          .send({ name: 'n', cpu_cores: 1 })
+          .expect(201);
+        expect(replay.headers['idempotent-replayed']).toBe('true');
+        expect(replay.body.heartbeat_token).toBe('KUBESIM_SECRET_KEY' in env ? token : undefined);
+      } finally {
+        await t.close();
+      }
     }
   });
 });

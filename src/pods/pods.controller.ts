@@ -40,7 +40,8 @@ export class PodsController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      'a retried request with the same key gets the first answer instead of creating twice',
+      'a retried request with the same key gets the first answer instead of creating twice; ' +
+      'the same key with another request (method, path or body) is refused with 422',
   })
   @ApiOperation({
     summary:
