@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { Client } from 'pg';
-import { beat, healthyNode, pod, startTestApp, WORKER_COMPONENTS } from './setup/test-app';
+import { beat, healthyNode, pod, startTestApp, waitFor, WORKER_COMPONENTS } from './setup/test-app';
 
 describe('security', () => {
   it('KUBESIM_API_TOKEN guards every mutating endpoint; reads and heartbeats stay open', async () => {
@@ -230,7 +230,11 @@ describe('idempotency keys', () => {
   });
 
   it('never stores a heartbeat token in plain text: left out without KUBESIM_SECRET_KEY, encrypted with it', async () => {
-    for (const env of [{}, { KUBESIM_SECRET_KEY: 'idempotency-secret-key' }]) {
+    const envs: Array<Record<string, string>> = [
+      {},
+      { KUBESIM_SECRET_KEY: 'idempotency-secret-key' },
+    ];
+    for (const env of envs) {
       const t = await startTestApp(env);
       try {
         const created = await t.http
@@ -384,6 +388,116 @@ describe('guessing and memory', () => {
     } finally {
       await locker.end();
       await t.close();
+    }
+  });
+});
+
+describe('slow and greedy clients', () => {
+  /** A raw socket: what it received, whether the server closed it, and a way to write more. */
+  function rawClient(port: number) {
+    const socket = createConnection(port, '127.0.0.1');
+    const state = { received: '', closed: false };
+    socket.on('data', (d) => (state.received += d.toString('utf8')));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) =>
+      socket.on('close', () => {
+        state.closed = true;
+        resolve();
+      }),
+    );
+    const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    return { socket, state, closed, connected };
+  }
+  const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+
+  it('answers 408 to headers or a body that arrive too slowly, and keeps long answers (live stream, watch) open', async () => {
+    const t = await startTestApp({
+      KUBESIM_HEADERS_TIMEOUT_MS: '400',
+      KUBESIM_REQUEST_READ_TIMEOUT_MS: '800',
+    });
+    try {
+      const port = Number(new URL(t.baseUrl).port);
+      const node = await healthyNode(t, 'slow-watch', 1);
+      const [{ pods_version }] = await t.sql<{ pods_version: number }>(
+        'SELECT pods_version FROM nodes WHERE id = $1',
+        [node.id],
+      );
+      // a watch that outlasts the read timeout, and the live stream beside it
+      const watch = t.http
+        .post(`/nodes/${node.id}/watch`)
+        .set('Authorization', `Bearer ${node.token}`)
+        .send({ pods_version, timeout_ms: 2500 });
+      const stream = rawClient(port);
+      await stream.connected;
+      stream.socket.write('GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+
+      const headers = rawClient(port);
+      await headers.connected;
+      headers.socket.write('POST /pods HTTP/1.1\r\nHost: x\r\n'); // and never the rest
+      const body = rawClient(port);
+      await body.connected;
+      body.socket.write(
+        'POST /pods HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"na',
+      );
+      // one byte at a time keeps a body going, but never done
+      const drip = setInterval(() => body.socket.write(' '), 100);
+      await Promise.all([headers.closed, body.closed]);
+      clearInterval(drip);
+      for (const slow of [headers, body]) {
+        expect(statusOf(slow.state.received)).toBe(408);
+        expect(slow.state.received).toMatch(/took too long to arrive/);
+      }
+      expect(await t.sql('SELECT id FROM pods')).toEqual([]);
+
+      const answered = await watch;
+      expect(answered.status).toBe(200);
+      expect(answered.body.changed).toBe(false);
+      await t.http.post('/nodes/slow-watch/cordon').expect(200);
+      await waitFor('the cordon event on the live stream', async () =>
+        stream.state.received.includes('NodeNotSchedulable'),
+      );
+      expect(stream.state.closed).toBe(false);
+      expect(statusOf(stream.state.received)).toBe(200);
+      stream.socket.destroy();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('caps connections per client and in total, answering 503 over the cap', async () => {
+    const envs: Array<Record<string, string>> = [
+      { KUBESIM_MAX_CONNECTIONS_PER_CLIENT: '4' },
+      { KUBESIM_MAX_CONNECTIONS: '4', KUBESIM_MAX_CONNECTIONS_PER_CLIENT: '100' },
+    ];
+    for (const env of envs) {
+      const t = await startTestApp(env);
+      try {
+        const port = Number(new URL(t.baseUrl).port);
+        const held = Array.from({ length: 4 }, () => rawClient(port));
+        await Promise.all(held.map((c) => c.connected));
+        // a request on a held connection still works
+        held[0].socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        await waitFor('the health answer', async () => statusOf(held[0].state.received) === 200);
+        const over = rawClient(port);
+        await over.connected;
+        over.socket.write(
+          'POST /nodes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"name":"over","cpu_cores":1}',
+        );
+        await over.closed;
+        expect(statusOf(over.state.received)).toBe(503);
+        expect(over.state.received).toMatch(/connections/);
+        expect(await t.sql(`SELECT id FROM nodes WHERE name = 'over'`)).toEqual([]);
+        // a freed connection makes room again
+        held[1].socket.destroy();
+        await held[1].closed;
+        await waitFor('room for a new connection', async () => {
+          const res = await fetch(`${t.baseUrl}/healthz`).catch(() => null);
+          return res?.status === 200;
+        });
+        for (const c of held) c.socket.destroy();
+      } finally {
+        await t.close();
+      }
     }
   });
 });

@@ -31,6 +31,13 @@ export interface AppConfig {
   bodyLimit: string;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /** a client must have sent its request headers within this (else 408) */
+  headersTimeoutMs: number;
+  /** ... and the whole request, body included (else 408); long answers are not limited */
+  requestReadTimeoutMs: number;
+  /** open connections at most, in total and from one client address */
+  maxConnections: number;
+  maxConnectionsPerClient: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** run the control loops (off for an API-only replica or a test that drives them by hand) */
   loopsEnabled: boolean;
@@ -113,6 +120,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const bodyLimitBytes = parseByteSize(bodyLimit);
   if (bodyLimitBytes === null)
     problems.push(`KUBESIM_BODY_LIMIT=${bodyLimit}: expected a size such as 1mb, 512kb or 100000`);
+  const headersTimeoutMs = int('KUBESIM_HEADERS_TIMEOUT_MS', 10000, 100);
+  const requestReadTimeoutMs = int('KUBESIM_REQUEST_READ_TIMEOUT_MS', 30000, 100);
+  if (requestReadTimeoutMs < headersTimeoutMs) {
+    problems.push(
+      `KUBESIM_REQUEST_READ_TIMEOUT_MS=${requestReadTimeoutMs}: must be at least KUBESIM_HEADERS_TIMEOUT_MS=${headersTimeoutMs}`,
+    );
+  }
+  const maxConnections = int('KUBESIM_MAX_CONNECTIONS', 4096, 1);
+  const maxConnectionsPerClient = int('KUBESIM_MAX_CONNECTIONS_PER_CLIENT', 1024, 1);
   const apiUrl = str('KUBESIM_API_URL', `http://127.0.0.1:${port}`);
   if (!/^https?:\/\//.test(apiUrl))
     problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
@@ -146,6 +162,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimit,
     bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,
     requestTimeoutMs: int('KUBESIM_REQUEST_TIMEOUT_MS', 30000, 100),
+    headersTimeoutMs,
+    requestReadTimeoutMs,
+    maxConnections,
+    maxConnectionsPerClient,
     logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',
   };
