@@ -59,12 +59,11 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
 
   /**
    * The node a heartbeat addresses (`7`, `07` or its name), from memory when it was seen
-   * before; null when no such node exists.
+   * before; null when no such node exists (so unknown references are all one).
    */
   async resolveNodeId(ref: string): Promise<number | null> {
-    if (/^\d{1,9}$/.test(ref)) return Number(ref);
-    const known = this.log.cachedNodeId(ref);
-    if (known !== undefined) return known;
+    const known = /^\d{1,9}$/.test(ref) ? Number(ref) : this.log.cachedNodeId(ref);
+    if (known !== undefined && this.log.cachedToken(known) !== undefined) return known;
     const node = await this.store.findNode(ref);
     if (!node) return null;
     this.log.cacheName(node.id, node.name);
