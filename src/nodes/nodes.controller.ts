@@ -77,7 +77,7 @@ export class NodesController {
     type: CreatedNodeDto,
     description: 'the node, with its heartbeat_token (shown only once)',
   })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 422)
   createNode(@Body() dto: CreateNodeDto): Promise<CreatedNodeDto> {
     return this.nodes.createNode(dto);
   }

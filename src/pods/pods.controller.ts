@@ -85,7 +85,7 @@ export class PodsController {
     },
   })
   @ApiCreatedResponse({ type: PodResponseDto })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 422)
   createPod(@Body() dto: CreatePodDto): Promise<PodResponseDto> {
     return this.pods.createPod(dto);
   }
