@@ -17,6 +17,7 @@ RUN if [ ! -f dist/src/main.js ] || [ ! -f dist/node-simulator/src/main.js ] || 
     fi
 
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=3000 \
     KUBESIM_DATA_DIR=/var/lib/kubesim
 

@@ -7,6 +7,7 @@
  *   npx ts-node bench/diagnose-sql.ts [--nodes 500] [--seconds 5] [--algorithm best-fit]
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Client } from 'pg';
 import { Api } from './lib/api';
 import { beatAll, registerNodes } from './lib/cluster';
@@ -195,7 +196,8 @@ async function main(): Promise<void> {
   const api = new Api(server.url);
   const port = Number(readFileSync(server.postgresPidFile, 'utf8').split('\n')[3]);
   const db = new Client({
-    connectionString: `postgres://postgres:kubesim@127.0.0.1:${port}/kubesim`,
+    // the embedded database's password is kept beside its folder (<data>/pg.password)
+    connectionString: `postgres://postgres:${readFileSync(`${dirname(server.postgresPidFile)}.password`, 'utf8').trim()}@127.0.0.1:${port}/kubesim`,
   });
   await db.connect();
   try {

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -93,9 +94,25 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
   setTimeout(() => socket.destroy(), 2000).unref();
 }
 
+/**
+ * Slow clients: headers and the whole request must arrive in time (Node answers 408
+ * through clientErrorHandler). Only the reading is limited: an answer may take long (the
+ * live stream, an agent's watch). Node checks the limits at this interval.
+ */
+function readTimeouts(config: AppConfig) {
+  return {
+    requestTimeout: config.requestReadTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+    },
+  };
+}
+
 /** The Fastify adapter, with Express's forgiving routing (trailing slash, any case). */
 function fastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
+    ...readTimeouts(config),
     bodyLimit: config.bodyLimitBytes,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16384 },
@@ -131,10 +148,68 @@ function badRequest(message: string): Error {
   return Object.assign(new Error(message), { statusCode: 400 });
 }
 
+/**
+ * A heartbeat's token is checked before its body is read. The size of its throttle is
+ * published on the Fastify instance (`heartbeatThrottleSize()`) so tests can see it stay bounded.
+ */
+function registerHeartbeatAuth(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const hook = heartbeatAuthHook(app.get(HeartbeatService));
+  fastify.decorate('heartbeatThrottleSize', hook.throttleSize);
+  fastify.addHook('onRequest', hook);
+}
+
+const REFUSED = Symbol('kubesim.refusedConnection');
+
+/**
+ * Caps open connections in total and per client address, so one client cannot hold every
+ * socket. A connection over a cap is answered 503 and closed; any request that still
+ * arrives on it is not run.
+ */
+function limitConnections(fastify: FastifyInstance, config: AppConfig): void {
+  const perClient = new Map<string, number>();
+  let total = 0;
+  fastify.server.prependListener('connection', (socket: Socket) => {
+    const client = socket.remoteAddress ?? '?';
+    const mine = perClient.get(client) ?? 0;
+    if (total >= config.maxConnections || mine >= config.maxConnectionsPerClient) {
+      (socket as Socket & { [REFUSED]?: boolean })[REFUSED] = true;
+      const message =
+        total >= config.maxConnections
+          ? `kubesim holds its limit of ${config.maxConnections} connections; try again shortly`
+          : `too many connections from this client (at most ${config.maxConnectionsPerClient})`;
+      const body = JSON.stringify(errorBody(503, message));
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    total++;
+    perClient.set(client, mine + 1);
+    socket.once('close', () => {
+      total--;
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+    });
+  });
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if ((req.raw.socket as Socket & { [REFUSED]?: boolean })[REFUSED]) {
+      reply.hijack();
+      req.raw.socket.destroy();
+      return;
+    }
+    done();
+  });
+}
+
 /** Everything around the Nest modules, shared by main.ts and the system tests. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const root = projectRoot();
   const fastify = app.getHttpAdapter().getInstance();
+  limitConnections(fastify, config);
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser(fastify));
 
@@ -170,8 +245,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     done();
   });
 
-  // a heartbeat's token is checked before its body is read
-  fastify.addHook('onRequest', heartbeatAuthHook(app.get(HeartbeatService)));
+  registerHeartbeatAuth(app);
 
   app.useGlobalPipes(
     new ValidationPipe({
@@ -213,3 +287,20 @@ export async function createApp(
 }
 
 export const bootLogger = new Logger('kubesim');
+
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * The start-up line says where kubesim listens; beyond loopback with no API token anyone
+ * who reaches the port can change the cluster, which deserves a warning.
+ */
+export function announceListening(config: AppConfig, logger: Logger = bootLogger): void {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.log(`kubesim listening on http://${host}:${config.port} (dashboard /, Swagger UI /docs)`);
+  if (!LOOPBACK_HOST.test(config.host) && !config.apiToken) {
+    logger.warn(
+      `HOST=${config.host} accepts connections from other machines and KUBESIM_API_TOKEN is not set: ` +
+        'anyone who can reach this port can change the cluster',
+    );
+  }
+}

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config/app-config';
-import { bootLogger, createApp } from './bootstrap';
+import { announceListening, bootLogger, createApp } from './bootstrap';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 
@@ -45,9 +45,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen(config.port, config.host);
-  bootLogger.log(
-    `kubesim listening on http://localhost:${config.port} (dashboard /, Swagger UI /docs)`,
-  );
+  announceListening(config);
 }
 
 main().catch((err) => {

@@ -169,6 +169,30 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       await t.http.delete('/nodes/999999').expect(404);
     });
 
+    it('of concurrent deletes of one node, exactly one succeeds and one RemovingNode is recorded', async () => {
+      const node = await healthyNode(t, 'n-del-race', 2);
+      await t.http.post('/pods').send(pod('p-del-race', 0.5)).expect(201);
+      // a second replica on the same database deletes at the same time
+      const other = await startTestApp({}, { databaseUrl: t.databaseUrl });
+      try {
+        const answers = await Promise.all([
+          ...Array.from({ length: 4 }, (_, i) =>
+            t.http.delete(i % 2 ? '/nodes/n-del-race' : `/nodes/${node.id}`),
+          ),
+          ...Array.from({ length: 2 }, () => other.http.delete(`/nodes/${node.id}`)),
+        ]);
+        const statuses = answers.map((a) => a.status).sort();
+        expect(statuses).toEqual([200, 404, 404, 404, 404, 404]);
+      } finally {
+        await other.close();
+      }
+      const events = await t.sql(
+        `SELECT id FROM events WHERE reason = 'RemovingNode' AND object = 'node/n-del-race'`,
+      );
+      expect(events).toHaveLength(1);
+      await t.http.delete('/pods/p-del-race').expect(200);
+    });
+
     it('reports health with seconds since the last heartbeat', async () => {
       const { body } = await t.http.get('/nodes/health').expect(200);
       const beatNode = body.find((n: { name: string }) => n.name === 'n-beat');

@@ -108,6 +108,8 @@ const skip = problem !== null && process.env.KUBESIM_SKIP_DOCKER === '1';
     expect(api.depends_on.postgres.condition).toBe('service_healthy');
     expect(api.environment).toMatchObject({
       RUNTIME: 'docker',
+      // kubesim listens on loopback unless told otherwise; in its container it must not
+      HOST: '0.0.0.0',
       DATABASE_URL: expect.stringMatching(/^postgres:\/\/.*@postgres:5432\//),
       KUBESIM_DOCKER_NETWORK: config.networks.default.name,
       KUBESIM_API_URL: 'http://api:3000',

@@ -738,7 +738,7 @@ describe('faults', () => {
       const port = embeddedPort(s);
       expect(port).toBeGreaterThan(0);
       const sql = new Client({
-        connectionString: `postgres://postgres:kubesim@127.0.0.1:${port}/kubesim`,
+        connectionString: `postgres://postgres:${readFileSync(`${join(dataDir, 'pg')}.password`, 'utf8').trim()}@127.0.0.1:${port}/kubesim`,
       });
       await sql.connect();
       const refs = (
@@ -859,5 +859,43 @@ describe('faults', () => {
       await Promise.all(pollers);
       expect(problems).toEqual([]);
     }, 60_000);
+  });
+
+  describe('start-up', () => {
+    it('listens on loopback by default and says so; beyond loopback without a token it warns', async () => {
+      const databaseUrl = await createTestDatabase();
+      const base = { DATABASE_URL: databaseUrl, RUNTIME: 'external', LOG_LEVEL: 'log' };
+      const local = server(await freePort(), {
+        ...base,
+        HOST: '',
+        KUBESIM_DATA_DIR: tempDir('kubesim-host-'),
+      });
+      await local.start();
+      expect(local.output).toContain(`kubesim listening on http://127.0.0.1:${local.port}`);
+      expect(local.output).not.toMatch(/accepts connections from other machines/);
+      await local.kill();
+      const open = server(await freePort(), {
+        ...base,
+        HOST: '0.0.0.0',
+        KUBESIM_DATA_DIR: tempDir('kubesim-host-'),
+      });
+      await open.start();
+      expect(open.output).toContain(`kubesim listening on http://0.0.0.0:${open.port}`);
+      expect(open.output).toMatch(
+        /HOST=0\.0\.0\.0 accepts connections from other machines and KUBESIM_API_TOKEN is not set/,
+      );
+      await open.kill();
+    }, 90_000);
+
+    it('refuses to start with an API token shorter than 16 characters (exit 2, naming it)', async () => {
+      const s = server(await freePort(), {
+        RUNTIME: 'external',
+        KUBESIM_API_TOKEN: 'admin',
+        KUBESIM_DATA_DIR: tempDir('kubesim-token-'),
+      });
+      await expect(s.start(20_000)).rejects.toThrow(/exited/);
+      expect((await s.exited).code).toBe(2);
+      expect(s.output).toMatch(/KUBESIM_API_TOKEN: expected at least 16 characters/);
+    }, 30_000);
   });
 });

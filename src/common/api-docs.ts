@@ -19,7 +19,8 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No node or pod with that id or name',
   409: 'Conflict: duplicate name, or the action does not apply in this state',
   413: 'Body larger than the limit (1 MB)',
-  429: 'Too many wrong heartbeat tokens from this client for this node: refused for a minute',
+  422: 'The Idempotency-Key was used before for another request (method, path or body)',
+  429: 'Too many wrong tokens from this client (for this node, for a heartbeat): refused for a minute, see Retry-After',
   503: 'The database or the Docker engine is unreachable',
 };
 

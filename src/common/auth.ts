@@ -1,14 +1,20 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { UnauthorizedError } from './errors';
+import { TooManyRequestsError, UnauthorizedError } from './errors';
+import { FailureThrottle } from './failure-throttle';
 
 /** Routes that carry their own credentials (a node's heartbeat token) or none (probes). */
 export const PUBLIC_ROUTE = 'kubesim:public';
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Wrong API tokens allowed per client in a minute before that client is refused for a minute. */
+export const FAILED_API_TOKEN_LIMIT = 10;
+const MINUTE_MS = 60_000;
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -22,6 +28,14 @@ function sameSecret(a: string, b: string): boolean {
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
+  /** per client address; a blocked client is refused even with the right token, so guessing learns nothing */
+  private readonly failures = new FailureThrottle({
+    limit: FAILED_API_TOKEN_LIMIT,
+    windowMs: MINUTE_MS,
+    blockMs: MINUTE_MS,
+    maxEntries: 10_000,
+  });
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -35,6 +49,7 @@ export class ApiTokenGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<{
+      ip: string;
       method: string;
       headers: Record<string, string | undefined>;
       query: Record<string, unknown>;
@@ -52,11 +67,25 @@ export class ApiTokenGuard implements CanActivate {
         : [];
     const required = accepted.filter((t): t is string => !!t);
     if (required.length === 0) return true;
+    const blocked = this.failures.blockedFor(req.ip);
+    if (blocked) this.tooMany(context, blocked);
     if (presented && required.some((t) => sameSecret(presented, t))) return true;
+    if (presented) {
+      const blockedNow = this.failures.fail(req.ip);
+      if (blockedNow) this.tooMany(context, blockedNow);
+    }
     throw new UnauthorizedError(
       presented
         ? 'invalid API token'
         : 'this endpoint needs "Authorization: Bearer <KUBESIM_API_TOKEN>"',
+    );
+  }
+
+  private tooMany(context: ExecutionContext, blockedMs: number): never {
+    const seconds = Math.ceil(blockedMs / 1000);
+    context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', String(seconds));
+    throw new TooManyRequestsError(
+      `too many wrong API tokens from this client; try again in ${seconds} s`,
     );
   }
 }

@@ -31,6 +31,16 @@ export class UnauthorizedError extends DomainError {
   readonly status = 401;
 }
 
+/** Well-formed, but contradicts what the server holds (an Idempotency-Key reused for another request). */
+export class UnprocessableError extends DomainError {
+  readonly status = 422;
+}
+
+/** A client made too many failed attempts (wrong tokens) and must wait. */
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+}
+
 /** The pod fits on no node and POD_UNSCHEDULABLE=reject. */
 export class UnschedulableError extends DomainError {
   readonly status = 409;

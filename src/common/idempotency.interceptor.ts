@@ -2,29 +2,61 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, Observable, of, switchMap, throwError } from 'rxjs';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { BadInputError, ConflictError } from './errors';
+import { BadInputError, ConflictError, UnprocessableError } from './errors';
 import { SecretBox } from './secret-box';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** answers are replayed for a day, as Stripe-style idempotency keys usually are */
 const KEEP_HOURS = 24;
 
+/** Answer fields that are credentials: kept only encrypted, never in plain text. */
+const SECRET_FIELDS = ['heartbeat_token'];
+
+/** JSON with object keys sorted, so the same body sent in another key order hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** What identifies a request for its key: method, path and body. */
+export function requestHash(method: string, url: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method} ${url}\n${canonicalJson(body ?? null)}`)
+    .digest('hex');
+}
+
+function withoutSecrets(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const kept = { ...(body as Record<string, unknown>) };
+  for (const field of SECRET_FIELDS) delete kept[field];
+  return kept;
+}
+
 /**
  * `Idempotency-Key` on a POST: a retried request with the same key gets the first
- * answer back instead of creating twice. The stored answer is sealed like a secret
- * (it may hold a node's heartbeat token).
+ * answer back instead of creating twice; the same key with another request (method,
+ * path or body) is refused with 422, as the IETF Idempotency-Key draft has it. The
+ * stored answer is sealed with KUBESIM_SECRET_KEY when one is set; without one, its
+ * credentials (a node's heartbeat token) are left out and a replay lacks them.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly box: SecretBox;
+  private readonly encrypts: boolean;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.box = new SecretBox(config.secretKey);
+    this.encrypts = config.secretKey !== null;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -36,7 +68,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new BadInputError('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
     const scope = `${req.method} ${req.routeOptions.url ?? req.url}`;
-    return from(this.claim(key, scope)).pipe(
+    const request = requestHash(req.method, req.url, req.body);
+    return from(this.claim(key, scope, request)).pipe(
       switchMap((stored) => {
         if (stored) {
           res.status(stored.status);
@@ -45,7 +78,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         return next.handle().pipe(
           switchMap((body) =>
-            from(this.remember(key, res.statusCode, body)).pipe(switchMap(() => of(body))),
+            from(this.remember(key, request, res.statusCode, body)).pipe(switchMap(() => of(body))),
           ),
           catchError((err) => from(this.forget(key)).pipe(switchMap(() => throwError(() => err)))),
         );
@@ -57,6 +90,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async claim(
     key: string,
     scope: string,
+    request: string,
   ): Promise<{ status: number; body: unknown } | null> {
     // expired answers, and claims left by a request that never finished (a crash)
     await this.dataSource.query(
@@ -64,18 +98,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
           OR (status_code = 0 AND created_at < now() - interval '2 minutes')`,
     );
     const inserted = await this.dataSource.query(
-      `INSERT INTO idempotency_keys (key, scope, status_code, body) VALUES ($1, $2, 0, 'null')
+      `INSERT INTO idempotency_keys (key, scope, status_code, body) VALUES ($1, $2, 0, $3)
        ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, scope],
+      [key, scope, JSON.stringify({ request })],
     );
     if (inserted.length) return null;
     const [row] = await this.dataSource.query(
       `SELECT scope, status_code, body FROM idempotency_keys WHERE key = $1`,
       [key],
     );
-    if (!row) return this.claim(key, scope);
-    if (row.scope !== scope) {
-      throw new ConflictError(`Idempotency-Key ${key} was used for ${row.scope}`);
+    if (!row) return this.claim(key, scope, request);
+    // answers stored before requests were hashed carry no hash: their scope still must match
+    const storedRequest = (row.body as { request?: string } | null)?.request;
+    if (row.scope !== scope || (storedRequest !== undefined && storedRequest !== request)) {
+      throw new UnprocessableError(
+        `Idempotency-Key ${key} was used for another request (${row.scope}); use a new key for a new request`,
+      );
     }
     if (row.status_code === 0) {
       throw new ConflictError(`a request with Idempotency-Key ${key} is still in progress`);
@@ -83,10 +121,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return { status: row.status_code, body: JSON.parse(this.box.open(row.body.sealed)) };
   }
 
-  private async remember(key: string, status: number, body: unknown): Promise<void> {
+  private async remember(key: string, request: string, status: number, body: unknown) {
+    const kept = this.encrypts ? body : withoutSecrets(body);
     await this.dataSource.query(
       `UPDATE idempotency_keys SET status_code = $2, body = $3 WHERE key = $1`,
-      [key, status, JSON.stringify({ sealed: this.box.seal(JSON.stringify(body)) })],
+      [key, status, JSON.stringify({ request, sealed: this.box.seal(JSON.stringify(kept)) })],
     );
   }
 

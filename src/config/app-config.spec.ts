@@ -21,3 +21,20 @@ describe('KUBESIM_BODY_LIMIT', () => {
     expect(() => loadConfig({ KUBESIM_BODY_LIMIT: 'huge' })).toThrow(/KUBESIM_BODY_LIMIT=huge/);
   });
 });
+
+describe('HOST and API tokens', () => {
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses an API token too short to withstand guessing, naming the variable', () => {
+    expect(() => loadConfig({ KUBESIM_API_TOKEN: 'short' })).toThrow(
+      /KUBESIM_API_TOKEN: expected at least 16 characters/,
+    );
+    expect(() => loadConfig({ KUBESIM_API_READ_TOKEN: 'fifteen-chars!!' })).toThrow(
+      /KUBESIM_API_READ_TOKEN: expected at least 16 characters/,
+    );
+    expect(loadConfig({ KUBESIM_API_TOKEN: 'sixteen-chars!!!' }).apiToken).toBe('sixteen-chars!!!');
+  });
+});

@@ -33,6 +33,13 @@ export interface AppConfig {
   bodyLimit: string;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /** a client must have sent its request headers within this (else 408) */
+  headersTimeoutMs: number;
+  /** ... and the whole request, body included (else 408); long answers are not limited */
+  requestReadTimeoutMs: number;
+  /** open connections at most, in total and from one client address */
+  maxConnections: number;
+  maxConnectionsPerClient: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** run the control loops (off for an API-only replica or a test that drives them by hand) */
   loopsEnabled: boolean;
@@ -95,6 +102,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (secretKey !== null && secretKey.length < 16) {
     problems.push('KUBESIM_SECRET_KEY: expected at least 16 characters');
   }
+  // a short token falls to guessing even when failed attempts are throttled
+  const apiToken = optional('KUBESIM_API_TOKEN');
+  if (apiToken !== null && apiToken.length < 16) {
+    problems.push('KUBESIM_API_TOKEN: expected at least 16 characters');
+  }
+  const apiReadToken = optional('KUBESIM_API_READ_TOKEN');
+  if (apiReadToken !== null && apiReadToken.length < 16) {
+    problems.push('KUBESIM_API_READ_TOKEN: expected at least 16 characters');
+  }
   const heartbeatIntervalMs = int('HEARTBEAT_INTERVAL_MS', 5000, 50);
   const nodeFailureTimeoutMs = int('NODE_FAILURE_TIMEOUT_MS', 15000, 100);
   if (nodeFailureTimeoutMs <= heartbeatIntervalMs) {
@@ -106,13 +122,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const bodyLimitBytes = parseByteSize(bodyLimit);
   if (bodyLimitBytes === null)
     problems.push(`KUBESIM_BODY_LIMIT=${bodyLimit}: expected a size such as 1mb, 512kb or 100000`);
+  const headersTimeoutMs = int('KUBESIM_HEADERS_TIMEOUT_MS', 10000, 100);
+  const requestReadTimeoutMs = int('KUBESIM_REQUEST_READ_TIMEOUT_MS', 30000, 100);
+  if (requestReadTimeoutMs < headersTimeoutMs) {
+    problems.push(
+      `KUBESIM_REQUEST_READ_TIMEOUT_MS=${requestReadTimeoutMs}: must be at least KUBESIM_HEADERS_TIMEOUT_MS=${headersTimeoutMs}`,
+    );
+  }
+  const maxConnections = int('KUBESIM_MAX_CONNECTIONS', 4096, 1);
+  const maxConnectionsPerClient = int('KUBESIM_MAX_CONNECTIONS_PER_CLIENT', 1024, 1);
   const apiUrl = str('KUBESIM_API_URL', `http://127.0.0.1:${port}`);
   if (!/^https?:\/\//.test(apiUrl))
     problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
 
   const config: AppConfig = {
     port,
-    host: str('HOST', '0.0.0.0'),
+    host: str('HOST', '127.0.0.1'),
     databaseUrl,
     dataDir: str('KUBESIM_DATA_DIR', '.kubesim'),
     runtime: oneOf('RUNTIME', RUNTIME_KINDS, 'auto'),
@@ -130,8 +155,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dockerNetwork: str('KUBESIM_DOCKER_NETWORK', 'kubesim'),
     dockerNetworkSet: optional('KUBESIM_DOCKER_NETWORK') !== null,
     dockerTimeoutMs: int('KUBESIM_DOCKER_TIMEOUT_MS', 30000, 100),
-    apiToken: optional('KUBESIM_API_TOKEN'),
-    apiReadToken: optional('KUBESIM_API_READ_TOKEN'),
+    apiToken,
+    apiReadToken,
     secretKey,
     corsOrigins: (optional('KUBESIM_CORS_ORIGINS') ?? '')
       .split(',')
@@ -140,6 +165,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimit,
     bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,
     requestTimeoutMs: int('KUBESIM_REQUEST_TIMEOUT_MS', 30000, 100),
+    headersTimeoutMs,
+    requestReadTimeoutMs,
+    maxConnections,
+    maxConnectionsPerClient,
     logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',
   };

@@ -400,9 +400,13 @@ export class ClusterStore {
     ]);
   }
 
-  async deleteNodeRow(nodeId: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM nodes WHERE id = $1`, [nodeId]);
+  /** Whether this call deleted the row (of concurrent deletes, only one does). */
+  async deleteNodeRow(nodeId: number): Promise<boolean> {
+    const rows = await returning(this.dataSource, `DELETE FROM nodes WHERE id = $1 RETURNING id`, [
+      nodeId,
+    ]);
     this.nodesChanged();
+    return rows.length > 0;
   }
 
   // ---- scheduling -----------------------------------------------------------

@@ -1,13 +1,17 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   chownSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { Client } from 'pg';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -105,6 +109,81 @@ function isPostgres(pid: number): boolean {
 /** Which process started the database in a folder: kubesim writes its pid beside the data. */
 const ownerFile = (dataDir: string) => `${dataDir}.owner`;
 
+/** The database password of a folder, beside it, readable by kubesim's user alone. */
+export const passwordFile = (dataDir: string) => `${dataDir}.password`;
+/** What data folders made before passwords were generated were given. */
+const LEGACY_PASSWORD = 'kubesim';
+
+function newPassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function keepPassword(file: string, password: string): void {
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+function readPassword(file: string): string | null {
+  if (!existsSync(file)) return null;
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim() || null;
+}
+
+async function connects(port: number, password: string): Promise<Client | null> {
+  const client = new Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch {
+    await client.end().catch(() => undefined);
+    return null;
+  }
+}
+
+/**
+ * A folder from before generated passwords still has the fixed one: it gets its own on
+ * its first start. The new password is written aside first, so a crash half-way through
+ * leaves either password recoverable.
+ */
+async function replaceLegacyPassword(
+  dataDir: string,
+  port: number,
+  logger: Logger,
+): Promise<string> {
+  const pending = `${passwordFile(dataDir)}.new`;
+  const password = readPassword(pending) ?? newPassword();
+  keepPassword(pending, password);
+  const legacy = await connects(port, LEGACY_PASSWORD);
+  if (legacy) {
+    try {
+      // base64url: nothing to escape in the literal
+      await legacy.query(`ALTER USER postgres WITH PASSWORD '${password}'`);
+    } finally {
+      await legacy.end();
+    }
+    logger.log(
+      `the embedded PostgreSQL in ${dataDir} now has its own password (${passwordFile(dataDir)})`,
+    );
+  } else {
+    const already = await connects(port, password);
+    if (!already) {
+      throw new Error(
+        `cannot log in to the embedded database in ${dataDir}: its password is neither the old fixed one nor the one in ${pending}`,
+      );
+    }
+    await already.end();
+  }
+  renameSync(pending, passwordFile(dataDir));
+  return password;
+}
+
 /**
  * A postmaster.pid left behind blocks the next start. If its server is gone, the file
  * goes; if its server still runs but the kubesim that started it is dead (killed with
@@ -159,17 +238,27 @@ export async function startEmbeddedPostgres(
   ) => EmbeddedServer;
   releaseSignals();
   const port = options.port ?? (await freePort());
-  const password = 'kubesim';
+  // its own random password, kept 0600 beside the folder; a folder without one is an old one
+  const kept = fresh ? newPassword() : readPassword(passwordFile(dataDir));
+  if (fresh) keepPassword(passwordFile(dataDir), kept!);
   const log = options.log ?? (() => undefined);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: 'postgres',
-    password,
+    password: kept ?? LEGACY_PASSWORD,
     persistent: options.persistent ?? true,
     createPostgresUser: isRoot(),
     authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    // TCP on loopback only, and no Unix socket (in a shared folder such as /tmp)
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     onLog: (m: string) => log(String(m).trim()),
     onError: (m: unknown) => log(String(m).trim()),
   });
@@ -179,6 +268,7 @@ export async function startEmbeddedPostgres(
   }
   await server.start();
   writeFileSync(ownerFile(dataDir), String(process.pid));
+  const password = kept ?? (await replaceLegacyPassword(dataDir, port, logger));
   if (fresh) {
     await server.createDatabase('kubesim').catch((err: Error) => {
       if (!/already exists/.test(String(err?.message ?? err))) throw err;
@@ -189,9 +279,18 @@ export async function startEmbeddedPostgres(
   return {
     url: `${base}/kubesim`,
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      if (options.persistent === false) rmSync(passwordFile(dataDir), { force: true });
+    },
     createDatabase: async (name: string) => {
-      await server.createDatabase(name);
+      const client = new Client({ connectionString: `${base}/postgres` });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } finally {
+        await client.end();
+      }
       return `${base}/${name}`;
     },
   };

@@ -23,6 +23,9 @@ export interface RoutineState {
 export class HeartbeatLog {
   private readonly recent = new Map<number, Sample[]>();
   private readonly tokens = new Map<number, string>();
+  /** node names already resolved, so a beat addressed by name costs what one by id does */
+  private readonly ids = new Map<string, number>();
+  private readonly names = new Map<number, string>();
   private readonly lastReports = new Map<number, string>();
   /** the last answer per node, valid while the node's pods_version holds */
   private readonly answers = new Map<number, { version: number; pods: PodAssignmentDto[] }>();
@@ -50,6 +53,17 @@ export class HeartbeatLog {
 
   forgetToken(nodeId: number): void {
     this.tokens.delete(nodeId);
+  }
+
+  cachedNodeId(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  cacheName(nodeId: number, name: string): void {
+    const previous = this.names.get(nodeId);
+    if (previous !== undefined && previous !== name) this.ids.delete(previous);
+    this.names.set(nodeId, name);
+    this.ids.set(name, nodeId);
   }
 
   /** Whether a pod's reported containers differ from the last report (to skip needless writes). */
@@ -107,6 +121,9 @@ export class HeartbeatLog {
   forget(nodeId: number): void {
     this.recent.delete(nodeId);
     this.tokens.delete(nodeId);
+    const name = this.names.get(nodeId);
+    if (name !== undefined && this.ids.get(name) === nodeId) this.ids.delete(name);
+    this.names.delete(nodeId);
     this.answers.delete(nodeId);
     this.running.delete(nodeId);
     this.routine.delete(nodeId);

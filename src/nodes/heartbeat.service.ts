@@ -57,6 +57,20 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     store.onNodesChanged(() => this.log.endRoutine());
   }
 
+  /**
+   * The node a heartbeat addresses (`7`, `07` or its name), from memory when it was seen
+   * before; null when no such node exists (so unknown references are all one).
+   */
+  async resolveNodeId(ref: string): Promise<number | null> {
+    const known = /^\d{1,9}$/.test(ref) ? Number(ref) : this.log.cachedNodeId(ref);
+    if (known !== undefined && this.log.cachedToken(known) !== undefined) return known;
+    const node = await this.store.findNode(ref);
+    if (!node) return null;
+    this.log.cacheName(node.id, node.name);
+    this.log.cacheToken(node.id, node.token_hash);
+    return node.id;
+  }
+
   /** Checks the bearer token of a node's heartbeat; returns the node id. */
   async authenticate(ref: string, authorization: string | undefined): Promise<number> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
@@ -64,24 +78,24 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       this.metrics.heartbeats.inc({ result: 'unauthorized' });
       throw new UnauthorizedError('a heartbeat needs "Authorization: Bearer <heartbeat_token>"');
     }
-    let nodeId = /^\d{1,9}$/.test(ref) ? Number(ref) : null;
-    let hash = nodeId !== null ? this.log.cachedToken(nodeId) : undefined;
-    if (hash === undefined) {
-      const node = await this.store.findNode(ref);
-      if (!node) {
-        this.metrics.heartbeats.inc({ result: 'unauthorized' });
-        // an unknown node and a wrong token look the same to a caller without the token
-        throw new UnauthorizedError('invalid heartbeat token for this node');
-      }
-      nodeId = node.id;
-      hash = node.token_hash;
-      this.log.cacheToken(node.id, hash);
+    const nodeId = await this.resolveNodeId(ref);
+    const cached = nodeId === null ? undefined : this.log.cachedToken(nodeId);
+    if (cached !== undefined && tokenMatches(token, cached)) return nodeId!;
+    // not in memory, or memory may be stale (a new token or a deletion by another replica)
+    const node = nodeId === null ? null : await this.store.findNode(nodeId);
+    if (!node) {
+      if (nodeId !== null) this.log.forget(nodeId);
+      this.metrics.heartbeats.inc({ result: 'unauthorized' });
+      // an unknown node and a wrong token look the same to a caller without the token
+      throw new UnauthorizedError('invalid heartbeat token for this node');
     }
-    if (!tokenMatches(token, hash)) {
+    this.log.cacheName(node.id, node.name);
+    this.log.cacheToken(node.id, node.token_hash);
+    if (!tokenMatches(token, node.token_hash)) {
       this.metrics.heartbeats.inc({ result: 'unauthorized' });
       throw new UnauthorizedError('invalid heartbeat token for this node');
     }
-    return nodeId!;
+    return node.id;
   }
 
   async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {

@@ -62,7 +62,8 @@ export class NodesController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      'a retried request with the same key gets the first answer instead of creating twice',
+      'a retried request with the same key gets the first answer instead of creating twice; ' +
+      'the same key with another request (method, path or body) is refused with 422 (without KUBESIM_SECRET_KEY the replay leaves out heartbeat_token, which is never stored in plain text)',
   })
   @ApiOperation({ summary: 'Register a node and launch its agent through the runtime' })
   @ApiBody({
@@ -76,7 +77,7 @@ export class NodesController {
     type: CreatedNodeDto,
     description: 'the node, with its heartbeat_token (shown only once)',
   })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 422)
   createNode(@Body() dto: CreateNodeDto): Promise<CreatedNodeDto> {
     return this.nodes.createNode(dto);
   }

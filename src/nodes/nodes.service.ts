@@ -31,6 +31,8 @@ import { toNodeResponse } from './node.mapper';
 @Injectable()
 export class NodesService {
   private readonly logger = new Logger(NodesService.name);
+  /** deletions under way here, so a concurrent delete of the same node waits and then finds it gone */
+  private readonly deleting = new Map<number, Promise<unknown>>();
 
   constructor(
     private readonly store: ClusterStore,
@@ -208,14 +210,34 @@ export class NodesService {
     return toNodeResponse((await this.store.findNode(node.id))!);
   }
 
-  /** Drains the node (its pods back through the scheduler), removes its agent, deletes it. */
+  /**
+   * Drains the node (its pods back through the scheduler), removes its agent, deletes it.
+   * Of concurrent deletes of one node exactly one succeeds; the others find it gone (404).
+   */
   async deleteNode(ref: string): Promise<DeletedDto> {
     const node = await this.mustFind(ref);
+    const under = this.deleting.get(node.id);
+    if (under) {
+      await under.catch(() => undefined);
+      return this.deleteNode(ref);
+    }
+    const work = this.drainAndDelete(node);
+    this.deleting.set(node.id, work);
+    try {
+      return await work;
+    } finally {
+      this.deleting.delete(node.id);
+    }
+  }
+
+  private async drainAndDelete(node: NodeRecord): Promise<DeletedDto> {
     await this.store.setCordoned(node.id, true);
     const { moved, pending } = await this.scheduler.evictAndReschedule(node, 'node deleted');
     if (node.runtime === this.runtime.kind) await this.callRuntime(() => this.runtime.remove(node));
-    await this.store.deleteNodeRow(node.id);
+    // another replica may have deleted it meanwhile: the row's deletion decides who reports it
+    const deleted = await this.store.deleteNodeRow(node.id);
     this.heartbeatLog.forget(node.id);
+    if (!deleted) throw new NotFoundError('node', node.name);
     await this.events.record(
       'Normal',
       'RemovingNode',

@@ -40,7 +40,8 @@ export class PodsController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      'a retried request with the same key gets the first answer instead of creating twice',
+      'a retried request with the same key gets the first answer instead of creating twice; ' +
+      'the same key with another request (method, path or body) is refused with 422',
   })
   @ApiOperation({
     summary:
@@ -84,7 +85,7 @@ export class PodsController {
     },
   })
   @ApiCreatedResponse({ type: PodResponseDto })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 422)
   createPod(@Body() dto: CreatePodDto): Promise<PodResponseDto> {
     return this.pods.createPod(dto);
   }
