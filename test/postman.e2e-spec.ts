@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { COLLECTION_FILE, ENVIRONMENT_FILE, renderPostman, WALK_THROUGH } from '../scripts/postman';
-import { startTestApp, TestApp } from './setup/test-app';
+import { beat, healthyNode, pod, startTestApp, TestApp } from './setup/test-app';
 
 /** The part of newman's library API used here (newman ships no types). */
 interface NewmanSummary {
@@ -88,7 +88,7 @@ function expectAllPassed(summary: NewmanSummary): void {
   expect(failures).toEqual([]);
   expect(summary.run.stats.requests.total).toBe(8); // 7 steps and the GET the heartbeat's test sends
   expect(summary.run.stats.assertions.failed).toBe(0);
-  expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(13);
+  expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(14);
 }
 
 const STEPS = [
@@ -139,6 +139,42 @@ describe('the Postman collection', () => {
         "SELECT (SELECT count(*) FROM nodes WHERE name LIKE 'walk-%') + (SELECT count(*) FROM pods WHERE name LIKE 'walk-%') AS n",
       );
       expect(Number(n)).toBe(0);
+    });
+
+    it('passes on a busy cluster whose pending pods take its node, and launches no agent of its own', async () => {
+      // process runtime: a managed node registered here would get a real agent beside Postman
+      t = await startTestApp({ RUNTIME: 'process' });
+      // a full node, and pods waiting for room that will take any node that turns healthy
+      const full = await healthyNode(t, 'busy-full', 1, { agent: 'external' });
+      await t.http.post('/pods').send(pod('busy-running', 1)).expect(201);
+      for (let i = 0; i < 4; i++) {
+        const res = await t.http
+          .post('/pods')
+          .send(pod(`busy-waiting-${i}`, 1))
+          .expect(201);
+        expect(res.body.status).toBe('pending');
+      }
+      await beat(t, full.id, full.token);
+
+      const { summary, sent } = await runWalkThrough(t.baseUrl);
+      expectAllPassed(summary);
+      expect(sent.map((r) => r.what)).toEqual(STEPS);
+
+      const registered = await t.sql<{ message: string }>(
+        "SELECT message FROM events WHERE reason = 'RegisteredNode' AND object LIKE 'node/walk-node-%'",
+      );
+      expect(registered).toHaveLength(1);
+      expect(registered[0].message).toMatch(/external runtime/);
+      // the cluster is left as it was: the walk-through's node and pod are gone, the rest waits again
+      const pods = await t.sql<{ name: string; status: string }>(
+        'SELECT name, status FROM pods ORDER BY name',
+      );
+      expect(pods).toEqual([
+        { name: 'busy-running', status: 'scheduled' },
+        ...[0, 1, 2, 3].map((i) => ({ name: `busy-waiting-${i}`, status: 'pending' })),
+      ]);
+      const nodes = await t.sql<{ name: string }>('SELECT name FROM nodes');
+      expect(nodes).toEqual([{ name: 'busy-full' }]);
     });
 
     it('sends {{apiToken}} as the bearer token when the server guards its changes', async () => {
