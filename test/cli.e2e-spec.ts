@@ -1,0 +1,132 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../src/database/embedded-postgres';
+import {
+  createTestDatabase,
+  healthyNode,
+  pod,
+  startTestApp,
+  TestApp,
+  waitFor,
+} from './setup/test-app';
+
+const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+
+/** The built `kubesim` CLI as a user runs it, against `server`. */
+class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+
+  constructor(server: string, args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, KUBESIM_SERVER: server, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Ctrl-C */
+  interrupt(): void {
+    this.child.kill('SIGINT');
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+
+  until(what: string, probe: (cli: this) => boolean, timeoutMs = 30000): Promise<true> {
+    return waitFor(
+      `${what} (stdout: ${JSON.stringify(this.stdout.slice(-500))}, stderr: ${JSON.stringify(this.stderr.slice(-500))})`,
+      async () => probe(this),
+      timeoutMs,
+    );
+  }
+}
+
+/** Runs the CLI to its end. */
+async function runCli(server: string, args: string[], env: Record<string, string> = {}) {
+  const cli = new CliProcess(server, args, env);
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe('the kubesim CLI against a real server', () => {
+  const running: CliProcess[] = [];
+  const started = (cli: CliProcess) => (running.push(cli), cli);
+  afterEach(() => running.splice(0).forEach((cli) => cli.kill()));
+
+  describe('events --watch', () => {
+    let t: TestApp | undefined;
+    afterEach(async () => {
+      await t?.close();
+      t = undefined;
+    });
+
+    it('survives a server restart: says it reconnects, then prints the later events once', async () => {
+      const port = String(await freePort());
+      const databaseUrl = await createTestDatabase();
+      t = await startTestApp({ PORT: port }, { databaseUrl });
+      await healthyNode(t, 'watch-node', 4);
+      await t.http.post('/pods').send(pod('before-restart', 0.1)).expect(201);
+
+      const cli = started(new CliProcess(t.baseUrl, ['events', '--watch']));
+      await cli.until('the event from before the restart', (c) =>
+        c.stdout.includes('pod/before-restart'),
+      );
+
+      await t.close();
+      t = undefined;
+      await cli.until('the CLI to say it reconnects', (c) => c.stderr.includes('reconnecting'));
+      expect(cli.stderr).toMatch(/lost the event stream from kubesim at .*; reconnecting in/);
+
+      t = await startTestApp({ PORT: port }, { databaseUrl });
+      // made at once: before or after the CLI is back, it must be printed
+      await t.http.post('/pods').send(pod('after-restart', 0.1)).expect(201);
+      await cli.until('the event from after the restart', (c) =>
+        c.stdout.includes('pod/after-restart'),
+      );
+      expect(cli.stderr).toContain('reconnected');
+      await t.http.post('/pods').send(pod('after-reconnect', 0.1)).expect(201);
+      await cli.until('a live event after the reconnection', (c) =>
+        c.stdout.includes('pod/after-reconnect'),
+      );
+      expect(count(cli.stdout, 'pod/before-restart')).toBe(1);
+      expect(count(cli.stdout, 'pod/after-restart')).toBe(1);
+
+      cli.interrupt();
+      expect(await cli.exited).toBe(0);
+    });
+  });
+
+  describe('launch-pod -f examples/pod.yaml', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp();
+      await healthyNode(t, 'example-node', 4);
+    });
+    afterAll(() => t.close());
+
+    it('creates the example pod as the file describes it', async () => {
+      const example = join(__dirname, '..', 'examples', 'pod.yaml');
+      const result = await runCli(t.baseUrl, ['launch-pod', '-f', example]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^pod\/web created \(id \d+\): scheduled on node example-node/);
+
+      const { body: web } = await t.http.get('/pods/web').expect(200);
+      expect(web.cpu_cores_req).toBe(0.75);
+      expect(web.containers.map((c: { name: string }) => c.name)).toEqual(['nginx', 'log-shipper']);
+      expect(web.volumes).toEqual([
+        { name: 'cache', type: 'emptyDir', size: null, path: null },
+        { name: 'settings', type: 'configMap', size: 0, path: '/etc/nginx/conf.d' },
+      ]);
+      expect(web.config.map((c: { key: string }) => c.key)).toEqual(['LOG_LEVEL', 'default.conf']);
+    });
+  });
+});
