@@ -12,10 +12,13 @@ async function openStream(
   if (res.ok) {
     const parser = new SseParser();
     const decoder = new TextDecoder();
+    const reader = res.body!.getReader();
     void (async () => {
       try {
-        for await (const chunk of res.body!) {
-          messages.push(...parser.push(decoder.decode(chunk as Uint8Array, { stream: true })));
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          messages.push(...parser.push(decoder.decode(value, { stream: true })));
         }
       } catch {
         // closed by the test
