@@ -1,6 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/database/embedded-postgres';
+import { FAST } from './setup/cluster';
 import {
   createTestDatabase,
   healthyNode,
@@ -11,6 +14,8 @@ import {
 } from './setup/test-app';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const workDir = mkdtempSync(join(tmpdir(), 'kubesim-cli-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 /** The built `kubesim` CLI as a user runs it, against `server`. */
 class CliProcess {
@@ -21,6 +26,8 @@ class CliProcess {
 
   constructor(server: string, args: string[], env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [CLI, ...args], {
+      // a simulated fleet keeps its agents' folders under ./data
+      cwd: workDir,
       env: { PATH: process.env.PATH, KUBESIM_SERVER: server, NO_COLOR: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -127,6 +134,95 @@ describe('the kubesim CLI against a real server', () => {
         { name: 'settings', type: 'configMap', size: 0, path: '/etc/nginx/conf.d' },
       ]);
       expect(web.config.map((c: { key: string }) => c.key)).toEqual(['LOG_LEVEL', 'default.conf']);
+    });
+  });
+
+  describe('simulate and reset', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      // the monitor on, with fast timings: a node left silent would soon be failed
+      t = await startTestApp({ ...FAST });
+    });
+    afterAll(() => t.close());
+
+    const simNodes = async () =>
+      (await t.http.get('/nodes?limit=1000')).body.filter((n: { name: string }) =>
+        n.name.startsWith('sim-e2e-'),
+      ) as Array<{ name: string; health_status: string; heartbeat_count?: number }>;
+    const allHealthy = async () => {
+      const nodes = await simNodes();
+      return nodes.length === 3 && nodes.every((n) => n.health_status === 'healthy');
+    };
+    const simulate = (...extra: string[]) =>
+      started(
+        new CliProcess(t.baseUrl, [
+          'simulate',
+          '--nodes',
+          '3',
+          '--cpus',
+          '1',
+          '--prefix',
+          'sim-e2e',
+          '--interval',
+          '300',
+          ...extra,
+        ]),
+      );
+
+    it('on Ctrl-C deletes its nodes; their pods wait for another node', async () => {
+      const fleet = simulate();
+      await waitFor('3 healthy simulated nodes', allHealthy);
+      const { body: placed } = await t.http.post('/pods').send(pod('on-sim', 0.5)).expect(201);
+      expect(placed.node_name).toMatch(/^sim-e2e-/);
+
+      fleet.interrupt();
+      expect(await fleet.exited).toBe(0);
+      expect(await simNodes()).toEqual([]);
+      expect(fleet.stdout).toContain('fleet: 3 nodes deleted');
+      const { body: waiting } = await t.http.get('/pods/on-sim').expect(200);
+      expect(waiting).toMatchObject({ status: 'pending', node_name: null });
+    });
+
+    it('--keep stops them instead; a rerun with the same names takes them over', async () => {
+      const kept = simulate('--keep');
+      await waitFor('3 healthy simulated nodes', allHealthy);
+      kept.interrupt();
+      expect(await kept.exited).toBe(0);
+      const stopped = await simNodes();
+      expect(stopped.map((n) => n.health_status)).toEqual(['stopped', 'stopped', 'stopped']);
+
+      const rerun = simulate();
+      await waitFor('the same 3 nodes healthy again', allHealthy);
+      expect(rerun.stdout).toContain('3 existing nodes taken over');
+      expect(rerun.stdout).not.toContain('skipped');
+      // the pod left waiting by the first test finds room on them again
+      await waitFor('the waiting pod scheduled on a simulated node', async () => {
+        const { body } = await t.http.get('/pods/on-sim');
+        return typeof body.node_name === 'string' && body.node_name.startsWith('sim-e2e-');
+      });
+      rerun.interrupt();
+      expect(await rerun.exited).toBe(0);
+      expect(await simNodes()).toEqual([]);
+    });
+
+    it('reset refuses without --yes when not on a terminal, and deletes every node and pod with it', async () => {
+      await healthyNode(t, 'reset-node', 2, { agent: 'external' });
+      await t.http.post('/pods').send(pod('reset-pod', 0.5)).expect(201);
+      const countAll = async () =>
+        (await t.http.get('/nodes')).body.length + (await t.http.get('/pods')).body.length;
+      const before = await countAll();
+      expect(before).toBeGreaterThanOrEqual(3);
+
+      const refused = await runCli(t.baseUrl, ['reset']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/pass --yes to confirm/);
+      expect(await countAll()).toBe(before);
+
+      const done = await runCli(t.baseUrl, ['reset', '--yes']);
+      expect(done.stderr).toBe('');
+      expect(done.code).toBe(0);
+      expect(done.stdout).toMatch(/^deleted \d+ pods? and \d+ nodes?\n$/);
+      expect(await countAll()).toBe(0);
     });
   });
 });
