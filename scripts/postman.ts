@@ -126,6 +126,14 @@ function polishRequest(spec: Json, item: Json): void {
   const op = operationFor(spec, request.method, path);
   const example = firstExample(op);
   if (example !== undefined) request.body = jsonBody(example);
+  else if (request.method !== 'GET' && !request.body) {
+    // the API takes JSON on every change, even one without fields
+    request.header = [
+      ...(request.header ?? []),
+      { key: 'Content-Type', value: 'application/json' },
+    ];
+    request.body = jsonBody({});
+  }
   for (const v of request.url.variable ?? []) {
     if (v.key === 'id') v.value = path.startsWith('/pods') ? '{{podId}}' : '{{nodeId}}';
   }
@@ -174,9 +182,11 @@ function walkStep(
       ...(options.query ? { query: options.query } : {}),
     },
   };
-  if (options.body !== undefined) {
+  // every change is a JSON request, a body-less DELETE too (`{}`)
+  const body = options.body ?? (method === 'GET' ? undefined : {});
+  if (body !== undefined) {
     request.header.push({ key: 'Content-Type', value: 'application/json' });
-    request.body = jsonBody(options.body);
+    request.body = jsonBody(body);
   }
   if (options.auth) request.auth = options.auth;
   return { name, event, request, response: [] };

@@ -38,6 +38,7 @@ const newman = require('newman') as Newman;
 interface Sent {
   what: string;
   authorization: string | undefined;
+  contentType?: string;
   status: number | undefined;
 }
 
@@ -75,6 +76,13 @@ function runWalkThrough(
         authorization: o.request.headers.members.find(
           (h) => h.key.toLowerCase() === 'authorization',
         )?.value,
+        ...(o.request.method === 'GET'
+          ? {}
+          : {
+              contentType: o.request.headers.members.find(
+                (h) => h.key.toLowerCase() === 'content-type',
+              )?.value,
+            }),
         status: o.response?.code,
       });
     });
@@ -133,6 +141,8 @@ describe('the Postman collection', () => {
         for (const r of sent) {
           if (r.what.endsWith('/heartbeat')) expect(r.authorization).toMatch(/^Bearer \S+$/);
           else expect(r.authorization).toBeUndefined();
+          // every change is a JSON request, the body-less DELETEs too
+          if (!r.what.startsWith('GET')) expect(r.contentType).toBe('application/json');
         }
       }
       const [{ n }] = await t.sql<{ n: number }>(
@@ -183,6 +193,7 @@ describe('the Postman collection', () => {
       expect(refused.sent[0]).toEqual({
         what: 'POST /nodes',
         authorization: undefined,
+        contentType: 'application/json',
         status: 401,
       });
 
