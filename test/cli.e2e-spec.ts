@@ -45,12 +45,16 @@ class CliProcess {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 
-  until(what: string, probe: (cli: this) => boolean, timeoutMs = 30000): Promise<true> {
-    return waitFor(
-      `${what} (stdout: ${JSON.stringify(this.stdout.slice(-500))}, stderr: ${JSON.stringify(this.stderr.slice(-500))})`,
-      async () => probe(this),
-      timeoutMs,
-    );
+  async until(what: string, probe: (cli: this) => boolean, timeoutMs = 30000): Promise<void> {
+    try {
+      await waitFor(what, async () => probe(this), timeoutMs);
+    } catch (err) {
+      // what the CLI had printed by then tells why
+      const tail = (text: string) => JSON.stringify(text.slice(-500));
+      throw new Error(
+        `${(err as Error).message} (stdout: ${tail(this.stdout)}, stderr: ${tail(this.stderr)})`,
+      );
+    }
   }
 }
 
