@@ -53,35 +53,50 @@ export class ApiClient {
     init: { query?: Query; body?: unknown } = {},
   ): Promise<ApiResponse<T>> {
     const signal = this.withTimeout(AbortSignal.timeout(this.options.timeoutMs));
+    // the API takes JSON on every change, even one without fields: `{}` then
+    const body = init.body ?? (method === 'GET' || method === 'HEAD' ? undefined : {});
     let response: Response;
     let text: string;
     try {
       response = await fetch(this.url(path, init.query), {
         method,
-        headers: this.headers(init.body !== undefined),
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });
       text = await response.text();
     } catch {
       throw this.transportError();
     }
-    const body = parseJson(text);
-    if (!response.ok) throw this.apiError(response, body);
-    return { status: response.status, body: body as T | undefined };
+    const answer = parseJson(text);
+    if (!response.ok) throw this.apiError(response, answer);
+    return { status: response.status, body: answer as T | undefined };
   }
 
   /**
    * Opens a long-lived GET (server-sent events). The timeout covers only the
-   * wait for the response headers; the body then flows until it ends or Ctrl-C.
+   * wait for the response headers; the body then flows until it ends, Ctrl-C,
+   * or `stream.signal` aborts. `lastEventId` asks the server to replay what came after it.
    */
-  async openStream(path: string): Promise<ReadableStream<Uint8Array>> {
+  async openStream(
+    path: string,
+    stream: { lastEventId?: string; signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
     const connect = new AbortController();
     const timer = setTimeout(() => connect.abort(), this.options.timeoutMs);
+    const headers: Record<string, string> = {
+      ...this.headers(false),
+      Accept: 'text/event-stream',
+    };
+    if (stream.lastEventId !== undefined) headers['Last-Event-ID'] = stream.lastEventId;
+    // the connect timeout ends with the headers; the caller's own signal stays on the body
+    const connectSignal = stream.signal
+      ? AbortSignal.any([stream.signal, connect.signal])
+      : connect.signal;
     try {
       const response = await fetch(this.url(path), {
-        headers: { ...this.headers(false), Accept: 'text/event-stream' },
-        signal: this.withTimeout(connect.signal),
+        headers,
+        signal: this.withTimeout(connectSignal),
       });
       if (!response.ok) throw this.apiError(response, parseJson(await response.text()));
       if (!response.body) throw new UnreachableError(this.server);

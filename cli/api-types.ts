@@ -78,7 +78,8 @@ export interface PodView {
 }
 
 export interface EventView {
-  id: number;
+  /** a decimal string, as the API sends it */
+  id: string;
   type: 'Normal' | 'Warning';
   reason: string;
   object: string;

@@ -9,7 +9,11 @@ export interface OutputStream {
 }
 
 /** Everything the CLI touches outside itself, so tests can run it in-process. */
+/** Where a confirmation is read from; asked only when it is a terminal. */
+export type InputStream = NodeJS.ReadableStream & { isTTY?: boolean };
+
 export interface CliIo {
+  stdin?: InputStream;
   stdout: OutputStream;
   stderr: OutputStream;
   env: Record<string, string | undefined>;

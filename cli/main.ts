@@ -8,8 +8,11 @@ process.once('SIGINT', () => {
   interrupt.abort();
   process.once('SIGINT', () => process.exit(130));
 });
+// a service manager's stop: the same clean end (a simulated fleet removes its nodes)
+process.once('SIGTERM', () => interrupt.abort());
 
 void run(process.argv.slice(2), {
+  stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

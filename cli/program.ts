@@ -5,6 +5,7 @@ import { registerEventsCommand } from './commands/events';
 import { registerGetCommand } from './commands/get';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
+import { registerResetCommand } from './commands/reset';
 import { registerSimulateCommand } from './commands/simulate';
 import { type CliIo, DEFAULT_SERVER, OUTPUT_FORMATS } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InterruptedError } from './errors';
@@ -16,7 +17,9 @@ Examples:
   kubesim launch-pod -f pod.yaml
   kubesim get pods -o wide
   kubesim fail-node worker-1 --mode hang
-  kubesim events --watch`;
+  kubesim events --watch
+  kubesim simulate --nodes 20 --keep
+  kubesim reset --yes`;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('kubesim')
@@ -45,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   registerEventsCommand(program, io);
   registerClusterCommands(program, io);
   registerSimulateCommand(program, io);
+  registerResetCommand(program, io);
   return program;
 }
 

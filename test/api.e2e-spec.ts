@@ -203,10 +203,9 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(pendingNode.seconds_since_heartbeat).toBeNull();
     });
 
-    it('says restart, stop and failure need a managed runtime (409 with the external runtime)', async () => {
+    it('says restart and failure need a managed runtime (409 with the external runtime)', async () => {
       const res = await t.http.post('/nodes/n-beat/restart').expect(409);
       expect(res.body.message).toMatch(/external/);
-      await t.http.post('/nodes/n-beat/stop').expect(409);
       await t.http.post('/nodes/n-beat/simulate/failure').send({ mode: 'crash' }).expect(409);
       await t.http.post('/nodes/n-beat/simulate/failure').send({ mode: 'explode' }).expect(400);
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { COLLECTION_FILE, ENVIRONMENT_FILE, renderPostman, WALK_THROUGH } from '../scripts/postman';
-import { startTestApp, TestApp } from './setup/test-app';
+import { beat, healthyNode, pod, startTestApp, TestApp } from './setup/test-app';
 
 /** The part of newman's library API used here (newman ships no types). */
 interface NewmanSummary {
@@ -38,6 +38,7 @@ const newman = require('newman') as Newman;
 interface Sent {
   what: string;
   authorization: string | undefined;
+  contentType?: string;
   status: number | undefined;
 }
 
@@ -75,6 +76,13 @@ function runWalkThrough(
         authorization: o.request.headers.members.find(
           (h) => h.key.toLowerCase() === 'authorization',
         )?.value,
+        ...(o.request.method === 'GET'
+          ? {}
+          : {
+              contentType: o.request.headers.members.find(
+                (h) => h.key.toLowerCase() === 'content-type',
+              )?.value,
+            }),
         status: o.response?.code,
       });
     });
@@ -88,7 +96,7 @@ function expectAllPassed(summary: NewmanSummary): void {
   expect(failures).toEqual([]);
   expect(summary.run.stats.requests.total).toBe(8); // 7 steps and the GET the heartbeat's test sends
   expect(summary.run.stats.assertions.failed).toBe(0);
-  expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(13);
+  expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(14);
 }
 
 const STEPS = [
@@ -133,6 +141,8 @@ describe('the Postman collection', () => {
         for (const r of sent) {
           if (r.what.endsWith('/heartbeat')) expect(r.authorization).toMatch(/^Bearer \S+$/);
           else expect(r.authorization).toBeUndefined();
+          // every change is a JSON request, the body-less DELETEs too
+          if (!r.what.startsWith('GET')) expect(r.contentType).toBe('application/json');
         }
       }
       const [{ n }] = await t.sql<{ n: number }>(
@@ -141,12 +151,49 @@ describe('the Postman collection', () => {
       expect(Number(n)).toBe(0);
     });
 
+    it('passes on a busy cluster whose pending pods take its node, and launches no agent of its own', async () => {
+      // process runtime: a managed node registered here would get a real agent beside Postman
+      t = await startTestApp({ RUNTIME: 'process' });
+      // a full node, and pods waiting for room that will take any node that turns healthy
+      const full = await healthyNode(t, 'busy-full', 1, { agent: 'external' });
+      await t.http.post('/pods').send(pod('busy-running', 1)).expect(201);
+      for (let i = 0; i < 4; i++) {
+        const res = await t.http
+          .post('/pods')
+          .send(pod(`busy-waiting-${i}`, 1))
+          .expect(201);
+        expect(res.body.status).toBe('pending');
+      }
+      await beat(t, full.id, full.token);
+
+      const { summary, sent } = await runWalkThrough(t.baseUrl);
+      expectAllPassed(summary);
+      expect(sent.map((r) => r.what)).toEqual(STEPS);
+
+      const registered = await t.sql<{ message: string }>(
+        "SELECT message FROM events WHERE reason = 'RegisteredNode' AND object LIKE 'node/walk-node-%'",
+      );
+      expect(registered).toHaveLength(1);
+      expect(registered[0].message).toMatch(/external runtime/);
+      // the cluster is left as it was: the walk-through's node and pod are gone, the rest waits again
+      const pods = await t.sql<{ name: string; status: string }>(
+        'SELECT name, status FROM pods ORDER BY name',
+      );
+      expect(pods).toEqual([
+        { name: 'busy-running', status: 'scheduled' },
+        ...[0, 1, 2, 3].map((i) => ({ name: `busy-waiting-${i}`, status: 'pending' })),
+      ]);
+      const nodes = await t.sql<{ name: string }>('SELECT name FROM nodes');
+      expect(nodes).toEqual([{ name: 'busy-full' }]);
+    });
+
     it('sends {{apiToken}} as the bearer token when the server guards its changes', async () => {
       t = await startTestApp({ RUNTIME: 'external', KUBESIM_API_TOKEN: 'walk-through-token' });
       const refused = await runWalkThrough(t.baseUrl);
       expect(refused.sent[0]).toEqual({
         what: 'POST /nodes',
         authorization: undefined,
+        contentType: 'application/json',
         status: 401,
       });
 

@@ -80,6 +80,36 @@ describe('process runtime: real agents as child processes', () => {
     await waitFor('the agent to drop the deleted pod', async () => !existsSync(podDir));
   });
 
+  it('an emptyDir needs neither size nor path: stored unset, made a folder by the agent', async () => {
+    const refused = [
+      { name: 'host', type: 'hostPath', size: 1 },
+      { name: 'conf', type: 'configMap', path: '/etc/conf' },
+    ];
+    for (const volume of refused) {
+      const res = await t.http
+        .post('/pods')
+        .send({ ...pod('no-path', 0.1), volumes: [volume] })
+        .expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(
+        volume.type === 'hostPath' ? /path/ : /size/,
+      );
+    }
+    await t.http.get('/pods/no-path').expect(404);
+
+    const created = await t.http
+      .post('/pods')
+      .send({ ...pod('scratchy', 0.1), volumes: [{ name: 'tmp', type: 'emptyDir' }] })
+      .expect(201);
+    expect(created.body.volumes).toEqual([
+      { name: 'tmp', type: 'emptyDir', size: null, path: null },
+    ]);
+    const running = await waitForPod(t, 'scratchy', (p) => p.status === 'running', 'running');
+    expect(running.volumes).toEqual([{ name: 'tmp', type: 'emptyDir', size: null, path: null }]);
+    const podDir = join(t.dataDir, 'nodes', running.node_name!, 'data', 'pods', 'scratchy');
+    expect(statSync(join(podDir, 'volumes', 'tmp')).isDirectory()).toBe(true);
+    await t.http.delete('/pods/scratchy').expect(200);
+  });
+
   it('stop drains the node and stops its agent; restart brings it back with a new agent', async () => {
     await t.http.post('/nodes').send({ name: 'beta', cpu_cores: 2 }).expect(201);
     await waitForNode(t, 'beta', 'healthy');

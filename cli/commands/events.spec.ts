@@ -12,12 +12,12 @@ describe('events', () => {
   afterEach(() => fake.stop());
 
   const registered = anEvent({
-    id: 1,
+    id: '1',
     reason: 'NodeRegistered',
     message: 'node worker-1 registered',
   });
   const failed = anEvent({
-    id: 2,
+    id: '2',
     type: 'Warning',
     reason: 'NodeFailed',
     message: 'no heartbeat for 15s',
@@ -61,7 +61,7 @@ describe('events', () => {
 
   describe('--watch', () => {
     const rescheduled = anEvent({
-      id: 3,
+      id: '3',
       reason: 'PodRescheduled',
       object: 'pod/web',
       message: 'pod web moved to worker-2',
@@ -121,18 +121,69 @@ describe('events', () => {
       ).toEqual([failed]);
     });
 
-    it('exits 3 when the server closes the stream', async () => {
+    it('reconnects when the server closes the stream, resuming after the last event it saw', async () => {
       fake.on('GET', '/events', { body: [] });
+      let connections = 0;
       fake.on('GET', '/events/stream', (_req, res) => {
+        connections++;
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-        res.end(`event: event\ndata: ${JSON.stringify(registered)}\n\n`);
+        if (connections === 1) {
+          // the server goes away after one event
+          res.end(`id: 1\nevent: event\ndata: ${JSON.stringify(registered)}\n\n`);
+          return;
+        }
+        // a replay of the event seen already, then the one missed
+        res.write(`id: 1\nevent: event\ndata: ${JSON.stringify(registered)}\n\n`);
+        res.write(`id: 2\nevent: event\ndata: ${JSON.stringify(failed)}\n\n`);
+      });
+      const interrupt = new AbortController();
+
+      const result = await runCli(fake.url, ['events', '--watch'], {
+        signal: interrupt.signal,
+        onStdout: (out) => out.includes('NodeFailed') && interrupt.abort(),
       });
 
-      const result = await runCli(fake.url, ['events', '--watch']);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain('NodeRegistered');
+      expect(lines[1]).toContain('NodeFailed');
+      expect(result.stderr).toMatch(
+        new RegExp(`lost the event stream from kubesim at ${fake.url} .*reconnecting in 0\\.5s`),
+      );
+      expect(result.stderr).toContain('reconnected');
+      const streams = fake.requestsTo('GET', '/events/stream');
+      expect(streams.map((r) => r.headers['last-event-id'])).toEqual([undefined, '1']);
+    });
 
-      expect(result.code).toBe(3);
-      expect(result.stdout).toContain('NodeRegistered');
-      expect(result.stderr).toBe(`error: lost the event stream from kubesim at ${fake.url}\n`);
+    it('keeps trying while the server is away, and stops on Ctrl-C', async () => {
+      fake.on('GET', '/events', { body: [] });
+      let connections = 0;
+      fake.on('GET', '/events/stream', (_req, res) => {
+        connections++;
+        if (connections === 1) {
+          res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+          res.end();
+          return;
+        }
+        // restarting: not ready to stream yet
+        return { status: 503, body: { statusCode: 503, message: 'starting up' } };
+      });
+      const interrupt = new AbortController();
+      const done = runCli(fake.url, ['events', '--watch'], { signal: interrupt.signal });
+      // the second failed attempt waits twice as long as the first
+      const watcher = setInterval(() => {
+        if (connections >= 3) interrupt.abort();
+      }, 20);
+      const result = await done;
+      clearInterval(watcher);
+      const { stderr } = result;
+
+      expect(result.code).toBe(0);
+      expect(stderr).toMatch(/reconnecting in 0\.5s \(attempt 1/);
+      expect(stderr).toMatch(/\(starting up\); reconnecting in 1s \(attempt 2/);
+      // no event seen at all: the server replays from the first one
+      expect(fake.requestsTo('GET', '/events/stream')[1].headers['last-event-id']).toBe('0');
     });
   });
 });

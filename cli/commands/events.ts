@@ -2,8 +2,9 @@ import { type Command, Option } from 'commander';
 import type { EventView } from '../api-types';
 import { positiveInteger } from '../args';
 import { type CliIo, CommandContext } from '../context';
-import { CliError, EXIT_UNREACHABLE } from '../errors';
-import { readSse } from '../sse';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../errors';
+import { readSse, type SseMessage } from '../sse';
 import { eventLine, eventTable } from '../views';
 
 interface EventOptions {
@@ -34,17 +35,30 @@ async function events(ctx: CommandContext, options: EventOptions): Promise<void>
   await watch(ctx, options, query);
 }
 
+/** Reconnection delays: doubling from the first to the last, reset by a connection that works. */
+export const RECONNECT_FIRST_MS = 500;
+export const RECONNECT_MAX_MS = 10_000;
+/**
+ * The server sends a keepalive every 15 s: a stream silent for this long is taken as dead
+ * (a server gone without closing the connection) and opened again.
+ */
+const STREAM_IDLE_MS = 45_000;
+/** ids remembered to print each event once across reconnects */
+const REMEMBERED_IDS = 10_000;
+
 /**
  * Prints the recent events, then follows the live stream until Ctrl-C. The stream
  * is opened before the snapshot is read, so nothing that happens in between is
- * missed; events in both are printed once.
+ * missed; events in both are printed once. When the stream is lost (the server
+ * restarts), it is opened again with backoff, sending the id of the last event
+ * seen so the server replays what came meanwhile; only Ctrl-C ends the watch.
  */
 async function watch(
   ctx: CommandContext,
   options: EventOptions,
   query: Record<string, string | number | undefined>,
 ) {
-  const stream = await ctx.api.openStream('/events/stream');
+  let stream = await ctx.api.openStream('/events/stream');
   let recent: EventView[];
   try {
     recent = await ctx.api.get<EventView[]>('/events', query);
@@ -52,24 +66,108 @@ async function watch(
     await stream.cancel().catch(() => undefined);
     throw err;
   }
-  const printed = new Set(recent.map((event) => event.id));
+  const printed = new Set<string>();
+  const remember = (id: string): void => {
+    printed.add(id);
+    // a Set iterates in insertion order: the oldest id goes first
+    if (printed.size > REMEMBERED_IDS) printed.delete(printed.values().next().value!);
+  };
   const print = (event: EventView): void =>
     ctx.print(ctx.json ? JSON.stringify(event) : eventLine(ctx.palette, event));
-  for (const event of [...recent].reverse()) print(event);
+  // the stream's own ids when it sends them, else the newest event seen
+  let lastEventId: string | undefined;
+  for (const event of [...recent].reverse()) {
+    remember(event.id);
+    lastEventId = newer(lastEventId, event.id);
+    print(event);
+  }
 
-  try {
-    for await (const message of readSse(stream)) {
-      if (message.event !== 'event') continue; // heartbeats are for the dashboard
+  const signal = ctx.io.signal;
+  for (;;) {
+    await follow(ctx, stream, (message) => {
+      if (message.id) lastEventId = newer(lastEventId, message.id);
+      if (message.event !== 'event') return; // heartbeats are for the dashboard
       const event = parseEvent(message.data);
-      if (!event || printed.has(event.id) || !matches(event, options)) continue;
-      print(event);
+      if (!event) return;
+      lastEventId = newer(lastEventId, event.id);
+      if (printed.has(event.id)) return;
+      remember(event.id);
+      if (matches(event, options)) print(event);
+    });
+    if (signal?.aborted) return;
+    const reopened = await reconnect(ctx, lastEventId ?? '0');
+    if (!reopened) return; // Ctrl-C while waiting
+    stream = reopened;
+  }
+}
+
+/** Reads one connection until it ends, breaks, goes silent, or Ctrl-C. */
+async function follow(
+  ctx: CommandContext,
+  stream: ReadableStream<Uint8Array>,
+  onMessage: (message: SseMessage) => void,
+): Promise<void> {
+  let idle: NodeJS.Timeout | undefined;
+  const silent = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(() => void stream.cancel().catch(() => undefined), STREAM_IDLE_MS);
+  };
+  const onAbort = (): void => void stream.cancel().catch(() => undefined);
+  ctx.io.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    silent();
+    for await (const message of readSse(stream)) {
+      silent();
+      onMessage(message);
     }
   } catch {
-    // Ctrl-C aborts the read: the normal way out.
-    if (ctx.io.signal?.aborted) return;
+    // a reset connection, or Ctrl-C: the caller tells them apart
+  } finally {
+    clearTimeout(idle);
+    ctx.io.signal?.removeEventListener('abort', onAbort);
   }
-  if (ctx.io.signal?.aborted) return;
-  throw new CliError(`lost the event stream from kubesim at ${ctx.server}`, EXIT_UNREACHABLE);
+}
+
+/**
+ * Opens the stream again, waiting longer after each failure; says so on stderr.
+ * Resolves undefined only on Ctrl-C: a server that stays away is waited for.
+ */
+async function reconnect(
+  ctx: CommandContext,
+  lastEventId: string,
+): Promise<ReadableStream<Uint8Array> | undefined> {
+  let delay = RECONNECT_FIRST_MS;
+  let why = 'the stream ended';
+  for (let attempt = 1; ; attempt++) {
+    ctx.note(
+      `lost the event stream from kubesim at ${ctx.server} (${why}); reconnecting in ${seconds(delay)} (attempt ${attempt}, Ctrl-C to stop)`,
+    );
+    try {
+      await sleep(delay, undefined, { signal: ctx.io.signal });
+    } catch {
+      return undefined;
+    }
+    try {
+      const stream = await ctx.api.openStream('/events/stream', { lastEventId });
+      ctx.note(`reconnected to kubesim at ${ctx.server}; resuming after event ${lastEventId}`);
+      return stream;
+    } catch (err) {
+      if (ctx.io.signal?.aborted) return undefined;
+      why = err instanceof CliError ? err.message : String(err);
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    }
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))}s`;
+}
+
+/** The later of two event ids (decimal strings of any length). */
+function newer(current: string | undefined, id: string): string {
+  if (!/^\d+$/.test(id)) return current ?? id;
+  if (current === undefined || !/^\d+$/.test(current)) return id;
+  return BigInt(id) > BigInt(current) ? id : current;
 }
 
 function parseEvent(data: string): EventView | undefined {

@@ -238,6 +238,9 @@ describe('node commands', () => {
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `POST /nodes/worker-1/${action}`,
     ]);
+    // a change without fields is still a JSON request: the API refuses any other body
+    expect(fake.requests[0].headers['content-type']).toBe('application/json');
+    expect(fake.requests[0].body).toEqual({});
     expect(result.stdout).toContain(line);
   });
 
@@ -271,6 +274,8 @@ describe('node commands', () => {
 
     expect(result.code).toBe(0);
     expect(fake.requests[0].method).toBe('DELETE');
+    expect(fake.requests[0].headers['content-type']).toBe('application/json');
+    expect(fake.requests[0].body).toEqual({});
     expect(result.stdout).toBe('node/worker-1 deleted\n');
   });
 });

@@ -33,6 +33,8 @@ describe('simulate', () => {
       prefix: 'edge',
       apiServer: 'http://kubesim.test:3000',
       intervalMs: 1000,
+      takeOver: true,
+      onStop: 'delete',
     });
     expect(settled).toBe(false);
     finish();
@@ -56,9 +58,21 @@ describe('simulate', () => {
       prefix: 'sim',
       apiServer: 'http://localhost:3000',
       intervalMs: 5000,
+      takeOver: true,
+      onStop: 'delete',
     });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--nodes <n>' not specified");
+  });
+
+  it('--keep stops the nodes on exit instead of deleting them', async () => {
+    runFleet.mockResolvedValue(undefined);
+
+    const result = await runCli('http://localhost:3000', ['simulate', '--nodes', '2', '--keep']);
+
+    expect(result.code).toBe(0);
+    expect(runFleet).toHaveBeenCalledWith(expect.objectContaining({ onStop: 'stop' }));
+    expect(result.stderr).toContain('Ctrl-C to end; the nodes are then stopped and kept');
   });
 
   it('reports a fleet that fails as one line', async () => {

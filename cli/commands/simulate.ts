@@ -10,6 +10,9 @@ export interface FleetOptions {
   apiServer: string;
   apiToken?: string;
   intervalMs: number;
+  takeOver: boolean;
+  onStop: 'stop' | 'delete';
+  signal?: AbortSignal;
 }
 
 type RunFleet = (options: FleetOptions) => Promise<unknown>;
@@ -38,12 +41,14 @@ interface SimulateOptions {
   cpus: number;
   prefix: string;
   interval: number;
+  keep?: boolean;
 }
 
 async function simulate(ctx: CommandContext, options: SimulateOptions): Promise<void> {
   const runFleet = loadRunFleet();
   ctx.note(
-    `running ${options.nodes} simulated node(s) '${options.prefix}-*' against ${ctx.server} (Ctrl-C to stop)`,
+    `running ${options.nodes} simulated node(s) '${options.prefix}-*' against ${ctx.server} ` +
+      `(Ctrl-C to end; the nodes are then ${options.keep ? 'stopped and kept' : 'deleted'})`,
   );
   await runFleet({
     nodes: options.nodes,
@@ -52,17 +57,27 @@ async function simulate(ctx: CommandContext, options: SimulateOptions): Promise<
     apiServer: ctx.server,
     apiToken: ctx.token,
     intervalMs: options.interval,
+    // a rerun with the same names runs the nodes the last one left
+    takeOver: true,
+    onStop: options.keep ? 'stop' : 'delete',
+    signal: ctx.io.signal,
   });
 }
 
 export function registerSimulateCommand(program: Command, io: CliIo): void {
   program
     .command('simulate')
-    .description('run a fleet of virtual nodes in this process, each a real agent')
+    .description(
+      'run a fleet of virtual nodes in this process, each a real agent; on exit they are deleted (--keep: stopped); existing external nodes of the same names are taken over',
+    )
     .requiredOption('--nodes <n>', 'how many nodes', positiveInteger)
     .option('--cpus <cores>', 'CPU cores per node', positiveNumber, 2)
     .option('--prefix <prefix>', 'node names are <prefix>-<n>', 'sim')
     .option('--interval <ms>', 'heartbeat interval in ms', positiveInteger, 5000)
+    .option(
+      '--keep',
+      'on exit, stop the nodes (status stopped) instead of deleting them; a rerun takes them over',
+    )
     .action((options: SimulateOptions, cmd: Command) =>
       simulate(CommandContext.of(io, cmd), options),
     );

@@ -64,7 +64,7 @@ export function aPod(overrides: Partial<PodView> = {}): PodView {
 
 export function anEvent(overrides: Partial<EventView> = {}): EventView {
   return {
-    id: 1,
+    id: '1',
     type: 'Normal',
     reason: 'NodeRegistered',
     object: 'node/worker-1',

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { CliIo } from '../context';
 import { run } from '../program';
 
@@ -12,6 +13,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** pretend stdout and stderr are terminals (colours, spinner) */
   tty?: boolean;
+  /** what the user types; a terminal unless `stdinIsTTY` is false */
+  stdin?: string;
+  stdinIsTTY?: boolean;
   /** sees stdout as it is written, for tests that react to streamed output */
   onStdout?: (all: string) => void;
 }
@@ -23,7 +27,12 @@ export async function runCli(
   options: RunOptions = {},
 ): Promise<CliResult> {
   const result: CliResult = { code: -1, stdout: '', stderr: '' };
+  const stdin =
+    options.stdin === undefined
+      ? undefined
+      : Object.assign(Readable.from([options.stdin]), { isTTY: options.stdinIsTTY ?? true });
   const io: CliIo = {
+    stdin,
     stdout: {
       isTTY: options.tty,
       write: (chunk: string) => {

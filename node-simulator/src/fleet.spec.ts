@@ -89,6 +89,56 @@ describe('Fleet', () => {
     expect(api.beats).toHaveLength(count);
   });
 
+  it('takes over names that exist with a new token, keeping their size; skips managed ones', async () => {
+    ['sim-1', 'sim-2'].forEach((name) => api.existingNames.add(name));
+    api.managedNames.add('sim-2');
+    await started({ nodes: 3, takeOver: true });
+    await clock.advance(999, settle);
+
+    expect(api.operations.map((o) => `${o.method} ${o.url} ${o.body}`)).toEqual([
+      'POST http://api.test/nodes/sim-1/token {}',
+      'POST http://api.test/nodes/sim-2/token {}',
+    ]);
+    expect(fleet?.takenOver).toEqual(['sim-1']);
+    expect(fleet?.skipped).toEqual(['sim-2']);
+    expect(fleet?.agents.map((a) => a.nodeName).sort()).toEqual(['sim-1', 'sim-3']);
+    expect(api.beats.find((b) => b.authorization === 'Bearer new-sim-1')?.url).toBe(
+      'http://api.test/nodes/101/heartbeat',
+    );
+    expect(logger.lines).toContainEqual(expect.stringContaining('1 existing nodes taken over'));
+  });
+
+  it.each([
+    ['delete', ['POST /cordon', 'POST /cordon', 'DELETE ', 'DELETE '], '2 nodes deleted'],
+    ['stop', ['POST /stop', 'POST /stop'], '2 nodes stopped'],
+  ] as const)(
+    'onStop %s: after the agents stop, their nodes go through the API',
+    async (onStop, calls, line) => {
+      await started({ nodes: 2, onStop });
+      await clock.advance(1000, settle);
+      await fleet?.stop();
+      await fleet?.done;
+
+      expect(
+        api.operations.map(
+          (o) => `${o.method} ${o.url.replace(/^http:\/\/api\.test\/nodes\/\d+/, '')}`,
+        ),
+      ).toEqual(calls);
+      // bodiless changes are still JSON requests
+      for (const o of api.operations) {
+        expect(o.contentType).toBe('application/json');
+        expect(o.body).toBe('{}');
+      }
+      expect(logger.lines).toContainEqual(expect.stringContaining(line));
+    },
+  );
+
+  it('leaves the nodes alone by default', async () => {
+    await started({ nodes: 2 });
+    await fleet?.stop();
+    expect(api.operations).toEqual([]);
+  });
+
   it('retries registrations while the API is down', async () => {
     api.registrationStatuses.push(503, 503);
     fleet = new Fleet(options({ nodes: 1 }));

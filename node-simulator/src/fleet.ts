@@ -13,6 +13,7 @@ import {
   HttpResult,
   postJson,
   Random,
+  sendJson,
   systemClock,
   TimerHandle,
 } from './runtime-deps';
@@ -38,6 +39,17 @@ export interface FleetOptions {
   registrationConcurrency?: number;
   /** how often the one-line fleet summary is considered (printed when it changed) */
   summaryIntervalMs?: number;
+  /**
+   * A name that exists already as an external node (a rerun with the same names) is taken
+   * over with a new heartbeat token instead of skipped; default off.
+   */
+  takeOver?: boolean;
+  /**
+   * What becomes of the fleet's nodes when it stops: `leave` them as they are (default; they
+   * turn failed when their silence is noticed), `stop` them (status stopped, pods moved), or
+   * `delete` them.
+   */
+  onStop?: FleetExit;
   /** each agent also holds an assignment watch (one open connection per agent); default off */
   watchAssignments?: boolean;
   containerStartDelayMs?: number;
@@ -47,6 +59,8 @@ export interface FleetOptions {
   random?: Random;
   logger?: Logger;
 }
+
+export type FleetExit = 'leave' | 'stop' | 'delete';
 
 export interface FleetStats {
   agents: number;
@@ -98,15 +112,19 @@ export async function runFleet(options: FleetOptions): Promise<void> {
 }
 
 type Registration =
-  | { kind: 'created'; id: string; token: string }
+  | { kind: 'created'; id: string; token: string; cpus?: number; takenOver?: boolean }
   | { kind: 'exists' }
   | { kind: 'fatal'; message: string }
   | { kind: 'cancelled' };
 
 export class Fleet {
   readonly agents: NodeAgent[] = [];
-  /** names not run: they existed already (409) */
+  /** names not run: they existed already (409) and could not be taken over */
   readonly skipped: string[] = [];
+  /** names that existed already and were taken over with a new token */
+  readonly takenOver: string[] = [];
+  /** every node this fleet runs, for what onStop does with them */
+  private readonly nodes: Array<{ id: string; name: string }> = [];
   /** resolves when every agent has stopped */
   readonly done: Promise<void>;
 
@@ -160,12 +178,15 @@ export class Fleet {
       const name = `${prefix}-${i + 1}`;
       const registration = await this.register(name);
       if (registration.kind === 'exists') {
-        this.logger.warn(`fleet: node ${name} exists already (409); skipped`);
+        if (!this.options.takeOver)
+          this.logger.warn(`fleet: node ${name} exists already (409); skipped`);
         this.skipped.push(name);
       } else if (registration.kind === 'fatal') {
         fatal ??= registration.message;
-      } else if (registration.kind === 'created' && !this.stopping) {
-        await this.startAgent(name, registration, i);
+      } else if (registration.kind === 'created') {
+        this.nodes.push({ id: registration.id, name });
+        if (registration.takenOver) this.takenOver.push(name);
+        if (!this.stopping) await this.startAgent(name, registration, i);
       }
     });
     this.registered = true;
@@ -180,12 +201,16 @@ export class Fleet {
     }
     this.logger.info(
       `fleet: ${this.agents.length} agents running, heartbeat every ${this.intervalMs} ms` +
+        (this.takenOver.length > 0 ? `, ${this.takenOver.length} existing nodes taken over` : '') +
         (this.skipped.length > 0 ? `, ${this.skipped.length} skipped` : ''),
     );
     this.scheduleSummary();
   }
 
-  /** Every agent sends a last `terminating` beat (for 3 s at most in all) and stops. */
+  /**
+   * Every agent sends a last `terminating` beat (for 3 s at most in all) and stops; then
+   * the nodes are stopped or deleted through the API as `onStop` says.
+   */
   stop(reason = 'asked'): Promise<void> {
     if (!this.stopping) {
       this.logger.info(`fleet: stopping every agent (${reason})`);
@@ -220,13 +245,60 @@ export class Fleet {
       agents[i].stop({ lastHeartbeat: this.clock.now() < lastBeatUntil }),
     );
     this.logger.info(`fleet: ${agents.length} agents stopped`);
+    await this.settleNodes(this.options.onStop ?? 'leave');
     this.stopAllFinished = true;
     this.checkDone();
   }
 
+  /** Stops or deletes the fleet's nodes through the API; a node gone already is fine. */
+  private async settleNodes(exit: FleetExit): Promise<void> {
+    const nodes = [...this.nodes];
+    if (exit === 'leave' || nodes.length === 0) return;
+    const call = (method: string, path: string) =>
+      sendJson(
+        this.fetchFn,
+        this.clock,
+        method,
+        `${this.apiServer}${path}`,
+        {},
+        {
+          bearer: this.options.apiToken,
+          timeoutMs: 10_000,
+        },
+      );
+    const each = async (fn: (node: { id: string; name: string }) => Promise<HttpResult>) => {
+      const failures: string[] = [];
+      await forEachLimit(nodes.length, STOP_CONCURRENCY, async (i) => {
+        const result = await fn(nodes[i]);
+        if (!(result.status >= 200 && result.status < 300) && result.status !== 404) {
+          failures.push(
+            `${nodes[i].name}: ${result.error ?? `HTTP ${result.status}`}${detail(result)}`,
+          );
+        }
+      });
+      return failures;
+    };
+    if (exit === 'delete') {
+      // cordoned first, so the pods of one node are not moved onto the next one to go
+      await each((node) => call('POST', `/nodes/${node.id}/cordon`));
+    }
+    const failures = await each((node) =>
+      exit === 'delete'
+        ? call('DELETE', `/nodes/${node.id}`)
+        : call('POST', `/nodes/${node.id}/stop`),
+    );
+    const done = nodes.length - failures.length;
+    this.logger.info(`fleet: ${done} nodes ${exit === 'delete' ? 'deleted' : 'stopped'}`);
+    if (failures.length > 0) {
+      this.logger.warn(
+        `fleet: ${failures.length} nodes could not be ${exit === 'delete' ? 'deleted' : 'stopped'}: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`,
+      );
+    }
+  }
+
   private async startAgent(
     name: string,
-    registration: { id: string; token: string },
+    registration: { id: string; token: string; cpus?: number },
     index: number,
   ) {
     const agent = new NodeAgent({
@@ -234,7 +306,8 @@ export class Fleet {
       nodeName: name,
       apiServer: this.apiServer,
       token: registration.token,
-      cpuCores: this.options.cpus,
+      // a node taken over keeps the size it was registered with
+      cpuCores: registration.cpus ?? this.options.cpus,
       heartbeatIntervalMs: this.intervalMs,
       nodeType: this.options.nodeType,
       dataDir: join(this.options.dataDir ?? join('.', 'data'), name),
@@ -263,7 +336,8 @@ export class Fleet {
         timeoutMs: 10_000,
       });
       if (result.status === 200 || result.status === 201) return registered(name, result);
-      if (result.status === 409) return { kind: 'exists' };
+      if (result.status === 409)
+        return this.options.takeOver ? this.takeOver(name) : { kind: 'exists' };
       const retryable = result.status === 0 || result.status === 429 || result.status >= 500;
       if (!retryable) {
         return {
@@ -282,6 +356,33 @@ export class Fleet {
       );
       if (this.stopping) return { kind: 'cancelled' };
     }
+  }
+
+  /** A new token for a node that exists already; a node kubesim runs itself stays skipped. */
+  private async takeOver(name: string): Promise<Registration> {
+    const result = await postJson(
+      this.fetchFn,
+      this.clock,
+      `${this.apiServer}/nodes/${encodeURIComponent(name)}/token`,
+      {},
+      { bearer: this.options.apiToken, timeoutMs: 10_000 },
+    );
+    if (result.status === 200) {
+      const registration = registered(name, result);
+      if (registration.kind !== 'created') return registration;
+      this.logger.info(`fleet: node ${name} exists already; taken over with a new token`);
+      return { ...registration, takenOver: true };
+    }
+    if (result.status === 409 || result.status === 404) {
+      this.logger.warn(
+        `fleet: node ${name} exists already and cannot be taken over${detail(result)}`,
+      );
+      return { kind: 'exists' };
+    }
+    return {
+      kind: 'fatal',
+      message: `taking over ${name} refused: ${result.error ?? `HTTP ${result.status}`}${detail(result)}`,
+    };
   }
 
   private checkDone(): void {
@@ -323,10 +424,18 @@ export class Fleet {
 
 function registered(name: string, result: HttpResult): Registration {
   try {
-    const node = JSON.parse(result.body) as { id?: unknown; heartbeat_token?: unknown };
+    const node = JSON.parse(result.body) as {
+      id?: unknown;
+      heartbeat_token?: unknown;
+      cpu_cores_total?: unknown;
+    };
     const idOk = typeof node.id === 'number' || (typeof node.id === 'string' && node.id !== '');
     if (idOk && typeof node.heartbeat_token === 'string' && node.heartbeat_token !== '') {
-      return { kind: 'created', id: String(node.id), token: node.heartbeat_token };
+      const cpus =
+        typeof node.cpu_cores_total === 'number' && node.cpu_cores_total > 0
+          ? node.cpu_cores_total
+          : undefined;
+      return { kind: 'created', id: String(node.id), token: node.heartbeat_token, cpus };
     }
   } catch {
     // reported below

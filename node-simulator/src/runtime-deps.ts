@@ -45,9 +45,21 @@ export interface HttpResult {
  * One JSON POST with a deadline. Never throws: a refused connection, a timeout or an
  * unreadable body all come back as a result the caller decides on.
  */
-export async function postJson(
+export function postJson(
   fetchFn: FetchLike,
   clock: Clock,
+  url: string,
+  body: unknown,
+  options: { bearer?: string; timeoutMs: number; abort?: AbortController },
+): Promise<HttpResult> {
+  return sendJson(fetchFn, clock, 'POST', url, body, options);
+}
+
+/** postJson for any method: a DELETE too carries a JSON body (`{}`), as the API wants. */
+export async function sendJson(
+  fetchFn: FetchLike,
+  clock: Clock,
+  method: string,
   url: string,
   body: unknown,
   options: { bearer?: string; timeoutMs: number; abort?: AbortController },
@@ -62,7 +74,7 @@ export async function postJson(
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
   try {
     const response = await fetchFn(url, {
-      method: 'POST',
+      method,
       headers,
       body: JSON.stringify(body),
       signal: controller.signal,

@@ -69,8 +69,9 @@ export type VolumeType = 'emptyDir' | 'hostPath' | 'configMap' | 'secret';
 export interface VolumeSpec {
   name: string;
   type: VolumeType;
-  /** GB */
+  /** GB; 0 when the API gave none (an emptyDir without a limit) */
   size: number;
+  /** '' when the API gave none (an emptyDir without a mount path) */
   path: string;
 }
 

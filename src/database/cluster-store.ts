@@ -286,6 +286,27 @@ export class ClusterStore {
     );
   }
 
+  /**
+   * Gives the node a new heartbeat token (the old one stops working). A stopped or
+   * permanently failed node goes back to pending: its next agent's first beat revives it.
+   */
+  async replaceNodeToken(nodeId: number, tokenHash: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE nodes SET token_hash = $2, updated_at = now(),
+              recovery_attempts = CASE WHEN health_status IN ('stopped', 'permanently_failed')
+                                       THEN 0 ELSE recovery_attempts END,
+              next_recovery_at = CASE WHEN health_status IN ('stopped', 'permanently_failed')
+                                      THEN NULL ELSE next_recovery_at END,
+              status_changed_at = CASE WHEN health_status IN ('stopped', 'permanently_failed')
+                                       THEN now() ELSE status_changed_at END,
+              health_status = CASE WHEN health_status IN ('stopped', 'permanently_failed')
+                                   THEN 'pending' ELSE health_status END
+        WHERE id = $1`,
+      [nodeId, tokenHash],
+    );
+    this.nodesChanged();
+  }
+
   async setRuntimeRef(nodeId: number, ref: string | null): Promise<void> {
     await this.dataSource.query(`UPDATE nodes SET runtime_ref = $2 WHERE id = $1`, [nodeId, ref]);
   }

@@ -43,8 +43,8 @@ export interface ContainerRecord {
 export interface VolumeRecord {
   name: string;
   type: string;
-  size_gb: number;
-  path: string;
+  size_gb: number | null;
+  path: string | null;
 }
 
 export interface ConfigRecord {
@@ -88,7 +88,7 @@ export interface NewPod {
     command: string[];
     args: string[];
   }>;
-  volumes: Array<{ name: string; type: string; sizeGb: number; path: string }>;
+  volumes: Array<{ name: string; type: string; sizeGb: number | null; path: string | null }>;
   config: Array<{ name: string; type: string; key: string; value: string }>;
 }
 

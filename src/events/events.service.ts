@@ -1,8 +1,20 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { interval, map, merge, Observable, takeUntil } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { StoredEvent } from '../database/records';
-import { ClusterBus, ClusterEvent } from './cluster-bus';
+import { BusMessage, ClusterBus, ClusterEvent } from './cluster-bus';
+
+/** At most this many stored events are replayed to a client that reconnects (the newest ones). */
+export const STREAM_REPLAY_LIMIT = 1000;
+const KEEPALIVE_MS = 15000;
+
+/** Cluster events carry their id as the SSE `id`, so a reconnecting client can say where it was. */
+function toMessage(m: BusMessage): MessageEvent {
+  return m.kind === 'event'
+    ? { type: 'event', id: m.data.id, data: m.data }
+    : { type: m.kind, data: m.data };
+}
 
 export interface EventFilter {
   type?: string;
@@ -91,6 +103,56 @@ export class EventsService {
       }
     }
     this.flushing = null;
+  }
+
+  /**
+   * The live stream. With `afterId` (the SSE Last-Event-ID of a client that reconnects), the
+   * stored events after it come first, oldest first, then the live ones: live messages that
+   * arrive while the stored ones are read wait, and an event in both is sent once.
+   */
+  stream(afterId?: number): Observable<MessageEvent> {
+    const live = this.bus.messages.pipe(map(toMessage));
+    // a keepalive so proxies keep the stream open and clients can tell a dead one
+    const keepalive = interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'ping', data: {} })));
+    const messages =
+      afterId === undefined
+        ? live
+        : new Observable<MessageEvent>((out) => {
+            const waiting: MessageEvent[] = [];
+            let replayed: Set<string> | null = null;
+            const subscription = live.subscribe({
+              next: (m) => {
+                if (!replayed) waiting.push(m);
+                else if (!(m.type === 'event' && replayed.has(String(m.id)))) out.next(m);
+              },
+              error: (err) => out.error(err),
+              complete: () => out.complete(),
+            });
+            this.since(afterId, STREAM_REPLAY_LIMIT)
+              .catch((err: Error) => {
+                this.logger.warn(`could not replay events after ${afterId}: ${err.message}`);
+                return [] as ClusterEvent[];
+              })
+              .then((events) => {
+                replayed = new Set(events.map((e) => e.id));
+                for (const e of events) out.next({ type: 'event', id: e.id, data: e });
+                for (const m of waiting.splice(0)) {
+                  if (!(m.type === 'event' && replayed.has(String(m.id)))) out.next(m);
+                }
+              });
+            return () => subscription.unsubscribe();
+          });
+    return merge(messages, keepalive).pipe(takeUntil(this.bus.closing));
+  }
+
+  /** The newest `limit` events after `afterId`, oldest first. */
+  private async since(afterId: number, limit: number): Promise<ClusterEvent[]> {
+    const rows: StoredEvent[] = await this.dataSource.query(
+      `SELECT id, type, reason, object, message, created_at FROM events
+        WHERE id > $1 ORDER BY id DESC LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map(toEvent).reverse();
   }
 
   async list(filter: EventFilter): Promise<ClusterEvent[]> {

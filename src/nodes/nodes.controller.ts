@@ -210,13 +210,29 @@ export class NodesController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Graceful stop: move its pods elsewhere, stop the agent; the monitor leaves it stopped',
+      "Graceful stop: move its pods elsewhere, stop the agent (an external node's agent is told to terminate on its next heartbeat); the monitor leaves it stopped",
   })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: NodeResponseDto })
   @ApiErrors(401, 404, 409)
   stopNode(@Param('id') id: string): Promise<NodeResponseDto> {
     return this.nodes.stopNode(id);
+  }
+
+  @Post(':id/token')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Issue a new heartbeat token for an external node, so a new agent takes it over (a rerun of `kubesim simulate`, an agent moved to another machine); the old token stops working, and a stopped or permanently failed node is pending until the new agent beats',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({
+    type: CreatedNodeDto,
+    description: 'the node, with its new heartbeat_token (shown only this once)',
+  })
+  @ApiErrors(401, 404, 409)
+  issueNodeToken(@Param('id') id: string): Promise<CreatedNodeDto> {
+    return this.nodes.issueNodeToken(id);
   }
 
   @Post(':id/cordon')

@@ -140,14 +140,18 @@ export class NodesService {
     return toNodeResponse((await this.store.findNode(node.id))!);
   }
 
-  /** Graceful stop: pods go elsewhere first, then the agent stops; the monitor leaves it be. */
+  /**
+   * Graceful stop: pods go elsewhere first, then the agent stops; the monitor leaves it be.
+   * An external node's agent is not ours to stop: its next heartbeat is told to terminate.
+   */
   async stopNode(ref: string): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
-    this.requireManaged(node, 'stop');
+    const external = node.runtime === 'external';
+    if (!external) this.requireManaged(node, 'stop');
     if (node.health_status === 'stopped') return toNodeResponse(node);
     await this.store.setNodeStatus(node.id, 'stopped');
     await this.scheduler.evictAndReschedule(node, 'node stopped by the user');
-    await this.callRuntime(() => this.runtime.stop(node));
+    if (!external) await this.callRuntime(() => this.runtime.stop(node));
     await this.events.record(
       'Normal',
       'NodeStopped',
@@ -155,6 +159,35 @@ export class NodesService {
       `Node ${node.name} stopped; its pods were moved`,
     );
     return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /**
+   * A new heartbeat token for an external node, for the agent that takes it over (the old
+   * token stops working); a stopped or permanently failed node is pending again until that
+   * agent's first heartbeat. kubesim launches managed agents itself: those are restarted.
+   */
+  async issueNodeToken(ref: string): Promise<CreatedNodeDto> {
+    const node = await this.mustFind(ref);
+    if (node.runtime !== 'external') {
+      throw new RuntimeUnsupportedError(
+        `node ${node.name} has its agent launched by kubesim (${node.runtime} runtime): restart it instead (POST /nodes/${node.name}/restart)`,
+      );
+    }
+    const token = newHeartbeatToken();
+    await this.store.replaceNodeToken(node.id, hashToken(token));
+    this.heartbeatLog.forgetToken(node.id);
+    await this.events.record(
+      'Normal',
+      'NodeTokenIssued',
+      `node/${node.name}`,
+      `New heartbeat token for ${node.name}: a new agent takes it over, the old token no longer works`,
+    );
+    const updated = (await this.store.findNode(node.id))!;
+    return {
+      ...toNodeResponse(updated),
+      pod_ids: await this.store.podIdsOfNode(node.id),
+      heartbeat_token: token,
+    };
   }
 
   /** Starts the node's agent afresh (a new heartbeat token); a permanently failed node starts over. */

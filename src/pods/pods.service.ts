@@ -218,8 +218,8 @@ export class PodsService {
       volumes: (dto.volumes ?? []).map((v) => ({
         name: v.name,
         type: v.type,
-        sizeGb: v.size,
-        path: v.path,
+        sizeGb: v.size ?? null,
+        path: v.path ?? null,
       })),
       config: (dto.config ?? []).map((c) => ({
         name: c.name,

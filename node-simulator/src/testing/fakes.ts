@@ -98,8 +98,34 @@ export class FakeApi {
     for (const watch of this.watches.splice(0)) watch.answer(pods);
   }
 
+  /** the node operations other than beats and watches: token, cordon, stop, delete */
+  readonly operations: { method: string; url: string; contentType?: string; body: string }[] = [];
+  /** existing names whose token cannot be re-issued (kubesim launches their agents): 409 */
+  managedNames = new Set<string>();
+
   readonly fetch: FetchLike = async (url: string, init: HttpRequest) => {
     if (url.endsWith('/nodes')) return this.register(init);
+    if (/\/(token|cordon|stop)$/.test(url) || init.method === 'DELETE') {
+      this.operations.push({
+        method: init.method,
+        url,
+        contentType: init.headers['content-type'],
+        body: init.body,
+      });
+      const name = decodeURIComponent(/\/nodes\/([^/]+)\/token$/.exec(url)?.[1] ?? '');
+      if (name && this.managedNames.has(name)) {
+        return { status: 409, text: async () => '{"message":"its agent is launched by kubesim"}' };
+      }
+      const body = name
+        ? {
+            id: 100 + this.operations.length,
+            name,
+            heartbeat_token: `new-${name}`,
+            cpu_cores_total: 3,
+          }
+        : {};
+      return { status: 200, text: async () => JSON.stringify(body) };
+    }
     if (url.endsWith('/watch')) return this.watch(init);
     this.beats.push({
       at: this.clock.now(),

@@ -23,10 +23,11 @@ export class VolumeEntity {
   @Column({ type: 'varchar', length: 16 })
   type: VolumeType;
 
-  /** GB */
-  @Column({ name: 'size_gb', type: 'double precision', default: 0 })
-  sizeGb: number;
+  /** GB; null: an emptyDir without a limit */
+  @Column({ name: 'size_gb', type: 'double precision', nullable: true })
+  sizeGb: number | null;
 
-  @Column({ type: 'varchar', length: 1024 })
-  path: string;
+  /** null: an emptyDir given no mount path */
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  path: string | null;
 }

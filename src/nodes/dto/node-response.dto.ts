@@ -102,8 +102,9 @@ class ContainerSpecDto {
 class VolumeSpecDto {
   @ApiProperty({ example: 'cache' }) name: string;
   @ApiProperty({ example: 'emptyDir' }) type: string;
-  @ApiProperty({ example: 1 }) size: number;
-  @ApiProperty({ example: '/cache' }) path: string;
+  @ApiProperty({ example: 1, nullable: true, type: Number, description: 'GB; null: no limit' })
+  size: number | null;
+  @ApiProperty({ example: '/cache', nullable: true, type: String }) path: string | null;
 }
 
 class ConfigSpecDto {

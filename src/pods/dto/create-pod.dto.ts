@@ -13,6 +13,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsCommandLine, IsDnsLabel, IsMillicoreNumber } from '../../common/validation';
@@ -68,17 +69,27 @@ export class VolumeDto {
   @IsIn(VOLUME_TYPES)
   type: string;
 
-  @ApiProperty({ example: 1, description: 'size in GB', minimum: 0 })
+  @ApiPropertyOptional({
+    example: 1,
+    description: 'size in GB; required except for emptyDir, where unset means no limit',
+    minimum: 0,
+  })
+  // an emptyDir is a scratch folder: like Kubernetes' sizeLimit, its size is optional
+  @ValidateIf((v: VolumeDto) => v.type !== 'emptyDir' || v.size !== undefined)
   @IsMillicoreNumber()
   @Min(0)
   @Max(1024 * 1024)
-  size: number;
+  size?: number;
 
-  @ApiProperty({ example: '/cache', description: 'mount path inside the pod' })
+  @ApiPropertyOptional({
+    example: '/cache',
+    description: 'mount path inside the pod; required except for emptyDir',
+  })
+  @ValidateIf((v: VolumeDto) => v.type !== 'emptyDir' || v.path !== undefined)
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
-  path: string;
+  path?: string;
 }
 
 export class ConfigDto {
