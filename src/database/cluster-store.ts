@@ -764,9 +764,7 @@ export class ClusterStore {
    * The node's pods_version with the id, name and spec_version of each pod bound to it,
    * read in one statement so the list is the one of that version.
    */
-  async podIndexOfNode(
-    nodeId: number,
-  ): Promise<{
+  async podIndexOfNode(nodeId: number): Promise<{
     version: number;
     pods: Array<{ id: number; name: string; spec_version: number }>;
   } | null> {
@@ -799,7 +797,8 @@ export class ClusterStore {
     nodeId: number | null = null,
   ): Promise<string[]> {
     if (!failures.length) return [];
-    const rows: Array<{ name: string }> = await this.dataSource.query(
+    const rows = await returning<{ name: string }>(
+      this.dataSource,
       `UPDATE pods p SET status = 'failed', reason = f.reason, updated_at = now()
          FROM json_to_recordset($1) AS f(id int, reason text)
         WHERE p.id = f.id AND ($2::int IS NULL OR p.node_id = $2)
