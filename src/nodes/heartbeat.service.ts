@@ -21,66 +21,12 @@ import { MetricsService } from '../metrics/metrics.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
-import { MAX_ANSWER_BYTES } from '../../node-simulator/src/wire';
 import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
+import { buildPodsAnswer, MAX_POD_SPEC_BYTES, PodsAnswer } from './pods-answer';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { tokenMatches } from './heartbeat-tokens';
 
 const TERMINAL = new Set(['permanently_failed', 'stopped']);
-
-/** Pod specs per answer: past this the rest waits for the agent's next beat (it asks at once). */
-export const ANSWER_BUDGET_BYTES = 4 * 1024 * 1024;
-/** A pod whose spec is larger than this is never sent: it is failed, not its node. */
-export const MAX_POD_SPEC_BYTES = MAX_ANSWER_BYTES / 4;
-
-export interface PodsAnswer {
-  pods: PodAssignmentDto[];
-  pod_ids: number[];
-  pods_version: number;
-}
-
-/**
- * What an answer carries. An agent that sent no version (an older release) gets every
- * pod in full. One that did gets the pods changed since that version and those it does
- * not hold, oldest change first, within ANSWER_BUDGET_BYTES; when the budget stops the
- * list, the version it is told to hold is the one just before the first change left out,
- * so its next beat gets the rest. `pod_ids` always lists every pod, so removals show.
- */
-export function buildPodsAnswer(
-  node: NodePods,
-  agentVersion: number | undefined,
-  held: readonly number[],
-): PodsAnswer {
-  const deliverable = node.entries.filter((e) => e.assignment !== null);
-  const podIds = deliverable.map((e) => e.id);
-  if (agentVersion === undefined) {
-    return {
-      pods: deliverable.map((e) => e.assignment!),
-      pod_ids: podIds,
-      pods_version: node.version,
-    };
-  }
-  // a version from the future (another database, a restored one): the agent knows nothing
-  const since = agentVersion > node.version ? 0 : agentVersion;
-  const holds = new Set(held);
-  const needed = deliverable
-    .filter((e) => e.specVersion > since || !holds.has(e.id))
-    .sort((a, b) => a.specVersion - b.specVersion || a.id - b.id);
-  const pods: PodAssignmentDto[] = [];
-  let bytes = 0;
-  let version = node.version;
-  for (let i = 0; i < needed.length; i++) {
-    const entry = needed[i];
-    if (pods.length > 0 && bytes + entry.bytes > ANSWER_BUDGET_BYTES) {
-      const next = needed.slice(i).find((e) => e.specVersion > since);
-      if (next) version = next.specVersion - 1;
-      break;
-    }
-    pods.push(entry.assignment!);
-    bytes += entry.bytes;
-  }
-  return { pods, pod_ids: podIds, pods_version: version };
-}
 
 /** The components a beat reports, as one comparable string. */
 function componentsFingerprint(components: object): string {
