@@ -1,6 +1,6 @@
 import { MAX_ANSWER_BYTES } from '../../node-simulator/src/wire';
 import { PodAssignmentDto } from './dto/node-response.dto';
-import { NodePods } from './heartbeat-log';
+import { NodePods, PodEntry } from './heartbeat-log';
 
 /** Pod specs per answer: past this the rest waits for the agent's next beat (it asks at once). */
 export const ANSWER_BUDGET_BYTES = 4 * 1024 * 1024;
@@ -11,6 +11,26 @@ export interface PodsAnswer {
   pods: PodAssignmentDto[];
   pod_ids: number[];
   pods_version: number;
+}
+
+/** Per cached pod set, built once: routine beats are answered from it many times over. */
+const views = new WeakMap<
+  NodePods,
+  { deliverable: PodEntry[]; podIds: number[]; pods: PodAssignmentDto[] }
+>();
+
+function deliverableOf(node: NodePods) {
+  let view = views.get(node);
+  if (!view) {
+    const deliverable = node.entries.filter((e) => e.assignment !== null);
+    view = {
+      deliverable,
+      podIds: deliverable.map((e) => e.id),
+      pods: deliverable.map((e) => e.assignment!),
+    };
+    views.set(node, view);
+  }
+  return view;
 }
 
 /**
@@ -25,15 +45,8 @@ export function buildPodsAnswer(
   agentVersion: number | undefined,
   held: readonly number[],
 ): PodsAnswer {
-  const deliverable = node.entries.filter((e) => e.assignment !== null);
-  const podIds = deliverable.map((e) => e.id);
-  if (agentVersion === undefined) {
-    return {
-      pods: deliverable.map((e) => e.assignment!),
-      pod_ids: podIds,
-      pods_version: node.version,
-    };
-  }
+  const { deliverable, podIds, pods: all } = deliverableOf(node);
+  if (agentVersion === undefined) return { pods: all, pod_ids: podIds, pods_version: node.version };
   // a version from the future (another database, a restored one): the agent knows nothing
   const since = agentVersion > node.version ? 0 : agentVersion;
   const holds = new Set(held);
