@@ -163,6 +163,41 @@ describe('pod delivery faults', () => {
     });
   });
 
+  describe('the watch, like the heartbeat', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp();
+    });
+    afterAll(() => t.close());
+
+    it('answers an agent that sends what it holds with the changes only; an older one in full', async () => {
+      const node = await healthyNode(t, 'watch-1', 4);
+      const ids: number[] = [];
+      for (const name of ['w-one', 'w-two']) {
+        ids.push((await t.http.post('/pods').send(pod(name, 0.5)).expect(201)).body.id);
+      }
+      const watch = (body: Record<string, unknown>) =>
+        t.http
+          .post(`/nodes/${node.id}/watch`)
+          .set('Authorization', `Bearer ${node.token}`)
+          .send({ timeout_ms: 0, ...body })
+          .expect(200);
+      const [{ pods_version: version }] = await t.sql<{ pods_version: number }>(
+        'SELECT pods_version FROM nodes WHERE id = $1',
+        [node.id],
+      );
+      // holds w-one from the version it was bound at: only w-two comes
+      const delta = await watch({ pods_version: version - 1, pod_ids: [ids[0]] });
+      expect(delta.body).toMatchObject({ changed: true, pods_version: version, pod_ids: ids });
+      expect(delta.body.pods.map((p: { name: string }) => p.name)).toEqual(['w-two']);
+      const full = await watch({ pods_version: 0 });
+      expect(full.body.pods.map((p: { name: string }) => p.name)).toEqual(['w-one', 'w-two']);
+      expect(full.body).not.toHaveProperty('pod_ids');
+      const still = await watch({ pods_version: version, pod_ids: ids });
+      expect(still.body).toEqual({ pods_version: version, changed: false });
+    });
+  });
+
   describe('secrets the key does not open, at boot', () => {
     let databaseUrl: string;
     let node: { id: number; token: string };
