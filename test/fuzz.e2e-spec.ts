@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { configKeyProblem } from '../node-simulator/src/pod-rules';
 import { healthyNode, pod, startTestApp, TestApp, WORKER_COMPONENTS } from './setup/test-app';
 
 /**
@@ -946,6 +947,60 @@ describe('fuzzing every request body and path parameter', () => {
       );
     });
     expectNoViolations('POST /pods (reused key)');
+  });
+
+  // a key the agent could not write must never be stored: it would fail the pod on its node
+  it('POST /pods: a config key is taken only if the agent can write it (its own rule)', async () => {
+    const key = fc.oneof(
+      fc.constantFrom(
+        'a/../../b',
+        '..',
+        '.',
+        'A\nB',
+        'x\ry',
+        '/etc/passwd',
+        'ok.conf',
+        'LOG_LEVEL',
+        '9X',
+      ),
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.stringMatching(/^[-._A-Za-z0-9/\n]{1,8}$/),
+    );
+    const type = fc.constantFrom('env', 'configMap', 'secret');
+    await runAll(fc.tuple(type, key), runs(200), async ([configType, configKey]) => {
+      const writable = configKeyProblem(configType, configKey) === null;
+      const body = pod(unique('fz-key'), 0.001, {
+        config: [{ name: 'c', type: configType, key: configKey, value: 'v' }],
+      });
+      const res = await check(
+        'POST /pods (config keys)',
+        'POST',
+        '/pods',
+        JSON.stringify(body),
+        {
+          'content-type': 'application/json',
+        },
+        (status) =>
+          writable
+            ? status === 201
+              ? null
+              : `a writable ${configType} key got ${status}`
+            : status === 400
+              ? null
+              : `an unwritable ${configType} key ${JSON.stringify(configKey)} got ${status}`,
+      );
+      if (res && res.status === 400 && !writable && !/config\.0\.key/.test(res.text))
+        violations.push({
+          endpoint: 'POST /pods (config keys)',
+          request: JSON.stringify(body),
+          status: 400,
+          problem: 'the 400 does not name config.0.key',
+          answer: res.text.slice(0, 400),
+          depth: 0,
+          body: JSON.stringify(body),
+        });
+    });
+    expectNoViolations('POST /pods (config keys)');
   });
 
   // ---- PUT /scheduler ----

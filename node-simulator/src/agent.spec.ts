@@ -181,6 +181,7 @@ describe('NodeAgent', () => {
           node_agent: 'running',
         },
         pods: [],
+        pods_version: 0,
       });
     });
 
@@ -437,13 +438,6 @@ describe('NodeAgent', () => {
       ['pods not a list', { raw: '{"pods":"all of them"}' }],
       ['a pod without id', { status: 200, body: { pods: [{ name: 'x' }] } }],
       [
-        'a negative cpu_req',
-        {
-          status: 200,
-          body: { pods: [{ id: 2, name: 'p', containers: [{ name: 'c', cpu_req: -1 }] }] },
-        },
-      ],
-      [
         'duplicate pod ids',
         {
           status: 200,
@@ -473,6 +467,89 @@ describe('NodeAgent', () => {
         expect(logger.lines.filter((l) => l.includes('API unreachable'))).toEqual([]);
       },
     );
+  });
+
+  describe('answers that carry only what changed', () => {
+    const changes = (pods: unknown[], podIds: number[], version: number): Reply => ({
+      status: 200,
+      body: api.answer({ pods: pods as never, pod_ids: podIds, pods_version: version }),
+    });
+
+    it('keeps the pods it holds, takes the new ones, drops those not listed', async () => {
+      api.pods = [podAssignment(1), podAssignment(2)];
+      api.podsVersion = 4;
+      await started();
+      await advance(50);
+      expect(lastBeat().pods_version).toBe(4);
+      api.reply(changes([podAssignment(3)], [1, 3], 6));
+      await advance(INTERVAL);
+      expect(agent.podViews().map((p) => p.id)).toEqual([1, 3]);
+      expect(agent.podViews()[0].status).toBe('running'); // not restarted
+      // a pod id with no spec is one still to come: nothing else changes meanwhile
+      api.reply(changes([], [1, 3, 9], 6));
+      await advance(INTERVAL);
+      expect(agent.podViews().map((p) => p.id)).toEqual([1, 3]);
+      expect(lastBeat().pods_version).toBe(6);
+    });
+
+    it('asks again at once while an answer that brought pods left some out', async () => {
+      api.reply(changes([podAssignment(1)], [1, 2], 3), changes([podAssignment(2)], [1, 2], 5));
+      api.pods = [podAssignment(1), podAssignment(2)]; // later answers: the full set
+      await started();
+      await advance(10);
+      // the first beat, then at once the one the partial answer asked for
+      expect(beatTimes()).toEqual([0, 0]);
+      expect(api.beats[1].body).toMatchObject({ pods_version: 3, pod_ids: [1] });
+      expect(agent.podViews().map((p) => p.id)).toEqual([1, 2]);
+      await advance(50);
+      expect(lastBeat()).toMatchObject({ pods_version: 5, pod_ids: [1, 2] });
+    });
+
+    it('fails only the pod whose spec is malformed, and tells the API why', async () => {
+      api.reply(
+        changes(
+          [podAssignment(1), { id: 2, name: 'p', containers: [{ name: 'c', cpu_req: -1 }] }],
+          [1, 2],
+          2,
+        ),
+        ...Array.from({ length: 4 }, () => changes([], [1, 2], 2)),
+      );
+      await started();
+      await advance(60);
+      expect(agent.podViews()).toMatchObject([
+        { id: 1, status: 'running' },
+        { id: 2, name: 'p', status: 'failed' },
+      ]);
+      expect(lastBeat().pods).toContainEqual({
+        id: 2,
+        status: 'failed',
+        containers: [],
+        reason: 'its spec is malformed: pods[1].containers[0].cpu_req is negative',
+      });
+      // a readable spec for it later replaces the failed one
+      api.reply(
+        changes([podAssignment(2, { name: 'p' })], [1, 2], 3),
+        ...Array.from({ length: 8 }, () => changes([], [1, 2], 3)),
+      );
+      await advance(6 * INTERVAL); // past the answers queued before
+      expect(agent.podViews()).toMatchObject([
+        { id: 1, status: 'running' },
+        { id: 2, name: 'p', status: 'running' },
+      ]);
+    });
+
+    it('sends the old body again to a server that refuses pods_version', async () => {
+      api.reply({
+        status: 400,
+        body: { statusCode: 400, message: ['property pods_version should not exist'] },
+      });
+      await started();
+      await advance(10);
+      expect(api.beats).toHaveLength(2);
+      expect(api.beats[0].body.pods_version).toBe(0);
+      expect(api.beats[1].body).not.toHaveProperty('pods_version');
+      expect(agent.stats().apiReachable).toBe(true);
+    });
   });
 
   describe('when the API says go', () => {

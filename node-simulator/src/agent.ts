@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseHeartbeatResponse, parseWatchResponse } from './heartbeat-response';
+import { parseHeartbeatResponse, parseWatchResponse, RejectedPod } from './heartbeat-response';
 import { httpFetch } from './http-transport';
 import { Logger, stdoutLogger } from './logger';
 import {
@@ -153,6 +153,10 @@ interface PodState {
   /** its folder is written; containers wait for it */
   materialised: boolean;
   failed: boolean;
+  /** why it failed, told to the API */
+  reason?: string;
+  /** held only to report that its spec was unreadable: a readable spec replaces it */
+  unreadable?: boolean;
 }
 
 /** how long one watch waits on the server before it is renewed */
@@ -186,6 +190,8 @@ export class NodeAgent {
   private readonly watchEnabled: boolean;
   /** the pods_version of the last pod set applied; -1 before the first answer */
   private podsVersion = -1;
+  /** the server refused `pods_version` in a beat (an older release): send the old body */
+  private legacyServer = false;
   private watching = false;
   private watchAbort?: AbortController;
   private readonly token: string;
@@ -324,23 +330,46 @@ export class NodeAgent {
    * feeds it; any other channel that pushes assignments may call it too.
    */
   assignments(pods: readonly PodAssignment[]): void {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    const wanted = new Map<number, PodAssignment>();
-    for (const spec of pods) wanted.set(spec.id, spec);
+    this.converge(pods, []);
+  }
+
+  /**
+   * Converges on an answer. With `wantedIds` (a server that sends changes only), `specs`
+   * are the pods new or changed and `wantedIds` every pod to run; without it, `specs`
+   * is the full set. Returns whether listed pods are still missing (their specs follow).
+   */
+  private converge(
+    specs: readonly PodAssignment[],
+    rejected: readonly RejectedPod[],
+    wantedIds?: readonly number[],
+  ): boolean {
+    if (this.state === 'stopping' || this.state === 'stopped') return false;
+    const given = new Map<number, PodAssignment>();
+    for (const spec of specs) given.set(spec.id, spec);
+    const refused = new Map<number, RejectedPod>();
+    for (const pod of rejected) refused.set(pod.id, pod);
+    const wanted = new Set<number>(wantedIds ?? [...given.keys(), ...refused.keys()]);
     for (const pod of this.pods.values()) {
-      const spec = wanted.get(pod.id);
-      if (!spec || spec.name !== pod.name) this.dropPod(pod);
+      const spec = given.get(pod.id);
+      const name = spec?.name ?? refused.get(pod.id)?.name ?? pod.name;
+      if (!wanted.has(pod.id) || name !== pod.name) this.dropPod(pod);
     }
-    for (const spec of wanted.values()) {
+    for (const spec of given.values()) {
       const pod = this.pods.get(spec.id);
-      if (!pod) {
+      if (!pod || pod.unreadable) {
         this.addPod(spec);
         continue;
       }
       if (spec.restart_count > pod.restartSeen) this.restartPod(pod, spec);
       pod.restartSeen = spec.restart_count;
     }
+    for (const bad of refused.values()) {
+      const pod = this.pods.get(bad.id) ?? this.addUnreadablePod(bad);
+      if (!pod.failed) this.failPod(pod, bad.reason);
+    }
     this.scheduleTransitions();
+    for (const id of wanted) if (!this.pods.has(id)) return true;
+    return false;
   }
 
   /** Resolves when the pods' folders are written or removed as last asked. */
@@ -443,6 +472,12 @@ export class NodeAgent {
         this.logger.info(`${this.nodeName}: API asked the node to terminate (410); stopping`);
         return this.finish('terminated');
     }
+    if (result.status === 400 && !this.legacyServer && result.body.includes('pods_version')) {
+      // a server of an older release: it answers every pod in full, without this field
+      this.legacyServer = true;
+      this.logger.info(`${this.nodeName}: the API takes no pods_version; full answers from now`);
+      return this.scheduleBeat(0);
+    }
     if (result.status < 200 || result.status >= 300) return this.retryLater(result);
     this.markReachable();
     const answer = parseHeartbeatResponse(result.body);
@@ -454,11 +489,17 @@ export class NodeAgent {
       this.logger.info(`${this.nodeName}: API asked the node to terminate; stopping`);
       return this.finish('terminated');
     }
-    this.assignments(answer.value.pods);
+    const { pods, rejected, pod_ids: podIds } = answer.value;
+    const missing = this.converge(pods, rejected, podIds);
     if (answer.value.pods_version !== undefined) this.podsVersion = answer.value.pods_version;
     this.startWatch();
     this.sweepStalePodDirs();
-    this.scheduleBeat(this.beatAgain ? 0 : jitteredIntervalMs(this.intervalMs, this.random));
+    // pods still to come (the answer had to stop at its size budget): ask again at once,
+    // as long as answers bring something
+    const more = missing && pods.length + rejected.length > 0;
+    this.scheduleBeat(
+      this.beatAgain || more ? 0 : jitteredIntervalMs(this.intervalMs, this.random),
+    );
   }
 
   private retryLater(result: HttpResult): void {
@@ -502,7 +543,13 @@ export class NodeAgent {
           cpu_usage: cpu,
         };
       });
-      pods.push({ id: pod.id, status: terminating ? 'terminating' : podStatus(pod), containers });
+      const report: PodReport = {
+        id: pod.id,
+        status: terminating ? 'terminating' : podStatus(pod),
+        containers,
+      };
+      if (pod.failed && pod.reason && !terminating) report.reason = pod.reason;
+      pods.push(report);
     }
     // the node cannot use more than it has, however its containers' noise adds up
     usage = round3(Math.min(usage, this.cpuCores));
@@ -514,6 +561,8 @@ export class NodeAgent {
       // A node that cannot write its pods' files should not be given more.
       components: componentsFor(this.nodeType, this.diskOk ? 'running' : 'degraded'),
       pods,
+      // what the agent holds, so the answer carries only what changed since
+      ...(this.legacyServer ? {} : { pods_version: Math.max(0, this.podsVersion) }),
     };
   }
 
@@ -563,15 +612,24 @@ export class NodeAgent {
           this.fetchFn,
           this.clock,
           this.watchUrl,
-          { pods_version: this.podsVersion, timeout_ms: WATCH_TIMEOUT_MS },
+          {
+            pods_version: this.podsVersion,
+            timeout_ms: WATCH_TIMEOUT_MS,
+            ...(this.legacyServer ? {} : { pod_ids: [...this.pods.keys()] }),
+          },
           { bearer: this.token, timeoutMs: WATCH_TIMEOUT_MS + 5_000, abort },
         );
         if (this.state !== 'running' || this.partitioned) return;
         const answer = result.status === 200 ? parseWatchResponse(result.body) : null;
         // anything else (an older server, 401, 5xx, no network) is the heartbeat's business
         if (!answer?.ok) return;
-        if (answer.value.changed && answer.value.pods) this.assignments(answer.value.pods);
+        let missing = false;
+        if (answer.value.changed && answer.value.pods) {
+          missing = this.converge(answer.value.pods, answer.value.rejected, answer.value.pod_ids);
+        }
         this.podsVersion = answer.value.pods_version;
+        // the rest of a large change comes with the next heartbeat, right away
+        if (missing) this.beatSoon();
       }
     } catch (error) {
       this.logger.warn(`${this.nodeName}: assignment watch stopped: ${describeError(error)}`);
@@ -635,13 +693,32 @@ export class NodeAgent {
     if (pod.failed) {
       // A restart is also the way to retry a pod whose files could not be written.
       pod.failed = false;
+      pod.reason = undefined;
       pod.materialised = false;
       this.materialise(pod, spec);
     }
   }
 
+  /** A pod whose spec the agent cannot read: held as failed, so the API learns why. */
+  private addUnreadablePod(bad: RejectedPod): PodState {
+    const pod: PodState = {
+      id: bad.id,
+      name: bad.name,
+      restartSeen: 0,
+      containers: [],
+      env: {},
+      readyAt: this.clock.now(),
+      materialised: false,
+      failed: false,
+      unreadable: true,
+    };
+    this.pods.set(pod.id, pod);
+    return pod;
+  }
+
   private failPod(pod: PodState, reason: string): void {
     pod.failed = true;
+    pod.reason = reason;
     for (const c of pod.containers) c.status = 'failed';
     this.logger.warn(`${this.nodeName}: pod ${pod.name} (id ${pod.id}) failed: ${reason}`);
     this.beatSoon();

@@ -28,6 +28,41 @@ describe('parseHeartbeatResponse', () => {
             config: [],
           },
         ],
+        rejected: [],
+      },
+    });
+  });
+
+  it('sets a malformed pod apart, with the reason, and keeps the others', () => {
+    const parsed = parseHeartbeatResponse(
+      JSON.stringify({
+        pod_ids: [1, 2, 3, 4],
+        pods: [
+          { id: 1, name: 'a' },
+          { id: 2, name: '' },
+          { id: 3, name: 'c', config: [{ type: 'secret', key: 'k' }] },
+          { id: 4, name: 'd', volumes: [{ name: 'v' }] },
+        ],
+      }),
+    );
+    expect(parsed).toMatchObject({
+      ok: true,
+      value: {
+        pod_ids: [1, 2, 3, 4],
+        pods: [{ id: 1, name: 'a' }],
+        rejected: [
+          { id: 2, name: 'pod-2', reason: 'its spec is malformed: pods[1].name is empty' },
+          {
+            id: 3,
+            name: 'c',
+            reason: 'its spec is malformed: pods[2].config[0].value is not a string',
+          },
+          {
+            id: 4,
+            name: 'd',
+            reason: 'its spec is malformed: pods[3].volumes[0].type is not a string',
+          },
+        ],
       },
     });
   });
@@ -59,15 +94,7 @@ describe('parseHeartbeatResponse', () => {
     ['{}', 'pods is not a list'],
     ['{"terminate":"yes","pods":[]}', 'terminate is not a boolean'],
     ['{"pods":[{"id":1.5,"name":"a"}]}', 'pods[0].id is not an id'],
-    ['{"pods":[{"id":1,"name":""}]}', 'pods[0].name is empty'],
-    [
-      '{"pods":[{"id":1,"name":"a","config":[{"type":"secret","key":"k"}]}]}',
-      'pods[0].config[0].value is not a string',
-    ],
-    [
-      '{"pods":[{"id":1,"name":"a","volumes":[{"name":"v"}]}]}',
-      'pods[0].volumes[0].type is not a string',
-    ],
+    ['{"pods":[],"pod_ids":[1,"x"]}', 'pod_ids[1] is not a number'],
   ])('rejects %s: %s', (text, reason) => {
     expect(parseHeartbeatResponse(text)).toEqual({ ok: false, reason });
   });
@@ -86,7 +113,7 @@ describe('parsePodAssignments', () => {
     });
     expect(parsePodAssignments([{ id: 1, name: 'a' }])).toMatchObject({
       ok: true,
-      value: [{ id: 1, name: 'a' }],
+      value: { pods: [{ id: 1, name: 'a' }], rejected: [] },
     });
   });
 });

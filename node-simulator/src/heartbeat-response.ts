@@ -1,8 +1,9 @@
 /**
- * Checks a heartbeat answer before the agent acts on it. The agent converges on the
- * whole pod list, so a half-understood answer would drop pods it must keep: any
- * malformed pod makes the whole answer rejected (the agent keeps what it runs).
- * Only the fields the agent uses are checked; optional lists default to empty.
+ * Checks a heartbeat answer before the agent acts on it. Only the fields the agent uses
+ * are checked; optional lists default to empty. A pod whose spec is malformed (but whose
+ * id is readable) is set apart as rejected, so the agent fails that pod and keeps the
+ * others; an answer whose shape is wrong, or with an unreadable pod id, is rejected whole
+ * (the agent keeps what it runs).
  */
 import {
   ConfigSpec,
@@ -12,6 +13,13 @@ import {
   VolumeSpec,
   WatchResponse,
 } from './wire';
+
+/** A pod in an answer whose spec the agent cannot use: it fails on the node with the reason. */
+export interface RejectedPod {
+  id: number;
+  name: string;
+  reason: string;
+}
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -35,11 +43,14 @@ function parseAnswer<T>(text: string, read: (body: Json) => T): Parsed<T> {
   }
 }
 
-export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> {
+export function parseHeartbeatResponse(
+  text: string,
+): Parsed<HeartbeatResponse & { rejected: RejectedPod[] }> {
   return parseAnswer(text, (body) => {
     const terminate = optional(body.terminate, false, (v) => boolean(v, 'terminate'));
     // A terminate order needs nothing else to be obeyed.
-    const pods = terminate && body.pods === undefined ? [] : podList(body.pods);
+    const { pods, rejected } =
+      terminate && body.pods === undefined ? { pods: [], rejected: [] } : podList(body.pods);
     return {
       node_id: optional(body.node_id, 0, (v) => number(v, 'node_id')),
       node_name: optional(body.node_name, '', (v) => string(v, 'node_name')),
@@ -49,6 +60,8 @@ export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> 
         number(v, 'heartbeat_interval_ms'),
       ),
       pods,
+      rejected,
+      pod_ids: podIds(body.pod_ids),
       pods_version: optional<number | undefined>(body.pods_version, undefined, (v) =>
         number(v, 'pods_version'),
       ),
@@ -57,7 +70,9 @@ export function parseHeartbeatResponse(text: string): Parsed<HeartbeatResponse> 
 }
 
 /** For assignments pushed through another channel than the heartbeat answer. */
-export function parsePodAssignments(value: unknown): Parsed<PodAssignment[]> {
+export function parsePodAssignments(
+  value: unknown,
+): Parsed<{ pods: PodAssignment[]; rejected: RejectedPod[] }> {
   try {
     return { ok: true, value: podList(value) };
   } catch (error) {
@@ -66,20 +81,44 @@ export function parsePodAssignments(value: unknown): Parsed<PodAssignment[]> {
   }
 }
 
-function podList(value: unknown): PodAssignment[] {
-  const pods = array(value, 'pods').map((pod, i) => podAssignment(pod, `pods[${i}]`));
+function podIds(value: unknown): number[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  return array(value, 'pod_ids').map((v, i) => podId(v, `pod_ids[${i}]`));
+}
+
+function podId(value: unknown, at: string): number {
+  const id = number(value, at);
+  if (!Number.isSafeInteger(id) || id < 0) throw new Invalid(`${at} is not an id`);
+  return id;
+}
+
+function podList(value: unknown): { pods: PodAssignment[]; rejected: RejectedPod[] } {
+  const pods: PodAssignment[] = [];
+  const rejected: RejectedPod[] = [];
   const ids = new Set<number>();
-  for (const pod of pods) {
-    if (ids.has(pod.id)) throw new Invalid(`pod id ${pod.id} listed twice`);
-    ids.add(pod.id);
-  }
-  return pods;
+  array(value, 'pods').forEach((item, i) => {
+    const at = `pods[${i}]`;
+    const id = podId(object(item, at).id, `${at}.id`);
+    if (ids.has(id)) throw new Invalid(`pod id ${id} listed twice`);
+    ids.add(id);
+    try {
+      pods.push(podAssignment(item, at));
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      const name = (item as Json).name;
+      rejected.push({
+        id,
+        name: typeof name === 'string' && name ? name : `pod-${id}`,
+        reason: `its spec is malformed: ${error.message}`,
+      });
+    }
+  });
+  return { pods, rejected };
 }
 
 function podAssignment(value: unknown, at: string): PodAssignment {
   const pod = object(value, at);
-  const id = number(pod.id, `${at}.id`);
-  if (!Number.isSafeInteger(id) || id < 0) throw new Invalid(`${at}.id is not an id`);
+  const id = podId(pod.id, `${at}.id`);
   return {
     id,
     name: nonEmpty(pod.name, `${at}.name`),
@@ -179,13 +218,18 @@ function quantity(value: unknown, at: string): number {
 }
 
 /** Checks a watch answer (POST /nodes/:id/watch) the same way. */
-export function parseWatchResponse(text: string): Parsed<WatchResponse> {
+export function parseWatchResponse(
+  text: string,
+): Parsed<WatchResponse & { rejected: RejectedPod[] }> {
   return parseAnswer(text, (body) => {
     const changed = boolean(body.changed, 'changed');
+    const list = changed ? podList(body.pods) : undefined;
     return {
       pods_version: number(body.pods_version, 'pods_version'),
       changed,
-      pods: changed ? podList(body.pods) : undefined,
+      pods: list?.pods,
+      rejected: list?.rejected ?? [],
+      pod_ids: changed ? podIds(body.pod_ids) : undefined,
     };
   });
 }

@@ -8,11 +8,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { FetchLike } from './runtime-deps';
+import { MAX_ANSWER_BYTES } from './wire';
 
 /** Sockets per API origin; enough for every last beat of a stopping fleet at once. */
 const MAX_SOCKETS = 256;
-/** A heartbeat answer lists a node's pods: far below this unless something is wrong. */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** A heartbeat answer carries a few MiB of pod specs at most: far below this unless something is wrong. */
+const MAX_BODY_BYTES = MAX_ANSWER_BYTES;
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });

@@ -10,14 +10,10 @@
  */
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { configKeyProblem, isSafeFileName } from './pod-rules';
 import { ConfigSpec, PodAssignment } from './wire';
 
-const SAFE_FILE_NAME = /^[-._A-Za-z0-9]{1,253}$/;
-const ENV_NAME = /^[-._A-Za-z][-._A-Za-z0-9]*$/;
-
-export function isSafeFileName(name: string): boolean {
-  return SAFE_FILE_NAME.test(name) && name !== '.' && name !== '..';
-}
+export { isSafeFileName };
 
 /** Why the pod's files cannot be written, or null. Names only: values may be secret. */
 export function podFilesProblem(pod: PodAssignment): string | null {
@@ -28,12 +24,8 @@ export function podFilesProblem(pod: PodAssignment): string | null {
     }
   }
   for (const item of pod.config) {
-    if (item.type === 'env' && !ENV_NAME.test(item.key)) {
-      return `env key ${JSON.stringify(item.key)} is not a variable name`;
-    }
-    if (item.type !== 'env' && !isSafeFileName(item.key)) {
-      return `${item.type} key ${JSON.stringify(item.key)} is not a file name`;
-    }
+    const problem = configKeyProblem(item.type, item.key);
+    if (problem) return problem;
   }
   return null;
 }

@@ -42,7 +42,12 @@ export interface PodReport {
   id: number;
   status: AgentPodStatus;
   containers: ContainerReport[];
+  /** why the pod failed on the node (its spec was unreadable, its files could not be written) */
+  reason?: string;
 }
+
+/** The agent refuses an answer larger than this; servers keep their answers far below it. */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
 /** POST /nodes/:id/heartbeat, with `Authorization: Bearer <heartbeat_token>`. */
 export interface HeartbeatRequest {
@@ -54,6 +59,12 @@ export interface HeartbeatRequest {
   health_status: AgentHealth;
   components: NodeComponents;
   pods?: PodReport[];
+  /**
+   * The pods_version of the last answer the agent applied, 0 when it holds none (first
+   * beat, restart). With it the answer carries only what changed since (and `pod_ids`);
+   * without it (agents of older releases) every pod in full.
+   */
+  pods_version?: number;
 }
 
 export interface ContainerSpec {
@@ -104,9 +115,18 @@ export interface HeartbeatResponse {
   /** the node must stop: it was permanently failed, stopped or deleted */
   terminate: boolean;
   heartbeat_interval_ms: number;
-  /** every pod the node must run now; pods not listed are to be dropped */
+  /**
+   * Without `pod_ids`: every pod the node must run now; pods not listed are to be dropped.
+   * With `pod_ids`: the full specs of the pods new or changed since the pods_version the
+   * agent sent (or that it does not hold), at most a few MiB per answer.
+   */
   pods: PodAssignment[];
-  /** rises whenever the node's pods change; the watch below waits for it to rise */
+  /**
+   * Every pod the node must run now: the agent drops the pods it holds that are not
+   * listed. A listed pod it neither holds nor got a spec for comes in the next answer.
+   */
+  pod_ids?: number[];
+  /** the version the agent holds once it has applied this answer; send it with the next beat */
   pods_version?: number;
 }
 
@@ -119,11 +139,15 @@ export interface WatchRequest {
   pods_version: number;
   /** at most 30,000 */
   timeout_ms?: number;
+  /** the pods the agent holds; with it, a change is answered as a heartbeat with pods_version is */
+  pod_ids?: number[];
 }
 
 export interface WatchResponse {
   pods_version: number;
   changed: boolean;
-  /** present when changed: every pod the node must run now */
+  /** present when changed: the pods as in a heartbeat answer */
   pods?: PodAssignment[];
+  /** present when changed and the request had pod_ids: every pod the node must run now */
+  pod_ids?: number[];
 }

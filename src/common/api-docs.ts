@@ -18,7 +18,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or wrong bearer token',
   404: 'No node or pod with that id or name',
   409: 'Conflict: duplicate name, or the action does not apply in this state',
-  413: 'Body larger than the limit (1 MB)',
+  413: 'Too large: a body over KUBESIM_BODY_LIMIT (1 MB by default), or a pod whose config data is over 1 MiB',
   422: 'The Idempotency-Key was used before for another request (method, path or body)',
   429: 'Too many wrong tokens from this client (for this node, for a heartbeat): refused for a minute, see Retry-After',
   503: 'The database or the Docker engine is unreachable',

@@ -27,6 +27,11 @@ export class BadInputError extends DomainError {
   readonly status = 400;
 }
 
+/** An object larger than kubesim stores (a pod's config data over 1 MiB). */
+export class TooLargeError extends DomainError {
+  readonly status = 413;
+}
+
 export class UnauthorizedError extends DomainError {
   readonly status = 401;
 }

@@ -22,6 +22,23 @@ export class SecretBox {
     return `${PREFIX}${iv.toString('base64')}:${tag.toString('base64')}:${data.toString('base64')}`;
   }
 
+  /** Whether open() would succeed for this stored value. */
+  opens(stored: string): boolean {
+    try {
+      this.open(stored);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Why a sealed value does not open, naming the setting to fix. */
+  unreadableReason(): string {
+    return this.key
+      ? 'KUBESIM_SECRET_KEY is not the key it was sealed with'
+      : 'it was sealed with a KUBESIM_SECRET_KEY and none is set';
+  }
+
   open(stored: string): string {
     if (!stored.startsWith(PREFIX)) return stored;
     if (!this.key) throw new Error('a secret is encrypted but KUBESIM_SECRET_KEY is not set');

@@ -28,6 +28,8 @@ export interface AppConfig {
   apiToken: string | null;
   apiReadToken: string | null;
   secretKey: string | null;
+  /** stored secrets KUBESIM_SECRET_KEY cannot open: refuse to start, or start and fail their pods */
+  unreadableSecrets: 'refuse' | 'fail-pods';
   corsOrigins: string[];
   /** as given (for messages), e.g. "1mb" */
   bodyLimit: string;
@@ -158,6 +160,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiToken,
     apiReadToken,
     secretKey,
+    unreadableSecrets: oneOf(
+      'KUBESIM_UNREADABLE_SECRETS',
+      ['refuse', 'fail-pods'] as const,
+      'refuse',
+    ),
     corsOrigins: (optional('KUBESIM_CORS_ORIGINS') ?? '')
       .split(',')
       .map((s) => s.trim())

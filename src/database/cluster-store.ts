@@ -471,16 +471,16 @@ export class ClusterStore {
         WHERE id = $1 AND ${BINDABLE}
           AND cpu_allocated_m + $2 <= cpu_total_m
           AND (memory_total_mb IS NULL OR memory_allocated_mb + $3 <= memory_total_mb)
-        RETURNING ip_seq`,
+        RETURNING ip_seq, pods_version`,
       [nodeId, pod.cpuReqM, pod.memoryReqMb],
     );
     if (!node) return null;
     const ip = podIp(nodeId, node.ip_seq);
     const [, bound] = await db.query(
       `UPDATE pods SET node_id = $2, status = 'scheduled', ip = $3, reason = NULL,
-                       scheduled_at = now(), updated_at = now()
+                       spec_version = $4, scheduled_at = now(), updated_at = now()
         WHERE id = $1 AND node_id IS NULL`,
-      [pod.id, nodeId, ip],
+      [pod.id, nodeId, ip, node.pods_version],
     );
     if (bound === 0) {
       // the pod was bound or deleted meanwhile: give the room back
@@ -666,20 +666,24 @@ export class ClusterStore {
          bound AS (
            UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + p.cpu,
                             memory_allocated_mb = memory_allocated_mb + p.mem,
-                            ip_seq = ip_seq + p.n, pods_version = pods_version + 1
+                            ip_seq = ip_seq + p.n, pods_version = pods_version + p.n
              FROM per_node p
             WHERE nodes.id = p.node_id AND ${BINDABLE}
               AND cpu_allocated_m + p.cpu <= cpu_total_m
               AND (memory_total_mb IS NULL OR memory_allocated_mb + p.mem <= memory_total_mb)
-            RETURNING nodes.id, nodes.name, nodes.ip_seq - p.n AS seq0),
+            RETURNING nodes.id, nodes.name, nodes.ip_seq - p.n AS seq0,
+                      nodes.pods_version - p.n AS version0),
          placed AS (
            SELECT w.*, b.name AS node_name,
-                  b.seq0 + row_number() OVER (PARTITION BY w.node_id ORDER BY w.idx) AS seq
+                  b.seq0 + row_number() OVER (PARTITION BY w.node_id ORDER BY w.idx) AS seq,
+                  b.version0 + row_number() OVER (PARTITION BY w.node_id ORDER BY w.idx) AS version
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
-           INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm, scheduled_at)
+           INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
+                             scheduled_at, spec_version)
            SELECT name, 'scheduled', node_id,
-                  '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo, now()
+                  '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo, now(),
+                  version
              FROM placed ORDER BY idx
            RETURNING id, name, ip, node_id, created_at, scheduled_at),
          c AS (
@@ -789,6 +793,69 @@ export class ClusterStore {
     return this.dataSource.query(`${POD_SELECT} WHERE p.node_id = $1 ORDER BY p.id`, [nodeId]);
   }
 
+  /**
+   * The node's pods_version with the id, name and spec_version of each pod bound to it,
+   * read in one statement so the list is the one of that version.
+   */
+  async podIndexOfNode(nodeId: number): Promise<{
+    version: number;
+    pods: Array<{ id: number; name: string; spec_version: number }>;
+  } | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT n.pods_version AS version,
+              COALESCE((SELECT json_agg(json_build_object('id', p.id, 'name', p.name,
+                          'spec_version', p.spec_version) ORDER BY p.id)
+                          FROM pods p WHERE p.node_id = n.id), '[]') AS pods
+         FROM nodes n WHERE n.id = $1`,
+      [nodeId],
+    );
+    return row ?? null;
+  }
+
+  /** Full specs of these pods while they are still bound to the node (secret values still sealed). */
+  async podsOnNode(nodeId: number, podIds: number[]): Promise<PodRecord[]> {
+    if (!podIds.length) return [];
+    return this.dataSource.query(
+      `${POD_SELECT} WHERE p.node_id = $1 AND p.id = ANY($2) ORDER BY p.id`,
+      [nodeId, podIds],
+    );
+  }
+
+  /**
+   * Marks pods failed with a reason (their spec could not be delivered, or their agent
+   * said why); returns the names of those whose status or reason changed.
+   */
+  async failPods(
+    failures: Array<{ id: number; reason: string }>,
+    nodeId: number | null = null,
+  ): Promise<string[]> {
+    if (!failures.length) return [];
+    const rows = await returning<{ name: string }>(
+      this.dataSource,
+      `UPDATE pods p SET status = 'failed', reason = f.reason, updated_at = now()
+         FROM json_to_recordset($1) AS f(id int, reason text)
+        WHERE p.id = f.id AND ($2::int IS NULL OR p.node_id = $2)
+          AND (p.status <> 'failed' OR p.reason IS DISTINCT FROM f.reason)
+        RETURNING p.name`,
+      [JSON.stringify(failures), nodeId],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** A page of the stored encrypted secret values, by config item id (for the boot check). */
+  async sealedSecrets(
+    afterId: number,
+    limit: number,
+  ): Promise<Array<{ id: number; pod_id: number; pod_name: string; value: string }>> {
+    return this.dataSource.query(
+      `SELECT ci.id, ci.pod_id, p.name AS pod_name, ci.value FROM config_items ci
+         JOIN pods p ON p.id = ci.pod_id
+        WHERE ci.type = 'secret' AND ci.value LIKE 'enc:v1:%' AND ci.id > $1
+        ORDER BY ci.id LIMIT $2`,
+      [afterId, limit],
+    );
+  }
+
   async podIdsOfNode(nodeId: number, db: Db = this.dataSource): Promise<number[]> {
     const rows: Array<{ id: number }> = await db.query(
       `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
@@ -814,11 +881,14 @@ export class ClusterStore {
   }
 
   async bumpPodRestart(podId: number): Promise<void> {
+    // the pod takes the node's new version, so the node's next answer carries it again
     const [node] = await returning<{ id: number }>(
       this.dataSource,
-      `WITH p AS (UPDATE pods SET restart_count = restart_count + 1, updated_at = now()
-                   WHERE id = $1 RETURNING node_id)
-       UPDATE nodes SET pods_version = pods_version + 1 WHERE id = (SELECT node_id FROM p) RETURNING id`,
+      `WITH n AS (UPDATE nodes SET pods_version = pods_version + 1
+                   WHERE id = (SELECT node_id FROM pods WHERE id = $1) RETURNING id, pods_version)
+       UPDATE pods p SET restart_count = p.restart_count + 1, spec_version = n.pods_version,
+                         updated_at = now()
+         FROM n WHERE p.id = $1 AND p.node_id = n.id RETURNING n.id`,
       [podId],
     );
     if (node) this.podsChanged(node.id);

@@ -9,6 +9,25 @@ export interface Sample {
 
 const KEEP = 120;
 
+/** A pod bound to a node, as its answers carry it. */
+export interface PodEntry {
+  id: number;
+  name: string;
+  /** the node's pods_version when the pod's assignment last changed */
+  specVersion: number;
+  /** null when it cannot be delivered (it was marked failed with the reason) */
+  assignment: PodAssignmentDto | null;
+  /** its assignment's size as JSON */
+  bytes: number;
+}
+
+/** What a node must run at one pods_version. */
+export interface NodePods {
+  version: number;
+  /** by id */
+  entries: PodEntry[];
+}
+
 export interface RoutineState {
   name: string;
   components: string;
@@ -27,8 +46,8 @@ export class HeartbeatLog {
   private readonly ids = new Map<string, number>();
   private readonly names = new Map<number, string>();
   private readonly lastReports = new Map<number, string>();
-  /** the last answer per node, valid while the node's pods_version holds */
-  private readonly answers = new Map<number, { version: number; pods: PodAssignmentDto[] }>();
+  /** each node's pods at the last version read; answers are built from it while it holds */
+  private readonly answers = new Map<number, NodePods>();
   /** pods each node reported running, already recorded as running */
   private readonly running = new Map<number, Set<number>>();
 
@@ -73,13 +92,18 @@ export class HeartbeatLog {
     return true;
   }
 
-  cachedAnswer(nodeId: number, version: number): PodAssignmentDto[] | undefined {
+  cachedPods(nodeId: number, version: number): NodePods | undefined {
     const hit = this.answers.get(nodeId);
-    return hit && hit.version === version ? hit.pods : undefined;
+    return hit && hit.version === version ? hit : undefined;
   }
 
-  cacheAnswer(nodeId: number, version: number, pods: PodAssignmentDto[]): void {
-    this.answers.set(nodeId, { version, pods });
+  /** The node's pods at whatever version was read last (their unchanged specs are reused). */
+  lastPods(nodeId: number): NodePods | undefined {
+    return this.answers.get(nodeId);
+  }
+
+  cachePods(nodeId: number, pods: NodePods): void {
+    this.answers.set(nodeId, pods);
     this.running.delete(nodeId);
   }
 

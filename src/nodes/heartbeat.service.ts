@@ -21,7 +21,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
+import { buildPodsAnswer, MAX_POD_SPEC_BYTES, PodsAnswer } from './pods-answer';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { tokenMatches } from './heartbeat-tokens';
 
@@ -108,7 +109,10 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     const fingerprints = new Map(
       reported.map((pod) => [
         pod.id,
-        JSON.stringify(pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0])),
+        JSON.stringify([
+          pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0]),
+          pod.reason ?? null,
+        ]),
       ]),
     );
 
@@ -123,7 +127,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       this.log.newlyRunning(nodeId, reportedRunning).length === 0 &&
       [...fingerprints].every(([podId, fp]) => !this.log.reportWouldChange(podId, fp))
     ) {
-      const pods = this.log.cachedAnswer(nodeId, routine.version);
+      const pods = this.log.cachedPods(nodeId, routine.version);
       if (pods) {
         this.buffer.record(nodeId, cpuUsedM, new Date());
         return this.answered(
@@ -132,8 +136,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
           routine.name,
           'healthy',
           cpuUsedM,
-          pods,
-          routine.version,
+          buildPodsAnswer(pods, beat.pods_version, beat.pod_ids),
         );
       }
     }
@@ -174,8 +177,10 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     if (previousStatus !== 'healthy' && node.health_status === 'healthy')
       void this.scheduler.retryPending();
 
+    const reasons: Array<{ id: number; reason: string }> = [];
     for (const pod of reported) {
       if (this.log.reportChanged(pod.id, fingerprints.get(pod.id)!)) {
+        if (pod.status === 'failed' && pod.reason) reasons.push({ id: pod.id, reason: pod.reason });
         await this.store.updateContainerStatuses(
           pod.id,
           pod.containers.map((c) => ({
@@ -186,19 +191,22 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         );
       }
     }
+    // the agent's own account of why a pod failed on it
+    if (reasons.length && node.health_status === 'healthy')
+      await this.store.failPods(reasons, nodeId);
     const terminate = TERMINAL.has(node.health_status);
-    let pods: PodAssignmentDto[] = [];
+    let pods: NodePods = { version: node.pods_version, entries: [] };
     if (!terminate) {
       pods = await this.podsFor(nodeId, node.pods_version);
       if (node.health_status === 'healthy') {
         this.log.markRunning(nodeId, reportedRunning, failedPodIds);
         if (beat.health_status === 'healthy') {
-          this.log.setRoutine(nodeId, { name: node.name, components, version: node.pods_version });
+          this.log.setRoutine(nodeId, { name: node.name, components, version: pods.version });
         }
       }
     }
     for (const podId of startedPodIds) {
-      const pod = pods.find((p) => p.id === podId);
+      const pod = pods.entries.find((p) => p.id === podId);
       if (pod)
         await this.events.record(
           'Normal',
@@ -215,8 +223,9 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       node.name,
       node.health_status,
       node.cpu_used_m,
-      pods,
-      node.pods_version,
+      terminate
+        ? { pods: [], pod_ids: [], pods_version: node.pods_version }
+        : buildPodsAnswer(pods, beat.pods_version, beat.pod_ids),
       terminate,
     );
   }
@@ -228,8 +237,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     nodeName: string,
     healthStatus: string,
     cpuUsedM: number,
-    pods: PodAssignmentDto[],
-    podsVersion: number,
+    pods: PodsAnswer,
     terminate = false,
   ): HeartbeatAnswerDto {
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -259,8 +267,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       health_status: healthStatus,
       terminate,
       heartbeat_interval_ms: this.config.heartbeatIntervalMs,
-      pods,
-      pods_version: podsVersion,
+      ...pods,
     };
   }
 
@@ -311,7 +318,8 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     }
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    await this.checkSealedSecrets();
     this.flushTimer = setInterval(
       () => void this.flush().catch(() => undefined),
       this.config.monitorIntervalMs,
@@ -321,13 +329,119 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
 
   private flushTimer?: NodeJS.Timeout;
 
-  /** The pods a node must run at a pods_version, from the cache while the version holds. */
-  private async podsFor(nodeId: number, version: number): Promise<PodAssignmentDto[]> {
-    const cached = this.log.cachedAnswer(nodeId, version);
+  /**
+   * At boot: every stored sealed secret must open with this server's key. If some do
+   * not, refuse to start (naming KUBESIM_SECRET_KEY), or with
+   * KUBESIM_UNREADABLE_SECRETS=fail-pods start and mark their pods failed with the reason.
+   */
+  private async checkSealedSecrets(): Promise<void> {
+    const unreadable = new Map<number, string>();
+    for (let after = 0; ;) {
+      const page = await this.store.sealedSecrets(after, 500);
+      if (!page.length) break;
+      for (const row of page) {
+        after = row.id;
+        if (!unreadable.has(row.pod_id) && !this.secrets.opens(row.value))
+          unreadable.set(row.pod_id, row.pod_name);
+      }
+    }
+    if (!unreadable.size) return;
+    const why = this.secrets.unreadableReason();
+    const names = [...unreadable.values()];
+    const listed =
+      names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+    if (this.config.unreadableSecrets !== 'fail-pods') {
+      throw new Error(
+        `${names.length} pod(s) hold secrets this server cannot decrypt (${listed}): ${why}. ` +
+          'Start with the KUBESIM_SECRET_KEY they were sealed with, or set ' +
+          'KUBESIM_UNREADABLE_SECRETS=fail-pods to start anyway and mark those pods failed',
+      );
+    }
+    const reason = `its secret data cannot be decrypted: ${why}`;
+    const failed = await this.store.failPods([...unreadable.keys()].map((id) => ({ id, reason })));
+    for (const name of failed)
+      await this.events.record(
+        'Warning',
+        'SecretUnreadable',
+        `pod/${name}`,
+        `Pod ${name} failed: ${reason}`,
+      );
+    this.logger.warn(
+      `KUBESIM_UNREADABLE_SECRETS=fail-pods: ${names.length} pod(s) failed, their secrets unreadable (${listed})`,
+    );
+  }
+
+  /**
+   * The pods a node must run, from the cache while its pods_version holds. On a change,
+   * only the pods whose spec_version moved are read again; a pod whose spec cannot be
+   * delivered is marked failed with the reason and left out, so one pod never fails
+   * the heartbeats of its node.
+   */
+  private async podsFor(nodeId: number, version: number): Promise<NodePods> {
+    const cached = this.log.cachedPods(nodeId, version);
     if (cached) return cached;
-    const pods = (await this.store.podsOfNode(nodeId)).map((p) => this.assignment(p));
-    this.log.cacheAnswer(nodeId, version, pods);
+    const index = await this.store.podIndexOfNode(nodeId);
+    if (!index) return { version, entries: [] };
+    const again = this.log.cachedPods(nodeId, index.version);
+    if (again) return again;
+    const previous = new Map((this.log.lastPods(nodeId)?.entries ?? []).map((e) => [e.id, e]));
+    const versions = new Map(index.pods.map((p) => [p.id, p.spec_version]));
+    const entries: PodEntry[] = [];
+    const read: number[] = [];
+    for (const pod of index.pods) {
+      const old = previous.get(pod.id);
+      if (old && old.specVersion === pod.spec_version && old.name === pod.name) entries.push(old);
+      else read.push(pod.id);
+    }
+    const failures: Array<{ id: number; name: string; reason: string }> = [];
+    for (const record of await this.store.podsOnNode(nodeId, read)) {
+      const { entry, failure } = this.entry(record, versions.get(record.id) ?? 0);
+      entries.push(entry);
+      if (failure) failures.push({ id: record.id, name: record.name, reason: failure });
+    }
+    entries.sort((a, b) => a.id - b.id);
+    if (failures.length) {
+      const changed = new Set(await this.store.failPods(failures, nodeId));
+      for (const f of failures) {
+        this.logger.warn(`pod ${f.name} cannot be delivered to node ${nodeId}: ${f.reason}`);
+        if (changed.has(f.name))
+          await this.events.record(
+            'Warning',
+            'FailedDelivery',
+            `pod/${f.name}`,
+            `Pod ${f.name} failed: ${f.reason}`,
+          );
+      }
+    }
+    const pods: NodePods = { version: index.version, entries };
+    this.log.cachePods(nodeId, pods);
     return pods;
+  }
+
+  /** A pod as answers carry it, or why it cannot be sent. */
+  private entry(record: PodRecord, specVersion: number): { entry: PodEntry; failure?: string } {
+    const undeliverable = (failure: string) => ({
+      entry: { id: record.id, name: record.name, specVersion, assignment: null, bytes: 0 },
+      failure,
+    });
+    let assignment: PodAssignmentDto;
+    try {
+      assignment = this.assignment(record);
+    } catch (err) {
+      const sealed = record.config.some((c) => c.type === 'secret' && !this.secrets.opens(c.value));
+      return undeliverable(
+        sealed
+          ? `its secret data cannot be decrypted: ${this.secrets.unreadableReason()}`
+          : `its spec cannot be encoded: ${(err as Error).message}`,
+      );
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(assignment));
+    if (bytes > MAX_POD_SPEC_BYTES) {
+      return undeliverable(
+        `its spec is ${bytes} bytes as JSON, over the ${MAX_POD_SPEC_BYTES} bytes a node takes for one pod`,
+      );
+    }
+    return { entry: { id: record.id, name: record.name, specVersion, assignment, bytes } };
   }
 
   /**
@@ -341,7 +455,12 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       const version = await this.store.podsVersion(nodeId);
       if (version === null) throw new NotFoundError('node', nodeId);
       if (version !== dto.pods_version) {
-        return { pods_version: version, changed: true, pods: await this.podsFor(nodeId, version) };
+        const pods = await this.podsFor(nodeId, version);
+        // an agent that sends what it holds gets the changes only, as its heartbeats do
+        const answer = dto.pod_ids
+          ? buildPodsAnswer(pods, dto.pods_version, dto.pod_ids)
+          : buildPodsAnswer(pods, undefined, []);
+        return { changed: true, ...answer, pod_ids: dto.pod_ids ? answer.pod_ids : undefined };
       }
       // a server on its way out sends the agent back to its heartbeats
       if (this.closing) throw new UnavailableError('the server is shutting down');

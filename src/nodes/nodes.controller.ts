@@ -121,7 +121,9 @@ export class NodesController {
   @HttpCode(200)
   @ApiBearerAuth('heartbeat-token')
   @ApiOperation({
-    summary: "Agent heartbeat: needs the node's own token; answers with the pods the node must run",
+    summary:
+      "Agent heartbeat: needs the node's own token; answers with the pods the node must run " +
+      '(with pods_version in the body: only those changed since, plus the ids of all)',
   })
   @ApiParam(ID_PARAM)
   @ApiBody({
@@ -130,6 +132,22 @@ export class NodesController {
       heartbeat: {
         value: {
           pod_ids: [],
+          cpu_usage: 0.4,
+          health_status: 'healthy',
+          components: {
+            kubelet: 'running',
+            container_runtime: 'running',
+            kube_proxy: 'running',
+            node_agent: 'running',
+          },
+        },
+      },
+      changesOnly: {
+        summary:
+          'an agent that holds pods_version 3 and pods 1 and 2: the answer carries only what changed',
+        value: {
+          pod_ids: [1, 2],
+          pods_version: 3,
           cpu_usage: 0.4,
           health_status: 'healthy',
           components: {

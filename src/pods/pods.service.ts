@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { BadInputError, NotFoundError, UnschedulableError } from '../common/errors';
+import { BadInputError, NotFoundError, TooLargeError, UnschedulableError } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis } from '../common/units';
 import { splitCommandLine } from '../common/validation';
@@ -10,6 +10,7 @@ import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { scheduledMessage, SchedulerService } from '../scheduler/scheduler.service';
 import { SchedulerAlgorithm } from '../scheduler/strategies/types';
+import { configDataBytes, MAX_POD_CONFIG_BYTES } from '../../node-simulator/src/pod-rules';
 import { CreatePodDto } from './dto/create-pod.dto';
 import { ListPodsQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
@@ -137,7 +138,7 @@ export class PodsService {
       status: pod.status,
       node_name: pod.node_name,
       node_health: node?.health_status ?? null,
-      reason: pod.status === 'pending' ? pod.reason : null,
+      reason: pod.status === 'pending' || pod.status === 'failed' ? pod.reason : null,
       restart_count: pod.restart_count,
       containers: pod.containers.map((c) => ({
         name: c.name,
@@ -192,6 +193,13 @@ export class PodsService {
       if (volumeNames.has(v.name))
         throw new BadInputError(`volumes: duplicate volume name "${v.name}"`);
       volumeNames.add(v.name);
+    }
+    const configBytes = configDataBytes(dto.config ?? []);
+    if (configBytes > MAX_POD_CONFIG_BYTES) {
+      throw new TooLargeError(
+        `config: the pod's config and secret data (keys and values) total ${configBytes} bytes, ` +
+          `over the limit of 1 MiB (${MAX_POD_CONFIG_BYTES} bytes)`,
+      );
     }
     const cpuReqM =
       dto.cpu_cores_req !== undefined && dto.cpu_cores_req !== null

@@ -55,6 +55,10 @@ export class PodEntity {
   @Column({ name: 'restart_count', type: 'integer', default: 0 })
   restartCount: number;
 
+  /** its node's pods_version when its assignment last changed: heartbeats send only newer ones */
+  @Column({ name: 'spec_version', type: 'integer', default: 0 })
+  specVersion: number;
+
   @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
   scheduledAt: Date | null;
 

@@ -104,6 +104,15 @@ export class PodReportDto {
   @ValidateNested({ each: true })
   @Type(() => ContainerReportDto)
   containers: ContainerReportDto[];
+
+  @ApiPropertyOptional({
+    example: 'env key "a/b" is not a variable name',
+    description: "with status failed: why the pod failed on the node; kept as the pod's reason",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  reason?: string;
 }
 
 export class HeartbeatDto {
@@ -147,4 +156,17 @@ export class HeartbeatDto {
   @ValidateNested({ each: true })
   @Type(() => PodReportDto)
   pods?: PodReportDto[];
+
+  @ApiPropertyOptional({
+    example: 3,
+    description:
+      'the pods_version of the last answer the agent applied, 0 when it holds none (first beat, ' +
+      'restart). With it the answer carries only the pods new or changed since (and those not in ' +
+      'pod_ids), plus pod_ids; without it, every pod in full',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INT)
+  pods_version?: number;
 }

@@ -140,11 +140,25 @@ export class HeartbeatAnswerDto {
   })
   terminate: boolean;
   @ApiProperty({ example: 5000 }) heartbeat_interval_ms: number;
-  @ApiProperty({ type: [PodAssignmentDto], description: 'every pod the node must run now' })
+  @ApiProperty({
+    type: [PodAssignmentDto],
+    description:
+      'beat without pods_version: every pod the node must run now. Beat with pods_version: ' +
+      'the full specs of the pods new or changed since then or not in its pod_ids, oldest ' +
+      'change first, at most about 4 MiB per answer (the rest comes with the next beat)',
+  })
   pods: PodAssignmentDto[];
   @ApiProperty({
+    type: [Number],
+    example: [1, 2],
+    description: 'every pod the node must run now: the agent drops the others',
+  })
+  pod_ids: number[];
+  @ApiProperty({
     example: 3,
-    description: "rises whenever the node's pods change (see POST /nodes/:id/watch)",
+    description:
+      'the version the agent holds once it applied this answer: send it with the next beat ' +
+      "(it rises whenever the node's pods change; see POST /nodes/:id/watch)",
   })
   pods_version: number;
 }

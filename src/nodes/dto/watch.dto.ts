@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PodAssignmentDto } from './node-response.dto';
 
 export class WatchDto {
@@ -14,6 +14,20 @@ export class WatchDto {
   @Min(0)
   @Max(30000)
   timeout_ms?: number;
+
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [1, 2],
+    description:
+      'the pods the agent holds: with it, a change is answered as a heartbeat with pods_version',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(2147483647, { each: true })
+  pod_ids?: number[];
 }
 
 export class WatchAnswerDto {
@@ -22,7 +36,15 @@ export class WatchAnswerDto {
   changed: boolean;
   @ApiPropertyOptional({
     type: [PodAssignmentDto],
-    description: 'when changed: every pod the node must run now',
+    description:
+      'when changed: every pod the node must run now, or with pod_ids in the request the ' +
+      'changed pods only, as in a heartbeat answer',
   })
   pods?: PodAssignmentDto[];
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [1, 2],
+    description: 'when changed and the request had pod_ids: every pod the node must run now',
+  })
+  pod_ids?: number[];
 }

@@ -15,7 +15,10 @@ import {
   MinLength,
   ValidateIf,
   ValidateNested,
+  ValidationArguments,
+  registerDecorator,
 } from 'class-validator';
+import { configKeyProblem } from '../../../node-simulator/src/pod-rules';
 import { IsCommandLine, IsDnsLabel, IsMillicoreNumber } from '../../common/validation';
 import { CONFIG_TYPES } from '../../database/entities/config-item.entity';
 import { VOLUME_TYPES } from '../../database/entities/volume.entity';
@@ -92,6 +95,29 @@ export class VolumeDto {
   path?: string;
 }
 
+/** The key must be one the agent can write: the agent's own rule (see node-simulator/src/pod-rules). */
+function IsWritableConfigKey() {
+  return function (object: object, propertyName: string) {
+    registerDecorator({
+      name: 'isWritableConfigKey',
+      target: object.constructor,
+      propertyName,
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const type = (args.object as { type?: unknown }).type;
+          // a bad type or a non-string key has its own message
+          if (typeof value !== 'string' || typeof type !== 'string') return true;
+          return configKeyProblem(type, value) === null;
+        },
+        defaultMessage(args: ValidationArguments) {
+          const type = String((args.object as { type?: unknown }).type);
+          return `$property: ${configKeyProblem(type, String(args.value))}`;
+        },
+      },
+    });
+  };
+}
+
 export class ConfigDto {
   @ApiProperty({ example: 'app-config' })
   @IsString()
@@ -103,10 +129,16 @@ export class ConfigDto {
   @IsIn(CONFIG_TYPES)
   type: string;
 
-  @ApiProperty({ example: 'LOG_LEVEL' })
+  @ApiProperty({
+    example: 'LOG_LEVEL',
+    description:
+      'env: a variable name (letters, digits, "-", "_", ".", not starting with a digit); ' +
+      'configMap and secret: a file name (letters, digits, "-", "_", ".", not "." or "..")',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(253)
+  @IsWritableConfigKey()
   key: string;
 
   @ApiProperty({ example: 'debug', description: 'secret values are never returned by the API' })
@@ -166,7 +198,11 @@ export class CreatePodDto {
   @Type(() => VolumeDto)
   volumes?: VolumeDto[];
 
-  @ApiPropertyOptional({ type: [ConfigDto] })
+  @ApiPropertyOptional({
+    type: [ConfigDto],
+    description:
+      'keys and values together at most 1 MiB (1,048,576 bytes of UTF-8); more is refused with 413',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(128)
