@@ -110,3 +110,33 @@ export interface ApiErrorBody {
   error?: string;
   message?: string | string[];
 }
+
+/** One node as a scheduling decision saw it (GET /pods/:id/scheduling). */
+export interface NodeVerdictView {
+  name: string;
+  fits: boolean;
+  reasons: string[];
+  score: number | null;
+  score_note: string | null;
+  chosen: boolean;
+}
+
+export interface SchedulingDecisionView {
+  algorithm: string;
+  trigger: string;
+  decided_at: string;
+  attempts: number;
+  decision: { node: string | null; reason: string };
+  summary: {
+    nodes_total: number;
+    nodes_fit: number;
+    unfit_counts: Record<string, number>;
+    truncated: boolean;
+  };
+  nodes: NodeVerdictView[];
+}
+
+export interface PodSchedulingView extends SchedulingDecisionView {
+  pod: string;
+  history: SchedulingDecisionView[];
+}
