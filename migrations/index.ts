@@ -2,4 +2,8 @@
 import { SchedulingDecisions1796163853361 } from './1796163853361-SchedulingDecisions';
 import { NodePodsVersion1795309916496 } from './1795309916496-NodePodsVersion';
 import { Initial1795308695448 } from './1795308695448-Initial';
-export const MIGRATIONS: Function[] = [Initial1795308695448, NodePodsVersion1795309916496, SchedulingDecisions1796163853361];
+export const MIGRATIONS: Function[] = [
+  Initial1795308695448,
+  NodePodsVersion1795309916496,
+  SchedulingDecisions1796163853361,
+];

@@ -60,7 +60,7 @@ export class DecisionSummaryDto {
   @ApiProperty({
     example: false,
     description:
-      'true when `nodes` lists only part of the cluster: beyond 100 nodes a decision keeps the 10 best fitting nodes and 10 ruled-out ones',
+      'true when `nodes` lists only part of the cluster: beyond 100 nodes a decision keeps the 5 best fitting nodes and 5 ruled-out ones',
   })
   truncated: boolean;
 }

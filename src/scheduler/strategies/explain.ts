@@ -38,7 +38,8 @@ export interface ExplainLimits {
   topK: number;
 }
 
-export const DEFAULT_LIMITS: ExplainLimits = { detailNodes: 100, topK: 10 };
+/** 5 + 5 rows keep a stored decision small (about 1.5 kB) at any cluster size */
+export const DEFAULT_LIMITS: ExplainLimits = { detailNodes: 100, topK: 5 };
 
 const cores = (millicores: number) => `${+(millicores / 1000).toFixed(3)} cores`;
 
@@ -117,12 +118,15 @@ export function decideAndExplain(
   for (const node of nodes) {
     if (canTake(pod, node)) {
       fitCount++;
-      const entry = { node, score: score(pod, node, lastChosenId) };
+      const s = score(pod, node, lastChosenId);
       if (detailed || top.length < limits.topK) {
-        top.push(entry);
-      } else if (better(entry, top[top.length - 1]) < 0) {
-        top[top.length - 1] = entry;
-      } else continue;
+        top.push({ node, score: s });
+      } else {
+        // no allocation for the many nodes that do not enter the top
+        const last = top[top.length - 1];
+        if (s < last.score || (s === last.score && node.id > last.node.id)) continue;
+        top[top.length - 1] = { node, score: s };
+      }
       if (!detailed) top.sort(better);
     } else {
       const [first] = fits(pod, node);
