@@ -106,6 +106,37 @@ describe('why a pod landed where it did (real server, external agents)', () => {
   });
 });
 
+describe('a decision over a large cluster (real server, external agents)', () => {
+  it('keeps the best fitting nodes and a sample of the rest, with counts for all', async () => {
+    const t = await startTestApp();
+    try {
+      // 120 nodes: 100 with room (1..100 cores), 20 cordoned
+      for (let i = 1; i <= 120; i++) await healthyNode(t, `w-${i}`, i <= 100 ? i : 8);
+      for (let i = 101; i <= 120; i++) await t.http.post(`/nodes/w-${i}/cordon`).expect(200);
+      await t.http
+        .post('/pods')
+        .send(pod('wide', 2, { scheduler_algorithm: 'best-fit' }))
+        .expect(201);
+      const { body } = await t.http.get('/pods/wide/scheduling').expect(200);
+      expect(body.decision.node).toBe('w-2');
+      expect(body.summary).toEqual({
+        nodes_total: 120,
+        nodes_fit: 99,
+        unfit_counts: { cordoned: 20, 'insufficient cpu': 1 },
+        truncated: true,
+      });
+      const fitting = body.nodes.filter((n: Verdict) => n.fits).map((n: Verdict) => n.name);
+      expect(fitting).toEqual(['w-2', 'w-3', 'w-4', 'w-5', 'w-6']);
+      const ruledOut = body.nodes.filter((n: Verdict) => !n.fits);
+      expect(ruledOut).toHaveLength(5);
+      expect(ruledOut[0]).toMatchObject({ name: 'w-1', reasons: ['insufficient cpu'] });
+      expect(ruledOut.slice(1).every((n: Verdict) => n.reasons.includes('cordoned'))).toBe(true);
+    } finally {
+      await t.close();
+    }
+  }, 60000);
+});
+
 describe('a reschedule after a node failure (real server, external agents, health monitor on)', () => {
   it('is recorded in the history, and shows on the failed node’s timeline', async () => {
     const t = await startTestApp({ ...FAST, RUNTIME: 'external' });
