@@ -140,3 +140,19 @@ export interface PodSchedulingView extends SchedulingDecisionView {
   pod: string;
   history: SchedulingDecisionView[];
 }
+
+/** GET /nodes/:id/timeline */
+export interface NodeTimelineView {
+  node: string;
+  health_status: string;
+  heartbeats: { total: number; last_at: string | null; sampled: number; interval_ms: number };
+  entries: Array<{
+    at: string;
+    until: string | null;
+    kind: 'heartbeats' | 'missed' | 'event';
+    reason: string;
+    message: string;
+    object: string | null;
+    type: 'Normal' | 'Warning';
+  }>;
+}

@@ -101,3 +101,58 @@ describe('explain pod', () => {
     expect(result.stderr).toMatch(/pod "nope" not found/);
   });
 });
+
+describe('explain node', () => {
+  let fake: FakeKubesim;
+  beforeEach(async () => {
+    fake = await FakeKubesim.start();
+  });
+  afterEach(() => fake.stop());
+
+  it("prints the node's timeline, one line per span and event", async () => {
+    fake.on('GET', '/nodes/worker-1/timeline', {
+      body: {
+        node: 'worker-1',
+        health_status: 'healthy',
+        heartbeats: {
+          total: 12,
+          last_at: new Date().toISOString(),
+          sampled: 12,
+          interval_ms: 1000,
+        },
+        entries: [
+          {
+            at: '2026-01-01T10:00:00.000Z',
+            until: '2026-01-01T10:00:05.000Z',
+            kind: 'heartbeats',
+            reason: 'Heartbeats',
+            message: '6 heartbeats',
+            object: null,
+            type: 'Normal',
+          },
+          {
+            at: '2026-01-01T10:00:09.000Z',
+            until: null,
+            kind: 'event',
+            reason: 'PodEvicted',
+            message: 'Evicted from worker-1: node failed',
+            object: 'pod/web',
+            type: 'Warning',
+          },
+        ],
+      },
+    });
+
+    const result = await runCli(fake.url, ['explain', 'node', 'worker-1']);
+
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^Heartbeats:\s+12 \(last/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^10:00:00\.000-10:00:05\.000\s+Heartbeats\s+-\s+6 heartbeats$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^10:00:09\.000\s+PodEvicted\s+pod\/web\s+Evicted from worker-1/),
+    );
+  });
+});

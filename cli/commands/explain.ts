@@ -1,6 +1,6 @@
 import { Argument, type Command } from 'commander';
 import { segment } from '../api-client';
-import type { PodSchedulingView, SchedulingDecisionView } from '../api-types';
+import type { NodeTimelineView, PodSchedulingView, SchedulingDecisionView } from '../api-types';
 import { type CliIo, CommandContext } from '../context';
 import { formatAge, type Palette, renderFields, renderTable } from '../format';
 
@@ -58,7 +58,32 @@ export function explainView(palette: Palette, view: PodSchedulingView): string {
   return parts.join('\n');
 }
 
-async function explainPod(ctx: CommandContext, name: string): Promise<void> {
+/** A node's timeline, oldest first: one line per run of beats, silence and event. */
+export function timelineView(palette: Palette, view: NodeTimelineView): string {
+  const time = (iso: string) => iso.slice(11, 23);
+  const rows = view.entries.map((e) => [
+    e.until ? `${time(e.at)}-${time(e.until)}` : time(e.at),
+    e.type === 'Warning' ? palette.red(e.reason) : e.reason,
+    e.object ?? '-',
+    e.message,
+  ]);
+  return [
+    renderFields([
+      ['Node', view.node],
+      ['Status', view.health_status],
+      ['Heartbeats', `${view.heartbeats.total} (last ${formatAge(view.heartbeats.last_at)} ago)`],
+    ]),
+    '',
+    renderTable(palette, ['TIME (UTC)', 'WHAT', 'OBJECT', 'DETAIL'], rows),
+  ].join('\n');
+}
+
+async function explain(ctx: CommandContext, kind: string, name: string): Promise<void> {
+  if (kind === 'node' || kind === 'no') {
+    const view = await ctx.api.get<NodeTimelineView>(`/nodes/${segment(name)}/timeline`);
+    ctx.show(view, () => timelineView(ctx.palette, view));
+    return;
+  }
   const view = await ctx.api.get<PodSchedulingView>(`/pods/${segment(name)}/scheduling`);
   ctx.show(view, () => explainView(ctx.palette, view));
 }
@@ -67,11 +92,11 @@ export function registerExplainCommand(program: Command, io: CliIo): void {
   program
     .command('explain')
     .description(
-      'why a pod landed on its node, or why it is pending: each node, fit, reasons, score',
+      "pod: why it landed on its node or is pending (each node's fit, reasons, score); node: its timeline",
     )
-    .addArgument(new Argument('<kind>', 'pod').choices(['pod', 'po']))
-    .argument('<name>', 'id or name of the pod')
-    .action((_kind: string, name: string, _options: unknown, cmd: Command) =>
-      explainPod(CommandContext.of(io, cmd), name),
+    .addArgument(new Argument('<kind>', 'pod or node').choices(['pod', 'po', 'node', 'no']))
+    .argument('<name>', 'id or name of the pod or node')
+    .action((kind: string, name: string, _options: unknown, cmd: Command) =>
+      explain(CommandContext.of(io, cmd), kind, name),
     );
 }
