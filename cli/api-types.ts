@@ -111,3 +111,49 @@ export interface ApiErrorBody {
   error?: string;
   message?: string | string[];
 }
+
+/** One node as a scheduling decision saw it (GET /pods/:id/scheduling). */
+export interface NodeVerdictView {
+  name: string;
+  fits: boolean;
+  reasons: string[];
+  score: number | null;
+  score_note: string | null;
+  chosen: boolean;
+}
+
+export interface SchedulingDecisionView {
+  algorithm: string;
+  trigger: string;
+  decided_at: string;
+  attempts: number;
+  decision: { node: string | null; reason: string };
+  summary: {
+    nodes_total: number;
+    nodes_fit: number;
+    unfit_counts: Record<string, number>;
+    truncated: boolean;
+  };
+  nodes: NodeVerdictView[];
+}
+
+export interface PodSchedulingView extends SchedulingDecisionView {
+  pod: string;
+  history: SchedulingDecisionView[];
+}
+
+/** GET /nodes/:id/timeline */
+export interface NodeTimelineView {
+  node: string;
+  health_status: string;
+  heartbeats: { total: number; last_at: string | null; sampled: number; interval_ms: number };
+  entries: Array<{
+    at: string;
+    until: string | null;
+    kind: 'heartbeats' | 'missed' | 'event';
+    reason: string;
+    message: string;
+    object: string | null;
+    type: 'Normal' | 'Warning';
+  }>;
+}

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { positiveNumber } from './args';
 import { registerClusterCommands } from './commands/cluster';
 import { registerEventsCommand } from './commands/events';
+import { registerExplainCommand } from './commands/explain';
 import { registerGetCommand } from './commands/get';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
@@ -16,6 +17,7 @@ Examples:
   kubesim launch-pod 0.5 --name web --image nginx:latest
   kubesim launch-pod -f pod.yaml
   kubesim get pods -o wide
+  kubesim explain pod web
   kubesim fail-node worker-1 --mode hang
   kubesim events --watch
   kubesim simulate --nodes 20 --keep
@@ -46,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   registerPodCommands(program, io);
   registerGetCommand(program, io);
   registerEventsCommand(program, io);
+  registerExplainCommand(program, io);
   registerClusterCommands(program, io);
   registerSimulateCommand(program, io);
   registerResetCommand(program, io);

@@ -149,6 +149,39 @@ describe('dashboard in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 120000);
 
+  it("explains the moved pod's scheduling per node and draws the failed node's timeline", async () => {
+    const { body: web } = await t.http.get('/pods/web').expect(200);
+    const host = web.node_name as string;
+    const failed = host === 'alpha' ? 'beta' : 'alpha';
+    await page.click(`${row('pod', 'web')} .name`);
+    await page.waitForSelector('[data-testid="pod-detail"][open]');
+    const chosen = await page.waitForSelector(
+      `[data-testid="pod-scheduling-node-${host}"][data-chosen="true"][data-fits="true"]`,
+    );
+    expect(await chosen.textContent()).toMatch(/★/);
+    // the node that had failed was ruled out when the pod moved
+    const ruledOut = await page.waitForSelector(
+      `[data-testid="pod-scheduling-node-${failed}"][data-fits="false"]`,
+    );
+    expect(await ruledOut.textContent()).toMatch(/not ready/);
+    expect(await page.textContent('[data-testid="pod-scheduling-reason"]')).toMatch(
+      new RegExp(`^${host} — best-fit, reschedule, `),
+    );
+    expect(await page.locator('[data-testid="pod-scheduling-history"] li').count()).toBe(1);
+    await page.click('[data-testid="pod-detail-close"]');
+
+    await page.click(`${row('node', failed)} .name`);
+    await page.waitForSelector('[data-testid="node-detail"][open]');
+    await page.waitForSelector('[data-testid="node-timeline-axis"] .tl-mark.tl-missed');
+    for (const reason of ['NodeFailed', 'PodEvicted', 'NodeRecovered']) {
+      await page.waitForSelector(
+        `[data-testid="node-timeline"] [data-testid="node-timeline-entry"][data-reason="${reason}"]`,
+      );
+    }
+    await page.click('[data-testid="node-detail-close"]');
+    expect(pageErrors).toEqual([]);
+  }, 60000);
+
   it('shows a populated cluster, saved as a screenshot', async () => {
     // a few more pods through the API, so the picture has something in every column
     await t.http.post('/nodes').send({ name: 'gamma', cpu_cores: 2 }).expect(201);

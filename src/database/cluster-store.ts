@@ -6,7 +6,16 @@ import { ConflictError } from '../common/errors';
 import { podIp } from '../common/units';
 import { DNS_LABEL } from '../common/validation';
 import { NodeView } from '../scheduler/strategies/types';
-import { BoundPod, NewNode, NewPod, NodeRecord, PodRecord } from './records';
+import {
+  BoundPod,
+  DecisionRecord,
+  DecisionWrite,
+  NewNode,
+  NewPod,
+  NodeRecord,
+  PodRecord,
+  StoredEvent,
+} from './records';
 
 type Db = Pick<EntityManager, 'query'>;
 
@@ -31,6 +40,8 @@ async function returning<T = Record<string, any>>(
   return result as T[];
 }
 
+/** decisions kept per pod: the latest and its history */
+export const DECISIONS_KEPT = 10;
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK = '40P01';
 const SERIALIZATION_FAILURE = '40001';
@@ -559,6 +570,78 @@ export class ClusterStore {
     }));
   }
 
+  // ---- scheduling decisions -------------------------------------------------
+
+  /**
+   * Stores a decision about a pod in the caller's transaction. A pod retried while
+   * pending with the same outcome as its last decision updates that one (its time,
+   * detail and attempts) instead of filling the history with copies; past
+   * DECISIONS_KEPT the oldest go.
+   */
+  async recordDecision(db: Db, podId: number, decision: DecisionWrite): Promise<void> {
+    const [row] = await db.query(
+      `WITH last AS (
+         SELECT id FROM scheduling_decisions WHERE pod_id = $1 ORDER BY id DESC LIMIT 1),
+       same AS (
+         UPDATE scheduling_decisions d
+            SET attempts = d.attempts + 1, decided_at = now(), detail = $6
+           FROM last
+          WHERE d.id = last.id AND d.node_name IS NULL AND $4::text IS NULL
+            AND d.reason = $5 AND d.algorithm = $3
+          RETURNING d.id),
+       added AS (
+         INSERT INTO scheduling_decisions (pod_id, trigger, algorithm, node_name, reason, detail)
+         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM same)
+         RETURNING id)
+       SELECT (SELECT count(*) FROM added)::int AS added`,
+      [
+        podId,
+        decision.trigger,
+        decision.algorithm,
+        decision.nodeName,
+        decision.reason,
+        JSON.stringify(decision.detail),
+      ],
+    );
+    if (row.added) {
+      await db.query(
+        `DELETE FROM scheduling_decisions
+          WHERE pod_id = $1 AND id <= (SELECT id FROM scheduling_decisions WHERE pod_id = $1
+                                        ORDER BY id DESC OFFSET $2 LIMIT 1)`,
+        [podId, DECISIONS_KEPT],
+      );
+    }
+  }
+
+  /** A pod's decisions, newest first. */
+  async decisionsOf(podId: number): Promise<DecisionRecord[]> {
+    return this.dataSource.query(
+      `SELECT id::text, trigger, algorithm, node_name, reason, detail, attempts, decided_at
+         FROM scheduling_decisions WHERE pod_id = $1 ORDER BY id DESC LIMIT $2`,
+      [podId, DECISIONS_KEPT],
+    );
+  }
+
+  /**
+   * The latest events of a node's story, oldest first: those about the node, and its
+   * pods' evictions and moves off it (their messages name the node; node names are DNS
+   * labels, so they hold no LIKE wildcard).
+   */
+  async nodeTimelineEvents(name: string, limit: number): Promise<StoredEvent[]> {
+    const rows: StoredEvent[] = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT id, type, reason, object, message, created_at FROM events
+          WHERE object = $1
+             OR (reason IN ('PodEvicted', 'PodRescheduled', 'FailedScheduling')
+                 AND (message LIKE $2 || ':%' OR message LIKE $2 || ',%'
+                      OR message LIKE 'Rescheduled from ' || $3 || ' to %'))
+          ORDER BY id DESC LIMIT $4) latest
+        ORDER BY id`,
+      [`node/${name}`, `Evicted from ${name}`, name, limit],
+    );
+    return rows;
+  }
+
   // ---- pods -----------------------------------------------------------------
 
   /** Inserts a pending pod and its parts with multi-row inserts, in the caller's transaction. */
@@ -622,10 +705,10 @@ export class ClusterStore {
    * is written. A pod whose name is taken already gets 'exists' and takes no room.
    */
   async insertBoundPods(
-    placements: Array<{ pod: NewPod; nodeId: number; event: string }>,
+    placements: Array<{ pod: NewPod; nodeId: number; event: string; decision?: DecisionWrite }>,
     db: Db = this.dataSource,
   ): Promise<Array<BoundPod | 'exists' | null>> {
-    const want = placements.map(({ pod, nodeId, event }, idx) => ({
+    const want = placements.map(({ pod, nodeId, event, decision }, idx) => ({
       idx,
       node_id: nodeId,
       name: pod.name,
@@ -633,6 +716,9 @@ export class ClusterStore {
       mem: pod.memoryReqMb,
       algo: pod.schedulerAlgorithm,
       msg: event,
+      d_algo: decision?.algorithm ?? null,
+      d_reason: decision?.reason ?? null,
+      d_detail: decision?.detail ?? null,
     }));
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
@@ -656,7 +742,8 @@ export class ClusterStore {
         taken: boolean;
       }> = await db.query(
         `WITH input AS (
-           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text)),
+           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text,
+                                                    d_algo text, d_reason text, d_detail jsonb)),
          taken AS (
            SELECT i.idx, i.name FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.name = i.name)),
          want AS (
@@ -701,6 +788,10 @@ export class ClusterStore {
            SELECT pod.id, r.name, r.type, r.key, r.value
              FROM json_to_recordset($4) AS r(pod text, name text, type text, key text, value text)
              JOIN pod ON pod.name = r.pod),
+         sd AS (
+           INSERT INTO scheduling_decisions (pod_id, trigger, algorithm, node_name, reason, detail)
+           SELECT pod.id, 'create', placed.d_algo, placed.node_name, placed.d_reason, placed.d_detail
+             FROM pod JOIN placed ON placed.name = pod.name WHERE placed.d_algo IS NOT NULL),
          ev AS (
            INSERT INTO events (type, reason, object, message)
            SELECT 'Normal', 'Scheduled', 'pod/' || name, msg FROM placed ORDER BY idx

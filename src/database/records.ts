@@ -123,3 +123,23 @@ export interface BoundPod {
   /** the Scheduled event, stored with the binding */
   event: StoredEvent;
 }
+
+/** A scheduling decision to store: `detail` is the strategies' bounded explanation. */
+export interface DecisionWrite {
+  trigger: 'create' | 'retry' | 'reschedule';
+  algorithm: string;
+  nodeName: string | null;
+  reason: string;
+  detail: unknown;
+}
+
+export interface DecisionRecord {
+  id: string;
+  trigger: string;
+  algorithm: string;
+  node_name: string | null;
+  reason: string;
+  detail: unknown;
+  attempts: number;
+  decided_at: Date;
+}

@@ -39,6 +39,7 @@ import { SimulateFailureDto } from './dto/simulate-failure.dto';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { HeartbeatService } from './heartbeat.service';
 import { NodesService } from './nodes.service';
+import { NodeTimelineDto } from './dto/node-timeline.dto';
 import { AuthenticatedNodeRequest } from './heartbeat-auth.hook';
 
 const ID_PARAM = {
@@ -114,6 +115,18 @@ export class NodesController {
   @ApiErrors(404)
   listNodeHeartbeats(@Param('id') id: string): Promise<HeartbeatSampleDto[]> {
     return this.nodes.heartbeats(id);
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({
+    summary:
+      "The node's story on one time axis: heartbeats (folded into runs), missed beats, not ready, failure, each pod's eviction, restart attempts, recovery",
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeTimelineDto })
+  @ApiErrors(404)
+  getNodeTimeline(@Param('id') id: string): Promise<NodeTimelineDto> {
+    return this.nodes.timeline(id);
   }
 
   @Post(':id/heartbeat')

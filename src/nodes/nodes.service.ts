@@ -26,6 +26,11 @@ import { FailureMode } from './dto/simulate-failure.dto';
 import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
 import { HeartbeatLog } from './heartbeat-log';
 import { toNodeResponse } from './node.mapper';
+import { NodeTimelineDto } from './dto/node-timeline.dto';
+import { buildTimeline } from './node-timeline';
+
+/** events shown on a node's timeline at most */
+const TIMELINE_EVENTS = 500;
 
 /** Node registration and the operations users run on nodes. */
 @Injectable()
@@ -118,6 +123,24 @@ export class NodesService {
         components: n.components ?? {},
       };
     });
+  }
+
+  /** Heartbeats folded into runs and silences, with the node's and its pods' events. */
+  async timeline(ref: string, now = new Date()): Promise<NodeTimelineDto> {
+    const node = await this.mustFind(ref);
+    const samples = this.heartbeatLog.samples(node.id);
+    const events = await this.store.nodeTimelineEvents(node.name, TIMELINE_EVENTS);
+    return {
+      node: node.name,
+      health_status: node.health_status,
+      heartbeats: {
+        total: node.heartbeat_count,
+        last_at: node.last_heartbeat_at ? new Date(node.last_heartbeat_at).toISOString() : null,
+        sampled: samples.length,
+        interval_ms: this.config.heartbeatIntervalMs,
+      },
+      entries: buildTimeline(samples, events, this.config.heartbeatIntervalMs, now),
+    };
   }
 
   async heartbeats(ref: string) {

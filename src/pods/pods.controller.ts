@@ -25,6 +25,8 @@ import { CreatePodDto } from './dto/create-pod.dto';
 import { ListPodsQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
 import { PodsService } from './pods.service';
+import { PodSchedulingDto } from '../scheduler/dto/scheduling-explanation.dto';
+import { SchedulingExplanationService } from '../scheduler/scheduling-explanation.service';
 
 const ID_PARAM = { name: 'id', description: "the pod's numeric id or its name", example: 'web-1' };
 
@@ -32,7 +34,10 @@ const ID_PARAM = { name: 'id', description: "the pod's numeric id or its name", 
 @ApiBearerAuth('api-token')
 @Controller('pods')
 export class PodsController {
-  constructor(private readonly pods: PodsService) {}
+  constructor(
+    private readonly pods: PodsService,
+    private readonly explanations: SchedulingExplanationService,
+  ) {}
 
   @Post()
   @UseInterceptors(IdempotencyInterceptor)
@@ -116,6 +121,18 @@ export class PodsController {
   @ApiErrors(404)
   getPodHealth(@Param('id') id: string): Promise<PodHealthDto> {
     return this.pods.podHealth(id);
+  }
+
+  @Get(':id/scheduling')
+  @ApiOperation({
+    summary:
+      'Why the pod landed on its node, or why it is pending: the latest scheduling decision, each node considered (fit, reasons, score) and the earlier decisions',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: PodSchedulingDto })
+  @ApiErrors(404)
+  getPodScheduling(@Param('id') id: string): Promise<PodSchedulingDto> {
+    return this.explanations.latestFor(id);
   }
 
   @Post(':id/restart')

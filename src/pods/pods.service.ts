@@ -82,6 +82,7 @@ export class PodsService {
         db,
         { id, name: pod.name, cpuReqM: pod.cpuReqM, memoryReqMb: pod.memoryReqMb },
         pod.schedulerAlgorithm as SchedulerAlgorithm | null,
+        'create',
       );
       if (!placed.bound) {
         // rolls the whole transaction back: nothing of the pod is stored

@@ -6,10 +6,10 @@ import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
 import { isDatabaseUnavailable, isTransientConflict } from '../common/http-exception.filter';
-import { BoundPod, NewPod } from '../database/records';
+import { BoundPod, DecisionWrite, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
-import { bestNode, rankNodes } from './strategies/select-node';
-import { unschedulableReason } from './strategies/fits';
+import { rankNodes } from './strategies/select-node';
+import { DecisionExplanation, decideAndExplain, explainChoice } from './strategies/explain';
 import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from './strategies/types';
 
 export interface PodToPlace {
@@ -18,6 +18,18 @@ export interface PodToPlace {
   cpuReqM: number;
   memoryReqMb: number;
 }
+
+/** What led to a decision: a pod's creation, a retry while pending, its node's failure. */
+export type DecisionTrigger = DecisionWrite['trigger'];
+
+/** The stored form of an explanation. */
+const toDecision = (trigger: DecisionTrigger, e: DecisionExplanation): DecisionWrite => ({
+  trigger,
+  algorithm: e.algorithm,
+  nodeName: e.node,
+  reason: e.reason,
+  detail: e,
+});
 
 export type PlaceResult =
   { bound: true; nodeId: number; nodeName: string; ip: string } | { bound: false; reason: string };
@@ -210,11 +222,17 @@ export class SchedulerService implements OnModuleInit {
   private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
     const nodes = await this.cache.view();
     let lastChosen = this.lastChosenId;
-    const placements: Array<{ pod: NewPod; nodeId: number; event: string }> = [];
+    const placements: Array<{
+      pod: NewPod;
+      nodeId: number;
+      event: string;
+      decision: DecisionWrite;
+    }> = [];
     const chosen: Array<number | null> = [];
     for (const { pod } of batch) {
       const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm;
-      const node = bestNode(
+      // the same one pass that chooses explains, bounded on large clusters
+      const { best: node, explanation } = decideAndExplain(
         algo,
         { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb },
         nodes,
@@ -222,10 +240,16 @@ export class SchedulerService implements OnModuleInit {
       );
       chosen.push(node ? placements.length : null);
       if (!node) continue;
+      const decision = toDecision('create', explanation);
       node.cpuAllocatedM += pod.cpuReqM;
       node.memoryAllocatedMb += pod.memoryReqMb;
       if (algo === 'round-robin') lastChosen = node.id;
-      placements.push({ pod, nodeId: node.id, event: scheduledMessage(pod.name, node.name) });
+      placements.push({
+        pod,
+        nodeId: node.id,
+        event: scheduledMessage(pod.name, node.name),
+        decision,
+      });
     }
     this.lastChosenId = lastChosen;
     if (!placements.length) return batch.map(() => null);
@@ -233,30 +257,40 @@ export class SchedulerService implements OnModuleInit {
     return chosen.map((at) => (at === null ? null : bound[at]));
   }
 
-  /** Binds the pod to the best node that still has room, inside the caller's transaction. */
+  /**
+   * Binds the pod to the best node that still has room, inside the caller's transaction,
+   * and stores the decision (explained) in it too.
+   */
   async place(
     db: EntityManager,
     pod: PodToPlace,
-    algorithm?: SchedulerAlgorithm | null,
+    algorithm: SchedulerAlgorithm | null | undefined,
+    trigger: DecisionTrigger,
   ): Promise<PlaceResult> {
     const started = process.hrtime.bigint();
     const algo = algorithm ?? this.algorithm;
     const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
     try {
+      let nodes = await this.store.allNodeViews(db);
       for (let round = 0; round < 3; round++) {
-        const candidates = await this.store.candidateNodes(request.cpuM, request.memoryMb, db);
-        const ranked = rankNodes(algo, request, candidates, this.lastChosenId);
+        const last = this.lastChosenId;
+        const ranked = rankNodes(algo, request, nodes, last);
         if (ranked.length === 0) break;
         for (const node of ranked.slice(0, TRIES_PER_ROUND)) {
           const ip = await this.store.bindPod(db, pod, node.id);
           if (ip) {
             if (algo === 'round-robin') this.lastChosenId = node.id;
+            const explanation = explainChoice(algo, request, nodes, node, last);
+            await this.store.recordDecision(db, pod.id, toDecision(trigger, explanation));
             return { bound: true, nodeId: node.id, nodeName: node.name, ip };
           }
         }
+        // every tried node filled up meanwhile: the next round (or the verdict) reads again
+        nodes = await this.store.allNodeViews(db);
       }
-      const reason = unschedulableReason(request, await this.store.allNodeViews(db));
-      return { bound: false, reason };
+      const { explanation } = decideAndExplain(algo, request, nodes, this.lastChosenId);
+      await this.store.recordDecision(db, pod.id, toDecision(trigger, explanation));
+      return { bound: false, reason: explanation.reason };
     } finally {
       this.metrics.schedulingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
@@ -278,7 +312,7 @@ export class SchedulerService implements OnModuleInit {
       const outcome = await this.store.transaction(async (db) => {
         const pod = await this.store.unbindPod(db, podId, node.id);
         if (!pod) return null;
-        const result = await this.place(db, pod);
+        const result = await this.place(db, pod, null, 'reschedule');
         if (!result.bound) await this.store.markPending(db, pod.id, result.reason);
         return { pod, result };
       });
@@ -349,7 +383,12 @@ export class SchedulerService implements OnModuleInit {
           let placed = 0;
           const results: Array<{ pod: PodToPlace; result: PlaceResult }> = [];
           for (const pod of pods) {
-            const result = await this.place(db, pod, pod.algorithm as SchedulerAlgorithm | null);
+            const result = await this.place(
+              db,
+              pod,
+              pod.algorithm as SchedulerAlgorithm | null,
+              'retry',
+            );
             if (result.bound) placed++;
             else await this.store.markPending(db, pod.id, result.reason);
             results.push({ pod, result });

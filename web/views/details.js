@@ -2,7 +2,7 @@
 // the page, and redrawn only when what the API says has changed.
 import { runNodeAction, runPodAction } from '../actions.js';
 import { api } from '../api.js';
-import { $, badge, fill, fmtCores, fmtDateTime, h, statusLabel, toast } from '../dom.js';
+import { $, badge, fill, fmtCores, fmtDateTime, fmtTime, h, statusLabel, toast } from '../dom.js';
 import { renderEventItem } from './events.js';
 import { componentNames } from './nodes.js';
 import { historyChart } from './traces.js';
@@ -58,15 +58,77 @@ function detailButton(label, testid, onClick, danger = false) {
 
 async function loadNode(id) {
   const node = await api.node(id);
-  const [pods, events, beats] = await Promise.all([
+  const [pods, events, beats, timeline] = await Promise.all([
     api.pods({ node: node.name }).catch(() => []),
     api.events({ object: `node/${node.name}`, limit: 50 }).catch(() => []),
     api.heartbeats(node.id).catch(() => []),
+    api.nodeTimeline(node.id).catch(() => null),
   ]);
-  return { node, pods: pods ?? [], events: events ?? [], beats: beats ?? [] };
+  return { node, pods: pods ?? [], events: events ?? [], beats: beats ?? [], timeline };
 }
 
-function renderNode({ node, pods, events, beats }) {
+const TIMELINE_CLASS = { heartbeats: 'tl-beats', missed: 'tl-missed', event: 'tl-event' };
+
+/**
+ * The node's story on one axis: runs of heartbeats as green bars, silences as red
+ * ones, events as ticks (warnings red); the list below says the same in words.
+ */
+function timelineView(timeline) {
+  const entries = timeline?.entries ?? [];
+  if (!entries.length) return h('p', { class: 'muted' }, 'Nothing on the timeline yet.');
+  const times = entries.flatMap((e) => [Date.parse(e.at), Date.parse(e.until ?? e.at)]);
+  const start = Math.min(...times);
+  const span = Math.max(1, Math.max(...times) - start);
+  const x = (iso) => ((Date.parse(iso) - start) / span) * 100;
+  const axis = h(
+    'div',
+    { class: 'timeline-axis', 'data-testid': 'node-timeline-axis', role: 'img' },
+    ...entries.map((e) => {
+      const left = x(e.at);
+      const width = e.until ? Math.max(0.5, x(e.until) - left) : 0;
+      return h('span', {
+        class: `tl-mark ${TIMELINE_CLASS[e.kind] ?? 'tl-event'}${e.type === 'Warning' ? ' tl-warning' : ''}`,
+        style: `left:${left.toFixed(2)}%;${e.until ? `width:${width.toFixed(2)}%` : ''}`,
+        title: `${fmtDateTime(e.at)} ${e.reason}: ${e.message}`,
+        'data-reason': e.reason,
+      });
+    }),
+  );
+  axis.setAttribute(
+    'aria-label',
+    `Timeline from ${fmtDateTime(entries[0].at)}: ${entries.length} entries`,
+  );
+  return h(
+    'div',
+    { class: 'timeline', 'data-testid': 'node-timeline' },
+    axis,
+    h(
+      'ol',
+      { class: 'timeline-list' },
+      ...entries
+        .slice(-30)
+        .reverse()
+        .map((e) =>
+          h(
+            'li',
+            {
+              'data-testid': 'node-timeline-entry',
+              'data-reason': e.reason,
+              'data-kind': e.kind,
+              class: e.type === 'Warning' ? 'tl-warning-text' : '',
+            },
+            h('span', { class: 'mono muted' }, fmtTime(e.at)),
+            ' ',
+            h('strong', {}, e.reason),
+            e.object && e.object.startsWith('pod/') ? ` ${e.object}` : '',
+            ` — ${e.message}`,
+          ),
+        ),
+    ),
+  );
+}
+
+function renderNode({ node, pods, events, beats, timeline }) {
   const body = $('#node-detail-body');
   $('#node-detail-title').textContent = `Node ${node.name}`;
   history?.destroy();
@@ -175,6 +237,8 @@ function renderNode({ node, pods, events, beats }) {
       'No pods on this node.',
       'node-detail-pods',
     ),
+    h('h3', {}, 'Timeline'),
+    timelineView(timeline),
     h('h3', {}, 'Recent events'),
     eventsList(events, 'node-event'),
   );
@@ -185,13 +249,84 @@ function renderNode({ node, pods, events, beats }) {
 
 async function loadPod(id) {
   const pod = await api.pod(id);
-  const events = await api.events({ object: `pod/${pod.name}`, limit: 50 }).catch(() => []);
-  return { pod, events: events ?? [] };
+  const [events, scheduling] = await Promise.all([
+    api.events({ object: `pod/${pod.name}`, limit: 50 }).catch(() => []),
+    api.podScheduling(pod.id).catch(() => null),
+  ]);
+  return { pod, events: events ?? [], scheduling };
+}
+
+/** Why the pod is where it is: each node considered, the winner first and marked. */
+function schedulingView(scheduling) {
+  if (!scheduling) return h('p', { class: 'muted' }, 'No scheduling decision recorded.');
+  const { summary } = scheduling;
+  const rank = (n) => (n.chosen ? 0 : n.fits ? 1 : 2);
+  const nodes = [...scheduling.nodes].sort(
+    (a, b) => rank(a) - rank(b) || (b.score ?? 0) - (a.score ?? 0),
+  );
+  return h(
+    'div',
+    { 'data-testid': 'pod-scheduling' },
+    h(
+      'p',
+      { 'data-testid': 'pod-scheduling-reason' },
+      h('strong', {}, scheduling.decision.node ?? 'Pending'),
+      ` — ${scheduling.algorithm}, ${scheduling.trigger}, ${fmtDateTime(scheduling.decided_at)}: `,
+      scheduling.decision.reason,
+    ),
+    table(
+      ['', 'Node', 'Fits', 'Reasons / how scored', 'Score'],
+      nodes.map((n) =>
+        h(
+          'tr',
+          {
+            'data-testid': `pod-scheduling-node-${n.name}`,
+            'data-fits': String(n.fits),
+            'data-chosen': String(n.chosen),
+            class: n.chosen ? 'row-chosen' : '',
+          },
+          h('td', {}, n.chosen ? h('span', { title: 'chosen', 'aria-label': 'chosen' }, '★') : ''),
+          h('td', {}, n.name),
+          h('td', {}, n.fits ? 'yes' : 'no'),
+          h('td', {}, n.fits ? (n.score_note ?? '—') : n.reasons.join(', ')),
+          h('td', { class: 'num' }, n.score ?? '—'),
+        ),
+      ),
+      'No nodes were registered.',
+      'pod-scheduling-nodes',
+    ),
+    summary.truncated
+      ? h(
+          'p',
+          { class: 'muted' },
+          `${nodes.length} of ${summary.nodes_total} nodes shown (${summary.nodes_fit} fit): the best fitting and a sample of the rest.`,
+        )
+      : null,
+    scheduling.history.length
+      ? h(
+          'details',
+          {},
+          h('summary', {}, `Earlier decisions (${scheduling.history.length})`),
+          h(
+            'ol',
+            { class: 'timeline-list', 'data-testid': 'pod-scheduling-history' },
+            ...scheduling.history.map((d) =>
+              h(
+                'li',
+                {},
+                h('span', { class: 'mono muted' }, fmtDateTime(d.decided_at)),
+                ` ${d.trigger}, ${d.algorithm} → ${d.decision.node ?? 'pending'}: ${d.decision.reason}`,
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
 }
 
 const list = (value) => (Array.isArray(value) ? value.join(' ') : (value ?? ''));
 
-function renderPod({ pod, events }) {
+function renderPod({ pod, events, scheduling }) {
   const body = $('#pod-detail-body');
   $('#pod-detail-title').textContent = `Pod ${pod.name}`;
   const containers = pod.containers ?? [];
@@ -245,6 +380,8 @@ function renderPod({ pod, events }) {
       field('Restarts', pod.restart_count ?? 0),
       field('Created', fmtDateTime(pod.created_at)),
     ),
+    h('h3', {}, 'Scheduling'),
+    schedulingView(scheduling),
     h('h3', {}, `Containers (${containers.length})`),
     table(
       ['Name', 'Image', 'CPU', 'Memory', 'Command', 'Status', 'Restarts'],
@@ -341,7 +478,11 @@ async function show(kind, id, { refresh = false } = {}) {
     if (refresh && !(dialog.open && sameTarget(kind, id))) return;
     // Heartbeats change every few seconds; they only redraw the chart, so focus
     // inside the dialog survives.
-    const signature = JSON.stringify({ ...data, beats: Boolean(data.beats?.length) });
+    const signature = JSON.stringify({
+      ...data,
+      beats: Boolean(data.beats?.length),
+      timeline: data.timeline?.entries?.filter((e) => e.kind !== 'heartbeats').length,
+    });
     if (refresh && signature === lastSignature) {
       if (kind === 'node' && data.beats?.length) {
         history?.destroy();

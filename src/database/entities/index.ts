@@ -6,6 +6,7 @@ import { ConfigItemEntity } from './config-item.entity';
 import { EventEntity } from './event.entity';
 import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { SchedulingDecisionEntity } from './scheduling-decision.entity';
 
 export {
   NodeEntity,
@@ -16,6 +17,7 @@ export {
   EventEntity,
   SettingEntity,
   IdempotencyKeyEntity,
+  SchedulingDecisionEntity,
 };
 
 export const ENTITIES = [
@@ -27,4 +29,5 @@ export const ENTITIES = [
   EventEntity,
   SettingEntity,
   IdempotencyKeyEntity,
+  SchedulingDecisionEntity,
 ];

@@ -1,0 +1,186 @@
+import { canTake, fits, UnfitReason, unschedulableReason } from './fits';
+import { SCORERS } from './scorers';
+import { NodeView, PodRequest, SchedulerAlgorithm } from './types';
+
+/** One node as a decision saw it. */
+export interface NodeVerdict {
+  name: string;
+  fits: boolean;
+  /** every reason the node was ruled out; empty when it fits */
+  reasons: string[];
+  /** the algorithm's score (higher wins) for a node that fits, else null */
+  score: number | null;
+  /** how the score came about, in words ("best-fit: 1.5 cores left after placing") */
+  score_note: string | null;
+}
+
+/** What one scheduling decision considered, bounded whatever the cluster's size. */
+export interface DecisionExplanation {
+  algorithm: SchedulerAlgorithm;
+  /** the winner, or null when nothing fits */
+  node: string | null;
+  /** why it won, or why the pod stays pending ("0/3 nodes fit: …") */
+  reason: string;
+  nodes_total: number;
+  nodes_fit: number;
+  /** nodes ruled out, each counted once under its first reason */
+  unfit_counts: Partial<Record<UnfitReason, number>>;
+  /** every node when the cluster is small, else the best fitting ones and a sample of the rest */
+  nodes: NodeVerdict[];
+  /** true when `nodes` is not every node considered */
+  truncated: boolean;
+}
+
+export interface ExplainLimits {
+  /** clusters up to this many nodes get a row per node */
+  detailNodes: number;
+  /** beyond it: this many of the best fitting nodes, and as many ruled-out ones */
+  topK: number;
+}
+
+/** 5 + 5 rows keep a stored decision small (about 1.5 kB) at any cluster size */
+export const DEFAULT_LIMITS: ExplainLimits = { detailNodes: 100, topK: 5 };
+
+const cores = (millicores: number) => `${+(millicores / 1000).toFixed(3)} cores`;
+
+/** The algorithm's score of a fitting node, in words. */
+export function scoreNote(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  node: NodeView,
+  lastChosenId: number | null,
+): string {
+  const left = node.cpuTotalM - node.cpuAllocatedM - pod.cpuM;
+  switch (algorithm) {
+    case 'first-fit':
+      return 'first-fit: every fitting node scores 0, the oldest wins';
+    case 'best-fit':
+      return `best-fit: ${cores(left)} left after placing (least left wins)`;
+    case 'worst-fit':
+      return `worst-fit: ${cores(left)} left after placing (most left wins)`;
+    case 'round-robin':
+      return lastChosenId === null
+        ? 'round-robin: no node chosen yet, the oldest wins'
+        : node.id > lastChosenId
+          ? `round-robin: after the last node chosen (id ${lastChosenId})`
+          : `round-robin: at or before the last node chosen (id ${lastChosenId}), only on wrap-around`;
+  }
+}
+
+function verdict(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  node: NodeView,
+  lastChosenId: number | null,
+): NodeVerdict {
+  if (!canTake(pod, node)) {
+    return {
+      name: node.name,
+      fits: false,
+      reasons: fits(pod, node),
+      score: null,
+      score_note: null,
+    };
+  }
+  return {
+    name: node.name,
+    fits: true,
+    reasons: [],
+    score: SCORERS[algorithm](pod, node, lastChosenId),
+    score_note: scoreNote(algorithm, pod, node, lastChosenId),
+  };
+}
+
+/** Better first: higher score, then creation order — the order the scheduler ranks in. */
+const better = (a: { score: number; node: NodeView }, b: { score: number; node: NodeView }) =>
+  b.score - a.score || a.node.id - b.node.id;
+
+/**
+ * Decides and explains in one pass over the nodes: the winner is exactly the node
+ * `bestNode` picks. Small clusters get a row per node; large ones keep only the top
+ * `topK` fitting nodes (a small sorted list, touched only when a node beats its last)
+ * and the first `topK` ruled-out ones, with counts per reason — so a decision over
+ * thousands of nodes costs about what choosing does, and stores a few rows.
+ */
+export function decideAndExplain(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  nodes: readonly NodeView[],
+  lastChosenId: number | null = null,
+  limits: ExplainLimits = DEFAULT_LIMITS,
+): { best: NodeView | null; explanation: DecisionExplanation } {
+  const score = SCORERS[algorithm];
+  const detailed = nodes.length <= limits.detailNodes;
+  const top: Array<{ node: NodeView; score: number }> = [];
+  const unfitSample: NodeView[] = [];
+  const counts: Partial<Record<UnfitReason, number>> = {};
+  let fitCount = 0;
+  for (const node of nodes) {
+    if (canTake(pod, node)) {
+      fitCount++;
+      const s = score(pod, node, lastChosenId);
+      if (detailed || top.length < limits.topK) {
+        top.push({ node, score: s });
+      } else {
+        // no allocation for the many nodes that do not enter the top
+        const last = top[top.length - 1];
+        if (s < last.score || (s === last.score && node.id > last.node.id)) continue;
+        top[top.length - 1] = { node, score: s };
+      }
+      if (!detailed) top.sort(better);
+    } else {
+      const [first] = fits(pod, node);
+      if (first) counts[first] = (counts[first] ?? 0) + 1;
+      if (!detailed && unfitSample.length < limits.topK) unfitSample.push(node);
+    }
+  }
+  if (detailed) top.sort(better);
+  const best = top[0]?.node ?? null;
+  const rows = detailed
+    ? nodes.map((node) => verdict(algorithm, pod, node, lastChosenId))
+    : [...top.map((t) => t.node), ...unfitSample].map((node) =>
+        verdict(algorithm, pod, node, lastChosenId),
+      );
+  const reason = best
+    ? `${scoreNote(algorithm, pod, best, lastChosenId)}; ${fitCount}/${nodes.length} nodes fit`
+    : unschedulableReason(pod, nodes);
+  return {
+    best,
+    explanation: {
+      algorithm,
+      node: best?.name ?? null,
+      reason,
+      nodes_total: nodes.length,
+      nodes_fit: fitCount,
+      unfit_counts: counts,
+      nodes: rows,
+      truncated: rows.length < nodes.length,
+    },
+  };
+}
+
+/**
+ * The explanation of a decision that chose `chosen` (which the database accepted, maybe
+ * after the first-ranked node refused): the winner is the node actually bound.
+ */
+export function explainChoice(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  nodes: readonly NodeView[],
+  chosen: NodeView | null,
+  lastChosenId: number | null = null,
+  limits: ExplainLimits = DEFAULT_LIMITS,
+): DecisionExplanation {
+  const { explanation } = decideAndExplain(algorithm, pod, nodes, lastChosenId, limits);
+  if (!chosen || explanation.node === chosen.name) return explanation;
+  const rows = explanation.nodes.some((n) => n.name === chosen.name)
+    ? explanation.nodes
+    : [verdict(algorithm, pod, chosen, lastChosenId), ...explanation.nodes];
+  return {
+    ...explanation,
+    node: chosen.name,
+    reason: `${scoreNote(algorithm, pod, chosen, lastChosenId)}; a better-ranked node filled up meanwhile`,
+    nodes: rows,
+    truncated: rows.length < explanation.nodes_total,
+  };
+}
