@@ -23,7 +23,8 @@ export interface RoutineState {
 export class HeartbeatLog {
   private readonly recent = new Map<number, Sample[]>();
   private readonly tokens = new Map<number, string>();
-  private readonly lastReports = new Map<number, string>();
+  /** per node, per pod, the container statuses last written: a pod that moves starts afresh */
+  private readonly lastReports = new Map<number, Map<number, string>>();
   /** the last answer per node, valid while the node's pods_version holds */
   private readonly answers = new Map<number, { version: number; pods: PodAssignmentDto[] }>();
   /** pods each node reported running, already recorded as running */
@@ -52,10 +53,12 @@ export class HeartbeatLog {
     this.tokens.delete(nodeId);
   }
 
-  /** Whether a pod's reported containers differ from the last report (to skip needless writes). */
-  reportChanged(podId: number, fingerprint: string): boolean {
-    if (this.lastReports.get(podId) === fingerprint) return false;
-    this.lastReports.set(podId, fingerprint);
+  /** Whether a pod's reported containers differ from its node's last report (to skip needless writes). */
+  reportChanged(nodeId: number, podId: number, fingerprint: string): boolean {
+    let reports = this.lastReports.get(nodeId);
+    if (!reports) this.lastReports.set(nodeId, (reports = new Map()));
+    if (reports.get(podId) === fingerprint) return false;
+    reports.set(podId, fingerprint);
     return true;
   }
 
@@ -100,8 +103,8 @@ export class HeartbeatLog {
   }
 
   /** Whether a report would change what was recorded last, without recording it. */
-  reportWouldChange(podId: number, fingerprint: string): boolean {
-    return this.lastReports.get(podId) !== fingerprint;
+  reportWouldChange(nodeId: number, podId: number, fingerprint: string): boolean {
+    return this.lastReports.get(nodeId)?.get(podId) !== fingerprint;
   }
 
   forget(nodeId: number): void {
@@ -110,5 +113,6 @@ export class HeartbeatLog {
     this.answers.delete(nodeId);
     this.running.delete(nodeId);
     this.routine.delete(nodeId);
+    this.lastReports.delete(nodeId);
   }
 }

@@ -25,12 +25,14 @@ import { ListNodesQuery } from './dto/list-nodes.query';
 import { FailureMode } from './dto/simulate-failure.dto';
 import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
 import { HeartbeatLog } from './heartbeat-log';
-import { toNodeResponse } from './node.mapper';
+import { reportedComponents, toNodeResponse } from './node.mapper';
 
 /** Node registration and the operations users run on nodes. */
 @Injectable()
 export class NodesService {
   private readonly logger = new Logger(NodesService.name);
+  /** when a failure was injected into each node through this process, until its next restart */
+  private readonly injected = new Map<number, number>();
 
   constructor(
     private readonly store: ClusterStore,
@@ -113,7 +115,7 @@ export class NodesService {
         ),
         recovery_attempts: n.recovery_attempts,
         heartbeat_count: n.heartbeat_count,
-        components: n.components ?? {},
+        components: reportedComponents(n),
       };
     });
   }
@@ -176,6 +178,7 @@ export class NodesService {
       hashToken(token),
     ]);
     this.heartbeatLog.forgetToken(node.id);
+    this.injected.delete(node.id);
     await this.store.setNodeStatus(node.id, 'recovering', {
       recoveryAttempts: attempts,
       nextRecoveryAt,
@@ -193,12 +196,13 @@ export class NodesService {
   async simulateFailure(ref: string, mode: FailureMode): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
     this.requireManaged(node, 'fail');
-    if (!['healthy', 'pending', 'recovering'].includes(node.health_status)) {
+    if (!['healthy', 'not_ready', 'pending', 'recovering'].includes(node.health_status)) {
       throw new ConflictError(
         `node ${node.name} is ${node.health_status}: only a running agent can be made to fail`,
       );
     }
     await this.callRuntime(() => this.runtime.fail(node, mode));
+    this.injected.set(node.id, Date.now());
     await this.events.record(
       'Warning',
       'FailureInjected',
@@ -206,6 +210,14 @@ export class NodesService {
       `Simulated ${mode} of ${node.name}; the health monitor will notice the missing heartbeats`,
     );
     return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /**
+   * When a failure was injected into the node through the API of this process, while the
+   * node has not been restarted since: its silence is then no connectivity doubt.
+   */
+  failureInjectedAt(nodeId: number): number | undefined {
+    return this.injected.get(nodeId);
   }
 
   /** Drains the node (its pods back through the scheduler), removes its agent, deletes it. */
@@ -216,6 +228,7 @@ export class NodesService {
     if (node.runtime === this.runtime.kind) await this.callRuntime(() => this.runtime.remove(node));
     await this.store.deleteNodeRow(node.id);
     this.heartbeatLog.forget(node.id);
+    this.injected.delete(node.id);
     await this.events.record(
       'Normal',
       'RemovingNode',

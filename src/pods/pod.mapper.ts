@@ -14,7 +14,7 @@ export function toPodResponse(p: PodRecord): PodResponseDto {
     status: p.status,
     node_id: p.node_id,
     node_name: p.node_name,
-    reason: p.status === 'pending' ? p.reason : null,
+    reason: p.status === 'pending' || p.status === 'failed' ? p.reason : null,
     ip: p.ip,
     cpu_cores_req: millisToCores(p.cpu_req_m),
     memory_mb_req: p.memory_req_mb,

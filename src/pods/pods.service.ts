@@ -137,7 +137,7 @@ export class PodsService {
       status: pod.status,
       node_name: pod.node_name,
       node_health: node?.health_status ?? null,
-      reason: pod.status === 'pending' ? pod.reason : null,
+      reason: pod.status === 'pending' || pod.status === 'failed' ? pod.reason : null,
       restart_count: pod.restart_count,
       containers: pod.containers.map((c) => ({
         name: c.name,

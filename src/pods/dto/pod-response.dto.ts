@@ -41,7 +41,8 @@ export class PodResponseDto {
     example: null,
     nullable: true,
     type: String,
-    description: 'why a pending pod waits: "0/3 nodes fit: 2 insufficient cpu, 1 not ready"',
+    description:
+      'why a pending pod waits ("0/3 nodes fit: 2 insufficient cpu, 1 not ready"), or why a failed pod was stopped ("PodCausedNodeFailures: …" when it was on two nodes just before each failed)',
   })
   reason: string | null;
   @ApiProperty({ example: '10.244.1.2', nullable: true, type: String }) ip: string | null;
