@@ -103,10 +103,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   const nodeNotReadyAfterMs = int('NODE_NOT_READY_AFTER_MS', 2 * heartbeatIntervalMs, 1);
-  if (env.NODE_NOT_READY_AFTER_MS && nodeNotReadyAfterMs >= nodeFailureTimeoutMs) {
-    problems.push(
-      `NODE_NOT_READY_AFTER_MS=${nodeNotReadyAfterMs}: must be shorter than NODE_FAILURE_TIMEOUT_MS=${nodeFailureTimeoutMs}`,
-    );
+  // (the default, two intervals, may reach the timeout: such nodes go straight to failed)
+  if (env.NODE_NOT_READY_AFTER_MS) {
+    if (nodeNotReadyAfterMs >= nodeFailureTimeoutMs) {
+      problems.push(
+        `NODE_NOT_READY_AFTER_MS=${nodeNotReadyAfterMs}: must be shorter than NODE_FAILURE_TIMEOUT_MS=${nodeFailureTimeoutMs}`,
+      );
+    } else if (nodeNotReadyAfterMs <= heartbeatIntervalMs) {
+      problems.push(
+        `NODE_NOT_READY_AFTER_MS=${nodeNotReadyAfterMs}: must be longer than HEARTBEAT_INTERVAL_MS=${heartbeatIntervalMs}, or every node would be not ready between its heartbeats`,
+      );
+    }
   }
   const bodyLimit = str('KUBESIM_BODY_LIMIT', '1mb');
   const bodyLimitBytes = parseByteSize(bodyLimit);
