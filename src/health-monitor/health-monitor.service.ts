@@ -217,7 +217,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
           now,
           injected ? 'injected' : 'silence',
         );
-      } else if (verdict.action === 'attempt-failed') {
+      } else if (verdict.action === 'attempt-failed' && !this.disruption) {
+        // (while the whole cluster is silent, a restarted agent may just not get through either)
         await this.attemptFailed(node, verdict.permanently, now);
       }
     }
