@@ -276,6 +276,26 @@ describe('HealthMonitorService.runOnce', () => {
     expect(m.relaunched.map((r) => r.name)).toEqual(['n2', 'n3']);
   });
 
+  it('while the whole cluster is silent, a restarted node that stays silent uses up no attempt', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    addNode(m.store, 2);
+    addNode(m.store, 3, {
+      health_status: 'recovering',
+      recovery_attempts: 1,
+      status_changed_at: at(0),
+      last_heartbeat_at: at(-30000),
+    });
+    await m.tick(10001); // n1 and n2 silent together: disrupted
+    expect(m.store.disruption().active).toBe(true);
+    await m.tick(16000); // n3's restart is past its timeout, but no one gets through
+    expect(m.store.nodes[2]).toMatchObject({ health_status: 'recovering', recovery_attempts: 1 });
+    m.store.nodes[0].last_heartbeat_at = at(16500);
+    m.store.nodes[0].health_status = 'healthy';
+    await m.tick(17000);
+    expect(m.store.nodes[2].health_status).toBe('failed');
+  });
+
   it('a failure kubesim injected is handled even when every node has one', async () => {
     const m = setup();
     addNode(m.store, 1);
