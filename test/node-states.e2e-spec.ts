@@ -228,8 +228,12 @@ describe('node states with real agents (process runtime)', () => {
     for (const name of ['first', 'second'])
       await t.http.post(`/nodes/${name}/simulate/failure`).send({ mode: 'hang' }).expect(200);
     for (const name of ['first', 'second']) await waitForNode(t, name, 'failed', 10000);
-    // nowhere to go while both are down, but evicted (not left on a dead node) and restarted
-    await waitForPod(t, 'bystander', (p) => p.node_name !== 'first', 'evicted from first');
+    // evicted (not left on a dead node) though nowhere is ready, and both restarted
+    await waitFor('bystander evicted from first', async () =>
+      (await eventsOf(t, 'pod/bystander')).some(
+        (e) => e.reason === 'PodEvicted' && /^Evicted from first/.test(e.message),
+      ),
+    );
     for (const name of ['first', 'second']) await waitForNode(t, name, 'healthy', 20000);
     await waitForPod(t, 'bystander', (p) => p.status === 'running', 'running again');
     const since = (await eventsOf(t, 'cluster/kubesim')).filter(
@@ -250,8 +254,9 @@ describe('node states with real agents (process runtime)', () => {
     await t.http.post('/nodes/first/cordon').expect(200);
     await waitForPod(t, 'poison', (p) => p.status === 'running', 'running on first');
 
-    // its first node dies; it moves to second (the only one open), and another pod lands there too
-    process.kill(await pidOf(t, 'first'), 'SIGKILL');
+    // its first node freezes (kubesim sees only the silence); it moves to second (the only one
+    // open), and another pod lands there too
+    process.kill(await pidOf(t, 'first'), 'SIGSTOP');
     await waitForPod(
       t,
       'poison',
@@ -267,8 +272,8 @@ describe('node states with real agents (process runtime)', () => {
     );
     await t.http.post('/nodes/third/uncordon').expect(200);
 
-    // the second node dies with it: it is the likely cause, so it goes nowhere
-    process.kill(await pidOf(t, 'second'), 'SIGKILL');
+    // the second node falls silent with it: it is the likely cause, so it goes nowhere
+    process.kill(await pidOf(t, 'second'), 'SIGSTOP');
     const failed = await waitForPod(t, 'poison', (p) => p.status === 'failed', 'failed');
     expect(failed.node_name).toBeNull();
     expect(failed.reason).toMatch(

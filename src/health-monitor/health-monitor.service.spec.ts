@@ -355,6 +355,22 @@ describe('HealthMonitorService.runOnce', () => {
     expect(m.store.pods.get(3)).toEqual([]);
   });
 
+  it('agents killed from outside never make a pod a suspect', async () => {
+    const m = setup();
+    addNode(m.store, 1, { last_heartbeat_at: at(10_000_000) });
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    addNode(m.store, 3, { last_heartbeat_at: at(10_000_000) });
+    m.store.pods.set(1, [7]);
+    m.moveTo.set(1, 2);
+    m.moveTo.set(2, 3);
+    m.exit({ nodeId: 1, nodeName: 'n1', detail: 'killed by SIGKILL', fromOutside: true });
+    await m.tick(1000);
+    m.exit({ nodeId: 2, nodeName: 'n2', detail: 'killed by SIGKILL', fromOutside: true });
+    await m.tick(2000);
+    expect(m.poisoned).toEqual([]);
+    expect(m.store.pods.get(3)).toEqual([7]);
+  });
+
   it('an injected failure never makes a pod a suspect', async () => {
     const m = setup();
     addNode(m.store, 1);

@@ -183,7 +183,13 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     for (const exit of this.exits.splice(0)) {
       const node = nodes.find((n) => n.id === exit.nodeId && n.health_status !== 'recovering');
       if (!node) continue;
-      await this.markFailed(node, `its agent ${exit.detail}`, silentMs(node, t), now, 'exit');
+      await this.markFailed(
+        node,
+        `its agent ${exit.detail}`,
+        silentMs(node, t),
+        now,
+        exit.fromOutside ? 'killed' : 'exit',
+      );
       node.health_status = 'failed';
     }
     const judged = nodes.filter((n) => n.health_status !== 'failed');
@@ -305,7 +311,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     why: string,
     silent: number,
     now: Date,
-    cause: 'silence' | 'exit' | 'injected',
+    /** silence; the agent ended by itself; killed from outside; a failure injected by the API */
+    cause: 'silence' | 'exit' | 'killed' | 'injected',
   ): Promise<void> {
     const manages = this.runtime.manages && node.runtime === this.runtime.kind;
     const permanently = manages && this.config.maxRecoveryAttempts === 0;
@@ -315,7 +322,9 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       {
         from: [node.health_status],
         recoveryAttempts: 0,
-        ...(cause === 'exit' ? {} : { silentSince: node.last_heartbeat_at }),
+        ...(cause === 'silence' || cause === 'injected'
+          ? { silentSince: node.last_heartbeat_at }
+          : {}),
         nextRecoveryAt: manages
           ? new Date(now.getTime() + restartDelayMs(1, this.config.recoveryBackoffMs))
           : null,
@@ -324,9 +333,10 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     if (!changed) return;
     if (cause === 'silence') this.knownFailures.delete(node.id);
     else this.knownFailures.add(node.id);
-    // a failure the pods may have caused: remembered to stop a cascade (never an injected one,
-    // nor one of a cluster-wide silence)
-    if (cause !== 'injected' && !this.disruption) await this.notePodsOnFailedNode(node, now);
+    // a failure the pods may have caused is remembered, to stop a cascade: not one a person
+    // caused (injected, or a signal from outside), nor one of a cluster-wide silence
+    if ((cause === 'silence' || cause === 'exit') && !this.disruption)
+      await this.notePodsOnFailedNode(node, now);
     this.metrics.nodeFailures.inc();
     if (node.last_heartbeat_at) this.metrics.detectionDelaySeconds.observe(silent / 1000);
     await this.events.record(
