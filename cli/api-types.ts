@@ -4,7 +4,7 @@
  */
 
 export type NodeStatus =
-  'pending' | 'healthy' | 'failed' | 'recovering' | 'permanently_failed' | 'stopped';
+  'pending' | 'healthy' | 'not_ready' | 'failed' | 'recovering' | 'permanently_failed' | 'stopped';
 
 export type ComponentStatus = 'running' | 'degraded' | 'stopped' | 'unknown';
 
@@ -98,6 +98,8 @@ export interface ClusterView {
   };
   utilisation: { allocated_pct: number; used_pct: number };
   scheduler_algorithm: string;
+  /** every node silent at once: eviction and restarts wait (older servers omit it) */
+  disruption?: { active: boolean; since: string | null; reason: string | null };
 }
 
 export interface SchedulerView {

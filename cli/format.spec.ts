@@ -37,6 +37,7 @@ describe('format', () => {
 
     expect(colourStatus(palette, 'running')).toBe('\x1b[32mrunning\x1b[39m');
     expect(colourStatus(palette, 'recovering')).toBe('\x1b[33mrecovering\x1b[39m');
+    expect(colourStatus(palette, 'not_ready')).toBe('\x1b[33mnot_ready\x1b[39m');
     expect(colourStatus(palette, 'permanently_failed')).toBe('\x1b[31mpermanently_failed\x1b[39m');
     expect(colourStatus(palette, 'stopped')).toBe('\x1b[90mstopped\x1b[39m');
     expect(colourStatus(palette, 'something-new')).toBe('something-new');

@@ -19,6 +19,8 @@ const STATUS_COLOURS: Record<string, keyof Palette> = {
   pending: 'yellow',
   scheduled: 'yellow',
   recovering: 'yellow',
+  // amber, as the dashboard shows it: missed heartbeats, not failed yet
+  not_ready: 'yellow',
   creating: 'yellow',
   degraded: 'yellow',
   failed: 'red',

@@ -276,6 +276,16 @@ export function clusterSummary(palette: Palette, cluster: ClusterView): string {
         `${formatCores(cpu.used_cores)} used (${formatPercent(utilisation.used_pct)})`,
     ],
     ['Scheduler', cluster.scheduler_algorithm],
+    ...(cluster.disruption?.active
+      ? ([
+          [
+            'Disruption',
+            palette.yellow(
+              `${cluster.disruption.reason} (since ${cluster.disruption.since}): no pod is evicted and no node restarted until one answers`,
+            ),
+          ],
+        ] as Array<[string, string]>)
+      : []),
   ]);
 }
 

@@ -17,6 +17,10 @@ const DOCS_SCREENSHOT = join(ROOT, 'docs', 'screenshots', 'dashboard.png');
 const UI_TIMEOUT_MS = 20000;
 
 const row = (kind: 'node' | 'pod', name: string) => `[data-testid="${kind}-row-${name}"]`;
+const pidOf = (t: TestApp, name: string) =>
+  t
+    .sql<{ runtime_ref: string }>('SELECT runtime_ref FROM nodes WHERE name = $1', [name])
+    .then(([r]) => Number(r.runtime_ref.replace('pid:', '')));
 
 describe('dashboard in headless Chromium', () => {
   let t: TestApp;
@@ -38,7 +42,8 @@ describe('dashboard in headless Chromium', () => {
       );
     }
     // the monitor waits before restarting a failed node, so "failed" stays on screen a while
-    t = await startProcessCluster({ RECOVERY_BACKOFF_MS: '2500' });
+    // (and a silent node stays not ready for a while before it fails)
+    t = await startProcessCluster({ RECOVERY_BACKOFF_MS: '2500', NODE_FAILURE_TIMEOUT_MS: '4000' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -213,6 +218,48 @@ describe('dashboard in headless Chromium', () => {
       copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
     }
     expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 60000);
+
+  it('shows silent nodes amber with unknown components and no use, and a banner while the whole cluster is silent', async () => {
+    const names = ['alpha', 'beta', 'gamma'];
+    const banner = '[data-testid="disruption-banner"]';
+    expect(await page.locator(banner).isHidden()).toBe(true);
+    const pids = await Promise.all(names.map((name) => pidOf(t, name)));
+    // every agent freezes, without kubesim knowing why
+    for (const p of pids) process.kill(p, 'SIGSTOP');
+    try {
+      for (const name of names)
+        await page.waitForSelector(`${row('node', name)}[data-status="not_ready"]`);
+      const badge = page.locator('[data-testid="node-status-alpha"]');
+      expect(await badge.textContent()).toBe('not ready');
+      // amber, as the CLI shows it too
+      expect(await badge.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
+        'rgb(255, 241, 214)',
+      );
+      const states = await page
+        .locator(`${row('node', 'alpha')} .dot[data-component]`)
+        .evaluateAll((dots) => dots.map((d) => d.getAttribute('data-state')));
+      expect(states).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+      expect(
+        await page
+          .locator(`${row('node', 'alpha')} .minibar-used`)
+          .evaluate((el) => (el as HTMLElement).style.width),
+      ).toBe('0%');
+      await page.waitForSelector(`${banner}:not([hidden])`);
+      expect(await page.locator(banner).textContent()).toMatch(
+        /all 3 nodes stopped sending heartbeats at once.*no pod is evicted and no node restarted/,
+      );
+      // failed with their silence, the banner still up, nothing restarted
+      for (const name of names)
+        await page.waitForSelector(`${row('node', name)}[data-status="failed"]`);
+      expect(await page.locator(banner).isVisible()).toBe(true);
+    } finally {
+      for (const p of pids) process.kill(p, 'SIGCONT');
+    }
+    await page.waitForSelector(banner, { state: 'hidden' });
+    for (const name of names)
+      await page.waitForSelector(`${row('node', name)}[data-status="healthy"]`);
     expect(pageErrors).toEqual([]);
   }, 60000);
 });

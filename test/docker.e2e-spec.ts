@@ -95,6 +95,10 @@ suite('docker runtime (real engine, host network)', () => {
       const p = await podOf('dke-p1');
       return p.node_name === survivor && p.status === 'running';
     });
+    // its containers follow what the new node reports
+    await waitFor(`dke-p1's containers running on ${survivor}`, async () =>
+      (await podOf('dke-p1')).containers.every((c: { status: string }) => c.status === 'running'),
+    );
     await healthy(victim);
     expect(await containerId(`kubesim-node-${victim}`)).not.toBe(before);
   }

@@ -245,6 +245,7 @@ describe('assignment watch', () => {
     // heartbeats 20 s apart: only the agent's long poll can bring the pod in time
     const t = await startProcessCluster({
       HEARTBEAT_INTERVAL_MS: '20000',
+      NODE_NOT_READY_AFTER_MS: '40000',
       NODE_FAILURE_TIMEOUT_MS: '60000',
     });
     try {

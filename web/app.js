@@ -28,6 +28,19 @@ function showApiProblem(message) {
   banner.hidden = !message;
 }
 
+/** Every node silent at once: the monitor still marks them, but evicts and restarts nothing. */
+function showDisruption(disruption) {
+  const banner = $('#disruption-banner');
+  const active = Boolean(disruption?.active);
+  setText(
+    banner,
+    active
+      ? `Cluster-wide silence since ${new Date(disruption.since).toLocaleTimeString()}: ${disruption.reason}. Nodes are marked not ready and failed, but no pod is evicted and no node restarted until one sends a heartbeat again.`
+      : '',
+  );
+  banner.hidden = !active;
+}
+
 /** Reloads overview, nodes and pods; calls made meanwhile collapse into one more run. */
 function refreshAll() {
   if (inFlight) {
@@ -52,7 +65,10 @@ function refreshAll() {
       cluster.status === 'fulfilled' ? cluster.value : null,
       nodes.status === 'fulfilled' ? (nodes.value ?? []) : null,
     );
-    if (cluster.status === 'fulfilled') syncScheduler(cluster.value?.scheduler_algorithm);
+    if (cluster.status === 'fulfilled') {
+      syncScheduler(cluster.value?.scheduler_algorithm);
+      showDisruption(cluster.value?.disruption);
+    }
     if (pods.status === 'fulfilled') renderPods(pods.value ?? []);
     refreshDetail();
     document.body.dataset.loaded = 'true';

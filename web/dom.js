@@ -108,6 +108,7 @@ export function fmtDateTime(iso) {
 
 export const NODE_STATUSES = [
   'healthy',
+  'not_ready',
   'pending',
   'recovering',
   'failed',
@@ -120,6 +121,7 @@ export const POD_STATUSES = ['running', 'scheduled', 'pending', 'failed'];
 export const STATUS_COLOURS = {
   healthy: '#1a7f37',
   running: '#1a7f37',
+  not_ready: '#d97706',
   pending: '#8c959f',
   scheduled: '#0969da',
   recovering: '#bf8700',

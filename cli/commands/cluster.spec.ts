@@ -36,6 +36,35 @@ describe('cluster and scheduler', () => {
     expect(result.stdout).toMatch(/Scheduler:\s+best-fit/);
   });
 
+  it('cluster says when the whole cluster is silent and eviction waits', async () => {
+    fake.on('GET', '/cluster', {
+      body: {
+        ...cluster,
+        nodes: { total: 3, by_status: { not_ready: 3 } },
+        disruption: {
+          active: true,
+          since: '2026-01-01T00:00:00.000Z',
+          reason: 'all 3 nodes stopped sending heartbeats at once',
+        },
+      },
+    });
+
+    const result = await cli('cluster');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Nodes:\s+3 \(not_ready 3\)/);
+    expect(result.stdout).toMatch(
+      /Disruption:\s+all 3 nodes stopped sending heartbeats at once \(since 2026-01-01T00:00:00\.000Z\): no pod is evicted/,
+    );
+  });
+
+  it('cluster says nothing of a disruption that is not active', async () => {
+    fake.on('GET', '/cluster', {
+      body: { ...cluster, disruption: { active: false, since: null, reason: null } },
+    });
+    expect((await cli('cluster')).stdout).not.toMatch(/Disruption/);
+  });
+
   it('cluster -o json prints the API answer', async () => {
     fake.on('GET', '/cluster', { body: cluster });
 

@@ -12,6 +12,7 @@ import { listOptions, type ListOptions } from './list-options';
 const NODE_STATUSES: NodeStatus[] = [
   'pending',
   'healthy',
+  'not_ready',
   'failed',
   'recovering',
   'permanently_failed',

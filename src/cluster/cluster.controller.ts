@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import { millisToCores } from '../common/units';
-import { ClusterStore } from '../database/cluster-store';
+import { ClusterStore, DISRUPTION_SETTING } from '../database/cluster-store';
 import { SchedulerService } from '../scheduler/scheduler.service';
 
 class CountsDto {
@@ -19,7 +19,7 @@ class CpuDto {
   @ApiProperty({ example: 12 }) total_cores: number;
   @ApiProperty({ example: 4.5 }) allocated_cores: number;
   @ApiProperty({ example: 7.5 }) available_cores: number;
-  @ApiProperty({ example: 3.2, description: 'reported in use by healthy nodes' })
+  @ApiProperty({ example: 3.2, description: 'reported in use by healthy (heartbeating) nodes' })
   used_cores: number;
 }
 
@@ -28,12 +28,38 @@ class UtilisationDto {
   @ApiProperty({ example: 26.7, description: 'used / total, percent' }) used_pct: number;
 }
 
+class DisruptionDto {
+  @ApiProperty({
+    example: false,
+    description:
+      'every node stopped heartbeating at once: the nodes are still marked not_ready and failed, but no pod is evicted and no node restarted until one beats again',
+  })
+  active: boolean;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'the last heartbeat before the silence',
+  })
+  since: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'e.g. "all 3 nodes stopped sending heartbeats at once"',
+  })
+  reason: string | null;
+}
+
+const NO_DISRUPTION: DisruptionDto = { active: false, since: null, reason: null };
+
 export class ClusterSummaryDto {
   @ApiProperty({ type: CountsDto }) nodes: CountsDto;
   @ApiProperty({ type: CountsDto }) pods: CountsDto;
   @ApiProperty({ type: CpuDto }) cpu: CpuDto;
   @ApiProperty({ type: UtilisationDto }) utilisation: UtilisationDto;
   @ApiProperty({ example: 'best-fit' }) scheduler_algorithm: string;
+  @ApiProperty({ type: DisruptionDto }) disruption: DisruptionDto;
 }
 
 const pct = (part: number, whole: number) =>
@@ -54,7 +80,10 @@ export class ClusterController {
   @ApiOkResponse({ type: ClusterSummaryDto })
   @ApiErrors()
   async getCluster(): Promise<ClusterSummaryDto> {
-    const c = await this.store.clusterCounts();
+    const [c, disruption] = await Promise.all([
+      this.store.clusterCounts(),
+      this.store.getSetting(DISRUPTION_SETTING),
+    ]);
     return {
       nodes: { total: sum(c.nodes), by_status: c.nodes },
       pods: { total: sum(c.pods), by_status: c.pods },
@@ -69,6 +98,7 @@ export class ClusterController {
         used_pct: pct(c.cpu.used, c.cpu.total),
       },
       scheduler_algorithm: await this.scheduler.refreshAlgorithm(),
+      disruption: disruption ? (JSON.parse(disruption) as DisruptionDto) : NO_DISRUPTION,
     };
   }
 }

@@ -38,3 +38,23 @@ describe('HOST and API tokens', () => {
     expect(loadConfig({ KUBESIM_API_TOKEN: 'sixteen-chars!!!' }).apiToken).toBe('sixteen-chars!!!');
   });
 });
+
+describe('NODE_NOT_READY_AFTER_MS', () => {
+  it('defaults to two heartbeat intervals', () => {
+    expect(loadConfig({}).nodeNotReadyAfterMs).toBe(10000);
+    expect(loadConfig({ HEARTBEAT_INTERVAL_MS: '300' }).nodeNotReadyAfterMs).toBe(600);
+    expect(loadConfig({ NODE_NOT_READY_AFTER_MS: '7000' }).nodeNotReadyAfterMs).toBe(7000);
+  });
+
+  it('must lie between the heartbeat interval and the failure timeout', () => {
+    expect(() => loadConfig({ NODE_NOT_READY_AFTER_MS: '15000' })).toThrow(
+      /NODE_NOT_READY_AFTER_MS=15000: must be shorter than NODE_FAILURE_TIMEOUT_MS=15000/,
+    );
+    expect(() => loadConfig({ NODE_NOT_READY_AFTER_MS: '5000' })).toThrow(
+      /NODE_NOT_READY_AFTER_MS=5000: must be longer than HEARTBEAT_INTERVAL_MS=5000/,
+    );
+    expect(() => loadConfig({ NODE_NOT_READY_AFTER_MS: 'soon' })).toThrow(
+      /NODE_NOT_READY_AFTER_MS=soon: expected a whole number/,
+    );
+  });
+});

@@ -15,6 +15,8 @@ export interface AppConfig {
   podUnschedulable: 'pending' | 'reject';
   heartbeatIntervalMs: number;
   nodeFailureTimeoutMs: number;
+  /** silence after which a node is not_ready (takes no new pods) */
+  nodeNotReadyAfterMs: number;
   monitorIntervalMs: number;
   recoveryBackoffMs: number;
   maxRecoveryAttempts: number;
@@ -120,6 +122,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `NODE_FAILURE_TIMEOUT_MS=${nodeFailureTimeoutMs}: must be longer than HEARTBEAT_INTERVAL_MS=${heartbeatIntervalMs}`,
     );
   }
+  const nodeNotReadyAfterMs = int('NODE_NOT_READY_AFTER_MS', 2 * heartbeatIntervalMs, 1);
+  // (the default, two intervals, may reach the timeout: such nodes go straight to failed)
+  if (env.NODE_NOT_READY_AFTER_MS) {
+    if (nodeNotReadyAfterMs >= nodeFailureTimeoutMs) {
+      problems.push(
+        `NODE_NOT_READY_AFTER_MS=${nodeNotReadyAfterMs}: must be shorter than NODE_FAILURE_TIMEOUT_MS=${nodeFailureTimeoutMs}`,
+      );
+    } else if (nodeNotReadyAfterMs <= heartbeatIntervalMs) {
+      problems.push(
+        `NODE_NOT_READY_AFTER_MS=${nodeNotReadyAfterMs}: must be longer than HEARTBEAT_INTERVAL_MS=${heartbeatIntervalMs}, or every node would be not ready between its heartbeats`,
+      );
+    }
+  }
   const bodyLimit = str('KUBESIM_BODY_LIMIT', '1mb');
   const bodyLimitBytes = parseByteSize(bodyLimit);
   if (bodyLimitBytes === null)
@@ -148,6 +163,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     podUnschedulable: oneOf('POD_UNSCHEDULABLE', ['pending', 'reject'] as const, 'pending'),
     heartbeatIntervalMs,
     nodeFailureTimeoutMs,
+    nodeNotReadyAfterMs,
     monitorIntervalMs: int('MONITOR_INTERVAL_MS', 1000, 10),
     recoveryBackoffMs: int('RECOVERY_BACKOFF_MS', 2000, 0),
     maxRecoveryAttempts: int('MAX_RECOVERY_ATTEMPTS', 3, 0, 100),

@@ -19,6 +19,9 @@ import {
 
 type Db = Pick<EntityManager, 'query'>;
 
+/** the settings key where the health monitor leaves the cluster-wide disruption (JSON) */
+export const DISRUPTION_SETTING = 'cluster.disruption';
+
 /**
  * Rows of an UPDATE or DELETE … RETURNING: TypeORM's postgres driver answers those
  * with [rows, affectedCount] where a SELECT or INSERT gives the rows alone.
@@ -269,6 +272,8 @@ export class ClusterStore {
       from?: string[];
       recoveryAttempts?: number;
       nextRecoveryAt?: Date | null;
+      /** only if the node has not beaten since this (the last beat its judge saw) */
+      silentSince?: Date | null;
     } = {},
   ): Promise<boolean> {
     const sets = [`health_status = $2`, `status_changed_at = now()`, `updated_at = now()`];
@@ -281,6 +286,11 @@ export class ClusterStore {
     }
     let where = 'id = $1';
     if (options.from) where += ` AND health_status = ANY($${params.push(options.from)})`;
+    if (options.silentSince !== undefined) {
+      // timestamps come back in milliseconds, PostgreSQL keeps microseconds
+      const p = `$${params.push(options.silentSince)}::timestamptz`;
+      where += ` AND (last_heartbeat_at IS NULL OR last_heartbeat_at < ${p} + interval '1 millisecond')`;
+    }
     const [, affected] = await this.dataSource.query(
       `UPDATE nodes SET ${sets.join(', ')} WHERE ${where}`,
       params,
@@ -324,12 +334,14 @@ export class ClusterStore {
 
   /**
    * Records a heartbeat in one statement: last-seen time, count, reported CPU and
-   * components; a pending, failed or recovering node becomes healthy. Then marks the
+   * components; a pending, not ready, failed or recovering node becomes healthy. Then marks the
    * pods the agent reports as running.
    */
   async recordHeartbeat(nodeId: number, beat: HeartbeatWrite): Promise<HeartbeatOutcome | null> {
     // an agent's last beat on its way out ('terminating') revives nothing
-    const revive = beat.terminating ? `'__never__'` : `'pending', 'failed', 'recovering'`;
+    const revive = beat.terminating
+      ? `'__never__'`
+      : `'pending', 'not_ready', 'failed', 'recovering'`;
     const [row] = await returning(
       this.dataSource,
       `WITH prev AS (SELECT id, health_status FROM nodes WHERE id = $1 FOR UPDATE)
@@ -423,6 +435,14 @@ export class ClusterStore {
         WHERE c.pod_id = $1 AND c.name = r.name
           AND (c.status <> r.status OR c.restart_count <> r.restart_count)`,
       [podId, JSON.stringify(containers)],
+    );
+  }
+
+  /** The containers of pods a node reported running without per-container statuses. */
+  async markContainersRunning(podIds: number[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE containers SET status = 'running' WHERE pod_id = ANY($1) AND status <> 'running'`,
+      [podIds],
     );
   }
 
@@ -540,6 +560,14 @@ export class ClusterStore {
     await this.releaseCapacity(db, nodeId, pod.cpu_req_m, pod.memory_req_mb);
     await db.query(`UPDATE containers SET status = 'waiting' WHERE pod_id = $1`, [podId]);
     return { id: pod.id, name: pod.name, cpuReqM: pod.cpu_req_m, memoryReqMb: pod.memory_req_mb };
+  }
+
+  /** A pod just unbound (in the caller's transaction) that must not be placed again. */
+  async markUnboundPodFailed(db: Db, podId: number, reason: string): Promise<void> {
+    await db.query(
+      `UPDATE pods SET status = 'failed', reason = $2, updated_at = now() WHERE id = $1 AND node_id IS NULL`,
+      [podId, reason],
+    );
   }
 
   /** Pending pods, oldest first, locking each so two schedulers never place the same one. */

@@ -480,7 +480,12 @@ describe('DockerRuntime', () => {
       engine.outsideKill('kubesim-node-worker-a', '9');
       await flush();
       expect(exits).toEqual([
-        { nodeId: 7, nodeName: 'worker-a', detail: expect.stringMatching(/SIGKILL.*137/) },
+        {
+          nodeId: 7,
+          nodeName: 'worker-a',
+          detail: expect.stringMatching(/SIGKILL.*137/),
+          fromOutside: true,
+        },
       ]);
     });
 

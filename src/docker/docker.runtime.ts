@@ -600,7 +600,9 @@ export class DockerRuntime implements NodeRuntime {
     const detail = describeDeath(attributes.exitCode, this.signals.get(id), action);
     const nodeName = attributes[LABEL_NODE_NAME] ?? attributes.name ?? id.slice(0, 12);
     this.logger.warn(`agent of node ${nodeName} (container ${id.slice(0, 12)}) ${detail}`);
-    for (const listener of this.listeners) listener({ nodeId, nodeName, detail });
+    const signal = this.signals.get(id);
+    const fromOutside = action === 'destroy' || (signal !== undefined && signal !== 'oom');
+    for (const listener of this.listeners) listener({ nodeId, nodeName, detail, fromOutside });
   }
 
   private forget(id: string): void {

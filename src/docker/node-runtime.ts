@@ -18,6 +18,8 @@ export interface AgentExit {
   nodeId: number;
   nodeName: string;
   detail: string;
+  /** ended from outside (a signal someone sent, the container removed), not by itself */
+  fromOutside?: boolean;
 }
 
 /**

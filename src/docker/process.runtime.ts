@@ -75,7 +75,7 @@ export class ProcessRuntime implements NodeRuntime {
         const detail = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.logger.warn(`agent of node ${spec.name} (pid ${child.pid}) ${detail}`);
         for (const listener of this.listeners)
-          listener({ nodeId: spec.id, nodeName: spec.name, detail });
+          listener({ nodeId: spec.id, nodeName: spec.name, detail, fromOutside: signal !== null });
       }
     });
     child.on('error', (err) => this.logger.error(`agent of node ${spec.name}: ${err.message}`));

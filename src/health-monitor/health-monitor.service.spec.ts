@@ -32,6 +32,18 @@ class FakeStore {
   async repairAllocations() {
     return [];
   }
+  /** pod ids per node id */
+  pods = new Map<number, number[]>();
+  async podIdsOfNode(id: number) {
+    return [...(this.pods.get(id) ?? [])];
+  }
+  settings = new Map<string, string>();
+  async putSetting(key: string, value: string) {
+    this.settings.set(key, value);
+  }
+  disruption() {
+    return JSON.parse(this.settings.get('cluster.disruption') ?? 'null');
+  }
   now = () => at(0);
 }
 
@@ -69,6 +81,9 @@ function addNode(store: FakeStore, id: number, over: Partial<NodeRecord> = {}): 
 function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ RUNTIME: 'process', ...env });
   const store = new FakeStore();
+  /** where the evicted pods of a node go */
+  const moveTo = new Map<number, number>();
+  const injected = new Map<number, number>();
   const events: Array<{ reason: string; object: string; message: string }> = [];
   const evicted: string[] = [];
   const relaunched: Array<{ name: string; attempt: number }> = [];
@@ -81,14 +96,29 @@ function setup(env: Record<string, string> = {}) {
     onUnexpectedExit: (l: (e: AgentExit) => void) => (exitListener = l),
     shutdown: async () => undefined,
   } as unknown as NodeRuntime;
+  const poisoned: Array<{ node: string; pods: number[]; why: string[] }> = [];
   const scheduler = {
-    evictAndReschedule: async (n: { name: string }) => {
+    evictAndReschedule: async (
+      n: { id: number; name: string },
+      _cause: string,
+      poison: ReadonlyMap<number, string> = new Map(),
+    ) => {
       evicted.push(n.name);
-      return { moved: [], pending: [] };
+      // the pods move (to "another node" the test names) unless they are poisoned
+      const pods = store.pods.get(n.id) ?? [];
+      const bad = pods.filter((p) => poison.has(p));
+      if (bad.length)
+        poisoned.push({ node: n.name, pods: bad, why: bad.map((p) => poison.get(p)!) });
+      const moving = pods.filter((p) => !poison.has(p));
+      store.pods.set(n.id, []);
+      const to = moveTo.get(n.id);
+      if (to !== undefined) store.pods.set(to, [...(store.pods.get(to) ?? []), ...moving]);
+      return { moved: moving, pending: [], failed: bad };
     },
     retryPending: jest.fn(async () => 0),
   };
   const nodes = {
+    failureInjectedAt: (id: number) => injected.get(id),
     relaunch: async (n: NodeRecord, _why: string, attempt: number) => {
       relaunched.push({ name: n.name, attempt });
       await store.setNodeStatus(n.id, 'recovering', {
@@ -127,6 +157,9 @@ function setup(env: Record<string, string> = {}) {
     stopped,
     scheduler,
     tick,
+    moveTo,
+    injected,
+    poisoned,
     exit: (e: AgentExit) => exitListener(e),
   };
 }
@@ -137,9 +170,10 @@ describe('HealthMonitorService.runOnce', () => {
   it('detects a silent node, evicts its pods, restarts it with backoff', async () => {
     const m = setup(); // timeout 15 s, backoff 2 s
     addNode(m.store, 1);
-    addNode(m.store, 2);
-    await m.tick(10001); // two beats missed
-    expect(reasons(m.events)).toEqual(['NodeNotReady', 'NodeNotReady']);
+    addNode(m.store, 2, { last_heartbeat_at: at(9000) });
+    await m.tick(10001); // n1 missed two beats
+    expect(reasons(m.events)).toEqual(['NodeNotReady']);
+    expect(m.store.nodes[0].health_status).toBe('not_ready');
     m.store.nodes[1].last_heartbeat_at = at(14000); // n2 keeps beating
     await m.tick(15001);
     expect(m.store.nodes[0].health_status).toBe('failed');
@@ -189,21 +223,170 @@ describe('HealthMonitorService.runOnce', () => {
     expect(m.store.nodes[0].health_status).toBe('failed');
   });
 
-  it('suspects itself when every node goes silent at once: a warning, no failure, no eviction', async () => {
+  it('marks a silent node not_ready after NODE_NOT_READY_AFTER_MS, failed at the timeout', async () => {
+    const m = setup({ NODE_NOT_READY_AFTER_MS: '7000' });
+    addNode(m.store, 1);
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    await m.tick(7000);
+    expect(m.store.nodes[0].health_status).toBe('healthy');
+    await m.tick(7001);
+    expect(m.store.nodes[0].health_status).toBe('not_ready');
+    expect(m.events.at(-1)).toMatchObject({ reason: 'NodeNotReady', object: 'node/n1' });
+    await m.tick(8000); // said once
+    expect(reasons(m.events)).toEqual(['NodeNotReady']);
+    await m.tick(15001);
+    expect(m.store.nodes[0].health_status).toBe('failed');
+    expect(m.evicted).toEqual(['n1']);
+  });
+
+  it('when every node goes silent at once: not_ready, then failed, but no eviction or restart until one beats', async () => {
     const m = setup();
     addNode(m.store, 1);
     addNode(m.store, 2);
     addNode(m.store, 3);
+    await m.tick(10001);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual([
+      'not_ready',
+      'not_ready',
+      'not_ready',
+    ]);
+    expect(reasons(m.events)).toContain('ClusterDisrupted');
+    expect(m.store.disruption()).toEqual({
+      active: true,
+      since: at(0).toISOString(),
+      reason: 'all 3 nodes stopped sending heartbeats at once',
+    });
     await m.tick(20000);
-    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['healthy', 'healthy', 'healthy']);
-    expect(reasons(m.events)).toEqual(['ClusterDisrupted']);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['failed', 'failed', 'failed']);
+    await m.tick(60000); // long past the restart backoff
     expect(m.evicted).toEqual([]);
-    await m.tick(21000);
-    expect(reasons(m.events)).toEqual(['ClusterDisrupted']);
-    // one node answers again: the others are really gone
-    m.store.nodes[0].last_heartbeat_at = at(21500);
-    await m.tick(22000);
-    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['healthy', 'failed', 'failed']);
+    expect(m.relaunched).toEqual([]);
+    expect(reasons(m.events).filter((r) => r === 'ClusterDisrupted')).toHaveLength(1);
+    // one node answers again (a heartbeat revives it): the pause ends, the others' turn comes
+    // after they had two heartbeats' time to come back too
+    m.store.nodes[0].last_heartbeat_at = at(60500);
+    m.store.nodes[0].health_status = 'healthy';
+    await m.tick(61000);
+    expect(m.store.disruption().active).toBe(false);
+    expect(reasons(m.events)).toContain('ClusterDisruptionEnded');
+    expect(m.evicted).toEqual([]);
+    m.store.nodes[0].last_heartbeat_at = at(71000);
+    await m.tick(71001);
+    expect(m.evicted).toEqual(['n2', 'n3']);
+    expect(m.relaunched.map((r) => r.name)).toEqual(['n2', 'n3']);
+  });
+
+  it('while the whole cluster is silent, a restarted node that stays silent uses up no attempt', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    addNode(m.store, 2);
+    addNode(m.store, 3, {
+      health_status: 'recovering',
+      recovery_attempts: 1,
+      status_changed_at: at(0),
+      last_heartbeat_at: at(-30000),
+    });
+    await m.tick(10001); // n1 and n2 silent together: disrupted
+    expect(m.store.disruption().active).toBe(true);
+    await m.tick(16000); // n3's restart is past its timeout, but no one gets through
+    expect(m.store.nodes[2]).toMatchObject({ health_status: 'recovering', recovery_attempts: 1 });
+    m.store.nodes[0].last_heartbeat_at = at(16500);
+    m.store.nodes[0].health_status = 'healthy';
+    await m.tick(17000);
+    expect(m.store.nodes[2].health_status).toBe('failed');
+  });
+
+  it('a failure kubesim injected is handled even when every node has one', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    addNode(m.store, 2);
+    m.injected.set(1, T0 + 100);
+    m.injected.set(2, T0 + 100);
+    await m.tick(10001);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['not_ready', 'not_ready']);
+    await m.tick(15001);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['failed', 'failed']);
+    expect(reasons(m.events)).not.toContain('ClusterDisrupted');
+    expect(m.evicted).toEqual(['n1', 'n2']);
+    await m.tick(17001);
+    expect(m.relaunched.map((r) => r.name)).toEqual(['n1', 'n2']);
+  });
+
+  it('agents the runtime saw die are failures even when they are all the nodes', async () => {
+    const m = setup();
+    addNode(m.store, 1, { last_heartbeat_at: at(900) });
+    addNode(m.store, 2, { last_heartbeat_at: at(900) });
+    // both agents died, the runtime says so
+    m.exit({ nodeId: 1, nodeName: 'n1', detail: 'exited with code 1' });
+    m.exit({ nodeId: 2, nodeName: 'n2', detail: 'exited with code 1' });
+    await m.tick(1000);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['failed', 'failed']);
+    expect(m.evicted).toEqual(['n1', 'n2']);
+    await m.tick(20000); // silent long after: still no disruption for them
+    expect(reasons(m.events)).not.toContain('ClusterDisrupted');
+  });
+
+  it('a pod on two nodes just before each failed is failed, not moved to a third', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    addNode(m.store, 3, { last_heartbeat_at: at(10_000_000) });
+    m.store.pods.set(1, [7, 8]);
+    m.moveTo.set(1, 2);
+    m.moveTo.set(2, 3);
+    await m.tick(15001); // n1 fails: pods 7 and 8 go to n2
+    expect(m.store.pods.get(2)).toEqual([7, 8]);
+    expect(m.poisoned).toEqual([]);
+    // n2 dies at once (its agent exits) with the same pods: they caused it
+    m.store.nodes[0].last_heartbeat_at = at(10_000_000); // n1 is back meanwhile
+    m.store.nodes[0].health_status = 'healthy';
+    m.exit({ nodeId: 2, nodeName: 'n2', detail: 'exited with code 137' });
+    await m.tick(16000);
+    expect(m.poisoned).toEqual([
+      {
+        node: 'n2',
+        pods: [7, 8],
+        why: [
+          expect.stringMatching(/^PodCausedNodeFailures: nodes n1 and n2 failed within 1\.0 s/),
+          expect.stringMatching(/^PodCausedNodeFailures: /),
+        ],
+      },
+    ]);
+    expect(m.store.pods.get(3)).toEqual([]);
+  });
+
+  it('agents killed from outside never make a pod a suspect', async () => {
+    const m = setup();
+    addNode(m.store, 1, { last_heartbeat_at: at(10_000_000) });
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    addNode(m.store, 3, { last_heartbeat_at: at(10_000_000) });
+    m.store.pods.set(1, [7]);
+    m.moveTo.set(1, 2);
+    m.moveTo.set(2, 3);
+    m.exit({ nodeId: 1, nodeName: 'n1', detail: 'killed by SIGKILL', fromOutside: true });
+    await m.tick(1000);
+    m.exit({ nodeId: 2, nodeName: 'n2', detail: 'killed by SIGKILL', fromOutside: true });
+    await m.tick(2000);
+    expect(m.poisoned).toEqual([]);
+    expect(m.store.pods.get(3)).toEqual([7]);
+  });
+
+  it('an injected failure never makes a pod a suspect', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    addNode(m.store, 2, { last_heartbeat_at: at(10_000_000) });
+    addNode(m.store, 3, { last_heartbeat_at: at(10_000_000) });
+    m.store.pods.set(1, [7]);
+    m.moveTo.set(1, 2);
+    m.moveTo.set(2, 3);
+    m.injected.set(1, T0);
+    await m.tick(15001);
+    m.store.nodes[0].last_heartbeat_at = at(10_000_000);
+    m.store.nodes[0].health_status = 'healthy';
+    m.exit({ nodeId: 2, nodeName: 'n2', detail: 'exited with code 137' });
+    await m.tick(16000);
+    expect(m.poisoned).toEqual([]);
+    expect(m.store.pods.get(3)).toEqual([7]);
   });
 
   it('fails a node at once when the runtime reports its agent gone', async () => {

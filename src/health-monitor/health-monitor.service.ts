@@ -8,7 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../common/http-exception.filter';
-import { ClusterStore } from '../database/cluster-store';
+import { ClusterStore, DISRUPTION_SETTING } from '../database/cluster-store';
 import { DATABASE_URL } from '../database/database.module';
 import { NodeRecord } from '../database/records';
 import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
@@ -24,6 +24,8 @@ import { decideHealth, MonitorTimings, restartDelayMs, silentMs } from './node-h
 const TICK = 'kubesim-health-monitor';
 /** the allocation invariant is rechecked every this many ticks */
 const INVARIANT_EVERY = 10;
+/** a pod on this many nodes just before each failed is taken as their cause */
+const POISON_NODES = 2;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -43,9 +45,20 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   /** no node is declared failed before this time: after boot, or after losing the database */
   private graceUntil: number;
   private databaseWasDown = false;
-  private readonly notReadyWarned = new Set<number>();
   private readonly exits: AgentExit[] = [];
-  private disrupted = false;
+  /** every watched node fell silent at once: eviction and restarts wait until one beats */
+  private disruption: { since: number; nodes: number } | null = null;
+  /** after a disruption, the other nodes get this long to beat again before eviction resumes */
+  private evictionHoldUntil = 0;
+  /** what was last written for GET /cluster to read (undefined: nothing yet) */
+  private publishedDisruption: string | undefined;
+  /** failed nodes whose failure has a known cause (injected, or seen through the runtime) */
+  private readonly knownFailures = new Set<number>();
+  /** per pod, the nodes it was on when they failed (not by injection or in a disruption) */
+  private readonly podFailures = new Map<
+    number,
+    Array<{ nodeId: number; nodeName: string; at: number }>
+  >();
 
   constructor(
     private readonly store: ClusterStore,
@@ -165,59 +178,139 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     if (this.ticks % INVARIANT_EVERY === 0) await this.checkAllocations();
   }
 
-  /** Silent or dead nodes become failed; restarted ones that stay silent use up an attempt. */
+  /**
+   * Silent nodes become not_ready, then failed; dead ones fail at once; restarted ones that
+   * stay silent use up an attempt. When every watched node is silent at once the nodes are
+   * still judged, but eviction and restarts wait (see `judgeDisruption`).
+   */
   async detect(now: Date): Promise<void> {
     const t = now.getTime();
-    const nodes = await this.store.nodesInStatus(['healthy', 'pending', 'recovering']);
+    const nodes = await this.store.nodesInStatus(['healthy', 'not_ready', 'pending', 'recovering']);
     // an agent the runtime saw die is failed whatever the grace: that is no stale heartbeat
     for (const exit of this.exits.splice(0)) {
       const node = nodes.find((n) => n.id === exit.nodeId && n.health_status !== 'recovering');
-      if (node) await this.markFailed(node, `its agent ${exit.detail}`, silentMs(node, t), now);
+      if (!node) continue;
+      await this.markFailed(
+        node,
+        `its agent ${exit.detail}`,
+        silentMs(node, t),
+        now,
+        exit.fromOutside ? 'killed' : 'exit',
+      );
+      node.health_status = 'failed';
     }
-    if (t < this.graceUntil) return;
+    const judged = nodes.filter((n) => n.health_status !== 'failed');
+    for (const node of judged) {
+      if (node.health_status === 'healthy') this.knownFailures.delete(node.id);
+    }
+    if (t < this.graceUntil) return this.publishDisruption();
 
-    const verdicts = nodes.map((node) => ({ node, verdict: decideHealth(node, t, this.timings) }));
-    const watched = nodes.filter((n) => n.health_status === 'healthy');
-    const silentHealthy = verdicts.filter(
-      (v) => v.node.health_status === 'healthy' && v.verdict.action === 'fail',
-    );
-    // every node silent at once: the control plane is more likely cut off than the whole cluster dead
-    if (watched.length >= 2 && silentHealthy.length === watched.length) {
-      if (!this.disrupted) {
-        this.disrupted = true;
+    await this.judgeDisruption(judged, t);
+    for (const node of judged) {
+      const verdict = decideHealth(node, t, this.timings);
+      if (verdict.action === 'not-ready') {
+        const changed = await this.store.setNodeStatus(node.id, 'not_ready', {
+          from: ['healthy'],
+          silentSince: node.last_heartbeat_at,
+        });
+        if (changed) {
+          await this.events.record(
+            'Warning',
+            'NodeNotReady',
+            `node/${node.name}`,
+            `Node ${node.name} is not ready: missed ${Math.floor(verdict.silentMs / this.config.heartbeatIntervalMs)} heartbeats (silent ${seconds(verdict.silentMs)}), takes no new pods`,
+          );
+        }
+      } else if (verdict.action === 'fail') {
+        const injected = this.injectedFailure(node);
+        await this.markFailed(
+          node,
+          `no heartbeat for ${seconds(verdict.silentMs)}${injected ? ' (failure injected)' : ''}`,
+          verdict.silentMs,
+          now,
+          injected ? 'injected' : 'silence',
+        );
+      } else if (verdict.action === 'attempt-failed' && !this.disruption) {
+        // (while the whole cluster is silent, a restarted agent may just not get through either)
+        await this.attemptFailed(node, verdict.permanently, now);
+      }
+    }
+  }
+
+  /** Whether a failure was injected into the node (simulate/failure) and it has not beaten since. */
+  private injectedFailure(node: NodeRecord): boolean {
+    const at = this.nodes.failureInjectedAt(node.id);
+    if (at === undefined) return false;
+    const last = node.last_heartbeat_at ? new Date(node.last_heartbeat_at).getTime() : 0;
+    // a beat already on its way when the failure was injected still lands
+    return last <= at + this.config.heartbeatIntervalMs;
+  }
+
+  /**
+   * Every watched node silent at once, none of them for a known cause: the control plane is
+   * more likely cut off than the whole cluster dead (as Kubernetes' node lifecycle controller
+   * reasons). The nodes still turn not_ready and failed; only eviction and restarts wait,
+   * until any node beats again.
+   */
+  private async judgeDisruption(nodes: NodeRecord[], t: number): Promise<void> {
+    const lastBeat = (n: NodeRecord) =>
+      n.last_heartbeat_at ? new Date(n.last_heartbeat_at).getTime() : 0;
+    if (this.disruption) {
+      const since = this.disruption.since;
+      const back = nodes.find((n) => lastBeat(n) > since);
+      if (back) {
+        this.disruption = null;
+        this.evictionHoldUntil = t + this.config.nodeNotReadyAfterMs;
+        await this.events.record(
+          'Normal',
+          'ClusterDisruptionEnded',
+          'cluster/kubesim',
+          `Node ${back.name} sent a heartbeat again after ${seconds(lastBeat(back) - since)} of cluster-wide silence: eviction and restarts resume`,
+        );
+      }
+    }
+    if (!this.disruption) {
+      const watched = nodes.filter(
+        (n) =>
+          (n.health_status === 'healthy' || n.health_status === 'not_ready') &&
+          !this.injectedFailure(n),
+      );
+      if (
+        watched.length >= 2 &&
+        watched.every((n) => silentMs(n, t) > this.config.nodeNotReadyAfterMs)
+      ) {
+        this.disruption = { since: Math.max(...watched.map(lastBeat)), nodes: watched.length };
         await this.events.record(
           'Warning',
           'ClusterDisrupted',
           'cluster/kubesim',
-          `All ${watched.length} nodes stopped sending heartbeats at once: suspecting the control plane's own connectivity, no node is failed or evicted until one answers`,
+          `All ${watched.length} nodes stopped sending heartbeats at once: suspecting the control plane's own connectivity. They are marked not ready and failed as usual, but no pod is evicted and no node restarted until one answers`,
         );
       }
-      return;
     }
-    this.disrupted = false;
+    await this.publishDisruption();
+  }
 
-    for (const { node, verdict } of verdicts) {
-      if (verdict.action === 'not-ready' && !this.notReadyWarned.has(node.id)) {
-        this.notReadyWarned.add(node.id);
-        await this.events.record(
-          'Warning',
-          'NodeNotReady',
-          `node/${node.name}`,
-          `Node ${node.name} missed ${Math.floor(verdict.silentMs / this.config.heartbeatIntervalMs)} heartbeats (silent ${seconds(verdict.silentMs)})`,
-        );
-      } else if (verdict.action === 'none' && node.health_status === 'healthy') {
-        this.notReadyWarned.delete(node.id);
-      } else if (verdict.action === 'fail') {
-        await this.markFailed(
-          node,
-          `no heartbeat for ${seconds(verdict.silentMs)}`,
-          verdict.silentMs,
-          now,
-        );
-      } else if (verdict.action === 'attempt-failed') {
-        await this.attemptFailed(node, verdict.permanently, now);
-      }
-    }
+  /** GET /cluster (on any replica) reads the disruption from the settings table. */
+  private async publishDisruption(): Promise<void> {
+    const value = JSON.stringify(
+      this.disruption
+        ? {
+            active: true,
+            since: new Date(this.disruption.since).toISOString(),
+            reason: `all ${this.disruption.nodes} nodes stopped sending heartbeats at once`,
+          }
+        : { active: false, since: null, reason: null },
+    );
+    if (value === this.publishedDisruption) return;
+    await this.store.putSetting(DISRUPTION_SETTING, value);
+    this.publishedDisruption = value;
+  }
+
+  /** Whether the failure of this node waits for the cluster-wide silence to end. */
+  private paused(node: NodeRecord, t: number): boolean {
+    if (this.knownFailures.has(node.id)) return false;
+    return this.disruption !== null || t < this.evictionHoldUntil;
   }
 
   private async markFailed(
@@ -225,6 +318,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     why: string,
     silent: number,
     now: Date,
+    /** silence; the agent ended by itself; killed from outside; a failure injected by the API */
+    cause: 'silence' | 'exit' | 'killed' | 'injected',
   ): Promise<void> {
     const manages = this.runtime.manages && node.runtime === this.runtime.kind;
     const permanently = manages && this.config.maxRecoveryAttempts === 0;
@@ -234,20 +329,28 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       {
         from: [node.health_status],
         recoveryAttempts: 0,
+        ...(cause === 'silence' || cause === 'injected'
+          ? { silentSince: node.last_heartbeat_at }
+          : {}),
         nextRecoveryAt: manages
           ? new Date(now.getTime() + restartDelayMs(1, this.config.recoveryBackoffMs))
           : null,
       },
     );
     if (!changed) return;
-    this.notReadyWarned.delete(node.id);
+    if (cause === 'silence') this.knownFailures.delete(node.id);
+    else this.knownFailures.add(node.id);
+    // a failure the pods may have caused is remembered, to stop a cascade: not one a person
+    // caused (injected, or a signal from outside), nor one of a cluster-wide silence
+    if ((cause === 'silence' || cause === 'exit') && !this.disruption)
+      await this.notePodsOnFailedNode(node, now);
     this.metrics.nodeFailures.inc();
     if (node.last_heartbeat_at) this.metrics.detectionDelaySeconds.observe(silent / 1000);
     await this.events.record(
       'Warning',
       'NodeFailed',
       `node/${node.name}`,
-      `Node ${node.name} failed: ${why}`,
+      `Node ${node.name} failed: ${why}${cause === 'silence' && this.disruption ? '; the whole cluster is silent, so its pods stay and it is not restarted until a node answers' : ''}`,
     );
     if (permanently) await this.giveUp(node);
   }
@@ -292,10 +395,10 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
 
   /** Pods of failed nodes go back through the scheduler (after POD_EVICTION_DELAY_MS). */
   async evict(now: Date): Promise<void> {
-    if (this.disrupted) return;
     const failed = await this.store.nodesInStatus(['failed', 'permanently_failed', 'recovering']);
     for (const node of failed) {
       if ((node.pod_count ?? 1) === 0) continue;
+      if (this.paused(node, now.getTime())) continue;
       const failedFor = now.getTime() - new Date(node.status_changed_at).getTime();
       // (failedFor may be a little negative: the status changed after this tick began)
       const delay = this.config.podEvictionDelayMs;
@@ -307,13 +410,14 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       ) {
         continue;
       }
-      const { moved, pending } = await this.scheduler.evictAndReschedule(
+      const { moved, pending, failed } = await this.scheduler.evictAndReschedule(
         node,
         `node ${node.health_status}`,
+        this.poisonedPods(now.getTime()),
       );
-      if (moved.length + pending.length) {
+      if (moved.length + pending.length + failed.length) {
         this.logger.log(
-          `moved ${moved.length} pods off ${node.name}, ${pending.length} left pending`,
+          `moved ${moved.length} pods off ${node.name}, ${pending.length} left pending, ${failed.length} failed as the likely cause`,
         );
       }
     }
@@ -325,6 +429,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     const failed = await this.store.nodesInStatus(['failed']);
     for (const node of failed) {
       if (node.runtime !== this.runtime.kind) continue;
+      if (this.paused(node, now.getTime())) continue;
       const verdict = decideHealth(node, now.getTime(), this.timings);
       if (verdict.action !== 'restart') continue;
       this.metrics.nodeRestarts.inc();
@@ -343,6 +448,45 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
         });
       }
     }
+  }
+
+  /** How far apart two node failures may be for a pod on both to be taken as their cause. */
+  private get poisonWindowMs(): number {
+    return 3 * this.config.nodeFailureTimeoutMs + this.config.podEvictionDelayMs;
+  }
+
+  private async notePodsOnFailedNode(node: NodeRecord, now: Date): Promise<void> {
+    const t = now.getTime();
+    for (const [podId, seen] of this.podFailures) {
+      const recent = seen.filter((f) => t - f.at <= this.poisonWindowMs);
+      if (recent.length) this.podFailures.set(podId, recent);
+      else this.podFailures.delete(podId);
+    }
+    for (const podId of await this.store.podIdsOfNode(node.id)) {
+      const seen = this.podFailures.get(podId) ?? [];
+      if (!seen.some((f) => f.nodeId === node.id))
+        seen.push({ nodeId: node.id, nodeName: node.name, at: t });
+      this.podFailures.set(podId, seen);
+    }
+  }
+
+  /**
+   * Pods that were on POISON_NODES different nodes just before each failed, within the
+   * window: the likely cause, so they are failed rather than moved on to the next node.
+   */
+  private poisonedPods(t: number): Map<number, string> {
+    const poisoned = new Map<number, string>();
+    for (const [podId, seen] of this.podFailures) {
+      const recent = seen.filter((f) => t - f.at <= this.poisonWindowMs);
+      if (recent.length < POISON_NODES) continue;
+      const names = recent.map((f) => f.nodeName);
+      const span = Math.max(...recent.map((f) => f.at)) - Math.min(...recent.map((f) => f.at));
+      poisoned.set(
+        podId,
+        `PodCausedNodeFailures: nodes ${names.join(' and ')} failed within ${seconds(span)} while it was on each`,
+      );
+    }
+    return poisoned;
   }
 
   /** A node's allocated CPU must equal the sum of its pods'; repaired and reported if not. */

@@ -3,6 +3,7 @@ import { decideHealth, MonitorTimings, restartDelayMs } from './node-health';
 const t: MonitorTimings = {
   heartbeatIntervalMs: 5000,
   nodeFailureTimeoutMs: 15000,
+  nodeNotReadyAfterMs: 10000,
   recoveryBackoffMs: 2000,
   maxRecoveryAttempts: 3,
   podEvictionDelayMs: 0,
@@ -25,8 +26,13 @@ describe('decideHealth', () => {
   it.each([
     // healthy, beat 4 s ago: fine
     ['healthy', { last_heartbeat_at: at(0) }, 4000, 'none'],
-    // 2 intervals missed (10 s) but under the 15 s timeout: warn
+    // 2 intervals missed (10 s) but under the 15 s timeout: not ready
+    ['healthy', { last_heartbeat_at: at(0) }, 10000, 'none'],
     ['healthy', { last_heartbeat_at: at(0) }, 10001, 'not-ready'],
+    // not ready already: nothing more until the timeout, then failed
+    ['not_ready', { last_heartbeat_at: at(0) }, 12000, 'none'],
+    ['not_ready', { last_heartbeat_at: at(0) }, 15000, 'none'],
+    ['not_ready', { last_heartbeat_at: at(0) }, 15001, 'fail'],
     // exactly the timeout: not yet (strictly past it fails)
     ['healthy', { last_heartbeat_at: at(0) }, 15000, 'not-ready'],
     ['healthy', { last_heartbeat_at: at(0) }, 15001, 'fail'],

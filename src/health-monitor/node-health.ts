@@ -3,6 +3,7 @@ import { NodeRecord } from '../database/records';
 export interface MonitorTimings {
   heartbeatIntervalMs: number;
   nodeFailureTimeoutMs: number;
+  nodeNotReadyAfterMs: number;
   recoveryBackoffMs: number;
   maxRecoveryAttempts: number;
   podEvictionDelayMs: number;
@@ -11,7 +12,7 @@ export interface MonitorTimings {
 export type HealthVerdict =
   /** nothing to do */
   | { action: 'none' }
-  /** silent for two heartbeats: warn once, not failed yet */
+  /** a healthy node silent past NODE_NOT_READY_AFTER_MS: not_ready, no new pods */
   | { action: 'not-ready'; silentMs: number }
   /** silent past the timeout: failed */
   | { action: 'fail'; silentMs: number }
@@ -49,10 +50,11 @@ export function restartDelayMs(attempt: number, backoffMs: number): number {
 export function decideHealth(node: NodeState, now: number, t: MonitorTimings): HealthVerdict {
   switch (node.health_status) {
     case 'healthy':
+    case 'not_ready':
     case 'pending': {
       const silent = silentMs(node, now);
       if (silent > t.nodeFailureTimeoutMs) return { action: 'fail', silentMs: silent };
-      if (node.health_status === 'healthy' && silent > 2 * t.heartbeatIntervalMs) {
+      if (node.health_status === 'healthy' && silent > t.nodeNotReadyAfterMs) {
         return { action: 'not-ready', silentMs: silent };
       }
       return { action: 'none' };

@@ -45,7 +45,8 @@ export class HeartbeatLog {
   /** node names already resolved, so a beat addressed by name costs what one by id does */
   private readonly ids = new Map<string, number>();
   private readonly names = new Map<number, string>();
-  private readonly lastReports = new Map<number, string>();
+  /** per node, per pod, the container statuses last written: a pod that moves starts afresh */
+  private readonly lastReports = new Map<number, Map<number, string>>();
   /** each node's pods at the last version read; answers are built from it while it holds */
   private readonly answers = new Map<number, NodePods>();
   /** pods each node reported running, already recorded as running */
@@ -85,10 +86,12 @@ export class HeartbeatLog {
     this.ids.set(name, nodeId);
   }
 
-  /** Whether a pod's reported containers differ from the last report (to skip needless writes). */
-  reportChanged(podId: number, fingerprint: string): boolean {
-    if (this.lastReports.get(podId) === fingerprint) return false;
-    this.lastReports.set(podId, fingerprint);
+  /** Whether a pod's reported containers differ from its node's last report (to skip needless writes). */
+  reportChanged(nodeId: number, podId: number, fingerprint: string): boolean {
+    let reports = this.lastReports.get(nodeId);
+    if (!reports) this.lastReports.set(nodeId, (reports = new Map()));
+    if (reports.get(podId) === fingerprint) return false;
+    reports.set(podId, fingerprint);
     return true;
   }
 
@@ -138,8 +141,8 @@ export class HeartbeatLog {
   }
 
   /** Whether a report would change what was recorded last, without recording it. */
-  reportWouldChange(podId: number, fingerprint: string): boolean {
-    return this.lastReports.get(podId) !== fingerprint;
+  reportWouldChange(nodeId: number, podId: number, fingerprint: string): boolean {
+    return this.lastReports.get(nodeId)?.get(podId) !== fingerprint;
   }
 
   forget(nodeId: number): void {
@@ -151,5 +154,6 @@ export class HeartbeatLog {
     this.answers.delete(nodeId);
     this.running.delete(nodeId);
     this.routine.delete(nodeId);
+    this.lastReports.delete(nodeId);
   }
 }

@@ -102,7 +102,10 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
   async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {
     const started = process.hrtime.bigint();
     const reported = beat.pods ?? [];
-    const reportedRunning = reported.filter((p) => p.status === 'running').map((p) => p.id);
+    // without per-pod statuses (the older agents' wire), pod_ids are the pods the node runs
+    const reportedRunning = beat.pods
+      ? reported.filter((p) => p.status === 'running').map((p) => p.id)
+      : beat.pod_ids;
     const failedPodIds = reported.filter((p) => p.status === 'failed').map((p) => p.id);
     const cpuUsedM = coresToMillis(beat.cpu_usage ?? 0);
     const components = componentsFingerprint(beat.components);
@@ -125,7 +128,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       routine.components === components &&
       failedPodIds.length === 0 &&
       this.log.newlyRunning(nodeId, reportedRunning).length === 0 &&
-      [...fingerprints].every(([podId, fp]) => !this.log.reportWouldChange(podId, fp))
+      [...fingerprints].every(([podId, fp]) => !this.log.reportWouldChange(nodeId, podId, fp))
     ) {
       const pods = this.log.cachedPods(nodeId, routine.version);
       if (pods) {
@@ -163,6 +166,13 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         object,
         `Node ${node.name} is ready: first heartbeat received`,
       );
+    } else if (previousStatus === 'not_ready' && node.health_status === 'healthy') {
+      await this.events.record(
+        'Normal',
+        'NodeReady',
+        object,
+        `Node ${node.name} is ready again: heartbeats resumed`,
+      );
     } else if (
       (previousStatus === 'failed' || previousStatus === 'recovering') &&
       node.health_status === 'healthy'
@@ -178,8 +188,15 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       void this.scheduler.retryPending();
 
     const reasons: Array<{ id: number; reason: string }> = [];
+    const startedHere = new Set(startedPodIds);
+    if (!beat.pods && startedHere.size) await this.store.markContainersRunning(startedPodIds);
     for (const pod of reported) {
-      if (this.log.reportChanged(pod.id, fingerprints.get(pod.id)!)) {
+      // a pod that just started here takes its containers' statuses from this node, whatever
+      // an earlier node of the same pod last reported
+      if (
+        this.log.reportChanged(nodeId, pod.id, fingerprints.get(pod.id)!) ||
+        startedHere.has(pod.id)
+      ) {
         if (pod.status === 'failed' && pod.reason) reasons.push({ id: pod.id, reason: pod.reason });
         await this.store.updateContainerStatuses(
           pod.id,

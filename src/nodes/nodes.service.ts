@@ -25,7 +25,7 @@ import { ListNodesQuery } from './dto/list-nodes.query';
 import { FailureMode } from './dto/simulate-failure.dto';
 import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
 import { HeartbeatLog } from './heartbeat-log';
-import { toNodeResponse } from './node.mapper';
+import { reportedComponents, toNodeResponse } from './node.mapper';
 import { NodeTimelineDto } from './dto/node-timeline.dto';
 import { buildTimeline } from './node-timeline';
 
@@ -38,6 +38,8 @@ export class NodesService {
   private readonly logger = new Logger(NodesService.name);
   /** deletions under way here, so a concurrent delete of the same node waits and then finds it gone */
   private readonly deleting = new Map<number, Promise<unknown>>();
+  /** when a failure was injected into each node through this process, until its next restart */
+  private readonly injected = new Map<number, number>();
 
   constructor(
     private readonly store: ClusterStore,
@@ -120,7 +122,7 @@ export class NodesService {
         ),
         recovery_attempts: n.recovery_attempts,
         heartbeat_count: n.heartbeat_count,
-        components: n.components ?? {},
+        components: reportedComponents(n),
       };
     });
   }
@@ -234,6 +236,7 @@ export class NodesService {
       hashToken(token),
     ]);
     this.heartbeatLog.forgetToken(node.id);
+    this.injected.delete(node.id);
     await this.store.setNodeStatus(node.id, 'recovering', {
       recoveryAttempts: attempts,
       nextRecoveryAt,
@@ -251,12 +254,13 @@ export class NodesService {
   async simulateFailure(ref: string, mode: FailureMode): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
     this.requireManaged(node, 'fail');
-    if (!['healthy', 'pending', 'recovering'].includes(node.health_status)) {
+    if (!['healthy', 'not_ready', 'pending', 'recovering'].includes(node.health_status)) {
       throw new ConflictError(
         `node ${node.name} is ${node.health_status}: only a running agent can be made to fail`,
       );
     }
     await this.callRuntime(() => this.runtime.fail(node, mode));
+    this.injected.set(node.id, Date.now());
     await this.events.record(
       'Warning',
       'FailureInjected',
@@ -264,6 +268,14 @@ export class NodesService {
       `Simulated ${mode} of ${node.name}; the health monitor will notice the missing heartbeats`,
     );
     return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /**
+   * When a failure was injected into the node through the API of this process, while the
+   * node has not been restarted since: its silence is then no connectivity doubt.
+   */
+  failureInjectedAt(nodeId: number): number | undefined {
+    return this.injected.get(nodeId);
   }
 
   /**
@@ -293,6 +305,7 @@ export class NodesService {
     // another replica may have deleted it meanwhile: the row's deletion decides who reports it
     const deleted = await this.store.deleteNodeRow(node.id);
     this.heartbeatLog.forget(node.id);
+    this.injected.delete(node.id);
     if (!deleted) throw new NotFoundError('node', node.name);
     await this.events.record(
       'Normal',

@@ -304,11 +304,31 @@ export class SchedulerService implements OnModuleInit {
   async evictAndReschedule(
     node: { id: number; name: string },
     cause: string,
-  ): Promise<{ moved: number[]; pending: number[] }> {
+    /** pods not to move again but to mark failed, each with its reason */
+    poisoned: ReadonlyMap<number, string> = new Map(),
+  ): Promise<{ moved: number[]; pending: number[]; failed: number[] }> {
     const moved: number[] = [];
     const pending: number[] = [];
+    const failed: number[] = [];
     const podIds = await this.store.podIdsOfNode(node.id);
     for (const podId of podIds) {
+      const why = poisoned.get(podId);
+      if (why !== undefined) {
+        const pod = await this.store.transaction(async (db) => {
+          const unbound = await this.store.unbindPod(db, podId, node.id);
+          if (unbound) await this.store.markUnboundPodFailed(db, unbound.id, why);
+          return unbound;
+        });
+        if (!pod) continue;
+        failed.push(pod.id);
+        await this.events.record(
+          'Warning',
+          'PodCausedNodeFailures',
+          `pod/${pod.name}`,
+          `Pod ${pod.name} marked failed, not moved again: ${why}`,
+        );
+        continue;
+      }
       const outcome = await this.store.transaction(async (db) => {
         const pod = await this.store.unbindPod(db, podId, node.id);
         if (!pod) return null;
@@ -344,7 +364,7 @@ export class SchedulerService implements OnModuleInit {
         );
       }
     }
-    return { moved, pending };
+    return { moved, pending, failed };
   }
 
   /**

@@ -5,6 +5,8 @@ import { startTestApp, TestApp, waitFor } from './test-app';
 export const FAST = {
   HEARTBEAT_INTERVAL_MS: '300',
   NODE_FAILURE_TIMEOUT_MS: '2000',
+  // not ready after about three missed beats: a busy test machine can delay one
+  NODE_NOT_READY_AFTER_MS: '1000',
   MONITOR_INTERVAL_MS: '200',
   RECOVERY_BACKOFF_MS: '200',
   KUBESIM_LOOPS: 'on',

@@ -78,7 +78,7 @@ export function intervalOf(nodeId) {
 }
 
 export function isSilent(node, now = serverNow()) {
-  if (!['healthy', 'recovering', 'pending'].includes(node.health_status)) return false;
+  if (!['healthy', 'not_ready', 'recovering', 'pending'].includes(node.health_status)) return false;
   const last = Math.max(lastBeatAt(node.id) ?? 0, Date.parse(node.last_heartbeat_at ?? '') || 0);
   if (!last) return false;
   return now - last > SILENT_AFTER_INTERVALS * intervalOf(node.id);

@@ -10,6 +10,7 @@ import {
 export const NODE_STATUSES = [
   'pending',
   'healthy',
+  'not_ready',
   'failed',
   'recovering',
   'permanently_failed',

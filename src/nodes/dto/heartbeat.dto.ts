@@ -116,7 +116,12 @@ export class PodReportDto {
 }
 
 export class HeartbeatDto {
-  @ApiProperty({ type: [Number], example: [1, 2], description: 'ids of the pods the node runs' })
+  @ApiProperty({
+    type: [Number],
+    example: [1, 2],
+    description:
+      'ids of the pods the node runs; without `pods`, these pods (and their containers) are taken as running',
+  })
   @IsArray()
   @ArrayMaxSize(10000)
   @IsInt({ each: true })
@@ -148,7 +153,11 @@ export class HeartbeatDto {
   @Type(() => ComponentsDto)
   components: ComponentsDto;
 
-  @ApiPropertyOptional({ type: [PodReportDto] })
+  @ApiPropertyOptional({
+    type: [PodReportDto],
+    description:
+      "each pod's status and its containers'; when given, only pods reported running are running",
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10000)

@@ -1,18 +1,27 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NODE_STATUSES, NODE_TYPES } from '../../database/entities/node.entity';
 
+const STATUS_DESCRIPTION =
+  'pending (registered, no heartbeat yet), healthy, not_ready (missed heartbeats for NODE_NOT_READY_AFTER_MS: takes no new pods, healthy again on its next heartbeat), failed (silent past NODE_FAILURE_TIMEOUT_MS, or its agent gone), recovering (restart issued), permanently_failed (out of restarts), stopped (by the user)';
+const SILENT_DESCRIPTION =
+  'what its agent last reported; every component "unknown" while the node is not heartbeating (not_ready, failed, recovering, permanently_failed, stopped)';
+
 export class NodeResponseDto {
   @ApiProperty({ example: 1 }) id: number;
   @ApiProperty({ example: 'worker-1' }) name: string;
   @ApiProperty({ enum: NODE_TYPES, example: 'worker' }) node_type: string;
-  @ApiProperty({ enum: NODE_STATUSES, example: 'healthy' }) health_status: string;
+  @ApiProperty({ enum: NODE_STATUSES, example: 'healthy', description: STATUS_DESCRIPTION })
+  health_status: string;
   @ApiProperty({ example: false }) cordoned: boolean;
   @ApiProperty({ example: 4, description: "the node's size in cores" }) cpu_cores_total: number;
   @ApiProperty({ example: 1.5, description: 'sum of the CPU requests of its bound pods' })
   cpu_cores_allocated: number;
   @ApiProperty({ example: 2.5, description: 'free for scheduling: total − allocated' })
   cpu_cores_avail: number;
-  @ApiProperty({ example: 1.2, description: 'what its agent last reported in use' })
+  @ApiProperty({
+    example: 1.2,
+    description: 'what its agent last reported in use; 0 while the node is not heartbeating',
+  })
   cpu_cores_used: number;
   @ApiProperty({ example: 8192, nullable: true, type: Number }) memory_mb: number | null;
   @ApiProperty({ example: 512 }) memory_mb_allocated: number;
@@ -28,6 +37,7 @@ export class NodeResponseDto {
     },
     type: 'object',
     additionalProperties: { type: 'string' },
+    description: SILENT_DESCRIPTION,
   })
   components: Record<string, string>;
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z', nullable: true, type: String })
@@ -54,7 +64,8 @@ export class CreatedNodeDto extends NodeDetailDto {
 export class NodeHealthDto {
   @ApiProperty({ example: 1 }) id: number;
   @ApiProperty({ example: 'worker-1' }) name: string;
-  @ApiProperty({ enum: NODE_STATUSES, example: 'healthy' }) health_status: string;
+  @ApiProperty({ enum: NODE_STATUSES, example: 'healthy', description: STATUS_DESCRIPTION })
+  health_status: string;
   @ApiProperty({ nullable: true, type: String, example: '2026-01-01T00:00:00.000Z' })
   last_heartbeat_at: string | null;
   @ApiProperty({ nullable: true, type: Number, example: 2.1 }) seconds_since_heartbeat:
@@ -67,6 +78,7 @@ export class NodeHealthDto {
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { kubelet: 'running' },
+    description: SILENT_DESCRIPTION,
   })
   components: Record<string, string>;
 }

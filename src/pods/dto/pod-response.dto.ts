@@ -44,7 +44,8 @@ export class PodResponseDto {
     type: String,
     description:
       'why a pending pod waits ("0/3 nodes fit: 2 insufficient cpu, 1 not ready"), or why a ' +
-      'failed pod failed when that is known ("its secret data cannot be decrypted: …")',
+      'failed pod failed when that is known ("its secret data cannot be decrypted: …", ' +
+      '"PodCausedNodeFailures: …" when it was on two nodes just before each failed)',
   })
   reason: string | null;
   @ApiProperty({ example: '10.244.1.2', nullable: true, type: String }) ip: string | null;
