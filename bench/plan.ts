@@ -55,7 +55,7 @@ export function makePlan(quick: boolean): Plan {
       scaleMaxS: 45,
       sameClient: {
         nodes: 300,
-        beatRounds: 3,
+        beatRounds: 5,
         mixedBeats: 3,
         mixedPods: 1000,
         pods: 2000,
