@@ -1,4 +1,5 @@
 /** Sizes and durations of a run, and the targets of SPEC §10 they are held against. */
+import type { SameClientPlan } from './figures/same-client';
 
 export const ALGORITHMS = ['best-fit', 'first-fit', 'worst-fit', 'round-robin'] as const;
 
@@ -26,6 +27,8 @@ export interface Plan {
   scalePods: number;
   /** bound on the scale figure's top-up */
   scaleMaxS: number;
+  /** the same-client rows (keep-alive node:http, as the peers were measured) */
+  sameClient: SameClientPlan;
 }
 
 export function makePlan(quick: boolean): Plan {
@@ -50,6 +53,14 @@ export function makePlan(quick: boolean): Plan {
       startupAgents: 3,
       scalePods: 15_000,
       scaleMaxS: 45,
+      sameClient: {
+        nodes: 300,
+        beatRounds: 5,
+        mixedBeats: 3,
+        mixedPods: 1000,
+        pods: 2000,
+        listRequests: 20,
+      },
     };
   }
   return {
@@ -72,6 +83,14 @@ export function makePlan(quick: boolean): Plan {
     startupAgents: 4,
     scalePods: 150_000,
     scaleMaxS: 600,
+    sameClient: {
+      nodes: 1000,
+      beatRounds: 5,
+      mixedBeats: 3,
+      mixedPods: 5000,
+      pods: 10_000,
+      listRequests: 50,
+    },
   };
 }
 
@@ -81,6 +100,11 @@ export const TARGETS = {
   podP99Ms: 50,
   beatsPerS: 6000,
   beatP99Ms: 20,
+  registerPerS: 1000,
+  firstBeatsPerS: 2000,
+  /** a pod with a full spec costs at most this many times a minimal one */
+  fullSpecRatio: 1.5,
+  listPodsP50Ms: 20,
   /** failed within timeout + this many monitor ticks */
   detectionTicks: 1,
   reschedMs: 1000,
@@ -95,7 +119,10 @@ export const TARGETS = {
 /** The fastest peers measured on the same kind of machine (SPEC §10), for ratios. */
 export const ANCHORS = {
   podsPerS: 4543,
+  podP99Ms: 24,
   beatsPerS: 5992,
+  beatP99Ms: 8.6,
+  registerPerS: 827,
   detectionMs: 20_000,
   startupMs: 5000,
 };
@@ -104,6 +131,8 @@ export const ANCHORS = {
 export const SERVERS = {
   /** throughput and scale: nodes that beat once must stay healthy for the whole run */
   load: { NODE_FAILURE_TIMEOUT_MS: '3600000' },
+  /** the same-client rows: a fresh load server, so their counts start from an empty cluster */
+  client: { NODE_FAILURE_TIMEOUT_MS: '3600000' },
   /** failure detection and the soak: the defaults users get */
   default: {},
   /** rescheduling: a short timeout, so detection does not dominate the run */

@@ -22,6 +22,7 @@ import {
   forgetServers,
   loadSuite,
   plannedSteps,
+  sameClientSuite,
   serverGone,
   shortSuite,
   SuiteContext,
@@ -131,7 +132,7 @@ async function main(): Promise<number> {
   );
 
   let harnessErrors = 0;
-  for (const suite of [loadSuite, defaultSuite, shortSuite]) {
+  for (const suite of [loadSuite, sameClientSuite, defaultSuite, shortSuite]) {
     try {
       await suite(ctx);
       forgetServers();
