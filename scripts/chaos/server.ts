@@ -3,7 +3,7 @@
  * data folder, agents as its own child processes, fast timings.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { postmasterPid, ServerProcess, signalIfStill, stopPostgres } from '../lib/server-process';
 
 export const TIMINGS = {
@@ -76,15 +76,37 @@ export class ChaosServer extends ServerProcess {
   }
 
   /**
+   * Agents of this data folder that are no child of the running server: one hung (stopped)
+   * when its server was killed cannot see its parent go, and stays behind stopped.
+   */
+  strayAgents(): number[] {
+    const children = new Set(this.agents().values());
+    const strays: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!(pid > 0) || children.has(pid)) continue;
+      try {
+        if (!AGENT.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue;
+        const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        if (env.some((e) => e.startsWith(`DATA_DIR=${this.dataDir}/`))) strays.push(pid);
+      } catch {
+        /* gone meanwhile, or not ours to read */
+      }
+    }
+    return strays;
+  }
+
+  /**
    * Stops everything the run started: thaws frozen agents, stops the server (SIGTERM, then
-   * SIGKILL), kills agents it left behind and the embedded PostgreSQL if it outlived it.
+   * SIGKILL), kills agents left behind (its own and strays) and the embedded PostgreSQL if it
+   * outlived it.
    */
   async shutdown(frozen: Map<number, string>): Promise<void> {
     for (const pid of frozen.keys()) signalIfStill(pid, 'SIGCONT', AGENT);
     frozen.clear();
     const agentPids = [...this.agents().values()];
     await this.stop('SIGTERM', 15_000).catch(() => undefined);
-    for (const pid of agentPids) signalIfStill(pid, 'SIGKILL', AGENT);
+    for (const pid of [...agentPids, ...this.strayAgents()]) signalIfStill(pid, 'SIGKILL', AGENT);
     const pg = postmasterPid(this.dataDir);
     if (pg) await stopPostgres(pg, 10_000);
   }
