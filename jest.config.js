@@ -13,6 +13,7 @@ module.exports = {
         '<rootDir>/src/**/*.spec.ts',
         '<rootDir>/node-simulator/**/*.spec.ts',
         '<rootDir>/cli/**/*.spec.ts',
+        '<rootDir>/scripts/**/*.spec.ts',
       ],
     },
     {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert } from 'openapi-to-postmanv2';
+import { mulberry32 } from './lib/random';
 
 const ROOT = join(__dirname, '..');
 export const OPENAPI_FILE = join(ROOT, 'openapi', 'openapi.json');
@@ -36,18 +37,6 @@ function sortKeys(value: Json): Json {
   return value;
 }
 
-/** A small seeded generator (mulberry32): the converter fakes values where the spec has no example. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function convertSpec(spec: string): Promise<Json> {
   // the converter's faker keeps its own reference to a random function; both get the seeded one
   // (a JS file without types: required, not imported)
@@ -56,8 +45,8 @@ async function convertSpec(spec: string): Promise<Json> {
     option(options: { random: () => number }): void;
   };
   const random = Math.random;
-  Math.random = seededRandom(0x6b756265);
-  faker.option({ random: seededRandom(0x6b756266) });
+  Math.random = mulberry32(0x6b756265);
+  faker.option({ random: mulberry32(0x6b756266) });
   try {
     return await convertWith(spec);
   } finally {

@@ -1,4 +1,4 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, Server, Socket } from 'node:net';
@@ -8,6 +8,13 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
+import { callJson } from '../scripts/lib/http';
+import {
+  isAlive as alive,
+  ServerProcess,
+  sleep,
+  stopOrphanPostgres,
+} from '../scripts/lib/server-process';
 import { FAST } from './setup/cluster';
 import { PostgresProcess } from './setup/postgres-process';
 import {
@@ -25,126 +32,7 @@ import {
  * plane restarted under 1,000 nodes, the Docker engine gone, and a graceful shutdown.
  * Servers run as real child processes (`node dist/src/main.js`: run `npm run build`).
  */
-const ROOT = join(__dirname, '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---- a kubesim server as a child process ------------------------------------------------
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-class ServerProcess {
-  child: ChildProcess | null = null;
-  output = '';
-  exited: Promise<Exit> = Promise.resolve({ code: null, signal: null });
-
-  constructor(
-    readonly port: number,
-    readonly env: Record<string, string>,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number {
-    return this.child!.pid!;
-  }
-
-  /** Starts it and waits until /healthz answers; rejects with its output if it exits first. */
-  async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/root',
-        NO_COLOR: '1',
-        HOST: '127.0.0.1',
-        PORT: String(this.port),
-        KUBESIM_API_URL: this.url,
-        LOG_LEVEL: 'warn',
-        ...this.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    this.output = '';
-    child.stdout!.on('data', (d) => (this.output += d));
-    child.stderr!.on('data', (d) => (this.output += d));
-    let gone: Exit | null = null;
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        gone = { code, signal };
-        resolve(gone);
-      }),
-    );
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (gone) {
-        throw new Error(
-          `the server exited (${JSON.stringify(gone)}) before answering:\n${this.output.slice(-3000)}`,
-        );
-      }
-      const ok = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1000) })
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `the server did not answer within ${timeoutMs} ms:\n${this.output.slice(-3000)}`,
-        );
-      await sleep(100);
-    }
-  }
-
-  get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Waits for the exit; null when it did not come within `timeoutMs`. */
-  async waitExit(timeoutMs: number): Promise<Exit | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>(
-      (resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)),
-    );
-    try {
-      return await Promise.race([this.exited, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child!.kill('SIGKILL');
-    await this.exited;
-  }
-}
-
-async function api<T = any>(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed as T };
-}
+const api = callJson;
 
 const beatBody = { pod_ids: [], health_status: 'healthy', components: WORKER_COMPONENTS };
 
@@ -213,15 +101,6 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
   );
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const cores = (x: number) => Math.round(x * 1000);
 
 /** Checks through the API that every node's allocation is the sum of its pods and no pod is on two nodes. */
@@ -251,20 +130,6 @@ async function checkAllocations(base: string) {
     else expect(p.status).toBe('pending');
   }
   return { nodes, pods };
-}
-
-/** A server that did not stop cleanly can leave its embedded PostgreSQL running: stop ours. */
-async function stopOrphanPostgres(dataDir: string): Promise<void> {
-  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!(pid > 0) || !alive(pid)) return;
-  // pids are reused: signal it only if it is still a PostgreSQL server
-  if (!/postgres/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) return;
-  process.kill(pid, 'SIGINT'); // PostgreSQL's fast shutdown
-  await waitFor('the embedded PostgreSQL to stop', async () => !alive(pid), 15_000).catch(
-    () => undefined,
-  );
 }
 
 // ---- the faults ------------------------------------------------------------------------
