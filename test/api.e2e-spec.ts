@@ -104,10 +104,16 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
     });
 
     it('lists oldest first with filters, limit and offset', async () => {
+      for (const name of ['n-list-1', 'n-list-2']) await healthyNode(t, name, 1);
+      await t.http.post('/nodes').send({ name: 'n-list-pending', cpu_cores: 1 }).expect(201);
       const { body: all } = await t.http.get('/nodes').expect(200);
+      expect(all.length).toBeGreaterThanOrEqual(3);
       const ids = all.map((n: { id: number }) => n.id);
       expect(ids).toEqual([...ids].sort((x, y) => x - y));
       const { body: healthy } = await t.http.get('/nodes?status=healthy').expect(200);
+      const healthyNames = healthy.map((n: { name: string }) => n.name);
+      expect(healthyNames).toEqual(expect.arrayContaining(['n-list-1', 'n-list-2']));
+      expect(healthyNames).not.toContain('n-list-pending');
       expect(healthy.every((n: { health_status: string }) => n.health_status === 'healthy')).toBe(
         true,
       );
@@ -194,20 +200,26 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
     });
 
     it('reports health with seconds since the last heartbeat', async () => {
+      await healthyNode(t, 'n-health-beat', 1);
+      await t.http.post('/nodes').send({ name: 'n-health-pending', cpu_cores: 1 }).expect(201);
       const { body } = await t.http.get('/nodes/health').expect(200);
-      const beatNode = body.find((n: { name: string }) => n.name === 'n-beat');
+      const beatNode = body.find((n: { name: string }) => n.name === 'n-health-beat');
       expect(beatNode.health_status).toBe('healthy');
       expect(beatNode.seconds_since_heartbeat).toBeGreaterThanOrEqual(0);
       expect(beatNode.missed_heartbeats).toBe(0);
-      const pendingNode = body.find((n: { name: string }) => n.name === 'n-reg');
+      const pendingNode = body.find((n: { name: string }) => n.name === 'n-health-pending');
       expect(pendingNode.seconds_since_heartbeat).toBeNull();
     });
 
     it('says restart and failure need a managed runtime (409 with the external runtime)', async () => {
-      const res = await t.http.post('/nodes/n-beat/restart').expect(409);
+      await healthyNode(t, 'n-unmanaged', 1);
+      const res = await t.http.post('/nodes/n-unmanaged/restart').expect(409);
       expect(res.body.message).toMatch(/external/);
-      await t.http.post('/nodes/n-beat/simulate/failure').send({ mode: 'crash' }).expect(409);
-      await t.http.post('/nodes/n-beat/simulate/failure').send({ mode: 'explode' }).expect(400);
+      await t.http.post('/nodes/n-unmanaged/simulate/failure').send({ mode: 'crash' }).expect(409);
+      await t.http
+        .post('/nodes/n-unmanaged/simulate/failure')
+        .send({ mode: 'explode' })
+        .expect(400);
     });
   });
 
@@ -500,8 +512,13 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
     });
 
     it('filters pods by status and node', async () => {
+      const { body: mine } = await t2.http
+        .post('/pods')
+        .send(pod('p-filter', 0.1, { scheduler_algorithm: 'first-fit' }))
+        .expect(201);
+      expect(mine.node_name).toBe('w1');
       const { body: onW1 } = await t2.http.get('/pods?node=w1').expect(200);
-      expect(onW1.length).toBeGreaterThan(0);
+      expect(onW1.map((p: { name: string }) => p.name)).toContain('p-filter');
       expect(onW1.every((p: { node_name: string }) => p.node_name === 'w1')).toBe(true);
       const { body: running } = await t2.http.get('/pods?status=running').expect(200);
       expect(running.map((p: { name: string }) => p.name)).toContain('p-one');

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { configKeyProblem } from '../node-simulator/src/pod-rules';
+import { HealthMonitorService } from '../src/health-monitor/health-monitor.service';
 import { healthyNode, pod, startTestApp, TestApp, WORKER_COMPONENTS } from './setup/test-app';
 
 /**
@@ -695,13 +696,13 @@ describe('fuzzing every request body and path parameter', () => {
     const absurd = await beat(poisoner, { cpu_usage: 5e6 }); // 5 million cores: 5e9 millicores
     cases['known: absurd cpu_usage'] = 1;
     // the beats above are written with the next tick: count from after it
-    await new Promise((r) => setTimeout(r, 2.5 * t.config.monitorIntervalMs));
+    const monitor = t.app.get(HealthMonitorService);
+    await monitor.runOnce(new Date());
     const before = await nodeSql('fuzz-victim');
     for (let i = 0; i < 4; i++) {
       expect((await beat(victim)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 300));
+      await monitor.runOnce(new Date());
     }
-    await new Promise((r) => setTimeout(r, 2.5 * t.config.monitorIntervalMs));
     const after = await nodeSql('fuzz-victim');
     const poisonerRow = await nodeSql('fuzz-poisoner');
     expect({

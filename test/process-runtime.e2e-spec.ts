@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE_RUNTIME, NodeRuntime } from '../src/docker/node-runtime';
+import { HealthMonitorService } from '../src/health-monitor/health-monitor.service';
 import {
   eventsOf,
   nodeStatus,
@@ -130,8 +131,13 @@ describe('process runtime: real agents as child processes', () => {
       'running on beta',
     );
     expect(moved.node_name).toBe('beta');
-    // the monitor leaves a stopped node alone
-    await new Promise((r) => setTimeout(r, 3000));
+    // the monitor leaves a stopped node alone, however long it has been silent
+    await t.sql(
+      `UPDATE nodes SET last_heartbeat_at = now() - interval '1 hour' WHERE name = 'alpha'`,
+    );
+    const monitor = t.app.get(HealthMonitorService);
+    monitor.startGrace(Date.now() - t.config.nodeFailureTimeoutMs); // no grace left to hide behind
+    await monitor.runOnce(new Date());
     expect(await nodeStatus(t, 'alpha')).toBe('stopped');
 
     await t.http.post('/nodes/alpha/restart').expect(200);

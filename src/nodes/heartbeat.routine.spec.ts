@@ -1,0 +1,209 @@
+import { loadConfig } from '../config/app-config';
+import { databaseHealth } from '../database/database-health';
+import { HeartbeatDto } from './dto/heartbeat.dto';
+import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatService } from './heartbeat.service';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const COMPONENTS = {
+  kubelet: 'running',
+  container_runtime: 'running',
+  kube_proxy: 'running',
+  node_agent: 'running',
+};
+
+interface Row {
+  id: number;
+  name: string;
+  health_status: string;
+  pods_version: number;
+  heartbeat_count: number;
+  cpu_used_m: number;
+  last_heartbeat_at: Date | null;
+  components: Record<string, string>;
+}
+
+/** The slice of ClusterStore the heartbeat path uses, over an in-memory nodes table. */
+class FakeStore {
+  rows = new Map<number, Row>();
+  /** full-path writes, one per beat that went to the database at once */
+  writes: number[] = [];
+  flushes: Array<Array<{ nodeId: number; beats: number }>> = [];
+  failFlushWith: Error | null = null;
+  private podListeners: Array<(nodeId: number) => void> = [];
+  onPodsChanged(l: (nodeId: number) => void) {
+    this.podListeners.push(l);
+  }
+  onNodesChanged() {}
+  /** what ClusterStore does when this process changes a node's pods */
+  podsChangedHere(nodeId: number) {
+    this.rows.get(nodeId)!.pods_version++;
+    for (const l of this.podListeners) l(nodeId);
+  }
+  async recordHeartbeat(
+    nodeId: number,
+    beat: { cpuUsedM: number; components: Record<string, string> },
+  ) {
+    const row = this.rows.get(nodeId);
+    if (!row) return null;
+    this.writes.push(nodeId);
+    const previousStatus = row.health_status;
+    if (['pending', 'failed', 'recovering'].includes(row.health_status))
+      row.health_status = 'healthy';
+    row.heartbeat_count++;
+    row.cpu_used_m = beat.cpuUsedM;
+    row.components = beat.components;
+    row.last_heartbeat_at = new Date();
+    return { previousStatus, node: { ...row }, startedPodIds: [] };
+  }
+  async flushHeartbeats(
+    beats: Array<{
+      nodeId: number;
+      at: Date;
+      beats: number;
+      cpuUsedM: number;
+      podsVersion: number;
+    }>,
+  ) {
+    this.flushes.push(beats.map((b) => ({ nodeId: b.nodeId, beats: b.beats })));
+    if (this.failFlushWith) throw this.failFlushWith;
+    const odd: Array<{ id: number; health_status: string | null }> = [];
+    for (const b of beats) {
+      const row = this.rows.get(b.nodeId);
+      if (!row) {
+        odd.push({ id: b.nodeId, health_status: null });
+        continue;
+      }
+      row.heartbeat_count += b.beats;
+      row.cpu_used_m = b.cpuUsedM;
+      row.last_heartbeat_at = b.at;
+      if (row.health_status !== 'healthy' || row.pods_version !== b.podsVersion)
+        odd.push({ id: row.id, health_status: row.health_status });
+    }
+    return odd;
+  }
+  async podsOfNode() {
+    return [];
+  }
+  async updateContainerStatuses() {}
+}
+
+function setup() {
+  const store = new FakeStore();
+  store.rows.set(1, {
+    id: 1,
+    name: 'n1',
+    health_status: 'pending',
+    pods_version: 0,
+    heartbeat_count: 0,
+    cpu_used_m: 0,
+    last_heartbeat_at: null,
+    components: {},
+  });
+  const events: string[] = [];
+  const service = new HeartbeatService(
+    store as never,
+    { retryPending: async () => 0 } as never,
+    { record: async (_t: string, reason: string) => void events.push(reason) } as never,
+    new HeartbeatLog(),
+    { publish: () => undefined } as never,
+    {
+      heartbeats: { inc: () => undefined },
+      heartbeatSeconds: { observe: () => undefined },
+    } as never,
+    loadConfig({}),
+  );
+  return { store, service, events, row: store.rows.get(1)! };
+}
+
+const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
+  ({ pod_ids: [], health_status: 'healthy', components: COMPONENTS, ...over }) as HeartbeatDto;
+
+describe('HeartbeatService: routine heartbeats', () => {
+  beforeEach(() => jest.useFakeTimers({ now: T0 }));
+  afterEach(() => {
+    jest.useRealTimers();
+    databaseHealth.markUp();
+  });
+
+  it('answers a routine beat from memory and writes the lot at the next flush, none lost', async () => {
+    const { store, service, row } = setup();
+    const first = await service.heartbeat(1, beat({ cpu_usage: 0.5 }));
+    expect(first).toMatchObject({ health_status: 'healthy', pods: [], pods_version: 0 });
+    expect(store.writes).toEqual([1]);
+    for (let i = 1; i <= 3; i++) {
+      jest.setSystemTime(T0 + i * 1000);
+      const answer = await service.heartbeat(1, beat({ cpu_usage: 1 + i / 4 }));
+      expect(answer).toMatchObject({ health_status: 'healthy', pods: [], pods_version: 0 });
+    }
+    // nothing new was reported: no write per beat
+    expect(store.writes).toEqual([1]);
+    expect(row.heartbeat_count).toBe(1);
+    await service.flush();
+    expect(store.flushes).toEqual([[{ nodeId: 1, beats: 3 }]]);
+    expect(row).toMatchObject({
+      heartbeat_count: 4,
+      cpu_used_m: 1750,
+      last_heartbeat_at: new Date(T0 + 3000),
+    });
+    // written once: an empty buffer writes nothing more
+    await service.flush();
+    expect(store.flushes).toHaveLength(1);
+  });
+
+  it('a beat with news goes to the database at once', async () => {
+    const { store, service } = setup();
+    await service.heartbeat(1, beat());
+    await service.heartbeat(1, beat({ components: { ...COMPONENTS, kubelet: 'stopped' } }));
+    await service.heartbeat(1, beat({ health_status: 'terminating' }));
+    await service.heartbeat(1, beat());
+    expect(store.writes).toEqual([1, 1, 1, 1]);
+    // and once the same again, the beats are routine
+    await service.heartbeat(1, beat());
+    expect(store.writes).toHaveLength(4);
+  });
+
+  it("the node's pods changed here: its next beat is answered in full, with the new version", async () => {
+    const { store, service } = setup();
+    await service.heartbeat(1, beat());
+    store.podsChangedHere(1);
+    const answer = await service.heartbeat(1, beat());
+    expect(store.writes).toEqual([1, 1]);
+    expect(answer.pods_version).toBe(1);
+  });
+
+  it('a node another replica changed meanwhile goes back to the full path after the flush', async () => {
+    const { store, service, row } = setup();
+    await service.heartbeat(1, beat());
+    await service.heartbeat(1, beat());
+    row.health_status = 'failed'; // the monitor of another replica failed it
+    await service.flush();
+    const answer = await service.heartbeat(1, beat());
+    expect(store.writes).toEqual([1, 1]);
+    expect(answer.health_status).toBe('healthy');
+  });
+
+  it('while the database is unreachable, beats are not answered from memory', async () => {
+    const { store, service } = setup();
+    await service.heartbeat(1, beat());
+    databaseHealth.markDown();
+    await service.heartbeat(1, beat());
+    expect(store.writes).toEqual([1, 1]);
+  });
+
+  it('beats whose write met an unreachable database are written with the next flush', async () => {
+    const { store, service, row } = setup();
+    await service.heartbeat(1, beat());
+    await service.heartbeat(1, beat());
+    await service.heartbeat(1, beat());
+    store.failFlushWith = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    await expect(service.flush()).rejects.toThrow(/ECONNREFUSED/);
+    expect(databaseHealth.up).toBe(false);
+    store.failFlushWith = null;
+    await service.flush();
+    expect(row.heartbeat_count).toBe(3);
+    expect(databaseHealth.up).toBe(true);
+  });
+});
