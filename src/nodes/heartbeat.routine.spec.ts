@@ -85,6 +85,14 @@ class FakeStore {
   async podsOfNode() {
     return [];
   }
+  /** the node's pods_version and its (here: no) pods, as the answer is built from them */
+  async podIndexOfNode(nodeId: number) {
+    const row = this.rows.get(nodeId);
+    return row ? { version: row.pods_version, pods: [] } : null;
+  }
+  async podsOnNode() {
+    return [];
+  }
   async updateContainerStatuses() {}
 }
 
