@@ -27,6 +27,8 @@ export interface AppConfig {
   apiReadToken: string | null;
   secretKey: string | null;
   corsOrigins: string[];
+  /** Host names the server answers besides IPs, localhost and its own (DNS rebinding guard) */
+  allowedHosts: string[];
   /** as given (for messages), e.g. "1mb" */
   bodyLimit: string;
   bodyLimitBytes: number;
@@ -65,6 +67,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const v = env[name];
     return v === undefined || v === '' ? null : v;
   };
+  const list = (name: string): string[] =>
+    (optional(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -130,10 +137,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiToken: optional('KUBESIM_API_TOKEN'),
     apiReadToken: optional('KUBESIM_API_READ_TOKEN'),
     secretKey,
-    corsOrigins: (optional('KUBESIM_CORS_ORIGINS') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: list('KUBESIM_CORS_ORIGINS'),
+    allowedHosts: list('KUBESIM_ALLOWED_HOSTS'),
     bodyLimit,
     bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,
     requestTimeoutMs: int('KUBESIM_REQUEST_TIMEOUT_MS', 30000, 100),
