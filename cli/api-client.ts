@@ -58,7 +58,8 @@ export class ApiClient {
     try {
       response = await fetch(this.url(path, init.query), {
         method,
-        headers: this.headers(init.body !== undefined),
+        // every write says JSON, body or not: the API refuses others (415)
+        headers: this.headers(method !== 'GET'),
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal,
       });
@@ -114,9 +115,9 @@ export class ApiClient {
     return `${this.server}${path}${search ? `?${search}` : ''}`;
   }
 
-  private headers(hasBody: boolean): Record<string, string> {
+  private headers(write: boolean): Record<string, string> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (hasBody) headers['Content-Type'] = 'application/json';
+    if (write) headers['Content-Type'] = 'application/json';
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
     return headers;
   }

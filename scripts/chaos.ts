@@ -264,7 +264,8 @@ interface Answer {
 async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+    // every write says JSON, body or not: the API refuses others (415)
+    headers: method !== 'GET' ? { 'content-type': 'application/json' } : {},
     body: body !== undefined ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(15_000),
   });

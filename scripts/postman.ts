@@ -126,6 +126,13 @@ function polishRequest(spec: Json, item: Json): void {
   const op = operationFor(spec, request.method, path);
   const example = firstExample(op);
   if (example !== undefined) request.body = jsonBody(example);
+  // every write says JSON, body or not: the API refuses others (415)
+  request.header ??= [];
+  if (
+    request.method !== 'GET' &&
+    !request.header.some((h: Json) => String(h.key).toLowerCase() === 'content-type')
+  )
+    request.header.push({ key: 'Content-Type', value: 'application/json' });
   for (const v of request.url.variable ?? []) {
     if (v.key === 'id') v.value = path.startsWith('/pods') ? '{{podId}}' : '{{nodeId}}';
   }
@@ -174,10 +181,9 @@ function walkStep(
       ...(options.query ? { query: options.query } : {}),
     },
   };
-  if (options.body !== undefined) {
-    request.header.push({ key: 'Content-Type', value: 'application/json' });
-    request.body = jsonBody(options.body);
-  }
+  // every write says JSON, body or not: the API refuses others (415)
+  if (method !== 'GET') request.header.push({ key: 'Content-Type', value: 'application/json' });
+  if (options.body !== undefined) request.body = jsonBody(options.body);
   if (options.auth) request.auth = options.auth;
   return { name, event, request, response: [] };
 }

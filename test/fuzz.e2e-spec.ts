@@ -43,9 +43,9 @@ function send(
         path,
         agent,
         headers: {
-          ...(body !== undefined
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-            : {}),
+          // every write says JSON, body or not, as kubesim's clients do
+          ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}),
+          ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}),
           ...headers,
         },
       },
