@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
+import { Api } from '../bench/lib/api';
+import { runCli } from '../cli/testing/run-cli';
 import { healthyNode, pod, startTestApp, TestApp, WORKER_COMPONENTS } from './setup/test-app';
 
 describe('security', () => {
@@ -395,6 +397,29 @@ describe('what a web page cannot do to a kubesim without a token', () => {
       }
     } finally {
       await t2.close();
+    }
+  });
+});
+
+describe("kubesim's own clients against the guards", () => {
+  it('the CLI and the bench client send their body-less writes as JSON', async () => {
+    const t = await startTestApp();
+    const bench = new Api(t.baseUrl);
+    try {
+      await healthyNode(t, 'client-node', 2);
+      await t.http.post('/pods').send(pod('client-pod', 0.25)).expect(201);
+      const cordon = await runCli(t.baseUrl, ['cordon', 'client-node']);
+      expect(cordon).toMatchObject({ code: 0, stderr: '' });
+      expect((await t.http.get('/nodes/client-node')).body.cordoned).toBe(true);
+      expect(await runCli(t.baseUrl, ['uncordon', 'client-node'])).toMatchObject({ code: 0 });
+      expect(await runCli(t.baseUrl, ['delete-pod', 'client-pod'])).toMatchObject({ code: 0 });
+      await t.http.get('/pods/client-pod').expect(404);
+      await bench.call('POST', '/nodes/client-node/cordon', undefined, { expect: 200 });
+      await bench.call('DELETE', '/nodes/client-node', undefined, { expect: 200 });
+      await t.http.get('/nodes/client-node').expect(404);
+    } finally {
+      bench.close();
+      await t.close();
     }
   });
 });

@@ -238,6 +238,8 @@ describe('node commands', () => {
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `POST /nodes/worker-1/${action}`,
     ]);
+    // no body, yet JSON: the API refuses a write without that type (415)
+    expect(fake.requests[0].headers['content-type']).toBe('application/json');
     expect(result.stdout).toContain(line);
   });
 

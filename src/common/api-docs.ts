@@ -77,14 +77,19 @@ const ERRORS: Record<number, ErrorDoc> = {
   },
 };
 
-function errorResponse(status: number) {
+function errorExample(status: number) {
   const doc = ERRORS[status];
+  return { statusCode: status, error: doc.error, message: doc.message };
+}
+
+/** The response object of an error status, for operations the decorators do not reach. */
+function errorResponse(status: number) {
   return {
-    description: doc.description,
+    description: ERRORS[status].description,
     content: {
       'application/json': {
         schema: { $ref: getSchemaPath(ErrorResponseDto) },
-        example: { statusCode: status, error: doc.error, message: doc.message },
+        example: errorExample(status),
       },
     },
   };
@@ -95,7 +100,14 @@ export function ApiErrors(...codes: number[]) {
   return applyDecorators(
     ...[...codes, 503]
       .filter((c, i, all) => all.indexOf(c) === i)
-      .map((status) => ApiResponse({ status, type: ErrorResponseDto, ...errorResponse(status) })),
+      .map((status) =>
+        ApiResponse({
+          status,
+          description: ERRORS[status].description,
+          type: ErrorResponseDto,
+          example: errorExample(status),
+        }),
+      ),
   );
 }
 
