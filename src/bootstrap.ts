@@ -62,8 +62,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'opaque',
-        description:
-          'the heartbeat_token a node got at registration (kshb_…, an opaque random string, not a JWT)',
+        description: 'the heartbeat_token a node got at registration: an opaque kshb_… string',
       },
       'heartbeat-token',
     )

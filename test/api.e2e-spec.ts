@@ -651,6 +651,43 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(ui.text).toContain('swagger');
     });
 
+    it('documents each error status with its own example, and the tokens as opaque (not JWTs)', async () => {
+      const { body: doc } = await t.http.get('/docs-json').expect(200);
+      const examples = new Map<string, string>();
+      for (const [path, item] of Object.entries<Record<string, { responses: object }>>(doc.paths)) {
+        for (const [method, op] of Object.entries(item)) {
+          for (const [status, response] of Object.entries<{
+            content?: {
+              'application/json'?: { example?: { statusCode: number }; schema?: { $ref?: string } };
+            };
+          }>(op.responses as never)) {
+            const json = response.content?.['application/json'];
+            // /readyz answers 503 with its own body; every other error has the common one
+            if (Number(status) < 400 || !json?.schema?.$ref?.endsWith('/ErrorResponseDto'))
+              continue;
+            const example = json.example;
+            expect({ at: `${method} ${path} ${status}`, statusCode: example?.statusCode }).toEqual({
+              at: `${method} ${path} ${status}`,
+              statusCode: Number(status),
+            });
+            examples.set(status, JSON.stringify(example));
+          }
+        }
+      }
+      expect([...examples.keys()].sort()).toEqual(
+        expect.arrayContaining(['400', '401', '403', '404', '409', '413', '415', '503']),
+      );
+      expect(new Set(examples.values()).size).toBe(examples.size);
+      expect(doc.paths['/nodes/{id}/cordon'].post.responses['415']).toBeDefined();
+      expect(doc.paths['/nodes'].get.responses['415']).toBeUndefined();
+      for (const scheme of Object.values<{ bearerFormat?: string; description: string }>(
+        doc.components.securitySchemes,
+      )) {
+        expect(scheme.bearerFormat).not.toBe('JWT');
+        expect(scheme.description).not.toMatch(/JWT/);
+      }
+    });
+
     it('streams a pod binding as a Scheduled event, the same one GET /events lists', async () => {
       await healthyNode(t, 'stream-node', 4);
       const stream = new AbortController();
