@@ -67,7 +67,11 @@ export function hostAllowList(
   };
 }
 
-/** Whether the browser origin `origin` is the one the request was sent to (`Host`). */
+/**
+ * Whether the browser origin `origin` is the one the request was sent to (`Host`). The
+ * scheme is not compared: behind a TLS proxy the page is https and the request reaches
+ * kubesim as http, and no other page can be served from the host and port kubesim holds.
+ */
 function isOwnOrigin(origin: URL, hostHeader: string | undefined): boolean {
   if (!hostHeader) return false;
   try {
