@@ -186,6 +186,10 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         [{ name: 7, cpu_cores: 1 }, ['name must be a string']],
         [{ name: 'ok-name' }, ['cpu_cores_avail (or its alias cpu_cores) is required']],
         [
+          { name: 'ok-name', cpu_cores: null, cpu_cores_avail: null },
+          ['cpu_cores_avail (or its alias cpu_cores) is required'],
+        ],
+        [
           { name: 'ok-name', cpu_cores: 1.0005 },
           ['cpu_cores must be a number with at most 3 decimals'],
         ],
@@ -231,6 +235,12 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         .send({ name: 'n-alias', cpu_cores: 2, cpu_cores_avail: 2 })
         .expect(201);
       expect(ok.body.cpu_cores_total).toBe(2);
+      // null is not given: the alias alone counts
+      const aliasOnly = await t.http
+        .post('/nodes')
+        .send({ name: 'n-alias-null', cpu_cores: 3, cpu_cores_avail: null })
+        .expect(201);
+      expect(aliasOnly.body.cpu_cores_total).toBe(3);
     });
 
     it('answers a body that is not JSON with 415, never as an empty object', async () => {

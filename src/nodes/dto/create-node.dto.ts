@@ -13,7 +13,13 @@ export class CreateNodeDto {
     minimum: 0.001,
     maximum: 1024,
   })
-  @ValidateIf((o: CreateNodeDto) => o.cpu_cores === undefined || o.cpu_cores_avail !== undefined)
+  // null is not given, as for every optional field
+  @ValidateIf(
+    (o: CreateNodeDto) =>
+      o.cpu_cores === undefined ||
+      o.cpu_cores === null ||
+      (o.cpu_cores_avail !== undefined && o.cpu_cores_avail !== null),
+  )
   @IsDefined({ message: 'cpu_cores_avail (or its alias cpu_cores) is required' })
   @IsMillicoreNumber()
   @Min(0.001)
