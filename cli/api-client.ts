@@ -129,9 +129,9 @@ export class ApiClient {
     return `${this.server}${path}${search ? `?${search}` : ''}`;
   }
 
-  private headers(hasBody: boolean): Record<string, string> {
+  private headers(write: boolean): Record<string, string> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (hasBody) headers['Content-Type'] = 'application/json';
+    if (write) headers['Content-Type'] = 'application/json';
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
     return headers;
   }

@@ -115,14 +115,13 @@ function polishRequest(spec: Json, item: Json): void {
   const op = operationFor(spec, request.method, path);
   const example = firstExample(op);
   if (example !== undefined) request.body = jsonBody(example);
-  else if (request.method !== 'GET' && !request.body) {
-    // the API takes JSON on every change, even one without fields
-    request.header = [
-      ...(request.header ?? []),
-      { key: 'Content-Type', value: 'application/json' },
-    ];
-    request.body = jsonBody({});
-  }
+  // every write says JSON, body or not: the API refuses others (415)
+  request.header ??= [];
+  if (
+    request.method !== 'GET' &&
+    !request.header.some((h: Json) => String(h.key).toLowerCase() === 'content-type')
+  )
+    request.header.push({ key: 'Content-Type', value: 'application/json' });
   for (const v of request.url.variable ?? []) {
     if (v.key === 'id') v.value = path.startsWith('/pods') ? '{{podId}}' : '{{nodeId}}';
   }
@@ -171,12 +170,9 @@ function walkStep(
       ...(options.query ? { query: options.query } : {}),
     },
   };
-  // every change is a JSON request, a body-less DELETE too (`{}`)
-  const body = options.body ?? (method === 'GET' ? undefined : {});
-  if (body !== undefined) {
-    request.header.push({ key: 'Content-Type', value: 'application/json' });
-    request.body = jsonBody(body);
-  }
+  // every write says JSON, body or not: the API refuses others (415)
+  if (method !== 'GET') request.header.push({ key: 'Content-Type', value: 'application/json' });
+  if (options.body !== undefined) request.body = jsonBody(options.body);
   if (options.auth) request.auth = options.auth;
   return { name, event, request, response: [] };
 }

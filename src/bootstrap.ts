@@ -1,4 +1,4 @@
-import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -11,8 +11,11 @@ import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { ConnectionDrainer } from './common/connection-drainer';
+import { documentRequestGuards, swaggerRequestInterceptor } from './common/api-docs';
 import { errorBody } from './common/http-exception.filter';
 import { projectRoot } from './common/project-root';
+import { FieldValidationPipe } from './common/validation-pipe';
+import { JSON_BODY, registerRequestGuards } from './common/request-guards';
 import { heartbeatAuthHook } from './nodes/heartbeat-auth.hook';
 import { HeartbeatService } from './nodes/heartbeat.service';
 
@@ -50,6 +53,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
+        bearerFormat: 'opaque',
         description: 'KUBESIM_API_TOKEN, when the server sets one',
       },
       'api-token',
@@ -58,14 +62,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
-        description: 'the heartbeat_token a node got at registration',
+        bearerFormat: 'opaque',
+        description: 'the heartbeat_token a node got at registration: an opaque kshb_… string',
       },
       'heartbeat-token',
     )
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });
+  return documentRequestGuards(document);
 }
 
 /**
@@ -210,8 +216,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const root = projectRoot();
   const fastify = app.getHttpAdapter().getInstance();
   limitConnections(fastify, config);
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser(fastify));
+  // JSON alone: a text/plain or form body is refused (415), never read as an empty object
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_BODY, { parseAs: 'string' }, jsonParser(fastify));
 
   // helmet's headers, its middleware built once (@fastify/helmet rebuilds it per request)
   const securityHeaders = helmet({
@@ -229,6 +236,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)),
   );
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
+  registerRequestGuards(fastify, config);
 
   fastify.addHook('onRequest', app.get(ConnectionDrainer).hook);
 
@@ -248,17 +256,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   registerHeartbeatAuth(app);
 
   app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-    }),
+    new FieldValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: { persistAuthorization: true, requestInterceptor: swaggerRequestInterceptor },
   });
 
   // the dashboard and its one vendored library, served as plain files

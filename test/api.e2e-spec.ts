@@ -1,3 +1,4 @@
+import request from 'supertest';
 import {
   beat,
   healthyNode,
@@ -126,6 +127,22 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       const { body: older } = await t.http.get(`/events?limit=2&after=${newest[1].id}`).expect(200);
       expect(Number(older[0].id)).toBeLessThan(Number(newest[1].id));
       await t.http.get('/nodes?after=-1').expect(400);
+      // a bad offset or cursor is refused like a bad limit, never passed on to PostgreSQL
+      for (const path of ['/nodes', '/pods', '/events']) {
+        for (const [query, message] of [
+          ['offset=abc', 'offset must be a whole number'],
+          ['offset=-1', 'offset must be 0 or more'],
+          ['offset=1.5', 'offset must be a whole number'],
+          ['offset=99999999999999999999', 'offset must be at most 9007199254740991'],
+          ['after=99999999999999999999', 'after must be at most 9007199254740991'],
+        ]) {
+          const res = await t.http.get(`${path}?${query}`).expect(400);
+          expect(res.body.message).toEqual([message]);
+        }
+        // past every id a node or pod can have (PostgreSQL integers): simply nothing
+        await t.http.get(`${path}?after=9007199254740991`).expect(200);
+        await t.http.get(`${path}?offset=9007199254740991`).expect(200, []);
+      }
       await t.http.get('/nodes?limit=100000').expect(200);
       await t.http.get('/nodes?limit=0').expect(400);
       await t.http.get('/nodes?status=zombie').expect(400);
@@ -163,6 +180,100 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       };
       await t.http.post('/nodes').send(huge).expect(413);
       expect(await t.sql('SELECT count(*)::int AS n FROM nodes')).toEqual(before);
+    });
+
+    it('says what is wrong first, one message per field', async () => {
+      const before = await t.sql('SELECT count(*)::int AS n FROM nodes');
+      const cases: Array<[unknown, string[]]> = [
+        [{ name: 'ok-name', cpu_cores: 'four' }, ['cpu_cores must be a number']],
+        [{ name: 'ok-name', cpu_cores_avail: '4' }, ['cpu_cores_avail must be a number']],
+        [{ cpu_cores: 1 }, ['name is required']],
+        [{ name: null, cpu_cores: 1 }, ['name is required']],
+        [{ name: 7, cpu_cores: 1 }, ['name must be a string']],
+        [{ name: 'ok-name' }, ['cpu_cores_avail (or its alias cpu_cores) is required']],
+        [
+          { name: 'ok-name', cpu_cores: null, cpu_cores_avail: null },
+          ['cpu_cores_avail (or its alias cpu_cores) is required'],
+        ],
+        [
+          { name: 'ok-name', cpu_cores: 1.0005 },
+          ['cpu_cores must be a number with at most 3 decimals'],
+        ],
+        [{ name: 'ok-name', cpu_cores: 2000 }, ['cpu_cores must not be greater than 1024']],
+        [{}, ['name is required', 'cpu_cores_avail (or its alias cpu_cores) is required']],
+      ];
+      for (const [body, messages] of cases) {
+        const res = await t.http
+          .post('/nodes')
+          .send(body as object)
+          .expect(400);
+        expect(res.body.message).toEqual(messages);
+      }
+      // a body-less POST is an empty object: every required field named once
+      const empty = await t.http.post('/nodes').expect(400);
+      expect(empty.body.message).toEqual([
+        'name is required',
+        'cpu_cores_avail (or its alias cpu_cores) is required',
+      ]);
+      const pods = await t.http
+        .post('/pods')
+        .send({ containers: [{ name: 'm', image: 'x', memory_req: 'a' }] })
+        .expect(400);
+      expect(pods.body.message).toEqual([
+        'name is required',
+        'containers.0.cpu_req is required',
+        'containers.0.memory_req must be an integer number',
+      ]);
+      expect(await t.sql('SELECT count(*)::int AS n FROM nodes')).toEqual(before);
+    });
+
+    it('refuses cpu_cores and cpu_cores_avail that disagree, and takes them when they agree', async () => {
+      const res = await t.http
+        .post('/nodes')
+        .send({ name: 'n-alias', cpu_cores: 2, cpu_cores_avail: 4 })
+        .expect(400);
+      expect(res.body.message).toEqual([
+        'cpu_cores (2) and cpu_cores_avail (4) are the same setting with different values: give one of them',
+      ]);
+      expect(await t.sql("SELECT id FROM nodes WHERE name = 'n-alias'")).toEqual([]);
+      const ok = await t.http
+        .post('/nodes')
+        .send({ name: 'n-alias', cpu_cores: 2, cpu_cores_avail: 2 })
+        .expect(201);
+      expect(ok.body.cpu_cores_total).toBe(2);
+      // null is not given: the alias alone counts
+      const aliasOnly = await t.http
+        .post('/nodes')
+        .send({ name: 'n-alias-null', cpu_cores: 3, cpu_cores_avail: null })
+        .expect(201);
+      expect(aliasOnly.body.cpu_cores_total).toBe(3);
+    });
+
+    it('answers a body that is not JSON with 415, never as an empty object', async () => {
+      const before = await t.sql('SELECT count(*)::int AS n FROM nodes');
+      const json = JSON.stringify({ name: 'n-not-json', cpu_cores: 1 });
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/jsonx',
+      ]) {
+        const res = await t.http.post('/nodes').set('Content-Type', type).send(json).expect(415);
+        expect(res.body).toEqual({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: expect.stringContaining('Content-Type: application/json'),
+        });
+      }
+      // no Content-Type at all (the harness's agent would add one)
+      const bare = await request(t.baseUrl).post('/nodes').send(Buffer.from(json)).expect(415);
+      expect(bare.body.message).toMatch(/application\/json/);
+      expect(await t.sql('SELECT count(*)::int AS n FROM nodes')).toEqual(before);
+      await t.http
+        .post('/nodes')
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send(json)
+        .expect(201);
     });
 
     it('409 on a duplicate name, 404 on an unknown id or name', async () => {
@@ -476,6 +587,28 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(res.body.containers[0].args).toEqual(['a', 'b']);
     });
 
+    it("refuses a cpu_cores_req below the sum of the containers' cpu_req, naming both", async () => {
+      const body = {
+        name: 'p-underreq',
+        cpu_cores_req: 0.1,
+        containers: [
+          { name: 'a', image: 'x', cpu_req: 0.25, memory_req: 1 },
+          { name: 'b', image: 'x', cpu_req: 0.5, memory_req: 1 },
+        ],
+      };
+      const res = await t2.http.post('/pods').send(body).expect(400);
+      expect(res.body.message).toBe(
+        "cpu_cores_req (0.1) is less than the sum of the containers' cpu_req (0.75): give at least 0.75, or leave it out",
+      );
+      expect(await t2.sql("SELECT id FROM pods WHERE name = 'p-underreq'")).toEqual([]);
+      const ok = await t2.http
+        .post('/pods')
+        .send({ ...body, cpu_cores_req: 0.75 })
+        .expect(201);
+      expect(ok.body.cpu_cores_req).toBe(0.75);
+      await t2.http.delete('/pods/p-underreq').expect(200);
+    });
+
     it('takes null for an optional field as not given (fuzz seed 21525302 found a 500)', async () => {
       const res = await t2.http
         .post('/pods')
@@ -566,6 +699,43 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(doc.body.paths['/nodes'].post.operationId).toBe('createNode');
       const ui = await t.http.get('/docs').expect(200);
       expect(ui.text).toContain('swagger');
+    });
+
+    it('documents each error status with its own example, and the tokens as opaque (not JWTs)', async () => {
+      const { body: doc } = await t.http.get('/docs-json').expect(200);
+      const examples = new Map<string, string>();
+      for (const [path, item] of Object.entries<Record<string, { responses: object }>>(doc.paths)) {
+        for (const [method, op] of Object.entries(item)) {
+          for (const [status, response] of Object.entries<{
+            content?: {
+              'application/json'?: { example?: { statusCode: number }; schema?: { $ref?: string } };
+            };
+          }>(op.responses as never)) {
+            const json = response.content?.['application/json'];
+            // /readyz answers 503 with its own body; every other error has the common one
+            if (Number(status) < 400 || !json?.schema?.$ref?.endsWith('/ErrorResponseDto'))
+              continue;
+            const example = json.example;
+            expect({ at: `${method} ${path} ${status}`, statusCode: example?.statusCode }).toEqual({
+              at: `${method} ${path} ${status}`,
+              statusCode: Number(status),
+            });
+            examples.set(status, JSON.stringify(example));
+          }
+        }
+      }
+      expect([...examples.keys()].sort()).toEqual(
+        expect.arrayContaining(['400', '401', '403', '404', '409', '413', '415', '503']),
+      );
+      expect(new Set(examples.values()).size).toBe(examples.size);
+      expect(doc.paths['/nodes/{id}/cordon'].post.responses['415']).toBeDefined();
+      expect(doc.paths['/nodes'].get.responses['415']).toBeUndefined();
+      for (const scheme of Object.values<{ bearerFormat?: string; description: string }>(
+        doc.components.securitySchemes,
+      )) {
+        expect(scheme.bearerFormat).not.toBe('JWT');
+        expect(scheme.description).not.toMatch(/JWT/);
+      }
     });
 
     it('streams a pod binding as a Scheduled event, the same one GET /events lists', async () => {

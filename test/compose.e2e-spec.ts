@@ -84,6 +84,7 @@ const skip = problem !== null && process.env.KUBESIM_SKIP_DOCKER === '1';
     if (apiUrl) {
       await fetch(`${apiUrl}/nodes/${NODE_NAME}`, {
         method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
         signal: AbortSignal.timeout(30000),
       }).catch(() => undefined);
     }
@@ -198,6 +199,7 @@ const skip = problem !== null && process.env.KUBESIM_SKIP_DOCKER === '1';
 
     const deleted = await fetch(`${apiUrl}/nodes/${NODE_NAME}`, {
       method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
       signal: AbortSignal.timeout(60000),
     });
     expect(deleted.status).toBe(200);

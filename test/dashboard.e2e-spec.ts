@@ -262,4 +262,35 @@ describe('dashboard in headless Chromium', () => {
       await page.waitForSelector(`${row('node', name)}[data-status="healthy"]`);
     expect(pageErrors).toEqual([]);
   }, 60000);
+
+  it('sends every write as JSON: a body-less Cordon from its button and from Swagger UI "Try it out"', async () => {
+    const cordoned = async (name: string) =>
+      (await t.http.get(`/nodes/${name}`).expect(200)).body.cordoned as boolean;
+    await page.goto(t.baseUrl);
+    await page.waitForSelector('body[data-loaded="true"]');
+    await page.click('[data-testid="cordon-gamma"]');
+    await page.waitForSelector(`${row('node', 'gamma')} .tag-cordoned:not([hidden])`);
+    expect(await cordoned('gamma')).toBe(true);
+    await t.http.post('/nodes/gamma/uncordon').expect(200);
+
+    // Swagger UI sends no Content-Type for an operation without a body unless told to
+    await page.goto(`${t.baseUrl}/docs`);
+    const op = page.locator('#operations-nodes-cordonNode');
+    await op.locator('.opblock-summary').click();
+    await op.locator('button.try-out__btn').click();
+    await op.locator('input[placeholder="id"]').fill('gamma');
+    await op.locator('button.execute').click();
+    await op.locator('.live-responses-table tr.response .response-col_status').first().waitFor();
+    expect(
+      (
+        await op
+          .locator('.live-responses-table tr.response .response-col_status')
+          .first()
+          .innerText()
+      ).trim(),
+    ).toBe('200');
+    expect(await cordoned('gamma')).toBe(true);
+    await t.http.post('/nodes/gamma/uncordon').expect(200);
+    expect(pageErrors).toEqual([]);
+  }, 60000);
 });

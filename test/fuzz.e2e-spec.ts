@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { hostname } from 'node:os';
 import { configKeyProblem } from '../node-simulator/src/pod-rules';
 import { HealthMonitorService } from '../src/health-monitor/health-monitor.service';
 import { healthyNode, pod, startTestApp, TestApp, WORKER_COMPONENTS } from './setup/test-app';
@@ -33,7 +34,7 @@ function send(
   method: string,
   path: string,
   body?: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | undefined> = {},
 ): Promise<Answer> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
@@ -44,12 +45,15 @@ function send(
         method,
         path,
         agent,
-        headers: {
-          ...(body !== undefined
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-            : {}),
-          ...headers,
-        },
+        // every write says JSON, body or not, as kubesim's clients do; a header given as
+        // undefined is left out (a write with no Content-Type at all)
+        headers: Object.fromEntries(
+          Object.entries({
+            ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}),
+            ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}),
+            ...headers,
+          }).filter(([, v]) => v !== undefined),
+        ),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -305,6 +309,12 @@ function bodies(
 
 // ---- the checks every case goes through ----------------------------------------------
 
+/** What PostgreSQL says of a value it refused: a client must get kubesim's words instead. */
+const POSTGRES_WORDS =
+  /invalid input syntax|out of range for type|violates .* constraint|relation "|column "|syntax error at/i;
+/** The types a write may carry: application/json and the +json family, parameters allowed. */
+const JSON_TYPE = /^\s*application\/([a-z0-9!#$&^_.-]+\+)?json\s*(;|$)/i;
+
 type Counts = Record<string, number>;
 
 interface Violation {
@@ -391,7 +401,7 @@ describe('fuzzing every request body and path parameter', () => {
     method: string,
     path: string,
     body?: string,
-    headers: Record<string, string> = {},
+    headers: Record<string, string | undefined> = {},
     expectStatus?: (status: number) => string | null,
   ): Promise<Answer | null> {
     cases[endpoint] = (cases[endpoint] ?? 0) + 1;
@@ -442,7 +452,15 @@ describe('fuzzing every request body and path parameter', () => {
           message.length > 0 &&
           message.every((m) => typeof m === 'string'));
       if (!ok) report(res.status, '4xx without a message', res.text);
+      else if (POSTGRES_WORDS.test(JSON.stringify(message)))
+        report(res.status, "4xx that shows PostgreSQL's own message", res.text);
     }
+    // a write that is not JSON is refused before anything reads it (the CSRF guard)
+    const typeHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type');
+    const sentType = typeHeader ? typeHeader[1] : 'application/json';
+    const jsonWrite = method === 'GET' || (sentType !== undefined && JSON_TYPE.test(sentType));
+    if (!jsonWrite && ![400, 415, 431].includes(res.status))
+      report(res.status, `a ${sentType} write answered ${res.status}, not 415`, res.text);
     const expected = expectStatus?.(res.status);
     if (expected) report(res.status, expected, res.text);
     let after = await countRows();
@@ -871,53 +889,61 @@ describe('fuzzing every request body and path parameter', () => {
 
   // ---- POST /pods ----
   const dns = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
-  const validPod = fc.record(
-    {
-      name: fc.constant(null).map(() => unique('fz-p')),
-      cpu_cores_req: fc.constantFrom(0.001, 0.25, 1, 2.5),
-      memory_mb_req: fc.nat(4096),
-      scheduler_algorithm: fc.constantFrom('first-fit', 'best-fit', 'worst-fit', 'round-robin'),
-      containers: fc.uniqueArray(
-        fc.record(
-          {
-            name: dns,
-            image: fc.constantFrom('busybox:1.36', 'nginx:1.27'),
-            cpu_req: fc.constantFrom(0, 0.1, 0.5),
-            memory_req: fc.nat(512),
-            command: fc.oneof(
-              fc.constant('sh -c "sleep 1"'),
-              fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
-            ),
-            args: fc.oneof(
-              fc.constant('--port 80'),
-              fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
-            ),
-          },
-          { requiredKeys: ['name', 'image', 'cpu_req', 'memory_req'] },
+  const validPod = fc
+    .record(
+      {
+        name: fc.constant(null).map(() => unique('fz-p')),
+        cpu_cores_req: fc.constantFrom(0.001, 0.25, 1, 2.5),
+        memory_mb_req: fc.nat(4096),
+        scheduler_algorithm: fc.constantFrom('first-fit', 'best-fit', 'worst-fit', 'round-robin'),
+        containers: fc.uniqueArray(
+          fc.record(
+            {
+              name: dns,
+              image: fc.constantFrom('busybox:1.36', 'nginx:1.27'),
+              cpu_req: fc.constantFrom(0, 0.1, 0.5),
+              memory_req: fc.nat(512),
+              command: fc.oneof(
+                fc.constant('sh -c "sleep 1"'),
+                fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+              ),
+              args: fc.oneof(
+                fc.constant('--port 80'),
+                fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+              ),
+            },
+            { requiredKeys: ['name', 'image', 'cpu_req', 'memory_req'] },
+          ),
+          { minLength: 1, maxLength: 3, selector: (c) => c.name },
         ),
-        { minLength: 1, maxLength: 3, selector: (c) => c.name },
-      ),
-      volumes: fc.uniqueArray(
-        fc.record({
-          name: dns,
-          type: fc.constantFrom('emptyDir', 'hostPath', 'configMap', 'secret'),
-          size: fc.constantFrom(0, 1, 2.5),
-          path: fc.constantFrom('/data', '/etc/conf', '/cache'),
-        }),
-        { maxLength: 2, selector: (v) => v.name },
-      ),
-      config: fc.array(
-        fc.record({
-          name: fc.constantFrom('app', 'creds'),
-          type: fc.constantFrom('env', 'configMap', 'secret'),
-          key: fc.constantFrom('KEY', 'app.conf'),
-          value: fc.string({ maxLength: 20 }),
-        }),
-        { maxLength: 2 },
-      ),
-    },
-    { requiredKeys: ['name', 'containers'] },
-  );
+        volumes: fc.uniqueArray(
+          fc.record({
+            name: dns,
+            type: fc.constantFrom('emptyDir', 'hostPath', 'configMap', 'secret'),
+            size: fc.constantFrom(0, 1, 2.5),
+            path: fc.constantFrom('/data', '/etc/conf', '/cache'),
+          }),
+          { maxLength: 2, selector: (v) => v.name },
+        ),
+        config: fc.array(
+          fc.record({
+            name: fc.constantFrom('app', 'creds'),
+            type: fc.constantFrom('env', 'configMap', 'secret'),
+            key: fc.constantFrom('KEY', 'app.conf'),
+            value: fc.string({ maxLength: 20 }),
+          }),
+          { maxLength: 2 },
+        ),
+      },
+      { requiredKeys: ['name', 'containers'] },
+    )
+    .map((p) => {
+      // a valid pod reserves at least what its containers request
+      const sum = p.containers.reduce((total, c) => total + Math.round(c.cpu_req * 1000), 0) / 1000;
+      return p.cpu_cores_req !== undefined && p.cpu_cores_req < sum
+        ? { ...p, cpu_cores_req: sum }
+        : p;
+    });
 
   it('POST /pods', async () => {
     await runAll(fc.tuple(bodies(validPod), fc.boolean()), runs(800), async ([b, withKey]) => {
@@ -1060,7 +1086,11 @@ describe('fuzzing every request body and path parameter', () => {
           b.text,
           headers,
           (s) =>
-            s === 401 || s === 429 || s === 431
+            s === 401 ||
+            s === 429 ||
+            s === 431 ||
+            // a write that is not JSON is refused on its headers, before its token is looked at
+            (s === 415 && b.contentType !== undefined && !JSON_TYPE.test(b.contentType))
               ? null
               : `expected 401 (or 429) for a bad token, got ${s}`,
         );
@@ -1219,6 +1249,92 @@ describe('fuzzing every request body and path parameter', () => {
       t.app.getHttpAdapter().getInstance() as unknown as { heartbeatThrottleSize(): number }
     ).heartbeatThrottleSize();
     expect(throttled).toBeLessThanOrEqual(last + 1);
+  });
+
+  // ---- what a hostile web page forges: writes that are not JSON, foreign Origin and Host ----
+  it('forged browser requests: simple writes, foreign Origins, rebound Host names', async () => {
+    const port = new URL(t.baseUrl).port;
+    const own = `http://127.0.0.1:${port}`;
+    // a node of its own: the path fuzzing above may have deleted the others
+    const target = await healthyNode(t, unique('fz-target'), 2);
+    await t.http.post('/pods').send(pod('fz-target-pod', 0.5)).expect(201);
+    counts = await countRows();
+    const writes: Array<[string, string, string | undefined]> = [
+      ['POST', `/nodes/${target.id}/cordon`, undefined],
+      ['POST', `/nodes/${target.id}/restart`, undefined],
+      ['POST', `/nodes/${target.id}/stop`, ''],
+      ['POST', '/nodes', '{"name":"fz-forged","cpu_cores":1}'],
+      ['POST', '/pods', JSON.stringify(pod('fz-forged-pod', 0.1))],
+      ['PUT', '/scheduler', '{"algorithm":"first-fit"}'],
+      ['DELETE', '/pods/fz-target-pod', undefined],
+      ['DELETE', `/nodes/${target.id}`, undefined],
+      ['GET', '/nodes', undefined],
+    ];
+    // what a page can send without a preflight, and near misses of JSON
+    const simpleType = fc.constantFrom<string | null>(
+      null,
+      'text/plain',
+      'text/plain; charset=utf-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonp',
+      'application/json-seq',
+      'text/json',
+      'json',
+      '',
+    );
+    const origin = fc.oneof(
+      fc.constantFrom(
+        'null',
+        'http://evil.test',
+        `http://localhost:${port}`,
+        `http://127.0.0.1:${Number(port) + 1}`,
+        'file://',
+        'http://127.0.0.1',
+      ),
+      fc.webUrl().map((u) => new URL(u).origin),
+    );
+    const host = fc.oneof(
+      fc.constantFrom(
+        'evil.test',
+        `rebind.evil.test:${port}`,
+        'localhost.evil.test',
+        '127.0.0.1.evil.test',
+        'bad host',
+        '@',
+        ':80',
+      ),
+      fc.domain().filter((d) => d !== 'localhost' && !d.endsWith('.localhost') && d !== hostname()),
+    );
+    await runAll(
+      fc.tuple(
+        fc.constantFrom(...writes),
+        fc.oneof(
+          simpleType.map((type) => ({ type, origin: null, host: null })),
+          origin.map((o) => ({ type: 'application/json', origin: o, host: null })),
+          host.map((h) => ({ type: 'application/json', origin: null, host: h })),
+        ),
+      ),
+      runs(150),
+      async ([[method, path, body], forged]) => {
+        if (method === 'GET' && forged.origin === null && forged.host === null) return;
+        const headers: Record<string, string | undefined> = {
+          'content-type': forged.type ?? undefined,
+        };
+        if (forged.origin !== null) headers.origin = forged.origin;
+        if (forged.host !== null) headers.host = forged.host;
+        const expected = forged.origin !== null || forged.host !== null ? 403 : 415;
+        await check('forged browser requests', method, path, body, headers, (s) =>
+          s === expected ? null : `expected ${expected}, got ${s}`,
+        );
+      },
+    );
+    // the server's own page (same Origin, JSON) still acts
+    const ok = await send(t.baseUrl, 'POST', `/nodes/${target.id}/cordon`, undefined, {
+      origin: own,
+    });
+    expect(ok.status).toBe(200);
+    expectNoViolations('forged browser requests');
   });
 
   // ---- query strings of the list endpoints ----

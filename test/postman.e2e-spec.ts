@@ -128,6 +128,28 @@ describe('the Postman collection', () => {
     );
   });
 
+  it('sends every write with "Content-Type: application/json", body or not (the API refuses others)', () => {
+    const writes: string[] = [];
+    const walk = (
+      items: Array<{
+        item?: unknown[];
+        name: string;
+        request?: { method: string; header?: Array<{ key: string; value: string }> };
+      }>,
+    ) => {
+      for (const item of items) {
+        if (item.item) walk(item.item as typeof items);
+        const request = item.request;
+        if (!request || request.method === 'GET') continue;
+        const type = (request.header ?? []).find((h) => h.key.toLowerCase() === 'content-type');
+        writes.push(`${item.name}: ${type?.value ?? 'none'}`);
+      }
+    };
+    walk(committedCollection().item);
+    expect(writes.length).toBeGreaterThan(10);
+    expect(writes.filter((w) => !w.endsWith(': application/json'))).toEqual([]);
+  });
+
   describe('Walk-through, run by newman against the live API', () => {
     let t: TestApp;
     afterEach(() => t?.close());

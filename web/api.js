@@ -53,7 +53,8 @@ export function errorMessage(body, fallback) {
 
 async function send(method, path, body, token) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // every write says JSON, body or not: the API refuses others (415)
+  if (method !== 'GET') headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {

@@ -55,12 +55,11 @@ export class Api {
           timeout: this.timeoutMs,
           headers: {
             accept: 'application/json',
+            // every write says JSON, body or not: the API refuses others (415)
+            ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
             ...(payload === undefined
               ? {}
-              : {
-                  'content-type': 'application/json',
-                  'content-length': String(Buffer.byteLength(payload)),
-                }),
+              : { 'content-length': String(Buffer.byteLength(payload)) }),
             ...headers,
           },
         },

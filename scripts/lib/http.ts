@@ -9,7 +9,11 @@ export async function callJson<T = any>(
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    // every write says JSON, body or not: the API refuses others (415)
+    headers: {
+      ...(method !== 'GET' && method !== 'HEAD' ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(timeoutMs),
   });

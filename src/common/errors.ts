@@ -60,3 +60,7 @@ export class UnavailableError extends DomainError {
 export class RuntimeUnsupportedError extends DomainError {
   readonly status = 409;
 }
+
+/** The answer to a write that is not JSON (a browser form, text/plain, no Content-Type). */
+export const NOT_JSON_MESSAGE =
+  'the kubesim API takes JSON: send the request (with a body or without) with "Content-Type: application/json"';

@@ -8,10 +8,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
-import { DomainError } from './errors';
+import { DomainError, NOT_JSON_MESSAGE } from './errors';
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -65,18 +66,21 @@ export function isTransientConflict(err: unknown): boolean {
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
 export function errorBody(status: number, message: string | string[]) {
-  return { statusCode: status, error: REASONS[status] ?? 'Error', message };
+  return { statusCode: status, error: REASONS[status] ?? STATUS_CODES[status] ?? 'Error', message };
 }
 
 /** The one place where errors become HTTP answers; clients never see a stack trace. */
@@ -115,10 +119,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       frameworkStatus >= 400 &&
       frameworkStatus < 500
     ) {
-      const tooLarge = (exception as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-      const message = tooLarge
-        ? `request body larger than ${this.config.bodyLimit}`
-        : exception.message;
+      const code = (exception as { code?: string }).code;
+      const message =
+        code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `request body larger than ${this.config.bodyLimit}`
+          : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? NOT_JSON_MESSAGE
+            : exception.message;
       return [frameworkStatus, errorBody(frameworkStatus, message)];
     }
     if (isTransientConflict(exception)) {

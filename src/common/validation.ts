@@ -6,6 +6,7 @@ import {
   IsString,
   IsOptional,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidationArguments,
@@ -24,6 +25,7 @@ export function IsDnsLabel(example: string) {
       pattern: DNS_LABEL.source,
       description: 'DNS-1123 label: lowercase letters, digits and "-", at most 63 characters',
     }),
+    IsString(),
     MaxLength(63),
     Matches(DNS_LABEL, {
       message:
@@ -68,12 +70,43 @@ export function IsMillicoreNumber(options?: ValidationOptions) {
       name: 'isMillicoreNumber',
       target: object.constructor,
       propertyName,
-      options: { message: '$property must be a number with at most 3 decimals', ...options },
+      options: {
+        message: (args: ValidationArguments) =>
+          typeof args.value === 'number' && Number.isFinite(args.value)
+            ? `${args.property} must be a number with at most 3 decimals`
+            : `${args.property} must be a number`,
+        ...options,
+      },
       validator: {
         validate(value: unknown) {
           if (typeof value !== 'number' || !Number.isFinite(value)) return false;
           const millis = value * 1000;
           return Math.abs(millis - Math.round(millis)) < 1e-6;
+        },
+      },
+    });
+  };
+}
+
+/** An alias of `other`: when both are given they must agree, or which one counts is a guess. */
+export function AgreesWith(other: string, options?: ValidationOptions) {
+  return function (object: object, propertyName: string) {
+    registerDecorator({
+      name: 'agreesWith',
+      target: object.constructor,
+      propertyName,
+      constraints: [other],
+      options: {
+        message: (args: ValidationArguments) =>
+          `${args.property} (${String(args.value)}) and ${other} (${String((args.object as Record<string, unknown>)[other])}) ` +
+          `are the same setting with different values: give one of them`,
+        ...options,
+      },
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const theirs = (args.object as Record<string, unknown>)[other];
+          // a missing or ill-typed other field is its own problem, reported there
+          return typeof theirs !== typeof value || theirs === value;
         },
       },
     });
@@ -148,6 +181,18 @@ export function toNumber(value: unknown, clampAt?: number): unknown {
   return clampAt !== undefined && n > clampAt ? clampAt : n;
 }
 
+/** The largest offset or cursor taken: beyond it a number is no longer exact in JSON. */
+export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
+
+/** A whole number from 0 to MAX_POSITION, checked before it can reach PostgreSQL. */
+function IsPosition() {
+  return applyDecorators(
+    Max(MAX_POSITION, { message: `$property must be at most ${MAX_POSITION}` }),
+    Min(0, { message: '$property must be 0 or more' }),
+    IsInt({ message: '$property must be a whole number' }),
+  );
+}
+
 /** `limit` (default 100, larger than MAX_PAGE clamped) and `offset` of list endpoints. */
 export class PageQuery {
   @ApiPropertyOptional({
@@ -161,22 +206,21 @@ export class PageQuery {
   @Min(1)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: MAX_POSITION })
   @IsOptional()
   @Transform(({ value }) => toNumber(value), { toClassOnly: true })
-  @IsInt()
-  @Min(0)
+  @IsPosition()
   offset?: number;
 
   @ApiPropertyOptional({
     minimum: 0,
+    maximum: MAX_POSITION,
     description:
       'keyset cursor: only items after this id (pass the last id of the previous page; faster than offset on large lists; for events, older than this id)',
   })
   @IsOptional()
   @Transform(({ value }) => toNumber(value), { toClassOnly: true })
-  @IsInt()
-  @Min(0)
+  @IsPosition()
   after?: number;
 
   @ApiPropertyOptional({

@@ -33,6 +33,8 @@ export interface AppConfig {
   /** stored secrets KUBESIM_SECRET_KEY cannot open: refuse to start, or start and fail their pods */
   unreadableSecrets: 'refuse' | 'fail-pods';
   corsOrigins: string[];
+  /** Host names the server answers besides IPs, localhost and its own (DNS rebinding guard) */
+  allowedHosts: string[];
   /** as given (for messages), e.g. "1mb" */
   bodyLimit: string;
   bodyLimitBytes: number;
@@ -78,6 +80,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const v = env[name];
     return v === undefined || v === '' ? null : v;
   };
+  const list = (name: string): string[] =>
+    (optional(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -181,10 +188,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ['refuse', 'fail-pods'] as const,
       'refuse',
     ),
-    corsOrigins: (optional('KUBESIM_CORS_ORIGINS') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: list('KUBESIM_CORS_ORIGINS'),
+    allowedHosts: list('KUBESIM_ALLOWED_HOSTS'),
     bodyLimit,
     bodyLimitBytes: bodyLimitBytes ?? 1024 * 1024,
     requestTimeoutMs: int('KUBESIM_REQUEST_TIMEOUT_MS', 30000, 100),

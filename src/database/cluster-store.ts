@@ -237,7 +237,7 @@ export class ClusterStore {
     const params: unknown[] = [];
     if (filter.status) where.push(`n.health_status = $${params.push(filter.status)}`);
     if (filter.nodeType) where.push(`n.node_type = $${params.push(filter.nodeType)}`);
-    if (filter.after !== undefined) where.push(`n.id > $${params.push(filter.after)}`);
+    if (filter.after !== undefined) where.push(`n.id > $${params.push(filter.after)}::bigint`);
     params.push(filter.limit, filter.offset);
     // pods counted per listed node through the node_id index, not over every pod
     return this.dataSource.query(
@@ -898,7 +898,7 @@ export class ClusterStore {
     const params: unknown[] = [];
     if (filter.status) where.push(`p.status = $${params.push(filter.status)}`);
     if (filter.nodeId !== undefined) where.push(`p.node_id = $${params.push(filter.nodeId)}`);
-    if (filter.after !== undefined) where.push(`p.id > $${params.push(filter.after)}`);
+    if (filter.after !== undefined) where.push(`p.id > $${params.push(filter.after)}::bigint`);
     params.push(filter.limit, filter.offset);
     return this.dataSource.query(
       `${POD_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BadInputError, NotFoundError, TooLargeError, UnschedulableError } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
-import { coresToMillis } from '../common/units';
+import { coresToMillis, millisToCores } from '../common/units';
 import { splitCommandLine } from '../common/validation';
 import { ClusterStore } from '../database/cluster-store';
 import { NewPod } from '../database/records';
@@ -202,10 +202,18 @@ export class PodsService {
           `over the limit of 1 MiB (${MAX_POD_CONFIG_BYTES} bytes)`,
       );
     }
+    const containersM = dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
     const cpuReqM =
       dto.cpu_cores_req !== undefined && dto.cpu_cores_req !== null
         ? coresToMillis(dto.cpu_cores_req)
-        : dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
+        : containersM;
+    if (cpuReqM < containersM) {
+      // the node would then run more than the scheduler reserved for the pod
+      throw new BadInputError(
+        `cpu_cores_req (${millisToCores(cpuReqM)}) is less than the sum of the containers' cpu_req ` +
+          `(${millisToCores(containersM)}): give at least ${millisToCores(containersM)}, or leave it out`,
+      );
+    }
     if (cpuReqM <= 0) {
       throw new BadInputError(
         'cpu_cores_req must be > 0 (give it, or a cpu_req > 0 on a container)',

@@ -68,7 +68,8 @@ export async function startTestApp(
     databaseUrl,
     baseUrl,
     dataDir,
-    http: request(baseUrl),
+    // as kubesim's own clients do: every write says JSON, body or not
+    http: request.agent(baseUrl).set('Content-Type', 'application/json'),
     sql: async (text, params) => (await sqlClient.query(text, params)).rows,
     close: async () => {
       await sqlClient.end().catch(() => undefined);

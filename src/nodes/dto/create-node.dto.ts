@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
-import { IsDnsLabel, IsMillicoreNumber, IsStringMap } from '../../common/validation';
+import { IsDefined, IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { AgreesWith, IsDnsLabel, IsMillicoreNumber, IsStringMap } from '../../common/validation';
 import { NODE_TYPES, NodeType } from '../../database/entities/node.entity';
 
 export class CreateNodeDto {
@@ -13,7 +13,14 @@ export class CreateNodeDto {
     minimum: 0.001,
     maximum: 1024,
   })
-  @ValidateIf((o: CreateNodeDto) => o.cpu_cores === undefined || o.cpu_cores_avail !== undefined)
+  // null is not given, as for every optional field
+  @ValidateIf(
+    (o: CreateNodeDto) =>
+      o.cpu_cores === undefined ||
+      o.cpu_cores === null ||
+      (o.cpu_cores_avail !== undefined && o.cpu_cores_avail !== null),
+  )
+  @IsDefined({ message: 'cpu_cores_avail (or its alias cpu_cores) is required' })
   @IsMillicoreNumber()
   @Min(0.001)
   @Max(1024)
@@ -21,11 +28,12 @@ export class CreateNodeDto {
 
   @ApiPropertyOptional({
     example: 4,
-    description: 'alias of cpu_cores_avail',
+    description: 'alias of cpu_cores_avail; when both are given they must be equal',
     minimum: 0.001,
     maximum: 1024,
   })
   @IsOptional()
+  @AgreesWith('cpu_cores_avail')
   @IsMillicoreNumber()
   @Min(0.001)
   @Max(1024)
