@@ -315,7 +315,9 @@ function readExpectation(value: unknown, path: Array<string | number>, fail: Fai
   const str = (key: string, required: boolean, allowed?: readonly string[]) => {
     const v = m[key];
     if (v === undefined && !required) return undefined;
-    if (typeof v !== 'string' || v === '') fail([...sub, key], 'expected a non-empty string');
+    // an empty prefix matches every name
+    if (typeof v !== 'string' || (v === '' && key !== 'prefix'))
+      fail([...sub, key], 'expected a non-empty string');
     if (allowed && !allowed.includes(v as string))
       fail([...sub, key], `expected one of ${allowed.join(', ')}`);
     return v as string;
