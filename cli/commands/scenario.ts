@@ -130,7 +130,9 @@ function timelineLine(ctx: CommandContext, r: StepResult, run: Occurrence): stri
 function describe(action: Action): string {
   switch (action.kind) {
     case 'addNodes':
-      return `addNodes ${action.prefix}-1..${action.prefix}-${action.count} (${action.cpu} cpu each)`;
+      return action.count === 1
+        ? `addNodes ${action.prefix}-1 (${action.cpu} cpu)`
+        : `addNodes ${action.prefix}-1..${action.prefix}-${action.count} (${action.cpu} cpu each)`;
     case 'deleteNode':
     case 'restartNode':
     case 'cordon':
