@@ -7,6 +7,7 @@ import { registerGetCommand } from './commands/get';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
 import { registerResetCommand } from './commands/reset';
+import { registerScenarioCommand } from './commands/scenario';
 import { registerSimulateCommand } from './commands/simulate';
 import { type CliIo, DEFAULT_SERVER, OUTPUT_FORMATS } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InterruptedError } from './errors';
@@ -21,6 +22,7 @@ Examples:
   kubesim fail-node worker-1 --mode hang
   kubesim events --watch
   kubesim simulate --nodes 20 --keep
+  kubesim scenario run examples/scenarios/lose-a-node.yaml
   kubesim reset --yes`;
 
 export function buildProgram(io: CliIo): Command {
@@ -52,6 +54,7 @@ export function buildProgram(io: CliIo): Command {
   registerClusterCommands(program, io);
   registerSimulateCommand(program, io);
   registerResetCommand(program, io);
+  registerScenarioCommand(program, io);
   return program;
 }
 

@@ -58,3 +58,35 @@ describe('NODE_NOT_READY_AFTER_MS', () => {
     );
   });
 });
+
+describe('KUBESIM_TIMINGS', () => {
+  it('kubernetes: heartbeats every 10 s, failed after 50 s, pods evicted 300 s later', () => {
+    const config = loadConfig({ KUBESIM_TIMINGS: 'kubernetes' });
+    expect(config.heartbeatIntervalMs).toBe(10000);
+    expect(config.nodeFailureTimeoutMs).toBe(50000);
+    expect(config.podEvictionDelayMs).toBe(300000);
+  });
+
+  it('fast: a failure is noticed within seconds', () => {
+    const config = loadConfig({ KUBESIM_TIMINGS: 'fast' });
+    expect(config.heartbeatIntervalMs).toBe(300);
+    expect(config.nodeFailureTimeoutMs).toBe(2000);
+    expect(config.monitorIntervalMs).toBe(200);
+  });
+
+  it('an explicit variable wins over the preset; an empty one does not', () => {
+    const config = loadConfig({
+      KUBESIM_TIMINGS: 'kubernetes',
+      NODE_FAILURE_TIMEOUT_MS: '20000',
+      HEARTBEAT_INTERVAL_MS: '',
+    });
+    expect(config.nodeFailureTimeoutMs).toBe(20000);
+    expect(config.heartbeatIntervalMs).toBe(10000);
+  });
+
+  it('an unknown preset is refused, naming the choices', () => {
+    expect(() => loadConfig({ KUBESIM_TIMINGS: 'slow' })).toThrow(
+      'KUBESIM_TIMINGS=slow: expected one of kubernetes, fast',
+    );
+  });
+});

@@ -69,9 +69,43 @@ export function parseByteSize(text: string): number | null {
   return bytes >= 1 ? bytes : null;
 }
 
+/**
+ * KUBESIM_TIMINGS presets: `kubernetes` is the kubelet/controller-manager defaults
+ * (status every 10 s, NotReady after 50 s, eviction 300 s later); `fast` makes a
+ * failure story take seconds, for demos and lessons. Explicit variables still win.
+ */
+export const TIMING_PRESETS: Record<string, Record<string, string>> = {
+  kubernetes: {
+    HEARTBEAT_INTERVAL_MS: '10000',
+    NODE_FAILURE_TIMEOUT_MS: '50000',
+    POD_EVICTION_DELAY_MS: '300000',
+  },
+  fast: {
+    HEARTBEAT_INTERVAL_MS: '300',
+    NODE_FAILURE_TIMEOUT_MS: '2000',
+    MONITOR_INTERVAL_MS: '200',
+    RECOVERY_BACKOFF_MS: '200',
+    POD_EVICTION_DELAY_MS: '0',
+  },
+};
+
 /** Reads and checks the environment; lists every bad variable at once. */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(given: Env = process.env): AppConfig {
   const problems: string[] = [];
+  const timings = given.KUBESIM_TIMINGS;
+  let preset: Record<string, string> = {};
+  if (timings !== undefined && timings !== '') {
+    if (Object.hasOwn(TIMING_PRESETS, timings)) preset = TIMING_PRESETS[timings];
+    else
+      problems.push(
+        `KUBESIM_TIMINGS=${timings}: expected one of ${Object.keys(TIMING_PRESETS).join(', ')}`,
+      );
+  }
+  const env: Env = { ...preset };
+  for (const [name, value] of Object.entries(given)) {
+    // an empty variable counts as unset, so it leaves the preset's value
+    if (value !== undefined && value !== '') env[name] = value;
+  }
   const str = (name: string, fallback: string): string => {
     const v = env[name];
     return v === undefined || v === '' ? fallback : v;

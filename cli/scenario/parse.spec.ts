@@ -1,0 +1,130 @@
+import { parseDuration, parseScenario, ScenarioSyntaxError } from './parse';
+
+const HEAD = 'apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: demo}\nsteps:\n';
+
+function syntaxError(text: string): ScenarioSyntaxError {
+  try {
+    parseScenario(text);
+  } catch (err) {
+    if (err instanceof ScenarioSyntaxError) return err;
+    throw err;
+  }
+  throw new Error('expected a ScenarioSyntaxError');
+}
+
+describe('parseScenario', () => {
+  it('reads every step kind with its timing', () => {
+    const scenario = parseScenario(
+      HEAD +
+        [
+          '- at: 0s',
+          '  addNodes: {count: 3, cpu: 4, prefix: worker}',
+          '- at: 2s',
+          '  apply: |',
+          '    name: web-1',
+          '    cpu_cores_req: 1',
+          '    ---',
+          '    name: web-2',
+          '- setScheduler: worst-fit',
+          '- at: 5s',
+          '  every: 1s',
+          '  times: 3',
+          '  jitter: 500ms',
+          '  failNode: {name: worker-1, mode: hang}',
+          '- cordon: worker-2',
+          '- restartNode: {name: worker-1}',
+          '- wait: 1.5s',
+          '- delete: web-2',
+          '- deleteNode: worker-3',
+          '- expect: {pods: {prefix: web, status: running, count: 1, notOnNode: worker-1}}',
+          '  within: 30s',
+          '- expect: {nodes: {name: worker-1, status: failed}}',
+          '- expect: {event: {reason: NodeFailed, object: node/worker-1}}',
+        ].join('\n'),
+    );
+    expect(scenario.name).toBe('demo');
+    const [add, apply, sched, fail, cordon, restart, wait, del, delNode, pods, nodes, event] =
+      scenario.steps;
+    expect(add).toMatchObject({ line: 5, atMs: 0, action: { kind: 'addNodes', count: 3, cpu: 4 } });
+    expect(apply.action).toEqual({
+      kind: 'apply',
+      pods: [{ name: 'web-1', cpu_cores_req: 1 }, { name: 'web-2' }],
+    });
+    // no `at`: right after the step before
+    expect(sched).toMatchObject({ atMs: 2000, action: { algorithm: 'worst-fit' } });
+    expect(fail).toMatchObject({ atMs: 5000, everyMs: 1000, times: 3, jitterMs: 500 });
+    expect(fail.action).toEqual({ kind: 'failNode', name: 'worker-1', mode: 'hang' });
+    expect(cordon.action).toEqual({ kind: 'cordon', name: 'worker-2' });
+    expect(restart.action).toEqual({ kind: 'restartNode', name: 'worker-1' });
+    expect(wait.action).toEqual({ kind: 'wait', ms: 1500 });
+    expect(del.action).toEqual({ kind: 'delete', pod: 'web-2' });
+    expect(delNode.action).toEqual({ kind: 'deleteNode', name: 'worker-3' });
+    expect(pods.action).toEqual({
+      kind: 'expect',
+      withinMs: 30000,
+      expectation: {
+        on: 'pods',
+        prefix: 'web',
+        status: 'running',
+        count: 1,
+        onNode: undefined,
+        notOnNode: 'worker-1',
+      },
+    });
+    expect(nodes.action).toMatchObject({ expectation: { on: 'nodes', name: 'worker-1' } });
+    expect(event.action).toMatchObject({ expectation: { on: 'event', reason: 'NodeFailed' } });
+  });
+
+  it.each([
+    ['- at: soon\n  wait: 1s', 5, 'steps[0].at', 'expected a duration'],
+    [
+      '- wait: 1s\n- at: 1s\n  failNode: {name: w, mode: melt}',
+      7,
+      'steps[1].failNode.mode',
+      'crash, hang, partition',
+    ],
+    ['- addNodes: {count: 2, cpu: 4}', 5, 'steps[0].addNodes.prefix', 'non-empty string'],
+    ['- wait: 1s\n- explode: now', 6, 'steps[1].explode', 'unknown step kind'],
+    ['- wait: 1s\n  cordon: w', 5, 'steps[0]', 'exactly one kind'],
+    ['- every: 1s\n  wait: 1s', 5, 'steps[0].every', 'needs `times`'],
+    [
+      '- expect: {pods: {prefix: web, phase: Running}}',
+      5,
+      'steps[0].expect.pods.phase',
+      'unknown field',
+    ],
+    ['- cordon: w\n  within: 3s', 6, 'steps[0].within', 'only an expect'],
+  ])('refuses %j at line %i, naming %s', (steps, line, field, problem) => {
+    const err = syntaxError(HEAD + steps);
+    expect(err.line).toBe(line);
+    expect(err.field).toBe(field);
+    expect(err.message).toContain(problem);
+  });
+
+  it('says a Kubernetes manifest in apply is not supported yet', () => {
+    const err = syntaxError(HEAD + '- apply: |\n    apiVersion: apps/v1\n    kind: Deployment\n');
+    expect(err.field).toBe('steps[0].apply');
+    expect(err.message).toContain('Kubernetes manifests are not supported yet');
+  });
+
+  it('names the header field at fault and YAML errors with their line', () => {
+    expect(syntaxError('apiVersion: v1\nkind: Scenario\nsteps: []').field).toBe('apiVersion');
+    expect(syntaxError(HEAD.replace('steps:\n', 'steps: []'))).toMatchObject({
+      line: 4,
+      field: 'steps',
+    });
+    expect(syntaxError(HEAD + '- at: [1s\n').message).toMatch(/^line \d+: not valid YAML/);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['3s', 3000],
+    ['1.5s', 1500],
+    ['2m', 120000],
+    [4, 4000],
+    ['later', null],
+    [-1, null],
+  ])('%j → %j', (text, ms) => expect(parseDuration(text)).toBe(ms));
+});

@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/database/embedded-postgres';
+import { startTestApp, TestApp } from './setup/test-app';
+
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const LESSONS = join(ROOT, 'examples', 'scenarios');
+const workDir = mkdtempSync(join(tmpdir(), 'kubesim-scenarios-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** `kubesim scenario run FILE` as a user runs it, to its end. */
+function scenarioRun(server: string, file: string, extra: string[] = []) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'scenario', 'run', file, '--server', server, ...extra],
+      { cwd: workDir, env: { PATH: process.env.PATH, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A real server with real agents as child processes and the `fast` timing preset. */
+async function startCluster(): Promise<TestApp> {
+  const port = String(await freePort());
+  return startTestApp({
+    RUNTIME: 'process',
+    PORT: port,
+    KUBESIM_API_URL: `http://127.0.0.1:${port}`,
+    KUBESIM_TIMINGS: 'fast',
+    KUBESIM_LOOPS: 'on',
+  });
+}
+
+describe('lessons as scenarios, played by the built CLI against a real cluster', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('lose-a-node passes: the pods leave the crashed node and it comes back', async () => {
+    t = await startCluster();
+    const run = await scenarioRun(t.baseUrl, join(LESSONS, 'lose-a-node.yaml'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ +\+\d+\.\ds {2}failNode worker-1 \(crash\)$/m);
+    expect(run.stdout).toMatch(
+      /expect pods web-\* running count 3 not on worker-1: held after .*\(3 of 3 matching \(web-1 running on spare-/,
+    );
+    expect(run.stdout).toContain('passed: 6 of 6 expectations held');
+    // what the timeline says is what the cluster did
+    const { body: pods } = await t.http.get('/pods').expect(200);
+    expect(pods.map((p: { node_name: string }) => p.node_name)).not.toContain('worker-1');
+  });
+
+  it('algorithms passes, and -o json reports every step', async () => {
+    t = await startCluster();
+    const run = await scenarioRun(t.baseUrl, join(LESSONS, 'algorithms.yaml'), [
+      '-o',
+      'json',
+      '--seed',
+      '7',
+    ]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ scenario: 'algorithms', seed: 7, passed: true });
+    expect(report.steps.filter((s: { kind: string }) => s.kind === 'expect')).toHaveLength(5);
+    expect(report.steps.every((s: { result: string }) => s.result !== 'failed')).toBe(true);
+    const { body: bf } = await t.http.get('/pods/bf-1').expect(200);
+    expect(bf.node_name).toBe('small-1');
+  });
+
+  it('the same lesson with an impossible expectation exits 1, naming it and what was seen', async () => {
+    t = await startCluster();
+    const text = readFileSync(join(LESSONS, 'algorithms.yaml'), 'utf8');
+    const lines = text.split('\n').length;
+    const impossible = join(workDir, 'impossible.yaml');
+    // appended: step 14, a fourth pod the lesson never creates
+    writeFileSync(impossible, `${text}  - expect: {pods: {prefix: '', count: 4}}\n`);
+    const run = await scenarioRun(t.baseUrl, impossible);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/expect pods \* count 4: FAILED after/);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^error: step 14 \\(line ${lines}\\): expected pods \\* count 4, saw 3 of 3 matching`,
+      ),
+    );
+  });
+
+  it('a malformed file exits 2 with the line and the field at fault, doing nothing', async () => {
+    t = await startCluster();
+    const bad = join(workDir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      [
+        'apiVersion: kubesim.io/v1alpha1',
+        'kind: Scenario',
+        'steps:',
+        '  - addNodes: {count: 1, cpu: 2, prefix: w}',
+        '  - failNode: {name: w-1, mode: melt}',
+      ].join('\n'),
+    );
+    const run = await scenarioRun(t.baseUrl, bad);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: ${bad}: line 5: steps[1].failNode.mode: expected one of crash, hang, partition\n`,
+    );
+    const { body: nodes } = await t.http.get('/nodes').expect(200);
+    expect(nodes).toEqual([]);
+  });
+});
