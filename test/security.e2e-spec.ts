@@ -121,7 +121,7 @@ describe('security', () => {
         });
       for (let round = 0; round < 20; round++) {
         const long = await raw(
-          `GET /nodes/${'%E2%82%AC'.repeat(3000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+          `GET /nodes/${'%E2%82%AC'.repeat(3000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
         );
         expect(long).toMatch(/^HTTP\/1\.1 431 /);
         expect(JSON.parse(long.slice(long.indexOf('\r\n\r\n') + 4))).toMatchObject({
@@ -676,15 +676,15 @@ describe('slow and greedy clients', () => {
         .send({ pods_version, timeout_ms: 2500 });
       const stream = rawClient(port);
       await stream.connected;
-      stream.socket.write('GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+      stream.socket.write('GET /events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
 
       const headers = rawClient(port);
       await headers.connected;
-      headers.socket.write('POST /pods HTTP/1.1\r\nHost: x\r\n'); // and never the rest
+      headers.socket.write('POST /pods HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // and never the rest
       const body = rawClient(port);
       await body.connected;
       body.socket.write(
-        'POST /pods HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"na',
+        'POST /pods HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"na',
       );
       // one byte at a time keeps a body going, but never done
       const drip = setInterval(() => body.socket.write(' '), 100);
@@ -723,12 +723,12 @@ describe('slow and greedy clients', () => {
         const held = Array.from({ length: 4 }, () => rawClient(port));
         await Promise.all(held.map((c) => c.connected));
         // a request on a held connection still works
-        held[0].socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        held[0].socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
         await waitFor('the health answer', async () => statusOf(held[0].state.received) === 200);
         const over = rawClient(port);
         await over.connected;
         over.socket.write(
-          'POST /nodes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"name":"over","cpu_cores":1}',
+          'POST /nodes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"name":"over","cpu_cores":1}',
         );
         await over.closed;
         expect(statusOf(over.state.received)).toBe(503);
