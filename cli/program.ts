@@ -3,6 +3,7 @@ import { positiveNumber } from './args';
 import { registerClusterCommands } from './commands/cluster';
 import { registerEventsCommand } from './commands/events';
 import { registerGetCommand } from './commands/get';
+import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
 import { registerSimulateCommand } from './commands/simulate';
@@ -16,7 +17,8 @@ Examples:
   kubesim launch-pod -f pod.yaml
   kubesim get pods -o wide
   kubesim fail-node worker-1 --mode hang
-  kubesim events --watch`;
+  kubesim events --watch
+  kubesim kubeconfig --write && kubectl get nodes`;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('kubesim')
@@ -45,6 +47,7 @@ export function buildProgram(io: CliIo): Command {
   registerEventsCommand(program, io);
   registerClusterCommands(program, io);
   registerSimulateCommand(program, io);
+  registerKubeconfigCommand(program, io);
   return program;
 }
 
