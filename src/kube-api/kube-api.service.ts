@@ -16,6 +16,7 @@ import {
   toKubeNode,
   toKubePod,
 } from './kube-objects';
+import { checkPodFields, fieldValidation } from './field-validation';
 import { KubeError } from './kube-status';
 import { podManifestToCreate } from './pod-manifest';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
@@ -152,7 +153,12 @@ export class KubeApiService {
     return this.pod(await this.kubeContext(), pod);
   }
 
-  async createPod(namespace: string, body: unknown, dryRun: unknown): Promise<V1Pod> {
+  /** A pod from a v1.Pod manifest; `warnings` are the unknown fields fieldValidation=Warn reports. */
+  async createPod(
+    namespace: string,
+    body: unknown,
+    query: { dryRun?: string; fieldValidation?: string },
+  ): Promise<{ pod: V1Pod; warnings: string[] }> {
     this.requireNamespace(namespace);
     if (namespace !== DEFAULT_NAMESPACE)
       throw new KubeError(
@@ -160,12 +166,15 @@ export class KubeApiService {
         `kubesim keeps pods in the "${DEFAULT_NAMESPACE}" namespace only, not in "${namespace}"`,
         'Forbidden',
       );
-    if (dryRun !== undefined) throw new KubeError(400, 'dryRun is not supported by kubesim yet');
+    if (query.dryRun !== undefined)
+      throw new KubeError(400, 'dryRun is not supported by kubesim yet');
+    const unknown = checkPodFields(body, fieldValidation(query.fieldValidation));
     const dto = podManifestToCreate(body, namespace);
     if (await this.store.findPod(dto.name)) throw KubeError.alreadyExists('pods', dto.name);
     try {
       const created = await this.pods.createPod(dto);
-      return this.getPod(namespace, created.name);
+      const pod = await this.getPod(namespace, created.name);
+      return { pod, warnings: unknown.map((f) => `unknown field "${f}"`) };
     } catch (err) {
       if (err instanceof ConflictError && /already exists/.test(err.message))
         throw KubeError.alreadyExists('pods', dto.name);

@@ -164,12 +164,20 @@ export class KubeCoreController {
 
   @Post('namespaces/:namespace/pods')
   @HttpCode(201)
-  createKubePod(
+  async createKubePod(
     @Param('namespace') namespace: string,
     @Body() body: unknown,
     @Query() q: KubeQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.kube.createPod(namespace, body, q.dryRun);
+    const { pod, warnings } = await this.kube.createPod(namespace, body, q);
+    // kubectl prints each as "Warning: unknown field …"
+    if (warnings.length)
+      void reply.header(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    return pod;
   }
 
   @Delete('namespaces/:namespace/pods/:name')
@@ -197,6 +205,25 @@ export class KubeCoreController {
     @Query() q: KubeQuery,
   ) {
     return this.one(await this.kube.getNamespace(name), NAMESPACE_TABLE, accept, q);
+  }
+
+  // ---- services: kubesim has none yet; `kubectl cluster-info` lists them
+
+  @Get('services')
+  listAllKubeServices() {
+    return this.noServices();
+  }
+
+  @Get('namespaces/:namespace/services')
+  listKubeServices(@Param('namespace') namespace: string) {
+    this.kube.requireNamespace(namespace);
+    return this.noServices();
+  }
+
+  @Get('namespaces/:namespace/services/:name')
+  getKubeService(@Param('namespace') namespace: string, @Param('name') name: string): never {
+    this.kube.requireNamespace(namespace);
+    throw KubeError.notFound('services', name);
   }
 
   // ---- events
@@ -242,6 +269,15 @@ export class KubeCoreController {
   }
 
   // ---- helpers
+
+  private noServices() {
+    return {
+      kind: 'ServiceList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: this.kube.listVersion() },
+      items: [],
+    };
+  }
 
   private one<T extends KubeObject>(object: T, table: TableOf<T>, accept: string, q: KubeQuery) {
     return wantsTable(accept)

@@ -1,6 +1,7 @@
 import { All, Controller, Get, Req, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { KUBE_VERSION } from './kube-objects';
 import { KubeError, KubeStatusFilter } from './kube-status';
 
@@ -31,6 +32,15 @@ export const CORE_V1_RESOURCES = [
     shortNames: ['no'],
   },
   {
+    name: 'services',
+    singularName: 'service',
+    namespaced: true,
+    kind: 'Service',
+    verbs: ['get', 'list'],
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
+  {
     name: 'pods',
     singularName: 'pod',
     namespaced: true,
@@ -40,6 +50,33 @@ export const CORE_V1_RESOURCES = [
     categories: ['all'],
   },
 ];
+
+const patchOperation = (kind: string) => ({
+  patch: {
+    operationId: `patchCoreV1${kind}`,
+    'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind },
+    'x-kubernetes-action': 'patch',
+    parameters: [
+      { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
+    ],
+    responses: { '200': { description: 'OK' } },
+  },
+});
+
+const CORE_V1_OPENAPI = {
+  openapi: '3.0.0',
+  info: { title: 'Kubernetes (kubesim)', version: KUBE_VERSION.gitVersion },
+  paths: {
+    '/api/v1/nodes/{name}': patchOperation('Node'),
+    '/api/v1/namespaces/{namespace}/pods/{name}': patchOperation('Pod'),
+  },
+  components: { schemas: {} },
+};
+const OPENAPI_HASH = createHash('sha256')
+  .update(JSON.stringify(CORE_V1_OPENAPI))
+  .digest('hex')
+  .slice(0, 32)
+  .toUpperCase();
 
 /** Version and legacy discovery, as kube-apiserver answers them. */
 @ApiExcludeController()
@@ -79,6 +116,23 @@ export class KubeDiscoveryController {
   @Get('apis')
   getApiGroups() {
     return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  }
+
+  /**
+   * OpenAPI v3, as much as kubectl reads: the PATCH operations that take `fieldValidation`,
+   * so `kubectl apply` and `create` leave unknown fields to the server (Strict) instead of
+   * validating against a schema kubesim does not publish.
+   */
+  @Get('openapi/v3')
+  getOpenApiV3Root() {
+    return {
+      paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${OPENAPI_HASH}` } },
+    };
+  }
+
+  @Get('openapi/v3/api/v1')
+  getOpenApiV3CoreV1() {
+    return CORE_V1_OPENAPI;
   }
 
   @All('apis/*')
