@@ -17,7 +17,12 @@ describe('kubeconfig', () => {
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': 'kubesim',
-      clusters: [{ name: 'kubesim', cluster: { server: 'http://127.0.0.1:4000' } }],
+      clusters: [
+        {
+          name: 'kubesim',
+          cluster: { server: 'http://127.0.0.1:4000', 'insecure-skip-tls-verify': true },
+        },
+      ],
       contexts: [
         { name: 'kubesim', context: { cluster: 'kubesim', user: 'kubesim', namespace: 'default' } },
       ],
@@ -56,7 +61,10 @@ describe('kubeconfig', () => {
     expect(merged['current-context']).toBe('kubesim');
     expect(merged.clusters).toEqual([
       { name: 'prod', cluster: { server: 'https://prod:6443' } },
-      { name: 'kubesim', cluster: { server: 'http://127.0.0.1:5000' } },
+      {
+        name: 'kubesim',
+        cluster: { server: 'http://127.0.0.1:5000', 'insecure-skip-tls-verify': true },
+      },
     ]);
     expect(merged.contexts.map((c: { name: string }) => c.name)).toEqual(['prod', 'kubesim']);
   });

@@ -15,6 +15,8 @@ export const PATCH_CONTENT_TYPES = [
   'application/apply-patch+yaml',
 ];
 
+export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
 /**
  * The Kubernetes API (`/version`, `/api`, `/apis`): kubectl and the client libraries
  * drive kubesim's nodes and pods, translated from and to Kubernetes objects.
@@ -35,5 +37,10 @@ export class KubeApiModule implements OnModuleInit {
       if (!fastify.hasContentTypeParser(type))
         fastify.addContentTypeParser(type, { parseAs: 'string' }, json);
     }
+    // kubectl's typed clients send protobuf: read as bytes, so the handler can answer 415 as a Status
+    if (!fastify.hasContentTypeParser(PROTOBUF))
+      fastify.addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_req, body, done) =>
+        done(null, body),
+      );
   }
 }

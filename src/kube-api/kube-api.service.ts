@@ -129,8 +129,8 @@ export class KubeApiService {
 
   // ---- pods
 
+  /** A namespace that does not exist lists empty, as in kube-apiserver. */
   async listPods(namespace: string | null, options: ListOptions): Promise<V1Pod[]> {
-    if (namespace !== null) this.requireNamespace(namespace);
     const ctx = await this.kubeContext();
     const match = this.matcher(options, POD_FIELDS);
     if (namespace !== null && namespace !== DEFAULT_NAMESPACE) return [];
@@ -147,7 +147,6 @@ export class KubeApiService {
   }
 
   async getPod(namespace: string, name: string): Promise<V1Pod> {
-    this.requireNamespace(namespace);
     const pod = namespace === DEFAULT_NAMESPACE ? await this.store.findPod(name) : null;
     if (!pod || pod.name !== name) throw KubeError.notFound('pods', name);
     return this.pod(await this.kubeContext(), pod);
@@ -221,7 +220,6 @@ export class KubeApiService {
     options: ListOptions,
     sinceId = 0,
   ): Promise<CoreV1Event[]> {
-    if (namespace !== null) this.requireNamespace(namespace);
     const match = this.matcher(options, EVENT_FIELDS);
     if (namespace !== null && namespace !== DEFAULT_NAMESPACE) return [];
     const ctx = await this.kubeContext();

@@ -39,6 +39,16 @@ interface KubeObject {
   metadata?: V1ObjectMeta;
 }
 
+/** Bodies kubesim reads are JSON; protobuf (kubectl's typed clients) is refused as kube-apiserver would a type it lacks. */
+function jsonBody(body: unknown): unknown {
+  if (Buffer.isBuffer(body))
+    throw new KubeError(
+      415,
+      'kubesim takes JSON bodies only (application/json); protobuf is not supported',
+    );
+  return body;
+}
+
 const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
 const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
 
@@ -118,7 +128,7 @@ export class KubeCoreController {
     @Headers('content-type') contentType: string | undefined,
     @Body() patch: unknown,
   ) {
-    return this.kube.patchNode(name, (contentType ?? '').toLowerCase(), patch);
+    return this.kube.patchNode(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
   }
 
   @Delete('nodes/:name')
@@ -146,7 +156,6 @@ export class KubeCoreController {
     @Headers('accept') accept: string,
     @Res() reply: FastifyReply,
   ) {
-    this.kube.requireNamespace(namespace);
     await this.list(reply, q, accept, 'PodList', POD_TABLE, () =>
       this.kube.listPods(namespace, options(q)),
     );
@@ -170,7 +179,7 @@ export class KubeCoreController {
     @Query() q: KubeQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { pod, warnings } = await this.kube.createPod(namespace, body, q);
+    const { pod, warnings } = await this.kube.createPod(namespace, jsonBody(body), q);
     // kubectl prints each as "Warning: unknown field …"
     if (warnings.length)
       void reply.header(
@@ -215,8 +224,7 @@ export class KubeCoreController {
   }
 
   @Get('namespaces/:namespace/services')
-  listKubeServices(@Param('namespace') namespace: string) {
-    this.kube.requireNamespace(namespace);
+  listKubeServices() {
     return this.noServices();
   }
 
@@ -244,7 +252,6 @@ export class KubeCoreController {
     @Headers('accept') accept: string,
     @Res() reply: FastifyReply,
   ) {
-    this.kube.requireNamespace(namespace);
     await this.listEvents(reply, namespace, q, accept);
   }
 

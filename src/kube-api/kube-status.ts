@@ -52,7 +52,7 @@ export class KubeError extends Error {
     const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
     return new KubeError(422, `${kind} "${name}" is invalid: ${text}`, 'Invalid', {
       name,
-      kind: kind.toLowerCase() + 's',
+      kind,
       causes: causes.map((c) => ({
         reason: 'FieldValueInvalid',
         message: c.message,
