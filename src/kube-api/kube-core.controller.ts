@@ -189,6 +189,16 @@ export class KubeCoreController {
     return pod;
   }
 
+  @Patch('namespaces/:namespace/pods/:name')
+  patchKubePod(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.kube.patchPod(namespace, name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+  }
+
   @Delete('namespaces/:namespace/pods/:name')
   deleteKubePod(@Param('namespace') namespace: string, @Param('name') name: string) {
     return this.kube.deletePod(namespace, name);

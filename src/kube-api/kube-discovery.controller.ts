@@ -45,7 +45,7 @@ export const CORE_V1_RESOURCES = [
     singularName: 'pod',
     namespaced: true,
     kind: 'Pod',
-    verbs: ['create', 'delete', 'get', 'list', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
     shortNames: ['po'],
     categories: ['all'],
   },

@@ -280,7 +280,8 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
       uid: uidOf(ctx, 'pod', p.id, p.created_at),
       resourceVersion: String(podVersion(p)),
       creationTimestamp: created,
-      annotations: { 'kubesim.io/pod-id': String(p.id) },
+      ...(Object.keys(p.labels ?? {}).length ? { labels: p.labels } : {}),
+      annotations: { ...(p.annotations ?? {}), 'kubesim.io/pod-id': String(p.id) },
     },
     spec: {
       ...(p.node_name ? { nodeName: p.node_name } : {}),

@@ -5,7 +5,7 @@ import { CreatePodDto } from '../pods/dto/create-pod.dto';
 import { KubeError } from './kube-status';
 import { cpuMillis, memoryMi, QuantityError } from './quantity';
 
-interface Cause {
+export interface Cause {
   field: string;
   message: string;
 }
@@ -168,11 +168,62 @@ function volumeOf(v: V1Volume, i: number, mountPath: string | undefined, causes:
   };
 }
 
+const LABEL_KEY =
+  /^(([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** Labels and annotations checked as kube-apiserver checks them (keys, lengths, strings). */
+export function checkMetadataMaps(
+  labels: unknown,
+  annotations: unknown,
+  causes: Cause[],
+): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const out = { labels: {} as Record<string, string>, annotations: {} as Record<string, string> };
+  for (const [field, value] of [
+    ['labels', labels],
+    ['annotations', annotations],
+  ] as const) {
+    if (value === undefined || value === null) continue;
+    if (!isObject(value)) {
+      causes.push({ field: `metadata.${field}`, message: 'must be a map of strings' });
+      continue;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const at = `metadata.${field}`;
+      const name = k.split('/').pop() ?? '';
+      if (!LABEL_KEY.test(k) || name.length > 63 || k.length > 317)
+        causes.push({
+          field: at,
+          message: `Invalid value: "${k}": a qualified name must consist of alphanumeric characters, '-', '_' or '.'`,
+        });
+      else if (typeof v !== 'string')
+        causes.push({ field: `${at}.${k}`, message: 'must be a string' });
+      else if (field === 'labels' && (v.length > 63 || !LABEL_VALUE.test(v)))
+        causes.push({
+          field: `${at}.${k}`,
+          message: `Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', at most 63`,
+        });
+      // kubesim's own annotations are made, not taken
+      else if (!k.startsWith('kubesim.io/')) out[field][k] = v;
+    }
+  }
+  const size = JSON.stringify(out.annotations).length;
+  if (size > 256 * 1024)
+    causes.push({
+      field: 'metadata.annotations',
+      message: 'Too long: must have at most 262144 bytes',
+    });
+  return out;
+}
+
 /**
  * A v1.Pod manifest as kubesim's pod creation: requests in quantities become cores and
  * MiB, env values config items, volumes with their mount paths. Every problem is listed.
  */
-export function podManifestToCreate(body: unknown, namespace: string): CreatePodDto {
+export function podManifestToCreate(
+  body: unknown,
+  namespace: string,
+): { dto: CreatePodDto; labels: Record<string, string>; annotations: Record<string, string> } {
   if (!isObject(body)) throw new KubeError(400, 'the request body must be a v1 Pod object');
   const pod = body as V1Pod;
   if (pod.kind !== undefined && pod.kind !== 'Pod')
@@ -187,6 +238,7 @@ export function podManifestToCreate(body: unknown, namespace: string): CreatePod
     );
   const causes: Cause[] = [];
   const name = podName(pod, causes);
+  const meta = checkMetadataMaps(pod.metadata?.labels, pod.metadata?.annotations, causes);
   const spec = (isObject(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
   refuseUnsupported(spec, causes);
   const containersIn = Array.isArray(spec.containers) ? (spec.containers as V1Container[]) : [];
@@ -210,7 +262,7 @@ export function podManifestToCreate(body: unknown, namespace: string): CreatePod
     MIN_POD_CPU_M,
     ok.reduce((sum, c) => sum + c.cpuM, 0),
   );
-  return {
+  const dto = {
     name,
     cpu_cores_req: cpuM / 1000,
     containers: ok.map((c) => c.dto),
@@ -219,4 +271,5 @@ export function podManifestToCreate(body: unknown, namespace: string): CreatePod
       c.env.map((e) => ({ name: `${c.dto.name}-env`, type: 'env', key: e.key, value: e.value })),
     ),
   } as CreatePodDto;
+  return { dto, ...meta };
 }
