@@ -417,6 +417,17 @@ suite('the Kubernetes API through kubectl', () => {
     });
   });
 
+  it('kubectl describe node shows conditions, capacity, its pods and its events', async () => {
+    const out = await k.ok('describe', 'node', 'w1');
+    expect(out).toMatch(/^Name:\s+w1$/m);
+    expect(out).toMatch(/^\s+Ready\s+True\s/m);
+    expect(out).toMatch(/^Capacity:\n\s+cpu:\s+4\n\s+memory:\s+8Gi/m);
+    expect(out).toMatch(/^\s+default\s+api\s+250m \(6%\)/m);
+    expect(out).toMatch(
+      /^Events:[\s\S]*RegisteredNode\s+\S+\s+kubesim-node-controller\s+Node w1 registered/m,
+    );
+  });
+
   it('field and label selectors as kubectl sends them', async () => {
     const names = async (...args: string[]) =>
       rows(await k.ok('get', 'pods', ...args))
@@ -464,9 +475,9 @@ suite('the Kubernetes API through kubectl', () => {
     await waitFor('the cordon in the node watch', async () =>
       /^w2\s+NotReady,SchedulingDisabled/m.test(nodes.output()),
     );
-    // the header once, each pod of the first list once
+    // the header once, then a line per change
     expect(pods.output().match(/^NAME\s+READY/gm)).toHaveLength(1);
-    expect(pods.output().match(/^api\s/gm)).toHaveLength(1);
+    expect(pods.output().match(/^watched\s/gm)).toHaveLength(1);
   });
 
   it('kubectl delete pod removes it from kubesim', async () => {
@@ -614,19 +625,34 @@ suite('the Kubernetes API over real agents', () => {
     await t?.close();
   });
 
-  it('a pod kubectl creates runs on an agent; a failed node turns NotReady in kubectl get nodes', async () => {
+  it('the failure story in kubectl: a node fails, turns NotReady, its pod runs again elsewhere', async () => {
     await t.http.post('/nodes').send({ name: 'agent-1', cpu_cores: 2 }).expect(201);
     await waitForNode(t, 'agent-1', 'healthy');
     expect(row(await k.ok('get', 'nodes'), 'agent-1')?.[1]).toBe('Ready');
 
     await k.ok('run', 'live', '--image=busybox:1.36');
-    await waitFor('the pod running in kubectl', async () =>
-      /^live\s+1\/1\s+Running/m.test(await k.ok('get', 'pods')),
+    expect(await k.ok('wait', '--for=condition=Ready', 'pod/live', '--timeout=30s')).toBe(
+      'pod/live condition met\n',
     );
+    expect(row(await k.ok('get', 'pods', '-o', 'wide'), 'live')?.slice(1, 3)).toEqual([
+      '1/1',
+      'Running',
+    ]);
 
+    await t.http.post('/nodes').send({ name: 'agent-2', cpu_cores: 2 }).expect(201);
+    await waitForNode(t, 'agent-2', 'healthy');
     await t.http.post('/nodes/agent-1/simulate/failure').send({ mode: 'crash' }).expect(200);
     await waitFor('the node NotReady in kubectl', async () =>
       /^agent-1\s+NotReady/m.test(await k.ok('get', 'nodes')),
     );
+    await waitFor('the pod running on agent-2 in kubectl', async () => {
+      const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
+      if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
+      throw new Error(`kubectl shows ${JSON.stringify(r)}`);
+    });
+    const reasons = rows(
+      await k.ok('get', 'events', '--field-selector', 'involvedObject.name=agent-1'),
+    ).map((r) => r[2]);
+    expect(reasons).toEqual(expect.arrayContaining(['RegisteredNode', 'NodeNotReady']));
   });
 });

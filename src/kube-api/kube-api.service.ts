@@ -15,6 +15,7 @@ import {
   toKubeNamespace,
   toKubeNode,
   toKubePod,
+  uidOf,
 } from './kube-objects';
 import { checkPodFields, fieldValidation } from './field-validation';
 import { KubeError } from './kube-status';
@@ -254,7 +255,33 @@ export class KubeApiService {
       if (page.length < PAGE || fresh.length < page.length) break;
       before = Number(page[page.length - 1].id);
     }
+    // `kubectl describe` asks by uid: the objects named in these events are looked up for it
+    if (options.fieldSelector?.includes('involvedObject.uid')) await this.fillUids(ctx, found);
     return found.reverse().filter((e) => match(e.metadata.labels ?? {}, eventFields(e)));
+  }
+
+  private async fillUids(ctx: KubeContext, events: CoreV1Event[]): Promise<void> {
+    const uids = new Map<string, string | undefined>();
+    for (const e of events) {
+      const { kind, name } = e.involvedObject;
+      const key = `${kind}/${name}`;
+      if (!uids.has(key)) {
+        const row =
+          kind === 'Node'
+            ? await this.store.findNode(name!)
+            : kind === 'Pod'
+              ? await this.store.findPod(name!)
+              : null;
+        uids.set(
+          key,
+          row && row.name === name
+            ? uidOf(ctx, String(kind).toLowerCase(), row.id, row.created_at)
+            : undefined,
+        );
+      }
+      const uid = uids.get(key);
+      if (uid) e.involvedObject.uid = uid;
+    }
   }
 
   async getEvent(namespace: string, name: string): Promise<CoreV1Event> {

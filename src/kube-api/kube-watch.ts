@@ -27,6 +27,13 @@ export interface WatchSource<T extends KubeObject> {
 /** How often a watch looks again when nothing on the bus told it to. */
 const POLL_MS = 1000;
 
+/**
+ * A change stamped (by its transaction's start) just before a list's resourceVersion may
+ * have committed after the list was read: a watch from that version sends what changed
+ * this long before it too, so no change falls between a list and its watch.
+ */
+const SLACK_MS = 1000;
+
 const version = (o: KubeObject) => Number(o.metadata?.resourceVersion ?? 0);
 const created = (o: KubeObject) =>
   o.metadata?.creationTimestamp ? new Date(o.metadata.creationTimestamp).getTime() : 0;
@@ -92,7 +99,7 @@ export function streamWatch<T extends KubeObject>(
       known.set(k, { object: item, signature: sig });
       if (initial) {
         if (source.since === null) send('ADDED', item);
-        else if (version(item) > source.since)
+        else if (version(item) > source.since - SLACK_MS)
           send(created(item) > source.since ? 'ADDED' : 'MODIFIED', item);
       } else if (!before) send('ADDED', item);
       else if (before.signature !== sig) send('MODIFIED', item);
