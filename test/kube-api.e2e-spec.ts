@@ -649,7 +649,7 @@ suite('the Kubernetes API over real agents', () => {
       const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
       if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
       throw new Error(`kubectl shows ${JSON.stringify(r)}`);
-    });
+    }, 40000);
     const reasons = rows(
       await k.ok('get', 'events', '--field-selector', 'involvedObject.name=agent-1'),
     ).map((r) => r[2]);
