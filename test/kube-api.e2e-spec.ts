@@ -645,11 +645,15 @@ suite('the Kubernetes API over real agents', () => {
     await waitFor('the node NotReady in kubectl', async () =>
       /^agent-1\s+NotReady/m.test(await k.ok('get', 'nodes')),
     );
-    await waitFor('the pod running on agent-2 in kubectl', async () => {
-      const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
-      if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
-      throw new Error(`kubectl shows ${JSON.stringify(r)}`);
-    }, 40000);
+    await waitFor(
+      'the pod running on agent-2 in kubectl',
+      async () => {
+        const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
+        if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
+        throw new Error(`kubectl shows ${JSON.stringify(r)}`);
+      },
+      40000,
+    );
     const reasons = rows(
       await k.ok('get', 'events', '--field-selector', 'involvedObject.name=agent-1'),
     ).map((r) => r[2]);
