@@ -650,7 +650,10 @@ suite('the Kubernetes API over real agents', () => {
       async () => {
         const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
         if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
-        throw new Error(`kubectl shows ${JSON.stringify(r)}`);
+        const rest = (await t.http.get('/pods/live')).body;
+        throw new Error(
+          `kubectl shows ${JSON.stringify(r)}; GET /pods/live: ${JSON.stringify(rest)}`,
+        );
       },
       40000,
     );

@@ -189,8 +189,15 @@ export function toKubeNode(ctx: KubeContext, n: NodeRecord): V1Node {
   } as V1Node;
 }
 
+/**
+ * A container of a running pod runs unless its agent said otherwise: 'waiting' is only the
+ * status it had before any report (a pod moved to another node starts over with it).
+ */
+const containerRunning = (pod: PodRecord, c: ContainerRecord) =>
+  pod.status === 'running' && (c.status === 'running' || c.status === 'waiting');
+
 function containerStatus(pod: PodRecord, c: ContainerRecord): V1ContainerStatus {
-  const running = c.status === 'running' && pod.status === 'running';
+  const running = containerRunning(pod, c);
   let state: V1ContainerStatus['state'];
   if (running) {
     state = { running: { startedAt: iso(pod.started_at ?? pod.updated_at) } };
@@ -235,7 +242,7 @@ export function podPhase(p: PodRecord): string {
 export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Pod {
   const created = iso(p.created_at)!;
   const scheduled = p.node_id !== null;
-  const ready = p.status === 'running' && p.containers.every((c) => c.status === 'running');
+  const ready = p.status === 'running' && p.containers.every((c) => containerRunning(p, c));
   const conditions: V1PodCondition[] = [
     scheduled
       ? {
