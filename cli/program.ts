@@ -4,6 +4,7 @@ import { registerClusterCommands } from './commands/cluster';
 import { registerEventsCommand } from './commands/events';
 import { registerExplainCommand } from './commands/explain';
 import { registerGetCommand } from './commands/get';
+import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
 import { registerResetCommand } from './commands/reset';
@@ -23,7 +24,8 @@ Examples:
   kubesim events --watch
   kubesim simulate --nodes 20 --keep
   kubesim scenario run examples/scenarios/lose-a-node.yaml
-  kubesim reset --yes`;
+  kubesim reset --yes
+  kubesim kubeconfig --write && kubectl get nodes`;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('kubesim')
@@ -55,6 +57,7 @@ export function buildProgram(io: CliIo): Command {
   registerSimulateCommand(program, io);
   registerResetCommand(program, io);
   registerScenarioCommand(program, io);
+  registerKubeconfigCommand(program, io);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /** Every migration, in order. `npm run migration:generate` appends to this list. */
 import { OptionalEmptyDirSizeAndPath1796161038704 } from './1796161038704-OptionalEmptyDirSizeAndPath';
 import { PodSpecVersion1796161120582 } from './1796161120582-PodSpecVersion';
+import { PodLabels1796163486083 } from './1796163486083-PodLabels';
 import { SchedulingDecisions1796163853361 } from './1796163853361-SchedulingDecisions';
 import { NodePodsVersion1795309916496 } from './1795309916496-NodePodsVersion';
 import { Initial1795308695448 } from './1795308695448-Initial';
@@ -9,5 +10,6 @@ export const MIGRATIONS: Function[] = [
   NodePodsVersion1795309916496,
   OptionalEmptyDirSizeAndPath1796161038704,
   PodSpecVersion1796161120582,
+  PodLabels1796163486083,
   SchedulingDecisions1796163853361,
 ];

@@ -12,6 +12,7 @@ import { RuntimeModule } from './docker/runtime.module';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
 import { HealthMonitorModule } from './health-monitor/health-monitor.module';
+import { KubeApiModule } from './kube-api/kube-api.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PodsModule } from './pods/pods.module';
@@ -34,6 +35,7 @@ export class AppModule {
         PodsModule,
         ClusterModule,
         HealthMonitorModule,
+        KubeApiModule,
       ],
       controllers: [HealthController],
       providers: [

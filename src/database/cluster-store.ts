@@ -57,7 +57,7 @@ function isUniqueViolation(err: unknown): boolean {
 const POD_SELECT = `
   SELECT p.id, p.name, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
          p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
-         p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         p.labels, p.annotations, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
@@ -677,9 +677,16 @@ export class ClusterStore {
     let id: number;
     try {
       const [row] = await db.query(
-        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm)
-         VALUES ($1, 'pending', $2, $3, $4) RETURNING id`,
-        [pod.name, pod.cpuReqM, pod.memoryReqMb, pod.schedulerAlgorithm],
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6) RETURNING id`,
+        [
+          pod.name,
+          pod.cpuReqM,
+          pod.memoryReqMb,
+          pod.schedulerAlgorithm,
+          JSON.stringify(pod.labels ?? {}),
+          JSON.stringify(pod.annotations ?? {}),
+        ],
       );
       id = row.id;
     } catch (err) {
@@ -747,6 +754,8 @@ export class ClusterStore {
       d_algo: decision?.algorithm ?? null,
       d_reason: decision?.reason ?? null,
       d_detail: decision?.detail ?? null,
+      labels: pod.labels ?? {},
+      annotations: pod.annotations ?? {},
     }));
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
@@ -771,7 +780,8 @@ export class ClusterStore {
       }> = await db.query(
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text,
-                                                    d_algo text, d_reason text, d_detail jsonb)),
+                                                    d_algo text, d_reason text, d_detail jsonb,
+                                                    labels jsonb, annotations jsonb)),
          taken AS (
            SELECT i.idx, i.name FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.name = i.name)),
          want AS (
@@ -795,10 +805,10 @@ export class ClusterStore {
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
-                             scheduled_at, spec_version)
+                             labels, annotations, scheduled_at, spec_version)
            SELECT name, 'scheduled', node_id,
-                  '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo, now(),
-                  version
+                  '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
+                  labels, annotations, now(), version
              FROM placed ORDER BY idx
            RETURNING id, name, ip, node_id, created_at, scheduled_at),
          c AS (
@@ -1011,6 +1021,20 @@ export class ClusterStore {
       [podId],
     );
     if (node) this.podsChanged(node.id);
+  }
+
+  /** A pod's Kubernetes labels and annotations (the agent runs nothing of them). */
+  async setPodMetadata(
+    podId: number,
+    labels: Record<string, string>,
+    annotations: Record<string, string>,
+  ): Promise<boolean> {
+    const rows = await returning(
+      this.dataSource,
+      `UPDATE pods SET labels = $2, annotations = $3, updated_at = now() WHERE id = $1 RETURNING id`,
+      [podId, JSON.stringify(labels), JSON.stringify(annotations)],
+    );
+    return rows.length > 0;
   }
 
   // ---- cluster --------------------------------------------------------------

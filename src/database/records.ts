@@ -66,6 +66,8 @@ export interface PodRecord {
   memory_req_mb: number;
   scheduler_algorithm: string | null;
   restart_count: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
   scheduled_at: Date | null;
   started_at: Date | null;
   created_at: Date;
@@ -77,6 +79,9 @@ export interface PodRecord {
 
 export interface NewPod {
   name: string;
+  /** Kubernetes labels and annotations (none through kubesim's own API) */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   cpuReqM: number;
   memoryReqMb: number;
   schedulerAlgorithm: string | null;

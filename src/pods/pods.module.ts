@@ -7,5 +7,6 @@ import { PodsService } from './pods.service';
   imports: [SchedulerModule],
   controllers: [PodsController],
   providers: [PodsService],
+  exports: [PodsService],
 })
 export class PodsModule {}

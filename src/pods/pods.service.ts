@@ -35,8 +35,12 @@ export class PodsService {
     this.secrets = new SecretBox(config.secretKey);
   }
 
-  async createPod(dto: CreatePodDto): Promise<PodResponseDto> {
-    const pod = this.newPod(dto);
+  /** `meta`: the Kubernetes labels and annotations of a pod made through the Kubernetes API. */
+  async createPod(
+    dto: CreatePodDto,
+    meta: Pick<NewPod, 'labels' | 'annotations'> = {},
+  ): Promise<PodResponseDto> {
+    const pod = { ...this.newPod(dto), ...meta };
     const fast = await this.scheduler.createBound(pod);
     if (fast) {
       // its Scheduled event was stored with it
@@ -53,6 +57,8 @@ export class PodsService {
         memory_req_mb: pod.memoryReqMb,
         scheduler_algorithm: pod.schedulerAlgorithm,
         restart_count: 0,
+        labels: pod.labels ?? {},
+        annotations: pod.annotations ?? {},
         scheduled_at: fast.scheduledAt,
         started_at: null,
         created_at: fast.createdAt,

@@ -59,6 +59,13 @@ export class PodEntity {
   @Column({ name: 'spec_version', type: 'integer', default: 0 })
   specVersion: number;
 
+  /** Kubernetes metadata a pod came with (through the Kubernetes API) */
+  @Column({ type: 'jsonb', default: {} })
+  labels: Record<string, string>;
+
+  @Column({ type: 'jsonb', default: {} })
+  annotations: Record<string, string>;
+
   @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
   scheduledAt: Date | null;
 

@@ -1,0 +1,396 @@
+import {
+  All,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { V1Node, V1ObjectMeta } from '@kubernetes/client-node';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClusterBus } from '../events/cluster-bus';
+import { KubeApiService, ListOptions } from './kube-api.service';
+import {
+  EVENT_TABLE,
+  IncludeObject,
+  NAMESPACE_TABLE,
+  NODE_TABLE,
+  POD_TABLE,
+  TableOf,
+  toTable,
+} from './kube-table';
+import { KubeError, KubeStatusFilter } from './kube-status';
+import { streamWatch } from './kube-watch';
+
+type KubeQuery = Record<string, string | undefined>;
+
+interface KubeObject {
+  kind?: string;
+  apiVersion?: string;
+  metadata?: V1ObjectMeta;
+}
+
+/** Bodies kubesim reads are JSON; protobuf (kubectl's typed clients) is refused as kube-apiserver would a type it lacks. */
+function jsonBody(body: unknown): unknown {
+  if (Buffer.isBuffer(body))
+    throw new KubeError(
+      415,
+      'kubesim takes JSON bodies only (application/json); protobuf is not supported',
+    );
+  return body;
+}
+
+const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
+const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
+
+function includeObject(q: KubeQuery): IncludeObject {
+  const v = q.includeObject ?? 'Metadata';
+  if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
+    throw new KubeError(
+      400,
+      `includeObject: Unsupported value: "${v}": supported values: "None", "Metadata", "Object"`,
+    );
+  return v;
+}
+
+function since(q: KubeQuery): number | null {
+  const rv = q.resourceVersion;
+  if (rv === undefined || rv === '' || rv === '0') return null;
+  if (!/^\d{1,16}$/.test(rv)) throw new KubeError(400, `resourceVersion: Invalid value: "${rv}"`);
+  return Number(rv);
+}
+
+function timeoutSeconds(q: KubeQuery): number | undefined {
+  if (q.timeoutSeconds === undefined) return undefined;
+  const n = Number(q.timeoutSeconds);
+  if (!Number.isInteger(n) || n < 0)
+    throw new KubeError(400, `timeoutSeconds: Invalid value: "${q.timeoutSeconds}"`);
+  return n;
+}
+
+const options = (q: KubeQuery): ListOptions => ({
+  labelSelector: q.labelSelector,
+  fieldSelector: q.fieldSelector,
+});
+
+/** The core group (`/api/v1`): nodes, pods, namespaces and events over kubesim's own objects. */
+@ApiExcludeController()
+@UseFilters(KubeStatusFilter)
+@Controller('api/v1')
+export class KubeCoreController {
+  constructor(
+    private readonly kube: KubeApiService,
+    private readonly bus: ClusterBus,
+  ) {}
+
+  // ---- nodes
+
+  @Get('nodes')
+  async listKubeNodes(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(
+      reply,
+      q,
+      accept,
+      'NodeList',
+      NODE_TABLE,
+      () => this.kube.listNodes(options(q)),
+      {
+        volatile: withoutHeartbeat,
+      },
+    );
+  }
+
+  @Get('nodes/:name')
+  async getKubeNode(
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.kube.getNode(name), NODE_TABLE, accept, q);
+  }
+
+  @Patch('nodes/:name')
+  patchKubeNode(
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.kube.patchNode(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+  }
+
+  @Delete('nodes/:name')
+  deleteKubeNode(@Param('name') name: string) {
+    return this.kube.deleteNode(name);
+  }
+
+  // ---- pods
+
+  @Get('pods')
+  async listAllKubePods(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, 'PodList', POD_TABLE, () =>
+      this.kube.listPods(null, options(q)),
+    );
+  }
+
+  @Get('namespaces/:namespace/pods')
+  async listKubePods(
+    @Param('namespace') namespace: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, 'PodList', POD_TABLE, () =>
+      this.kube.listPods(namespace, options(q)),
+    );
+  }
+
+  @Get('namespaces/:namespace/pods/:name')
+  async getKubePod(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.kube.getPod(namespace, name), POD_TABLE, accept, q);
+  }
+
+  @Post('namespaces/:namespace/pods')
+  @HttpCode(201)
+  async createKubePod(
+    @Param('namespace') namespace: string,
+    @Body() body: unknown,
+    @Query() q: KubeQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { pod, warnings } = await this.kube.createPod(namespace, jsonBody(body), q);
+    // kubectl prints each as "Warning: unknown field …"
+    if (warnings.length)
+      void reply.header(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    return pod;
+  }
+
+  @Patch('namespaces/:namespace/pods/:name')
+  patchKubePod(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.kube.patchPod(namespace, name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+  }
+
+  @Delete('namespaces/:namespace/pods/:name')
+  deleteKubePod(@Param('namespace') namespace: string, @Param('name') name: string) {
+    return this.kube.deletePod(namespace, name);
+  }
+
+  // ---- namespaces
+
+  @Get('namespaces')
+  async listKubeNamespaces(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, 'NamespaceList', NAMESPACE_TABLE, () =>
+      this.kube.listNamespaces(options(q)),
+    );
+  }
+
+  @Get('namespaces/:name')
+  async getKubeNamespace(
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.kube.getNamespace(name), NAMESPACE_TABLE, accept, q);
+  }
+
+  // ---- services: kubesim has none yet; `kubectl cluster-info` lists them
+
+  @Get('services')
+  listAllKubeServices() {
+    return this.noServices();
+  }
+
+  @Get('namespaces/:namespace/services')
+  listKubeServices() {
+    return this.noServices();
+  }
+
+  @Get('namespaces/:namespace/services/:name')
+  getKubeService(@Param('namespace') namespace: string, @Param('name') name: string): never {
+    this.kube.requireNamespace(namespace);
+    throw KubeError.notFound('services', name);
+  }
+
+  // ---- events
+
+  @Get('events')
+  async listAllKubeEvents(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.listEvents(reply, null, q, accept);
+  }
+
+  @Get('namespaces/:namespace/events')
+  async listKubeEvents(
+    @Param('namespace') namespace: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.listEvents(reply, namespace, q, accept);
+  }
+
+  @Get('namespaces/:namespace/events/:name')
+  async getKubeEvent(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.kube.getEvent(namespace, name), EVENT_TABLE, accept, q);
+  }
+
+  /** A path of this group kubesim does not serve: 405 for a known resource, else 404. */
+  @All('*')
+  notServed(@Req() req: FastifyRequest): never {
+    const path = req.url.split('?')[0].replace(/^\/api\/v1\/?/, '');
+    const known =
+      /^(nodes|pods|namespaces|events)(\/[^/]+)?$|^namespaces\/[^/]+\/(pods|events)(\/[^/]+)?$/;
+    if (known.test(path)) throw KubeError.methodNotAllowed();
+    throw new KubeError(404, 'the server could not find the requested resource');
+  }
+
+  // ---- helpers
+
+  private noServices() {
+    return {
+      kind: 'ServiceList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: this.kube.listVersion() },
+      items: [],
+    };
+  }
+
+  private one<T extends KubeObject>(object: T, table: TableOf<T>, accept: string, q: KubeQuery) {
+    return wantsTable(accept)
+      ? toTable(table, [object], object.metadata?.resourceVersion ?? '', includeObject(q))
+      : object;
+  }
+
+  private async list<T extends KubeObject>(
+    reply: FastifyReply,
+    q: KubeQuery,
+    accept: string,
+    kind: string,
+    table: TableOf<T>,
+    read: () => Promise<T[]>,
+    extra: { volatile?: (o: T) => unknown } = {},
+  ): Promise<void> {
+    const asTable = wantsTable(accept);
+    const include = includeObject(q);
+    if (isWatch(q)) {
+      const from = since(q);
+      const timeout = timeoutSeconds(q);
+      await read(); // a bad selector is a 400 before the stream starts
+      streamWatch(reply, this.bus, {
+        list: read,
+        since: from,
+        timeoutSeconds: timeout,
+        volatile: extra.volatile,
+        encode: (o, first) =>
+          asTable
+            ? toTable(table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
+            : o,
+      });
+      return;
+    }
+    const resourceVersion = this.kube.listVersion();
+    const items = await read();
+    void reply.send(
+      asTable
+        ? toTable(table, items, resourceVersion, include)
+        : { kind, apiVersion: 'v1', metadata: { resourceVersion }, items },
+    );
+  }
+
+  private async listEvents(
+    reply: FastifyReply,
+    namespace: string | null,
+    q: KubeQuery,
+    accept: string,
+  ) {
+    const asTable = wantsTable(accept);
+    const include = includeObject(q);
+    if (isWatch(q)) {
+      const from = since(q);
+      await this.kube.listEvents(namespace, options(q), Number.MAX_SAFE_INTEGER);
+      let seen = from ?? 0;
+      streamWatch(reply, this.bus, {
+        appendOnly: true,
+        since: from,
+        timeoutSeconds: timeoutSeconds(q),
+        list: async () => {
+          const fresh = await this.kube.listEvents(namespace, options(q), seen);
+          for (const e of fresh) seen = Math.max(seen, Number(e.metadata.resourceVersion));
+          return fresh;
+        },
+        encode: (o, first) =>
+          asTable
+            ? toTable(
+                EVENT_TABLE,
+                [o],
+                o.metadata?.resourceVersion ?? '',
+                include,
+                Date.now(),
+                first,
+              )
+            : o,
+      });
+      return;
+    }
+    const items = await this.kube.listEvents(namespace, options(q));
+    const resourceVersion = items.length ? items[items.length - 1].metadata.resourceVersion! : '0';
+    void reply.send(
+      asTable
+        ? toTable(EVENT_TABLE, items, resourceVersion, include)
+        : { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion }, items },
+    );
+  }
+}
+
+/** A node's heartbeat time changes every beat; only other changes are worth a MODIFIED. */
+function withoutHeartbeat(node: V1Node) {
+  return {
+    ...node,
+    metadata: { ...node.metadata, resourceVersion: undefined },
+    status: {
+      ...node.status,
+      conditions: node.status?.conditions?.map((c) => ({ ...c, lastHeartbeatTime: undefined })),
+    },
+  };
+}

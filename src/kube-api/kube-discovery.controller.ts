@@ -1,0 +1,142 @@
+import { All, Controller, Get, Req, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { KUBE_VERSION } from './kube-objects';
+import { KubeError, KubeStatusFilter } from './kube-status';
+
+/** What `/api/v1` serves: kubectl's discovery reads it to map kinds and short names to paths. */
+export const CORE_V1_RESOURCES = [
+  {
+    name: 'events',
+    singularName: 'event',
+    namespaced: true,
+    kind: 'Event',
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['ev'],
+  },
+  {
+    name: 'namespaces',
+    singularName: 'namespace',
+    namespaced: false,
+    kind: 'Namespace',
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['ns'],
+  },
+  {
+    name: 'nodes',
+    singularName: 'node',
+    namespaced: false,
+    kind: 'Node',
+    verbs: ['delete', 'get', 'list', 'patch', 'watch'],
+    shortNames: ['no'],
+  },
+  {
+    name: 'services',
+    singularName: 'service',
+    namespaced: true,
+    kind: 'Service',
+    verbs: ['get', 'list'],
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
+  {
+    name: 'pods',
+    singularName: 'pod',
+    namespaced: true,
+    kind: 'Pod',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    shortNames: ['po'],
+    categories: ['all'],
+  },
+];
+
+const patchOperation = (kind: string) => ({
+  patch: {
+    operationId: `patchCoreV1${kind}`,
+    'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind },
+    'x-kubernetes-action': 'patch',
+    parameters: [
+      { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
+    ],
+    responses: { '200': { description: 'OK' } },
+  },
+});
+
+const CORE_V1_OPENAPI = {
+  openapi: '3.0.0',
+  info: { title: 'Kubernetes (kubesim)', version: KUBE_VERSION.gitVersion },
+  paths: {
+    '/api/v1/nodes/{name}': patchOperation('Node'),
+    '/api/v1/namespaces/{namespace}/pods/{name}': patchOperation('Pod'),
+  },
+  components: { schemas: {} },
+};
+const OPENAPI_HASH = createHash('sha256')
+  .update(JSON.stringify(CORE_V1_OPENAPI))
+  .digest('hex')
+  .slice(0, 32)
+  .toUpperCase();
+
+/** Version and legacy discovery, as kube-apiserver answers them. */
+@ApiExcludeController()
+@UseFilters(KubeStatusFilter)
+@Controller()
+export class KubeDiscoveryController {
+  @Get('version')
+  getKubeVersion() {
+    return {
+      ...KUBE_VERSION,
+      gitCommit: '0000000000000000000000000000000000000000',
+      gitTreeState: 'clean',
+      buildDate: '2026-01-01T00:00:00Z',
+      goVersion: 'go1.23.0',
+      compiler: 'gc',
+      platform: 'linux/amd64',
+    };
+  }
+
+  @Get('api')
+  getCoreApiVersions(@Req() req: FastifyRequest) {
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [
+        { clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' },
+      ],
+    };
+  }
+
+  @Get('api/v1')
+  getCoreV1Resources() {
+    return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
+  }
+
+  /** No API group beyond the core one is served yet. */
+  @Get('apis')
+  getApiGroups() {
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  }
+
+  /**
+   * OpenAPI v3, as much as kubectl reads: the PATCH operations that take `fieldValidation`,
+   * so `kubectl apply` and `create` leave unknown fields to the server (Strict) instead of
+   * validating against a schema kubesim does not publish.
+   */
+  @Get('openapi/v3')
+  getOpenApiV3Root() {
+    return {
+      paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${OPENAPI_HASH}` } },
+    };
+  }
+
+  @Get('openapi/v3/api/v1')
+  getOpenApiV3CoreV1() {
+    return CORE_V1_OPENAPI;
+  }
+
+  @All('apis/*')
+  unknownGroup(): never {
+    throw new KubeError(404, 'the server could not find the requested resource');
+  }
+}

@@ -1,0 +1,392 @@
+import type {
+  CoreV1Event,
+  V1ContainerStatus,
+  V1Namespace,
+  V1Node,
+  V1NodeCondition,
+  V1Pod,
+  V1PodCondition,
+} from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { ContainerRecord, NodeRecord, PodRecord } from '../database/records';
+import { ClusterEvent } from '../events/cluster-bus';
+import { formatCpu, formatMemory } from './quantity';
+
+/** The Kubernetes version whose API kubesim serves (its subset of it). */
+export const KUBE_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+kubesim' };
+
+/** Every pod lives in this namespace until kubesim has namespaces of its own. */
+export const DEFAULT_NAMESPACE = 'default';
+/** The namespaces a cluster always has; they hold nothing kubesim makes yet but `default`'s pods. */
+export const NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+
+export const ROLE_LABEL = 'node-role.kubernetes.io/';
+
+/** What the translation needs beyond the row itself. */
+export interface KubeContext {
+  clusterId: string;
+  clusterCreatedAt: Date;
+}
+
+/**
+ * A time as the wire carries it (RFC 3339, whole seconds); the client library's types
+ * call these fields Date, which is what they become once a client parses them.
+ */
+function iso(d: Date | string | null | undefined): Date {
+  const text = d === null || d === undefined ? undefined : new Date(d).toISOString();
+  return text?.replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
+}
+
+const ms = (d: Date | string | null | undefined): number =>
+  d === null || d === undefined ? 0 : new Date(d).getTime();
+
+/**
+ * A stable uid for an object kubesim keys by number: the same row always has the same uid,
+ * and a new row of the same name (made after a delete) a new one.
+ */
+export function uidOf(ctx: KubeContext, kind: string, id: number | string, created: Date | string) {
+  const h = createHash('sha1')
+    .update(`${ctx.clusterId}/${kind}/${id}/${ms(created)}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The row's latest change, in milliseconds: kubesim's resourceVersion (it only grows). */
+export function nodeVersion(n: NodeRecord): number {
+  return Math.max(ms(n.updated_at), ms(n.status_changed_at), ms(n.last_heartbeat_at));
+}
+
+export function podVersion(p: PodRecord): number {
+  return Math.max(ms(p.updated_at), ms(p.started_at), ms(p.scheduled_at), ms(p.created_at));
+}
+
+/** A node's address on the simulated host network (one per node, by its id). */
+export function nodeAddress(id: number): string {
+  return `172.18.${Math.floor(id / 250) % 256}.${(id % 250) + 2}`;
+}
+
+function readyCondition(n: NodeRecord): V1NodeCondition {
+  const heartbeat = iso(n.last_heartbeat_at ?? n.created_at);
+  const transition = iso(n.status_changed_at ?? n.created_at);
+  const base = { type: 'Ready', lastHeartbeatTime: heartbeat, lastTransitionTime: transition };
+  const kubelet = n.components?.kubelet;
+  switch (n.health_status) {
+    case 'healthy':
+      return kubelet && kubelet !== 'running'
+        ? {
+            ...base,
+            status: 'False',
+            reason: 'KubeletNotReady',
+            message: `kubelet is ${kubelet}`,
+          }
+        : {
+            ...base,
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status',
+          };
+    case 'pending':
+      return {
+        ...base,
+        status: 'Unknown',
+        reason: 'NodeStatusNeverUpdated',
+        message: 'Kubelet never posted node status.',
+      };
+    case 'recovering':
+      return {
+        ...base,
+        status: 'False',
+        reason: 'KubeletNotReady',
+        message: 'the agent is being restarted',
+      };
+    case 'stopped':
+      return {
+        ...base,
+        status: 'False',
+        reason: 'KubeletStopped',
+        message: 'the agent was stopped by the user',
+      };
+    default: // failed, permanently_failed
+      return {
+        ...base,
+        status: 'Unknown',
+        reason: 'NodeStatusUnknown',
+        message: `Kubelet stopped posting node status (kubesim: ${n.health_status}).`,
+      };
+  }
+}
+
+export function toKubeNode(ctx: KubeContext, n: NodeRecord): V1Node {
+  const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': n.name,
+    'kubernetes.io/os': 'linux',
+    ...(n.node_type === 'master'
+      ? { [`${ROLE_LABEL}control-plane`]: '' }
+      : { [`${ROLE_LABEL}worker`]: '' }),
+    ...(n.labels ?? {}),
+  };
+  const capacity: Record<string, string> = { cpu: formatCpu(n.cpu_total_m), pods: '110' };
+  if (n.memory_total_mb !== null) capacity.memory = formatMemory(n.memory_total_mb);
+  const uid = uidOf(ctx, 'node', n.id, n.created_at);
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: n.name,
+      uid,
+      resourceVersion: String(nodeVersion(n)),
+      creationTimestamp: iso(n.created_at),
+      labels,
+      annotations: {
+        'kubesim.io/node-id': String(n.id),
+        'kubesim.io/health-status': n.health_status,
+      },
+    },
+    spec: {
+      podCIDR: `10.244.${n.id % 256}.0/24`,
+      podCIDRs: [`10.244.${n.id % 256}.0/24`],
+      providerID: `kubesim://${n.runtime}/${n.id}`,
+      ...(n.cordoned ? { unschedulable: true } : {}),
+      // masters take no pods in kubesim, as a tainted control plane in Kubernetes
+      ...(n.cordoned || n.node_type === 'master'
+        ? {
+            taints: [
+              ...(n.node_type === 'master'
+                ? [{ key: `${ROLE_LABEL}control-plane`, effect: 'NoSchedule' }]
+                : []),
+              ...(n.cordoned
+                ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]
+                : []),
+            ],
+          }
+        : {}),
+    },
+    status: {
+      capacity,
+      allocatable: { ...capacity },
+      conditions: [readyCondition(n)],
+      addresses: [
+        { type: 'InternalIP', address: nodeAddress(n.id) },
+        { type: 'Hostname', address: n.name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: uid.replace(/-/g, ''),
+        systemUUID: uid,
+        bootID: uidOf(ctx, 'boot', n.id, n.status_changed_at ?? n.created_at),
+        kernelVersion: 'kubesim',
+        osImage: `kubesim agent (${n.runtime} runtime)`,
+        containerRuntimeVersion: `kubesim-${n.runtime}://0.1.0`,
+        kubeletVersion: KUBE_VERSION.gitVersion,
+        kubeProxyVersion: KUBE_VERSION.gitVersion,
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+    } as V1Node['status'],
+  } as V1Node;
+}
+
+/**
+ * A container of a running pod runs unless its agent said otherwise: 'waiting' is only the
+ * status it had before any report (a pod moved to another node starts over with it).
+ */
+const containerRunning = (pod: PodRecord, c: ContainerRecord) =>
+  pod.status === 'running' && (c.status === 'running' || c.status === 'waiting');
+
+function containerStatus(pod: PodRecord, c: ContainerRecord): V1ContainerStatus {
+  const running = containerRunning(pod, c);
+  let state: V1ContainerStatus['state'];
+  if (running) {
+    state = { running: { startedAt: iso(pod.started_at ?? pod.updated_at) } };
+  } else if (c.status === 'failed' || pod.status === 'failed') {
+    state = {
+      terminated: {
+        exitCode: 1,
+        reason: 'Error',
+        finishedAt: iso(pod.updated_at),
+      },
+    };
+  } else if (c.status === 'terminated') {
+    state = {
+      terminated: {
+        exitCode: 0,
+        reason: 'Completed',
+        finishedAt: iso(pod.updated_at),
+      },
+    };
+  } else {
+    state = { waiting: { reason: pod.node_id === null ? 'Pending' : 'ContainerCreating' } };
+  }
+  return {
+    name: c.name,
+    image: c.image,
+    imageID: '',
+    ready: running,
+    started: running,
+    restartCount: c.restart_count,
+    state,
+  };
+}
+
+/** kubesim's pod status as a Kubernetes phase. */
+export function podPhase(p: PodRecord): string {
+  return (
+    { pending: 'Pending', scheduled: 'Pending', running: 'Running', failed: 'Failed' }[p.status] ??
+    'Unknown'
+  );
+}
+
+export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Pod {
+  const created = iso(p.created_at)!;
+  const scheduled = p.node_id !== null;
+  const ready = p.status === 'running' && p.containers.every((c) => containerRunning(p, c));
+  const conditions: V1PodCondition[] = [
+    scheduled
+      ? {
+          type: 'PodScheduled',
+          status: 'True',
+          lastTransitionTime: iso(p.scheduled_at ?? p.created_at),
+        }
+      : {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: p.reason ?? 'waiting for a node',
+          lastTransitionTime: iso(p.updated_at),
+        },
+  ];
+  if (scheduled) {
+    conditions.push(
+      {
+        type: 'Initialized',
+        status: 'True',
+        lastTransitionTime: iso(p.scheduled_at),
+      },
+      {
+        type: 'ContainersReady',
+        status: ready ? 'True' : 'False',
+        lastTransitionTime: iso(p.started_at ?? p.updated_at),
+      },
+      {
+        type: 'Ready',
+        status: ready ? 'True' : 'False',
+        lastTransitionTime: iso(p.started_at ?? p.updated_at),
+      },
+    );
+  }
+  const env = p.config.filter((c) => c.type === 'env');
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: DEFAULT_NAMESPACE,
+      uid: uidOf(ctx, 'pod', p.id, p.created_at),
+      resourceVersion: String(podVersion(p)),
+      creationTimestamp: created,
+      ...(Object.keys(p.labels ?? {}).length ? { labels: p.labels } : {}),
+      annotations: { ...(p.annotations ?? {}), 'kubesim.io/pod-id': String(p.id) },
+    },
+    spec: {
+      ...(p.node_name ? { nodeName: p.node_name } : {}),
+      restartPolicy: 'Always',
+      schedulerName: p.scheduler_algorithm
+        ? `kubesim-${p.scheduler_algorithm}`
+        : 'default-scheduler',
+      containers: p.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        ...(c.command.length ? { command: c.command } : {}),
+        ...(c.args.length ? { args: c.args } : {}),
+        ...(env.length ? { env: env.map((e) => ({ name: e.key, value: e.value })) } : {}),
+        resources: {
+          requests: { cpu: formatCpu(c.cpu_req_m), memory: formatMemory(c.memory_req_mb) },
+        },
+        ...(p.volumes.length
+          ? { volumeMounts: p.volumes.map((v) => ({ name: v.name, mountPath: v.path })) }
+          : {}),
+      })),
+      ...(p.volumes.length
+        ? {
+            volumes: p.volumes.map((v) =>
+              v.type === 'emptyDir'
+                ? { name: v.name, emptyDir: { sizeLimit: `${v.size_gb}Gi` } }
+                : v.type === 'hostPath'
+                  ? { name: v.name, hostPath: { path: v.path } }
+                  : v.type === 'configMap'
+                    ? { name: v.name, configMap: { name: v.name } }
+                    : { name: v.name, secret: { secretName: v.name } },
+            ),
+          }
+        : {}),
+    },
+    status: {
+      phase: podPhase(p),
+      conditions,
+      ...(scheduled && nodeIp ? { hostIP: nodeIp, hostIPs: [{ ip: nodeIp }] } : {}),
+      ...(p.ip ? { podIP: p.ip, podIPs: [{ ip: p.ip }] } : {}),
+      ...(scheduled ? { startTime: iso(p.scheduled_at) } : {}),
+      ...(scheduled ? { containerStatuses: p.containers.map((c) => containerStatus(p, c)) } : {}),
+      qosClass: 'Burstable',
+    },
+  } as V1Pod;
+}
+
+export function toKubeNamespace(ctx: KubeContext, name: string): V1Namespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      uid: uidOf(ctx, 'namespace', name, ctx.clusterCreatedAt),
+      resourceVersion: String(ctx.clusterCreatedAt.getTime()),
+      creationTimestamp: iso(ctx.clusterCreatedAt),
+      labels: { 'kubernetes.io/metadata.name': name },
+    },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
+/** Kubernetes' reason for what kubesim calls otherwise, where one exists. */
+const EVENT_REASONS: Record<string, string> = {
+  NodeFailed: 'NodeNotReady',
+  PodEvicted: 'Evicted',
+  RemovingNode: 'RemovingNode',
+};
+
+export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
+  const [kindWord, name = ''] = e.object.split('/', 2);
+  const kind = kindWord === 'node' ? 'Node' : kindWord === 'pod' ? 'Pod' : 'Cluster';
+  const at = iso(e.created_at)!;
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: {
+      name: `${name || 'cluster'}.${Number(e.id).toString(16).padStart(16, '0')}`,
+      namespace: DEFAULT_NAMESPACE,
+      uid: uidOf(ctx, 'event', e.id, e.created_at),
+      resourceVersion: String(e.id),
+      creationTimestamp: at,
+    },
+    involvedObject: {
+      kind,
+      name,
+      ...(kind === 'Pod'
+        ? { namespace: DEFAULT_NAMESPACE, apiVersion: 'v1' }
+        : { apiVersion: 'v1' }),
+    },
+    reason: EVENT_REASONS[e.reason] ?? e.reason,
+    message: e.message,
+    type: e.type,
+    source: { component: kind === 'Node' ? 'kubesim-node-controller' : 'kubesim-scheduler' },
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+    reportingComponent: 'kubesim',
+    reportingInstance: 'kubesim',
+  } as CoreV1Event;
+}

@@ -1,0 +1,145 @@
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { FastifyReply } from 'fastify';
+import { Subscription } from 'rxjs';
+import { ClusterBus } from '../events/cluster-bus';
+
+interface KubeObject {
+  metadata?: V1ObjectMeta;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchSource<T extends KubeObject> {
+  /** the objects the watch covers now (already filtered by its selectors) */
+  list(): Promise<T[]>;
+  /** the client's resourceVersion: changes after it are sent; none means all as ADDED */
+  since: number | null;
+  /** one event's object on the wire (the object itself, or a one-row Table) */
+  encode(object: T, first: boolean): unknown;
+  /** ends the stream after this many seconds (`timeoutSeconds`) */
+  timeoutSeconds?: number;
+  /** fields that change without a change worth telling (a node's heartbeat time) */
+  volatile?: (object: T) => unknown;
+  /** objects only ever added (events): the source lists only what is new since its last read */
+  appendOnly?: boolean;
+}
+
+/** How often a watch looks again when nothing on the bus told it to. */
+const POLL_MS = 1000;
+
+/**
+ * A change stamped (by its transaction's start) just before a list's resourceVersion may
+ * have committed after the list was read: a watch from that version sends what changed
+ * this long before it too, so no change falls between a list and its watch.
+ */
+const SLACK_MS = 1000;
+
+const version = (o: KubeObject) => Number(o.metadata?.resourceVersion ?? 0);
+const created = (o: KubeObject) =>
+  o.metadata?.creationTimestamp ? new Date(o.metadata.creationTimestamp).getTime() : 0;
+
+/**
+ * A `?watch=true` stream: newline-delimited `{"type":…,"object":…}` as kube-apiserver
+ * sends them. kubesim keeps no change log, so the watch reads the objects again whenever
+ * the cluster bus carries news (and every second besides) and sends what differs from the
+ * last read: new objects ADDED, changed ones MODIFIED, vanished ones DELETED.
+ */
+export function streamWatch<T extends KubeObject>(
+  reply: FastifyReply,
+  bus: ClusterBus,
+  source: WatchSource<T>,
+): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders?.();
+  const known = new Map<string, { object: T; signature: string }>();
+  const key = (o: T) => o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
+  const signature = (o: T) => JSON.stringify(source.volatile ? source.volatile(o) : o);
+  let first = true;
+  let closed = false;
+  let running = false;
+  let again = false;
+  const subscriptions: Subscription[] = [];
+  let pollTimer: NodeJS.Timeout | undefined;
+  let endTimer: NodeJS.Timeout | undefined;
+
+  const send = (type: WatchEventType, object: T) => {
+    if (closed) return;
+    res.write(`${JSON.stringify({ type, object: source.encode(object, first) })}\n`);
+    first = false;
+  };
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    subscriptions.forEach((s) => s.unsubscribe());
+    clearTimeout(pollTimer);
+    clearTimeout(endTimer);
+    if (!res.writableEnded) res.end();
+  };
+
+  const read = async (initial: boolean) => {
+    const items = await source.list();
+    if (source.appendOnly) {
+      // the source returns only what is new since its last read
+      for (const item of items) send('ADDED', item);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const item of items) {
+      const k = key(item);
+      seen.add(k);
+      const before = known.get(k);
+      const sig = signature(item);
+      known.set(k, { object: item, signature: sig });
+      if (initial) {
+        if (source.since === null) send('ADDED', item);
+        else if (version(item) > source.since - SLACK_MS)
+          send(created(item) > source.since ? 'ADDED' : 'MODIFIED', item);
+      } else if (!before) send('ADDED', item);
+      else if (before.signature !== sig) send('MODIFIED', item);
+    }
+    for (const [k, { object }] of known) {
+      if (seen.has(k)) continue;
+      known.delete(k);
+      send('DELETED', object);
+    }
+  };
+
+  // one read at a time; news during a read asks for one more
+  const refresh = (initial = false) => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    read(initial)
+      .catch(() => close())
+      .finally(() => {
+        running = false;
+        if (again && !closed) {
+          again = false;
+          refresh();
+        }
+      });
+  };
+
+  res.on('close', close);
+  subscriptions.push(bus.closing.subscribe(() => close()));
+  // a cluster event (a binding, a node's new status) is news; a routine heartbeat is not
+  subscriptions.push(bus.messages.subscribe((m) => m.kind === 'event' && refresh()));
+  const poll = () => {
+    refresh();
+    if (!closed) pollTimer = setTimeout(poll, POLL_MS).unref();
+  };
+  pollTimer = setTimeout(poll, POLL_MS).unref();
+  if (source.timeoutSeconds && source.timeoutSeconds > 0)
+    endTimer = setTimeout(close, source.timeoutSeconds * 1000).unref();
+  refresh(true);
+}

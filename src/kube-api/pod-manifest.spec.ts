@@ -1,0 +1,115 @@
+import { KubeError } from './kube-status';
+import { podManifestToCreate } from './pod-manifest';
+
+const manifest = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', ...metadata },
+  spec,
+});
+
+function causes(body: unknown): string[] {
+  try {
+    podManifestToCreate(body, 'default');
+  } catch (err) {
+    if (err instanceof KubeError)
+      return (err.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe('a v1.Pod manifest as kubesim pod creation', () => {
+  it('takes requests in quantities, a limit alone as the request, as Kubernetes does', () => {
+    const { dto } = podManifestToCreate(
+      manifest({
+        containers: [
+          { name: 'a', image: 'nginx', resources: { requests: { cpu: '250m', memory: '64Mi' } } },
+          { name: 'b', image: 'redis', resources: { limits: { cpu: '1', memory: '1Gi' } } },
+        ],
+      }),
+      'default',
+    );
+    // 250m + 1000m = 1.25 cores; 64 + 1024 MiB
+    expect(dto.cpu_cores_req).toBe(1.25);
+    expect(dto.containers.map((c) => [c.cpu_req, c.memory_req])).toEqual([
+      [0.25, 64],
+      [1, 1024],
+    ]);
+  });
+
+  it('a pod without requests reserves 1m, the least kubesim schedules', () => {
+    const { dto } = podManifestToCreate(
+      manifest({ containers: [{ name: 'a', image: 'nginx' }] }),
+      'default',
+    );
+    expect(dto.cpu_cores_req).toBe(0.001);
+  });
+
+  it('env values become config items, volumes take their mount paths', () => {
+    const { dto, labels } = podManifestToCreate(
+      manifest(
+        {
+          containers: [
+            {
+              name: 'a',
+              image: 'nginx',
+              env: [{ name: 'MODE', value: 'fast' }],
+              volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+            },
+          ],
+          volumes: [
+            { name: 'cache', emptyDir: { sizeLimit: '2Gi' } },
+            { name: 'host', hostPath: { path: '/var/log' } },
+          ],
+        },
+        { labels: { app: 'web' } },
+      ),
+      'default',
+    );
+    expect(dto.config).toEqual([{ name: 'a-env', type: 'env', key: 'MODE', value: 'fast' }]);
+    expect(dto.volumes).toEqual([
+      { name: 'cache', type: 'emptyDir', size: 2, path: '/cache' },
+      { name: 'host', type: 'hostPath', size: 0, path: '/var/log' },
+    ]);
+    expect(labels).toEqual({ app: 'web' });
+  });
+
+  it('lists every problem with its field path, and refuses what kubesim cannot honour yet', () => {
+    expect(
+      causes(
+        manifest(
+          {
+            nodeSelector: { disk: 'ssd' },
+            restartPolicy: 'Never',
+            containers: [{ name: 'Bad_Name', resources: { requests: { cpu: 'lots' } } }],
+            volumes: [{ name: 'nfs', nfs: { server: 'x', path: '/' } }],
+          },
+          { labels: { 'bad key!': 'x' } },
+        ),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^metadata\.labels: Invalid value: "bad key!"/),
+      'spec.nodeSelector: Unsupported value: kubesim does not support this field yet',
+      expect.stringMatching(/^spec\.restartPolicy: Unsupported value: "Never"/),
+      expect.stringMatching(/^spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/),
+      'spec.containers[0].image: Required value',
+      expect.stringMatching(
+        /^spec\.containers\[0\]\.resources\.requests\[cpu\]: Invalid value: "lots"/,
+      ),
+      expect.stringMatching(/^spec\.volumes\[0\]: Unsupported value/),
+    ]);
+    expect(causes(manifest({}))).toEqual(['spec.containers: Required value']);
+  });
+
+  it('a namespace in the manifest must be the one of the request', () => {
+    expect(() =>
+      podManifestToCreate(
+        manifest({ containers: [{ name: 'a', image: 'x' }] }, { namespace: 'prod' }),
+        'default',
+      ),
+    ).toThrow(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
+  });
+});

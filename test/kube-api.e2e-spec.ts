@@ -1,0 +1,665 @@
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../cli/testing/run-cli';
+import { startProcessCluster, waitForNode } from './setup/cluster';
+import { beat, healthyNode, pod, startTestApp, TestApp, waitFor } from './setup/test-app';
+
+/**
+ * The Kubernetes API driven by the real kubectl (and @kubernetes/client-node) against the
+ * real server on PostgreSQL. Only stdout and stderr of kubectl are looked at, as a user would.
+ */
+const SKIP = process.env.KUBESIM_SKIP_KUBECTL === '1';
+if (SKIP) {
+  console.warn(
+    '\n*** KUBESIM_SKIP_KUBECTL=1: the kubectl suite (test/kube-api.e2e-spec.ts) is SKIPPED ***\n',
+  );
+}
+const suite = SKIP ? describe.skip : describe;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A kubectl with its own kubeconfig and cache, so nothing of the user's is read or written. */
+class Kubectl {
+  readonly dir = mkdtempSync(join(tmpdir(), 'kubesim-kubectl-'));
+  readonly kubeconfig = join(this.dir, 'config');
+  private readonly watches: ChildProcess[] = [];
+
+  /** Writes the kubeconfig with kubesim's own `kubesim kubeconfig`. */
+  async configure(server: string, env: Record<string, string> = {}): Promise<void> {
+    const result = await runCli(
+      server,
+      ['kubeconfig', '--write', '--kubeconfig', this.kubeconfig],
+      {
+        env,
+      },
+    );
+    if (result.code !== 0) throw new Error(`kubesim kubeconfig failed: ${result.stderr}`);
+  }
+
+  private args(args: string[]): string[] {
+    return [
+      '--kubeconfig',
+      this.kubeconfig,
+      '--cache-dir',
+      join(this.dir, 'cache'),
+      '--request-timeout',
+      '30s',
+      ...args,
+    ];
+  }
+
+  run(args: string[], input?: string): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        'kubectl',
+        this.args(args),
+        { env: { PATH: process.env.PATH, HOME: this.dir }, timeout: 60000 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+      child.stdin?.end(input ?? '');
+    });
+  }
+
+  /** kubectl that must succeed: its stdout. */
+  async ok(...args: string[]): Promise<string> {
+    const result = await this.run(args);
+    if (result.code !== 0)
+      throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** A long-running kubectl (`get -w`); `output()` is what it printed so far. */
+  watch(...args: string[]): { output: () => string } {
+    let out = '';
+    const child = spawn('kubectl', this.args(args), {
+      env: { PATH: process.env.PATH, HOME: this.dir },
+    });
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    this.watches.push(child);
+    return { output: () => out };
+  }
+
+  close(): void {
+    for (const child of this.watches) if (child.exitCode === null) child.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The rows of kubectl's table output, cells split where kubectl puts 2+ spaces. */
+function rows(stdout: string): string[][] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim().length)
+    .map((l) => l.trim().split(/\s{2,}/));
+}
+
+function row(stdout: string, name: string, column = 0): string[] | undefined {
+  return rows(stdout).find((r) => r[column] === name);
+}
+
+/**
+ * Runs an ES module script with @kubernetes/client-node in its own Node process (never
+ * synchronously: the server answering it runs in this one); its stdout.
+ */
+function clientNode(script: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 30000 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim()),
+    ),
+  );
+}
+
+const POD_YAML = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  labels: { app: api }
+spec:
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ["sh", "-c", "sleep 3600"]
+      resources:
+        requests: { cpu: 250m, memory: 64Mi }
+`;
+
+beforeAll(() => {
+  if (SKIP) return;
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'pipe' });
+  } catch {
+    throw new Error(
+      'kubectl is not on PATH: the Kubernetes API suite needs it. Install kubectl, or set KUBESIM_SKIP_KUBECTL=1 to skip this suite on purpose.',
+    );
+  }
+});
+
+suite('the Kubernetes API through kubectl', () => {
+  let t: TestApp;
+  let k: Kubectl;
+  let w1: { id: number; token: string };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    k = new Kubectl();
+    await k.configure(t.baseUrl);
+    w1 = await healthyNode(t, 'w1', 4, { memory_mb: 8192 });
+    await t.http.post('/nodes').send({ name: 'w2', cpu_cores: 2 }).expect(201); // never beats
+    await healthyNode(t, 'm1', 2, { node_type: 'master' });
+  });
+  afterAll(async () => {
+    k?.close();
+    await t?.close();
+  });
+
+  it('answers kubectl version, api-resources and cluster-info', async () => {
+    expect(await k.ok('version')).toMatch(/^Server Version: v1\.32\.0\+kubesim$/m);
+    const resources = rows(await k.ok('api-resources'));
+    expect(resources[0]).toEqual(['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        ['nodes', 'no', 'v1', 'false', 'Node'],
+        ['pods', 'po', 'v1', 'true', 'Pod'],
+        ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
+        ['events', 'ev', 'v1', 'true', 'Event'],
+      ]),
+    );
+    expect(await k.ok('cluster-info')).toContain(
+      `Kubernetes control plane is running at ${t.baseUrl}`,
+    );
+  });
+
+  it('kubectl get nodes prints the columns of a real cluster, Ready from heartbeats', async () => {
+    const out = await k.ok('get', 'nodes');
+    expect(rows(out)[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+    expect(row(out, 'w1')).toEqual([
+      'w1',
+      'Ready',
+      'worker',
+      expect.stringMatching(/^\d+s$/),
+      'v1.32.0+kubesim',
+    ]);
+    expect(row(out, 'w2')?.slice(0, 3)).toEqual(['w2', 'NotReady', 'worker']);
+    expect(row(out, 'm1')?.slice(0, 3)).toEqual(['m1', 'Ready', 'control-plane']);
+    const wide = rows(await k.ok('get', 'nodes', '-o', 'wide'));
+    expect(wide[0]).toEqual(expect.arrayContaining(['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE']));
+  });
+
+  it('a node is a v1.Node: quantities, addresses, labels, conditions, uid and resourceVersion', async () => {
+    const node = JSON.parse(await k.ok('get', 'node', 'w1', '-o', 'json'));
+    expect(node).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'w1',
+        uid: expect.stringMatching(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+        ),
+        resourceVersion: expect.stringMatching(/^\d+$/),
+        labels: { 'kubernetes.io/hostname': 'w1', 'node-role.kubernetes.io/worker': '' },
+      },
+      status: {
+        capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+        allocatable: { cpu: '4', memory: '8Gi' },
+        addresses: expect.arrayContaining([
+          { type: 'InternalIP', address: expect.any(String) },
+          { type: 'Hostname', address: 'w1' },
+        ]),
+        nodeInfo: { kubeletVersion: 'v1.32.0+kubesim', operatingSystem: 'linux' },
+      },
+    });
+    const ready = (n: { status: { conditions: Array<{ type: string; status: string }> } }) =>
+      n.status.conditions.find((c) => c.type === 'Ready')?.status;
+    expect(ready(node)).toBe('True');
+    expect(ready(JSON.parse(await k.ok('get', 'node', 'w2', '-o', 'json')))).toBe('Unknown');
+    const master = JSON.parse(await k.ok('get', 'node', 'm1', '-o', 'json'));
+    expect(master.metadata.labels).toHaveProperty(['node-role.kubernetes.io/control-plane'], '');
+  });
+
+  it('kubectl cordon and uncordon change kubesim node through spec.unschedulable', async () => {
+    expect(await k.ok('cordon', 'w1')).toContain('node/w1 cordoned');
+    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(true);
+    expect(row(await k.ok('get', 'nodes'), 'w1')?.[1]).toBe('Ready,SchedulingDisabled');
+    expect(JSON.parse(await k.ok('get', 'node', 'w1', '-o', 'json')).spec.unschedulable).toBe(true);
+
+    expect(await k.ok('uncordon', 'w1')).toContain('node/w1 uncordoned');
+    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(false);
+    expect(row(await k.ok('get', 'nodes'), 'w1')?.[1]).toBe('Ready');
+  });
+
+  it('errors are Status objects: kubectl prints them as from a real API server', async () => {
+    const missing = await k.run(['get', 'pod', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('Error from server (NotFound): pods "nope" not found');
+    const node = await k.run(['get', 'node', 'nope']);
+    expect(node.stderr.trim()).toBe('Error from server (NotFound): nodes "nope" not found');
+    const ns = await k.run(['get', 'namespace', 'nowhere']);
+    expect(ns.stderr.trim()).toBe('Error from server (NotFound): namespaces "nowhere" not found');
+    const other = await k.run(['patch', 'node', 'w1', '-p', '{"metadata":{"labels":{"a":"b"}}}']);
+    expect(other.code).toBe(1);
+    expect(other.stderr.trim()).toBe(
+      'The Node "w1" is invalid: metadata.labels: Forbidden: kubesim changes only spec.unschedulable through this API',
+    );
+    expect((await t.http.get('/nodes/w1')).body.labels).toEqual({});
+  });
+
+  it('kubectl apply -f creates a pod through kubesim, requests in quantities, one row whichever door', async () => {
+    const result = await k.run(['apply', '-f', '-'], POD_YAML);
+    expect(result).toMatchObject({ code: 0, stdout: 'pod/api created\n' });
+
+    const { body } = await t.http.get('/pods/api').expect(200);
+    expect(body).toMatchObject({
+      status: 'scheduled',
+      node_name: 'w1',
+      cpu_cores_req: 0.25,
+      memory_mb_req: 64,
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'sleep 3600'] }],
+    });
+    const out = await k.ok('get', 'pods');
+    expect(rows(out)[0]).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    expect(row(out, 'api')?.slice(0, 4)).toEqual(['api', '0/1', 'ContainerCreating', '0']);
+
+    // the agent reports it running: kubectl sees it Running and ready
+    await beat(t, w1.id, w1.token, {
+      pod_ids: [body.id],
+      pods: [{ id: body.id, status: 'running', containers: [{ name: 'main', status: 'running' }] }],
+    });
+    expect(row(await k.ok('get', 'pods'), 'api')?.slice(0, 4)).toEqual([
+      'api',
+      '1/1',
+      'Running',
+      '0',
+    ]);
+    const wide = rows(await k.ok('get', 'pods', '-o', 'wide'));
+    expect(wide[0].slice(5, 7)).toEqual(['IP', 'NODE']);
+    expect(wide.find((r) => r[0] === 'api')?.slice(5, 7)).toEqual([body.ip, 'w1']);
+    expect(row(await k.ok('get', 'pods', '-A'), 'default')?.[1]).toBe('api');
+
+    const object = JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json'));
+    expect(object).toMatchObject({
+      metadata: {
+        name: 'api',
+        namespace: 'default',
+        uid: expect.any(String),
+        resourceVersion: expect.stringMatching(/^\d+$/),
+      },
+      spec: {
+        nodeName: 'w1',
+        containers: [{ resources: { requests: { cpu: '250m', memory: '64Mi' } } }],
+      },
+      status: {
+        phase: 'Running',
+        podIP: body.ip,
+        hostIP: expect.any(String),
+        containerStatuses: [{ name: 'main', ready: true, restartCount: 0, state: { running: {} } }],
+      },
+    });
+    expect(object.status.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'PodScheduled', status: 'True' }),
+        expect.objectContaining({ type: 'Ready', status: 'True' }),
+      ]),
+    );
+
+    // and a pod made through kubesim's REST API is a pod for kubectl too
+    await t.http.post('/pods').send(pod('rest-made', 0.5)).expect(201);
+    expect(row(await k.ok('get', 'pods'), 'rest-made')?.[2]).toBe('ContainerCreating');
+  });
+
+  it('kubectl run makes a pod; a second create of the name is AlreadyExists', async () => {
+    expect(await k.ok('run', 'web', '--image=nginx:1.27')).toBe('pod/web created\n');
+    const { body } = await t.http.get('/pods/web').expect(200);
+    // no request in the manifest: kubesim reserves its smallest unit
+    expect(body.cpu_cores_req).toBe(0.001);
+    const again = await k.run(['run', 'web', '--image=nginx:1.27']);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      'Error from server (AlreadyExists): pods "web" already exists',
+    );
+  });
+
+  it('validation: unknown fields are refused (Strict) as kube-apiserver words it, bad quantities are Invalid', async () => {
+    const unknown = await k.run(
+      ['create', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: odd').replace('image:', 'colour: blue\n      image:'),
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      'Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].colour"',
+    );
+    await t.http.get('/pods/odd').expect(404);
+
+    const quantity = await k.run(
+      ['create', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: q').replace('cpu: 250m', 'cpu: lots'),
+    );
+    expect(quantity.code).toBe(1);
+    expect(quantity.stderr).toContain('The Pod "q" is invalid: ');
+    expect(quantity.stderr).toContain(
+      'spec.containers[0].resources.requests[cpu]: Invalid value: "lots"',
+    );
+    await t.http.get('/pods/q').expect(404);
+
+    const selector = await k.run(
+      ['create', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: sel').replace(
+        'spec:\n',
+        'spec:\n  nodeSelector: { disk: ssd }\n',
+      ),
+    );
+    expect(selector.stderr).toContain('spec.nodeSelector: Unsupported value');
+    await t.http.get('/pods/sel').expect(404);
+  });
+
+  it('a pod that fits nowhere is Pending with PodScheduled False, reason Unschedulable', async () => {
+    await k.run(
+      ['apply', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: huge').replace('cpu: 250m', 'cpu: "64"'),
+    );
+    expect(row(await k.ok('get', 'pods'), 'huge')?.slice(0, 3)).toEqual(['huge', '0/1', 'Pending']);
+    const object = JSON.parse(await k.ok('get', 'pod', 'huge', '-o', 'json'));
+    expect(object.status.phase).toBe('Pending');
+    expect(object.status.conditions[0]).toMatchObject({
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+    });
+    expect(object.status.conditions[0].message).toMatch(/0\/\d+ nodes/);
+  });
+
+  it('labels and annotations: kubectl label, apply again, label selectors', async () => {
+    expect(await k.ok('label', 'pod', 'api', 'tier=backend')).toBe('pod/api labeled\n');
+    const labels = row(await k.ok('get', 'pod', 'api', '--show-labels'), 'api');
+    expect(labels?.[labels.length - 1]).toBe('app=api,tier=backend');
+    expect(
+      rows(await k.ok('get', 'pods', '-l', 'run=web'))
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(['web']);
+    expect(
+      rows(await k.ok('get', 'pods', '-l', 'app in (api,db),tier'))
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(['api']);
+
+    // apply of the same manifest again: kubectl finds its last-applied annotation, nothing to do
+    const again = await k.run(['apply', '-f', '-'], POD_YAML);
+    expect(again).toMatchObject({ stderr: '', code: 0, stdout: 'pod/api unchanged\n' });
+    // a changed spec is refused as kube-apiserver refuses most pod updates
+    const changed = await k.run(
+      ['apply', '-f', '-'],
+      POD_YAML.replace('busybox:1.36', 'busybox:1.37'),
+    );
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain(
+      'The Pod "api" is invalid: spec: Forbidden: kubesim changes only metadata.labels and metadata.annotations of a pod',
+    );
+    expect((await t.http.get('/pods/api')).body.containers[0].image).toBe('busybox:1.36');
+    expect(await k.ok('label', 'pod', 'api', 'tier-')).toBe('pod/api unlabeled\n');
+    expect(JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json')).metadata.labels).toEqual({
+      app: 'api',
+    });
+  });
+
+  it('kubectl describe node shows conditions, capacity, its pods and its events', async () => {
+    const out = await k.ok('describe', 'node', 'w1');
+    expect(out).toMatch(/^Name:\s+w1$/m);
+    expect(out).toMatch(/^\s+Ready\s+True\s/m);
+    expect(out).toMatch(/^Capacity:\n\s+cpu:\s+4\n\s+memory:\s+8Gi/m);
+    expect(out).toMatch(/^\s+default\s+api\s+250m \(6%\)/m);
+    expect(out).toMatch(
+      /^Events:[\s\S]*RegisteredNode\s+\S+\s+kubesim-node-controller\s+Node w1 registered/m,
+    );
+  });
+
+  it('field and label selectors as kubectl sends them', async () => {
+    const names = async (...args: string[]) =>
+      rows(await k.ok('get', 'pods', ...args))
+        .slice(1)
+        .map((r) => r[0])
+        .sort();
+    expect(await names('--field-selector', 'spec.nodeName=w1')).toEqual([
+      'api',
+      'rest-made',
+      'web',
+    ]);
+    expect(await names('--field-selector', 'status.phase=Running')).toEqual(['api']);
+    expect(await names('--field-selector', 'status.phase!=Running,metadata.name!=huge')).toEqual([
+      'rest-made',
+      'web',
+    ]);
+    expect(await names('--field-selector', 'status.phase=Pending', '-l', 'app')).toEqual(['huge']);
+    expect(await names('--field-selector', 'status.phase=Pending', '-l', '!app')).toEqual([
+      'rest-made',
+      'web',
+    ]);
+    const bad = await k.run(['get', 'pods', '--field-selector', 'spec.colour=blue']);
+    expect(bad.stderr).toMatch(
+      /^Error from server \(BadRequest\): .*field label not supported: spec\.colour$/m,
+    );
+    expect(
+      rows(await k.ok('get', 'nodes', '-l', 'node-role.kubernetes.io/control-plane'))
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(['m1']);
+  });
+
+  it('kubectl get -w streams changes as they happen', async () => {
+    const pods = k.watch('get', 'pods', '-w');
+    const nodes = k.watch('get', 'nodes', '-w');
+    await waitFor(
+      'the watches to list',
+      async () => pods.output().includes('api') && nodes.output().includes('w1'),
+    );
+    await t.http.post('/pods').send(pod('watched', 0.25)).expect(201);
+    await waitFor('the new pod in the watch', async () =>
+      /^watched\s+0\/1\s+ContainerCreating/m.test(pods.output()),
+    );
+    await k.ok('cordon', 'w2');
+    await waitFor('the cordon in the node watch', async () =>
+      /^w2\s+NotReady,SchedulingDisabled/m.test(nodes.output()),
+    );
+    // the header once, then a line per change
+    expect(pods.output().match(/^NAME\s+READY/gm)).toHaveLength(1);
+    expect(pods.output().match(/^watched\s/gm)).toHaveLength(1);
+  });
+
+  it('kubectl delete pod removes it from kubesim', async () => {
+    expect(await k.ok('delete', 'pod', 'watched')).toBe('pod "watched" deleted\n');
+    await t.http.get('/pods/watched').expect(404);
+    expect(row(await k.ok('get', 'pods'), 'watched')).toBeUndefined();
+    const again = await k.run(['delete', 'pod', 'watched']);
+    expect(again.stderr.trim()).toBe('Error from server (NotFound): pods "watched" not found');
+  });
+
+  it('namespaces: default and kube-system exist, pods live in default', async () => {
+    const out = await k.ok('get', 'namespaces');
+    expect(rows(out)[0]).toEqual(['NAME', 'STATUS', 'AGE']);
+    expect(row(out, 'default')?.[1]).toBe('Active');
+    expect(row(out, 'kube-system')?.[1]).toBe('Active');
+    const empty = await k.run(['get', 'pods', '-n', 'kube-system']);
+    expect(empty.stderr.trim()).toBe('No resources found in kube-system namespace.');
+    const elsewhere = await k.run(['run', 'x', '--image=nginx', '-n', 'kube-system']);
+    expect(elsewhere.stderr).toContain('Error from server (Forbidden)');
+    const create = await k.run(['create', 'namespace', 'team-a']);
+    expect(create.code).toBe(1);
+    expect(create.stderr).toContain('Error from server (MethodNotAllowed)');
+  });
+
+  it('kubectl get events shows kubesim events as v1.Event, filtered by involvedObject', async () => {
+    const out = await k.ok('get', 'events');
+    expect(rows(out)[0]).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(rows(out)).toEqual(
+      expect.arrayContaining([
+        [expect.any(String), 'Normal', 'Scheduled', 'pod/api', 'Successfully assigned api to w1'],
+        [
+          expect.any(String),
+          'Normal',
+          'RegisteredNode',
+          'node/w1',
+          expect.stringContaining('Node w1 registered'),
+        ],
+        [
+          expect.any(String),
+          'Warning',
+          'FailedScheduling',
+          'pod/huge',
+          expect.stringMatching(/^0\/\d+ nodes/),
+        ],
+      ]),
+    );
+    const forApi = rows(
+      await k.ok(
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=api,involvedObject.kind=Pod',
+      ),
+    );
+    expect(forApi.slice(1).map((r) => r[3])).toEqual(expect.arrayContaining(['pod/api']));
+    expect(new Set(forApi.slice(1).map((r) => r[3]))).toEqual(new Set(['pod/api']));
+    expect(forApi.slice(1).map((r) => r[2])).toContain('Scheduled');
+  });
+
+  it('@kubernetes/client-node lists nodes and pods and reads a 404 as a Status', async () => {
+    // the library is an ES module: it runs in its own Node process, as a user's program would
+    const script = `
+      import * as k8s from '@kubernetes/client-node';
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(${JSON.stringify(k.kubeconfig)});
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const nodes = await core.listNode();
+      const pods = await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=api' });
+      let missing;
+      try { await core.readNamespacedPod({ name: 'nope', namespace: 'default' }); }
+      catch (err) { missing = { code: err.code, body: JSON.parse(err.body) }; }
+      console.log(JSON.stringify({
+        nodes: nodes.items.map((n) => [n.metadata.name, n.status.capacity.cpu, n.status.conditions[0].status]),
+        pods: pods.items.map((p) => [p.metadata.name, p.status.phase, p.spec.containers[0].resources.requests.cpu]),
+        missing,
+      }));`;
+    const result = JSON.parse(await clientNode(script));
+    expect(result.nodes).toEqual(
+      expect.arrayContaining([
+        ['w1', '4', 'True'],
+        ['w2', '2', 'Unknown'],
+      ]),
+    );
+    expect(result.pods).toEqual([['api', 'Running', '250m']]);
+    expect(result.missing).toEqual({
+      code: 404,
+      body: expect.objectContaining({
+        kind: 'Status',
+        reason: 'NotFound',
+        message: 'pods "nope" not found',
+        code: 404,
+      }),
+    });
+  });
+});
+
+suite('the Kubernetes API with KUBESIM_API_TOKEN', () => {
+  let t: TestApp;
+  const k = new Kubectl();
+
+  beforeAll(async () => {
+    t = await startTestApp({ KUBESIM_API_TOKEN: 'kube-token-123' });
+    await k.configure(t.baseUrl, { KUBESIM_API_TOKEN: 'kube-token-123' });
+  });
+  afterAll(async () => {
+    k.close();
+    await t?.close();
+  });
+
+  it('takes the bearer token of the kubeconfig kubesim writes; a change without it is Unauthorized', async () => {
+    const create = (token: string | null) => `
+      import * as k8s from '@kubernetes/client-node';
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(${JSON.stringify(k.kubeconfig)});
+      ${token === null ? 'kc.users[0].token = undefined;' : ''}
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const body = { metadata: { name: 'by-client' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+      try { const pod = await core.createNamespacedPod({ namespace: 'default', body }); console.log(pod.metadata.name); }
+      catch (err) { console.log(err.code); }`;
+    expect(await clientNode(create(null))).toBe('401');
+    await t.http.get('/pods/by-client').expect(404);
+    expect(await clientNode(create('kubeconfig'))).toBe('by-client');
+    await t.http.get('/pods/by-client').expect(200);
+
+    // kubectl withholds credentials from a plain-http server: its reads work, its changes do not
+    expect(row(await k.ok('get', 'pods'), 'by-client')).toBeDefined();
+    const refused = await k.run(['run', 'nope', '--image=nginx']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Unauthorized');
+    await t.http.get('/pods/nope').expect(404);
+  });
+});
+
+suite('the Kubernetes API over real agents', () => {
+  let t: TestApp;
+  let k: Kubectl;
+
+  beforeAll(async () => {
+    t = await startProcessCluster();
+    k = new Kubectl();
+    await k.configure(t.baseUrl);
+  });
+  afterAll(async () => {
+    k?.close();
+    await t?.close();
+  });
+
+  it('the failure story in kubectl: a node fails, turns NotReady, its pod runs again elsewhere', async () => {
+    await t.http.post('/nodes').send({ name: 'agent-1', cpu_cores: 2 }).expect(201);
+    await waitForNode(t, 'agent-1', 'healthy');
+    expect(row(await k.ok('get', 'nodes'), 'agent-1')?.[1]).toBe('Ready');
+
+    await k.ok('run', 'live', '--image=busybox:1.36');
+    expect(await k.ok('wait', '--for=condition=Ready', 'pod/live', '--timeout=30s')).toBe(
+      'pod/live condition met\n',
+    );
+    expect(row(await k.ok('get', 'pods', '-o', 'wide'), 'live')?.slice(1, 3)).toEqual([
+      '1/1',
+      'Running',
+    ]);
+
+    await t.http.post('/nodes').send({ name: 'agent-2', cpu_cores: 2 }).expect(201);
+    await waitForNode(t, 'agent-2', 'healthy');
+    await t.http.post('/nodes/agent-1/simulate/failure').send({ mode: 'crash' }).expect(200);
+    await waitFor('the node NotReady in kubectl', async () =>
+      /^agent-1\s+NotReady/m.test(await k.ok('get', 'nodes')),
+    );
+    await waitFor(
+      'the pod running on agent-2 in kubectl',
+      async () => {
+        const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
+        if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
+        const rest = (await t.http.get('/pods/live')).body;
+        throw new Error(
+          `kubectl shows ${JSON.stringify(r)}; GET /pods/live: ${JSON.stringify(rest)}`,
+        );
+      },
+      40000,
+    );
+    const reasons = rows(
+      await k.ok('get', 'events', '--field-selector', 'involvedObject.name=agent-1'),
+    ).map((r) => r[2]);
+    expect(reasons).toEqual(expect.arrayContaining(['RegisteredNode', 'NodeNotReady']));
+  });
+});
