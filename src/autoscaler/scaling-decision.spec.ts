@@ -251,6 +251,27 @@ describe('decideScaling: scale down', () => {
       },
       ['too-big', 'down autoscaled-a'],
     ],
+    // the pending pods fit on the new node: it was added for them, it stays
+    [
+      'an idle added node stays while pods wait to be placed on it',
+      {},
+      {
+        nodes: [node('w1', 4, [4]), node('autoscaled-a', 4, [])],
+        pending: pending(2),
+        underusedSince: idleSince('autoscaled-a'),
+      },
+      [],
+    ],
+    [
+      'pods pending for less than scale_up_delay_s hold scale-down back too',
+      { scaleUpDelayS: 30 },
+      {
+        nodes: [node('w1', 4, [4]), node('autoscaled-a', 4, [])],
+        pending: pending(2),
+        underusedSince: idleSince('autoscaled-a'),
+      },
+      [],
+    ],
     [
       'a cordoned added node is left to the user',
       {},

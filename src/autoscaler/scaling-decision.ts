@@ -143,6 +143,8 @@ export function decideScaling(
   const added: Room[] = [];
   const needing: string[] = [];
   const unhelped: string[] = [];
+  const tooBig = (pod: PodRequest) =>
+    pod.cpuM > newCpuM || (settings.nodeMemoryMb !== null && pod.memoryMb > settings.nodeMemoryMb);
   const due = observed.pending.filter((p) => now - p.pendingSince >= settings.scaleUpDelayS * 1000);
   for (const pod of biggestFirst(due)) {
     if (
@@ -191,8 +193,8 @@ export function decideScaling(
   for (const c of candidates) {
     underusedSince[c.view.name] = observed.underusedSince[c.view.name] ?? now;
   }
-  // while pods wait for room, no node goes
-  if (needing.length) return { actions, underusedSince };
+  // while pods wait (for room, or for the scheduler to use the room there is), no node goes
+  if (observed.pending.some((p) => !tooBig(p))) return { actions, underusedSince };
   let budget = nodeCount - settings.minNodes;
   const targets = workers.filter((n) => schedulable(n.view)).map((n) => roomOf(n.view));
   const idle = candidates
