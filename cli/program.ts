@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { positiveNumber } from './args';
+import { registerAutoscalerCommand } from './commands/autoscaler';
 import { registerClusterCommands } from './commands/cluster';
 import { registerEventsCommand } from './commands/events';
 import { registerGetCommand } from './commands/get';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   registerGetCommand(program, io);
   registerEventsCommand(program, io);
   registerClusterCommands(program, io);
+  registerAutoscalerCommand(program, io);
   registerSimulateCommand(program, io);
   registerResetCommand(program, io);
   return program;
