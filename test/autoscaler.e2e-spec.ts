@@ -1,3 +1,4 @@
+import { AutoscalerService } from '../src/autoscaler/autoscaler.service';
 import { eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
 import { pod, TestApp, waitFor } from './setup/test-app';
 
@@ -121,5 +122,51 @@ describe('cluster autoscaler with real agents', () => {
     // the explanation comes from the very decision that would have added a node
     expect(await nodeNames(t)).toEqual(['base']);
     await t.http.delete('/pods/huge').expect(200);
+  });
+
+  it('never removes an added node with a pod that has nowhere else to go (the loop driven by its own clock)', async () => {
+    // long idle time: only the calls below, an hour ahead each, see the node as idle long enough
+    await t.http.put('/autoscaler').send({ scale_down_idle_s: 600 }).expect(200);
+    const autoscaler = t.app.get(AutoscalerService);
+    for (let i = 0; i < 4; i++) {
+      await t.http
+        .post('/pods')
+        .send(pod(`fill-${i}`, 1))
+        .expect(201);
+    }
+    await t.http.post('/pods').send(pod('big', 1.5)).expect(201);
+    const big = await waitFor(
+      'big running on an added node',
+      async () => {
+        const { body } = await t.http.get('/pods/big').expect(200);
+        return body.status === 'running' && body.node_name?.startsWith('autoscaled-') ? body : null;
+      },
+      60000,
+      250,
+    );
+    const hour = 3600_000;
+    // base is full: big (1.5 of 4 cores, under-used) has nowhere else to go
+    for (const ahead of [1, 2]) {
+      const actions = await autoscaler.runOnce(new Date(Date.now() + ahead * hour));
+      expect(actions.filter((a) => a.kind === 'scale-down')).toEqual([]);
+    }
+    expect(await nodeNames(t)).toContain(big.node_name);
+    // with 1 core free on base it still does not fit; with 2 it does
+    await t.http.delete('/pods/fill-0').expect(200);
+    expect(
+      (await autoscaler.runOnce(new Date(Date.now() + 3 * hour))).filter(
+        (a) => a.kind === 'scale-down',
+      ),
+    ).toEqual([]);
+    await t.http.delete('/pods/fill-1').expect(200);
+    const actions = await autoscaler.runOnce(new Date(Date.now() + 4 * hour));
+    expect(actions.filter((a) => a.kind === 'scale-down')).toEqual([
+      expect.objectContaining({ node: big.node_name }),
+    ]);
+    expect(await nodeNames(t)).toEqual(['base']);
+    await waitFor('big running on base', async () => {
+      const { body } = await t.http.get('/pods/big').expect(200);
+      return body.status === 'running' && body.node_name === 'base';
+    });
   });
 });
