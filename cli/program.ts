@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { positiveNumber } from './args';
+import { registerAutoscalerCommand } from './commands/autoscaler';
 import { registerClusterCommands } from './commands/cluster';
 import { registerEventsCommand } from './commands/events';
 import { registerExplainCommand } from './commands/explain';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo): Command {
   registerEventsCommand(program, io);
   registerExplainCommand(program, io);
   registerClusterCommands(program, io);
+  registerAutoscalerCommand(program, io);
   registerSimulateCommand(program, io);
   registerResetCommand(program, io);
   registerScenarioCommand(program, io);

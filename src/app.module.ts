@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { ApiTokenGuard } from './common/auth';
+import { AutoscalerModule } from './autoscaler/autoscaler.module';
 import { ConnectionDrainer } from './common/connection-drainer';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ClusterModule } from './cluster/cluster.module';
@@ -36,6 +37,7 @@ export class AppModule {
         ClusterModule,
         HealthMonitorModule,
         KubeApiModule,
+        AutoscalerModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -293,4 +293,24 @@ describe('dashboard in headless Chromium', () => {
     await t.http.post('/nodes/gamma/uncordon').expect(200);
     expect(pageErrors).toEqual([]);
   }, 60000);
+
+  it('shows the cluster autoscaler, and its decisions in the events feed', async () => {
+    const state = page.locator('[data-testid="autoscaler-state"]');
+    expect(await state.textContent()).toBe('off');
+    await t.http
+      .put('/autoscaler')
+      .send({ enabled: true, max_nodes: 7, node_cpu_cores: 4 })
+      .expect(200);
+    await page.waitForSelector('[data-testid="autoscaler-stat"][data-enabled="true"]');
+    expect(await page.locator('[data-testid="autoscaler-summary"]').textContent()).toMatch(
+      /\(min 1, max 7\) · 0 added · new node 4 cores/,
+    );
+    // the 6-core pod still pending is bigger than a new node: explained, not scaled for
+    await page.waitForSelector(
+      '[data-testid="event-item"]:has-text("more than a new node (4 cores) has: not scaling up for it")',
+    );
+    await t.http.put('/autoscaler').send({ enabled: false }).expect(200);
+    await page.waitForSelector('[data-testid="autoscaler-stat"][data-enabled="false"]');
+    expect(pageErrors).toEqual([]);
+  }, 60000);
 });

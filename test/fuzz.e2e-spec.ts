@@ -1044,6 +1044,29 @@ describe('fuzzing every request body and path parameter', () => {
     expectNoViolations('PUT /scheduler');
   });
 
+  // ---- PUT /autoscaler ----
+  it('PUT /autoscaler', async () => {
+    const validAutoscaler = fc.record(
+      {
+        enabled: fc.boolean(),
+        min_nodes: fc.integer({ min: 0, max: 3 }),
+        max_nodes: fc.integer({ min: 3, max: 1000 }),
+        node_cpu_cores: fc.integer({ min: 1, max: 1024000 }).map((m) => m / 1000),
+        node_memory_mb: fc.option(fc.integer({ min: 1, max: 4_194_304 })),
+        scale_up_delay_s: fc.integer({ min: 0, max: 86400 }),
+        scale_down_idle_s: fc.integer({ min: 0, max: 86400 }),
+      },
+      { requiredKeys: [] },
+    );
+    await runAll(bodies(validAutoscaler), runs(250), async (b) => {
+      const headers: Record<string, string> = b.contentType
+        ? { 'content-type': b.contentType }
+        : {};
+      await check('PUT /autoscaler', 'PUT', '/autoscaler', b.text, headers);
+    });
+    expectNoViolations('PUT /autoscaler');
+  });
+
   // after the tests that use the fixture's own token: wrong ones get its key throttled
   const badAuthorization = fc.oneof(
     fc.constantFrom<string | null>(

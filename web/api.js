@@ -134,5 +134,6 @@ export const api = {
   deletePod: (id) => request('DELETE', `/pods/${enc(id)}`),
   events: (filters = {}) => request('GET', `/events${q({ limit: 50, ...filters })}`),
   scheduler: () => request('GET', '/scheduler'),
+  autoscaler: () => request('GET', '/autoscaler'),
   setScheduler: (algorithm) => request('PUT', '/scheduler', { algorithm }),
 };

@@ -9,7 +9,7 @@ import { initDetails, openNode, openObject, openPod, refreshDetail } from './vie
 import { addEvent, initEventsFeed, loadEvents } from './views/events.js';
 import { initForms, syncScheduler } from './views/forms.js';
 import { initNodesView, noteHeartbeat, renderNodes, tickNodes } from './views/nodes.js';
-import { renderOverview } from './views/overview.js';
+import { renderAutoscaler, renderOverview } from './views/overview.js';
 import { initPodsView, podFilters, renderPods, tickPods, updateNodeFilter } from './views/pods.js';
 import { recordHeartbeat, tickTraces } from './views/traces.js';
 
@@ -69,6 +69,8 @@ function refreshAll() {
       syncScheduler(cluster.value?.scheduler_algorithm);
       showDisruption(cluster.value?.disruption);
     }
+    // the autoscaler panel is extra: a failure to read it leaves the rest as it is
+    api.autoscaler().then(renderAutoscaler, () => undefined);
     if (pods.status === 'fulfilled') renderPods(pods.value ?? []);
     refreshDetail();
     document.body.dataset.loaded = 'true';

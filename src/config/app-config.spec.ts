@@ -37,6 +37,35 @@ describe('HOST and API tokens', () => {
     );
     expect(loadConfig({ KUBESIM_API_TOKEN: 'sixteen-chars!!!' }).apiToken).toBe('sixteen-chars!!!');
   });
+
+  it('reads the autoscaler from KUBESIM_AUTOSCALER*, or leaves it to the stored settings', () => {
+    expect(loadConfig({}).autoscaler).toBeNull();
+    expect(
+      loadConfig({
+        KUBESIM_AUTOSCALER: 'on',
+        KUBESIM_AUTOSCALER_MAX_NODES: '4',
+        KUBESIM_AUTOSCALER_NODE_CPU_CORES: '2.5',
+      }).autoscaler,
+    ).toEqual({
+      enabled: true,
+      minNodes: 1,
+      maxNodes: 4,
+      nodeCpuCores: 2.5,
+      nodeMemoryMb: null,
+      scaleUpDelayS: 0,
+      scaleDownIdleS: 600,
+    });
+    expect(() =>
+      loadConfig({
+        KUBESIM_AUTOSCALER: 'yes',
+        KUBESIM_AUTOSCALER_MIN_NODES: '5',
+        KUBESIM_AUTOSCALER_MAX_NODES: '3',
+        KUBESIM_AUTOSCALER_NODE_CPU_CORES: '0.0001',
+      }),
+    ).toThrow(
+      /KUBESIM_AUTOSCALER=yes: expected one of on, off[\s\S]*NODE_CPU_CORES=0.0001[\s\S]*MIN_NODES=5: must not exceed KUBESIM_AUTOSCALER_MAX_NODES=3/,
+    );
+  });
 });
 
 describe('NODE_NOT_READY_AFTER_MS', () => {

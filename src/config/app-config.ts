@@ -49,7 +49,30 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** run the control loops (off for an API-only replica or a test that drives them by hand) */
   loopsEnabled: boolean;
+  /** the cluster autoscaler's settings from KUBESIM_AUTOSCALER*, written at boot; null if none is set */
+  autoscaler: AutoscalerEnv | null;
 }
+
+export interface AutoscalerEnv {
+  enabled: boolean;
+  minNodes: number;
+  maxNodes: number;
+  nodeCpuCores: number;
+  nodeMemoryMb: number | null;
+  scaleUpDelayS: number;
+  scaleDownIdleS: number;
+}
+
+/** The autoscaler's settings until someone sets them (PUT /autoscaler or the environment). */
+export const AUTOSCALER_DEFAULTS: AutoscalerEnv = {
+  enabled: false,
+  minNodes: 1,
+  maxNodes: 10,
+  nodeCpuCores: 4,
+  nodeMemoryMb: null,
+  scaleUpDelayS: 0,
+  scaleDownIdleS: 600,
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -193,6 +216,42 @@ export function loadConfig(given: Env = process.env): AppConfig {
   if (!/^https?:\/\//.test(apiUrl))
     problems.push(`KUBESIM_API_URL=${apiUrl}: expected an http(s) URL`);
 
+  const autoscalerGiven = Object.keys(env).some(
+    (k) => k.startsWith('KUBESIM_AUTOSCALER') && env[k] !== undefined && env[k] !== '',
+  );
+  const d = AUTOSCALER_DEFAULTS;
+  const autoscaler: AutoscalerEnv = {
+    enabled: oneOf('KUBESIM_AUTOSCALER', ['on', 'off'] as const, 'off') === 'on',
+    minNodes: int('KUBESIM_AUTOSCALER_MIN_NODES', d.minNodes, 0, 1000),
+    maxNodes: int('KUBESIM_AUTOSCALER_MAX_NODES', d.maxNodes, 1, 1000),
+    nodeCpuCores: d.nodeCpuCores,
+    nodeMemoryMb:
+      optional('KUBESIM_AUTOSCALER_NODE_MEMORY_MB') === null
+        ? null
+        : int('KUBESIM_AUTOSCALER_NODE_MEMORY_MB', 0, 1, 4_194_304),
+    scaleUpDelayS: int('KUBESIM_AUTOSCALER_SCALE_UP_DELAY_S', d.scaleUpDelayS, 0, 86400),
+    scaleDownIdleS: int('KUBESIM_AUTOSCALER_SCALE_DOWN_IDLE_S', d.scaleDownIdleS, 0, 86400),
+  };
+  const nodeCores = optional('KUBESIM_AUTOSCALER_NODE_CPU_CORES');
+  if (nodeCores !== null) {
+    const n = Number(nodeCores);
+    if (
+      !Number.isFinite(n) ||
+      n < 0.001 ||
+      n > 1024 ||
+      Math.abs(n * 1000 - Math.round(n * 1000)) > 1e-6
+    ) {
+      problems.push(
+        `KUBESIM_AUTOSCALER_NODE_CPU_CORES=${nodeCores}: expected cores from 0.001 to 1024, at most 3 decimals`,
+      );
+    } else autoscaler.nodeCpuCores = n;
+  }
+  if (autoscaler.minNodes > autoscaler.maxNodes) {
+    problems.push(
+      `KUBESIM_AUTOSCALER_MIN_NODES=${autoscaler.minNodes}: must not exceed KUBESIM_AUTOSCALER_MAX_NODES=${autoscaler.maxNodes}`,
+    );
+  }
+
   const config: AppConfig = {
     port,
     host: str('HOST', '127.0.0.1'),
@@ -233,6 +292,7 @@ export function loadConfig(given: Env = process.env): AppConfig {
     maxConnectionsPerClient,
     logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',
+    autoscaler: autoscalerGiven ? autoscaler : null,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

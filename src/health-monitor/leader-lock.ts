@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 
-/** Any fixed number shared by every replica of one cluster. */
-const LOOPS_LOCK = 7_414_002;
+/** Any fixed number shared by every replica of one cluster (one per loop that leads alone). */
+export const LOOPS_LOCK = 7_414_002;
 
 /**
  * Leadership among API replicas on one database: the holder of a session-level
@@ -16,7 +16,11 @@ export class LeaderLock {
   /** the last try could not reach the database at all */
   unreachable = false;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly key = LOOPS_LOCK,
+    private readonly what = 'the control loops',
+  ) {}
 
   get isLeader(): boolean {
     return this.leader;
@@ -36,13 +40,11 @@ export class LeaderLock {
         this.unreachable = false;
         return true;
       }
-      const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1) AS ok', [
-        LOOPS_LOCK,
-      ]);
+      const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1) AS ok', [this.key]);
       this.unreachable = false;
       if (rows[0].ok) {
         this.leader = true;
-        this.logger.log('this replica now runs the control loops');
+        this.logger.log(`this replica now runs ${this.what}`);
       }
       return this.leader;
     } catch (err) {
@@ -53,7 +55,7 @@ export class LeaderLock {
   }
 
   private drop(why: string): void {
-    if (this.leader) this.logger.warn(`lost the control-loop lock: ${why}`);
+    if (this.leader) this.logger.warn(`lost the lock of ${this.what}: ${why}`);
     this.leader = false;
     const client = this.client;
     this.client = null;
@@ -67,7 +69,7 @@ export class LeaderLock {
     client?.removeAllListeners('error').on('error', () => undefined);
     if (!client) return;
     try {
-      if (this.leader) await client.query('SELECT pg_advisory_unlock($1)', [LOOPS_LOCK]);
+      if (this.leader) await client.query('SELECT pg_advisory_unlock($1)', [this.key]);
     } catch {
       /* the lock goes with the connection anyway */
     } finally {

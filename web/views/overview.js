@@ -145,3 +145,16 @@ export function renderOverview(cluster, nodes) {
   }
   if (nodes) renderBars(nodes);
 }
+
+/** The cluster autoscaler's state: on or off, its node range and the nodes it added. */
+export function renderAutoscaler(a) {
+  const panel = $('#autoscaler-stat');
+  if (!panel || !a) return;
+  panel.dataset.enabled = String(Boolean(a.enabled));
+  setText($('#autoscaler-state'), a.enabled ? 'on' : 'off');
+  const added = a.autoscaled_nodes?.length ?? 0;
+  setText(
+    $('#autoscaler-summary'),
+    `${a.worker_nodes} nodes (min ${a.min_nodes}, max ${a.max_nodes}) · ${added} added · new node ${fmtCores(a.node_cpu_cores)} cores`,
+  );
+}
