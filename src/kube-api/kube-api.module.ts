@@ -7,14 +7,6 @@ import { KubeApiService } from './kube-api.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
 
-/** The patch types kubectl sends; their bodies are JSON like any other. */
-export const PATCH_CONTENT_TYPES = [
-  'application/strategic-merge-patch+json',
-  'application/merge-patch+json',
-  'application/json-patch+json',
-  'application/apply-patch+yaml',
-];
-
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 /**
@@ -32,11 +24,7 @@ export class KubeApiModule implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
     if (!fastify?.addContentTypeParser) return;
-    const json = fastify.getDefaultJsonParser('error', 'error');
-    for (const type of PATCH_CONTENT_TYPES.slice(0, 3)) {
-      if (!fastify.hasContentTypeParser(type))
-        fastify.addContentTypeParser(type, { parseAs: 'string' }, json);
-    }
+    // the patch types (application/*+json) are read by the app's own JSON parser (bootstrap)
     // kubectl's typed clients send protobuf: read as bytes, so the handler can answer 415 as a Status
     if (!fastify.hasContentTypeParser(PROTOBUF))
       fastify.addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_req, body, done) =>
