@@ -295,6 +295,9 @@ describe('dashboard in headless Chromium', () => {
   }, 60000);
 
   it('shows the cluster autoscaler, and its decisions in the events feed', async () => {
+    // an earlier case may have left the page on Swagger UI
+    await page.goto(t.baseUrl);
+    await page.waitForSelector('body[data-loaded="true"]');
     const state = page.locator('[data-testid="autoscaler-state"]');
     expect(await state.textContent()).toBe('off');
     await t.http

@@ -579,8 +579,8 @@ suite('the Kubernetes API with KUBESIM_API_TOKEN', () => {
   const k = new Kubectl();
 
   beforeAll(async () => {
-    t = await startTestApp({ KUBESIM_API_TOKEN: 'kube-token-123' });
-    await k.configure(t.baseUrl, { KUBESIM_API_TOKEN: 'kube-token-123' });
+    t = await startTestApp({ KUBESIM_API_TOKEN: 'kube-token-0123456789' });
+    await k.configure(t.baseUrl, { KUBESIM_API_TOKEN: 'kube-token-0123456789' });
   });
   afterAll(async () => {
     k.close();

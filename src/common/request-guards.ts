@@ -17,6 +17,17 @@ const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
 /** The same family, as Fastify's body parser is chosen (the whole header, parameters included). */
 export const JSON_BODY = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json\s*(?:;|$)/i;
 
+/**
+ * kubectl's typed clients may send protobuf to the Kubernetes API. It is no type a page can
+ * send without a preflight, so it is let through there, for the API to answer as a Status.
+ */
+const KUBE_PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+function isKubeProtobuf(url: string, header: string | undefined): boolean {
+  if (!header || !/^\/apis?(?:[/?]|$)/.test(url)) return false;
+  return header.split(';', 1)[0].trim().toLowerCase() === KUBE_PROTOBUF;
+}
+
 export function isJsonContentType(header: string | undefined): boolean {
   if (!header) return false;
   return JSON_MEDIA_TYPE.test(header.split(';', 1)[0].trim().toLowerCase());
@@ -141,7 +152,8 @@ export function registerRequestGuards(fastify: FastifyInstance, config: AppConfi
         );
       }
     }
-    if (MUTATING.has(req.method) && !isJsonContentType(req.headers['content-type'])) {
+    const type = req.headers['content-type'];
+    if (MUTATING.has(req.method) && !isJsonContentType(type) && !isKubeProtobuf(req.url, type)) {
       return refuse(reply, 415, NOT_JSON_MESSAGE);
     }
     done();
