@@ -58,9 +58,16 @@ export async function heartbeatThroughput(
     request: {
       method: 'POST',
       path: paths[0],
-      setupRequest: () => {
+      // keep the host and port autocannon passes in: without them its Host header is "undefined:undefined"
+      setupRequest: (request) => {
         const i = next++ % nodes.length;
-        return { method: 'POST', path: paths[i], headers: headers[i], body: EMPTY_BEAT };
+        return {
+          ...request,
+          method: 'POST',
+          path: paths[i],
+          headers: headers[i],
+          body: EMPTY_BEAT,
+        };
       },
     },
   });

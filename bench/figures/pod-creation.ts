@@ -86,12 +86,15 @@ export class PodLoad {
       request: {
         method: 'POST',
         path: '/pods',
-        setupRequest: (_request, context) => {
+        // autocannon takes the host and port from the request it passes in: keep them, or the
+        // Host header reads "undefined:undefined" (which the server refuses)
+        setupRequest: (request, context) => {
           const name = `${this.namePrefix}-${this.seq++}`;
           // the context belongs to the connection: onResponse gets this one back
           context.name = name;
           this.unanswered.add(name);
           return {
+            ...request,
             method: 'POST',
             path: '/pods',
             headers: { 'content-type': 'application/json' },
