@@ -1,6 +1,6 @@
 /**
- * One small seeded generator for the scripts (the chaos run picks its faults with it, the
- * Postman export fakes example values with it): the same seed gives the same run.
+ * One small seeded generator (a scenario's jitter, the chaos run's faults, the Postman
+ * export's example values): the same seed gives the same run.
  */
 
 /** mulberry32: a uniform number in [0, 1), like Math.random, from a 32-bit seed. */

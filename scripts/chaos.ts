@@ -30,7 +30,7 @@ import { parseOptions } from './chaos/options';
 import { RunRecord } from './chaos/record';
 import { renderSummary } from './chaos/report';
 import { ChaosServer, TIMINGS } from './chaos/server';
-import { seededRandom } from './lib/random';
+import { seededRandom } from '../cli/random';
 import { SERVER_MAIN, sleep } from './lib/server-process';
 
 const SETTLE_MS = 60_000;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert } from 'openapi-to-postmanv2';
-import { mulberry32 } from './lib/random';
+import { mulberry32 } from '../cli/random';
 
 const ROOT = join(__dirname, '..');
 export const OPENAPI_FILE = join(ROOT, 'openapi', 'openapi.json');

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random';
 import type { Step } from './parse';
 
 /** One run of a step: a step with `every`/`times` runs several times. */
@@ -9,25 +10,13 @@ export interface Occurrence {
   dueMs: number;
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Every run of every step, in the order they are due: `at` (from the start),
  * plus `every` per repeat, plus a jitter drawn from [0, jitter] by the seeded
  * PRNG, so one seed gives the same timeline each time. Equal times keep file order.
  */
 export function planSteps(steps: Step[], seed: number): Occurrence[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const plan: Occurrence[] = [];
   for (const step of steps) {
     for (let repeat = 1; repeat <= step.times; repeat++) {

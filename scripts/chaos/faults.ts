@@ -6,7 +6,7 @@
  * restarted, cordoned, deleted and replaced. Everything seen goes into the run's record.
  */
 import { callJson } from '../lib/http';
-import type { Random } from '../lib/random';
+import type { Random } from '../../cli/random';
 import { signalIfStill, sleep } from '../lib/server-process';
 import type { RunRecord } from './record';
 import { AGENT, ChaosServer } from './server';
