@@ -463,23 +463,6 @@ export class ClusterStore {
 
   // ---- scheduling -----------------------------------------------------------
 
-  /** Nodes that could take the request now (the pure strategies still rank and check them). */
-  async candidateNodes(
-    cpuM: number,
-    memoryMb: number,
-    db: Db = this.dataSource,
-  ): Promise<NodeView[]> {
-    const rows: NodeViewRow[] = await db.query(
-      `${NODE_VIEW_SELECT}
-        WHERE ${BINDABLE}
-          AND cpu_total_m - cpu_allocated_m >= $1
-          AND (memory_total_mb IS NULL OR memory_total_mb - memory_allocated_mb >= $2)
-        ORDER BY id`,
-      [cpuM, memoryMb],
-    );
-    return rows.map(toNodeView);
-  }
-
   async allNodeViews(db: Db = this.dataSource): Promise<NodeView[]> {
     const rows: NodeViewRow[] = await db.query(`${NODE_VIEW_SELECT} ORDER BY id`);
     return rows.map(toNodeView);

@@ -1,4 +1,4 @@
-import { canTake, fits, UnfitReason, unschedulableReason } from './fits';
+import { canTake, firstUnfitReason, fits, UnfitReason, unschedulableSummary } from './fits';
 import { SCORERS } from './scorers';
 import { NodeView, PodRequest, SchedulerAlgorithm } from './types';
 
@@ -129,7 +129,7 @@ export function decideAndExplain(
       }
       if (!detailed) top.sort(better);
     } else {
-      const [first] = fits(pod, node);
+      const first = firstUnfitReason(pod, node);
       if (first) counts[first] = (counts[first] ?? 0) + 1;
       if (!detailed && unfitSample.length < limits.topK) unfitSample.push(node);
     }
@@ -143,7 +143,7 @@ export function decideAndExplain(
       );
   const reason = best
     ? `${scoreNote(algorithm, pod, best, lastChosenId)}; ${fitCount}/${nodes.length} nodes fit`
-    : unschedulableReason(pod, nodes);
+    : unschedulableSummary(nodes.length, counts);
   return {
     best,
     explanation: {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canTake, fits, unschedulableReason } from './fits';
+import { canTake, firstUnfitReason, fits, unschedulableReason } from './fits';
 import { bestNode, rankNodes, selectNode } from './select-node';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';
 
@@ -140,7 +140,7 @@ describe('strategy properties', () => {
     );
   });
 
-  it('canTake says yes exactly when fits finds no reason against the node', () => {
+  it('canTake says yes exactly when fits finds no reason, and firstUnfitReason is its first', () => {
     const arbFullNode = fc.record({
       id: fc.integer({ min: 1, max: 10000 }),
       name: fc.constant('n'),
@@ -159,7 +159,14 @@ describe('strategy properties', () => {
       memoryMb: fc.integer({ min: 0, max: 4096 }),
     });
     fc.assert(
-      fc.property(arbRequest, arbFullNode, (p, n) => canTake(p, n) === (fits(p, n).length === 0)),
+      fc.property(
+        arbRequest,
+        arbFullNode,
+        (p, n) =>
+          canTake(p, n) === (fits(p, n).length === 0) &&
+          // the allocation-free first reason is the one fits lists first
+          firstUnfitReason(p, n) === (fits(p, n)[0] ?? null),
+      ),
       { numRuns: 2000 },
     );
   });
