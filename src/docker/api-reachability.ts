@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import Docker from 'dockerode';
 import { AppConfig } from '../config/app-config';
+import { withDeadline } from './engine-deadline';
 
 /** How long the probe container's own request may take. */
 const FETCH_TIMEOUT_MS = 3000;
@@ -222,17 +223,5 @@ export function demux(buffer: Buffer): string {
 }
 
 function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+  return withDeadline(promise, ms, () => new Error(`${what}: no answer within ${ms} ms`));
 }

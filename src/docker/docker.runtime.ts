@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import { AppConfig } from '../config/app-config';
 import { FailureMode } from '../nodes/dto/simulate-failure.dto';
 import { AgentExit, AgentSpec, AgentState, NodeRuntime } from './node-runtime';
+import { withDeadline } from './engine-deadline';
 
 export const LABEL_MANAGED = 'kubesim.managed';
 /** which kubesim cluster (database) a container belongs to: several may share an engine */
@@ -768,22 +769,11 @@ function compileAgent(root: string): Promise<void> {
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new EngineTimeout(`${what} did not answer within ${ms} ms`)),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+  return withDeadline(
+    promise,
+    ms,
+    () => new EngineTimeout(`${what} did not answer within ${ms} ms`),
+  );
 }
 
 class EngineTimeout extends Error {}

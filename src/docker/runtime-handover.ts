@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { ClusterStore } from '../database/cluster-store';
 import { NodeRecord } from '../database/records';
 import { NodeRuntime } from './node-runtime';
+import { withDeadline } from './engine-deadline';
 
 /** the runtimes whose agents kubesim starts itself (an external agent is nobody's to move) */
 const MANAGED_KINDS = new Set(['docker', 'process']);
@@ -86,20 +87,9 @@ function message(err: unknown): string {
 }
 
 function deadline<T>(promise: Promise<T>, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: no answer within ${CALL_TIMEOUT_MS} ms`)),
-      CALL_TIMEOUT_MS,
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+  return withDeadline(
+    promise,
+    CALL_TIMEOUT_MS,
+    () => new Error(`${what}: no answer within ${CALL_TIMEOUT_MS} ms`),
+  );
 }
