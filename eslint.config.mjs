@@ -64,6 +64,7 @@ export default tseslint.config(
       'postman/**',
       'bench/results/**',
       '.kubesim/**',
+      'cli/generated/**',
     ],
   },
   js.configs.recommended,
