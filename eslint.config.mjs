@@ -2,6 +2,57 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The floors of src/ (docs/architecture.md): a directory may import from its own floor's
+ * foundation and from the floors below, never from above. The API modules do not import each
+ * other; the control loops and the Kubernetes API sit above them and drive them through their
+ * services. `app.module`, `bootstrap` and `main` on top wire everything. The scheduling
+ * strategies are pure domain code (their own rule below keeps them free of any framework).
+ */
+const FLOORS = [
+  ['domain', 'scheduler/strategies'],
+  ['config', 'common', 'database', 'events', 'metrics'],
+  ['scheduler', 'docker'],
+  ['nodes', 'pods', 'cluster', 'health'],
+  ['health-monitor', 'autoscaler', 'kube-api', 'workloads'],
+];
+const SIDEWAYS_FORBIDDEN = new Set([3]);
+const TOP = ['app.module', 'bootstrap', 'main', 'openapi-document'];
+
+function floorRules() {
+  return FLOORS.map((dirs, floor) => {
+    const above = FLOORS.slice(floor + 1).flat();
+    const forbidden = [...above, ...TOP];
+    const rules = [];
+    for (const dir of dirs) {
+      if (dir === 'scheduler/strategies') continue;
+      const sideways = SIDEWAYS_FORBIDDEN.has(floor) ? dirs.filter((d) => d !== dir) : [];
+      const names = [...forbidden, ...sideways].map((d) =>
+        d === 'scheduler' ? 'scheduler(?!/strategies(/|$))' : d,
+      );
+      rules.push({
+        files: [`src/${dir}/**/*.ts`],
+        ignores: ['**/*.spec.ts', 'src/scheduler/strategies/**'],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                {
+                  // a relative import that climbs out of src/<dir> into a directory above it
+                  regex: `^(\\.\\./)+(${names.join('|')})(/|$)`,
+                  message: `src/${dir} is on floor ${floor} of docs/architecture.md: it may not import from a floor above or beside it`,
+                },
+              ],
+            },
+          ],
+        },
+      });
+    }
+    return rules;
+  }).flat();
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -13,6 +64,7 @@ export default tseslint.config(
       'postman/**',
       'bench/results/**',
       '.kubesim/**',
+      'cli/generated/**',
     ],
   },
   js.configs.recommended,
@@ -55,10 +107,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@nestjs/*', 'typeorm', 'pg', 'dockerode', '../../*'] },
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'pg', 'dockerode'],
+              message: 'the strategies are pure',
+            },
+            { regex: '^\\.\\./\\.\\./(?!domain/)', message: 'strategies import only src/domain' },
+          ],
+        },
       ],
     },
   },
+  ...floorRules(),
   {
     files: ['web/**/*.js'],
     languageOptions: {

@@ -1,161 +1,39 @@
 /**
- * The resources as the kubesim API returns them (JSON, snake_case). The CLI only
- * reads these, so every field a view does not need may be absent.
+ * The resources as the kubesim API returns them (JSON, snake_case): named views of the
+ * schemas generated from the committed OpenAPI document (cli/generated/kubesim-api.ts,
+ * `npm run openapi`), so a server change the CLI does not follow fails to compile.
  */
+import type { components } from './generated/kubesim-api';
 
-export type NodeStatus =
-  'pending' | 'healthy' | 'not_ready' | 'failed' | 'recovering' | 'permanently_failed' | 'stopped';
+type Schemas = components['schemas'];
 
+export type NodeView = Schemas['NodeResponseDto'] &
+  Partial<Pick<Schemas['NodeDetailDto'], 'pod_ids'>> &
+  Partial<Pick<Schemas['CreatedNodeDto'], 'heartbeat_token'>>;
+export type NodeStatus = NodeView['health_status'];
 export type ComponentStatus = 'running' | 'degraded' | 'stopped' | 'unknown';
 
-export interface NodeView {
-  id: number;
-  name: string;
-  node_type: 'worker' | 'master';
-  health_status: NodeStatus;
-  cordoned: boolean;
-  cpu_cores_total: number;
-  cpu_cores_allocated: number;
-  cpu_cores_avail: number;
-  cpu_cores_used: number;
-  memory_mb: number | null;
-  labels: Record<string, string>;
-  pod_cidr: string | null;
-  components: Record<string, ComponentStatus>;
-  last_heartbeat_at: string | null;
-  recovery_attempts: number;
-  pod_count: number;
-  created_at: string;
-  /** only on GET /nodes/:id */
-  pod_ids?: number[];
-  /** only on POST /nodes, shown once */
-  heartbeat_token?: string;
-}
+export type PodView = Schemas['PodResponseDto'];
+export type PodStatus = PodView['status'];
+export type ContainerView = Schemas['ContainerResponseDto'];
+export type VolumeView = Schemas['VolumeResponseDto'];
+export type ConfigView = Schemas['ConfigResponseDto'];
 
-export type PodStatus = 'pending' | 'scheduled' | 'running' | 'failed';
+export type EventView = Schemas['EventResponseDto'];
 
-export interface ContainerView {
-  name: string;
-  image: string;
-  cpu_req: number;
-  memory_req: number;
-  command: string[];
-  args: string[];
-  status: string;
-  restart_count: number;
-}
+/** GET /cluster; `disruption` is absent from older servers */
+export type ClusterView = Omit<Schemas['ClusterSummaryDto'], 'disruption'> &
+  Partial<Pick<Schemas['ClusterSummaryDto'], 'disruption'>>;
+export type SchedulerView = Schemas['SchedulerResponseDto'];
 
-export interface VolumeView {
-  name: string;
-  type: string;
-  size: number;
-  path: string;
-}
-
-export interface ConfigView {
-  name: string;
-  type: string;
-  key: string;
-  value: string;
-}
-
-export interface PodView {
-  id: number;
-  name: string;
-  status: PodStatus;
-  node_id: number | null;
-  node_name: string | null;
-  reason: string | null;
-  ip: string | null;
-  cpu_cores_req: number;
-  memory_mb_req: number;
-  scheduler_algorithm: string | null;
-  restart_count: number;
-  containers: ContainerView[];
-  volumes: VolumeView[];
-  config: ConfigView[];
-  created_at: string;
-}
-
-export interface EventView {
-  /** a decimal string, as the API sends it */
-  id: string;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  object: string;
-  message: string;
-  created_at: string;
-}
-
-export interface ClusterView {
-  nodes: { total: number; by_status: Record<string, number> };
-  pods: { total: number; by_status: Record<string, number> };
-  cpu: {
-    total_cores: number;
-    allocated_cores: number;
-    available_cores: number;
-    used_cores: number;
-  };
-  utilisation: { allocated_pct: number; used_pct: number };
-  scheduler_algorithm: string;
-  /** every node silent at once: eviction and restarts wait (older servers omit it) */
-  disruption?: { active: boolean; since: string | null; reason: string | null };
-}
-
-export interface SchedulerView {
-  algorithm: string;
-  algorithms: string[];
-}
-
-/** The body of every API error. */
-export interface ApiErrorBody {
-  statusCode: number;
-  error?: string;
-  message?: string | string[];
-}
+/** The body of every API error (`error` and `message` may be absent from a proxy's answer). */
+export type ApiErrorBody = Pick<Schemas['ErrorResponseDto'], 'statusCode'> &
+  Partial<Pick<Schemas['ErrorResponseDto'], 'error' | 'message'>>;
 
 /** One node as a scheduling decision saw it (GET /pods/:id/scheduling). */
-export interface NodeVerdictView {
-  name: string;
-  fits: boolean;
-  reasons: string[];
-  score: number | null;
-  score_note: string | null;
-  chosen: boolean;
-}
-
-export interface SchedulingDecisionView {
-  algorithm: string;
-  trigger: string;
-  decided_at: string;
-  attempts: number;
-  decision: { node: string | null; reason: string };
-  summary: {
-    nodes_total: number;
-    nodes_fit: number;
-    unfit_counts: Record<string, number>;
-    truncated: boolean;
-  };
-  nodes: NodeVerdictView[];
-}
-
-export interface PodSchedulingView extends SchedulingDecisionView {
-  pod: string;
-  history: SchedulingDecisionView[];
-}
+export type NodeVerdictView = Schemas['NodeVerdictDto'];
+export type SchedulingDecisionView = Schemas['SchedulingDecisionDto'];
+export type PodSchedulingView = Schemas['PodSchedulingDto'];
 
 /** GET /nodes/:id/timeline */
-export interface NodeTimelineView {
-  node: string;
-  health_status: string;
-  heartbeats: { total: number; last_at: string | null; sampled: number; interval_ms: number };
-  entries: Array<{
-    at: string;
-    until: string | null;
-    kind: 'heartbeats' | 'missed' | 'event';
-    reason: string;
-    message: string;
-    object: string | null;
-    type: 'Normal' | 'Warning';
-  }>;
-}
+export type NodeTimelineView = Schemas['NodeTimelineDto'];

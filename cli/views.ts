@@ -194,7 +194,12 @@ export function podDetail(palette: Palette, pod: PodView): string {
           renderTable(
             palette,
             ['NAME', 'TYPE', 'SIZE', 'PATH'],
-            volumes.map((v) => [v.name, v.type, `${v.size} GB`, v.path]),
+            volumes.map((v) => [
+              v.name,
+              v.type,
+              v.size === null ? 'no limit' : `${v.size} GB`,
+              v.path ?? '-',
+            ]),
           ),
         ),
     );

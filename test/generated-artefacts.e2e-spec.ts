@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDataSource } from '../src/database/data-source';
@@ -10,6 +11,18 @@ describe('generated artefacts and schema', () => {
     const committed = readFileSync(join(__dirname, '..', 'openapi', 'openapi.json'), 'utf8');
     expect(await renderOpenApi()).toBe(committed);
   });
+
+  it("the clients' generated types match the committed OpenAPI document (run `npm run openapi`)", () => {
+    const root = join(__dirname, '..');
+    // openapi-typescript loads ESM-only modules that jest cannot require: render in node itself
+    const rendered = execFileSync(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(root, 'scripts', 'api-types.ts')],
+      { cwd: root, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+    );
+    const committed = readFileSync(join(root, 'cli', 'generated', 'kubesim-api.ts'), 'utf8');
+    expect(rendered).toBe(committed);
+  }, 60_000);
 
   it('entities and the committed migrations agree, and every migration can be undone', async () => {
     const url = await createTestDatabase();

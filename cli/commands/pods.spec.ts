@@ -243,6 +243,17 @@ describe('pod commands', () => {
     expect(result.stdout).toMatch(/token\s+secret\s+TOKEN\s+\*{6}/);
   });
 
+  it('get-pod shows an emptyDir without a size or mount path as the API gave it', async () => {
+    fake.on('GET', '/pods/web', {
+      body: aPod({ volumes: [{ name: 'scratch', type: 'emptyDir', size: null, path: null }] }),
+    });
+
+    const result = await cli('get-pod', 'web');
+
+    expect(result.stdout).toMatch(/scratch\s+emptyDir\s+no limit\s+-/);
+    expect(result.stdout).not.toMatch(/null/);
+  });
+
   it('get-pod -o json prints the pod unchanged', async () => {
     const pod = aPod();
     fake.on('GET', '/pods/7', { body: pod });

@@ -14,6 +14,8 @@ export function aNode(overrides: Partial<NodeView> = {}): NodeView {
     cpu_cores_avail: 2.5,
     cpu_cores_used: 0.7,
     memory_mb: 2048,
+    memory_mb_allocated: 512,
+    runtime: 'process',
     labels: { zone: 'a' },
     pod_cidr: '10.244.1.0/24',
     components: {
@@ -26,6 +28,7 @@ export function aNode(overrides: Partial<NodeView> = {}): NodeView {
     recovery_attempts: 0,
     pod_count: 2,
     created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
     ...overrides,
   };
 }
@@ -58,6 +61,8 @@ export function aPod(overrides: Partial<PodView> = {}): PodView {
     volumes: [],
     config: [],
     created_at: new Date().toISOString(),
+    scheduled_at: new Date().toISOString(),
+    started_at: new Date().toISOString(),
     ...overrides,
   };
 }

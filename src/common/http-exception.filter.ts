@@ -13,55 +13,7 @@ import { QueryFailedError } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
 import { DomainError, NOT_JSON_MESSAGE } from './errors';
-
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  '57P01', // admin shutdown
-  '57P02',
-  '57P03', // cannot connect now
-  '53300', // too many connections
-  '08000',
-  '08003',
-  '08006',
-]);
-const CONNECTION_MESSAGES = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'Client has encountered a connection error',
-  'Connection is not established',
-  'connect ECONNREFUSED',
-  'terminating connection',
-  'Query read timeout',
-  'Driver not Connected',
-  'Connection terminated unexpectedly',
-];
-
-/** Whether an error means the database cannot be reached (as opposed to a bad query). */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as {
-    code?: string;
-    message?: string;
-    driverError?: { code?: string; message?: string };
-  };
-  const code = e?.driverError?.code ?? e?.code;
-  if (code && CONNECTION_CODES.has(code)) return true;
-  const message = `${e?.message ?? ''} ${e?.driverError?.message ?? ''}`;
-  return CONNECTION_MESSAGES.some((m) => message.includes(m));
-}
-
-/**
- * PostgreSQL gave up one of two transactions that waited on each other (a deadlock) or
- * could not serialise it: nothing of it was written, and the same request again succeeds.
- */
-export function isTransientConflict(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === '40P01' || code === '40001';
-}
+import { isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { AppConfig } from '../config/app-config';
-import { FailureMode } from '../nodes/dto/simulate-failure.dto';
+import { FailureMode } from '../domain/failure-mode';
 import { AgentExit, AgentSpec, AgentState, NodeRuntime } from './node-runtime';
 import { withDeadline } from './engine-deadline';
 

@@ -1,4 +1,4 @@
-import { FailureMode } from '../nodes/dto/simulate-failure.dto';
+import { FailureMode } from '../domain/failure-mode';
 
 /** What a runtime needs to run a node's agent. */
 export interface AgentSpec {

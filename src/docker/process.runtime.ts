@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ConflictError } from '../common/errors';
-import { FailureMode } from '../nodes/dto/simulate-failure.dto';
+import { FailureMode } from '../domain/failure-mode';
 import { AgentExit, AgentSpec, AgentState, NodeRuntime } from './node-runtime';
 
 export interface ProcessRuntimeOptions {

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { isDatabaseUnavailable } from '../common/http-exception.filter';
+import { isDatabaseUnavailable } from '../database/pg-errors';
 import { ClusterStore, DISRUPTION_SETTING } from '../database/cluster-store';
 import { DATABASE_URL } from '../database/database.module';
 import { NodeRecord } from '../database/records';
@@ -18,7 +18,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { HeartbeatService } from '../nodes/heartbeat.service';
 import { NodesService } from '../nodes/nodes.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
-import { LeaderLock } from './leader-lock';
+import { LeaderLock } from '../database/leader-lock';
 import { decideHealth, MonitorTimings, restartDelayMs, silentMs } from './node-health';
 
 const TICK = 'kubesim-health-monitor';

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { V1Status } from '@kubernetes/client-node';
 import type { FastifyReply } from 'fastify';
 import { DomainError, UnauthorizedError } from '../common/errors';
-import { isDatabaseUnavailable, isTransientConflict } from '../common/http-exception.filter';
+import { isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
 import { databaseHealth } from '../database/database-health';
 
 const REASONS: Record<number, string> = {

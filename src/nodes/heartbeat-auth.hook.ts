@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { DomainError, UnauthorizedError } from '../common/errors';
 import { FailureThrottle } from '../common/failure-throttle';
-import { errorBody, isDatabaseUnavailable } from '../common/http-exception.filter';
+import { errorBody } from '../common/http-exception.filter';
+import { isDatabaseUnavailable } from '../database/pg-errors';
 import { databaseHealth } from '../database/database-health';
 import { HeartbeatService } from './heartbeat.service';
 

@@ -5,7 +5,7 @@ import {
   Logger,
   OnModuleInit,
 } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../common/http-exception.filter';
+import { isDatabaseUnavailable } from '../database/pg-errors';
 import { databaseHealth } from '../database/database-health';
 import { HeartbeatBuffer } from './heartbeat-buffer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

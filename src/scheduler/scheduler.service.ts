@@ -5,7 +5,7 @@ import { ClusterStore } from '../database/cluster-store';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
-import { isDatabaseUnavailable, isTransientConflict } from '../common/http-exception.filter';
+import { isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
 import { BoundPod, DecisionWrite, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { rankNodes } from './strategies/select-node';

@@ -7,18 +7,10 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
-export const NODE_STATUSES = [
-  'pending',
-  'healthy',
-  'not_ready',
-  'failed',
-  'recovering',
-  'permanently_failed',
-  'stopped',
-] as const;
-export type NodeStatus = (typeof NODE_STATUSES)[number];
-export const NODE_TYPES = ['worker', 'master'] as const;
-export type NodeType = (typeof NODE_TYPES)[number];
+import { NODE_STATUSES, NODE_TYPES, NodeStatus, NodeType } from '../../domain/node-status';
+
+export { NODE_STATUSES, NODE_TYPES };
+export type { NodeStatus, NodeType };
 
 @Entity({ name: 'nodes' })
 @Index('idx_nodes_health_status', ['healthStatus'])

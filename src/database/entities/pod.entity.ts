@@ -14,8 +14,10 @@ import { ContainerEntity } from './container.entity';
 import { VolumeEntity } from './volume.entity';
 import { ConfigItemEntity } from './config-item.entity';
 
-export const POD_STATUSES = ['pending', 'scheduled', 'running', 'failed'] as const;
-export type PodStatus = (typeof POD_STATUSES)[number];
+import { POD_STATUSES, PodStatus } from '../../domain/pod-status';
+
+export { POD_STATUSES };
+export type { PodStatus };
 
 @Entity({ name: 'pods' })
 @Index('idx_pods_node_id', ['nodeId'])

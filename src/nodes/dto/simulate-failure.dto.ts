@@ -1,8 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 
-export const FAILURE_MODES = ['crash', 'hang', 'partition'] as const;
-export type FailureMode = (typeof FAILURE_MODES)[number];
+import { FAILURE_MODES, FailureMode } from '../../domain/failure-mode';
+
+export { FAILURE_MODES };
+export type { FailureMode };
 
 export class SimulateFailureDto {
   @ApiPropertyOptional({
