@@ -47,6 +47,8 @@ async function returning<T = Record<string, any>>(
 export const DECISIONS_KEPT = 10;
 /** deferred creation decisions written in one statement at most */
 const DECISION_BATCH = 256;
+/** deferred decisions queued beyond this make the next pod batch wait for them */
+const DECISION_BACKLOG = 4 * DECISION_BATCH;
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK = '40P01';
 const SERIALIZATION_FAILURE = '40001';
@@ -937,6 +939,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
             decisions.push({ ...decision, nodeName: row.node_name, podId: row.id });
         }
         if (decisions.length) this.deferDecisions(decisions);
+        // PostgreSQL falling behind on them slows creations rather than filling memory
+        if (this.pendingDecisions.length > DECISION_BACKLOG) await this.decisionsWritten();
       }
       return placements.map(({ pod }) => {
         const row = byName.get(pod.name);
