@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -45,6 +45,10 @@ async function returning<T = Record<string, any>>(
 
 /** decisions kept per pod: the latest and its history */
 export const DECISIONS_KEPT = 10;
+/** deferred creation decisions written in one statement at most */
+const DECISION_BATCH = 256;
+/** deferred decisions queued beyond this make the next pod batch wait for them */
+const DECISION_BACKLOG = 4 * DECISION_BATCH;
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK = '40P01';
 const SERIALIZATION_FAILURE = '40001';
@@ -150,10 +154,15 @@ export interface HeartbeatOutcome {
  * node's row lock), and a node's allocated CPU always equals the sum of its pods'.
  */
 @Injectable()
-export class ClusterStore {
+export class ClusterStore implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ClusterStore.name);
   private readonly nodeListeners: Array<() => void> = [];
 
   constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.decisionsWritten();
+  }
 
   /** Called whenever this process changes which nodes may take pods (status, cordon, set of nodes). */
   onNodesChanged(listener: () => void): void {
@@ -624,8 +633,74 @@ export class ClusterStore {
     }
   }
 
+  private readonly pendingDecisions: Array<DecisionWrite & { podId: number }> = [];
+  private decisionWrite: Promise<void> | null = null;
+
+  /**
+   * The creation decisions of a committed pod batch, written by the next statement on
+   * another connection rather than inside the batch: a decision's detail (a row per node
+   * on small clusters, ~13 kB there) cost PostgreSQL more than the pods themselves, and the
+   * one batch in flight waited for it. Readers of decisions wait for these writes first.
+   */
+  private deferDecisions(rows: Array<DecisionWrite & { podId: number }>): void {
+    this.pendingDecisions.push(...rows);
+    this.decisionWrite ??= this.writeDeferredDecisions();
+  }
+
+  private async writeDeferredDecisions(): Promise<void> {
+    try {
+      while (this.pendingDecisions.length) {
+        const batch = this.pendingDecisions.splice(0, DECISION_BATCH);
+        try {
+          await this.insertDecisions(batch);
+        } catch {
+          // a pod deleted meanwhile fails the statement: the others go one by one
+          for (const row of batch) {
+            await this.insertDecisions([row]).catch((err: Error) =>
+              this.logger.warn(
+                `scheduling decision of pod ${row.podId} not stored: ${err.message}`,
+              ),
+            );
+          }
+        }
+      }
+    } finally {
+      this.decisionWrite = null;
+    }
+  }
+
+  private async insertDecisions(rows: Array<DecisionWrite & { podId: number }>): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO scheduling_decisions (pod_id, trigger, algorithm, node_name, reason, detail)
+       SELECT r.pod_id, r.trigger, r.algorithm, r.node_name, r.reason, r.detail
+         FROM json_to_recordset($1) AS r(ord int, pod_id int, trigger text, algorithm text,
+                                          node_name text, reason text, detail jsonb)
+        WHERE EXISTS (SELECT 1 FROM pods p WHERE p.id = r.pod_id)
+        ORDER BY r.ord`,
+      [
+        JSON.stringify(
+          rows.map((r, ord) => ({
+            ord,
+            pod_id: r.podId,
+            trigger: r.trigger,
+            algorithm: r.algorithm,
+            node_name: r.nodeName,
+            reason: r.reason,
+            detail: r.detail,
+          })),
+        ),
+      ],
+    );
+  }
+
+  /** Resolves once every deferred decision queued so far is stored (or given up). */
+  async decisionsWritten(): Promise<void> {
+    while (this.decisionWrite) await this.decisionWrite;
+  }
+
   /** A pod's decisions, newest first. */
   async decisionsOf(podId: number): Promise<DecisionRecord[]> {
+    await this.decisionsWritten();
     return this.dataSource.query(
       `SELECT id::text, trigger, algorithm, node_name, reason, detail, attempts, decided_at
          FROM scheduling_decisions WHERE pod_id = $1 ORDER BY id DESC LIMIT $2`,
@@ -721,25 +796,32 @@ export class ClusterStore {
    * Each node takes its pods only if, under its row lock, it may still take pods and has
    * room for all of them; the pods of a node that refuses get null and nothing of them
    * is written. A pod whose name is taken already gets 'exists' and takes no room.
+   * Their scheduling decisions go in the statement when `db` is a transaction, else in
+   * the next one, once these pods are committed (`deferDecisions`).
    */
   async insertBoundPods(
     placements: Array<{ pod: NewPod; nodeId: number; event: string; decision?: DecisionWrite }>,
     db: Db = this.dataSource,
   ): Promise<Array<BoundPod | 'exists' | null>> {
-    const want = placements.map(({ pod, nodeId, event, decision }, idx) => ({
-      idx,
-      node_id: nodeId,
-      name: pod.name,
-      cpu: pod.cpuReqM,
-      mem: pod.memoryReqMb,
-      algo: pod.schedulerAlgorithm,
-      msg: event,
-      d_algo: decision?.algorithm ?? null,
-      d_reason: decision?.reason ?? null,
-      d_detail: decision?.detail ?? null,
-      labels: pod.labels ?? {},
-      annotations: pod.annotations ?? {},
-    }));
+    // outside a transaction the statement commits on its own: the decisions follow it
+    const deferred = db === this.dataSource;
+    const want = placements.map(({ pod, nodeId, event, decision: given }, idx) => {
+      const decision = deferred ? undefined : given;
+      return {
+        idx,
+        node_id: nodeId,
+        name: pod.name,
+        cpu: pod.cpuReqM,
+        mem: pod.memoryReqMb,
+        algo: pod.schedulerAlgorithm,
+        msg: event,
+        d_algo: decision?.algorithm ?? null,
+        d_reason: decision?.reason ?? null,
+        d_detail: decision?.detail ?? null,
+        labels: pod.labels ?? {},
+        annotations: pod.annotations ?? {},
+      };
+    });
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
         placements.flatMap(({ pod }) =>
@@ -849,6 +931,17 @@ export class ClusterStore {
       const byName = new Map(rows.map((r) => [r.name, r]));
       for (const nodeId of new Set(rows.filter((r) => !r.taken).map((r) => r.node_id)))
         this.podsChanged(nodeId);
+      if (deferred) {
+        const decisions: Array<DecisionWrite & { podId: number }> = [];
+        for (const { pod, decision } of placements) {
+          const row = byName.get(pod.name);
+          if (decision && row && !row.taken)
+            decisions.push({ ...decision, nodeName: row.node_name, podId: row.id });
+        }
+        if (decisions.length) this.deferDecisions(decisions);
+        // PostgreSQL falling behind on them slows creations rather than filling memory
+        if (this.pendingDecisions.length > DECISION_BACKLOG) await this.decisionsWritten();
+      }
       return placements.map(({ pod }) => {
         const row = byName.get(pod.name);
         if (row?.taken) return 'exists' as const;

@@ -310,6 +310,8 @@ export class SchedulerService implements OnModuleInit {
     const moved: number[] = [];
     const pending: number[] = [];
     const failed: number[] = [];
+    // a pod's creation decision is stored before the decision that moves it
+    await this.store.decisionsWritten();
     const podIds = await this.store.podIdsOfNode(node.id);
     for (const podId of podIds) {
       const why = poisoned.get(podId);
