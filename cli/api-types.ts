@@ -62,6 +62,8 @@ export interface ConfigView {
 export interface PodView {
   id: number;
   name: string;
+  /** absent from servers older than namespaces */
+  namespace?: string;
   status: PodStatus;
   node_id: number | null;
   node_name: string | null;
