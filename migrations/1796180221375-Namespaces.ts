@@ -28,6 +28,8 @@ export class Namespaces1796180221375 implements MigrationInterface {
     await queryRunner.query(
       `CREATE UNIQUE INDEX "idx_pods_namespace_name" ON "pods" ("namespace", "name") `,
     );
+    // the events trigger looks pods up by name alone
+    await queryRunner.query(`CREATE INDEX "idx_pods_name" ON "pods" ("name") `);
     await queryRunner.query(`CREATE INDEX "idx_events_namespace" ON "events" ("namespace") `);
     await queryRunner.query(
       `ALTER TABLE "pods" ADD CONSTRAINT "FK_148fffa4e4ccf4807c95e9be658" FOREIGN KEY ("namespace") REFERENCES "namespaces"("name") ON DELETE RESTRICT ON UPDATE NO ACTION`,
@@ -54,6 +56,7 @@ export class Namespaces1796180221375 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION events_namespace()`);
     await queryRunner.query(`ALTER TABLE "pods" DROP CONSTRAINT "FK_148fffa4e4ccf4807c95e9be658"`);
     await queryRunner.query(`DROP INDEX "public"."idx_events_namespace"`);
+    await queryRunner.query(`DROP INDEX "public"."idx_pods_name"`);
     await queryRunner.query(`DROP INDEX "public"."idx_pods_namespace_name"`);
     // pods of the same name in two namespaces cannot both survive the global unique again
     await queryRunner.query(

@@ -22,6 +22,7 @@ export type PodStatus = (typeof POD_STATUSES)[number];
 @Index('idx_pods_node_id', ['nodeId'])
 @Index('idx_pods_status', ['status'])
 @Index('idx_pods_namespace_name', ['namespace', 'name'], { unique: true })
+@Index('idx_pods_name', ['name'])
 export class PodEntity {
   @PrimaryGeneratedColumn()
   id: number;
