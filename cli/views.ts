@@ -119,12 +119,20 @@ export function nodeDetail(palette: Palette, node: NodeView): string {
   return lines.join('\n');
 }
 
-export function podTable(palette: Palette, pods: PodView[], wide: boolean): string {
+/** `withNamespace`: the pods of every namespace, each row saying which (as `kubectl -A`). */
+export function podTable(
+  palette: Palette,
+  pods: PodView[],
+  wide: boolean,
+  withNamespace = true,
+): string {
   const head = ['ID', 'NAME', 'STATUS', 'NODE', 'CPU', 'MEMORY', 'RESTARTS', 'AGE', 'REASON'];
+  if (withNamespace) head.splice(1, 0, 'NAMESPACE');
   if (wide) head.push('IP', 'ALGORITHM', 'IMAGES');
   const rows = pods.map((pod) => {
     const row = [
       String(pod.id),
+      ...(withNamespace ? [pod.namespace ?? 'default'] : []),
       pod.name,
       colourStatus(palette, pod.status),
       orDash(pod.node_name),
@@ -154,6 +162,7 @@ export function podDetail(palette: Palette, pod: PodView): string {
   const status = colourStatus(palette, pod.status);
   const fields: Array<[string, string]> = [
     ['Name', pod.name],
+    ['Namespace', pod.namespace ?? 'default'],
     ['ID', String(pod.id)],
     ['Status', pod.reason ? `${status} (${pod.reason})` : status],
     ['Node', pod.node_name ? `${pod.node_name} (id ${pod.node_id})` : '-'],

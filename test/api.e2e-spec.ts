@@ -683,6 +683,59 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         await t6.close();
       }
     });
+
+    it("namespaces: GET /pods shows each pod's namespace, ?namespace= filters and addresses, a bare name means default", async () => {
+      await healthyNode(t2, 'ns-w', 2);
+      await t2.http
+        .post('/api/v1/namespaces')
+        .send({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } })
+        .expect(201);
+      // the same name in two namespaces, at once (one batch of the fast path): two pods
+      const made = await Promise.all([
+        t2.http.post('/pods').send(pod('ns-twin', 0.1)),
+        t2.http.post('/pods').send({ ...pod('ns-twin', 0.1), namespace: 'ops' }),
+      ]);
+      expect(made.map((r) => [r.status, r.body.namespace])).toEqual([
+        [201, 'default'],
+        [201, 'ops'],
+      ]);
+      const { body: all } = await t2.http.get('/pods?limit=1000').expect(200);
+      expect(
+        all
+          .filter((p: { name: string }) => p.name === 'ns-twin')
+          .map((p: { namespace: string }) => p.namespace)
+          .sort(),
+      ).toEqual(['default', 'ops']);
+      expect(all.every((p: { namespace?: string }) => typeof p.namespace === 'string')).toBe(true);
+      const { body: ops } = await t2.http.get('/pods?namespace=ops').expect(200);
+      expect(ops.map((p: { name: string }) => p.name)).toEqual(['ns-twin']);
+      expect((await t2.http.get('/pods/ns-twin').expect(200)).body.id).toBe(made[0].body.id);
+      expect((await t2.http.get('/pods/ns-twin?namespace=ops').expect(200)).body.id).toBe(
+        made[1].body.id,
+      );
+      // a numeric id is found in its own namespace only when one is given
+      await t2.http.get(`/pods/${made[1].body.id}?namespace=default`).expect(404);
+      await t2.http.get(`/pods/${made[1].body.id}`).expect(200);
+      await t2.http.get('/pods?namespace=Not_A_Label').expect(400);
+      // each Scheduled event is in its pod's namespace
+      const { body: opsEvents } = await t2.http.get('/events?namespace=ops').expect(200);
+      expect(
+        opsEvents.map((e: { reason: string; object: string }) => [e.reason, e.object]),
+      ).toEqual([['Scheduled', 'pod/ns-twin']]);
+      // a missing namespace: a clear 404, nothing stored
+      const before = await t2.sql('SELECT count(*)::int AS n FROM pods');
+      const missing = await t2.http
+        .post('/pods')
+        .send({ ...pod('ns-lost', 0.1), namespace: 'nowhere' })
+        .expect(404);
+      expect(missing.body.message).toBe('namespace "nowhere" not found');
+      expect(await t2.sql('SELECT count(*)::int AS n FROM pods')).toEqual(before);
+      // deleting by name in a namespace deletes that one only
+      await t2.http.delete('/pods/ns-twin?namespace=ops').expect(200);
+      await t2.http.get('/pods/ns-twin?namespace=ops').expect(404);
+      expect((await t2.http.get('/pods/ns-twin').expect(200)).body.namespace).toBe('default');
+      await t2.http.delete('/pods/ns-twin').expect(200);
+    });
   });
 
   describe('observability', () => {

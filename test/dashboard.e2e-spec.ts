@@ -160,6 +160,9 @@ describe('dashboard in headless Chromium', () => {
     const failed = host === 'alpha' ? 'beta' : 'alpha';
     await page.click(`${row('pod', 'web')} .name`);
     await page.waitForSelector('[data-testid="pod-detail"][open]');
+    expect(await page.textContent('[data-testid="pod-detail-namespace"]')).toBe(
+      'namespace default',
+    );
     const chosen = await page.waitForSelector(
       `[data-testid="pod-scheduling-node-${host}"][data-chosen="true"][data-fits="true"]`,
     );

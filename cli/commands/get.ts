@@ -17,7 +17,7 @@ async function get(
   if (NODE_KINDS.includes(kind)) {
     return name === undefined ? listNodes(ctx, filters) : showNode(ctx, name);
   }
-  return name === undefined ? listPods(ctx, filters) : showPod(ctx, name);
+  return name === undefined ? listPods(ctx, filters) : showPod(ctx, name, filters);
 }
 
 export function registerGetCommand(program: Command, io: CliIo): void {
@@ -29,7 +29,11 @@ export function registerGetCommand(program: Command, io: CliIo): void {
       .argument('[name]', 'id or name of one node or pod')
       .option('--status <status>', 'only this status (lists)')
       .option('--type <type>', 'only this node type (node lists)')
-      .option('--node <node>', 'only pods on this node (pod lists)'),
+      .option('--node <node>', 'only pods on this node (pod lists)')
+      .option(
+        '-n, --namespace <namespace>',
+        "pods: this namespace's (default: every namespace; one pod by name: default)",
+      ),
   ).action(
     (kind: string, name: string | undefined, options: NodeFilters & PodFilters, cmd: Command) =>
       get(CommandContext.of(io, cmd), kind, name, options),

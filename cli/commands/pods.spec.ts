@@ -212,9 +212,20 @@ describe('pod commands', () => {
 
       expect(fake.requests[0].query).toEqual({ status: 'pending', node: 'worker-1' });
       const lines = result.stdout.trimEnd().split('\n');
-      expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+NODE/);
+      expect(lines[0]).toMatch(/^ID\s+NAMESPACE\s+NAME\s+STATUS\s+NODE/);
       expect(lines[1]).toMatch(/web\s+running\s+worker-1/);
       expect(lines[2]).toMatch(/batch\s+pending\s+-.*0\/1 nodes fit: 1 insufficient cpu/);
+    });
+
+    it('-n asks for one namespace and leaves the NAMESPACE column out', async () => {
+      fake.on('GET', '/pods', { body: [aPod({ name: 'web', namespace: 'team-a' })] });
+
+      const result = await cli('list-pods', '-n', 'team-a');
+
+      expect(fake.requests[0].query).toEqual({ namespace: 'team-a' });
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS/);
+      expect(lines[1]).toMatch(/^\d+\s+web\s+running/);
     });
 
     it('-o wide adds the IP and images', async () => {

@@ -18,12 +18,24 @@ const DEFAULT_MEMORY_MB = 128;
 export interface PodFilters extends ListOptions {
   status?: string;
   node?: string;
+  namespace?: string;
 }
+
+interface NamespaceOption {
+  namespace?: string;
+}
+
+/** `?namespace=` for a pod given by name (a bare name is in `default`). */
+const inNamespace = (options: NamespaceOption) =>
+  options.namespace ? `?namespace=${encodeURIComponent(options.namespace)}` : '';
+
+const NAMESPACE_FLAGS = '-n, --namespace <namespace>';
 
 export async function listPods(ctx: CommandContext, filters: PodFilters): Promise<void> {
   const pods = await ctx.api.get<PodView[]>('/pods', {
     status: filters.status,
     node: filters.node,
+    namespace: filters.namespace,
     limit: filters.limit,
     offset: filters.offset,
   });
@@ -31,11 +43,15 @@ export async function listPods(ctx: CommandContext, filters: PodFilters): Promis
     ctx.note('No pods found.');
     return;
   }
-  ctx.show(pods, () => podTable(ctx.palette, pods, ctx.wide));
+  ctx.show(pods, () => podTable(ctx.palette, pods, ctx.wide, !filters.namespace));
 }
 
-export async function showPod(ctx: CommandContext, idOrName: string): Promise<void> {
-  const pod = await ctx.api.get<PodView>(`/pods/${segment(idOrName)}`);
+export async function showPod(
+  ctx: CommandContext,
+  idOrName: string,
+  options: NamespaceOption = {},
+): Promise<void> {
+  const pod = await ctx.api.get<PodView>(`/pods/${segment(idOrName)}${inNamespace(options)}`);
   ctx.show(pod, () => podDetail(ctx.palette, pod));
 }
 
@@ -45,6 +61,7 @@ interface LaunchPodOptions {
   memory?: number;
   algorithm?: string;
   file?: string;
+  namespace?: string;
 }
 
 /**
@@ -83,6 +100,7 @@ async function launchPod(
       ],
     };
   }
+  if (options.namespace) body.namespace = options.namespace;
   const pod = await ctx.api.post<PodView>('/pods', body);
   ctx.show(pod, () => `pod/${pod.name} created (id ${pod.id}): ${placement(ctx, pod)}`);
 }
@@ -116,13 +134,25 @@ async function readPodFile(path: string): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>;
 }
 
-async function deletePod(ctx: CommandContext, idOrName: string): Promise<void> {
-  const { body } = await ctx.api.delete<{ name?: string }>(`/pods/${segment(idOrName)}`);
+async function deletePod(
+  ctx: CommandContext,
+  idOrName: string,
+  options: NamespaceOption,
+): Promise<void> {
+  const { body } = await ctx.api.delete<{ name?: string }>(
+    `/pods/${segment(idOrName)}${inNamespace(options)}`,
+  );
   ctx.show(body, () => `pod/${body?.name ?? idOrName} deleted`);
 }
 
-async function restartPod(ctx: CommandContext, idOrName: string): Promise<void> {
-  const pod = await ctx.api.post<PodView>(`/pods/${segment(idOrName)}/restart`);
+async function restartPod(
+  ctx: CommandContext,
+  idOrName: string,
+  options: NamespaceOption,
+): Promise<void> {
+  const pod = await ctx.api.post<PodView>(
+    `/pods/${segment(idOrName)}/restart${inNamespace(options)}`,
+  );
   ctx.show(pod, () => `pod/${pod.name} restarted (restarts: ${pod.restart_count})`);
 }
 
@@ -140,6 +170,7 @@ export function registerPodCommands(program: Command, io: CliIo): void {
     )
     .option('--algorithm <name>', "scheduling algorithm for this pod (default: the cluster's)")
     .option('-f, --file <path>', 'pod spec as JSON or YAML: the request body of POST /pods')
+    .option(NAMESPACE_FLAGS, 'the namespace to make it in (default: default)')
     .action((cpus: number | undefined, options: LaunchPodOptions, cmd: Command) =>
       launchPod(CommandContext.of(io, cmd), cpus, options),
     );
@@ -149,30 +180,34 @@ export function registerPodCommands(program: Command, io: CliIo): void {
       .command('list-pods')
       .description('list pods')
       .addOption(new Option('--status <status>', 'only pods in this status').choices(POD_STATUSES))
-      .option('--node <node>', 'only pods on this node (id or name)'),
+      .option('--node <node>', 'only pods on this node (id or name)')
+      .option(NAMESPACE_FLAGS, "only this namespace's pods (default: every namespace)"),
   ).action((options: PodFilters, cmd: Command) => listPods(CommandContext.of(io, cmd), options));
 
   program
     .command('get-pod')
     .description('show one pod: node, containers, volumes, config')
     .argument('<pod>', 'pod id or name')
-    .action((pod: string, _options: unknown, cmd: Command) =>
-      showPod(CommandContext.of(io, cmd), pod),
+    .option(NAMESPACE_FLAGS, 'the namespace of a pod given by name (default: default)')
+    .action((pod: string, options: NamespaceOption, cmd: Command) =>
+      showPod(CommandContext.of(io, cmd), pod, options),
     );
 
   program
     .command('delete-pod')
     .description('delete a pod; its CPU is freed at once')
     .argument('<pod>', 'pod id or name')
-    .action((pod: string, _options: unknown, cmd: Command) =>
-      deletePod(CommandContext.of(io, cmd), pod),
+    .option(NAMESPACE_FLAGS, 'the namespace of a pod given by name (default: default)')
+    .action((pod: string, options: NamespaceOption, cmd: Command) =>
+      deletePod(CommandContext.of(io, cmd), pod, options),
     );
 
   program
     .command('restart-pod')
     .description("restart a pod's containers on its node")
     .argument('<pod>', 'pod id or name')
-    .action((pod: string, _options: unknown, cmd: Command) =>
-      restartPod(CommandContext.of(io, cmd), pod),
+    .option(NAMESPACE_FLAGS, 'the namespace of a pod given by name (default: default)')
+    .action((pod: string, options: NamespaceOption, cmd: Command) =>
+      restartPod(CommandContext.of(io, cmd), pod, options),
     );
 }

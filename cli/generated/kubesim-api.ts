@@ -861,6 +861,11 @@ export interface components {
              */
             name: string;
             /**
+             * @description the namespace the pod is made in (it must exist and not be terminating); default: "default"
+             * @example default
+             */
+            namespace?: string;
+            /**
              * @description overrides the cluster's algorithm for this pod
              * @enum {string}
              */
@@ -961,6 +966,11 @@ export interface components {
             id: string;
             /** @example Node worker-1 failed: no heartbeat for 15.4 s */
             message: string;
+            /**
+             * @description its pod's namespace; node events: default
+             * @example default
+             */
+            namespace: string;
             /** @example node/worker-1 */
             object: string;
             /** @example NodeFailed */
@@ -1380,6 +1390,8 @@ export interface components {
             memory_mb_req: number;
             /** @example web-1 */
             name: string;
+            /** @example default */
+            namespace: string;
             /** @example 1 */
             node_id: number | null;
             /** @example worker-1 */
@@ -1897,6 +1909,8 @@ export interface operations {
                 after?: number;
                 /** @description at most 5000; larger values are clamped */
                 limit?: number;
+                /** @description only this namespace's events */
+                namespace?: string;
                 /** @description <kind>/<name> */
                 object?: string;
                 offset?: number;
@@ -3720,6 +3734,8 @@ export interface operations {
                 after?: number;
                 /** @description at most 5000; larger values are clamped */
                 limit?: number;
+                /** @description only this namespace's pods (default: every namespace) */
+                namespace?: string;
                 /** @description the node's id or name */
                 node?: string;
                 offset?: number;
@@ -3951,10 +3967,13 @@ export interface operations {
     };
     getPod: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the namespace a pod given by name is in (default: "default"); a numeric id is found in any namespace unless one is given */
+                namespace?: string;
+            };
             header?: never;
             path: {
-                /** @description the pod's numeric id or its name */
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
                 id: string;
             };
             cookie?: never;
@@ -4021,10 +4040,13 @@ export interface operations {
     };
     deletePod: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the namespace a pod given by name is in (default: "default"); a numeric id is found in any namespace unless one is given */
+                namespace?: string;
+            };
             header?: never;
             path: {
-                /** @description the pod's numeric id or its name */
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
                 id: string;
             };
             cookie?: never;
@@ -4123,10 +4145,13 @@ export interface operations {
     };
     getPodHealth: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the namespace a pod given by name is in (default: "default"); a numeric id is found in any namespace unless one is given */
+                namespace?: string;
+            };
             header?: never;
             path: {
-                /** @description the pod's numeric id or its name */
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
                 id: string;
             };
             cookie?: never;
@@ -4193,10 +4218,13 @@ export interface operations {
     };
     restartPod: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the namespace a pod given by name is in (default: "default"); a numeric id is found in any namespace unless one is given */
+                namespace?: string;
+            };
             header?: never;
             path: {
-                /** @description the pod's numeric id or its name */
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
                 id: string;
             };
             cookie?: never;
@@ -4314,10 +4342,13 @@ export interface operations {
     };
     getPodScheduling: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the namespace a pod given by name is in (default: "default"); a numeric id is found in any namespace unless one is given */
+                namespace?: string;
+            };
             header?: never;
             path: {
-                /** @description the pod's numeric id or its name */
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
                 id: string;
             };
             cookie?: never;

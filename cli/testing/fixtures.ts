@@ -37,6 +37,7 @@ export function aPod(overrides: Partial<PodView> = {}): PodView {
   return {
     id: 7,
     name: 'web',
+    namespace: 'default',
     status: 'running',
     node_id: 1,
     node_name: 'worker-1',
@@ -72,6 +73,7 @@ export function anEvent(overrides: Partial<EventView> = {}): EventView {
     id: '1',
     type: 'Normal',
     reason: 'NodeRegistered',
+    namespace: 'default',
     object: 'node/worker-1',
     message: 'node worker-1 registered with 4 cores',
     created_at: new Date().toISOString(),

@@ -14,13 +14,18 @@ export abstract class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   readonly status = 404;
-  constructor(kind: 'node' | 'pod', id: string | number) {
+  constructor(kind: 'node' | 'pod' | 'namespace', id: string | number) {
     super(`${kind} ${JSON.stringify(String(id))} not found`);
   }
 }
 
 export class ConflictError extends DomainError {
   readonly status = 409;
+}
+
+/** A change the object's state refuses (a pod in a namespace being deleted). */
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
 }
 
 export class BadInputError extends DomainError {

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ConflictError } from '../common/errors';
+import { ConflictError, NotFoundError } from '../common/errors';
 import { podIp } from '../common/units';
 import { DNS_LABEL } from '../common/validation';
 import { NodeView } from '../scheduler/strategies/types';
@@ -50,6 +50,7 @@ const DECISION_BATCH = 256;
 /** deferred decisions queued beyond this make the next pod batch wait for them */
 const DECISION_BACKLOG = 4 * DECISION_BATCH;
 const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 const DEADLOCK = '40P01';
 const SERIALIZATION_FAILURE = '40001';
 
@@ -59,7 +60,7 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** A pod with its containers, volumes and config, in one round trip. */
 const POD_SELECT = `
-  SELECT p.id, p.name, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
+  SELECT p.id, p.name, p.namespace, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
          p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
          p.labels, p.annotations, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
@@ -116,6 +117,8 @@ const toNodeView = (r: NodeViewRow): NodeView => ({
 
 export interface PodFilter {
   status?: string;
+  /** one namespace; all when absent */
+  namespace?: string;
   nodeId?: number;
   /** keyset cursor: only ids after this one */
   after?: number;
@@ -735,8 +738,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
     let id: number;
     try {
       const [row] = await db.query(
-        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6) RETURNING id`,
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations, namespace)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7) RETURNING id`,
         [
           pod.name,
           pod.cpuReqM,
@@ -744,11 +747,14 @@ export class ClusterStore implements BeforeApplicationShutdown {
           pod.schedulerAlgorithm,
           JSON.stringify(pod.labels ?? {}),
           JSON.stringify(pod.annotations ?? {}),
+          pod.namespace ?? 'default',
         ],
       );
       id = row.id;
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`pod "${pod.name}" already exists`);
+      if ((err as { code?: string })?.code === FOREIGN_KEY_VIOLATION)
+        throw new NotFoundError('namespace', pod.namespace ?? 'default');
       throw err;
     }
     if (pod.containers.length) {
@@ -811,6 +817,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         idx,
         node_id: nodeId,
         name: pod.name,
+        ns: pod.namespace ?? 'default',
         cpu: pod.cpuReqM,
         mem: pod.memoryReqMb,
         algo: pod.schedulerAlgorithm,
@@ -825,13 +832,18 @@ export class ClusterStore implements BeforeApplicationShutdown {
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
         placements.flatMap(({ pod }) =>
-          pick(pod).map((item) => ({ pod: pod.name, ...shape(item) })),
+          pick(pod).map((item) => ({
+            pod: pod.name,
+            ns: pod.namespace ?? 'default',
+            ...shape(item),
+          })),
         ),
       );
     try {
       const rows: Array<{
         id: number;
         name: string;
+        ns: string;
         ip: string;
         node_id: number;
         node_name: string;
@@ -844,11 +856,11 @@ export class ClusterStore implements BeforeApplicationShutdown {
         taken: boolean;
       }> = await db.query(
         `WITH input AS (
-           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text,
+           SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, ns text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
                                                     labels jsonb, annotations jsonb)),
          taken AS (
-           SELECT i.idx, i.name FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.name = i.name)),
+           SELECT i.idx, i.name, i.ns FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)),
          want AS (
            SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.idx = i.idx)),
          per_node AS (
@@ -869,42 +881,44 @@ export class ClusterStore implements BeforeApplicationShutdown {
                   b.version0 + row_number() OVER (PARTITION BY w.node_id ORDER BY w.idx) AS version
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
-           INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
+           INSERT INTO pods (name, namespace, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
                              labels, annotations, scheduled_at, spec_version)
-           SELECT name, 'scheduled', node_id,
+           SELECT name, ns, 'scheduled', node_id,
                   '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
                   labels, annotations, now(), version
              FROM placed ORDER BY idx
-           RETURNING id, name, ip, node_id, created_at, scheduled_at),
+           RETURNING id, name, namespace, ip, node_id, created_at, scheduled_at),
          c AS (
            INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, command, args)
            SELECT pod.id, r.name, r.image, r.cpu, r.mem, r.command, r.args
-             FROM json_to_recordset($2) AS r(pod text, name text, image text, cpu int, mem int, command jsonb, args jsonb)
-             JOIN pod ON pod.name = r.pod),
+             FROM json_to_recordset($2) AS r(pod text, ns text, name text, image text, cpu int, mem int, command jsonb, args jsonb)
+             JOIN pod ON pod.name = r.pod AND pod.namespace = r.ns),
          v AS (
            INSERT INTO volumes (pod_id, name, type, size_gb, path)
            SELECT pod.id, r.name, r.type, r.size, r.path
-             FROM json_to_recordset($3) AS r(pod text, name text, type text, size float8, path text)
-             JOIN pod ON pod.name = r.pod),
+             FROM json_to_recordset($3) AS r(pod text, ns text, name text, type text, size float8, path text)
+             JOIN pod ON pod.name = r.pod AND pod.namespace = r.ns),
          ci AS (
            INSERT INTO config_items (pod_id, name, type, key, value)
            SELECT pod.id, r.name, r.type, r.key, r.value
-             FROM json_to_recordset($4) AS r(pod text, name text, type text, key text, value text)
-             JOIN pod ON pod.name = r.pod),
+             FROM json_to_recordset($4) AS r(pod text, ns text, name text, type text, key text, value text)
+             JOIN pod ON pod.name = r.pod AND pod.namespace = r.ns),
          sd AS (
            INSERT INTO scheduling_decisions (pod_id, trigger, algorithm, node_name, reason, detail)
            SELECT pod.id, 'create', placed.d_algo, placed.node_name, placed.d_reason, placed.d_detail
-             FROM pod JOIN placed ON placed.name = pod.name WHERE placed.d_algo IS NOT NULL),
+             FROM pod JOIN placed ON placed.name = pod.name AND placed.ns = pod.namespace
+            WHERE placed.d_algo IS NOT NULL),
          ev AS (
-           INSERT INTO events (type, reason, object, message)
-           SELECT 'Normal', 'Scheduled', 'pod/' || name, msg FROM placed ORDER BY idx
-           RETURNING id, object, message, created_at)
-         SELECT pod.id, pod.name::text, pod.ip::text, pod.node_id, placed.node_name::text, pod.created_at,
+           INSERT INTO events (type, reason, object, message, namespace)
+           SELECT 'Normal', 'Scheduled', 'pod/' || name, msg, ns FROM placed ORDER BY idx
+           RETURNING id, object, message, namespace, created_at)
+         SELECT pod.id, pod.name::text, pod.namespace::text AS ns, pod.ip::text, pod.node_id, placed.node_name::text, pod.created_at,
                 pod.scheduled_at, ev.id AS event_id, ev.object::text AS event_object,
                 ev.message AS event_message, ev.created_at AS event_at, false AS taken
-           FROM pod JOIN placed ON placed.name = pod.name JOIN ev ON ev.object = 'pod/' || pod.name
+           FROM pod JOIN placed ON placed.name = pod.name AND placed.ns = pod.namespace
+           JOIN ev ON ev.object = 'pod/' || pod.name AND ev.namespace = pod.namespace
          UNION ALL
-         SELECT NULL, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM taken`,
+         SELECT NULL, name, ns, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM taken`,
         [
           JSON.stringify(want),
           parts(
@@ -928,7 +942,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
           ),
         ],
       );
-      const byName = new Map(rows.map((r) => [r.name, r]));
+      const byName = new Map(rows.map((r) => [`${r.ns}/${r.name}`, r]));
       for (const nodeId of new Set(rows.filter((r) => !r.taken).map((r) => r.node_id)))
         this.podsChanged(nodeId);
       if (deferred) {
@@ -943,7 +957,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         if (this.pendingDecisions.length > DECISION_BACKLOG) await this.decisionsWritten();
       }
       return placements.map(({ pod }) => {
-        const row = byName.get(pod.name);
+        const row = byName.get(`${pod.namespace ?? 'default'}/${pod.name}`);
         if (row?.taken) return 'exists' as const;
         return row
           ? {
@@ -959,6 +973,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
                 reason: 'Scheduled',
                 object: row.event_object,
                 message: row.event_message,
+                namespace: row.ns,
                 created_at: row.event_at,
               },
             }
@@ -970,12 +985,26 @@ export class ClusterStore implements BeforeApplicationShutdown {
     }
   }
 
-  async findPod(ref: string | number, db: Db = this.dataSource): Promise<PodRecord | null> {
+  /**
+   * A pod by numeric id (in any namespace unless one is given) or by name within a
+   * namespace: a bare name means `default`.
+   */
+  async findPod(
+    ref: string | number,
+    namespace?: string,
+    db: Db = this.dataSource,
+  ): Promise<PodRecord | null> {
     const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
     if (!byId && !DNS_LABEL.test(String(ref))) return null;
-    const [row] = await db.query(`${POD_SELECT} WHERE ${byId ? 'p.id' : 'p.name'} = $1`, [
-      byId ? Number(ref) : ref,
-    ]);
+    const [row] = byId
+      ? await db.query(`${POD_SELECT} WHERE p.id = $1 AND ($2::text IS NULL OR p.namespace = $2)`, [
+          Number(ref),
+          namespace ?? null,
+        ])
+      : await db.query(`${POD_SELECT} WHERE p.namespace = $1 AND p.name = $2`, [
+          namespace ?? 'default',
+          ref,
+        ]);
     return row ?? null;
   }
 
@@ -983,6 +1012,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`p.status = $${params.push(filter.status)}`);
+    if (filter.namespace !== undefined)
+      where.push(`p.namespace = $${params.push(filter.namespace)}`);
     if (filter.nodeId !== undefined) where.push(`p.node_id = $${params.push(filter.nodeId)}`);
     if (filter.after !== undefined) where.push(`p.id > $${params.push(filter.after)}::bigint`);
     params.push(filter.limit, filter.offset);

@@ -57,6 +57,7 @@ export interface ConfigRecord {
 export interface PodRecord {
   id: number;
   name: string;
+  namespace: string;
   status: string;
   node_id: number | null;
   node_name: string | null;
@@ -79,6 +80,8 @@ export interface PodRecord {
 
 export interface NewPod {
   name: string;
+  /** `default` when absent */
+  namespace?: string;
   /** Kubernetes labels and annotations (none through kubesim's own API) */
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
@@ -114,6 +117,8 @@ export interface StoredEvent {
   reason: string;
   object: string;
   message: string;
+  /** the event's namespace (its pod's; `default` for node and cluster events) */
+  namespace?: string;
   created_at: Date | string;
 }
 

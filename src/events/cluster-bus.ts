@@ -7,6 +7,8 @@ export interface ClusterEvent {
   reason: string;
   object: string;
   message: string;
+  /** its pod's namespace; `default` for node and cluster events */
+  namespace: string;
   created_at: string;
 }
 

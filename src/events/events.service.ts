@@ -20,6 +20,7 @@ export interface EventFilter {
   type?: string;
   reason?: string;
   object?: string;
+  namespace?: string;
   limit: number;
   offset?: number;
   /** keyset cursor: only events older than this id */
@@ -34,6 +35,7 @@ function toEvent(r: StoredEvent): ClusterEvent {
     reason: r.reason,
     object: r.object,
     message: r.message,
+    namespace: r.namespace ?? 'default',
     created_at: new Date(r.created_at).toISOString(),
   };
 }
@@ -53,6 +55,7 @@ export class EventsService {
     reason: string;
     object: string;
     message: string;
+    namespace: string | null;
     done: () => void;
   }> = [];
   private flushing: Promise<void> | null = null;
@@ -60,16 +63,25 @@ export class EventsService {
   /**
    * Records an event; resolves once it is stored. Events recorded together (many
    * requests at once) are written in one multi-row insert. An event that cannot be
-   * stored is logged, never fatal to the caller.
+   * stored is logged, never fatal to the caller. A pod's event takes `namespace` (its pod's);
+   * without one the database gives it the namespace of the one pod of that name, else `default`.
    */
   record(
     type: 'Normal' | 'Warning',
     reason: string,
     object: string,
     message: string,
+    namespace?: string,
   ): Promise<void> {
     return new Promise((done) => {
-      this.queue.push({ type, reason, object: object.slice(0, 80), message, done });
+      this.queue.push({
+        type,
+        reason,
+        object: object.slice(0, 80),
+        message,
+        namespace: namespace ?? null,
+        done,
+      });
       if (!this.flushing)
         this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
     });
@@ -84,17 +96,19 @@ export class EventsService {
     while (this.queue.length) {
       const batch = this.queue.splice(0, 500);
       try {
-        const rows: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
-          `INSERT INTO events (type, reason, object, message)
-           SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[])
-           RETURNING id, created_at`,
-          [
-            batch.map((e) => e.type),
-            batch.map((e) => e.reason),
-            batch.map((e) => e.object),
-            batch.map((e) => e.message),
-          ],
-        );
+        const rows: Array<{ id: string; namespace: string; created_at: Date }> =
+          await this.dataSource.query(
+            `INSERT INTO events (type, reason, object, message, namespace)
+           SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[])
+           RETURNING id, namespace, created_at`,
+            [
+              batch.map((e) => e.type),
+              batch.map((e) => e.reason),
+              batch.map((e) => e.object),
+              batch.map((e) => e.message),
+              batch.map((e) => e.namespace),
+            ],
+          );
         this.announce(batch.map((e, i) => ({ ...e, ...rows[i] })));
       } catch (err) {
         this.logger.warn(`could not record ${batch.length} events: ${(err as Error).message}`);
@@ -148,7 +162,7 @@ export class EventsService {
   /** The newest `limit` events after `afterId`, oldest first. */
   private async since(afterId: number, limit: number): Promise<ClusterEvent[]> {
     const rows: StoredEvent[] = await this.dataSource.query(
-      `SELECT id, type, reason, object, message, created_at FROM events
+      `SELECT id, type, reason, object, message, namespace, created_at FROM events
         WHERE id > $1 ORDER BY id DESC LIMIT $2`,
       [afterId, limit],
     );
@@ -161,11 +175,12 @@ export class EventsService {
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
     if (filter.reason) where.push(`reason = $${params.push(filter.reason)}`);
     if (filter.object) where.push(`object = $${params.push(filter.object)}`);
+    if (filter.namespace) where.push(`namespace = $${params.push(filter.namespace)}`);
     // newest first: the cursor pages towards older events
     if (filter.after !== undefined) where.push(`id < $${params.push(filter.after)}`);
     params.push(filter.limit, filter.offset ?? 0);
     const rows = await this.dataSource.query(
-      `SELECT id, type, reason, object, message, created_at FROM events
+      `SELECT id, type, reason, object, message, namespace, created_at FROM events
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,

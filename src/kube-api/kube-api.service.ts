@@ -1,6 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { CoreV1Event, V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../common/errors';
+import {
+  NamespaceRecord,
+  NamespacesRepository,
+  SYSTEM_NAMESPACES,
+} from '../database/namespaces.repository';
 import { ClusterStore } from '../database/cluster-store';
 import { PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
@@ -9,7 +14,6 @@ import { PodsService } from '../pods/pods.service';
 import {
   DEFAULT_NAMESPACE,
   KubeContext,
-  NAMESPACES,
   nodeAddress,
   toKubeEvent,
   toKubeNamespace,
@@ -19,6 +23,7 @@ import {
 } from './kube-objects';
 import { checkPodFields, fieldValidation } from './field-validation';
 import { KubeError } from './kube-status';
+import { namespaceManifest } from './namespace-manifest';
 import { Cause, checkMetadataMaps, podManifestToCreate } from './pod-manifest';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
@@ -55,13 +60,20 @@ const EVENT_FIELDS = [
 /** How many rows one page of kubesim's own listing reads while the Kubernetes API gathers all. */
 const PAGE = 1000;
 
+/** How long a namespace's deletion waits before it tries again after a failure. */
+const NAMESPACE_RETRY_MS = 2000;
+
 /** The Kubernetes API's operations, on kubesim's own services and store. */
 @Injectable()
-export class KubeApiService {
+export class KubeApiService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('KubeApi');
   private context: Promise<KubeContext> | null = null;
+  /** namespaces whose pods this process is deleting now */
+  private readonly finishing = new Set<string>();
 
   constructor(
     private readonly store: ClusterStore,
+    private readonly namespaces: NamespacesRepository,
     private readonly nodes: NodesService,
     private readonly pods: PodsService,
     private readonly events: EventsService,
@@ -134,10 +146,14 @@ export class KubeApiService {
   async listPods(namespace: string | null, options: ListOptions): Promise<V1Pod[]> {
     const ctx = await this.kubeContext();
     const match = this.matcher(options, POD_FIELDS);
-    if (namespace !== null && namespace !== DEFAULT_NAMESPACE) return [];
     const rows: PodRecord[] = [];
     for (let after: number | undefined; ;) {
-      const page = await this.store.listPods({ after, limit: PAGE, offset: 0 });
+      const page = await this.store.listPods({
+        after,
+        limit: PAGE,
+        offset: 0,
+        namespace: namespace ?? undefined,
+      });
       rows.push(...page);
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;
@@ -148,8 +164,9 @@ export class KubeApiService {
   }
 
   async getPod(namespace: string, name: string): Promise<V1Pod> {
-    const pod = namespace === DEFAULT_NAMESPACE ? await this.store.findPod(name) : null;
-    if (!pod || pod.name !== name) throw KubeError.notFound('pods', name);
+    const pod = await this.store.findPod(name, namespace);
+    if (!pod || pod.name !== name || pod.namespace !== namespace)
+      throw KubeError.notFound('pods', name);
     return this.pod(await this.kubeContext(), pod);
   }
 
@@ -159,25 +176,28 @@ export class KubeApiService {
     body: unknown,
     query: { dryRun?: string; fieldValidation?: string },
   ): Promise<{ pod: V1Pod; warnings: string[] }> {
-    this.requireNamespace(namespace);
-    if (namespace !== DEFAULT_NAMESPACE)
-      throw new KubeError(
-        403,
-        `kubesim keeps pods in the "${DEFAULT_NAMESPACE}" namespace only, not in "${namespace}"`,
-        'Forbidden',
-      );
     if (query.dryRun !== undefined)
       throw new KubeError(400, 'dryRun is not supported by kubesim yet');
     const unknown = checkPodFields(body, fieldValidation(query.fieldValidation));
     const { dto, labels, annotations } = podManifestToCreate(body, namespace);
-    if (await this.store.findPod(dto.name)) throw KubeError.alreadyExists('pods', dto.name);
+    const ns = await this.requireNamespace(namespace);
+    if (ns.status === 'Terminating')
+      throw new KubeError(
+        403,
+        `pods "${dto.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        'Forbidden',
+        { name: dto.name, kind: 'pods' },
+      );
+    if (await this.store.findPod(dto.name, namespace))
+      throw KubeError.alreadyExists('pods', dto.name);
     try {
-      const created = await this.pods.createPod(dto, { labels, annotations });
+      const created = await this.pods.createPod({ ...dto, namespace }, { labels, annotations });
       const pod = await this.getPod(namespace, created.name);
       return { pod, warnings: unknown.map((f) => `unknown field "${f}"`) };
     } catch (err) {
       if (err instanceof ConflictError && /already exists/.test(err.message))
         throw KubeError.alreadyExists('pods', dto.name);
+      if (err instanceof NotFoundError) throw KubeError.notFound('namespaces', namespace);
       if (err instanceof ConflictError)
         throw new KubeError(409, err.message, 'Conflict', { name: dto.name, kind: 'pods' });
       throw err;
@@ -209,7 +229,7 @@ export class KubeApiService {
   async deletePod(namespace: string, name: string): Promise<V1Pod> {
     const pod = await this.getPod(namespace, name);
     try {
-      await this.pods.deletePod(name);
+      await this.pods.deletePod(name, namespace);
     } catch (err) {
       if (err instanceof NotFoundError) throw KubeError.notFound('pods', name);
       throw err;
@@ -220,19 +240,119 @@ export class KubeApiService {
   // ---- namespaces
 
   async listNamespaces(options: ListOptions): Promise<V1Namespace[]> {
-    const ctx = await this.kubeContext();
     const match = this.matcher(options, NAMESPACE_FIELDS);
-    return NAMESPACES.map((n) => toKubeNamespace(ctx, n)).filter((ns) =>
-      match(ns.metadata!.labels ?? {}, {
-        'metadata.name': ns.metadata!.name,
-        'status.phase': 'Active',
-      }),
-    );
+    return (await this.namespaces.list())
+      .map((n) => toKubeNamespace(n))
+      .filter((ns) =>
+        match(ns.metadata!.labels ?? {}, {
+          'metadata.name': ns.metadata!.name,
+          'status.phase': ns.status?.phase,
+        }),
+      );
   }
 
   async getNamespace(name: string): Promise<V1Namespace> {
-    this.requireNamespace(name);
-    return toKubeNamespace(await this.kubeContext(), name);
+    return toKubeNamespace(await this.requireNamespace(name));
+  }
+
+  async createNamespace(
+    body: unknown,
+    query: { dryRun?: string; fieldValidation?: string },
+  ): Promise<{ namespace: V1Namespace; warnings: string[] }> {
+    if (query.dryRun !== undefined)
+      throw new KubeError(400, 'dryRun is not supported by kubesim yet');
+    const mode = fieldValidation(query.fieldValidation);
+    const { name, labels, annotations, unknown } = namespaceManifest(body);
+    if (unknown.length && mode === 'Strict')
+      throw new KubeError(
+        400,
+        `Namespace in version "v1" cannot be handled as a Namespace: strict decoding error: ${unknown
+          .map((f) => `unknown field "${f}"`)
+          .join(', ')}`,
+      );
+    try {
+      const row = await this.namespaces.create(name, labels, annotations);
+      return {
+        namespace: toKubeNamespace(row),
+        warnings: mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [],
+      };
+    } catch (err) {
+      if (err instanceof ConflictError) throw KubeError.alreadyExists('namespaces', name);
+      throw err;
+    }
+  }
+
+  /** A patch of a namespace's labels and annotations (`kubectl label`, `apply`). */
+  async patchNamespace(name: string, contentType: string, patch: unknown): Promise<V1Namespace> {
+    const current = await this.getNamespace(name);
+    const { labels, annotations } = patchMetadata(
+      contentType,
+      patch,
+      current as V1Pod,
+      'Namespace',
+    );
+    const causes: Cause[] = [];
+    const checked = checkMetadataMaps(labels, annotations, causes);
+    if (causes.length) throw KubeError.invalid('Namespace', name, causes);
+    const row = await this.namespaces.setMetadata(
+      name,
+      { ...checked.labels, 'kubernetes.io/metadata.name': name },
+      checked.annotations,
+    );
+    if (!row) throw KubeError.notFound('namespaces', name);
+    return toKubeNamespace(row);
+  }
+
+  /**
+   * Marks the namespace Terminating and answers with it; its pods are then deleted the
+   * way any pod is (each with its Killing event), and the namespace goes once it is empty.
+   */
+  async deleteNamespace(name: string): Promise<V1Namespace> {
+    if (SYSTEM_NAMESPACES.includes(name))
+      throw new KubeError(
+        403,
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        'Forbidden',
+        { name, kind: 'namespaces' },
+      );
+    await this.requireNamespace(name);
+    const row = await this.namespaces.markTerminating(name);
+    if (!row) throw KubeError.notFound('namespaces', name);
+    void this.finishNamespace(name);
+    return toKubeNamespace(row);
+  }
+
+  /** Deletions a restart interrupted are carried on. */
+  onApplicationBootstrap(): void {
+    void this.namespaces
+      .terminating()
+      .then((names) => names.forEach((n) => void this.finishNamespace(n)))
+      .catch((err: Error) =>
+        this.logger.warn(`could not read the terminating namespaces: ${err.message}`),
+      );
+  }
+
+  private async finishNamespace(name: string): Promise<void> {
+    if (this.finishing.has(name)) return;
+    this.finishing.add(name);
+    try {
+      // a pod made while the namespace turned Terminating is caught by the next round
+      for (;;) {
+        for (const pod of await this.namespaces.podsIn(name)) {
+          try {
+            await this.pods.deletePod(String(pod.id), name);
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err;
+          }
+        }
+        if (await this.namespaces.removeIfEmpty(name)) return;
+      }
+    } catch (err) {
+      this.logger.warn(`deleting namespace ${name}: ${(err as Error).message}; trying again`);
+      setTimeout(() => void this.finishNamespace(name), NAMESPACE_RETRY_MS).unref();
+    } finally {
+      this.finishing.delete(name);
+    }
   }
 
   // ---- events
@@ -244,12 +364,15 @@ export class KubeApiService {
     sinceId = 0,
   ): Promise<CoreV1Event[]> {
     const match = this.matcher(options, EVENT_FIELDS);
-    if (namespace !== null && namespace !== DEFAULT_NAMESPACE) return [];
     const ctx = await this.kubeContext();
     const found: CoreV1Event[] = [];
     // the events service pages newest first; a watch reads only what is newer than it saw
     for (let before: number | undefined; ;) {
-      const page = await this.events.list({ limit: PAGE, after: before });
+      const page = await this.events.list({
+        limit: PAGE,
+        after: before,
+        namespace: namespace ?? undefined,
+      });
       const fresh = page.filter((e) => Number(e.id) > sinceId);
       found.push(...fresh.map((e) => toKubeEvent(ctx, e)));
       if (page.length < PAGE || fresh.length < page.length) break;
@@ -263,14 +386,14 @@ export class KubeApiService {
   private async fillUids(ctx: KubeContext, events: CoreV1Event[]): Promise<void> {
     const uids = new Map<string, string | undefined>();
     for (const e of events) {
-      const { kind, name } = e.involvedObject;
-      const key = `${kind}/${name}`;
+      const { kind, name, namespace } = e.involvedObject;
+      const key = `${kind}/${namespace}/${name}`;
       if (!uids.has(key)) {
         const row =
           kind === 'Node'
             ? await this.store.findNode(name!)
             : kind === 'Pod'
-              ? await this.store.findPod(name!)
+              ? await this.store.findPod(name!, namespace ?? DEFAULT_NAMESPACE)
               : null;
         uids.set(
           key,
@@ -292,8 +415,10 @@ export class KubeApiService {
 
   // ---- helpers
 
-  requireNamespace(name: string): void {
-    if (!NAMESPACES.includes(name)) throw KubeError.notFound('namespaces', name);
+  async requireNamespace(name: string): Promise<NamespaceRecord> {
+    const row = await this.namespaces.find(name);
+    if (!row) throw KubeError.notFound('namespaces', name);
+    return row;
   }
 
   private pod(ctx: KubeContext, p: PodRecord): V1Pod {
@@ -403,17 +528,17 @@ export function patchMetadata(
   contentType: string,
   patch: unknown,
   pod: V1Pod,
+  kind: 'Pod' | 'Namespace' = 'Pod',
 ): { labels: Record<string, unknown>; annotations: Record<string, unknown> } {
   const name = pod.metadata!.name!;
   const labels: Record<string, unknown> = { ...(pod.metadata?.labels ?? {}) };
   const annotations: Record<string, unknown> = { ...(pod.metadata?.annotations ?? {}) };
   delete annotations['kubesim.io/pod-id'];
   const refuse = (field: string) =>
-    KubeError.invalid('Pod', name, [
+    KubeError.invalid(kind, name, [
       {
         field,
-        message:
-          'Forbidden: kubesim changes only metadata.labels and metadata.annotations of a pod',
+        message: `Forbidden: kubesim changes only metadata.labels and metadata.annotations of a ${kind.toLowerCase()}`,
       },
     ]);
   const maps: Record<string, Record<string, unknown>> = { labels, annotations };

@@ -30,6 +30,7 @@ import {
 } from './kube-table';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
+import { decodeNamespace, ProtobufError } from './protobuf';
 
 type KubeQuery = Record<string, string | undefined>;
 
@@ -47,6 +48,18 @@ function jsonBody(body: unknown): unknown {
       'kubesim takes JSON bodies only (application/json); protobuf is not supported',
     );
   return body;
+}
+
+/** A Namespace body: JSON, or the protobuf `kubectl create namespace` sends. */
+function namespaceBody(body: unknown): unknown {
+  if (!Buffer.isBuffer(body)) return body;
+  try {
+    return decodeNamespace(body);
+  } catch (err) {
+    if (err instanceof ProtobufError)
+      throw new KubeError(400, `the protobuf body could not be read: ${err.message}`);
+    throw err;
+  }
 }
 
 const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
@@ -226,6 +239,37 @@ export class KubeCoreController {
     return this.one(await this.kube.getNamespace(name), NAMESPACE_TABLE, accept, q);
   }
 
+  @Post('namespaces')
+  @HttpCode(201)
+  async createKubeNamespace(
+    @Body() body: unknown,
+    @Query() q: KubeQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { namespace, warnings } = await this.kube.createNamespace(namespaceBody(body), q);
+    if (warnings.length)
+      void reply.header(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    return namespace;
+  }
+
+  @Patch('namespaces/:name')
+  patchKubeNamespace(
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.kube.patchNamespace(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+  }
+
+  /** 200 with the namespace, Terminating: it goes once its pods are deleted. */
+  @Delete('namespaces/:name')
+  deleteKubeNamespace(@Param('name') name: string) {
+    return this.kube.deleteNamespace(name);
+  }
+
   // ---- services: kubesim has none yet; `kubectl cluster-info` lists them
 
   @Get('services')
@@ -239,8 +283,11 @@ export class KubeCoreController {
   }
 
   @Get('namespaces/:namespace/services/:name')
-  getKubeService(@Param('namespace') namespace: string, @Param('name') name: string): never {
-    this.kube.requireNamespace(namespace);
+  async getKubeService(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+  ): Promise<never> {
+    await this.kube.requireNamespace(namespace);
     throw KubeError.notFound('services', name);
   }
 

@@ -20,7 +20,7 @@ export const CORE_V1_RESOURCES = [
     singularName: 'namespace',
     namespaced: false,
     kind: 'Namespace',
-    verbs: ['get', 'list', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
     shortNames: ['ns'],
   },
   {
@@ -68,6 +68,7 @@ const CORE_V1_OPENAPI = {
   info: { title: 'Kubernetes (kubesim)', version: KUBE_VERSION.gitVersion },
   paths: {
     '/api/v1/nodes/{name}': patchOperation('Node'),
+    '/api/v1/namespaces/{name}': patchOperation('Namespace'),
     '/api/v1/namespaces/{namespace}/pods/{name}': patchOperation('Pod'),
   },
   components: { schemas: {} },

@@ -8,17 +8,15 @@ import type {
   V1PodCondition,
 } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
+import { DEFAULT_NAMESPACE, NamespaceRecord } from '../database/namespaces.repository';
+
+export { DEFAULT_NAMESPACE };
 import { ContainerRecord, NodeRecord, PodRecord } from '../database/records';
 import { ClusterEvent } from '../events/cluster-bus';
 import { formatCpu, formatMemory } from './quantity';
 
 /** The Kubernetes version whose API kubesim serves (its subset of it). */
 export const KUBE_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+kubesim' };
-
-/** Every pod lives in this namespace until kubesim has namespaces of its own. */
-export const DEFAULT_NAMESPACE = 'default';
-/** The namespaces a cluster always has; they hold nothing kubesim makes yet but `default`'s pods. */
-export const NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
 export const ROLE_LABEL = 'node-role.kubernetes.io/';
 
@@ -283,7 +281,7 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
     kind: 'Pod',
     metadata: {
       name: p.name,
-      namespace: DEFAULT_NAMESPACE,
+      namespace: p.namespace,
       uid: uidOf(ctx, 'pod', p.id, p.created_at),
       resourceVersion: String(podVersion(p)),
       creationTimestamp: created,
@@ -335,19 +333,36 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
   } as V1Pod;
 }
 
-export function toKubeNamespace(ctx: KubeContext, name: string): V1Namespace {
+export function toKubeNamespace(n: NamespaceRecord): V1Namespace {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
-      name,
-      uid: uidOf(ctx, 'namespace', name, ctx.clusterCreatedAt),
-      resourceVersion: String(ctx.clusterCreatedAt.getTime()),
-      creationTimestamp: iso(ctx.clusterCreatedAt),
-      labels: { 'kubernetes.io/metadata.name': name },
+      name: n.name,
+      uid: n.uid,
+      resourceVersion: String(ms(n.updated_at)),
+      creationTimestamp: iso(n.created_at),
+      ...(n.deleted_at ? { deletionTimestamp: iso(n.deleted_at) } : {}),
+      labels: { ...(n.labels ?? {}), 'kubernetes.io/metadata.name': n.name },
+      ...(Object.keys(n.annotations ?? {}).length ? { annotations: n.annotations } : {}),
     },
     spec: { finalizers: ['kubernetes'] },
-    status: { phase: 'Active' },
+    status: {
+      phase: n.status,
+      ...(n.status === 'Terminating'
+        ? {
+            conditions: [
+              {
+                type: 'NamespaceContentRemaining',
+                status: 'True',
+                reason: 'SomeResourcesRemain',
+                message: 'kubesim is deleting the pods in this namespace',
+                lastTransitionTime: iso(n.deleted_at),
+              },
+            ],
+          }
+        : {}),
+    },
   };
 }
 
@@ -367,7 +382,7 @@ export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
     kind: 'Event',
     metadata: {
       name: `${name || 'cluster'}.${Number(e.id).toString(16).padStart(16, '0')}`,
-      namespace: DEFAULT_NAMESPACE,
+      namespace: e.namespace ?? DEFAULT_NAMESPACE,
       uid: uidOf(ctx, 'event', e.id, e.created_at),
       resourceVersion: String(e.id),
       creationTimestamp: at,
@@ -376,7 +391,7 @@ export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
       kind,
       name,
       ...(kind === 'Pod'
-        ? { namespace: DEFAULT_NAMESPACE, apiVersion: 'v1' }
+        ? { namespace: e.namespace ?? DEFAULT_NAMESPACE, apiVersion: 'v1' }
         : { apiVersion: 'v1' }),
     },
     reason: EVENT_REASONS[e.reason] ?? e.reason,

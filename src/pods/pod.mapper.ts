@@ -11,6 +11,7 @@ export function toPodResponse(p: PodRecord): PodResponseDto {
   return {
     id: p.id,
     name: p.name,
+    namespace: p.namespace,
     status: p.status,
     node_id: p.node_id,
     node_name: p.node_name,

@@ -22,13 +22,17 @@ import {
 import { ApiErrors } from '../common/api-docs';
 import { IdempotencyInterceptor } from '../common/idempotency.interceptor';
 import { CreatePodDto } from './dto/create-pod.dto';
-import { ListPodsQuery } from './dto/list-pods.query';
+import { ListPodsQuery, PodRefQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
 import { PodsService } from './pods.service';
 import { PodSchedulingDto } from '../scheduler/dto/scheduling-explanation.dto';
 import { SchedulingExplanationService } from '../scheduler/scheduling-explanation.service';
 
-const ID_PARAM = { name: 'id', description: "the pod's numeric id or its name", example: 'web-1' };
+const ID_PARAM = {
+  name: 'id',
+  description: "the pod's numeric id or its name (in `?namespace=`, else in `default`)",
+  example: 'web-1',
+};
 
 @ApiTags('pods')
 @ApiBearerAuth('api-token')
@@ -110,8 +114,8 @@ export class PodsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodResponseDto })
   @ApiErrors(404)
-  getPod(@Param('id') id: string): Promise<PodResponseDto> {
-    return this.pods.getPod(id);
+  getPod(@Param('id') id: string, @Query() q: PodRefQuery): Promise<PodResponseDto> {
+    return this.pods.getPod(id, q.namespace);
   }
 
   @Get(':id/health')
@@ -119,8 +123,8 @@ export class PodsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodHealthDto })
   @ApiErrors(404)
-  getPodHealth(@Param('id') id: string): Promise<PodHealthDto> {
-    return this.pods.podHealth(id);
+  getPodHealth(@Param('id') id: string, @Query() q: PodRefQuery): Promise<PodHealthDto> {
+    return this.pods.podHealth(id, q.namespace);
   }
 
   @Get(':id/scheduling')
@@ -131,8 +135,8 @@ export class PodsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodSchedulingDto })
   @ApiErrors(404)
-  getPodScheduling(@Param('id') id: string): Promise<PodSchedulingDto> {
-    return this.explanations.latestFor(id);
+  getPodScheduling(@Param('id') id: string, @Query() q: PodRefQuery): Promise<PodSchedulingDto> {
+    return this.explanations.latestFor(id, q.namespace);
   }
 
   @Post(':id/restart')
@@ -141,8 +145,8 @@ export class PodsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: PodResponseDto })
   @ApiErrors(400, 401, 404)
-  restartPod(@Param('id') id: string): Promise<PodResponseDto> {
-    return this.pods.restartPod(id);
+  restartPod(@Param('id') id: string, @Query() q: PodRefQuery): Promise<PodResponseDto> {
+    return this.pods.restartPod(id, q.namespace);
   }
 
   @Delete(':id')
@@ -152,7 +156,7 @@ export class PodsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: DeletedPodDto })
   @ApiErrors(401, 404)
-  deletePod(@Param('id') id: string): Promise<DeletedPodDto> {
-    return this.pods.deletePod(id);
+  deletePod(@Param('id') id: string, @Query() q: PodRefQuery): Promise<DeletedPodDto> {
+    return this.pods.deletePod(id, q.namespace);
   }
 }

@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { BadInputError, NotFoundError, TooLargeError, UnschedulableError } from '../common/errors';
+import {
+  BadInputError,
+  ForbiddenError,
+  NotFoundError,
+  TooLargeError,
+  UnschedulableError,
+} from '../common/errors';
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis, millisToCores } from '../common/units';
 import { splitCommandLine } from '../common/validation';
 import { ClusterStore } from '../database/cluster-store';
+import { DEFAULT_NAMESPACE, NamespacesRepository } from '../database/namespaces.repository';
 import { NewPod } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -27,6 +34,7 @@ export class PodsService {
 
   constructor(
     private readonly store: ClusterStore,
+    private readonly namespaces: NamespacesRepository,
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
@@ -40,7 +48,9 @@ export class PodsService {
     dto: CreatePodDto,
     meta: Pick<NewPod, 'labels' | 'annotations'> = {},
   ): Promise<PodResponseDto> {
-    const pod = { ...this.newPod(dto), ...meta };
+    const namespace = dto.namespace ?? DEFAULT_NAMESPACE;
+    const pod = { ...this.newPod(dto), ...meta, namespace };
+    await this.requireActiveNamespace(namespace);
     const fast = await this.scheduler.createBound(pod);
     if (fast) {
       // its Scheduled event was stored with it
@@ -48,6 +58,7 @@ export class PodsService {
       return toPodResponse({
         id: fast.id,
         name: pod.name,
+        namespace: pod.namespace,
         status: 'scheduled',
         node_id: fast.nodeId,
         node_name: fast.nodeName,
@@ -105,9 +116,16 @@ export class PodsService {
         'Scheduled',
         object,
         scheduledMessage(pod.name, outcome.placed.nodeName),
+        pod.namespace,
       );
     } else {
-      await this.events.record('Warning', 'FailedScheduling', object, outcome.placed.reason);
+      await this.events.record(
+        'Warning',
+        'FailedScheduling',
+        object,
+        outcome.placed.reason,
+        pod.namespace,
+      );
     }
     return toPodResponse((await this.store.findPod(outcome.id))!);
   }
@@ -121,6 +139,7 @@ export class PodsService {
     }
     const rows = await this.store.listPods({
       status: query.status,
+      namespace: query.namespace,
       nodeId,
       after: query.after,
       limit: query.limit ?? 100,
@@ -129,14 +148,14 @@ export class PodsService {
     return rows.map(toPodResponse);
   }
 
-  async getPod(ref: string): Promise<PodResponseDto> {
-    const pod = await this.store.findPod(ref);
+  async getPod(ref: string, namespace?: string): Promise<PodResponseDto> {
+    const pod = await this.store.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     return toPodResponse(pod);
   }
 
-  async podHealth(ref: string): Promise<PodHealthDto> {
-    const pod = await this.store.findPod(ref);
+  async podHealth(ref: string, namespace?: string): Promise<PodHealthDto> {
+    const pod = await this.store.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     const node = pod.node_id !== null ? await this.store.findNode(pod.node_id) : null;
     return {
@@ -156,8 +175,8 @@ export class PodsService {
   }
 
   /** Asks the pod's node to restart its containers (the agent sees the count rise). */
-  async restartPod(ref: string): Promise<PodResponseDto> {
-    const pod = await this.store.findPod(ref);
+  async restartPod(ref: string, namespace?: string): Promise<PodResponseDto> {
+    const pod = await this.store.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     if (pod.node_id === null)
       throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
@@ -167,12 +186,13 @@ export class PodsService {
       'Restarting',
       `pod/${pod.name}`,
       `Restarting the containers of ${pod.name} on ${pod.node_name}`,
+      pod.namespace,
     );
     return toPodResponse((await this.store.findPod(pod.id))!);
   }
 
-  async deletePod(ref: string): Promise<DeletedPodDto> {
-    const pod = await this.store.findPod(ref);
+  async deletePod(ref: string, namespace?: string): Promise<DeletedPodDto> {
+    const pod = await this.store.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     const deleted = await this.store.deletePod(pod.id);
     if (!deleted) throw new NotFoundError('pod', ref);
@@ -183,9 +203,20 @@ export class PodsService {
       pod.node_name
         ? `Pod ${pod.name} deleted; ${pod.node_name} drops it on its next heartbeat`
         : `Pod ${pod.name} deleted`,
+      pod.namespace,
     );
     if (deleted.nodeId !== null) void this.scheduler.retryPending();
     return { deleted: true, id: pod.id, name: pod.name };
+  }
+
+  /** A pod is made only in a namespace that exists and is not being deleted. */
+  private async requireActiveNamespace(name: string): Promise<void> {
+    const ns = await this.namespaces.find(name);
+    if (!ns) throw new NotFoundError('namespace', name);
+    if (ns.status === 'Terminating')
+      throw new ForbiddenError(
+        `unable to create new content in namespace ${name} because it is being terminated`,
+      );
   }
 
   private newPod(dto: CreatePodDto): NewPod {
@@ -227,6 +258,7 @@ export class PodsService {
     }
     return {
       name: dto.name,
+      namespace: dto.namespace ?? DEFAULT_NAMESPACE,
       cpuReqM,
       memoryReqMb: dto.memory_mb_req ?? dto.containers.reduce((sum, c) => sum + c.memory_req, 0),
       schedulerAlgorithm: dto.scheduler_algorithm ?? null,

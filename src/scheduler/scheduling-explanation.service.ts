@@ -38,8 +38,8 @@ export class SchedulingExplanationService {
   constructor(private readonly store: ClusterStore) {}
 
   /** The latest decision about a pod (by id or name) and the earlier ones, newest first. */
-  async latestFor(podRef: string | number): Promise<PodSchedulingDto> {
-    const pod = await this.store.findPod(podRef);
+  async latestFor(podRef: string | number, namespace?: string): Promise<PodSchedulingDto> {
+    const pod = await this.store.findPod(podRef, namespace);
     if (!pod) throw new NotFoundError('pod', podRef);
     const [latest, ...history] = (await this.store.decisionsOf(pod.id)).map(toDecisionDto);
     if (!latest)

@@ -250,7 +250,9 @@ function renderNode({ node, pods, events, beats, timeline }) {
 async function loadPod(id) {
   const pod = await api.pod(id);
   const [events, scheduling] = await Promise.all([
-    api.events({ object: `pod/${pod.name}`, limit: 50 }).catch(() => []),
+    api
+      .events({ object: `pod/${pod.name}`, namespace: pod.namespace ?? 'default', limit: 50 })
+      .catch(() => []),
     api.podScheduling(pod.id).catch(() => null),
   ]);
   return { pod, events: events ?? [], scheduling };
@@ -356,6 +358,11 @@ function renderPod({ pod, events, scheduling }) {
           )
         : h('span', { class: 'muted' }, 'not bound'),
       h('span', { class: 'muted' }, `id ${pod.id}`),
+      h(
+        'span',
+        { class: 'muted', 'data-testid': 'pod-detail-namespace' },
+        `namespace ${pod.namespace ?? 'default'}`,
+      ),
     ),
     pod.reason
       ? h('p', { class: 'reason-box', 'data-testid': 'pod-detail-reason' }, pod.reason)

@@ -32,7 +32,19 @@ function createRow(pod) {
       'data-testid': `pod-row-${pod.name}`,
       'data-name': pod.name,
     },
-    h('td', { class: 'name-cell' }, h('span', { class: 'name' }, pod.name)),
+    h(
+      'td',
+      { class: 'name-cell', title: `namespace ${pod.namespace ?? 'default'}` },
+      // a pod outside `default` says where it is, as kubectl -A would
+      pod.namespace && pod.namespace !== 'default'
+        ? h(
+            'span',
+            { class: 'muted', 'data-testid': `pod-namespace-${pod.name}` },
+            `${pod.namespace}/`,
+          )
+        : null,
+      h('span', { class: 'name' }, pod.name),
+    ),
     h('td', {}, h('span', { class: 'badge', 'data-testid': `pod-status-${pod.name}` })),
     h('td', { class: 'node-cell' }),
     h('td', { class: 'num' }),

@@ -4,6 +4,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Index('idx_events_created_at', ['createdAt'])
 @Index('idx_events_object', ['object'])
 @Index('idx_events_reason', ['reason'])
+@Index('idx_events_namespace', ['namespace'])
 export class EventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -20,6 +21,10 @@ export class EventEntity {
 
   @Column({ type: 'text' })
   message: string;
+
+  /** a pod's event is in its pod's namespace; node and cluster events are in `default` */
+  @Column({ type: 'varchar', length: 63 })
+  namespace: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

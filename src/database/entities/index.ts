@@ -1,3 +1,4 @@
+import { NamespaceEntity } from './namespace.entity';
 import { NodeEntity } from './node.entity';
 import { PodEntity } from './pod.entity';
 import { ContainerEntity } from './container.entity';
@@ -9,6 +10,7 @@ import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
 
 export {
+  NamespaceEntity,
   NodeEntity,
   PodEntity,
   ContainerEntity,
@@ -21,6 +23,7 @@ export {
 };
 
 export const ENTITIES = [
+  NamespaceEntity,
   NodeEntity,
   PodEntity,
   ContainerEntity,

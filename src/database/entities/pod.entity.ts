@@ -9,6 +9,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { NamespaceEntity } from './namespace.entity';
 import { NodeEntity } from './node.entity';
 import { ContainerEntity } from './container.entity';
 import { VolumeEntity } from './volume.entity';
@@ -22,12 +23,22 @@ export type { PodStatus };
 @Entity({ name: 'pods' })
 @Index('idx_pods_node_id', ['nodeId'])
 @Index('idx_pods_status', ['status'])
+@Index('idx_pods_namespace_name', ['namespace', 'name'], { unique: true })
+@Index('idx_pods_name', ['name'])
 export class PodEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'varchar', length: 63, unique: true })
+  @Column({ type: 'varchar', length: 63 })
   name: string;
+
+  /** names are unique within a namespace; the namespace cannot go while it holds pods */
+  @Column({ type: 'varchar', length: 63, default: 'default' })
+  namespace: string;
+
+  @ManyToOne(() => NamespaceEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'namespace', referencedColumnName: 'name' })
+  namespaceRow?: NamespaceEntity;
 
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   status: PodStatus;

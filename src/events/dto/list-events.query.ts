@@ -19,6 +19,12 @@ export class ListEventsQuery extends PageQuery {
   @IsString()
   @MaxLength(80)
   object?: string;
+
+  @ApiPropertyOptional({ example: 'default', description: "only this namespace's events" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  namespace?: string;
 }
 
 export class EventResponseDto {
@@ -27,5 +33,7 @@ export class EventResponseDto {
   @ApiProperty({ example: 'NodeFailed' }) reason: string;
   @ApiProperty({ example: 'node/worker-1' }) object: string;
   @ApiProperty({ example: 'Node worker-1 failed: no heartbeat for 15.4 s' }) message: string;
+  @ApiProperty({ example: 'default', description: "its pod's namespace; node events: default" })
+  namespace: string;
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) created_at: string;
 }

@@ -9,6 +9,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -19,7 +20,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { configKeyProblem } from '../../../node-simulator/src/pod-rules';
-import { IsCommandLine, IsDnsLabel, IsMillicoreNumber } from '../../common/validation';
+import { DNS_LABEL, IsCommandLine, IsDnsLabel, IsMillicoreNumber } from '../../common/validation';
 import { CONFIG_TYPES } from '../../database/entities/config-item.entity';
 import { VOLUME_TYPES } from '../../database/entities/volume.entity';
 import { SCHEDULER_ALGORITHMS } from '../../scheduler/strategies/types';
@@ -150,6 +151,22 @@ export class ConfigDto {
 export class CreatePodDto {
   @IsDnsLabel('web-1')
   name: string;
+
+  @ApiPropertyOptional({
+    example: 'default',
+    maxLength: 63,
+    pattern: DNS_LABEL.source,
+    description:
+      'the namespace the pod is made in (it must exist and not be terminating); default: "default"',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  @Matches(DNS_LABEL, {
+    message:
+      '$property must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)',
+  })
+  namespace?: string;
 
   @ApiPropertyOptional({
     example: 0.5,

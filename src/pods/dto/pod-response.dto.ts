@@ -35,6 +35,7 @@ export class ConfigResponseDto {
 export class PodResponseDto {
   @ApiProperty({ example: 1 }) id: number;
   @ApiProperty({ example: 'web-1' }) name: string;
+  @ApiProperty({ example: 'default' }) namespace: string;
   @ApiProperty({ enum: POD_STATUSES, example: 'scheduled' }) status: string;
   @ApiProperty({ example: 1, nullable: true, type: Number }) node_id: number | null;
   @ApiProperty({ example: 'worker-1', nullable: true, type: String }) node_name: string | null;

@@ -1,0 +1,23 @@
+import { decodeNamespace, encodeNamespace, ProtobufError } from './protobuf';
+
+describe('decodeNamespace', () => {
+  it('reads the name and labels of a protobuf v1.Namespace', () => {
+    const body = encodeNamespace({ name: 'team-a', labels: { tier: 'dev', x: '' } });
+    expect(decodeNamespace(body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-a', labels: { tier: 'dev', x: '' } },
+    });
+  });
+
+  it('reads a long name (multi-byte lengths)', () => {
+    const name = 'a'.repeat(200);
+    expect(decodeNamespace(encodeNamespace({ name })).metadata).toEqual({ name });
+  });
+
+  it('refuses what is not a Kubernetes protobuf body, or is cut short', () => {
+    expect(() => decodeNamespace(Buffer.from('{"kind":"Namespace"}'))).toThrow(ProtobufError);
+    const body = encodeNamespace({ name: 'team-a' });
+    expect(() => decodeNamespace(body.subarray(0, body.length - 3))).toThrow(ProtobufError);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Just enough of Kubernetes' protobuf encoding to read the one body kubectl sends that
+ * way to kubesim: a v1.Namespace (`kubectl create namespace` uses a typed client). The
+ * envelope is the magic `k8s\0` then a runtime.Unknown (1 typeMeta, 2 raw), whose raw
+ * bytes are the Namespace (1 metadata); of ObjectMeta only name (1), generateName (2),
+ * labels (11) and annotations (12) are read.
+ */
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+export class ProtobufError extends Error {}
+
+interface Field {
+  no: number;
+  bytes?: Buffer;
+}
+
+function fields(buf: Buffer): Field[] {
+  const out: Field[] = [];
+  let at = 0;
+  const varint = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (at >= buf.length) throw new ProtobufError('truncated varint');
+      const b = buf[at++];
+      result += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return result;
+      shift += 7;
+      if (shift > 49) throw new ProtobufError('varint too long');
+    }
+  };
+  while (at < buf.length) {
+    const key = varint();
+    const no = Math.floor(key / 8);
+    const type = key & 7;
+    if (type === 0) varint();
+    else if (type === 1) at += 8;
+    else if (type === 5) at += 4;
+    else if (type === 2) {
+      const len = varint();
+      if (at + len > buf.length) throw new ProtobufError('truncated field');
+      out.push({ no, bytes: buf.subarray(at, at + len) });
+      at += len;
+    } else throw new ProtobufError(`unsupported wire type ${type}`);
+    if (at > buf.length) throw new ProtobufError('truncated field');
+  }
+  return out;
+}
+
+const text = (f: Field | undefined) => f?.bytes?.toString('utf8');
+
+function map(entries: Field[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const kv = fields(e.bytes!);
+    out[text(kv.find((f) => f.no === 1)) ?? ''] = text(kv.find((f) => f.no === 2)) ?? '';
+  }
+  return out;
+}
+
+/** The Namespace in a protobuf body, as the JSON object kubesim reads. */
+export function decodeNamespace(body: Buffer): Record<string, unknown> {
+  if (!body.subarray(0, 4).equals(MAGIC)) throw new ProtobufError('not a Kubernetes protobuf body');
+  const unknown = fields(body.subarray(4));
+  const typeMeta = fields(unknown.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
+  const kind = text(typeMeta.find((f) => f.no === 2));
+  const apiVersion = text(typeMeta.find((f) => f.no === 1));
+  const raw = unknown.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0);
+  const meta = fields(fields(raw).find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
+  const metadata: Record<string, unknown> = {};
+  const name = text(meta.find((f) => f.no === 1));
+  const generateName = text(meta.find((f) => f.no === 2));
+  if (name) metadata.name = name;
+  if (generateName) metadata.generateName = generateName;
+  const labels = meta.filter((f) => f.no === 11);
+  const annotations = meta.filter((f) => f.no === 12);
+  if (labels.length) metadata.labels = map(labels);
+  if (annotations.length) metadata.annotations = map(annotations);
+  return { apiVersion: apiVersion || 'v1', kind: kind || 'Namespace', metadata };
+}
+
+/** Encodes what decodeNamespace reads (for tests, and as its specification). */
+export function encodeNamespace(ns: { name?: string; labels?: Record<string, string> }): Buffer {
+  const field = (no: number, bytes: Buffer) =>
+    Buffer.concat([varint(no * 8 + 2), varint(bytes.length), bytes]);
+  const str = (no: number, s: string) => field(no, Buffer.from(s, 'utf8'));
+  const meta = Buffer.concat([
+    ...(ns.name ? [str(1, ns.name)] : []),
+    ...Object.entries(ns.labels ?? {}).map(([k, v]) =>
+      field(11, Buffer.concat([str(1, k), str(2, v)])),
+    ),
+  ]);
+  const typeMeta = Buffer.concat([str(1, 'v1'), str(2, 'Namespace')]);
+  return Buffer.concat([MAGIC, field(1, typeMeta), field(2, field(1, meta))]);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
