@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { POD_STATUSES } from '../../database/entities/pod.entity';
 
 export class ContainerResponseDto {
@@ -51,6 +51,12 @@ export class PodResponseDto {
   @ApiProperty({ example: '10.244.1.2', nullable: true, type: String }) ip: string | null;
   @ApiProperty({ example: 0.5 }) cpu_cores_req: number;
   @ApiProperty({ example: 128 }) memory_mb_req: number;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  node_selector?: Record<string, string>;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  tolerations?: Array<Record<string, unknown>>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  affinity?: Record<string, unknown>;
   @ApiProperty({ example: null, nullable: true, type: String }) scheduler_algorithm: string | null;
   @ApiProperty({ example: 0 }) restart_count: number;
   @ApiProperty({ type: [ContainerResponseDto] }) containers: ContainerResponseDto[];
