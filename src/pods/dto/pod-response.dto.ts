@@ -43,7 +43,7 @@ export class PodResponseDto {
     nullable: true,
     type: String,
     description:
-      'why a pending pod waits ("0/3 nodes fit: 2 insufficient cpu, 1 not ready"), or why a ' +
+      'why a pending pod waits ("0/3 nodes are available: 2 Insufficient cpu, 1 Insufficient memory."), or why a ' +
       'failed pod failed when that is known ("its secret data cannot be decrypted: …", ' +
       '"PodCausedNodeFailures: …" when it was on two nodes just before each failed)',
   })
