@@ -380,7 +380,7 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       const res = await t2.http.post('/pods').send(pod('p-big', 3)).expect(201);
       expect(res.body.status).toBe('pending');
       expect(res.body.node_id).toBeNull();
-      expect(res.body.reason).toBe('0/1 nodes fit: 1 insufficient cpu');
+      expect(res.body.reason).toBe('0/1 nodes are available: 1 Insufficient cpu.');
       const { body: failed } = await t2.http.get('/events?reason=FailedScheduling').expect(200);
       expect(failed[0].object).toBe('pod/p-big');
       await healthyNode(t2, 'w-big', 4);
@@ -463,7 +463,7 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       try {
         await healthyNode(t5, 'tiny', 1);
         const res = await t5.http.post('/pods').send(pod('too-big', 2)).expect(409);
-        expect(res.body.message).toBe('0/1 nodes fit: 1 insufficient cpu');
+        expect(res.body.message).toBe('0/1 nodes are available: 1 Insufficient cpu.');
         expect(await t5.sql('SELECT * FROM pods')).toEqual([]);
         expect(await t5.sql('SELECT * FROM containers')).toEqual([]);
       } finally {
@@ -677,7 +677,7 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
         expect(waiting).toMatchObject({
           status: 'pending',
           node_id: null,
-          reason: '0/1 nodes fit: 1 cordoned',
+          reason: '0/1 nodes are available: 1 node(s) were unschedulable.',
         });
       } finally {
         await t6.close();

@@ -96,7 +96,7 @@ describe('health monitor with external agents', () => {
       await waitForNode(t, 'one', 'failed', 15000);
       // two is full: the evicted pod waits with a reason
       const waiting = await waitForPod(t, 'solo', (p) => p.status === 'pending', 'pending');
-      expect(waiting.reason).toMatch(/^0\/2 nodes fit: /);
+      expect(waiting.reason).toMatch(/^0\/2 nodes are available: /);
       // one speaks again: healthy, attempts reset, and the pod lands there
       await beat(t, one.id, one.token);
       expect((await t.http.get('/nodes/one')).body.health_status).toBe('healthy');

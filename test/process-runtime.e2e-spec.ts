@@ -223,7 +223,7 @@ describe('process runtime: real agents as child processes', () => {
       await waitForNode(t2, 'doomed', 'failed', 10000);
       // nowhere to go yet: pending with a reason, never lost
       const waiting = await waitForPod(t2, 'orphan-not', (p) => p.status === 'pending', 'pending');
-      expect(waiting.reason).toMatch(/0\/1 nodes fit/);
+      expect(waiting.reason).toMatch(/0\/1 nodes are available/);
       await waitForNode(t2, 'doomed', 'permanently_failed', 30000);
       const reasons = (await eventsOf(t2, 'node/doomed')).map((e) => e.reason);
       expect(reasons.filter((r) => r === 'NodeRestarting')).toHaveLength(2);

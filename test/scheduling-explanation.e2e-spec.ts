@@ -35,28 +35,39 @@ describe('why a pod landed where it did (real server, external agents)', () => {
       algorithm: 'best-fit',
       trigger: 'create',
       decision: { node: 'small' },
-      summary: { nodes_total: 3, nodes_fit: 2, unfit_counts: { cordoned: 1 }, truncated: false },
+      summary: {
+        nodes_total: 3,
+        nodes_fit: 2,
+        unfit_counts: { 'node(s) were unschedulable': 1 },
+        truncated: false,
+      },
       history: [],
     });
     expect(body.decision.reason).toBe(
-      'best-fit: 0.5 cores left after placing (least left wins); 2/3 nodes fit',
+      'best-fit: 0.5 cores, 8176 MiB left after placing (37.6% allocated, most allocated wins); 2/3 nodes fit',
     );
     expect(Date.parse(body.decided_at)).not.toBeNaN();
     const nodes = byName(body.nodes);
     expect(nodes['cordoned-big']).toEqual({
       name: 'cordoned-big',
       fits: false,
-      reasons: ['cordoned'],
+      reasons: ['node(s) were unschedulable'],
       score: null,
       score_note: null,
       chosen: false,
     });
-    expect(nodes.small).toMatchObject({ fits: true, reasons: [], score: -500, chosen: true });
+    expect(nodes.small).toMatchObject({
+      fits: true,
+      reasons: [],
+      score: 37.59765625,
+      chosen: true,
+    });
     expect(nodes.big).toMatchObject({
       fits: true,
       reasons: [],
-      score: -2500,
-      score_note: 'best-fit: 2.5 cores left after placing (least left wins)',
+      score: 18.798828125,
+      score_note:
+        'best-fit: 2.5 cores, 16368 MiB left after placing (18.8% allocated, most allocated wins)',
       chosen: false,
     });
 
@@ -69,7 +80,7 @@ describe('why a pod landed where it did (real server, external agents)', () => {
     expect(second.decision.node).toBe('big');
     expect(byName(second.nodes).small).toMatchObject({
       fits: false,
-      reasons: ['insufficient cpu'],
+      reasons: ['Insufficient cpu'],
       score: null,
     });
   });
@@ -79,12 +90,14 @@ describe('why a pod landed where it did (real server, external agents)', () => {
     expect(created.body.status).toBe('pending');
     const { body } = await t.http.get('/pods/too-big/scheduling').expect(200);
     expect(body.decision.node).toBeNull();
-    expect(body.decision.reason).toBe('0/3 nodes fit: 2 insufficient cpu, 1 cordoned');
+    expect(body.decision.reason).toBe(
+      '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.',
+    );
     expect(body.decision.reason).toBe(created.body.reason);
     const nodes = byName(body.nodes);
-    expect(nodes['cordoned-big'].reasons).toEqual(['cordoned']);
-    expect(nodes.small.reasons).toEqual(['insufficient cpu']);
-    expect(nodes.big.reasons).toEqual(['insufficient cpu']);
+    expect(nodes['cordoned-big'].reasons).toEqual(['node(s) were unschedulable']);
+    expect(nodes.small.reasons).toEqual(['Insufficient cpu']);
+    expect(nodes.big.reasons).toEqual(['Insufficient cpu']);
     expect(body.nodes.every((n: Verdict) => !n.fits && n.score === null && !n.chosen)).toBe(true);
 
     // a new node with room: the retry of pending pods places it there
@@ -96,7 +109,10 @@ describe('why a pod landed where it did (real server, external agents)', () => {
     expect(after.history).toHaveLength(1);
     expect(after.history[0]).toMatchObject({
       trigger: 'create',
-      decision: { node: null, reason: '0/3 nodes fit: 2 insufficient cpu, 1 cordoned' },
+      decision: {
+        node: null,
+        reason: '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.',
+      },
     });
   });
 
@@ -122,15 +138,17 @@ describe('a decision over a large cluster (real server, external agents)', () =>
       expect(body.summary).toEqual({
         nodes_total: 120,
         nodes_fit: 99,
-        unfit_counts: { cordoned: 20, 'insufficient cpu': 1 },
+        unfit_counts: { 'node(s) were unschedulable': 20, 'Insufficient cpu': 1 },
         truncated: true,
       });
       const fitting = body.nodes.filter((n: Verdict) => n.fits).map((n: Verdict) => n.name);
       expect(fitting).toEqual(['w-2', 'w-3', 'w-4', 'w-5', 'w-6']);
       const ruledOut = body.nodes.filter((n: Verdict) => !n.fits);
       expect(ruledOut).toHaveLength(5);
-      expect(ruledOut[0]).toMatchObject({ name: 'w-1', reasons: ['insufficient cpu'] });
-      expect(ruledOut.slice(1).every((n: Verdict) => n.reasons.includes('cordoned'))).toBe(true);
+      expect(ruledOut[0]).toMatchObject({ name: 'w-1', reasons: ['Insufficient cpu'] });
+      expect(
+        ruledOut.slice(1).every((n: Verdict) => n.reasons.includes('node(s) were unschedulable')),
+      ).toBe(true);
     } finally {
       await t.close();
     }
@@ -157,10 +175,14 @@ describe('a reschedule after a node failure (real server, external agents, healt
       expect(body).toMatchObject({ trigger: 'reschedule', decision: { node: 'survivor' } });
       const nodes = byName(body.nodes);
       expect(nodes.doomed).toMatchObject({ fits: false, score: null, chosen: false });
-      expect(nodes.doomed.reasons).toContain('not ready');
+      expect(nodes.doomed.reasons).toContain(
+        'node(s) had untolerated taint {node.kubernetes.io/not-ready: }',
+      );
       expect(nodes.survivor).toMatchObject({ fits: true, chosen: true });
       expect(body.history[0]).toMatchObject({ trigger: 'create', decision: { node: 'doomed' } });
-      expect(byName(body.history[0].nodes).survivor.reasons).toEqual(['cordoned']);
+      expect(byName(body.history[0].nodes).survivor.reasons).toEqual([
+        'node(s) were unschedulable',
+      ]);
 
       const timeline = (await t.http.get('/nodes/doomed/timeline').expect(200)).body;
       expect(timeline).toMatchObject({ node: 'doomed', heartbeats: { total: 1, sampled: 1 } });

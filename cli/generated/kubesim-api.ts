@@ -248,6 +248,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/nodes/{id}/taints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the node's taints (Kubernetes' {key, value?, effect}): NoSchedule keeps pods that do not tolerate it away, NoExecute also evicts them (after their tolerationSeconds) */
+        put: operations["setTaints"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes/{id}/timeline": {
         parameters: {
             query?: never;
@@ -797,6 +814,16 @@ export interface components {
              * @enum {string}
              */
             runtime: "docker" | "process" | "external";
+            /**
+             * @example [
+             *       {
+             *         "effect": "NoSchedule",
+             *         "key": "dedicated",
+             *         "value": "gpu"
+             *       }
+             *     ]
+             */
+            taints: components["schemas"]["TaintDto"][];
             /** @example 2026-01-01T00:00:00.000Z */
             updated_at: string;
         };
@@ -826,7 +853,7 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * @description memory in MB; unset, memory never limits the node
+             * @description memory in MiB, scheduled beside CPU; unset, 4096 MiB per core (a 2-core node: 8192)
              * @example 8192
              */
             memory_mb?: number;
@@ -842,6 +869,31 @@ export interface components {
             node_type: "worker" | "master";
         };
         CreatePodDto: {
+            /**
+             * @description Kubernetes affinity: only nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution (terms ORed, expressions ANDed; In, NotIn, Exists, DoesNotExist, Gt, Lt)
+             * @example {
+             *       "nodeAffinity": {
+             *         "requiredDuringSchedulingIgnoredDuringExecution": {
+             *           "nodeSelectorTerms": [
+             *             {
+             *               "matchExpressions": [
+             *                 {
+             *                   "key": "zone",
+             *                   "operator": "In",
+             *                   "values": [
+             *                     "a"
+             *                   ]
+             *                 }
+             *               ]
+             *             }
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            affinity?: {
+                [key: string]: unknown;
+            };
             /** @description keys and values together at most 1 MiB (1,048,576 bytes of UTF-8); more is refused with 413 */
             config?: components["schemas"]["ConfigDto"][];
             containers: components["schemas"]["ContainerDto"][];
@@ -866,10 +918,31 @@ export interface components {
              */
             namespace?: string;
             /**
+             * @description Kubernetes nodeSelector: the node must carry every one of these labels
+             * @example {
+             *       "disktype": "ssd"
+             *     }
+             */
+            node_selector?: {
+                [key: string]: string;
+            };
+            /**
              * @description overrides the cluster's algorithm for this pod
              * @enum {string}
              */
             scheduler_algorithm?: "first-fit" | "best-fit" | "worst-fit" | "round-robin";
+            /**
+             * @description Kubernetes tolerations `{key?, operator: Equal|Exists, value?, effect?, tolerationSeconds?}`; an empty key with Exists tolerates every taint; tolerationSeconds (NoExecute only) is how long the pod stays once the taint appears
+             * @example [
+             *       {
+             *         "effect": "NoSchedule",
+             *         "key": "dedicated",
+             *         "operator": "Equal",
+             *         "value": "gpu"
+             *       }
+             *     ]
+             */
+            tolerations?: Record<string, never>[];
             volumes?: components["schemas"]["VolumeDto"][];
         };
         DecisionOutcomeDto: {
@@ -879,8 +952,8 @@ export interface components {
              */
             node: string | null;
             /**
-             * @description why this node won, or why nothing fits ("0/3 nodes fit: 2 insufficient cpu, 1 cordoned")
-             * @example best-fit: 1.5 cores left after placing (least left wins); 2/3 nodes fit
+             * @description why this node won, or why nothing fits ("0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.")
+             * @example best-fit: 1.5 cores, 2048 MiB left after placing (62.5% allocated, most allocated wins); 2/3 nodes fit
              */
             reason: string;
         };
@@ -1159,6 +1232,16 @@ export interface components {
              * @enum {string}
              */
             runtime: "docker" | "process" | "external";
+            /**
+             * @example [
+             *       {
+             *         "effect": "NoSchedule",
+             *         "key": "dedicated",
+             *         "value": "gpu"
+             *       }
+             *     ]
+             */
+            taints: components["schemas"]["TaintDto"][];
             /** @example 2026-01-01T00:00:00.000Z */
             updated_at: string;
         };
@@ -1273,6 +1356,16 @@ export interface components {
              * @enum {string}
              */
             runtime: "docker" | "process" | "external";
+            /**
+             * @example [
+             *       {
+             *         "effect": "NoSchedule",
+             *         "key": "dedicated",
+             *         "value": "gpu"
+             *       }
+             *     ]
+             */
+            taints: components["schemas"]["TaintDto"][];
             /** @example 2026-01-01T00:00:00.000Z */
             updated_at: string;
         };
@@ -1299,7 +1392,7 @@ export interface components {
             /** @example worker-2 */
             name: string;
             /**
-             * @description every reason the node was ruled out: not ready, cordoned, master node, components not running, insufficient cpu, insufficient memory
+             * @description every reason the node was ruled out, in kube-scheduler's words: node(s) were unschedulable, node(s) had untolerated taint {key: value}, node(s) didn't match Pod's node affinity/selector, Insufficient cpu, Insufficient memory, …
              * @example []
              */
             reasons: string[];
@@ -1376,6 +1469,9 @@ export interface components {
             status: "creating" | "running" | "failed" | "terminating";
         };
         PodResponseDto: {
+            affinity?: {
+                [key: string]: unknown;
+            };
             config: components["schemas"]["ConfigResponseDto"][];
             containers: components["schemas"]["ContainerResponseDto"][];
             /** @example 0.5 */
@@ -1396,8 +1492,11 @@ export interface components {
             node_id: number | null;
             /** @example worker-1 */
             node_name: string | null;
+            node_selector?: {
+                [key: string]: string;
+            };
             /**
-             * @description why a pending pod waits ("0/3 nodes fit: 2 insufficient cpu, 1 not ready"), or why a failed pod failed when that is known ("its secret data cannot be decrypted: …", "PodCausedNodeFailures: …" when it was on two nodes just before each failed)
+             * @description why a pending pod waits ("0/3 nodes are available: 2 Insufficient cpu, 1 Insufficient memory."), or why a failed pod failed when that is known ("its secret data cannot be decrypted: …", "PodCausedNodeFailures: …" when it was on two nodes just before each failed)
              * @example null
              */
             reason: string | null;
@@ -1414,6 +1513,7 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "scheduled" | "running" | "failed";
+            tolerations?: Record<string, never>[];
             volumes: components["schemas"]["VolumeResponseDto"][];
         };
         PodSchedulingDto: {
@@ -1489,6 +1589,10 @@ export interface components {
              */
             algorithm: "first-fit" | "best-fit" | "worst-fit" | "round-robin";
         };
+        SetTaintsDto: {
+            /** @description the node's taints, replacing the ones it had (an empty list removes them); PreferNoSchedule is kept and shown but does not affect placement */
+            taints: components["schemas"]["TaintDto"][];
+        };
         SimulateFailureDto: {
             /**
              * @description crash kills the agent, hang freezes it, partition keeps it running but silences its heartbeats
@@ -1496,6 +1600,19 @@ export interface components {
              * @enum {string}
              */
             mode: "crash" | "hang" | "partition";
+        };
+        TaintDto: {
+            /** @enum {string} */
+            effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+            /** @example dedicated */
+            key: string;
+            /**
+             * @description NoExecute only, set by the server: tolerationSeconds count from it
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            timeAdded?: string;
+            /** @example gpu */
+            value?: string;
         };
         TimelineEntryDto: {
             /**
@@ -3203,6 +3320,131 @@ export interface operations {
                      *       "error": "Conflict",
                      *       "message": "node \"worker-1\" already exists",
                      *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A write (POST, PUT, PATCH, DELETE) without "Content-Type: application/json" (or a +json type), body or not */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "the kubesim API takes JSON: send the request (with a body or without) with \"Content-Type: application/json\"",
+                     *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setTaints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the node's numeric id or its name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetTaintsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeResponseDto"];
+                };
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

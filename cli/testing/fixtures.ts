@@ -17,6 +17,7 @@ export function aNode(overrides: Partial<NodeView> = {}): NodeView {
     memory_mb_allocated: 512,
     runtime: 'process',
     labels: { zone: 'a' },
+    taints: [],
     pod_cidr: '10.244.1.0/24',
     components: {
       kubelet: 'running',

@@ -11,3 +11,8 @@ export function podCidr(nodeId: number): string {
 export function podIp(nodeId: number, seq: number): string {
   return `10.244.${nodeId % 256}.${2 + ((seq - 1) % 253)}`;
 }
+
+/** The memory of a node registered without a size: 4 GiB (4096 MiB) per core. */
+export const MEMORY_MB_PER_CORE = 4096;
+export const defaultMemoryMb = (cpuTotalM: number): number =>
+  Math.floor((cpuTotalM * MEMORY_MB_PER_CORE) / 1000);

@@ -5,7 +5,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { podIp } from '../common/units';
 import { DNS_LABEL } from '../common/validation';
-import { NodeView } from '../scheduler/strategies/types';
+import { viewTaints } from '../scheduler/strategies/constraints';
+import { NodeView, PodConstraints, Taint } from '../scheduler/strategies/types';
 import {
   BoundPod,
   DecisionRecord,
@@ -62,7 +63,7 @@ function isUniqueViolation(err: unknown): boolean {
 const POD_SELECT = `
   SELECT p.id, p.name, p.namespace, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
          p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
-         p.labels, p.annotations, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         p.labels, p.annotations, p.scheduling, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
@@ -82,7 +83,7 @@ const BINDABLE = `health_status = 'healthy' AND NOT cordoned AND node_type = 'wo
 
 const NODE_VIEW_SELECT = `
   SELECT id, name, node_type, health_status, cordoned, cpu_total_m, cpu_allocated_m,
-         memory_total_mb, memory_allocated_mb,
+         memory_total_mb, memory_allocated_mb, labels, taints,
          COALESCE(components->>'kubelet', 'unknown') AS kubelet,
          COALESCE(components->>'container_runtime', 'unknown') AS container_runtime
     FROM nodes`;
@@ -97,11 +98,16 @@ interface NodeViewRow {
   cpu_allocated_m: number;
   memory_total_mb: number | null;
   memory_allocated_mb: number;
+  labels: Record<string, string> | null;
+  taints: Taint[] | null;
   kubelet: string;
   container_runtime: string;
 }
 
+/** Each node's taints are worded here, once per read, so placements never build strings. */
 const toNodeView = (r: NodeViewRow): NodeView => ({
+  ...viewTaints(r.taints),
+  labels: r.labels ?? {},
   id: r.id,
   name: r.name,
   nodeType: r.node_type,
@@ -263,6 +269,40 @@ export class ClusterStore implements BeforeApplicationShutdown {
 
   async allNodes(): Promise<NodeRecord[]> {
     return this.dataSource.query(`SELECT * FROM nodes ORDER BY id`);
+  }
+
+  /** Replaces a node's taints (each NoExecute one keeps the time it was first added). */
+  async setTaints(nodeId: number, taints: Taint[]): Promise<void> {
+    await this.dataSource.query(`UPDATE nodes SET taints = $2, updated_at = now() WHERE id = $1`, [
+      nodeId,
+      JSON.stringify(taints),
+    ]);
+    this.nodesChanged();
+  }
+
+  /** Nodes with a NoExecute taint, for the loop that evicts the pods not tolerating it. */
+  async nodesWithNoExecuteTaints(): Promise<NodeRecord[]> {
+    return this.dataSource.query(
+      `SELECT * FROM nodes WHERE taints @> '[{"effect": "NoExecute"}]' ORDER BY id`,
+    );
+  }
+
+  /** The pods bound to a node with what NoExecute eviction needs of each. */
+  async podsForTaintEviction(
+    nodeId: number,
+  ): Promise<
+    Array<{ id: number; name: string; scheduledAt: Date | null; scheduling: PodConstraints | null }>
+  > {
+    const rows = await this.dataSource.query(
+      `SELECT id, name, scheduled_at, scheduling FROM pods WHERE node_id = $1 ORDER BY id`,
+      [nodeId],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as number,
+      name: r.name as string,
+      scheduledAt: r.scheduled_at as Date | null,
+      scheduling: r.scheduling as PodConstraints | null,
+    }));
   }
 
   async setCordoned(nodeId: number, cordoned: boolean): Promise<void> {
@@ -543,18 +583,30 @@ export class ClusterStore implements BeforeApplicationShutdown {
     db: Db,
     podId: number,
     nodeId: number,
-  ): Promise<{ id: number; name: string; cpuReqM: number; memoryReqMb: number } | null> {
+  ): Promise<{
+    id: number;
+    name: string;
+    cpuReqM: number;
+    memoryReqMb: number;
+    constraints: PodConstraints | null;
+  } | null> {
     const [pod] = await returning(
       db,
       `UPDATE pods SET node_id = NULL, status = 'pending', ip = NULL, scheduled_at = NULL,
                        started_at = NULL, updated_at = now()
-        WHERE id = $1 AND node_id = $2 RETURNING id, name, cpu_req_m, memory_req_mb`,
+        WHERE id = $1 AND node_id = $2 RETURNING id, name, cpu_req_m, memory_req_mb, scheduling`,
       [podId, nodeId],
     );
     if (!pod) return null;
     await this.releaseCapacity(db, nodeId, pod.cpu_req_m, pod.memory_req_mb);
     await db.query(`UPDATE containers SET status = 'waiting' WHERE pod_id = $1`, [podId]);
-    return { id: pod.id, name: pod.name, cpuReqM: pod.cpu_req_m, memoryReqMb: pod.memory_req_mb };
+    return {
+      id: pod.id,
+      name: pod.name,
+      cpuReqM: pod.cpu_req_m,
+      memoryReqMb: pod.memory_req_mb,
+      constraints: pod.scheduling ?? null,
+    };
   }
 
   /** A pod just unbound (in the caller's transaction) that must not be placed again. */
@@ -575,11 +627,12 @@ export class ClusterStore implements BeforeApplicationShutdown {
       name: string;
       cpuReqM: number;
       memoryReqMb: number;
+      constraints: PodConstraints | null;
       algorithm: string | null;
     }>
   > {
     const rows = await db.query(
-      `SELECT id, name, cpu_req_m, memory_req_mb, scheduler_algorithm FROM pods
+      `SELECT id, name, cpu_req_m, memory_req_mb, scheduling, scheduler_algorithm FROM pods
         WHERE status = 'pending' AND node_id IS NULL
         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
@@ -589,6 +642,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
       name: r.name as string,
       cpuReqM: r.cpu_req_m as number,
       memoryReqMb: r.memory_req_mb as number,
+      constraints: (r.scheduling as PodConstraints | null) ?? null,
       algorithm: r.scheduler_algorithm as string | null,
     }));
   }
@@ -738,8 +792,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
     let id: number;
     try {
       const [row] = await db.query(
-        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations, namespace)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7) RETURNING id`,
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations, namespace, scheduling)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
         [
           pod.name,
           pod.cpuReqM,
@@ -748,6 +802,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
           JSON.stringify(pod.labels ?? {}),
           JSON.stringify(pod.annotations ?? {}),
           pod.namespace ?? 'default',
+          pod.constraints ? JSON.stringify(pod.constraints) : null,
         ],
       );
       id = row.id;
@@ -827,6 +882,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         d_detail: decision?.detail ?? null,
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
+        scheduling: pod.constraints ?? null,
       };
     });
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
@@ -858,7 +914,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, ns text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
-                                                    labels jsonb, annotations jsonb)),
+                                                    labels jsonb, annotations jsonb, scheduling jsonb)),
          taken AS (
            SELECT i.idx, i.name, i.ns FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)),
          want AS (
@@ -882,10 +938,10 @@ export class ClusterStore implements BeforeApplicationShutdown {
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, namespace, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
-                             labels, annotations, scheduled_at, spec_version)
+                             labels, annotations, scheduling, scheduled_at, spec_version)
            SELECT name, ns, 'scheduled', node_id,
                   '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
-                  labels, annotations, now(), version
+                  labels, annotations, scheduling, now(), version
              FROM placed ORDER BY idx
            RETURNING id, name, namespace, ip, node_id, created_at, scheduled_at),
          c AS (

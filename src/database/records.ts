@@ -1,3 +1,5 @@
+import type { PodConstraints, Taint } from '../scheduler/strategies/types';
+
 /** Rows as PostgreSQL returns them to the raw queries of the hot paths (snake_case). */
 
 export interface NodeRecord {
@@ -13,6 +15,7 @@ export interface NodeRecord {
   memory_allocated_mb: number;
   labels: Record<string, string>;
   components: Record<string, string>;
+  taints: Taint[];
   token_hash: string;
   ip_seq: number;
   pods_version: number;
@@ -69,6 +72,8 @@ export interface PodRecord {
   restart_count: number;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** nodeSelector, tolerations, required node affinity; null when none */
+  scheduling: PodConstraints | null;
   scheduled_at: Date | null;
   started_at: Date | null;
   created_at: Date;
@@ -87,6 +92,8 @@ export interface NewPod {
   annotations?: Record<string, string>;
   cpuReqM: number;
   memoryReqMb: number;
+  /** where the pod may go beyond room; null or absent: anywhere without a repelling taint */
+  constraints?: PodConstraints | null;
   schedulerAlgorithm: string | null;
   containers: Array<{
     name: string;

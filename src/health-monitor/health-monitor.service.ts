@@ -19,6 +19,8 @@ import { HeartbeatService } from '../nodes/heartbeat.service';
 import { NodesService } from '../nodes/nodes.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { LeaderLock } from '../database/leader-lock';
+import { noExecuteDeadline } from '../scheduler/strategies/constraints';
+import { Taint } from '../scheduler/strategies/types';
 import { decideHealth, MonitorTimings, restartDelayMs, silentMs } from './node-health';
 
 const TICK = 'kubesim-health-monitor';
@@ -173,6 +175,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     await this.heartbeats.flush();
     await this.detect(now);
     await this.evict(now);
+    await this.evictUntolerated(now);
     await this.recover(now);
     await this.scheduler.retryPending();
     if (this.ticks % INVARIANT_EVERY === 0) await this.checkAllocations();
@@ -420,6 +423,33 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
           `moved ${moved.length} pods off ${node.name}, ${pending.length} left pending, ${failed.length} failed as the likely cause`,
         );
       }
+    }
+  }
+
+  /**
+   * Pods on a node with a NoExecute taint they do not tolerate leave it, at once or after
+   * their tolerationSeconds, through the same path as a failed node's pods: rescheduled
+   * elsewhere (where the taint is not) or pending with the reason, with events.
+   */
+  async evictUntolerated(now: Date): Promise<void> {
+    for (const node of await this.store.nodesWithNoExecuteTaints()) {
+      const due = new Map<number, Taint>();
+      for (const pod of await this.store.podsForTaintEviction(node.id)) {
+        const boundAt = pod.scheduledAt ? new Date(pod.scheduledAt).getTime() : now.getTime();
+        const deadline = noExecuteDeadline(pod.scheduling, node.taints ?? [], boundAt);
+        if (deadline && deadline.at <= now.getTime()) due.set(pod.id, deadline.taint);
+      }
+      if (!due.size) continue;
+      const taint = [...due.values()][0];
+      const { moved, pending } = await this.scheduler.evictAndReschedule(
+        node,
+        `taint {${taint.key}: ${taint.value ?? ''}}:NoExecute not tolerated`,
+        new Map(),
+        [...due.keys()],
+      );
+      this.logger.log(
+        `NoExecute taint on ${node.name}: moved ${moved.length} pods, ${pending.length} left pending`,
+      );
     }
   }
 

@@ -10,11 +10,14 @@ import { ClusterStore } from '../database/cluster-store';
 import { PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { NodesService } from '../nodes/nodes.service';
+import { parseTaints } from '../scheduler/strategies/constraints';
+import { Taint } from '../scheduler/strategies/types';
 import { PodsService } from '../pods/pods.service';
 import {
   DEFAULT_NAMESPACE,
   KubeContext,
   nodeAddress,
+  STATE_TAINT_KEYS,
   toKubeEvent,
   toKubeNamespace,
   toKubeNode,
@@ -122,15 +125,28 @@ export class KubeApiService implements OnApplicationBootstrap {
   }
 
   /**
-   * The one change kubesim takes on a node through this API: spec.unschedulable, which is
-   * what `kubectl cordon` and `uncordon` send (as a strategic merge patch), in any patch type.
+   * The changes kubesim takes on a node through this API: spec.unschedulable (`kubectl
+   * cordon`/`uncordon`) and spec.taints (`kubectl taint`), in any patch type. The taints
+   * kubesim shows for a node's state (cordoned, master, not ready) are not stored.
    */
   async patchNode(name: string, contentType: string, patch: unknown): Promise<V1Node> {
     const current = await this.getNode(name);
-    const unschedulable = unschedulableFromPatch(contentType, patch, current);
-    if (unschedulable !== undefined && unschedulable !== !!current.spec?.unschedulable) {
-      await this.nodes.setCordoned(name, unschedulable);
+    const change = nodeChangeFromPatch(contentType, patch, current);
+    let taints: Taint[] | undefined;
+    if (change.taints !== undefined) {
+      const causes: Cause[] = [];
+      taints = parseTaints(change.taints, 'spec.taints', causes).filter(
+        (t) => !STATE_TAINT_KEYS.includes(t.key),
+      );
+      if (causes.length) throw KubeError.invalid('Node', name, causes);
     }
+    if (
+      change.unschedulable !== undefined &&
+      change.unschedulable !== !!current.spec?.unschedulable
+    ) {
+      await this.nodes.setCordoned(name, change.unschedulable);
+    }
+    if (taints) await this.nodes.setTaints(name, taints);
     return this.getNode(name);
   }
 
@@ -469,45 +485,62 @@ function eventFields(e: CoreV1Event): Record<string, string | undefined> {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** What a node patch changes: spec.unschedulable and spec.taints (undefined: untouched). */
+export interface NodeChange {
+  unschedulable?: boolean;
+  /** the whole list as sent (null: removed), state taints still in it */
+  taints?: unknown;
+}
+
 /**
- * spec.unschedulable as a patch sets it: true, false, or null (removed) for merge and
- * strategic merge patches; add/replace/remove of /spec/unschedulable for a JSON patch.
- * Any other change is refused (422), never ignored.
+ * spec.unschedulable and spec.taints as a patch sets them: `kubectl cordon` sends the one,
+ * `kubectl taint` the other (a strategic merge patch with the whole list). Merge and
+ * strategic merge patches set or remove (null) them; a JSON patch adds, replaces or removes
+ * /spec/unschedulable or /spec/taints. Any other change is refused (422), never ignored.
  */
-export function unschedulableFromPatch(
-  contentType: string,
-  patch: unknown,
-  node: V1Node,
-): boolean | undefined {
+export function nodeChangeFromPatch(contentType: string, patch: unknown, node: V1Node): NodeChange {
   const name = node.metadata!.name!;
   const refuse = (field: string) =>
     KubeError.invalid('Node', name, [
-      { field, message: 'Forbidden: kubesim changes only spec.unschedulable through this API' },
+      {
+        field,
+        message:
+          'Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
+      },
     ]);
+  const change: NodeChange = {};
   if (contentType.startsWith('application/json-patch+json')) {
     if (!Array.isArray(patch))
       throw new KubeError(400, 'a JSON patch must be an array of operations');
-    let result: boolean | undefined;
     for (const op of patch as Array<Record<string, unknown>>) {
       if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string')
         throw new KubeError(400, 'invalid JSON patch operation');
       if (op.op === 'test') continue;
+      if (op.path === '/spec/taints') {
+        if (op.op === 'remove') change.taints = null;
+        else if (op.op === 'add' || op.op === 'replace') change.taints = op.value;
+        else throw new KubeError(422, 'spec.taints must be set to a list', 'Invalid');
+        continue;
+      }
       if (op.path !== '/spec/unschedulable') throw refuse(op.path.slice(1).replace(/\//g, '.'));
-      if (op.op === 'remove') result = false;
+      if (op.op === 'remove') change.unschedulable = false;
       else if ((op.op === 'add' || op.op === 'replace') && typeof op.value === 'boolean')
-        result = op.value;
+        change.unschedulable = op.value;
       else throw new KubeError(422, 'spec.unschedulable must be set to a boolean', 'Invalid');
     }
-    return result;
+    return change;
   }
   if (!isObject(patch)) throw new KubeError(400, 'the patch must be a JSON object');
-  let result: boolean | undefined;
   for (const [key, value] of Object.entries(patch)) {
     if (key === 'spec' && isObject(value)) {
       for (const [field, v] of Object.entries(value)) {
+        if (field === 'taints') {
+          change.taints = v;
+          continue;
+        }
         if (field !== 'unschedulable') throw refuse(`spec.${field}`);
-        if (v === null || v === false) result = false;
-        else if (v === true) result = true;
+        if (v === null || v === false) change.unschedulable = false;
+        else if (v === true) change.unschedulable = true;
         else throw new KubeError(422, 'spec.unschedulable must be a boolean', 'Invalid');
       }
     } else if (key === 'metadata' && isObject(value)) {
@@ -518,7 +551,16 @@ export function unschedulableFromPatch(
       throw refuse(key);
     }
   }
-  return result;
+  return change;
+}
+
+/** spec.unschedulable as a patch sets it (see `nodeChangeFromPatch`). */
+export function unschedulableFromPatch(
+  contentType: string,
+  patch: unknown,
+  node: V1Node,
+): boolean | undefined {
+  return nodeChangeFromPatch(contentType, patch, node).unschedulable;
 }
 
 const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -13,6 +13,7 @@ import { DEFAULT_NAMESPACE, NamespaceRecord } from '../database/namespaces.repos
 export { DEFAULT_NAMESPACE };
 import { ContainerRecord, NodeRecord, PodRecord } from '../database/records';
 import { ClusterEvent } from '../events/cluster-bus';
+import { constraintsToManifest } from '../scheduler/strategies/constraints';
 import { formatCpu, formatMemory } from './quantity';
 
 /** The Kubernetes version whose API kubesim serves (its subset of it). */
@@ -149,18 +150,7 @@ export function toKubeNode(ctx: KubeContext, n: NodeRecord): V1Node {
       providerID: `kubesim://${n.runtime}/${n.id}`,
       ...(n.cordoned ? { unschedulable: true } : {}),
       // masters take no pods in kubesim, as a tainted control plane in Kubernetes
-      ...(n.cordoned || n.node_type === 'master'
-        ? {
-            taints: [
-              ...(n.node_type === 'master'
-                ? [{ key: `${ROLE_LABEL}control-plane`, effect: 'NoSchedule' }]
-                : []),
-              ...(n.cordoned
-                ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]
-                : []),
-            ],
-          }
-        : {}),
+      ...(servedTaints(n).length ? { taints: servedTaints(n) } : {}),
     },
     status: {
       capacity,
@@ -237,6 +227,32 @@ export function podPhase(p: PodRecord): string {
   );
 }
 
+/** Taints kubesim shows for a node's state, not stored: kubectl's writes of spec.taints drop them. */
+export const STATE_TAINT_KEYS = [
+  `${ROLE_LABEL}control-plane`,
+  'node.kubernetes.io/unschedulable',
+  'node.kubernetes.io/not-ready',
+];
+
+/**
+ * The node's taints as Kubernetes would show them: masters take no pods (a tainted control
+ * plane), a cordoned node is unschedulable, one not healthy is not-ready; then its own.
+ */
+export function servedTaints(
+  n: NodeRecord,
+): Array<{ key: string; value?: string; effect: string; timeAdded?: string }> {
+  return [
+    ...(n.node_type === 'master'
+      ? [{ key: `${ROLE_LABEL}control-plane`, effect: 'NoSchedule' }]
+      : []),
+    ...(n.cordoned ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] : []),
+    ...(n.health_status !== 'healthy'
+      ? [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]
+      : []),
+    ...(n.taints ?? []).filter((t) => !STATE_TAINT_KEYS.includes(t.key)),
+  ];
+}
+
 export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Pod {
   const created = iso(p.created_at)!;
   const scheduled = p.node_id !== null;
@@ -290,6 +306,7 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
     },
     spec: {
       ...(p.node_name ? { nodeName: p.node_name } : {}),
+      ...(constraintsToManifest(p.scheduling) as Partial<V1Pod['spec']>),
       restartPolicy: 'Always',
       schedulerName: p.scheduler_algorithm
         ? `kubesim-${p.scheduler_algorithm}`

@@ -75,12 +75,39 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
     expect(labels).toEqual({ app: 'web' });
   });
 
+  it('takes nodeSelector, tolerations and required node affinity', () => {
+    const terms = [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }];
+    const { dto } = podManifestToCreate(
+      manifest({
+        nodeSelector: { disk: 'ssd' },
+        tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms },
+          },
+        },
+        containers: [{ name: 'web', image: 'nginx', resources: { requests: { memory: '1Gi' } } }],
+      }),
+      'default',
+    );
+    expect(dto.node_selector).toEqual({ disk: 'ssd' });
+    expect(dto.tolerations).toEqual([
+      { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+    expect(dto.affinity).toEqual({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms },
+      },
+    });
+    expect(dto.containers[0].memory_req).toBe(1024);
+  });
+
   it('lists every problem with its field path, and refuses what kubesim cannot honour yet', () => {
     expect(
       causes(
         manifest(
           {
-            nodeSelector: { disk: 'ssd' },
+            affinity: { podAffinity: {} },
             restartPolicy: 'Never',
             containers: [{ name: 'Bad_Name', resources: { requests: { cpu: 'lots' } } }],
             volumes: [{ name: 'nfs', nfs: { server: 'x', path: '/' } }],
@@ -90,8 +117,8 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
       ),
     ).toEqual([
       expect.stringMatching(/^metadata\.labels: Invalid value: "bad key!"/),
-      'spec.nodeSelector: Unsupported value: kubesim does not support this field yet',
       expect.stringMatching(/^spec\.restartPolicy: Unsupported value: "Never"/),
+      'spec.affinity.podAffinity: Unsupported value: kubesim supports only nodeAffinity',
       expect.stringMatching(/^spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/),
       'spec.containers[0].image: Required value',
       expect.stringMatching(

@@ -2,6 +2,8 @@ import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { DNS_LABEL } from '../common/validation';
 import { CreatePodDto } from '../pods/dto/create-pod.dto';
+import { constraintsToManifest, parseConstraints } from '../scheduler/strategies/constraints';
+import { PodConstraints } from '../scheduler/strategies/types';
 import { KubeError } from './kube-status';
 import { cpuMillis, memoryMi, QuantityError } from './quantity';
 
@@ -49,9 +51,21 @@ function podName(pod: V1Pod, causes: Cause[]): string {
   return name;
 }
 
+/** Constraints under the REST DTO's names, as `parseConstraints` takes them back. */
+function constraintsToRest(c: PodConstraints | null) {
+  const m = constraintsToManifest(c);
+  return {
+    ...(m.nodeSelector ? { node_selector: m.nodeSelector } : {}),
+    ...(m.tolerations
+      ? { tolerations: m.tolerations as unknown as Array<Record<string, unknown>> }
+      : {}),
+    ...(m.affinity ? { affinity: m.affinity as unknown as Record<string, unknown> } : {}),
+  };
+}
+
 /** What kubesim cannot honour yet is refused, never silently dropped. */
 function refuseUnsupported(spec: Record<string, unknown>, causes: Cause[]): void {
-  const scheduling = ['nodeSelector', 'affinity', 'tolerations', 'nodeName', 'initContainers'];
+  const scheduling = ['nodeName', 'initContainers'];
   for (const key of scheduling) {
     const v = spec[key];
     if (
@@ -241,6 +255,8 @@ export function podManifestToCreate(
   const meta = checkMetadataMaps(pod.metadata?.labels, pod.metadata?.annotations, causes);
   const spec = (isObject(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
   refuseUnsupported(spec, causes);
+  // checked here for the fields' paths; the pod's creation reads them again
+  const constraints = parseConstraints(spec, 'spec.', causes);
   const containersIn = Array.isArray(spec.containers) ? (spec.containers as V1Container[]) : [];
   if (!containersIn.length) causes.push({ field: 'spec.containers', message: 'Required value' });
   if (containersIn.length > 32)
@@ -267,6 +283,7 @@ export function podManifestToCreate(
     cpu_cores_req: cpuM / 1000,
     containers: ok.map((c) => c.dto),
     volumes: volumes.filter((v): v is NonNullable<typeof v> => v !== null),
+    ...constraintsToRest(constraints),
     config: ok.flatMap((c) =>
       c.env.map((e) => ({ name: `${c.dto.name}-env`, type: 'env', key: e.key, value: e.value })),
     ),

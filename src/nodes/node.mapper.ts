@@ -32,6 +32,7 @@ export function toNodeResponse(n: NodeRecord): NodeResponseDto {
     memory_mb: n.memory_total_mb,
     memory_mb_allocated: n.memory_allocated_mb,
     labels: n.labels ?? {},
+    taints: n.taints ?? [],
     pod_cidr: podCidr(n.id),
     components: reportedComponents(n),
     last_heartbeat_at: iso(n.last_heartbeat_at),

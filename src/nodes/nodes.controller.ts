@@ -6,6 +6,7 @@ import {
   HttpCode,
   Param,
   Post,
+  Put,
   Query,
   UseInterceptors,
   Req,
@@ -24,6 +25,7 @@ import { ApiErrors } from '../common/api-docs';
 import { IdempotencyInterceptor } from '../common/idempotency.interceptor';
 import { PublicRoute } from '../common/auth';
 import { CreateNodeDto } from './dto/create-node.dto';
+import { SetTaintsDto } from './dto/taints.dto';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { ListNodesQuery } from './dto/list-nodes.query';
 import {
@@ -284,6 +286,25 @@ export class NodesController {
   @ApiErrors(401, 404)
   uncordonNode(@Param('id') id: string): Promise<NodeResponseDto> {
     return this.nodes.setCordoned(id, false);
+  }
+
+  @Put(':id/taints')
+  @ApiOperation({
+    summary:
+      "Replace the node's taints (Kubernetes' {key, value?, effect}): NoSchedule keeps pods that do not tolerate it away, NoExecute also evicts them (after their tolerationSeconds)",
+  })
+  @ApiParam(ID_PARAM)
+  @ApiBody({
+    type: SetTaintsDto,
+    examples: {
+      gpu: { value: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } },
+      none: { value: { taints: [] } },
+    },
+  })
+  @ApiOkResponse({ type: NodeResponseDto })
+  @ApiErrors(400, 401, 404)
+  setTaints(@Param('id') id: string, @Body() dto: SetTaintsDto): Promise<NodeResponseDto> {
+    return this.nodes.setTaints(id, dto.taints);
   }
 
   @Delete(':id')

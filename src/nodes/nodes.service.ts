@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
+  BadInputError,
   ConflictError,
   DomainError,
   NotFoundError,
   RuntimeUnsupportedError,
   UnavailableError,
 } from '../common/errors';
-import { coresToMillis } from '../common/units';
+import { coresToMillis, defaultMemoryMb } from '../common/units';
+import { ConstraintCause, parseTaints } from '../scheduler/strategies/constraints';
+import { Taint } from '../scheduler/strategies/types';
 import { ClusterStore } from '../database/cluster-store';
 import { NodeRecord } from '../database/records';
 import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
@@ -58,7 +61,7 @@ export class NodesService {
       name: dto.name,
       nodeType: dto.node_type ?? 'worker',
       cpuTotalM: coresToMillis(cores!),
-      memoryTotalMb: dto.memory_mb ?? null,
+      memoryTotalMb: dto.memory_mb ?? defaultMemoryMb(coresToMillis(cores!)),
       labels: dto.labels ?? {},
       tokenHash: hashToken(token),
       runtime: managed ? this.runtime.kind : 'external',
@@ -161,6 +164,41 @@ export class NodesService {
         cordoned ? `Node ${node.name} cordoned: no new pods` : `Node ${node.name} uncordoned`,
       );
       if (!cordoned) void this.scheduler.retryPending();
+    }
+    return toNodeResponse((await this.store.findNode(node.id))!);
+  }
+
+  /**
+   * Replaces the node's taints. A NoExecute taint keeps the time it was first added (its
+   * pods' tolerationSeconds count from it); the monitor's next tick evicts what no longer
+   * tolerates the node, and pending pods are tried again when a taint went away.
+   */
+  async setTaints(ref: string, raw: unknown): Promise<NodeResponseDto> {
+    const node = await this.mustFind(ref);
+    const causes: ConstraintCause[] = [];
+    const taints = parseTaints(raw, 'taints', causes);
+    if (causes.length)
+      throw new BadInputError(causes.map((c) => `${c.field}: ${c.message}`).join('; '));
+    const now = new Date().toISOString();
+    const before = node.taints ?? [];
+    const same = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;
+    const next = taints.map((t) => {
+      const { timeAdded: _ignored, ...rest } = t;
+      if (t.effect !== 'NoExecute') return rest;
+      const old = before.find((b) => same(b, t) && (b.value ?? '') === (t.value ?? ''));
+      return { ...rest, timeAdded: old?.timeAdded ?? now };
+    });
+    const text = (list: Taint[]) =>
+      list.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') || 'none';
+    if (text(before) !== text(next)) {
+      await this.store.setTaints(node.id, next);
+      await this.events.record(
+        'Normal',
+        'TaintsChanged',
+        `node/${node.name}`,
+        `Node ${node.name} taints: ${text(next)}`,
+      );
+      if (before.some((b) => !next.some((t) => same(b, t)))) void this.scheduler.retryPending();
     }
     return toNodeResponse((await this.store.findNode(node.id))!);
   }

@@ -1,8 +1,21 @@
+import { constraintsToManifest } from '../scheduler/strategies/constraints';
 import { REDACTED } from '../common/secret-box';
 import { millisToCores } from '../common/units';
 import { containerSpec, volumeSpec } from '../database/pod-parts';
 import { PodRecord } from '../database/records';
 import { PodResponseDto } from './dto/pod-response.dto';
+
+/** A pod's constraints under the REST API's names, in Kubernetes' shapes; nothing when none. */
+function schedulingFields(c: PodRecord['scheduling']) {
+  const m = constraintsToManifest(c);
+  return {
+    ...(m.nodeSelector ? { node_selector: m.nodeSelector } : {}),
+    ...(m.tolerations
+      ? { tolerations: m.tolerations as unknown as Array<Record<string, unknown>> }
+      : {}),
+    ...(m.affinity ? { affinity: m.affinity as unknown as Record<string, unknown> } : {}),
+  };
+}
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -19,6 +32,7 @@ export function toPodResponse(p: PodRecord): PodResponseDto {
     ip: p.ip,
     cpu_cores_req: millisToCores(p.cpu_req_m),
     memory_mb_req: p.memory_req_mb,
+    ...schedulingFields(p.scheduling),
     scheduler_algorithm: p.scheduler_algorithm,
     restart_count: p.restart_count,
     containers: p.containers.map((c) => ({

@@ -1,3 +1,4 @@
+import { ConstraintCause, parseConstraints } from '../scheduler/strategies/constraints';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
@@ -70,6 +71,7 @@ export class PodsService {
         restart_count: 0,
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
+        scheduling: pod.constraints ?? null,
         scheduled_at: fast.scheduledAt,
         started_at: null,
         created_at: fast.createdAt,
@@ -97,7 +99,13 @@ export class PodsService {
       const id = await this.store.insertPod(db, pod);
       const placed = await this.scheduler.place(
         db,
-        { id, name: pod.name, cpuReqM: pod.cpuReqM, memoryReqMb: pod.memoryReqMb },
+        {
+          id,
+          name: pod.name,
+          cpuReqM: pod.cpuReqM,
+          memoryReqMb: pod.memoryReqMb,
+          constraints: pod.constraints,
+        },
         pod.schedulerAlgorithm as SchedulerAlgorithm | null,
         'create',
       );
@@ -239,6 +247,14 @@ export class PodsService {
           `over the limit of 1 MiB (${MAX_POD_CONFIG_BYTES} bytes)`,
       );
     }
+    const causes: ConstraintCause[] = [];
+    const constraints = parseConstraints(
+      { nodeSelector: dto.node_selector, tolerations: dto.tolerations, affinity: dto.affinity },
+      '',
+      causes,
+    );
+    if (causes.length)
+      throw new BadInputError(causes.map((c) => `${c.field}: ${c.message}`).join('; '));
     const containersM = dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
     const cpuReqM =
       dto.cpu_cores_req !== undefined && dto.cpu_cores_req !== null
@@ -261,6 +277,7 @@ export class PodsService {
       namespace: dto.namespace ?? DEFAULT_NAMESPACE,
       cpuReqM,
       memoryReqMb: dto.memory_mb_req ?? dto.containers.reduce((sum, c) => sum + c.memory_req, 0),
+      constraints,
       schedulerAlgorithm: dto.scheduler_algorithm ?? null,
       containers: dto.containers.map((c) => ({
         name: c.name,

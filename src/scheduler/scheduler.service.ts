@@ -10,13 +10,15 @@ import { BoundPod, DecisionWrite, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { rankNodes } from './strategies/select-node';
 import { DecisionExplanation, decideAndExplain, explainChoice } from './strategies/explain';
-import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from './strategies/types';
+import { PodConstraints, SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from './strategies/types';
 
 export interface PodToPlace {
   id: number;
   name: string;
   cpuReqM: number;
   memoryReqMb: number;
+  /** nodeSelector, tolerations, required node affinity; absent or null: none */
+  constraints?: PodConstraints | null;
 }
 
 /** What led to a decision: a pod's creation, a retry while pending, its node's failure. */
@@ -234,7 +236,7 @@ export class SchedulerService implements OnModuleInit {
       // the same one pass that chooses explains, bounded on large clusters
       const { best: node, explanation } = decideAndExplain(
         algo,
-        { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb },
+        { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb, constraints: pod.constraints },
         nodes,
         lastChosen,
       );
@@ -269,7 +271,7 @@ export class SchedulerService implements OnModuleInit {
   ): Promise<PlaceResult> {
     const started = process.hrtime.bigint();
     const algo = algorithm ?? this.algorithm;
-    const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb };
+    const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb, constraints: pod.constraints };
     try {
       let nodes = await this.store.allNodeViews(db);
       for (let round = 0; round < 3; round++) {
@@ -306,13 +308,15 @@ export class SchedulerService implements OnModuleInit {
     cause: string,
     /** pods not to move again but to mark failed, each with its reason */
     poisoned: ReadonlyMap<number, string> = new Map(),
+    /** only these of the node's pods (a NoExecute taint's eviction); absent: every pod */
+    only?: readonly number[],
   ): Promise<{ moved: number[]; pending: number[]; failed: number[] }> {
     const moved: number[] = [];
     const pending: number[] = [];
     const failed: number[] = [];
     // a pod's creation decision is stored before the decision that moves it
     await this.store.decisionsWritten();
-    const podIds = await this.store.podIdsOfNode(node.id);
+    const podIds = only ?? (await this.store.podIdsOfNode(node.id));
     for (const podId of podIds) {
       const why = poisoned.get(podId);
       if (why !== undefined) {

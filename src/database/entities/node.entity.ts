@@ -52,6 +52,10 @@ export class NodeEntity {
   @Column({ type: 'jsonb', default: {} })
   components: Record<string, string>;
 
+  /** Kubernetes taints `{key, value?, effect, timeAdded?}`, set through either API */
+  @Column({ type: 'jsonb', default: [] })
+  taints: Array<{ key: string; value?: string; effect: string; timeAdded?: string }>;
+
   /** sha256 of the heartbeat token; the token itself is shown once at registration */
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash: string;

@@ -79,6 +79,10 @@ export class PodEntity {
   @Column({ type: 'jsonb', default: {} })
   annotations: Record<string, string>;
 
+  /** nodeSelector, tolerations and required node affinity; null when the pod has none */
+  @Column({ type: 'jsonb', nullable: true })
+  scheduling: Record<string, unknown> | null;
+
   @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
   scheduledAt: Date | null;
 

@@ -47,7 +47,8 @@ export class CreateNodeDto {
   @ApiPropertyOptional({
     example: 8192,
     minimum: 1,
-    description: 'memory in MB; unset, memory never limits the node',
+    description:
+      'memory in MiB, scheduled beside CPU; unset, 4096 MiB per core (a 2-core node: 8192)',
   })
   @IsOptional()
   @IsInt()

@@ -1,3 +1,4 @@
+import { TaintDto } from './taints.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NODE_STATUSES, NODE_TYPES } from '../../database/entities/node.entity';
 
@@ -27,6 +28,11 @@ export class NodeResponseDto {
   @ApiProperty({ example: 512 }) memory_mb_allocated: number;
   @ApiProperty({ example: { zone: 'a' }, type: 'object', additionalProperties: { type: 'string' } })
   labels: Record<string, string>;
+  @ApiProperty({
+    type: [TaintDto],
+    example: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+  })
+  taints: TaintDto[];
   @ApiProperty({ example: '10.244.1.0/24' }) pod_cidr: string;
   @ApiProperty({
     example: {

@@ -197,6 +197,47 @@ export class CreatePodDto {
   @IsIn(SCHEDULER_ALGORITHMS)
   scheduler_algorithm?: string;
 
+  @ApiPropertyOptional({
+    example: { disktype: 'ssd' },
+    description: 'Kubernetes nodeSelector: the node must carry every one of these labels',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
+  @IsOptional()
+  @IsObject()
+  node_selector?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+    description:
+      'Kubernetes tolerations `{key?, operator: Equal|Exists, value?, effect?, tolerationSeconds?}`; an empty key with Exists tolerates every taint; tolerationSeconds (NoExecute only) is how long the pod stays once the taint appears',
+    type: 'array',
+    items: { type: 'object' },
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  tolerations?: Array<Record<string, unknown>>;
+
+  @ApiPropertyOptional({
+    example: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] },
+          ],
+        },
+      },
+    },
+    description:
+      'Kubernetes affinity: only nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution (terms ORed, expressions ANDed; In, NotIn, Exists, DoesNotExist, Gt, Lt)',
+    type: 'object',
+    additionalProperties: true,
+  })
+  @IsOptional()
+  @IsObject()
+  affinity?: Record<string, unknown>;
+
   @ApiProperty({ type: [ContainerDto] })
   @IsArray()
   @ArrayMinSize(1)

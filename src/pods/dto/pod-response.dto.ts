@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { POD_STATUSES } from '../../database/entities/pod.entity';
 
 export class ContainerResponseDto {
@@ -44,7 +44,7 @@ export class PodResponseDto {
     nullable: true,
     type: String,
     description:
-      'why a pending pod waits ("0/3 nodes fit: 2 insufficient cpu, 1 not ready"), or why a ' +
+      'why a pending pod waits ("0/3 nodes are available: 2 Insufficient cpu, 1 Insufficient memory."), or why a ' +
       'failed pod failed when that is known ("its secret data cannot be decrypted: …", ' +
       '"PodCausedNodeFailures: …" when it was on two nodes just before each failed)',
   })
@@ -52,6 +52,12 @@ export class PodResponseDto {
   @ApiProperty({ example: '10.244.1.2', nullable: true, type: String }) ip: string | null;
   @ApiProperty({ example: 0.5 }) cpu_cores_req: number;
   @ApiProperty({ example: 128 }) memory_mb_req: number;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  node_selector?: Record<string, string>;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  tolerations?: Array<Record<string, unknown>>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  affinity?: Record<string, unknown>;
   @ApiProperty({ example: null, nullable: true, type: String }) scheduler_algorithm: string | null;
   @ApiProperty({ example: 0 }) restart_count: number;
   @ApiProperty({ type: [ContainerResponseDto] }) containers: ContainerResponseDto[];

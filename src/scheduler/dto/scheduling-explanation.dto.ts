@@ -9,7 +9,7 @@ export class NodeVerdictDto {
     type: [String],
     example: [],
     description:
-      'every reason the node was ruled out: not ready, cordoned, master node, components not running, insufficient cpu, insufficient memory',
+      "every reason the node was ruled out, in kube-scheduler's words: node(s) were unschedulable, node(s) had untolerated taint {key: value}, node(s) didn't match Pod's node affinity/selector, Insufficient cpu, Insufficient memory, …",
   })
   reasons: string[];
   @ApiProperty({
@@ -40,9 +40,10 @@ export class DecisionOutcomeDto {
   })
   node: string | null;
   @ApiProperty({
-    example: 'best-fit: 1.5 cores left after placing (least left wins); 2/3 nodes fit',
+    example:
+      'best-fit: 1.5 cores, 2048 MiB left after placing (62.5% allocated, most allocated wins); 2/3 nodes fit',
     description:
-      'why this node won, or why nothing fits ("0/3 nodes fit: 2 insufficient cpu, 1 cordoned")',
+      'why this node won, or why nothing fits ("0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.")',
   })
   reason: string;
 }

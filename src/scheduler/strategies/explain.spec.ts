@@ -1,5 +1,6 @@
 import { bestNode } from './select-node';
 import { decideAndExplain, explainChoice, scoreNote } from './explain';
+import { REFUSAL } from './fits';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';
 
 const node = (id: number, totalM: number, allocatedM: number, extra: Partial<NodeView> = {}) =>
@@ -32,9 +33,15 @@ describe('scoreNote', () => {
       'best-fit',
       node(1, 4000, 1500),
       null,
-      'best-fit: 1.5 cores left after placing (least left wins)',
+      'best-fit: 1.5 cores left after placing (62.5% allocated, most allocated wins)',
     ],
-    ['worst-fit', node(1, 8000, 0), null, 'worst-fit: 7 cores left after placing (most left wins)'],
+    [
+      'worst-fit',
+      node(1, 8000, 0, { memoryTotalMb: 4096, memoryAllocatedMb: 2048 }),
+      null,
+      // cpu 1/8 = 12.5%, memory 2048/4096 = 50%: the mean, 31.25%
+      'worst-fit: 7 cores, 2048 MiB left after placing (31.3% allocated, least allocated wins)',
+    ],
     ['round-robin', node(1, 4000, 0), null, 'round-robin: no node chosen yet, the oldest wins'],
     ['round-robin', node(3, 4000, 0), 2, 'round-robin: after the last node chosen (id 2)'],
     [
@@ -54,12 +61,13 @@ describe('decideAndExplain', () => {
     node(1, 8000, 0, { cordoned: true }),
     node(2, 1000, 500),
     node(3, 4000, 1000),
-    node(4, 2000, 0),
+    node(4, 2000, 500),
   ];
 
   it.each([
-    ['best-fit', 'n4', { n3: -2000, n4: -1000 }],
-    ['worst-fit', 'n3', { n3: 2000, n4: 1000 }],
+    // after placing: n3 2000/4000 = 50% allocated, n4 1500/2000 = 75% (memory undeclared)
+    ['best-fit', 'n4', { n3: 50, n4: 75 }],
+    ['worst-fit', 'n3', { n3: 50, n4: 25 }],
     ['first-fit', 'n3', { n3: 0, n4: 0 }],
   ] as const)('%s picks %s and explains every node', (algorithm, winner, scores) => {
     const { best, explanation } = decideAndExplain(algorithm, pod, cluster);
@@ -68,10 +76,17 @@ describe('decideAndExplain', () => {
     expect(explanation.nodes_total).toBe(4);
     expect(explanation.nodes_fit).toBe(2);
     expect(explanation.truncated).toBe(false);
-    expect(explanation.unfit_counts).toEqual({ cordoned: 1, 'insufficient cpu': 1 });
+    expect(explanation.unfit_counts).toEqual({
+      'node(s) were unschedulable': 1,
+      'Insufficient cpu': 1,
+    });
     const byName = Object.fromEntries(explanation.nodes.map((n) => [n.name, n]));
-    expect(byName.n1).toMatchObject({ fits: false, reasons: ['cordoned'], score: null });
-    expect(byName.n2).toMatchObject({ fits: false, reasons: ['insufficient cpu'], score: null });
+    expect(byName.n1).toMatchObject({
+      fits: false,
+      reasons: ['node(s) were unschedulable'],
+      score: null,
+    });
+    expect(byName.n2).toMatchObject({ fits: false, reasons: ['Insufficient cpu'], score: null });
     expect(byName.n3).toMatchObject({ fits: true, reasons: [], score: scores.n3 });
     expect(byName.n4).toMatchObject({ fits: true, reasons: [], score: scores.n4 });
     expect(explanation.reason).toMatch(new RegExp(`^${algorithm}: .*; 2/4 nodes fit$`));
@@ -86,12 +101,12 @@ describe('decideAndExplain', () => {
     expect(pending.best).toBeNull();
     expect(pending.explanation.node).toBeNull();
     expect(pending.explanation.nodes.map((n) => n.reasons)).toEqual([
-      ['not ready', 'cordoned', 'insufficient cpu'],
-      ['master node'],
-      ['components not running'],
+      [REFUSAL.notReady, 'node(s) were unschedulable', 'Insufficient cpu'],
+      [REFUSAL.master],
+      ['node(s) had components not running'],
     ]);
     expect(pending.explanation.reason).toBe(
-      '0/3 nodes fit: 1 components not running, 1 master node, 1 not ready',
+      '0/3 nodes are available: 1 node(s) had components not running, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.',
     );
   });
 
@@ -106,7 +121,7 @@ describe('decideAndExplain', () => {
       expect(explanation.truncated).toBe(true);
       expect(explanation.nodes).toHaveLength(10);
       expect(explanation.nodes_fit).toBe(200);
-      expect(explanation.unfit_counts).toEqual({ 'insufficient cpu': 100 });
+      expect(explanation.unfit_counts).toEqual({ 'Insufficient cpu': 100 });
       const fitting = explanation.nodes.filter((n) => n.fits);
       expect(fitting[0].name).toBe(best!.name);
       const scores = fitting.map((n) => n.score!);

@@ -1,5 +1,5 @@
-import { canTake, firstUnfitReason, fits, UnfitReason, unschedulableSummary } from './fits';
-import { SCORERS } from './scorers';
+import { canTake, countRefusals, fits, UnfitReason, unschedulableSummary } from './fits';
+import { allocatedScore, SCORERS } from './scorers';
 import { NodeView, PodRequest, SchedulerAlgorithm } from './types';
 
 /** One node as a decision saw it. */
@@ -19,11 +19,11 @@ export interface DecisionExplanation {
   algorithm: SchedulerAlgorithm;
   /** the winner, or null when nothing fits */
   node: string | null;
-  /** why it won, or why the pod stays pending ("0/3 nodes fit: …") */
+  /** why it won, or why the pod stays pending ("0/3 nodes are available: …") */
   reason: string;
   nodes_total: number;
   nodes_fit: number;
-  /** nodes ruled out, each counted once under its first reason */
+  /** nodes ruled out, counted as kube-scheduler counts them (a node short of cpu and memory under both) */
   unfit_counts: Partial<Record<UnfitReason, number>>;
   /** every node when the cluster is small, else the best fitting ones and a sample of the rest */
   nodes: NodeVerdict[];
@@ -42,6 +42,17 @@ export interface ExplainLimits {
 export const DEFAULT_LIMITS: ExplainLimits = { detailNodes: 100, topK: 5 };
 
 const cores = (millicores: number) => `${+(millicores / 1000).toFixed(3)} cores`;
+const pct = (fraction: number) => `${+(fraction * 100).toFixed(1)}%`;
+
+/** "1.5 cores, 2048 MiB left after placing (62.5% allocated)" — the figures both fit scores rest on. */
+function roomNote(pod: PodRequest, node: NodeView): string {
+  const left = node.cpuTotalM - node.cpuAllocatedM - pod.cpuM;
+  const mem =
+    node.memoryTotalMb === null
+      ? ''
+      : `, ${node.memoryTotalMb - node.memoryAllocatedMb - pod.memoryMb} MiB`;
+  return `${cores(left)}${mem} left after placing (${pct(allocatedScore(pod, node) / 100)} allocated`;
+}
 
 /** The algorithm's score of a fitting node, in words. */
 export function scoreNote(
@@ -50,14 +61,13 @@ export function scoreNote(
   node: NodeView,
   lastChosenId: number | null,
 ): string {
-  const left = node.cpuTotalM - node.cpuAllocatedM - pod.cpuM;
   switch (algorithm) {
     case 'first-fit':
       return 'first-fit: every fitting node scores 0, the oldest wins';
     case 'best-fit':
-      return `best-fit: ${cores(left)} left after placing (least left wins)`;
+      return `best-fit: ${roomNote(pod, node)}, most allocated wins)`;
     case 'worst-fit':
-      return `worst-fit: ${cores(left)} left after placing (most left wins)`;
+      return `worst-fit: ${roomNote(pod, node)}, least allocated wins)`;
     case 'round-robin':
       return lastChosenId === null
         ? 'round-robin: no node chosen yet, the oldest wins'
@@ -129,8 +139,7 @@ export function decideAndExplain(
       }
       if (!detailed) top.sort(better);
     } else {
-      const first = firstUnfitReason(pod, node);
-      if (first) counts[first] = (counts[first] ?? 0) + 1;
+      countRefusals(pod, node, counts);
       if (!detailed && unfitSample.length < limits.topK) unfitSample.push(node);
     }
   }

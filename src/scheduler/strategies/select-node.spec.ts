@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { canTake, firstUnfitReason, fits, unschedulableReason } from './fits';
+import { viewTaints } from './constraints';
+import { canTake, firstUnfitReason, fits, REFUSAL, unschedulableReason } from './fits';
 import { bestNode, rankNodes, selectNode } from './select-node';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';
 
@@ -62,27 +63,34 @@ describe('selectNode', () => {
     const placement = selectNode('best-fit', pod, cluster);
     expect(placement.node).toBeNull();
     expect(placement.reason).toBe(
-      '0/5 nodes fit: 2 insufficient cpu, 1 cordoned, 1 master node, 1 not ready',
+      '0/5 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 1 node(s) were unschedulable, 2 Insufficient cpu.',
     );
-    expect(unschedulableReason(pod, [])).toBe('0/0 nodes fit: no nodes registered');
+    expect(unschedulableReason(pod, [])).toBe('0/0 nodes are available: no nodes registered.');
   });
 
   it.each([
-    [{ healthStatus: 'pending' }, 'not ready'],
-    [{ healthStatus: 'recovering' }, 'not ready'],
-    [{ cordoned: true }, 'cordoned'],
-    [{ nodeType: 'master' as const }, 'master node'],
-    [{ kubelet: 'stopped' }, 'components not running'],
-    [{ containerRuntime: 'degraded' }, 'components not running'],
-    [{ cpuAllocatedM: 3500 }, 'insufficient cpu'],
-    [{ memoryTotalMb: 100, memoryAllocatedMb: 90 }, 'insufficient memory'],
+    [{ healthStatus: 'pending' }, REFUSAL.notReady],
+    [{ healthStatus: 'recovering' }, REFUSAL.notReady],
+    [{ cordoned: true }, 'node(s) were unschedulable'],
+    [{ nodeType: 'master' as const }, REFUSAL.master],
+    [{ kubelet: 'stopped' }, REFUSAL.components],
+    [{ containerRuntime: 'degraded' }, REFUSAL.components],
+    [{ cpuAllocatedM: 3500 }, 'Insufficient cpu'],
+    [{ memoryTotalMb: 100, memoryAllocatedMb: 90 }, 'Insufficient memory'],
+    [
+      {
+        taints: viewTaints([{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }]).taints,
+        hardTaints: 1,
+      },
+      'node(s) had untolerated taint {dedicated: gpu}',
+    ],
   ])('a node with %o is ruled out: %s', (change, reason) => {
     expect(fits({ cpuM: 1000, memoryMb: 20 }, node(1, 4000, 0, change))).toContain(reason);
   });
 
   it('fits exactly when the request equals the free CPU', () => {
     expect(fits({ cpuM: 1000, memoryMb: 0 }, node(1, 2000, 1000))).toEqual([]);
-    expect(fits({ cpuM: 1001, memoryMb: 0 }, node(1, 2000, 1000))).toEqual(['insufficient cpu']);
+    expect(fits({ cpuM: 1001, memoryMb: 0 }, node(1, 2000, 1000))).toEqual(['Insufficient cpu']);
   });
 });
 
@@ -126,12 +134,13 @@ describe('strategy properties', () => {
     );
   });
 
-  it('best-fit leaves the least room and worst-fit the most among the nodes that fit', () => {
+  it('best-fit leaves the fullest node and worst-fit the emptiest among the nodes that fit', () => {
     fc.assert(
       fc.property(arbPod, arbNodes, (p, list) => {
         const fitting = list.filter((n) => fits(p, n).length === 0);
         if (fitting.length === 0) return true;
-        const free = (n: NodeView) => n.cpuTotalM - n.cpuAllocatedM;
+        // the share left free after placing: LeastAllocated's score, MostAllocated's complement
+        const free = (n: NodeView) => (n.cpuTotalM - n.cpuAllocatedM - p.cpuM) / n.cpuTotalM;
         const best = selectNode('best-fit', p, list).node!;
         const worst = selectNode('worst-fit', p, list).node!;
         return fitting.every((n) => free(best) <= free(n) && free(worst) >= free(n));
