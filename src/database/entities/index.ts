@@ -7,6 +7,7 @@ import { EventEntity } from './event.entity';
 import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
+import { DeploymentEntity, ReplicaSetEntity } from './workload.entity';
 
 export {
   NodeEntity,
@@ -18,6 +19,8 @@ export {
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ReplicaSetEntity,
+  DeploymentEntity,
 };
 
 export const ENTITIES = [
@@ -30,4 +33,6 @@ export const ENTITIES = [
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ReplicaSetEntity,
+  DeploymentEntity,
 ];
