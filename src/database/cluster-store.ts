@@ -57,7 +57,7 @@ function isUniqueViolation(err: unknown): boolean {
 const POD_SELECT = `
   SELECT p.id, p.name, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
          p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
-         p.labels, p.annotations, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         p.labels, p.annotations, p.owner_references, p.generate_name, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
@@ -660,8 +660,9 @@ export class ClusterStore {
     let id: number;
     try {
       const [row] = await db.query(
-        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6) RETURNING id`,
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations,
+                           owner_references, generate_name)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
         [
           pod.name,
           pod.cpuReqM,
@@ -669,6 +670,8 @@ export class ClusterStore {
           pod.schedulerAlgorithm,
           JSON.stringify(pod.labels ?? {}),
           JSON.stringify(pod.annotations ?? {}),
+          JSON.stringify(pod.ownerReferences ?? []),
+          pod.generateName ?? null,
         ],
       );
       id = row.id;
@@ -739,6 +742,8 @@ export class ClusterStore {
       d_detail: decision?.detail ?? null,
       labels: pod.labels ?? {},
       annotations: pod.annotations ?? {},
+      owners: pod.ownerReferences ?? [],
+      gen: pod.generateName ?? null,
     }));
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
@@ -764,7 +769,7 @@ export class ClusterStore {
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
-                                                    labels jsonb, annotations jsonb)),
+                                                    labels jsonb, annotations jsonb, owners jsonb, gen text)),
          taken AS (
            SELECT i.idx, i.name FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.name = i.name)),
          want AS (
@@ -788,10 +793,10 @@ export class ClusterStore {
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
-                             labels, annotations, scheduled_at, spec_version)
+                             labels, annotations, owner_references, generate_name, scheduled_at, spec_version)
            SELECT name, 'scheduled', node_id,
                   '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
-                  labels, annotations, now(), version
+                  labels, annotations, owners, gen, now(), version
              FROM placed ORDER BY idx
            RETURNING id, name, ip, node_id, created_at, scheduled_at),
          c AS (

@@ -68,6 +68,9 @@ export interface PodRecord {
   restart_count: number;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** metadata.ownerReferences (absent where a query does not select them) */
+  owner_references?: unknown[];
+  generate_name?: string | null;
   scheduled_at: Date | null;
   started_at: Date | null;
   created_at: Date;
@@ -82,6 +85,9 @@ export interface NewPod {
   /** Kubernetes labels and annotations (none through kubesim's own API) */
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** the controller owning it (metadata.ownerReferences), none for a bare pod */
+  ownerReferences?: unknown[];
+  generateName?: string | null;
   cpuReqM: number;
   memoryReqMb: number;
   schedulerAlgorithm: string | null;

@@ -38,7 +38,7 @@ export class PodsService {
   /** `meta`: the Kubernetes labels and annotations of a pod made through the Kubernetes API. */
   async createPod(
     dto: CreatePodDto,
-    meta: Pick<NewPod, 'labels' | 'annotations'> = {},
+    meta: Pick<NewPod, 'labels' | 'annotations' | 'ownerReferences' | 'generateName'> = {},
   ): Promise<PodResponseDto> {
     const pod = { ...this.newPod(dto), ...meta };
     const fast = await this.scheduler.createBound(pod);
@@ -59,6 +59,8 @@ export class PodsService {
         restart_count: 0,
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
+        owner_references: pod.ownerReferences ?? [],
+        generate_name: pod.generateName ?? null,
         scheduled_at: fast.scheduledAt,
         started_at: null,
         created_at: fast.createdAt,
