@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterStore } from './cluster-store';
+import { WorkloadsRepository } from './workloads.repository';
 import { dataSourceOptions } from './data-source';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -19,8 +20,8 @@ export class DatabaseModule {
           retryDelay: 1000,
         }),
       ],
-      providers: [ClusterStore, { provide: DATABASE_URL, useValue: url }],
-      exports: [ClusterStore, DATABASE_URL],
+      providers: [ClusterStore, WorkloadsRepository, { provide: DATABASE_URL, useValue: url }],
+      exports: [ClusterStore, WorkloadsRepository, DATABASE_URL],
     };
   }
 }
