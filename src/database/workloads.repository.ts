@@ -197,29 +197,64 @@ export class WorkloadsRepository {
     ]);
   }
 
-  /** Clears the ownerReferences naming `uid` from every pod (orphan propagation). */
-  async orphanPodsOf(uid: string): Promise<number> {
+  /**
+   * Adopts an orphan pod for a ReplicaSet: only if the pod has no controller still and the
+   * ReplicaSet still exists and is not going (a sync racing a deletion adopts nothing).
+   */
+  async adoptPod(podId: number, owner: { uid: string }): Promise<boolean> {
     const rows = rowsOf<{ id: number }>(
       await this.db.query(
-        `UPDATE pods SET owner_references = COALESCE(
-                  (SELECT jsonb_agg(r) FROM jsonb_array_elements(owner_references) r WHERE r->>'uid' <> $1), '[]'),
-                updated_at = now()
-          WHERE owner_references @> jsonb_build_array(jsonb_build_object('uid', $1::text))
+        `UPDATE pods SET owner_references = owner_references || $2::jsonb, updated_at = now()
+          WHERE id = $1 AND NOT owner_references @> '[{"controller": true}]'
+            AND EXISTS (SELECT 1 FROM replica_sets r WHERE r.uid = $3 AND r.deletion_timestamp IS NULL)
           RETURNING id`,
-        [uid],
+        [podId, JSON.stringify([owner]), owner.uid],
       ),
     );
-    return rows.length;
+    return rows.length > 0;
   }
 
-  /** Clears the ownerReferences naming `uid` from every ReplicaSet (orphan propagation). */
-  async orphanReplicaSetsOf(uid: string): Promise<void> {
-    await this.db.query(
-      `UPDATE replica_sets SET owner_references = COALESCE(
-                (SELECT jsonb_agg(r) FROM jsonb_array_elements(owner_references) r WHERE r->>'uid' <> $1), '[]'),
-              resource_version = resource_version + 1
-        WHERE owner_references @> jsonb_build_array(jsonb_build_object('uid', $1::text))`,
-      [uid],
+  /** Adopts an orphan ReplicaSet for a Deployment, on the same conditions as a pod. */
+  async adoptReplicaSet(id: number, owner: { uid: string }): Promise<boolean> {
+    const rows = rowsOf<{ id: number }>(
+      await this.db.query(
+        `UPDATE replica_sets SET owner_references = owner_references || $2::jsonb,
+                resource_version = resource_version + 1, updated_at = now()
+          WHERE id = $1 AND NOT owner_references @> '[{"controller": true}]'
+            AND EXISTS (SELECT 1 FROM deployments d WHERE d.uid = $3 AND d.deletion_timestamp IS NULL)
+          RETURNING id`,
+        [id, JSON.stringify([owner]), owner.uid],
+      ),
     );
+    return rows.length > 0;
+  }
+
+  /**
+   * Deletes a workload and, in the same transaction, clears its uid from its dependents'
+   * ownerReferences (orphan propagation): no sync sees the dependents owned by nothing.
+   */
+  async removeOrphaning(kind: WorkloadKind, id: number, uid: string): Promise<void> {
+    const dependents = kind === 'deployments' ? 'replica_sets' : 'pods';
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${TABLES[kind]} WHERE id = $1`, [id]);
+      await tx.query(
+        `UPDATE ${dependents} SET owner_references = COALESCE(
+                  (SELECT jsonb_agg(r) FROM jsonb_array_elements(owner_references) r WHERE r->>'uid' <> $1), '[]'),
+                updated_at = now()
+          WHERE owner_references @> jsonb_build_array(jsonb_build_object('uid', $1::text))`,
+        [uid],
+      );
+    });
+  }
+
+  /** The pods on a node that a controller owns, with their controller's kind and name. */
+  async controlledPodsOfNode(nodeId: number): Promise<Map<number, { kind: string; name: string }>> {
+    const rows: Array<{ id: number; kind: string; name: string }> = await this.db.query(
+      `SELECT p.id, r->>'kind' AS kind, r->>'name' AS name
+         FROM pods p, jsonb_array_elements(p.owner_references) r
+        WHERE p.node_id = $1 AND (r->>'controller')::boolean IS TRUE`,
+      [nodeId],
+    );
+    return new Map(rows.map((r) => [r.id, { kind: r.kind, name: r.name }]));
   }
 }

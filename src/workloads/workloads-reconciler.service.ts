@@ -153,13 +153,8 @@ export class WorkloadsReconcilerService
     const byName = new Map(mine.map((rs) => [rs.name, rs]));
     const ref = ownerReferenceFor('Deployment', { name: row.name, uid: row.uid });
     for (const name of plan.adopt) {
-      const rs = byName.get(name)!;
-      await this.repo.update('replica_sets', rs.namespace, rs.name, {
-        labels: rs.labels,
-        annotations: rs.annotations,
-        ownerReferences: [...(rs.owner_references ?? []), ref],
-        spec: rs.spec,
-      });
+      // adopted or not (a racing deletion), the next sync sees the truth
+      if (!(await this.repo.adoptReplicaSet(byName.get(name)!.id, ref))) return;
     }
     if (plan.create) {
       const c = plan.create;
@@ -250,8 +245,8 @@ export class WorkloadsReconcilerService
     const ref = ownerReferenceFor('ReplicaSet', { name: row.name, uid: row.uid });
     for (const p of plan.adopt) {
       const pod = byName.get(p.name)!;
+      if (!(await this.repo.adoptPod(pod.id, ref))) return;
       pod.owner_references = [...(pod.owner_references ?? []), ref];
-      await this.repo.setPodOwners(pod.id, pod.owner_references);
     }
     for (const p of plan.release) {
       const pod = byName.get(p.name)!;
