@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
@@ -92,8 +93,8 @@ export class WorkloadsRepository {
   async insert(kind: WorkloadKind, w: NewWorkload): Promise<WorkloadRow> {
     try {
       const rows: WorkloadRow[] = await this.db.query(
-        `INSERT INTO ${TABLES[kind]} (namespace, name, labels, annotations, owner_references, spec)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        `INSERT INTO ${TABLES[kind]} (namespace, name, labels, annotations, owner_references, spec, uid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
         [
           w.namespace,
           w.name,
@@ -101,6 +102,7 @@ export class WorkloadsRepository {
           JSON.stringify(w.annotations),
           JSON.stringify(w.ownerReferences),
           JSON.stringify(w.spec),
+          randomUUID(),
         ],
       );
       return rows[0];

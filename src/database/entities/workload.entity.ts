@@ -22,7 +22,7 @@ abstract class WorkloadColumns {
   @Column({ type: 'varchar', length: 253 })
   name: string;
 
-  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @Column({ type: 'uuid' })
   uid: string;
 
   /** rises with every change of the spec (metadata.generation) */
