@@ -1,6 +1,7 @@
 /** Every migration, in order. `npm run migration:generate` appends to this list. */
 import { Namespaces1796180221375 } from './1796180221375-Namespaces';
 import { SchedulingConstraints1796180303123 } from './1796180303123-SchedulingConstraints';
+import { Workloads1796180164081 } from './1796180164081-Workloads';
 import { OptionalEmptyDirSizeAndPath1796161038704 } from './1796161038704-OptionalEmptyDirSizeAndPath';
 import { PodSpecVersion1796161120582 } from './1796161120582-PodSpecVersion';
 import { PodLabels1796163486083 } from './1796163486083-PodLabels';
@@ -14,6 +15,7 @@ export const MIGRATIONS: Function[] = [
   PodSpecVersion1796161120582,
   PodLabels1796163486083,
   SchedulingDecisions1796163853361,
+  Workloads1796180164081,
   Namespaces1796180221375,
   SchedulingConstraints1796180303123,
 ];

@@ -18,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PodsModule } from './pods/pods.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { WorkloadsModule } from './workloads/workloads.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         HealthMonitorModule,
         KubeApiModule,
         AutoscalerModule,
+        WorkloadsModule,
       ],
       controllers: [HealthController],
       providers: [

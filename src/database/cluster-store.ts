@@ -63,7 +63,7 @@ function isUniqueViolation(err: unknown): boolean {
 const POD_SELECT = `
   SELECT p.id, p.name, p.namespace, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
          p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
-         p.labels, p.annotations, p.scheduling, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         p.labels, p.annotations, p.scheduling, p.owner_references, p.generate_name, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
@@ -792,8 +792,9 @@ export class ClusterStore implements BeforeApplicationShutdown {
     let id: number;
     try {
       const [row] = await db.query(
-        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations, namespace, scheduling)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations,
+                           namespace, scheduling, owner_references, generate_name)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
         [
           pod.name,
           pod.cpuReqM,
@@ -803,6 +804,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
           JSON.stringify(pod.annotations ?? {}),
           pod.namespace ?? 'default',
           pod.constraints ? JSON.stringify(pod.constraints) : null,
+          JSON.stringify(pod.ownerReferences ?? []),
+          pod.generateName ?? null,
         ],
       );
       id = row.id;
@@ -883,6 +886,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
         scheduling: pod.constraints ?? null,
+        owners: pod.ownerReferences ?? [],
+        gen: pod.generateName ?? null,
       };
     });
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
@@ -914,7 +919,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, ns text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
-                                                    labels jsonb, annotations jsonb, scheduling jsonb)),
+                                                    labels jsonb, annotations jsonb, scheduling jsonb, owners jsonb, gen text)),
          taken AS (
            SELECT i.idx, i.name, i.ns FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)),
          want AS (
@@ -938,10 +943,10 @@ export class ClusterStore implements BeforeApplicationShutdown {
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, namespace, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
-                             labels, annotations, scheduling, scheduled_at, spec_version)
+                             labels, annotations, scheduling, owner_references, generate_name, scheduled_at, spec_version)
            SELECT name, ns, 'scheduled', node_id,
                   '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
-                  labels, annotations, scheduling, now(), version
+                  labels, annotations, scheduling, owners, gen, now(), version
              FROM placed ORDER BY idx
            RETURNING id, name, namespace, ip, node_id, created_at, scheduled_at),
          c AS (

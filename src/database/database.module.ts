@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterStore } from './cluster-store';
+import { WorkloadsRepository } from './workloads.repository';
 import { dataSourceOptions } from './data-source';
 import { NamespacesRepository } from './namespaces.repository';
 
@@ -20,8 +21,13 @@ export class DatabaseModule {
           retryDelay: 1000,
         }),
       ],
-      providers: [ClusterStore, NamespacesRepository, { provide: DATABASE_URL, useValue: url }],
-      exports: [ClusterStore, NamespacesRepository, DATABASE_URL],
+      providers: [
+        ClusterStore,
+        NamespacesRepository,
+        WorkloadsRepository,
+        { provide: DATABASE_URL, useValue: url },
+      ],
+      exports: [ClusterStore, NamespacesRepository, WorkloadsRepository, DATABASE_URL],
     };
   }
 }

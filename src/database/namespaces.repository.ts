@@ -110,6 +110,15 @@ export class NamespacesRepository {
   }
 
   /**
+   * Removes the namespace's workload objects (Deployments, ReplicaSets), so no controller
+   * makes new pods while the namespace's pods are deleted.
+   */
+  async removeObjectsIn(name: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM deployments WHERE namespace = $1', [name]);
+    await this.dataSource.query('DELETE FROM replica_sets WHERE namespace = $1', [name]);
+  }
+
+  /**
    * Removes a Terminating namespace's row once it holds nothing: false while a pod is
    * still in it (the pods' foreign key refuses), so the caller deletes those first.
    */

@@ -74,6 +74,9 @@ export interface PodRecord {
   annotations: Record<string, string>;
   /** nodeSelector, tolerations, required node affinity; null when none */
   scheduling: PodConstraints | null;
+  /** metadata.ownerReferences (absent where a query does not select them) */
+  owner_references?: unknown[];
+  generate_name?: string | null;
   scheduled_at: Date | null;
   started_at: Date | null;
   created_at: Date;
@@ -90,6 +93,9 @@ export interface NewPod {
   /** Kubernetes labels and annotations (none through kubesim's own API) */
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** the controller owning it (metadata.ownerReferences), none for a bare pod */
+  ownerReferences?: unknown[];
+  generateName?: string | null;
   cpuReqM: number;
   memoryReqMb: number;
   /** where the pod may go beyond room; null or absent: anywhere without a repelling taint */

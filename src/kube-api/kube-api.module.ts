@@ -3,7 +3,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { NodesModule } from '../nodes/nodes.module';
 import { PodsModule } from '../pods/pods.module';
+import { WorkloadsModule } from '../workloads/workloads.module';
 import { KubeApiService } from './kube-api.service';
+import { KubeAppsController } from './kube-apps.controller';
+import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
 
@@ -14,9 +17,9 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
  * drive kubesim's nodes and pods, translated from and to Kubernetes objects.
  */
 @Module({
-  imports: [NodesModule, PodsModule],
-  controllers: [KubeDiscoveryController, KubeCoreController],
-  providers: [KubeApiService],
+  imports: [NodesModule, PodsModule, WorkloadsModule],
+  controllers: [KubeDiscoveryController, KubeCoreController, KubeAppsController],
+  providers: [KubeApiService, KubeAppsService],
 })
 export class KubeApiModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -354,6 +354,7 @@ export class KubeApiService implements OnApplicationBootstrap {
     try {
       // a pod made while the namespace turned Terminating is caught by the next round
       for (;;) {
+        await this.namespaces.removeObjectsIn(name);
         for (const pod of await this.namespaces.podsIn(name)) {
           try {
             await this.pods.deletePod(String(pod.id), name);

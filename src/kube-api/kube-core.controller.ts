@@ -32,7 +32,7 @@ import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { decodeNamespace, ProtobufError } from './protobuf';
 
-type KubeQuery = Record<string, string | undefined>;
+export type KubeQuery = Record<string, string | undefined>;
 
 interface KubeObject {
   kind?: string;
@@ -41,7 +41,7 @@ interface KubeObject {
 }
 
 /** Bodies kubesim reads are JSON; protobuf (kubectl's typed clients) is refused as kube-apiserver would a type it lacks. */
-function jsonBody(body: unknown): unknown {
+export function jsonBody(body: unknown): unknown {
   if (Buffer.isBuffer(body))
     throw new KubeError(
       415,
@@ -62,10 +62,10 @@ function namespaceBody(body: unknown): unknown {
   }
 }
 
-const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
-const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
+export const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
+export const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
 
-function includeObject(q: KubeQuery): IncludeObject {
+export function includeObject(q: KubeQuery): IncludeObject {
   const v = q.includeObject ?? 'Metadata';
   if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
     throw new KubeError(
@@ -75,14 +75,14 @@ function includeObject(q: KubeQuery): IncludeObject {
   return v;
 }
 
-function since(q: KubeQuery): number | null {
+export function since(q: KubeQuery): number | null {
   const rv = q.resourceVersion;
   if (rv === undefined || rv === '' || rv === '0') return null;
   if (!/^\d{1,16}$/.test(rv)) throw new KubeError(400, `resourceVersion: Invalid value: "${rv}"`);
   return Number(rv);
 }
 
-function timeoutSeconds(q: KubeQuery): number | undefined {
+export function timeoutSeconds(q: KubeQuery): number | undefined {
   if (q.timeoutSeconds === undefined) return undefined;
   const n = Number(q.timeoutSeconds);
   if (!Number.isInteger(n) || n < 0)

@@ -51,10 +51,56 @@ export const CORE_V1_RESOURCES = [
   },
 ];
 
-const patchOperation = (kind: string) => ({
+/** What `/apis/apps/v1` serves: the workloads and their scale subresource. */
+export const APPS_V1_RESOURCES = [
+  {
+    name: 'deployments',
+    singularName: 'deployment',
+    namespaced: true,
+    kind: 'Deployment',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: ['deploy'],
+    categories: ['all'],
+  },
+  {
+    name: 'deployments/scale',
+    singularName: '',
+    namespaced: true,
+    group: 'autoscaling',
+    version: 'v1',
+    kind: 'Scale',
+    verbs: ['get', 'patch', 'update'],
+  },
+  {
+    name: 'replicasets',
+    singularName: 'replicaset',
+    namespaced: true,
+    kind: 'ReplicaSet',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: ['rs'],
+    categories: ['all'],
+  },
+  {
+    name: 'replicasets/scale',
+    singularName: '',
+    namespaced: true,
+    group: 'autoscaling',
+    version: 'v1',
+    kind: 'Scale',
+    verbs: ['get', 'patch', 'update'],
+  },
+];
+
+const APPS_GROUP = {
+  name: 'apps',
+  versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+};
+
+const patchOperation = (kind: string, group = '') => ({
   patch: {
-    operationId: `patchCoreV1${kind}`,
-    'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind },
+    operationId: `patch${group ? 'Apps' : 'Core'}V1${kind}`,
+    'x-kubernetes-group-version-kind': { group, version: 'v1', kind },
     'x-kubernetes-action': 'patch',
     parameters: [
       { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
@@ -73,8 +119,17 @@ const CORE_V1_OPENAPI = {
   },
   components: { schemas: {} },
 };
+const APPS_V1_OPENAPI = {
+  openapi: '3.0.0',
+  info: { title: 'Kubernetes (kubesim)', version: KUBE_VERSION.gitVersion },
+  paths: {
+    '/apis/apps/v1/namespaces/{namespace}/deployments/{name}': patchOperation('Deployment', 'apps'),
+    '/apis/apps/v1/namespaces/{namespace}/replicasets/{name}': patchOperation('ReplicaSet', 'apps'),
+  },
+  components: { schemas: {} },
+};
 const OPENAPI_HASH = createHash('sha256')
-  .update(JSON.stringify(CORE_V1_OPENAPI))
+  .update(JSON.stringify([CORE_V1_OPENAPI, APPS_V1_OPENAPI]))
   .digest('hex')
   .slice(0, 32)
   .toUpperCase();
@@ -113,10 +168,25 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** No API group beyond the core one is served yet. */
+  /** The API groups beyond the core one: apps (the workloads). */
   @Get('apis')
   getApiGroups() {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP] };
+  }
+
+  @Get('apis/apps')
+  getAppsGroup() {
+    return { kind: 'APIGroup', apiVersion: 'v1', ...APPS_GROUP };
+  }
+
+  @Get('apis/apps/v1')
+  getAppsV1Resources() {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'apps/v1',
+      resources: APPS_V1_RESOURCES,
+    };
   }
 
   /**
@@ -127,13 +197,21 @@ export class KubeDiscoveryController {
   @Get('openapi/v3')
   getOpenApiV3Root() {
     return {
-      paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${OPENAPI_HASH}` } },
+      paths: {
+        'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${OPENAPI_HASH}` },
+        'apis/apps/v1': { serverRelativeURL: `/openapi/v3/apis/apps/v1?hash=${OPENAPI_HASH}` },
+      },
     };
   }
 
   @Get('openapi/v3/api/v1')
   getOpenApiV3CoreV1() {
     return CORE_V1_OPENAPI;
+  }
+
+  @Get('openapi/v3/apis/apps/v1')
+  getOpenApiV3AppsV1() {
+    return APPS_V1_OPENAPI;
   }
 
   @All('apis/*')

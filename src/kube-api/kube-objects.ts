@@ -4,6 +4,7 @@ import type {
   V1Namespace,
   V1Node,
   V1NodeCondition,
+  V1OwnerReference,
   V1Pod,
   V1PodCondition,
 } from '@kubernetes/client-node';
@@ -303,6 +304,10 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
       creationTimestamp: created,
       ...(Object.keys(p.labels ?? {}).length ? { labels: p.labels } : {}),
       annotations: { ...(p.annotations ?? {}), 'kubesim.io/pod-id': String(p.id) },
+      ...(p.owner_references?.length
+        ? { ownerReferences: p.owner_references as V1OwnerReference[] }
+        : {}),
+      ...(p.generate_name ? { generateName: p.generate_name } : {}),
     },
     spec: {
       ...(p.node_name ? { nodeName: p.node_name } : {}),

@@ -47,7 +47,7 @@ export class PodsService {
   /** `meta`: the Kubernetes labels and annotations of a pod made through the Kubernetes API. */
   async createPod(
     dto: CreatePodDto,
-    meta: Pick<NewPod, 'labels' | 'annotations'> = {},
+    meta: Pick<NewPod, 'labels' | 'annotations' | 'ownerReferences' | 'generateName'> = {},
   ): Promise<PodResponseDto> {
     const namespace = dto.namespace ?? DEFAULT_NAMESPACE;
     const pod = { ...this.newPod(dto), ...meta, namespace };
@@ -72,6 +72,8 @@ export class PodsService {
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
         scheduling: pod.constraints ?? null,
+        owner_references: pod.ownerReferences ?? [],
+        generate_name: pod.generateName ?? null,
         scheduled_at: fast.scheduledAt,
         started_at: null,
         created_at: fast.createdAt,

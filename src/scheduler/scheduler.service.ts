@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { WorkloadsRepository } from '../database/workloads.repository';
 import { ClusterStore } from '../database/cluster-store';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -74,6 +75,7 @@ export class SchedulerService implements OnModuleInit {
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly workloads?: WorkloadsRepository,
   ) {
     this.algorithm = config.schedulerAlgorithm;
     this.cache = new NodeCache(store);
@@ -310,14 +312,30 @@ export class SchedulerService implements OnModuleInit {
     poisoned: ReadonlyMap<number, string> = new Map(),
     /** only these of the node's pods (a NoExecute taint's eviction); absent: every pod */
     only?: readonly number[],
-  ): Promise<{ moved: number[]; pending: number[]; failed: number[] }> {
+  ): Promise<{ moved: number[]; pending: number[]; failed: number[]; deleted: number[] }> {
+    const deleted: number[] = [];
     const moved: number[] = [];
     const pending: number[] = [];
     const failed: number[] = [];
     // a pod's creation decision is stored before the decision that moves it
     await this.store.decisionsWritten();
     const podIds = only ?? (await this.store.podIdsOfNode(node.id));
+    // a controller's pod is evicted the Kubernetes way: deleted, and its controller makes a new one
+    const controlled = (await this.workloads?.controlledPodsOfNode(node.id)) ?? new Map();
     for (const podId of podIds) {
+      const owner = controlled.get(podId);
+      if (owner) {
+        const pod = await this.store.findPod(podId);
+        if (!pod || !(await this.store.deletePod(podId))) continue;
+        deleted.push(podId);
+        await this.events.record(
+          'Warning',
+          'PodEvicted',
+          `pod/${pod.name}`,
+          `Evicted from ${node.name}: ${cause}; deleted, not moved: its ${owner.kind} ${owner.name} replaces it`,
+        );
+        continue;
+      }
       const why = poisoned.get(podId);
       if (why !== undefined) {
         const pod = await this.store.transaction(async (db) => {
@@ -370,7 +388,7 @@ export class SchedulerService implements OnModuleInit {
         );
       }
     }
-    return { moved, pending, failed };
+    return { moved, pending, failed, deleted };
   }
 
   /**

@@ -8,6 +8,7 @@ import { EventEntity } from './event.entity';
 import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
+import { DeploymentEntity, ReplicaSetEntity } from './workload.entity';
 
 export {
   NamespaceEntity,
@@ -20,6 +21,8 @@ export {
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ReplicaSetEntity,
+  DeploymentEntity,
 };
 
 export const ENTITIES = [
@@ -33,4 +36,6 @@ export const ENTITIES = [
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ReplicaSetEntity,
+  DeploymentEntity,
 ];

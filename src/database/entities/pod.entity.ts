@@ -83,6 +83,14 @@ export class PodEntity {
   @Column({ type: 'jsonb', nullable: true })
   scheduling: Record<string, unknown> | null;
 
+  /** the controllers owning this pod (metadata.ownerReferences) */
+  @Column({ name: 'owner_references', type: 'jsonb', default: [] })
+  ownerReferences: unknown[];
+
+  /** the prefix its name was generated from (metadata.generateName) */
+  @Column({ name: 'generate_name', type: 'varchar', length: 63, nullable: true })
+  generateName: string | null;
+
   @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
   scheduledAt: Date | null;
 

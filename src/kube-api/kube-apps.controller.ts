@@ -1,0 +1,292 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ClusterBus } from '../events/cluster-bus';
+import { AppsObject, AppsResource, KubeAppsService } from './kube-apps.service';
+import {
+  includeObject,
+  isWatch,
+  jsonBody,
+  KubeQuery,
+  since,
+  timeoutSeconds,
+  wantsTable,
+} from './kube-core.controller';
+import { humanDuration, TableOf, toTable } from './kube-table';
+import { KubeError, KubeStatusFilter } from './kube-status';
+import { streamWatch } from './kube-watch';
+
+const age = (o: AppsObject, now: number) =>
+  humanDuration((now - new Date(o.metadata.creationTimestamp).getTime()) / 1000);
+const NAME = {
+  name: 'Name',
+  type: 'string' as const,
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+};
+const AGE = {
+  name: 'Age',
+  type: 'string' as const,
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created.',
+};
+
+/** The columns kubectl shows for Deployments. */
+export const DEPLOYMENT_TABLE: TableOf<AppsObject> = {
+  columns: [
+    NAME,
+    { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' },
+    {
+      name: 'Up-to-date',
+      type: 'string',
+      description:
+        'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    },
+    {
+      name: 'Available',
+      type: 'string',
+      description:
+        'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+    },
+    AGE,
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    `${o.status.readyReplicas ?? 0}/${o.spec.replicas}`,
+    o.status.updatedReplicas ?? 0,
+    o.status.availableReplicas ?? 0,
+    age(o, now),
+  ],
+};
+
+/** The columns kubectl shows for ReplicaSets. */
+export const REPLICASET_TABLE: TableOf<AppsObject> = {
+  columns: [
+    NAME,
+    { name: 'Desired', type: 'integer', description: 'Replicas is the number of desired pods.' },
+    {
+      name: 'Current',
+      type: 'integer',
+      description: 'Replicas is the most recently observed number of replicas.',
+    },
+    {
+      name: 'Ready',
+      type: 'integer',
+      description: 'The number of ready replicas for this replica set.',
+    },
+    AGE,
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    o.spec.replicas,
+    o.status.replicas ?? 0,
+    o.status.readyReplicas ?? 0,
+    age(o, now),
+  ],
+};
+
+const TABLES: Record<AppsResource, TableOf<AppsObject>> = {
+  deployments: DEPLOYMENT_TABLE,
+  replicasets: REPLICASET_TABLE,
+};
+
+function resourceOf(text: string): AppsResource {
+  if (text === 'deployments' || text === 'replicasets') return text;
+  throw new KubeError(404, 'the server could not find the requested resource');
+}
+
+const dryRun = (q: KubeQuery) => q.dryRun === 'All';
+
+/** The apps/v1 group: Deployments and ReplicaSets, with their scale subresource. */
+@ApiExcludeController()
+@UseFilters(KubeStatusFilter)
+@Controller('apis/apps/v1')
+export class KubeAppsController {
+  constructor(
+    private readonly apps: KubeAppsService,
+    private readonly bus: ClusterBus,
+  ) {}
+
+  @Get(':resource')
+  async listAllKubeWorkloads(
+    @Param('resource') resource: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, resourceOf(resource), null, q, accept);
+  }
+
+  @Get('namespaces/:namespace/:resource')
+  async listKubeWorkloads(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, resourceOf(resource), namespace, q, accept);
+  }
+
+  @Get('namespaces/:namespace/:resource/:name')
+  async getKubeWorkload(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+  ) {
+    const r = resourceOf(resource);
+    const o = await this.apps.get(r, namespace, name);
+    return wantsTable(accept)
+      ? toTable(TABLES[r], [o], o.metadata.resourceVersion, includeObject(q))
+      : o;
+  }
+
+  @Post('namespaces/:namespace/:resource')
+  @HttpCode(201)
+  createKubeWorkload(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Body() body: unknown,
+    @Query() q: KubeQuery,
+  ) {
+    return this.apps.create(resourceOf(resource), namespace, jsonBody(body), dryRun(q));
+  }
+
+  @Put('namespaces/:namespace/:resource/:name')
+  replaceKubeWorkload(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.apps.replace(resourceOf(resource), namespace, name, jsonBody(body));
+  }
+
+  @Patch('namespaces/:namespace/:resource/:name')
+  patchKubeWorkload(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+    @Query() q: KubeQuery,
+  ) {
+    return this.apps.patch(
+      resourceOf(resource),
+      namespace,
+      name,
+      (contentType ?? '').toLowerCase(),
+      jsonBody(patch),
+      dryRun(q),
+    );
+  }
+
+  @Delete('namespaces/:namespace/:resource/:name')
+  deleteKubeWorkload(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Query() q: KubeQuery,
+    @Body() body: unknown,
+  ) {
+    const options = (body && typeof body === 'object' ? body : {}) as {
+      propagationPolicy?: string;
+      orphanDependents?: boolean;
+    };
+    const policy =
+      q.propagationPolicy ??
+      options.propagationPolicy ??
+      (options.orphanDependents ? 'Orphan' : undefined);
+    return this.apps.delete(resourceOf(resource), namespace, name, policy);
+  }
+
+  @Get('namespaces/:namespace/:resource/:name/scale')
+  getKubeWorkloadScale(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+  ) {
+    return this.apps.getScale(resourceOf(resource), namespace, name);
+  }
+
+  @Put('namespaces/:namespace/:resource/:name/scale')
+  replaceKubeWorkloadScale(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.apps.updateScale(resourceOf(resource), namespace, name, null, jsonBody(body));
+  }
+
+  @Patch('namespaces/:namespace/:resource/:name/scale')
+  patchKubeWorkloadScale(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.apps.updateScale(
+      resourceOf(resource),
+      namespace,
+      name,
+      (contentType ?? '').toLowerCase(),
+      jsonBody(patch),
+    );
+  }
+
+  private async list(
+    reply: FastifyReply,
+    resource: AppsResource,
+    namespace: string | null,
+    q: KubeQuery,
+    accept: string,
+  ) {
+    const table = TABLES[resource];
+    const asTable = wantsTable(accept);
+    const include = includeObject(q);
+    const read = () =>
+      this.apps.list(resource, namespace, {
+        labelSelector: q.labelSelector,
+        fieldSelector: q.fieldSelector,
+      });
+    if (isWatch(q)) {
+      const from = since(q);
+      const timeout = timeoutSeconds(q);
+      await read();
+      streamWatch(reply, this.bus, {
+        list: read,
+        since: from,
+        timeoutSeconds: timeout,
+        encode: (o, first) =>
+          asTable ? toTable(table, [o], o.metadata.resourceVersion, include, Date.now(), first) : o,
+      });
+      return;
+    }
+    const items = await read();
+    const resourceVersion = String(Date.now());
+    const kind = resource === 'deployments' ? 'DeploymentList' : 'ReplicaSetList';
+    void reply.send(
+      asTable
+        ? toTable(table, items, resourceVersion, include)
+        : { kind, apiVersion: 'apps/v1', metadata: { resourceVersion }, items },
+    );
+  }
+}

@@ -1,0 +1,453 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError } from '../common/errors';
+import { DNS_LABEL } from '../common/validation';
+import { WorkloadKind, WorkloadRow, WorkloadsRepository } from '../database/workloads.repository';
+import { isEmptySelector, matchesSelector } from '../workloads/core/label-selector';
+import { IntOrPercentError, scaledValue } from '../workloads/core/int-or-percent';
+import { applyPatch, PatchError } from '../workloads/object-patch';
+import { WorkloadsReconcilerService, FOREGROUND } from '../workloads/workloads-reconciler.service';
+import { Cause, podManifestToCreate } from './pod-manifest';
+import { KubeError } from './kube-status';
+import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
+
+export type AppsResource = 'deployments' | 'replicasets';
+export const APPS_KINDS: Record<AppsResource, { kind: string; table: WorkloadKind }> = {
+  deployments: { kind: 'Deployment', table: 'deployments' },
+  replicasets: { kind: 'ReplicaSet', table: 'replica_sets' },
+};
+
+export interface AppsObject {
+  apiVersion: 'apps/v1';
+  kind: string;
+  metadata: Record<string, any>;
+  spec: Record<string, any>;
+  status: Record<string, any>;
+}
+
+const isObject = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A row as its apps/v1 object; resourceVersion is the time of its last write (ms), as kubesim's others. */
+export function toAppsObject(resource: AppsResource, row: WorkloadRow): AppsObject {
+  const meta: Record<string, any> = {
+    name: row.name,
+    namespace: row.namespace,
+    uid: row.uid,
+    resourceVersion: String(new Date(row.updated_at).getTime()),
+    generation: Number(row.generation),
+    creationTimestamp: new Date(row.created_at).toISOString(),
+  };
+  if (Object.keys(row.labels ?? {}).length) meta.labels = row.labels;
+  if (Object.keys(row.annotations ?? {}).length) meta.annotations = row.annotations;
+  if ((row.owner_references ?? []).length) meta.ownerReferences = row.owner_references;
+  if ((row.finalizers ?? []).length) meta.finalizers = row.finalizers;
+  if (row.deletion_timestamp)
+    meta.deletionTimestamp = new Date(row.deletion_timestamp).toISOString();
+  return {
+    apiVersion: 'apps/v1',
+    kind: APPS_KINDS[resource].kind,
+    metadata: meta,
+    spec: row.spec,
+    status: row.status ?? {},
+  };
+}
+
+/** Kubernetes' defaults for the fields a manifest may leave out. */
+function withDefaults(resource: AppsResource, spec: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {
+    ...spec,
+    replicas: spec.replicas ?? 1,
+    minReadySeconds: spec.minReadySeconds ?? 0,
+  };
+  if (resource === 'deployments') {
+    out.revisionHistoryLimit = spec.revisionHistoryLimit ?? 10;
+    out.progressDeadlineSeconds = spec.progressDeadlineSeconds ?? 600;
+    const type = spec.strategy?.type ?? 'RollingUpdate';
+    out.strategy =
+      type === 'RollingUpdate'
+        ? {
+            type,
+            rollingUpdate: {
+              maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? '25%',
+              maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%',
+            },
+          }
+        : { type };
+  }
+  return out;
+}
+
+/** What kube-apiserver's validation refuses of these kinds (the part kubesim can tell). */
+function validate(resource: AppsResource, name: string, spec: Record<string, any>): Cause[] {
+  const causes: Cause[] = [];
+  if (!Number.isInteger(spec.replicas) || spec.replicas < 0)
+    causes.push({ field: 'spec.replicas', message: 'must be greater than or equal to 0' });
+  if (spec.replicas > 10000)
+    causes.push({ field: 'spec.replicas', message: 'must be at most 10000 in kubesim' });
+  if (!isObject(spec.selector) || isEmptySelector(spec.selector))
+    causes.push({ field: 'spec.selector', message: 'Required value' });
+  const template = spec.template;
+  if (!isObject(template)) {
+    causes.push({ field: 'spec.template', message: 'Required value' });
+    return causes;
+  }
+  const labels = isObject(template.metadata?.labels) ? template.metadata.labels : {};
+  if (
+    isObject(spec.selector) &&
+    !isEmptySelector(spec.selector) &&
+    !matchesSelector(spec.selector, labels)
+  )
+    causes.push({
+      field: 'spec.template.metadata.labels',
+      message: '`selector` does not match template `labels`',
+    });
+  try {
+    podManifestToCreate(
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'template', labels, annotations: template.metadata?.annotations },
+        spec: template.spec,
+      },
+      'default',
+    );
+  } catch (err) {
+    const details = (err as KubeError).details;
+    if (details?.causes?.length)
+      for (const c of details.causes)
+        causes.push({ field: `spec.template.${c.field}`, message: c.message ?? '' });
+    else causes.push({ field: 'spec.template', message: (err as Error).message });
+  }
+  if (resource === 'deployments') {
+    const strategy = spec.strategy ?? {};
+    if (strategy.type !== 'RollingUpdate' && strategy.type !== 'Recreate')
+      causes.push({
+        field: 'spec.strategy.type',
+        message: `Unsupported value: "${strategy.type}": supported values: "Recreate", "RollingUpdate"`,
+      });
+    if (strategy.type === 'RollingUpdate') {
+      const r = strategy.rollingUpdate ?? {};
+      const values: number[] = [];
+      for (const key of ['maxSurge', 'maxUnavailable'] as const) {
+        try {
+          values.push(scaledValue(r[key], 100, true));
+          if (
+            typeof r[key] === 'string' &&
+            r[key].endsWith('%') &&
+            Number(r[key].slice(0, -1)) > 100 &&
+            key === 'maxUnavailable'
+          )
+            causes.push({
+              field: `spec.strategy.rollingUpdate.${key}`,
+              message: 'must not be greater than 100%',
+            });
+        } catch (e) {
+          if (e instanceof IntOrPercentError)
+            causes.push({
+              field: `spec.strategy.rollingUpdate.${key}`,
+              message: `Invalid value: ${JSON.stringify(r[key])}: a number or a percentage`,
+            });
+        }
+      }
+      if (values.length === 2 && values[0] === 0 && values[1] === 0)
+        causes.push({
+          field: 'spec.strategy.rollingUpdate.maxUnavailable',
+          message: 'may not be 0 when `maxSurge` is 0',
+        });
+    }
+    for (const key of ['revisionHistoryLimit', 'progressDeadlineSeconds', 'minReadySeconds'])
+      if (!Number.isInteger(spec[key]) || spec[key] < 0)
+        causes.push({ field: `spec.${key}`, message: 'must be greater than or equal to 0' });
+    if (spec.paused !== undefined && typeof spec.paused !== 'boolean')
+      causes.push({ field: 'spec.paused', message: 'must be a boolean' });
+  }
+  if (!DNS_LABEL.test(name) || name.length > 63)
+    causes.push({
+      field: 'metadata.name',
+      message: `Invalid value: "${name}": a lowercase RFC 1123 label of at most 63 characters`,
+    });
+  return causes;
+}
+
+function stringMap(value: unknown, field: string, causes: Cause[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    causes.push({ field, message: 'must be a map of strings' });
+    return {};
+  }
+  return value as Record<string, string>;
+}
+
+/** Deployments and ReplicaSets over the Kubernetes API: their rules and translation. */
+@Injectable()
+export class KubeAppsService {
+  constructor(
+    private readonly repo: WorkloadsRepository,
+    private readonly reconciler: WorkloadsReconcilerService,
+  ) {}
+
+  async list(
+    resource: AppsResource,
+    namespace: string | null,
+    opts: { labelSelector?: string; fieldSelector?: string },
+  ): Promise<AppsObject[]> {
+    let byLabel, byField;
+    try {
+      byLabel = parseLabelSelector(opts.labelSelector);
+      byField = parseFieldSelector(opts.fieldSelector, ['metadata.name', 'metadata.namespace']);
+    } catch (err) {
+      if (err instanceof SelectorError) throw new KubeError(400, err.message);
+      throw err;
+    }
+    const rows = await this.repo.list(APPS_KINDS[resource].table, namespace ?? undefined);
+    return rows
+      .filter(
+        (r) =>
+          byLabel(r.labels ?? {}) &&
+          byField({ 'metadata.name': r.name, 'metadata.namespace': r.namespace }),
+      )
+      .map((r) => toAppsObject(resource, r));
+  }
+
+  async get(resource: AppsResource, namespace: string, name: string): Promise<AppsObject> {
+    return toAppsObject(resource, await this.row(resource, namespace, name));
+  }
+
+  private async row(resource: AppsResource, namespace: string, name: string): Promise<WorkloadRow> {
+    const row = await this.repo.find(APPS_KINDS[resource].table, namespace, name);
+    if (!row) throw KubeError.notFound(`${resource}.apps`, name);
+    return row;
+  }
+
+  /** Reads a manifest into what is stored, or a 4xx that changes nothing. */
+  private read(resource: AppsResource, namespace: string, body: unknown, name?: string) {
+    const kind = APPS_KINDS[resource].kind;
+    if (!isObject(body))
+      throw new KubeError(400, `the request body must be an apps/v1 ${kind} object`);
+    if (
+      (body.apiVersion !== undefined && body.apiVersion !== 'apps/v1') ||
+      (body.kind !== undefined && body.kind !== kind)
+    )
+      throw new KubeError(
+        400,
+        `the API version in the data (${body.apiVersion}) does not match the expected API version (apps/v1) for kind ${body.kind ?? kind}`,
+      );
+    const meta = isObject(body.metadata) ? body.metadata : {};
+    if (meta.namespace && meta.namespace !== namespace)
+      throw new KubeError(
+        400,
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    const objName = (meta.name as string | undefined) ?? name ?? '';
+    if (name !== undefined && objName !== name)
+      throw KubeError.invalid(kind, name, [
+        { field: 'metadata.name', message: `Invalid value: "${objName}": field is immutable` },
+      ]);
+    if (!objName)
+      throw KubeError.invalid(kind, '', [
+        { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      ]);
+    const causes: Cause[] = [];
+    const labels = stringMap(meta.labels, 'metadata.labels', causes);
+    const annotations = stringMap(meta.annotations, 'metadata.annotations', causes);
+    const spec = withDefaults(resource, isObject(body.spec) ? body.spec : {});
+    causes.push(...validate(resource, objName, spec));
+    if (causes.length) throw KubeError.invalid(kind, objName, causes);
+    return {
+      name: objName,
+      labels,
+      annotations,
+      spec,
+      ownerReferences: Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [],
+    };
+  }
+
+  async create(
+    resource: AppsResource,
+    namespace: string,
+    body: unknown,
+    dryRun = false,
+  ): Promise<AppsObject> {
+    const w = this.read(resource, namespace, body);
+    if (dryRun) {
+      const now = new Date();
+      return toAppsObject(resource, {
+        id: 0,
+        namespace,
+        name: w.name,
+        uid: '',
+        generation: '1',
+        resource_version: '0',
+        labels: w.labels,
+        annotations: w.annotations,
+        owner_references: w.ownerReferences,
+        finalizers: [],
+        spec: w.spec,
+        status: {},
+        created_at: now,
+        updated_at: now,
+        deletion_timestamp: null,
+      });
+    }
+    try {
+      const row = await this.repo.insert(APPS_KINDS[resource].table, { namespace, ...w });
+      this.reconciler.poke();
+      return toAppsObject(resource, row);
+    } catch (err) {
+      if (err instanceof ConflictError) throw KubeError.alreadyExists(`${resource}.apps`, w.name);
+      throw err;
+    }
+  }
+
+  async replace(
+    resource: AppsResource,
+    namespace: string,
+    name: string,
+    body: unknown,
+  ): Promise<AppsObject> {
+    const before = await this.row(resource, namespace, name);
+    const w = this.read(resource, namespace, body, name);
+    const rv =
+      isObject(body) && isObject(body.metadata) ? body.metadata.resourceVersion : undefined;
+    if (rv !== undefined && rv !== String(new Date(before.updated_at).getTime()))
+      throw new KubeError(
+        409,
+        `Operation cannot be fulfilled on ${resource}.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        'Conflict',
+      );
+    const row = await this.repo.update(APPS_KINDS[resource].table, namespace, name, w);
+    if (!row) throw KubeError.notFound(`${resource}.apps`, name);
+    this.reconciler.poke();
+    return toAppsObject(resource, row);
+  }
+
+  async patch(
+    resource: AppsResource,
+    namespace: string,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    dryRun = false,
+  ): Promise<AppsObject> {
+    const before = await this.get(resource, namespace, name);
+    let after: unknown;
+    try {
+      after = applyPatch({ ...before, status: undefined }, contentType, patch);
+    } catch (err) {
+      if (err instanceof PatchError)
+        throw contentType.startsWith('application/')
+          ? new KubeError(422, err.message, 'Invalid')
+          : new KubeError(415, err.message);
+      throw err;
+    }
+    if (isObject(after) && isObject(after.metadata)) delete after.metadata.resourceVersion;
+    if (dryRun) {
+      const w = this.read(resource, namespace, after, name);
+      return {
+        ...before,
+        metadata: { ...before.metadata, labels: w.labels, annotations: w.annotations },
+        spec: w.spec,
+      };
+    }
+    return this.replace(resource, namespace, name, after);
+  }
+
+  /** propagationPolicy: Background (the default here, as for kubectl), Foreground or Orphan. */
+  async delete(
+    resource: AppsResource,
+    namespace: string,
+    name: string,
+    policy: string | undefined,
+  ) {
+    const row = await this.row(resource, namespace, name);
+    const table = APPS_KINDS[resource].table;
+    const p = policy ?? 'Background';
+    if (!['Background', 'Foreground', 'Orphan'].includes(p))
+      throw new KubeError(
+        400,
+        `propagationPolicy: Unsupported value: "${p}": supported values: "Background", "Foreground", "Orphan"`,
+      );
+    if (p === 'Orphan') {
+      await this.repo.removeOrphaning(table, row.id, row.uid);
+    } else if (p === 'Foreground') {
+      await this.repo.markDeleting(table, row.id, [FOREGROUND]);
+    } else {
+      await this.repo.remove(table, row.id);
+    }
+    this.reconciler.poke();
+    const gone = toAppsObject(resource, row);
+    return p === 'Foreground'
+      ? {
+          ...gone,
+          metadata: {
+            ...gone.metadata,
+            deletionTimestamp: new Date().toISOString(),
+            finalizers: [FOREGROUND],
+          },
+        }
+      : {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: { name, group: 'apps', kind: resource, uid: row.uid },
+        };
+  }
+
+  async getScale(resource: AppsResource, namespace: string, name: string) {
+    return this.scaleOf(await this.get(resource, namespace, name));
+  }
+
+  private scaleOf(o: AppsObject) {
+    const sel = o.spec.selector?.matchLabels ?? {};
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        uid: o.metadata.uid,
+        resourceVersion: o.metadata.resourceVersion,
+        creationTimestamp: o.metadata.creationTimestamp,
+      },
+      spec: { replicas: o.spec.replicas },
+      status: {
+        replicas: o.status.replicas ?? 0,
+        selector: Object.entries(sel)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      },
+    };
+  }
+
+  /** PUT or PATCH of the scale subresource: only spec.replicas changes. */
+  async updateScale(
+    resource: AppsResource,
+    namespace: string,
+    name: string,
+    contentType: string | null,
+    body: unknown,
+  ) {
+    const current = await this.getScale(resource, namespace, name);
+    let next: unknown = body;
+    if (contentType !== null) {
+      try {
+        next = applyPatch(current, contentType, body);
+      } catch (err) {
+        if (err instanceof PatchError) throw new KubeError(422, err.message, 'Invalid');
+        throw err;
+      }
+    }
+    const replicas = isObject(next) && isObject(next.spec) ? next.spec.replicas : undefined;
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw KubeError.invalid('Scale', name, [
+        { field: 'spec.replicas', message: 'must be greater than or equal to 0' },
+      ]);
+    const o = await this.get(resource, namespace, name);
+    const updated = await this.replace(resource, namespace, name, {
+      ...o,
+      spec: { ...o.spec, replicas },
+    });
+    return this.scaleOf(updated);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The vocabulary of the workload controllers' pure cores: what they see of pods,
+ * ReplicaSets and Deployments, in Kubernetes' own field names.
+ */
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+/** What a ReplicaSet's core knows of a pod. */
+export interface PodView {
+  name: string;
+  labels: Record<string, string>;
+  ownerReferences: OwnerReference[];
+  /** Pending (not yet running, bound or not), Running, Succeeded, Failed */
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  nodeName: string | null;
+  ready: boolean;
+  /** when it last became ready (ms since the epoch), if it is */
+  readySince: number | null;
+  restartCount: number;
+  createdAt: number;
+  deleting: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  ownerReferences: OwnerReference[];
+  createdAt: number;
+  deleting: boolean;
+}
+
+export interface ReplicaSetStatus {
+  replicas: number;
+  fullyLabeledReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  observedGeneration: number;
+}
+
+export interface ReplicaSetView {
+  metadata: ObjectMeta;
+  spec: {
+    replicas: number;
+    minReadySeconds?: number;
+    selector: LabelSelector;
+    template: PodTemplate;
+  };
+  status: Partial<ReplicaSetStatus>;
+}
+
+export type IntOrString = number | string;
+
+export interface DeploymentCondition {
+  type: 'Available' | 'Progressing';
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastUpdateTime: string;
+  lastTransitionTime: string;
+}
+
+export interface DeploymentStatus {
+  observedGeneration: number;
+  replicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  unavailableReplicas: number;
+  collisionCount?: number;
+  conditions: DeploymentCondition[];
+}
+
+export interface DeploymentView {
+  metadata: ObjectMeta;
+  spec: {
+    replicas: number;
+    selector: LabelSelector;
+    template: PodTemplate;
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
+    progressDeadlineSeconds?: number;
+    paused?: boolean;
+    strategy?: {
+      type?: 'RollingUpdate' | 'Recreate';
+      rollingUpdate?: { maxSurge?: IntOrString; maxUnavailable?: IntOrString };
+    };
+  };
+  status: Partial<DeploymentStatus>;
+}
+
+/** The controller reference of an object: its ownerReference with controller: true. */
+export function controllerOf(refs: OwnerReference[]): OwnerReference | undefined {
+  return refs.find((r) => r.controller === true);
+}

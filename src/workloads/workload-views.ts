@@ -1,0 +1,32 @@
+import { WorkloadRow } from '../database/workloads.repository';
+import { DeploymentView, ObjectMeta, ReplicaSetView } from './core/types';
+
+function metaOf(row: WorkloadRow): ObjectMeta {
+  return {
+    name: row.name,
+    namespace: row.namespace,
+    uid: row.uid,
+    generation: Number(row.generation),
+    labels: row.labels ?? {},
+    annotations: row.annotations ?? {},
+    ownerReferences: (row.owner_references ?? []) as ObjectMeta['ownerReferences'],
+    createdAt: new Date(row.created_at).getTime(),
+    deleting: row.deletion_timestamp !== null,
+  };
+}
+
+export function toReplicaSetView(row: WorkloadRow): ReplicaSetView {
+  return {
+    metadata: metaOf(row),
+    spec: { ...(row.spec as ReplicaSetView['spec']), replicas: Number(row.spec.replicas ?? 1) },
+    status: row.status ?? {},
+  };
+}
+
+export function toDeploymentView(row: WorkloadRow): DeploymentView {
+  return {
+    metadata: metaOf(row),
+    spec: { ...(row.spec as DeploymentView['spec']), replicas: Number(row.spec.replicas ?? 1) },
+    status: row.status ?? {},
+  };
+}
