@@ -27,8 +27,18 @@ export interface NodeComponents {
 }
 
 export type AgentHealth = 'healthy' | 'unhealthy' | 'terminating';
-export type AgentPodStatus = 'creating' | 'running' | 'failed' | 'terminating';
-export type AgentContainerStatus = 'creating' | 'running' | 'failed' | 'terminated';
+export type AgentPodStatus = 'creating' | 'running' | 'succeeded' | 'failed' | 'terminating';
+/** `waiting`: exited and to be restarted after its back-off (CrashLoopBackOff) */
+export type AgentContainerStatus = 'creating' | 'running' | 'waiting' | 'failed' | 'terminated';
+
+/** How a container ended (ISO times). */
+export interface TerminatedReport {
+  exit_code: number;
+  /** `Completed` (exit 0) or `Error`, as the kubelet says */
+  reason: string;
+  started_at: string;
+  finished_at: string;
+}
 
 export interface ContainerReport {
   name: string;
@@ -36,6 +46,16 @@ export interface ContainerReport {
   restart_count: number;
   /** simulated CPU use, cores */
   cpu_usage: number;
+  /** when it last started (ISO), while running */
+  started_at?: string;
+  /** it runs and its pod's readiness delay is over */
+  ready?: boolean;
+  /** with status terminated: how it ended; with waiting: its last end */
+  terminated?: TerminatedReport;
+  /** with status waiting: the reason (`CrashLoopBackOff`) */
+  waiting_reason?: string;
+  /** the end before its current run, when it was restarted */
+  last_terminated?: TerminatedReport;
 }
 
 export interface PodReport {
@@ -103,6 +123,13 @@ export interface PodAssignment {
   memory_mb_req: number;
   /** the agent restarts the pod's containers when this rises above what it has seen */
   restart_count: number;
+  /** what the agent does when a container exits; default Always */
+  restart_policy?: 'Always' | 'OnFailure' | 'Never';
+  /** the kubesim.io/ annotations the agent acts on (run-seconds, exit-code, ready-after) */
+  annotations?: Record<string, string>;
+  /** the crash-loop back-off: first wait and cap (ms); default the kubelet's 10 s and 5 min */
+  backoff_initial_ms?: number;
+  backoff_max_ms?: number;
   containers: ContainerSpec[];
   volumes: VolumeSpec[];
   config: ConfigSpec[];
