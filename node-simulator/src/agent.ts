@@ -625,7 +625,10 @@ export class NodeAgent {
       const status = terminating ? 'terminating' : podStatus(pod);
       const report: PodReport = { id: pod.id, status, containers };
       if (pod.failed && pod.reason && !terminating) report.reason = pod.reason;
-      else if (status === 'failed') report.reason = exitedReason(pod);
+      else if (status === 'failed' || status === 'succeeded') {
+        report.finished = true;
+        if (status === 'failed') report.reason = exitedReason(pod);
+      }
       pods.push(report);
     }
     // the node cannot use more than it has, however its containers' noise adds up

@@ -64,6 +64,8 @@ export interface PodReport {
   containers: ContainerReport[];
   /** why the pod failed on the node (its spec was unreadable, its files could not be written) */
   reason?: string;
+  /** its containers ended for good under its restart policy: status succeeded or failed */
+  finished?: boolean;
 }
 
 /** The agent refuses an answer larger than this; servers keep their answers far below it. */

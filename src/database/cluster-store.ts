@@ -56,12 +56,12 @@ function isUniqueViolation(err: unknown): boolean {
 /** A pod with its containers, volumes and config, in one round trip. */
 const POD_SELECT = `
   SELECT p.id, p.name, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
-         p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
-         p.labels, p.annotations, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count, p.restart_policy,
+         p.labels, p.annotations, p.scheduled_at, p.started_at, p.finished_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
-                     'restart_count', c.restart_count) ORDER BY c.id)
+                     'restart_count', c.restart_count, 'state', c.state) ORDER BY c.id)
                    FROM containers c WHERE c.pod_id = p.id), '[]') AS containers,
          COALESCE((SELECT json_agg(json_build_object('name', v.name, 'type', v.type,
                      'size_gb', v.size_gb, 'path', v.path) ORDER BY v.id)
@@ -426,16 +426,59 @@ export class ClusterStore {
 
   async updateContainerStatuses(
     podId: number,
-    containers: Array<{ name: string; status: string; restart_count: number }>,
+    containers: Array<{
+      name: string;
+      status: string;
+      restart_count: number;
+      state?: Record<string, unknown> | null;
+    }>,
   ): Promise<void> {
     if (!containers.length) return;
     await this.dataSource.query(
-      `UPDATE containers c SET status = r.status, restart_count = r.restart_count
-         FROM json_to_recordset($2) AS r(name text, status text, restart_count int)
+      `UPDATE containers c SET status = r.status, restart_count = r.restart_count, state = r.state
+         FROM json_to_recordset($2) AS r(name text, status text, restart_count int, state jsonb)
         WHERE c.pod_id = $1 AND c.name = r.name
-          AND (c.status <> r.status OR c.restart_count <> r.restart_count)`,
-      [podId, JSON.stringify(containers)],
+          AND (c.status <> r.status OR c.restart_count <> r.restart_count
+               OR c.state IS DISTINCT FROM r.state)`,
+      [podId, JSON.stringify(containers.map((c) => ({ ...c, state: c.state ?? null })))],
     );
+  }
+
+  /**
+   * Pods whose containers ended for good on their node (Succeeded or Failed by their
+   * restart policy): their status and reason set, their room on the node given back, in
+   * one transaction. Returns those that changed now (not the ones finished before).
+   */
+  async finishPods(
+    nodeId: number,
+    finished: Array<{ id: number; status: 'succeeded' | 'failed'; reason: string | null }>,
+  ): Promise<Array<{ id: number; name: string; status: string; reason: string | null }>> {
+    if (!finished.length) return [];
+    return this.transaction(async (db) => {
+      await db.query(`SELECT id FROM nodes WHERE id = $1 FOR UPDATE`, [nodeId]);
+      const rows = await returning<{
+        id: number;
+        name: string;
+        status: string;
+        reason: string | null;
+        cpu_req_m: number;
+        memory_req_mb: number;
+      }>(
+        db,
+        `UPDATE pods p SET status = f.status, reason = f.reason, finished_at = now(),
+                           started_at = COALESCE(p.started_at, now()), updated_at = now()
+           FROM json_to_recordset($2) AS f(id int, status text, reason text)
+          WHERE p.id = f.id AND p.node_id = $1 AND p.finished_at IS NULL
+          RETURNING p.id, p.name, p.status, p.reason, p.cpu_req_m, p.memory_req_mb`,
+        [nodeId, JSON.stringify(finished)],
+      );
+      if (rows.length) {
+        const cpu = rows.reduce((sum, r) => sum + r.cpu_req_m, 0);
+        const mem = rows.reduce((sum, r) => sum + r.memory_req_mb, 0);
+        await this.releaseCapacity(db, nodeId, cpu, mem);
+      }
+      return rows.map(({ id, name, status, reason }) => ({ id, name, status, reason }));
+    });
   }
 
   /** The containers of pods a node reported running without per-container statuses. */
@@ -450,6 +493,16 @@ export class ClusterStore {
     return this.dataSource.query(`SELECT * FROM nodes WHERE health_status = ANY($1) ORDER BY id`, [
       statuses,
     ]);
+  }
+
+  /** Deletes the finished pods left on a node going away (as Kubernetes' pod GC does); their names. */
+  async deleteFinishedPodsOfNode(nodeId: number): Promise<string[]> {
+    const rows = await returning<{ name: string }>(
+      this.dataSource,
+      `DELETE FROM pods WHERE node_id = $1 AND finished_at IS NOT NULL RETURNING name`,
+      [nodeId],
+    );
+    return rows.map((r) => r.name);
   }
 
   /** Whether this call deleted the row (of concurrent deletes, only one does). */
@@ -660,8 +713,9 @@ export class ClusterStore {
     let id: number;
     try {
       const [row] = await db.query(
-        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6) RETURNING id`,
+        `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations,
+                           restart_policy)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7) RETURNING id`,
         [
           pod.name,
           pod.cpuReqM,
@@ -669,6 +723,7 @@ export class ClusterStore {
           pod.schedulerAlgorithm,
           JSON.stringify(pod.labels ?? {}),
           JSON.stringify(pod.annotations ?? {}),
+          pod.restartPolicy ?? 'Always',
         ],
       );
       id = row.id;
@@ -739,6 +794,7 @@ export class ClusterStore {
       d_detail: decision?.detail ?? null,
       labels: pod.labels ?? {},
       annotations: pod.annotations ?? {},
+      policy: pod.restartPolicy ?? 'Always',
     }));
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
       JSON.stringify(
@@ -764,7 +820,7 @@ export class ClusterStore {
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
-                                                    labels jsonb, annotations jsonb)),
+                                                    labels jsonb, annotations jsonb, policy text)),
          taken AS (
            SELECT i.idx, i.name FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.name = i.name)),
          want AS (
@@ -788,10 +844,10 @@ export class ClusterStore {
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
-                             labels, annotations, scheduled_at, spec_version)
+                             labels, annotations, scheduled_at, spec_version, restart_policy)
            SELECT name, 'scheduled', node_id,
                   '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
-                  labels, annotations, now(), version
+                  labels, annotations, now(), version, policy
              FROM placed ORDER BY idx
            RETURNING id, name, ip, node_id, created_at, scheduled_at),
          c AS (
@@ -968,9 +1024,14 @@ export class ClusterStore {
     );
   }
 
-  async podIdsOfNode(nodeId: number, db: Db = this.dataSource): Promise<number[]> {
+  /** The ids of a node's pods; with `unfinished`, only those whose containers have not ended for good. */
+  async podIdsOfNode(
+    nodeId: number,
+    db: Db = this.dataSource,
+    unfinished = false,
+  ): Promise<number[]> {
     const rows: Array<{ id: number }> = await db.query(
-      `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
+      `SELECT id FROM pods WHERE node_id = $1 ${unfinished ? 'AND finished_at IS NULL' : ''} ORDER BY id`,
       [nodeId],
     );
     return rows.map((r) => r.id);
@@ -981,11 +1042,11 @@ export class ClusterStore {
     return this.transaction(async (db) => {
       const [pod] = await returning(
         db,
-        `DELETE FROM pods WHERE id = $1 RETURNING node_id, cpu_req_m, memory_req_mb`,
+        `DELETE FROM pods WHERE id = $1 RETURNING node_id, cpu_req_m, memory_req_mb, finished_at`,
         [podId],
       );
       if (!pod) return null;
-      if (pod.node_id !== null) {
+      if (pod.node_id !== null && pod.finished_at === null) {
         await this.releaseCapacity(db, pod.node_id, pod.cpu_req_m, pod.memory_req_mb);
       }
       return { nodeId: pod.node_id };
@@ -1057,7 +1118,8 @@ export class ClusterStore {
     const suspects: Array<{ id: number }> = await this.dataSource.query(
       `SELECT n.id FROM nodes n
          LEFT JOIN (SELECT node_id, sum(cpu_req_m)::int AS cpu, sum(memory_req_mb)::int AS mem
-                      FROM pods WHERE node_id IS NOT NULL GROUP BY node_id) s ON s.node_id = n.id
+                      FROM pods WHERE node_id IS NOT NULL AND finished_at IS NULL
+                     GROUP BY node_id) s ON s.node_id = n.id
         WHERE n.cpu_allocated_m <> COALESCE(s.cpu, 0) OR n.memory_allocated_mb <> COALESCE(s.mem, 0)`,
     );
     const repaired: Array<{ id: number; name: string; was: number; now: number }> = [];
@@ -1070,7 +1132,7 @@ export class ClusterStore {
         if (!node) return null;
         const [sum] = await db.query(
           `SELECT COALESCE(sum(cpu_req_m), 0)::int AS cpu, COALESCE(sum(memory_req_mb), 0)::int AS mem
-             FROM pods WHERE node_id = $1`,
+             FROM pods WHERE node_id = $1 AND finished_at IS NULL`,
           [id],
         );
         if (node.cpu_allocated_m === sum.cpu && node.memory_allocated_mb === sum.mem) return null;

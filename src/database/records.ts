@@ -38,6 +38,8 @@ export interface ContainerRecord {
   args: string[];
   status: string;
   restart_count: number;
+  /** the agent's last account beyond the status (ContainerState in pod-parts) */
+  state: Record<string, unknown> | null;
 }
 
 export interface VolumeRecord {
@@ -66,10 +68,12 @@ export interface PodRecord {
   memory_req_mb: number;
   scheduler_algorithm: string | null;
   restart_count: number;
+  restart_policy: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   scheduled_at: Date | null;
   started_at: Date | null;
+  finished_at: Date | null;
   created_at: Date;
   updated_at: Date;
   containers: ContainerRecord[];
@@ -85,6 +89,8 @@ export interface NewPod {
   cpuReqM: number;
   memoryReqMb: number;
   schedulerAlgorithm: string | null;
+  /** Always (default), OnFailure or Never */
+  restartPolicy?: string;
   containers: Array<{
     name: string;
     image: string;

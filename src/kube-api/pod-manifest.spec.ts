@@ -81,7 +81,7 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
         manifest(
           {
             nodeSelector: { disk: 'ssd' },
-            restartPolicy: 'Never',
+            restartPolicy: 'Sometimes',
             containers: [{ name: 'Bad_Name', resources: { requests: { cpu: 'lots' } } }],
             volumes: [{ name: 'nfs', nfs: { server: 'x', path: '/' } }],
           },
@@ -91,7 +91,7 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
     ).toEqual([
       expect.stringMatching(/^metadata\.labels: Invalid value: "bad key!"/),
       'spec.nodeSelector: Unsupported value: kubesim does not support this field yet',
-      expect.stringMatching(/^spec\.restartPolicy: Unsupported value: "Never"/),
+      expect.stringMatching(/^spec\.restartPolicy: Unsupported value: "Sometimes"/),
       expect.stringMatching(/^spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/),
       'spec.containers[0].image: Required value',
       expect.stringMatching(

@@ -65,10 +65,14 @@ function refuseUnsupported(spec: Record<string, unknown>, causes: Cause[]): void
         message: 'Unsupported value: kubesim does not support this field yet',
       });
   }
-  if (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always')
+  if (
+    spec.restartPolicy !== undefined &&
+    spec.restartPolicy !== null &&
+    !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy as string)
+  )
     causes.push({
       field: 'spec.restartPolicy',
-      message: `Unsupported value: "${String(spec.restartPolicy)}": kubesim restarts every pod's containers ("Always")`,
+      message: `Unsupported value: "${String(spec.restartPolicy)}": supported values: "Always", "OnFailure", "Never"`,
     });
 }
 
@@ -265,6 +269,7 @@ export function podManifestToCreate(
   const dto = {
     name,
     cpu_cores_req: cpuM / 1000,
+    ...(typeof spec.restartPolicy === 'string' ? { restart_policy: spec.restartPolicy } : {}),
     containers: ok.map((c) => c.dto),
     volumes: volumes.filter((v): v is NonNullable<typeof v> => v !== null),
     config: ok.flatMap((c) =>

@@ -57,6 +57,8 @@ export class PodsService {
         memory_req_mb: pod.memoryReqMb,
         scheduler_algorithm: pod.schedulerAlgorithm,
         restart_count: 0,
+        restart_policy: pod.restartPolicy ?? 'Always',
+        finished_at: null,
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
         scheduled_at: fast.scheduledAt,
@@ -72,6 +74,7 @@ export class PodsService {
           args: c.args,
           status: 'waiting',
           restart_count: 0,
+          state: null,
         })),
         volumes: pod.volumes.map((v) => ({
           name: v.name,
@@ -161,6 +164,11 @@ export class PodsService {
     if (!pod) throw new NotFoundError('pod', ref);
     if (pod.node_id === null)
       throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
+    if (pod.finished_at !== null)
+      throw new BadInputError(
+        `pod ${pod.name} has ${pod.status}: its containers ended for good (restart_policy ` +
+          `${pod.restart_policy}); delete it and create it again`,
+      );
     await this.store.bumpPodRestart(pod.id);
     await this.events.record(
       'Normal',
@@ -230,6 +238,7 @@ export class PodsService {
       cpuReqM,
       memoryReqMb: dto.memory_mb_req ?? dto.containers.reduce((sum, c) => sum + c.memory_req, 0),
       schedulerAlgorithm: dto.scheduler_algorithm ?? null,
+      restartPolicy: dto.restart_policy ?? 'Always',
       containers: dto.containers.map((c) => ({
         name: c.name,
         image: c.image,

@@ -310,7 +310,8 @@ export class SchedulerService implements OnModuleInit {
     const moved: number[] = [];
     const pending: number[] = [];
     const failed: number[] = [];
-    const podIds = await this.store.podIdsOfNode(node.id);
+    // pods whose containers ended for good stay as they are: nothing runs to move
+    const podIds = await this.store.podIdsOfNode(node.id, undefined, true);
     for (const podId of podIds) {
       const why = poisoned.get(podId);
       if (why !== undefined) {

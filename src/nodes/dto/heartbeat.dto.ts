@@ -3,6 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
+  IsISO8601,
   IsIn,
   IsInt,
   IsNumber,
@@ -61,14 +63,39 @@ export class ComponentsDto {
   etcd?: string;
 }
 
+export class TerminatedDto {
+  @ApiProperty({ example: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(255)
+  exit_code: number;
+
+  @ApiProperty({ example: 'Completed', description: '`Completed` (exit 0) or `Error`' })
+  @IsString()
+  @MaxLength(63)
+  reason: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  @IsISO8601()
+  started_at: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:01.000Z' })
+  @IsISO8601()
+  finished_at: string;
+}
+
 export class ContainerReportDto {
   @ApiProperty({ example: 'web' })
   @IsString()
   @MaxLength(63)
   name: string;
 
-  @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminated'], example: 'running' })
-  @IsIn(['creating', 'running', 'failed', 'terminated'])
+  @ApiProperty({
+    enum: ['creating', 'running', 'waiting', 'failed', 'terminated'],
+    example: 'running',
+    description: '`waiting`: exited, to be restarted after its back-off',
+  })
+  @IsIn(['creating', 'running', 'waiting', 'failed', 'terminated'])
   status: string;
 
   @ApiPropertyOptional({ example: 0 })
@@ -84,6 +111,36 @@ export class ContainerReportDto {
   @Min(0)
   @Max(MAX_CORES)
   cpu_usage?: number;
+
+  @ApiPropertyOptional({ description: 'when a restarted container started again' })
+  @IsOptional()
+  @IsISO8601()
+  started_at?: string;
+
+  @ApiPropertyOptional({ description: 'false while its readiness delay runs; absent: ready' })
+  @IsOptional()
+  @IsBoolean()
+  ready?: boolean;
+
+  @ApiPropertyOptional({ type: TerminatedDto, description: 'with status terminated: how it ended' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TerminatedDto)
+  terminated?: TerminatedDto;
+
+  @ApiPropertyOptional({ example: 'CrashLoopBackOff', description: 'with status waiting' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  waiting_reason?: string;
+
+  @ApiPropertyOptional({ type: TerminatedDto, description: 'its end before the current run' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TerminatedDto)
+  last_terminated?: TerminatedDto;
 }
 
 export class PodReportDto {
@@ -93,8 +150,13 @@ export class PodReportDto {
   @Max(MAX_INT)
   id: number;
 
-  @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminating'], example: 'running' })
-  @IsIn(['creating', 'running', 'failed', 'terminating'])
+  @ApiProperty({
+    enum: ['creating', 'running', 'succeeded', 'failed', 'terminating'],
+    example: 'running',
+    description:
+      '`succeeded`, and `failed` with a container exit as reason: its containers ended for good',
+  })
+  @IsIn(['creating', 'running', 'succeeded', 'failed', 'terminating'])
   status: string;
 
   @ApiProperty({ type: [ContainerReportDto] })
@@ -113,6 +175,12 @@ export class PodReportDto {
   @IsString()
   @MaxLength(1024)
   reason?: string;
+  @ApiPropertyOptional({
+    description: 'its containers ended for good under its restart policy (succeeded or failed)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  finished?: boolean;
 }
 
 export class HeartbeatDto {
