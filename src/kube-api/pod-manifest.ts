@@ -1,3 +1,4 @@
+import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { DNS_LABEL } from '../common/validation';
@@ -207,8 +208,10 @@ export function checkMetadataMaps(
           field: `${at}.${k}`,
           message: `Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', at most 63`,
         });
-      // kubesim's own annotations are made, not taken
-      else if (!k.startsWith('kubesim.io/')) out[field][k] = v;
+      // kubesim's own annotations are made, not taken, but for those that tell a node how
+      // a simulated container behaves
+      else if (!k.startsWith('kubesim.io/') || (AGENT_ANNOTATIONS as readonly string[]).includes(k))
+        out[field][k] = v;
     }
   }
   const size = JSON.stringify(out.annotations).length;
