@@ -32,7 +32,7 @@ export interface NodeView {
   heartbeat_token?: string;
 }
 
-export type PodStatus = 'pending' | 'scheduled' | 'running' | 'failed';
+export type PodStatus = 'pending' | 'scheduled' | 'running' | 'succeeded' | 'failed';
 
 export interface ContainerView {
   name: string;

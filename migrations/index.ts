@@ -1,4 +1,5 @@
 /** Every migration, in order. `npm run migration:generate` appends to this list. */
+import { ContainerLogs1796181655220 } from './1796181655220-ContainerLogs';
 import { PodLifecycle1796180365866 } from './1796180365866-PodLifecycle';
 import { OptionalEmptyDirSizeAndPath1796161038704 } from './1796161038704-OptionalEmptyDirSizeAndPath';
 import { PodSpecVersion1796161120582 } from './1796161120582-PodSpecVersion';
@@ -14,4 +15,5 @@ export const MIGRATIONS: Function[] = [
   PodLabels1796163486083,
   SchedulingDecisions1796163853361,
   PodLifecycle1796180365866,
+  ContainerLogs1796181655220,
 ];

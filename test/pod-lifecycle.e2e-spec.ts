@@ -165,4 +165,39 @@ suite('pod lifecycle with real agents and kubectl', () => {
     const wait = await kubectl(dir, ['wait', '--for=condition=Ready', 'pod/slow', '--timeout=5s']);
     expect(wait.stdout).toBe('pod/slow condition met\n');
   });
+
+  it('kubectl logs shows what the container printed; logs -f streams until the pod ends', async () => {
+    const logs = await kubectl(dir, ['logs', 'nap']);
+    expect(logs.stdout).toContain('starting busybox (container nap of pod nap)');
+    expect(logs.stdout).toMatch(/exiting with code 0\n$/);
+    const tail = await kubectl(dir, ['logs', 'nap', '--tail=1', '--timestamps']);
+    expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z exiting with code 0\n$/);
+    const previous = await kubectl(dir, ['logs', 'nap', '--previous']);
+    expect(previous.code).toBe(1);
+    expect(previous.stdout).toContain('previous terminated container "nap" in pod "nap" not found');
+
+    expect(
+      (
+        await kubectl(dir, [
+          'run',
+          'tick',
+          '--image=busybox',
+          '--restart=Never',
+          '--',
+          'sleep',
+          '2',
+        ])
+      ).code,
+    ).toBe(0);
+    await waitFor('tick running', async () => (await podRow(dir, 'tick'))?.[2] === 'Running');
+    const started = Date.now();
+    const follow = await kubectl(dir, ['logs', '-f', 'tick']);
+    expect(follow.code).toBe(0);
+    expect(follow.stdout).toContain('running for 2s');
+    expect(follow.stdout).toMatch(/exiting with code 0\n$/);
+    expect(Date.now() - started).toBeLessThan(15000);
+
+    const rest = await runCli(t.baseUrl, ['logs', 'tick']);
+    expect(rest.stdout).toContain('exiting with code 0');
+  });
 });

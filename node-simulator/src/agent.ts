@@ -45,7 +45,9 @@ import {
   TerminatedReport,
   ComponentStatus,
   HeartbeatRequest,
+  LogLine,
   MASTER_COMPONENTS,
+  MAX_LOG_LINES,
   NodeComponents,
   PodAssignment,
   PodReport,
@@ -81,6 +83,8 @@ export interface NodeAgentOptions {
    * at the next heartbeat. Off by default: a fleet of thousands keeps to heartbeats.
    */
   watchAssignments?: boolean;
+  /** how often a running container prints its status line; default 30 s */
+  logStatusIntervalMs?: number;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -150,6 +154,9 @@ export function componentsFor(
 
 interface ContainerState {
   name: string;
+  image: string;
+  /** when it prints its next status line (clock ms) */
+  statusAt: number;
   cpuReq: number;
   status: 'creating' | 'running' | 'waiting' | 'terminated' | 'failed';
   restartCount: number;
@@ -266,6 +273,11 @@ export class NodeAgent {
   private readonly logger: Logger;
 
   private state: AgentState = 'idle';
+  /** container output not yet delivered to the API */
+  private logLines: LogLine[] = [];
+  /** the lines the beat under way carries: dropped from logLines once it is answered */
+  private logsInFlight = 0;
+  private readonly logStatusIntervalMs: number;
   private readonly pods = new Map<number, PodState>();
   /** per pod name, the tail of its disk operations: they run in order */
   private readonly diskOps = new Map<string, Promise<void>>();
@@ -303,6 +315,7 @@ export class NodeAgent {
     this.heartbeatUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/heartbeat`;
     this.watchUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/watch`;
     this.watchEnabled = options.watchAssignments ?? false;
+    this.logStatusIntervalMs = options.logStatusIntervalMs ?? 30_000;
     this.token = options.token;
     this.dataDir = options.dataDir;
     this.podsDir = join(options.dataDir, 'pods');
@@ -542,6 +555,8 @@ export class NodeAgent {
     }
     if (result.status < 200 || result.status >= 300) return this.retryLater(result);
     this.markReachable();
+    this.logLines.splice(0, this.logsInFlight);
+    this.logsInFlight = 0;
     const answer = parseHeartbeatResponse(result.body);
     if (!answer.ok) {
       this.logger.warn(`${this.nodeName}: ignored a malformed heartbeat answer (${answer.reason})`);
@@ -641,6 +656,7 @@ export class NodeAgent {
       // A node that cannot write its pods' files should not be given more.
       components: componentsFor(this.nodeType, this.diskOk ? 'running' : 'degraded'),
       pods,
+      ...(this.logLines.length && !terminating ? { logs: this.takeLogs() } : {}),
       // what the agent holds, so the answer carries only what changed since
       ...(this.legacyServer ? {} : { pods_version: Math.max(0, this.podsVersion) }),
     };
@@ -728,6 +744,8 @@ export class NodeAgent {
       restartSeen: spec.restart_count,
       containers: spec.containers.map((c) => ({
         name: c.name,
+        image: c.image,
+        statusAt: Infinity,
         cpuReq: c.cpu_req,
         status: 'creating',
         restartCount: 0,
@@ -832,7 +850,7 @@ export class NodeAgent {
       if (isWaiting(pod)) next = Math.min(next, pod.readyAt);
       if (pod.failed) continue;
       for (const c of pod.containers) {
-        next = Math.min(next, c.dueAt);
+        next = Math.min(next, c.dueAt, c.status === 'running' ? c.statusAt : Infinity);
         // the moment it turns ready is news for the API too
         if (c.status === 'running' && c.startedAt !== undefined && pod.readyAfterMs > 0) {
           const readyAt = c.startedAt + pod.readyAfterMs;
@@ -853,7 +871,7 @@ export class NodeAgent {
     for (const pod of this.pods.values()) {
       if (!pod.failed && this.advanceContainers(pod, now)) started = true;
       if (!isWaiting(pod) || pod.readyAt > now) continue;
-      for (const c of pod.containers) if (c.status === 'creating') this.startContainer(c, now);
+      for (const c of pod.containers) if (c.status === 'creating') this.startContainer(c, now, pod);
       started = true;
       this.logger.info(
         `${this.nodeName}: pod ${pod.name} (id ${pod.id}) running (containers: ${pod.containers.map((c) => c.name).join(', ') || 'none'})`,
@@ -865,10 +883,36 @@ export class NodeAgent {
     if (started) this.beatSoon();
   }
 
-  private startContainer(c: ContainerState, now: number): void {
+  private startContainer(c: ContainerState, now: number, pod?: PodState): void {
     c.status = 'running';
     c.startedAt = now;
     c.dueAt = c.plan ? now + c.plan.runSeconds * 1000 : Infinity;
+    c.statusAt = now + this.logStatusIntervalMs;
+    if (pod) {
+      this.print(
+        pod,
+        c,
+        now,
+        `starting ${c.image || 'container'} (container ${c.name} of pod ${pod.name})`,
+      );
+      this.print(pod, c, now, c.plan ? `running for ${c.plan.runSeconds}s` : 'ready: serving');
+    }
+  }
+
+  /** A line the container prints; the next beat delivers it. */
+  private print(pod: PodState, c: ContainerState, at: number, text: string): void {
+    this.logLines.push({ pod_id: pod.id, container: c.name, at: this.iso(at), text });
+    // a full pipe drops the oldest lines not yet sent
+    if (this.logLines.length > MAX_LOG_LINES * 4) {
+      const drop = this.logLines.length - MAX_LOG_LINES * 4;
+      this.logLines.splice(0, drop);
+      this.logsInFlight = Math.max(0, this.logsInFlight - drop);
+    }
+  }
+
+  private takeLogs(): LogLine[] {
+    this.logsInFlight = Math.min(this.logLines.length, MAX_LOG_LINES);
+    return this.logLines.slice(0, this.logsInFlight);
   }
 
   /**
@@ -878,6 +922,11 @@ export class NodeAgent {
   private advanceContainers(pod: PodState, now: number): boolean {
     let changed = false;
     for (const c of pod.containers) {
+      while (c.status === 'running' && c.statusAt <= now && c.startedAt !== undefined) {
+        const up = Math.round((c.statusAt - c.startedAt) / 1000);
+        this.print(pod, c, c.statusAt, `status: ok, up ${up}s, cpu ${c.cpuReq} cores`);
+        c.statusAt += this.logStatusIntervalMs;
+      }
       if (c.dueAt > now) {
         // a readiness delay just over is a change to report
         if (
@@ -903,6 +952,8 @@ export class NodeAgent {
         this.logger.info(
           `${this.nodeName}: pod ${pod.name} container ${c.name} exited with code ${code}`,
         );
+        this.print(pod, c, now, `exiting with code ${code}`);
+        c.statusAt = Infinity;
         if (restarts(pod.restartPolicy, code)) {
           c.crashes++;
           c.status = 'waiting';
@@ -913,7 +964,7 @@ export class NodeAgent {
         }
       } else if (c.status === 'waiting') {
         c.restartCount++;
-        this.startContainer(c, now);
+        this.startContainer(c, now, pod);
       } else {
         c.dueAt = Infinity;
       }

@@ -68,6 +68,20 @@ export interface PodReport {
   finished?: boolean;
 }
 
+/** One line a simulated container printed. */
+export interface LogLine {
+  pod_id: number;
+  container: string;
+  /** ISO time it was printed */
+  at: string;
+  text: string;
+}
+
+/** lines a beat carries at most; older unsent ones are dropped, as a full pipe would */
+export const MAX_LOG_LINES = 500;
+/** a line is cut at this many characters */
+export const MAX_LOG_LINE_CHARS = 1024;
+
 /** The agent refuses an answer larger than this; servers keep their answers far below it. */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
@@ -81,6 +95,8 @@ export interface HeartbeatRequest {
   health_status: AgentHealth;
   components: NodeComponents;
   pods?: PodReport[];
+  /** container output since the last delivered beat, oldest first (at most MAX_LOG_LINES) */
+  logs?: LogLine[];
   /**
    * The pods_version of the last answer the agent applied, 0 when it holds none (first
    * beat, restart). With it the answer carries only what changed since (and `pod_ids`);

@@ -29,6 +29,9 @@ import { AGENT_ANNOTATIONS, KUBELET_BACKOFF } from '../../node-simulator/src/lif
 
 const TERMINAL = new Set(['permanently_failed', 'stopped']);
 
+/** lines kept per container for `kubectl logs` */
+export const LOG_LINES_PER_CONTAINER = 1000;
+
 /** The annotations the agent acts on, as an assignment carries them (none: nothing). */
 function agentAnnotations(all: Record<string, string> | undefined): {
   annotations?: Record<string, string>;
@@ -168,6 +171,15 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         ]),
       ]),
     );
+
+    // what its containers printed: stored whichever path the beat takes
+    // (lost lines are no reason to fail the heartbeat that carries them)
+    if (beat.logs?.length)
+      await this.store
+        .appendLogs(nodeId, beat.logs, LOG_LINES_PER_CONTAINER)
+        .catch((err: Error) =>
+          this.logger.warn(`could not store node ${nodeId}'s container output: ${err.message}`),
+        );
 
     // a healthy node reporting nothing new: remembered now, written with the others each tick
     const routine = this.log.routineState(nodeId);

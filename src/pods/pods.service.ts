@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+import { LogRequestError, logFlag, logNumber, sendLogs } from './pod-logs';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BadInputError, NotFoundError, TooLargeError, UnschedulableError } from '../common/errors';
@@ -136,6 +138,25 @@ export class PodsService {
     const pod = await this.store.findPod(ref);
     if (!pod) throw new NotFoundError('pod', ref);
     return toPodResponse(pod);
+  }
+
+  /** A container's output as its agent delivered it (plain text; `follow` streams). */
+  async sendLogs(ref: string, q: Record<string, string | undefined>, reply: FastifyReply) {
+    const pod = await this.store.findPod(ref);
+    if (!pod) throw new NotFoundError('pod', ref);
+    try {
+      await sendLogs(this.store, reply, pod, {
+        container: q.container,
+        follow: logFlag(q.follow),
+        tailLines: logNumber('tail', q.tail ?? q.tailLines, 0),
+        sinceSeconds: logNumber('since_seconds', q.since_seconds ?? q.sinceSeconds, 1),
+        timestamps: logFlag(q.timestamps),
+        previous: logFlag(q.previous),
+      });
+    } catch (err) {
+      if (err instanceof LogRequestError) throw new BadInputError(err.message);
+      throw err;
+    }
   }
 
   async podHealth(ref: string): Promise<PodHealthDto> {

@@ -7,6 +7,7 @@ import { EventEntity } from './event.entity';
 import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
+import { ContainerLogEntity } from './container-log.entity';
 
 export {
   NodeEntity,
@@ -18,9 +19,11 @@ export {
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ContainerLogEntity,
 };
 
 export const ENTITIES = [
+  ContainerLogEntity,
   NodeEntity,
   PodEntity,
   ContainerEntity,

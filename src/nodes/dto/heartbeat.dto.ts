@@ -17,6 +17,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from '../../../node-simulator/src/wire';
+
 /** PostgreSQL integer columns hold at most this */
 const MAX_INT = 2147483647;
 /** a node is at most 1,024 cores (as registration allows) */
@@ -183,6 +185,28 @@ export class PodReportDto {
   finished?: boolean;
 }
 
+export class LogLineDto {
+  @ApiProperty({ example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT)
+  pod_id: number;
+
+  @ApiProperty({ example: 'web' })
+  @IsString()
+  @MaxLength(63)
+  container: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  @IsISO8601()
+  at: string;
+
+  @ApiProperty({ example: 'status: ok, up 30s' })
+  @IsString()
+  @MaxLength(MAX_LOG_LINE_CHARS)
+  text: string;
+}
+
 export class HeartbeatDto {
   @ApiProperty({
     type: [Number],
@@ -233,6 +257,18 @@ export class HeartbeatDto {
   @ValidateNested({ each: true })
   @Type(() => PodReportDto)
   pods?: PodReportDto[];
+
+  @ApiPropertyOptional({
+    type: [LogLineDto],
+    description: "lines the node's containers printed since its last delivered beat",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_LOG_LINES)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => LogLineDto)
+  logs?: LogLineDto[];
 
   @ApiPropertyOptional({
     example: 3,
