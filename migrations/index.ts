@@ -2,6 +2,8 @@
 import { Namespaces1796180221375 } from './1796180221375-Namespaces';
 import { SchedulingConstraints1796180303123 } from './1796180303123-SchedulingConstraints';
 import { Workloads1796180164081 } from './1796180164081-Workloads';
+import { ContainerLogs1796181655220 } from './1796181655220-ContainerLogs';
+import { PodLifecycle1796180365866 } from './1796180365866-PodLifecycle';
 import { OptionalEmptyDirSizeAndPath1796161038704 } from './1796161038704-OptionalEmptyDirSizeAndPath';
 import { PodSpecVersion1796161120582 } from './1796161120582-PodSpecVersion';
 import { PodLabels1796163486083 } from './1796163486083-PodLabels';
@@ -18,4 +20,6 @@ export const MIGRATIONS: Function[] = [
   Workloads1796180164081,
   Namespaces1796180221375,
   SchedulingConstraints1796180303123,
+  PodLifecycle1796180365866,
+  ContainerLogs1796181655220,
 ];

@@ -11,7 +11,7 @@ import { colourStatus } from '../format';
 import { podDetail, podTable } from '../views';
 import { listOptions, type ListOptions } from './list-options';
 
-const POD_STATUSES: PodStatus[] = ['pending', 'scheduled', 'running', 'failed'];
+const POD_STATUSES: PodStatus[] = ['pending', 'scheduled', 'running', 'succeeded', 'failed'];
 const DEFAULT_IMAGE = 'nginx:latest';
 const DEFAULT_MEMORY_MB = 128;
 
@@ -156,7 +156,48 @@ async function restartPod(
   ctx.show(pod, () => `pod/${pod.name} restarted (restarts: ${pod.restart_count})`);
 }
 
+/** Prints what the pod's container printed; with `follow`, until the pod ends or Ctrl-C. */
+async function podLogs(
+  ctx: CommandContext,
+  idOrName: string,
+  options: { container?: string; tail?: number; follow?: boolean; timestamps?: boolean },
+): Promise<void> {
+  const query = new URLSearchParams();
+  if (options.container) query.set('container', options.container);
+  if (options.tail !== undefined) query.set('tail', String(options.tail));
+  if (options.follow) query.set('follow', 'true');
+  if (options.timestamps) query.set('timestamps', 'true');
+  const search = query.toString();
+  const body = await ctx.api.openStream(
+    `/pods/${segment(idOrName)}/logs${search ? `?${search}` : ''}`,
+    { signal: ctx.io.signal },
+  );
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      ctx.io.stdout.write(decoder.decode(value, { stream: true }));
+    }
+  } catch {
+    // Ctrl-C ends a follow: what came is printed
+  }
+}
+
 export function registerPodCommands(program: Command, io: CliIo): void {
+  program
+    .command('logs')
+    .description("print what a pod's simulated container printed")
+    .argument('<pod>', 'pod id or name')
+    .option('-c, --container <name>', 'the container, when the pod has several')
+    .option('--tail <lines>', 'only the last N lines', positiveNumber)
+    .option('-f, --follow', 'keep printing new lines until the pod ends')
+    .option('--timestamps', 'start each line with its time')
+    .action((pod: string, options: Parameters<typeof podLogs>[2], cmd: Command) =>
+      podLogs(CommandContext.of(io, cmd), pod, options),
+    );
+
   program
     .command('launch-pod')
     .description('create a pod requesting [cpus] cores, or the pod described in a file')

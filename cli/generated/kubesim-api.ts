@@ -403,6 +403,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pods/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the pod's simulated container printed, as plain text lines (the last 1,000 kept per container) */
+        get: operations["getPodLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pods/{id}/restart": {
         parameters: {
             query?: never;
@@ -638,15 +655,29 @@ export interface components {
              * @example 0.25
              */
             cpu_usage?: number;
+            /** @description its end before the current run */
+            last_terminated?: components["schemas"]["TerminatedDto"];
             /** @example web */
             name: string;
+            /** @description false while its readiness delay runs; absent: ready */
+            ready?: boolean;
             /** @example 0 */
             restart_count?: number;
+            /** @description when a restarted container started again */
+            started_at?: string;
             /**
+             * @description `waiting`: exited, to be restarted after its back-off
              * @example running
              * @enum {string}
              */
-            status: "creating" | "running" | "failed" | "terminated";
+            status: "creating" | "running" | "waiting" | "failed" | "terminated";
+            /** @description with status terminated: how it ended */
+            terminated?: components["schemas"]["TerminatedDto"];
+            /**
+             * @description with status waiting
+             * @example CrashLoopBackOff
+             */
+            waiting_reason?: string;
         };
         ContainerResponseDto: {
             /** @example [] */
@@ -663,17 +694,26 @@ export interface components {
             cpu_req: number;
             /** @example nginx:1.27 */
             image: string;
+            /** @description its end before the current run */
+            last_terminated?: components["schemas"]["TerminatedResponseDto"];
             /** @example 128 */
             memory_req: number;
             /** @example web */
             name: string;
+            /** @description false while its readiness delay (kubesim.io/ready-after) runs */
+            ready?: boolean;
             /** @example 0 */
             restart_count: number;
             /**
+             * @description `waiting` with a waiting_reason: exited, to be restarted after its back-off; without: not started yet
              * @example running
              * @enum {string}
              */
             status: "waiting" | "creating" | "running" | "failed" | "terminated";
+            /** @description how it ended, when terminated */
+            terminated?: components["schemas"]["TerminatedResponseDto"];
+            /** @example CrashLoopBackOff */
+            waiting_reason?: string;
         };
         ContainerSpecDto: {
             /**
@@ -927,6 +967,12 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * @description what the node does when a container exits (default Always: restart it, with back-off)
+             * @example Always
+             * @enum {string}
+             */
+            restart_policy?: "Always" | "OnFailure" | "Never";
+            /**
              * @description overrides the cluster's algorithm for this pod
              * @enum {string}
              */
@@ -1101,6 +1147,8 @@ export interface components {
              * @enum {string}
              */
             health_status: "healthy" | "unhealthy" | "terminating";
+            /** @description lines the node's containers printed since its last delivered beat */
+            logs?: components["schemas"]["LogLineDto"][];
             /**
              * @description ids of the pods the node runs; without `pods`, these pods (and their containers) are taken as running
              * @example [
@@ -1146,6 +1194,16 @@ export interface components {
              * @example 1042
              */
             total: number;
+        };
+        LogLineDto: {
+            /** @example 2026-01-01T00:00:00.000Z */
+            at: string;
+            /** @example web */
+            container: string;
+            /** @example 1 */
+            pod_id: number;
+            /** @example status: ok, up 30s */
+            text: string;
         };
         NodeDetailDto: {
             /**
@@ -1408,6 +1466,23 @@ export interface components {
             score_note: string | null;
         };
         PodAssignmentDto: {
+            /**
+             * @description the kubesim.io/ annotations the agent acts on; absent: none
+             * @example {
+             *       "kubesim.io/run-seconds": "5"
+             *     }
+             */
+            annotations?: Record<string, never>;
+            /**
+             * @description crash-loop back-off: first wait (ms)
+             * @example 10000
+             */
+            backoff_initial_ms?: number;
+            /**
+             * @description crash-loop back-off: cap (ms)
+             * @example 300000
+             */
+            backoff_max_ms?: number;
             config: components["schemas"]["ConfigSpecDto"][];
             containers: components["schemas"]["ContainerSpecDto"][];
             /** @example 0.5 */
@@ -1422,6 +1497,11 @@ export interface components {
             name: string;
             /** @example 0 */
             restart_count: number;
+            /**
+             * @description absent: Always
+             * @enum {string}
+             */
+            restart_policy?: "Always" | "OnFailure" | "Never";
             volumes: components["schemas"]["VolumeSpecDto"][];
         };
         PodHealthDto: {
@@ -1451,10 +1531,12 @@ export interface components {
              * @example running
              * @enum {string}
              */
-            status: "pending" | "scheduled" | "running" | "failed";
+            status: "pending" | "scheduled" | "running" | "succeeded" | "failed";
         };
         PodReportDto: {
             containers: components["schemas"]["ContainerReportDto"][];
+            /** @description its containers ended for good under its restart policy (succeeded or failed) */
+            finished?: boolean;
             /** @example 1 */
             id: number;
             /**
@@ -1463,10 +1545,11 @@ export interface components {
              */
             reason?: string;
             /**
+             * @description `succeeded`, and `failed` with a container exit as reason: its containers ended for good
              * @example running
              * @enum {string}
              */
-            status: "creating" | "running" | "failed" | "terminating";
+            status: "creating" | "running" | "succeeded" | "failed" | "terminating";
         };
         PodResponseDto: {
             affinity?: {
@@ -1478,6 +1561,11 @@ export interface components {
             cpu_cores_req: number;
             /** @example 2026-01-01T00:00:00.000Z */
             created_at: string;
+            /**
+             * @description when its containers ended for good (status succeeded, or failed by a container exit): from then on it holds no room on its node
+             * @example null
+             */
+            finished_at: string | null;
             /** @example 1 */
             id: number;
             /** @example 10.244.1.2 */
@@ -1502,6 +1590,11 @@ export interface components {
             reason: string | null;
             /** @example 0 */
             restart_count: number;
+            /**
+             * @example Always
+             * @enum {string}
+             */
+            restart_policy: "Always" | "OnFailure" | "Never";
             /** @example 2026-01-01T00:00:00.000Z */
             scheduled_at: string | null;
             /** @example null */
@@ -1512,7 +1605,7 @@ export interface components {
              * @example scheduled
              * @enum {string}
              */
-            status: "pending" | "scheduled" | "running" | "failed";
+            status: "pending" | "scheduled" | "running" | "succeeded" | "failed";
             tolerations?: Record<string, never>[];
             volumes: components["schemas"]["VolumeResponseDto"][];
         };
@@ -1613,6 +1706,32 @@ export interface components {
             timeAdded?: string;
             /** @example gpu */
             value?: string;
+        };
+        TerminatedDto: {
+            /** @example 0 */
+            exit_code: number;
+            /** @example 2026-01-01T00:00:01.000Z */
+            finished_at: string;
+            /**
+             * @description `Completed` (exit 0) or `Error`
+             * @example Completed
+             */
+            reason: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            started_at: string;
+        };
+        TerminatedResponseDto: {
+            /** @example 0 */
+            exit_code: number;
+            /** @example 2026-01-01T00:00:01.000Z */
+            finished_at: string;
+            /**
+             * @description `Completed` (exit 0) or `Error`
+             * @example Completed
+             */
+            reason: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            started_at: string;
         };
         TimelineEntryDto: {
             /**
@@ -3981,7 +4100,7 @@ export interface operations {
                 /** @description the node's id or name */
                 node?: string;
                 offset?: number;
-                status?: "pending" | "scheduled" | "running" | "failed";
+                status?: "pending" | "scheduled" | "running" | "succeeded" | "failed";
             };
             header?: never;
             path?: never;
@@ -4406,6 +4525,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PodHealthDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPodLogs: {
+        parameters: {
+            query?: {
+                /** @description needed when the pod has several */
+                container?: unknown;
+                /** @description true: stream until the pod ends */
+                follow?: unknown;
+                /** @description true: the previous run's lines */
+                previous?: unknown;
+                /** @description only lines this recent */
+                since_seconds?: unknown;
+                /** @description only the last N lines */
+                tail?: unknown;
+                /** @description true: each line starts with its time */
+                timestamps?: unknown;
+            };
+            header?: never;
+            path: {
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/plain, one line per line printed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */

@@ -65,6 +65,8 @@ export function aPod(overrides: Partial<PodView> = {}): PodView {
     created_at: new Date().toISOString(),
     scheduled_at: new Date().toISOString(),
     started_at: new Date().toISOString(),
+    finished_at: null,
+    restart_policy: 'Always',
     ...overrides,
   };
 }

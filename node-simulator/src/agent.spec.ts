@@ -161,6 +161,93 @@ describe('NodeAgent', () => {
     });
   });
 
+  describe('container lifecycle', () => {
+    const job = (id: number, command: string[], overrides = {}) =>
+      podAssignment(id, {
+        containers: [
+          { name: 'job', image: 'busybox', cpu_req: 0.1, memory_req: 8, command, args: [] },
+        ],
+        ...overrides,
+      });
+    const reported = (id: number) => lastBeat().pods?.find((p) => p.id === id);
+
+    it('ends a `sleep 1` container after a second; Never makes the pod succeeded', async () => {
+      api.pods = [job(1, ['sleep', '1'], { restart_policy: 'Never' })];
+      await started({ containerStartDelayMs: 50 });
+      await advance(50);
+      expect(reported(1)).toMatchObject({ status: 'running' });
+      await advance(1000);
+      expect(reported(1)).toMatchObject({
+        status: 'succeeded',
+        containers: [
+          {
+            status: 'terminated',
+            terminated: { exit_code: 0, reason: 'Completed' },
+          },
+        ],
+      });
+    });
+
+    it('fails a pod whose container exits 3 under Never, with the reason', async () => {
+      api.pods = [job(2, ['sh', '-c', 'exit 3'], { restart_policy: 'Never' })];
+      await started({ containerStartDelayMs: 10 });
+      await advance(10);
+      await advance(1);
+      expect(reported(2)).toMatchObject({
+        status: 'failed',
+        reason: 'container job exited with code 3',
+        containers: [{ status: 'terminated', terminated: { exit_code: 3, reason: 'Error' } }],
+      });
+    });
+
+    it('restarts under Always with a doubling back-off, waiting in CrashLoopBackOff', async () => {
+      api.pods = [job(3, ['false'], { backoff_initial_ms: 100, backoff_max_ms: 250 })];
+      await started({ containerStartDelayMs: 10 });
+      await advance(10);
+      await advance(1);
+      expect(reported(3)?.containers[0]).toMatchObject({
+        status: 'waiting',
+        waiting_reason: 'CrashLoopBackOff',
+        restart_count: 0,
+        last_terminated: { exit_code: 1, reason: 'Error' },
+      });
+      expect(reported(3)?.status).toBe('running');
+      const restartTimes: number[] = [];
+      let seen = 0;
+      for (let t = 0; t < 1000; t += 10) {
+        await advance(10);
+        const count = reported(3)?.containers[0].restart_count ?? 0;
+        if (count > seen) {
+          seen = count;
+          restartTimes.push(clock.now());
+        }
+      }
+      // restarts 100, 200, 250 (the cap), 250 ms after each exit
+      const gaps = restartTimes.slice(1).map((t, i) => t - restartTimes[i]);
+      expect(gaps.slice(0, 3)).toEqual([200, 250, 250]);
+    });
+
+    it('OnFailure keeps a container that exited 0 done', async () => {
+      api.pods = [job(4, ['true'], { restart_policy: 'OnFailure' })];
+      await started({ containerStartDelayMs: 10 });
+      await advance(10);
+      await advance(1);
+      expect(reported(4)).toMatchObject({ status: 'succeeded' });
+      await advance(30_000);
+      expect(reported(4)?.containers[0].restart_count).toBe(0);
+    });
+
+    it('turns ready only after kubesim.io/ready-after', async () => {
+      api.pods = [podAssignment(5, { annotations: { 'kubesim.io/ready-after': '2s' } })];
+      await started({ containerStartDelayMs: 10 });
+      await advance(10);
+      expect(reported(5)?.containers[0]).toMatchObject({ status: 'running', ready: false });
+      await advance(2000);
+      expect(reported(5)?.containers[0].status).toBe('running');
+      expect(reported(5)?.containers[0].ready).toBeUndefined();
+    });
+  });
+
   describe('heartbeats', () => {
     it('sends the first beat at once, as a worker with its four components', async () => {
       await started();

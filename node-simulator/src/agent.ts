@@ -27,11 +27,27 @@ import {
   TimerHandle,
 } from './runtime-deps';
 import {
+  BackoffSettings,
+  crashBackoffMs,
+  durationSeconds,
+  ExitPlan,
+  exitPlan,
+  KUBELET_BACKOFF,
+  podPhase,
+  READY_AFTER_ANNOTATION,
+  RestartPolicy,
+  restarts,
+} from './lifecycle';
+import {
   AgentContainerStatus,
   AgentPodStatus,
+  ContainerReport,
+  TerminatedReport,
   ComponentStatus,
   HeartbeatRequest,
+  LogLine,
   MASTER_COMPONENTS,
+  MAX_LOG_LINES,
   NodeComponents,
   PodAssignment,
   PodReport,
@@ -67,6 +83,8 @@ export interface NodeAgentOptions {
    * at the next heartbeat. Off by default: a fleet of thousands keeps to heartbeats.
    */
   watchAssignments?: boolean;
+  /** how often a running container prints its status line; default 30 s */
+  logStatusIntervalMs?: number;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -136,9 +154,22 @@ export function componentsFor(
 
 interface ContainerState {
   name: string;
+  image: string;
+  /** when it prints its next status line (clock ms) */
+  statusAt: number;
   cpuReq: number;
-  status: 'creating' | 'running' | 'failed';
+  status: 'creating' | 'running' | 'waiting' | 'terminated' | 'failed';
   restartCount: number;
+  /** how it ends by itself; null: it runs until stopped */
+  plan: ExitPlan | null;
+  /** clock ms of its current start */
+  startedAt?: number;
+  /** clock ms of its next change: its exit while running, its restart while waiting */
+  dueAt: number;
+  /** its last end (shown while waiting, and as lastState once restarted) */
+  lastEnd?: TerminatedReport;
+  /** exits in a row that were restarted, for the back-off */
+  crashes: number;
 }
 
 interface PodState {
@@ -157,6 +188,10 @@ interface PodState {
   reason?: string;
   /** held only to report that its spec was unreadable: a readable spec replaces it */
   unreadable?: boolean;
+  restartPolicy: RestartPolicy;
+  backoff: BackoffSettings;
+  /** ms after a container starts before it counts as ready */
+  readyAfterMs: number;
 }
 
 /** how long one watch waits on the server before it is renewed */
@@ -166,7 +201,41 @@ const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 function podStatus(pod: PodState): AgentPodStatus {
   if (pod.failed) return 'failed';
+  switch (containersPhase(pod)) {
+    case 'Succeeded':
+      return 'succeeded';
+    case 'Failed':
+      return 'failed';
+  }
   return pod.containers.some((c) => c.status === 'creating') ? 'creating' : 'running';
+}
+
+/** The phase its containers give the pod, under its restart policy. */
+function containersPhase(pod: PodState) {
+  return podPhase(
+    pod.containers.map((c) => ({
+      started: c.startedAt !== undefined,
+      // ended for good: terminated and not to be restarted
+      exitCode: c.status === 'terminated' ? c.lastEnd?.exit_code : undefined,
+    })),
+  );
+}
+
+/** A pod's restart policy, back-off and readiness delay from its assignment. */
+function lifecycleOf(
+  spec: PodAssignment,
+): Pick<PodState, 'restartPolicy' | 'backoff' | 'readyAfterMs'> {
+  const initialMs = spec.backoff_initial_ms ?? KUBELET_BACKOFF.initialMs;
+  const readyAfter = spec.annotations?.[READY_AFTER_ANNOTATION];
+  return {
+    restartPolicy: spec.restart_policy ?? 'Always',
+    backoff: {
+      initialMs,
+      maxMs: Math.max(initialMs, spec.backoff_max_ms ?? KUBELET_BACKOFF.maxMs),
+      resetAfterMs: KUBELET_BACKOFF.resetAfterMs,
+    },
+    readyAfterMs: readyAfter === undefined ? 0 : (durationSeconds(readyAfter) ?? 0) * 1000,
+  };
 }
 
 function isWaiting(pod: PodState): boolean {
@@ -204,6 +273,11 @@ export class NodeAgent {
   private readonly logger: Logger;
 
   private state: AgentState = 'idle';
+  /** container output not yet delivered to the API */
+  private logLines: LogLine[] = [];
+  /** the lines the beat under way carries: dropped from logLines once it is answered */
+  private logsInFlight = 0;
+  private readonly logStatusIntervalMs: number;
   private readonly pods = new Map<number, PodState>();
   /** per pod name, the tail of its disk operations: they run in order */
   private readonly diskOps = new Map<string, Promise<void>>();
@@ -241,6 +315,7 @@ export class NodeAgent {
     this.heartbeatUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/heartbeat`;
     this.watchUrl = `${this.apiServer}/nodes/${encodeURIComponent(this.nodeId)}/watch`;
     this.watchEnabled = options.watchAssignments ?? false;
+    this.logStatusIntervalMs = options.logStatusIntervalMs ?? 30_000;
     this.token = options.token;
     this.dataDir = options.dataDir;
     this.podsDir = join(options.dataDir, 'pods');
@@ -480,6 +555,8 @@ export class NodeAgent {
     }
     if (result.status < 200 || result.status >= 300) return this.retryLater(result);
     this.markReachable();
+    this.logLines.splice(0, this.logsInFlight);
+    this.logsInFlight = 0;
     const answer = parseHeartbeatResponse(result.body);
     if (!answer.ok) {
       this.logger.warn(`${this.nodeName}: ignored a malformed heartbeat answer (${answer.reason})`);
@@ -530,25 +607,43 @@ export class NodeAgent {
     const pods: PodReport[] = [];
     for (const pod of this.pods.values()) {
       podIds.push(pod.id);
+      const now = this.clock.now();
       const containers = pod.containers.map((c) => {
         const cpu =
           !terminating && c.status === 'running'
             ? round3(simulatedCpuUsage(c.cpuReq, this.random))
             : 0;
         usage += cpu;
-        return {
+        const report: ContainerReport = {
           name: c.name,
           status: terminating ? ('terminated' as const) : c.status,
           restart_count: c.restartCount,
           cpu_usage: cpu,
         };
+        if (terminating) return report;
+        if (c.status === 'running' && c.startedAt !== undefined) {
+          // kept small for the beats that change nothing: `ready` only while not yet, the
+          // start only of a restarted container (the API knows the first from the pod's)
+          if (now < c.startedAt + pod.readyAfterMs) report.ready = false;
+          if (c.lastEnd) {
+            report.started_at = this.iso(c.startedAt);
+            report.last_terminated = c.lastEnd;
+          }
+        } else if (c.status === 'terminated' && c.lastEnd) {
+          report.terminated = c.lastEnd;
+        } else if (c.status === 'waiting') {
+          report.waiting_reason = 'CrashLoopBackOff';
+          if (c.lastEnd) report.last_terminated = c.lastEnd;
+        }
+        return report;
       });
-      const report: PodReport = {
-        id: pod.id,
-        status: terminating ? 'terminating' : podStatus(pod),
-        containers,
-      };
+      const status = terminating ? 'terminating' : podStatus(pod);
+      const report: PodReport = { id: pod.id, status, containers };
       if (pod.failed && pod.reason && !terminating) report.reason = pod.reason;
+      else if (status === 'failed' || status === 'succeeded') {
+        report.finished = true;
+        if (status === 'failed') report.reason = exitedReason(pod);
+      }
       pods.push(report);
     }
     // the node cannot use more than it has, however its containers' noise adds up
@@ -561,6 +656,7 @@ export class NodeAgent {
       // A node that cannot write its pods' files should not be given more.
       components: componentsFor(this.nodeType, this.diskOk ? 'running' : 'degraded'),
       pods,
+      ...(this.logLines.length && !terminating ? { logs: this.takeLogs() } : {}),
       // what the agent holds, so the answer carries only what changed since
       ...(this.legacyServer ? {} : { pods_version: Math.max(0, this.podsVersion) }),
     };
@@ -648,14 +744,20 @@ export class NodeAgent {
       restartSeen: spec.restart_count,
       containers: spec.containers.map((c) => ({
         name: c.name,
+        image: c.image,
+        statusAt: Infinity,
         cpuReq: c.cpu_req,
         status: 'creating',
         restartCount: 0,
+        plan: exitPlan(c.command, c.args, spec.annotations),
+        dueAt: Infinity,
+        crashes: 0,
       })),
       env: podEnvironment(spec.config),
       readyAt: this.clock.now() + this.startDelayMs,
       materialised: false,
       failed: false,
+      ...lifecycleOf(spec),
     };
     this.pods.set(pod.id, pod);
     this.materialise(pod, spec);
@@ -688,6 +790,8 @@ export class NodeAgent {
     for (const c of pod.containers) {
       c.restartCount++;
       c.status = 'creating';
+      c.dueAt = Infinity;
+      c.crashes = 0;
     }
     pod.readyAt = this.clock.now() + this.startDelayMs;
     if (pod.failed) {
@@ -711,6 +815,9 @@ export class NodeAgent {
       materialised: false,
       failed: false,
       unreadable: true,
+      restartPolicy: 'Always',
+      backoff: KUBELET_BACKOFF,
+      readyAfterMs: 0,
     };
     this.pods.set(pod.id, pod);
     return pod;
@@ -719,7 +826,10 @@ export class NodeAgent {
   private failPod(pod: PodState, reason: string): void {
     pod.failed = true;
     pod.reason = reason;
-    for (const c of pod.containers) c.status = 'failed';
+    for (const c of pod.containers) {
+      c.status = 'failed';
+      c.dueAt = Infinity;
+    }
     this.logger.warn(`${this.nodeName}: pod ${pod.name} (id ${pod.id}) failed: ${reason}`);
     this.beatSoon();
   }
@@ -735,7 +845,19 @@ export class NodeAgent {
   private scheduleTransitions(): void {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     let next = Infinity;
-    for (const pod of this.pods.values()) if (isWaiting(pod)) next = Math.min(next, pod.readyAt);
+    const now = this.clock.now();
+    for (const pod of this.pods.values()) {
+      if (isWaiting(pod)) next = Math.min(next, pod.readyAt);
+      if (pod.failed) continue;
+      for (const c of pod.containers) {
+        next = Math.min(next, c.dueAt, c.status === 'running' ? c.statusAt : Infinity);
+        // the moment it turns ready is news for the API too
+        if (c.status === 'running' && c.startedAt !== undefined && pod.readyAfterMs > 0) {
+          const readyAt = c.startedAt + pod.readyAfterMs;
+          if (readyAt > now) next = Math.min(next, readyAt);
+        }
+      }
+    }
     if (this.transitionTimer !== undefined) this.clock.clearTimeout(this.transitionTimer);
     this.transitionTimer =
       next === Infinity
@@ -747,16 +869,115 @@ export class NodeAgent {
     const now = this.clock.now();
     let started = false;
     for (const pod of this.pods.values()) {
+      if (!pod.failed && this.advanceContainers(pod, now)) started = true;
       if (!isWaiting(pod) || pod.readyAt > now) continue;
-      for (const c of pod.containers) if (c.status === 'creating') c.status = 'running';
+      for (const c of pod.containers) if (c.status === 'creating') this.startContainer(c, now, pod);
       started = true;
       this.logger.info(
         `${this.nodeName}: pod ${pod.name} (id ${pod.id}) running (containers: ${pod.containers.map((c) => c.name).join(', ') || 'none'})`,
       );
     }
+    this.lastAdvance = now;
     this.scheduleTransitions();
     // The API learns a pod runs on the next beat: send it now, not an interval later.
     if (started) this.beatSoon();
+  }
+
+  private startContainer(c: ContainerState, now: number, pod?: PodState): void {
+    c.status = 'running';
+    c.startedAt = now;
+    c.dueAt = c.plan ? now + c.plan.runSeconds * 1000 : Infinity;
+    c.statusAt = now + this.logStatusIntervalMs;
+    if (pod) {
+      this.print(
+        pod,
+        c,
+        now,
+        `starting ${c.image || 'container'} (container ${c.name} of pod ${pod.name})`,
+      );
+      this.print(pod, c, now, c.plan ? `running for ${c.plan.runSeconds}s` : 'ready: serving');
+    }
+  }
+
+  /** A line the container prints; the next beat delivers it. */
+  private print(pod: PodState, c: ContainerState, at: number, text: string): void {
+    this.logLines.push({ pod_id: pod.id, container: c.name, at: this.iso(at), text });
+    // a full pipe drops the oldest lines not yet sent
+    if (this.logLines.length > MAX_LOG_LINES * 4) {
+      const drop = this.logLines.length - MAX_LOG_LINES * 4;
+      this.logLines.splice(0, drop);
+      this.logsInFlight = Math.max(0, this.logsInFlight - drop);
+    }
+  }
+
+  private takeLogs(): LogLine[] {
+    this.logsInFlight = Math.min(this.logLines.length, MAX_LOG_LINES);
+    return this.logLines.slice(0, this.logsInFlight);
+  }
+
+  /**
+   * Ends the containers whose run is over and restarts those whose back-off is; returns
+   * whether anything changed (for the API).
+   */
+  private advanceContainers(pod: PodState, now: number): boolean {
+    let changed = false;
+    for (const c of pod.containers) {
+      while (c.status === 'running' && c.statusAt <= now && c.startedAt !== undefined) {
+        const up = Math.round((c.statusAt - c.startedAt) / 1000);
+        this.print(pod, c, c.statusAt, `status: ok, up ${up}s, cpu ${c.cpuReq} cores`);
+        c.statusAt += this.logStatusIntervalMs;
+      }
+      if (c.dueAt > now) {
+        // a readiness delay just over is a change to report
+        if (
+          c.status === 'running' &&
+          c.startedAt !== undefined &&
+          pod.readyAfterMs > 0 &&
+          c.startedAt + pod.readyAfterMs <= now &&
+          c.startedAt + pod.readyAfterMs > (this.lastAdvance ?? -Infinity)
+        )
+          changed = true;
+        continue;
+      }
+      changed = true;
+      if (c.status === 'running' && c.plan && c.startedAt !== undefined) {
+        const code = c.plan.exitCode;
+        c.lastEnd = {
+          exit_code: code,
+          reason: code === 0 ? 'Completed' : 'Error',
+          started_at: this.iso(c.startedAt),
+          finished_at: this.iso(now),
+        };
+        if (now - c.startedAt >= pod.backoff.resetAfterMs) c.crashes = 0;
+        this.logger.info(
+          `${this.nodeName}: pod ${pod.name} container ${c.name} exited with code ${code}`,
+        );
+        this.print(pod, c, now, `exiting with code ${code}`);
+        c.statusAt = Infinity;
+        if (restarts(pod.restartPolicy, code)) {
+          c.crashes++;
+          c.status = 'waiting';
+          c.dueAt = now + crashBackoffMs(c.crashes, pod.backoff);
+        } else {
+          c.status = 'terminated';
+          c.dueAt = Infinity;
+        }
+      } else if (c.status === 'waiting') {
+        c.restartCount++;
+        this.startContainer(c, now, pod);
+      } else {
+        c.dueAt = Infinity;
+      }
+    }
+    return changed;
+  }
+
+  /** when runDueContainers last ran (clock ms) */
+  private lastAdvance: number | undefined;
+
+  private iso(clockMs: number): string {
+    // the clock may be a test's: wall time of that instant, as now minus the gap
+    return new Date(Date.now() - (this.clock.now() - clockMs)).toISOString();
   }
 
   private beatSoon(): void {
@@ -806,6 +1027,12 @@ export class NodeAgent {
     };
     work.then(remove, remove);
   }
+}
+
+/** Why a pod whose containers ended failed: the first that did not exit 0. */
+function exitedReason(pod: PodState): string {
+  const bad = pod.containers.find((c) => c.lastEnd && c.lastEnd.exit_code !== 0);
+  return bad ? `container ${bad.name} exited with code ${bad.lastEnd!.exit_code}` : 'failed';
 }
 
 function failure(result: HttpResult): string {

@@ -126,6 +126,24 @@ function podAssignment(value: unknown, at: string): PodAssignment {
     cpu_cores_req: optional(pod.cpu_cores_req, 0, (v) => quantity(v, `${at}.cpu_cores_req`)),
     memory_mb_req: optional(pod.memory_mb_req, 0, (v) => quantity(v, `${at}.memory_mb_req`)),
     restart_count: optional(pod.restart_count, 0, (v) => quantity(v, `${at}.restart_count`)),
+    restart_policy: optional<PodAssignment['restart_policy']>(
+      pod.restart_policy,
+      undefined,
+      (v) => {
+        if (v !== 'Always' && v !== 'OnFailure' && v !== 'Never')
+          throw new Invalid(`${at}.restart_policy is not Always, OnFailure or Never`);
+        return v;
+      },
+    ),
+    annotations: optional<Record<string, string> | undefined>(pod.annotations, undefined, (v) =>
+      stringMap(v, `${at}.annotations`),
+    ),
+    backoff_initial_ms: optional<number | undefined>(pod.backoff_initial_ms, undefined, (v) =>
+      quantity(v, `${at}.backoff_initial_ms`),
+    ),
+    backoff_max_ms: optional<number | undefined>(pod.backoff_max_ms, undefined, (v) =>
+      quantity(v, `${at}.backoff_max_ms`),
+    ),
     containers: list(pod.containers, `${at}.containers`, container),
     volumes: list(pod.volumes, `${at}.volumes`, volume),
     config: list(pod.config, `${at}.config`, configItem),
@@ -196,6 +214,12 @@ function nonEmpty(value: unknown, at: string): string {
   const s = string(value, at);
   if (s.length === 0) throw new Invalid(`${at} is empty`);
   return s;
+}
+
+function stringMap(value: unknown, at: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(object(value, at))) out[k] = string(v, `${at}.${k}`);
+  return out;
 }
 
 function boolean(value: unknown, at: string): boolean {

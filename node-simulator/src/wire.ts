@@ -27,8 +27,18 @@ export interface NodeComponents {
 }
 
 export type AgentHealth = 'healthy' | 'unhealthy' | 'terminating';
-export type AgentPodStatus = 'creating' | 'running' | 'failed' | 'terminating';
-export type AgentContainerStatus = 'creating' | 'running' | 'failed' | 'terminated';
+export type AgentPodStatus = 'creating' | 'running' | 'succeeded' | 'failed' | 'terminating';
+/** `waiting`: exited and to be restarted after its back-off (CrashLoopBackOff) */
+export type AgentContainerStatus = 'creating' | 'running' | 'waiting' | 'failed' | 'terminated';
+
+/** How a container ended (ISO times). */
+export interface TerminatedReport {
+  exit_code: number;
+  /** `Completed` (exit 0) or `Error`, as the kubelet says */
+  reason: string;
+  started_at: string;
+  finished_at: string;
+}
 
 export interface ContainerReport {
   name: string;
@@ -36,6 +46,16 @@ export interface ContainerReport {
   restart_count: number;
   /** simulated CPU use, cores */
   cpu_usage: number;
+  /** when it last started (ISO), while running */
+  started_at?: string;
+  /** it runs and its pod's readiness delay is over */
+  ready?: boolean;
+  /** with status terminated: how it ended; with waiting: its last end */
+  terminated?: TerminatedReport;
+  /** with status waiting: the reason (`CrashLoopBackOff`) */
+  waiting_reason?: string;
+  /** the end before its current run, when it was restarted */
+  last_terminated?: TerminatedReport;
 }
 
 export interface PodReport {
@@ -44,7 +64,23 @@ export interface PodReport {
   containers: ContainerReport[];
   /** why the pod failed on the node (its spec was unreadable, its files could not be written) */
   reason?: string;
+  /** its containers ended for good under its restart policy: status succeeded or failed */
+  finished?: boolean;
 }
+
+/** One line a simulated container printed. */
+export interface LogLine {
+  pod_id: number;
+  container: string;
+  /** ISO time it was printed */
+  at: string;
+  text: string;
+}
+
+/** lines a beat carries at most; older unsent ones are dropped, as a full pipe would */
+export const MAX_LOG_LINES = 500;
+/** a line is cut at this many characters */
+export const MAX_LOG_LINE_CHARS = 1024;
 
 /** The agent refuses an answer larger than this; servers keep their answers far below it. */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -59,6 +95,8 @@ export interface HeartbeatRequest {
   health_status: AgentHealth;
   components: NodeComponents;
   pods?: PodReport[];
+  /** container output since the last delivered beat, oldest first (at most MAX_LOG_LINES) */
+  logs?: LogLine[];
   /**
    * The pods_version of the last answer the agent applied, 0 when it holds none (first
    * beat, restart). With it the answer carries only what changed since (and `pod_ids`);
@@ -103,6 +141,13 @@ export interface PodAssignment {
   memory_mb_req: number;
   /** the agent restarts the pod's containers when this rises above what it has seen */
   restart_count: number;
+  /** what the agent does when a container exits; default Always */
+  restart_policy?: 'Always' | 'OnFailure' | 'Never';
+  /** the kubesim.io/ annotations the agent acts on (run-seconds, exit-code, ready-after) */
+  annotations?: Record<string, string>;
+  /** the crash-loop back-off: first wait and cap (ms); default the kubelet's 10 s and 5 min */
+  backoff_initial_ms?: number;
+  backoff_max_ms?: number;
   containers: ContainerSpec[];
   volumes: VolumeSpec[];
   config: ConfigSpec[];

@@ -19,6 +19,9 @@ export interface AppConfig {
   nodeNotReadyAfterMs: number;
   monitorIntervalMs: number;
   recoveryBackoffMs: number;
+  /** the agents' crash-loop back-off for restarted containers: first wait, cap (ms) */
+  crashBackoffInitialMs: number;
+  crashBackoffMaxMs: number;
   maxRecoveryAttempts: number;
   podEvictionDelayMs: number;
   nodeImage: string;
@@ -108,6 +111,8 @@ export const TIMING_PRESETS: Record<string, Record<string, string>> = {
     NODE_FAILURE_TIMEOUT_MS: '2000',
     MONITOR_INTERVAL_MS: '200',
     RECOVERY_BACKOFF_MS: '200',
+    CRASH_BACKOFF_INITIAL_MS: '500',
+    CRASH_BACKOFF_MAX_MS: '4000',
     POD_EVICTION_DELAY_MS: '0',
   },
 };
@@ -266,6 +271,8 @@ export function loadConfig(given: Env = process.env): AppConfig {
     nodeNotReadyAfterMs,
     monitorIntervalMs: int('MONITOR_INTERVAL_MS', 1000, 10),
     recoveryBackoffMs: int('RECOVERY_BACKOFF_MS', 2000, 0),
+    crashBackoffInitialMs: int('CRASH_BACKOFF_INITIAL_MS', 10_000, 1, 3_600_000),
+    crashBackoffMaxMs: int('CRASH_BACKOFF_MAX_MS', 300_000, 1, 3_600_000),
     maxRecoveryAttempts: int('MAX_RECOVERY_ATTEMPTS', 3, 0, 100),
     podEvictionDelayMs: int('POD_EVICTION_DELAY_MS', 0, 0),
     nodeImage: str('KUBESIM_NODE_IMAGE', 'kubesim-node:latest'),

@@ -62,12 +62,12 @@ function isUniqueViolation(err: unknown): boolean {
 /** A pod with its containers, volumes and config, in one round trip. */
 const POD_SELECT = `
   SELECT p.id, p.name, p.namespace, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
-         p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count,
-         p.labels, p.annotations, p.scheduling, p.owner_references, p.generate_name, p.scheduled_at, p.started_at, p.created_at, p.updated_at,
+         p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count, p.restart_policy,
+         p.labels, p.annotations, p.scheduling, p.owner_references, p.generate_name, p.scheduled_at, p.started_at, p.finished_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
-                     'restart_count', c.restart_count) ORDER BY c.id)
+                     'restart_count', c.restart_count, 'state', c.state) ORDER BY c.id)
                    FROM containers c WHERE c.pod_id = p.id), '[]') AS containers,
          COALESCE((SELECT json_agg(json_build_object('name', v.name, 'type', v.type,
                      'size_gb', v.size_gb, 'path', v.path) ORDER BY v.id)
@@ -478,16 +478,59 @@ export class ClusterStore implements BeforeApplicationShutdown {
 
   async updateContainerStatuses(
     podId: number,
-    containers: Array<{ name: string; status: string; restart_count: number }>,
+    containers: Array<{
+      name: string;
+      status: string;
+      restart_count: number;
+      state?: Record<string, unknown> | null;
+    }>,
   ): Promise<void> {
     if (!containers.length) return;
     await this.dataSource.query(
-      `UPDATE containers c SET status = r.status, restart_count = r.restart_count
-         FROM json_to_recordset($2) AS r(name text, status text, restart_count int)
+      `UPDATE containers c SET status = r.status, restart_count = r.restart_count, state = r.state
+         FROM json_to_recordset($2) AS r(name text, status text, restart_count int, state jsonb)
         WHERE c.pod_id = $1 AND c.name = r.name
-          AND (c.status <> r.status OR c.restart_count <> r.restart_count)`,
-      [podId, JSON.stringify(containers)],
+          AND (c.status <> r.status OR c.restart_count <> r.restart_count
+               OR c.state IS DISTINCT FROM r.state)`,
+      [podId, JSON.stringify(containers.map((c) => ({ ...c, state: c.state ?? null })))],
     );
+  }
+
+  /**
+   * Pods whose containers ended for good on their node (Succeeded or Failed by their
+   * restart policy): their status and reason set, their room on the node given back, in
+   * one transaction. Returns those that changed now (not the ones finished before).
+   */
+  async finishPods(
+    nodeId: number,
+    finished: Array<{ id: number; status: 'succeeded' | 'failed'; reason: string | null }>,
+  ): Promise<Array<{ id: number; name: string; status: string; reason: string | null }>> {
+    if (!finished.length) return [];
+    return this.transaction(async (db) => {
+      await db.query(`SELECT id FROM nodes WHERE id = $1 FOR UPDATE`, [nodeId]);
+      const rows = await returning<{
+        id: number;
+        name: string;
+        status: string;
+        reason: string | null;
+        cpu_req_m: number;
+        memory_req_mb: number;
+      }>(
+        db,
+        `UPDATE pods p SET status = f.status, reason = f.reason, finished_at = now(),
+                           started_at = COALESCE(p.started_at, now()), updated_at = now()
+           FROM json_to_recordset($2) AS f(id int, status text, reason text)
+          WHERE p.id = f.id AND p.node_id = $1 AND p.finished_at IS NULL
+          RETURNING p.id, p.name, p.status, p.reason, p.cpu_req_m, p.memory_req_mb`,
+        [nodeId, JSON.stringify(finished)],
+      );
+      if (rows.length) {
+        const cpu = rows.reduce((sum, r) => sum + r.cpu_req_m, 0);
+        const mem = rows.reduce((sum, r) => sum + r.memory_req_mb, 0);
+        await this.releaseCapacity(db, nodeId, cpu, mem);
+      }
+      return rows.map(({ id, name, status, reason }) => ({ id, name, status, reason }));
+    });
   }
 
   /** The containers of pods a node reported running without per-container statuses. */
@@ -502,6 +545,65 @@ export class ClusterStore implements BeforeApplicationShutdown {
     return this.dataSource.query(`SELECT * FROM nodes WHERE health_status = ANY($1) ORDER BY id`, [
       statuses,
     ]);
+  }
+
+  /**
+   * Stores lines a node's containers printed, only for pods bound to that node, and keeps
+   * each container's last `keep` lines.
+   */
+  async appendLogs(
+    nodeId: number,
+    lines: Array<{ pod_id: number; container: string; at: string; text: string }>,
+    keep: number,
+  ): Promise<void> {
+    if (!lines.length) return;
+    await this.dataSource.query(
+      `WITH l AS (
+         SELECT (e->>'pod_id')::int AS pod_id, e->>'container' AS container,
+                (e->>'at')::timestamptz AS at, e->>'text' AS text, n
+           FROM json_array_elements($2::json) WITH ORDINALITY AS l(e, n)),
+       ins AS (
+         INSERT INTO container_logs (pod_id, container, at, line)
+         SELECT l.pod_id, l.container, l.at, l.text FROM l
+           JOIN pods p ON p.id = l.pod_id AND p.node_id = $1 ORDER BY l.n
+         RETURNING pod_id, container)
+       DELETE FROM container_logs c
+        USING (SELECT DISTINCT pod_id, container FROM ins) t
+        WHERE c.pod_id = t.pod_id AND c.container = t.container
+          AND c.id <= (SELECT x.id FROM container_logs x
+                        WHERE x.pod_id = t.pod_id AND x.container = t.container
+                        ORDER BY x.id DESC OFFSET $3 LIMIT 1)`,
+      [nodeId, JSON.stringify(lines), keep],
+    );
+  }
+
+  /** A container's stored lines, oldest first: after an id, since a time, the last `tail`. */
+  async readLogs(
+    podId: number,
+    container: string,
+    options: { afterId?: string; since?: Date; tail?: number },
+  ): Promise<Array<{ id: string; at: Date; line: string }>> {
+    const where = ['pod_id = $1', 'container = $2'];
+    const params: unknown[] = [podId, container];
+    if (options.afterId !== undefined) where.push(`id > $${params.push(options.afterId)}`);
+    if (options.since) where.push(`at >= $${params.push(options.since.toISOString())}`);
+    const limit = options.tail !== undefined ? `LIMIT $${params.push(options.tail)}` : '';
+    const rows: Array<{ id: string; at: Date; line: string }> = await this.dataSource.query(
+      `SELECT id::text AS id, at, line FROM container_logs WHERE ${where.join(' AND ')}
+        ORDER BY id DESC ${limit}`,
+      params,
+    );
+    return rows.reverse();
+  }
+
+  /** Deletes the finished pods left on a node going away (as Kubernetes' pod GC does); their names. */
+  async deleteFinishedPodsOfNode(nodeId: number): Promise<string[]> {
+    const rows = await returning<{ name: string }>(
+      this.dataSource,
+      `DELETE FROM pods WHERE node_id = $1 AND finished_at IS NOT NULL RETURNING name`,
+      [nodeId],
+    );
+    return rows.map((r) => r.name);
   }
 
   /** Whether this call deleted the row (of concurrent deletes, only one does). */
@@ -793,8 +895,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
     try {
       const [row] = await db.query(
         `INSERT INTO pods (name, status, cpu_req_m, memory_req_mb, scheduler_algorithm, labels, annotations,
-                           namespace, scheduling, owner_references, generate_name)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+                           namespace, scheduling, owner_references, generate_name, restart_policy)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
         [
           pod.name,
           pod.cpuReqM,
@@ -806,6 +908,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
           pod.constraints ? JSON.stringify(pod.constraints) : null,
           JSON.stringify(pod.ownerReferences ?? []),
           pod.generateName ?? null,
+          pod.restartPolicy ?? 'Always',
         ],
       );
       id = row.id;
@@ -888,6 +991,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         scheduling: pod.constraints ?? null,
         owners: pod.ownerReferences ?? [],
         gen: pod.generateName ?? null,
+        policy: pod.restartPolicy ?? 'Always',
       };
     });
     const parts = <T>(pick: (pod: NewPod) => T[], shape: (item: T) => object) =>
@@ -919,7 +1023,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, ns text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
-                                                    labels jsonb, annotations jsonb, scheduling jsonb, owners jsonb, gen text)),
+                                                    labels jsonb, annotations jsonb, scheduling jsonb, owners jsonb, gen text,
+                                                    policy text)),
          taken AS (
            SELECT i.idx, i.name, i.ns FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)),
          want AS (
@@ -943,10 +1048,11 @@ export class ClusterStore implements BeforeApplicationShutdown {
              FROM want w JOIN bound b ON b.id = w.node_id),
          pod AS (
            INSERT INTO pods (name, namespace, status, node_id, ip, cpu_req_m, memory_req_mb, scheduler_algorithm,
-                             labels, annotations, scheduling, owner_references, generate_name, scheduled_at, spec_version)
+                             labels, annotations, scheduling, owner_references, generate_name, scheduled_at, spec_version,
+                             restart_policy)
            SELECT name, ns, 'scheduled', node_id,
                   '10.244.' || (node_id % 256) || '.' || (2 + (seq - 1) % 253), cpu, mem, algo,
-                  labels, annotations, scheduling, owners, gen, now(), version
+                  labels, annotations, scheduling, owners, gen, now(), version, policy
              FROM placed ORDER BY idx
            RETURNING id, name, namespace, ip, node_id, created_at, scheduled_at),
          c AS (
@@ -1153,9 +1259,14 @@ export class ClusterStore implements BeforeApplicationShutdown {
     );
   }
 
-  async podIdsOfNode(nodeId: number, db: Db = this.dataSource): Promise<number[]> {
+  /** The ids of a node's pods; with `unfinished`, only those whose containers have not ended for good. */
+  async podIdsOfNode(
+    nodeId: number,
+    db: Db = this.dataSource,
+    unfinished = false,
+  ): Promise<number[]> {
     const rows: Array<{ id: number }> = await db.query(
-      `SELECT id FROM pods WHERE node_id = $1 ORDER BY id`,
+      `SELECT id FROM pods WHERE node_id = $1 ${unfinished ? 'AND finished_at IS NULL' : ''} ORDER BY id`,
       [nodeId],
     );
     return rows.map((r) => r.id);
@@ -1166,11 +1277,11 @@ export class ClusterStore implements BeforeApplicationShutdown {
     return this.transaction(async (db) => {
       const [pod] = await returning(
         db,
-        `DELETE FROM pods WHERE id = $1 RETURNING node_id, cpu_req_m, memory_req_mb`,
+        `DELETE FROM pods WHERE id = $1 RETURNING node_id, cpu_req_m, memory_req_mb, finished_at`,
         [podId],
       );
       if (!pod) return null;
-      if (pod.node_id !== null) {
+      if (pod.node_id !== null && pod.finished_at === null) {
         await this.releaseCapacity(db, pod.node_id, pod.cpu_req_m, pod.memory_req_mb);
       }
       return { nodeId: pod.node_id };
@@ -1242,7 +1353,8 @@ export class ClusterStore implements BeforeApplicationShutdown {
     const suspects: Array<{ id: number }> = await this.dataSource.query(
       `SELECT n.id FROM nodes n
          LEFT JOIN (SELECT node_id, sum(cpu_req_m)::int AS cpu, sum(memory_req_mb)::int AS mem
-                      FROM pods WHERE node_id IS NOT NULL GROUP BY node_id) s ON s.node_id = n.id
+                      FROM pods WHERE node_id IS NOT NULL AND finished_at IS NULL
+                     GROUP BY node_id) s ON s.node_id = n.id
         WHERE n.cpu_allocated_m <> COALESCE(s.cpu, 0) OR n.memory_allocated_mb <> COALESCE(s.mem, 0)`,
     );
     const repaired: Array<{ id: number; name: string; was: number; now: number }> = [];
@@ -1255,7 +1367,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         if (!node) return null;
         const [sum] = await db.query(
           `SELECT COALESCE(sum(cpu_req_m), 0)::int AS cpu, COALESCE(sum(memory_req_mb), 0)::int AS mem
-             FROM pods WHERE node_id = $1`,
+             FROM pods WHERE node_id = $1 AND finished_at IS NULL`,
           [id],
         );
         if (node.cpu_allocated_m === sum.cpu && node.memory_allocated_mb === sum.mem) return null;

@@ -41,6 +41,8 @@ export interface ContainerRecord {
   args: string[];
   status: string;
   restart_count: number;
+  /** the agent's last account beyond the status (ContainerState in pod-parts) */
+  state: Record<string, unknown> | null;
 }
 
 export interface VolumeRecord {
@@ -70,6 +72,7 @@ export interface PodRecord {
   memory_req_mb: number;
   scheduler_algorithm: string | null;
   restart_count: number;
+  restart_policy: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   /** nodeSelector, tolerations, required node affinity; null when none */
@@ -79,6 +82,7 @@ export interface PodRecord {
   generate_name?: string | null;
   scheduled_at: Date | null;
   started_at: Date | null;
+  finished_at: Date | null;
   created_at: Date;
   updated_at: Date;
   containers: ContainerRecord[];
@@ -101,6 +105,8 @@ export interface NewPod {
   /** where the pod may go beyond room; null or absent: anywhere without a repelling taint */
   constraints?: PodConstraints | null;
   schedulerAlgorithm: string | null;
+  /** Always (default), OnFailure or Never */
+  restartPolicy?: string;
   containers: Array<{
     name: string;
     image: string;

@@ -41,6 +41,8 @@ export interface WorkloadPodRow {
   name: string;
   namespace: string;
   status: string;
+  /** every container runs, past its readiness delay (kubesim.io/ready-after), none crash-looping */
+  containers_ready?: boolean;
   node_name: string | null;
   labels: Record<string, string>;
   owner_references: unknown[];
@@ -186,7 +188,13 @@ export class WorkloadsRepository {
   async podsForControllers(): Promise<WorkloadPodRow[]> {
     return this.db.query(
       `SELECT p.id, p.name, p.namespace, p.status, n.name AS node_name, p.labels, p.owner_references,
-              p.restart_count, p.created_at, p.started_at
+              p.restart_count, p.created_at, p.started_at,
+              NOT EXISTS (SELECT 1 FROM containers c
+                           WHERE c.pod_id = p.id
+                             AND (c.state->>'ready' = 'false'
+                                  OR c.status NOT IN ('running', 'waiting')
+                                  OR (c.status = 'waiting' AND c.state->>'waiting_reason' IS NOT NULL)))
+                AS containers_ready
          FROM pods p LEFT JOIN nodes n ON n.id = p.node_id
         ORDER BY p.id`,
     );

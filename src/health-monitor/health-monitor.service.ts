@@ -492,7 +492,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       if (recent.length) this.podFailures.set(podId, recent);
       else this.podFailures.delete(podId);
     }
-    for (const podId of await this.store.podIdsOfNode(node.id)) {
+    for (const podId of await this.store.podIdsOfNode(node.id, undefined, true)) {
       const seen = this.podFailures.get(podId) ?? [];
       if (!seen.some((f) => f.nodeId === node.id))
         seen.push({ nodeId: node.id, nodeName: node.name, at: t });

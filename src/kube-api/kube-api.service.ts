@@ -179,6 +179,13 @@ export class KubeApiService implements OnApplicationBootstrap {
       .filter((p) => match(p.metadata!.labels ?? {}, podFields(p)));
   }
 
+  /** The stored pod a Kubernetes path names. */
+  async podRecord(namespace: string, name: string): Promise<PodRecord> {
+    const pod = namespace === DEFAULT_NAMESPACE ? await this.store.findPod(name) : null;
+    if (!pod || pod.name !== name) throw KubeError.notFound('pods', name);
+    return pod;
+  }
+
   async getPod(namespace: string, name: string): Promise<V1Pod> {
     const pod = await this.store.findPod(name, namespace);
     if (!pod || pod.name !== name || pod.namespace !== namespace)

@@ -30,6 +30,8 @@ import {
 } from './kube-table';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
+import { ClusterStore } from '../database/cluster-store';
+import { endLogStreams, logFlag, logNumber, LogRequestError, sendLogs } from '../pods/pod-logs';
 import { decodeNamespace, ProtobufError } from './protobuf';
 
 export type KubeQuery = Record<string, string | undefined>;
@@ -103,6 +105,7 @@ export class KubeCoreController {
   constructor(
     private readonly kube: KubeApiService,
     private readonly bus: ClusterBus,
+    private readonly store: ClusterStore,
   ) {}
 
   // ---- nodes
@@ -182,6 +185,35 @@ export class KubeCoreController {
     @Query() q: KubeQuery,
   ) {
     return this.one(await this.kube.getPod(namespace, name), POD_TABLE, accept, q);
+  }
+
+  /** `kubectl logs`: plain text; `follow=true` streams until the pod ends or the client leaves. */
+  @Get('namespaces/:namespace/pods/:name/log')
+  async getKubePodLog(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Query() q: KubeQuery,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const pod = await this.kube.podRecord(namespace, name);
+    try {
+      await sendLogs(this.store, reply, pod, {
+        container: q.container,
+        follow: logFlag(q.follow),
+        tailLines: logNumber('tailLines', q.tailLines, 0),
+        sinceSeconds: logNumber('sinceSeconds', q.sinceSeconds, 1),
+        timestamps: logFlag(q.timestamps),
+        previous: logFlag(q.previous),
+      });
+    } catch (err) {
+      if (err instanceof LogRequestError) throw new KubeError(400, err.message);
+      throw err;
+    }
+  }
+
+  /** Before the HTTP server stops: `logs -f` streams end, or it would wait for them. */
+  beforeApplicationShutdown(): void {
+    endLogStreams();
   }
 
   @Post('namespaces/:namespace/pods')

@@ -1,5 +1,6 @@
 import type {
   CoreV1Event,
+  V1ContainerStateTerminated,
   V1ContainerStatus,
   V1Namespace,
   V1Node,
@@ -178,18 +179,60 @@ export function toKubeNode(ctx: KubeContext, n: NodeRecord): V1Node {
   } as V1Node;
 }
 
+/** What the agent last said of a container beyond its status (see the heartbeat service). */
+interface StoredTerminated {
+  exit_code: number;
+  reason: string;
+  started_at: string;
+  finished_at: string;
+}
+interface StoredContainerState {
+  ready?: boolean;
+  started_at?: string;
+  terminated?: StoredTerminated;
+  waiting_reason?: string;
+  last_terminated?: StoredTerminated;
+}
+
+const stateOf = (c: ContainerRecord): StoredContainerState =>
+  (c.state ?? {}) as StoredContainerState;
+
+const terminatedState = (t: StoredTerminated): V1ContainerStateTerminated =>
+  ({
+    exitCode: t.exit_code,
+    reason: t.reason,
+    startedAt: t.started_at,
+    finishedAt: t.finished_at,
+  }) as unknown as V1ContainerStateTerminated;
+
 /**
- * A container of a running pod runs unless its agent said otherwise: 'waiting' is only the
- * status it had before any report (a pod moved to another node starts over with it).
+ * A container of a running pod runs unless its agent said otherwise: 'waiting' without a
+ * reason is only the status it had before any report (a pod moved to another node starts
+ * over with it); with one, it waits out its crash-loop back-off.
  */
 const containerRunning = (pod: PodRecord, c: ContainerRecord) =>
-  pod.status === 'running' && (c.status === 'running' || c.status === 'waiting');
+  pod.status === 'running' &&
+  (c.status === 'running' || (c.status === 'waiting' && !stateOf(c).waiting_reason));
+
+/** Running, and its pod's readiness delay (kubesim.io/ready-after) is over. */
+const containerReady = (pod: PodRecord, c: ContainerRecord) =>
+  containerRunning(pod, c) && stateOf(c).ready !== false;
 
 function containerStatus(pod: PodRecord, c: ContainerRecord): V1ContainerStatus {
   const running = containerRunning(pod, c);
+  const st = stateOf(c);
   let state: V1ContainerStatus['state'];
   if (running) {
-    state = { running: { startedAt: iso(pod.started_at ?? pod.updated_at) } };
+    state = { running: { startedAt: iso(st.started_at ?? pod.started_at ?? pod.updated_at) } };
+  } else if (c.status === 'terminated' && st.terminated) {
+    state = { terminated: terminatedState(st.terminated) };
+  } else if (c.status === 'waiting' && st.waiting_reason) {
+    state = {
+      waiting: {
+        reason: st.waiting_reason,
+        message: `back-off restarting failed container=${c.name} pod=${pod.name}`,
+      },
+    };
   } else if (c.status === 'failed' || pod.status === 'failed') {
     state = {
       terminated: {
@@ -213,18 +256,28 @@ function containerStatus(pod: PodRecord, c: ContainerRecord): V1ContainerStatus 
     name: c.name,
     image: c.image,
     imageID: '',
-    ready: running,
+    ready: containerReady(pod, c),
     started: running,
     restartCount: c.restart_count,
     state,
-  };
+    ...(st.last_terminated
+      ? { lastState: { terminated: terminatedState(st.last_terminated) } }
+      : {}),
+  } as V1ContainerStatus;
 }
 
 /** kubesim's pod status as a Kubernetes phase. */
 export function podPhase(p: PodRecord): string {
   return (
-    { pending: 'Pending', scheduled: 'Pending', running: 'Running', failed: 'Failed' }[p.status] ??
-    'Unknown'
+    (
+      {
+        pending: 'Pending',
+        scheduled: 'Pending',
+        running: 'Running',
+        succeeded: 'Succeeded',
+        failed: 'Failed',
+      } as Record<string, string>
+    )[p.status] ?? 'Unknown'
   );
 }
 
@@ -257,7 +310,8 @@ export function servedTaints(
 export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Pod {
   const created = iso(p.created_at)!;
   const scheduled = p.node_id !== null;
-  const ready = p.status === 'running' && p.containers.every((c) => containerRunning(p, c));
+  const ready = p.status === 'running' && p.containers.every((c) => containerReady(p, c));
+  const finished = p.status === 'succeeded' || (p.status === 'failed' && p.finished_at !== null);
   const conditions: V1PodCondition[] = [
     scheduled
       ? {
@@ -283,12 +337,14 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
       {
         type: 'ContainersReady',
         status: ready ? 'True' : 'False',
-        lastTransitionTime: iso(p.started_at ?? p.updated_at),
+        ...(finished ? { reason: 'PodCompleted' } : {}),
+        lastTransitionTime: iso(p.finished_at ?? p.started_at ?? p.updated_at),
       },
       {
         type: 'Ready',
         status: ready ? 'True' : 'False',
-        lastTransitionTime: iso(p.started_at ?? p.updated_at),
+        ...(finished ? { reason: 'PodCompleted' } : {}),
+        lastTransitionTime: iso(p.finished_at ?? p.started_at ?? p.updated_at),
       },
     );
   }
@@ -312,7 +368,7 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
     spec: {
       ...(p.node_name ? { nodeName: p.node_name } : {}),
       ...(constraintsToManifest(p.scheduling) as Partial<V1Pod['spec']>),
-      restartPolicy: 'Always',
+      restartPolicy: p.restart_policy ?? 'Always',
       schedulerName: p.scheduler_algorithm
         ? `kubesim-${p.scheduler_algorithm}`
         : 'default-scheduler',

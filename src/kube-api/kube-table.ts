@@ -173,11 +173,19 @@ export const POD_TABLE: TableOf<V1Pod> = {
     const total = pod.spec?.containers.length ?? 0;
     const ready = statuses.filter((c) => c.ready).length;
     const restarts = statuses.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+    // as kubectl: "3 (12s ago)", from the latest end of a restarted container
+    let lastRestart = 0;
+    for (const c of statuses) {
+      const at = c.lastState?.terminated?.finishedAt;
+      if (at) lastRestart = Math.max(lastRestart, new Date(at).getTime());
+    }
     return [
       pod.metadata!.name!,
       `${ready}/${total}`,
       podStatusCell(pod),
-      String(restarts),
+      restarts && lastRestart
+        ? `${restarts} (${age({ creationTimestamp: new Date(lastRestart) }, now)} ago)`
+        : String(restarts),
       age(pod.metadata, now),
       pod.status?.podIP ?? '<none>',
       pod.spec?.nodeName ?? '<none>',

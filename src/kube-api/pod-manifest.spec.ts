@@ -108,7 +108,7 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
         manifest(
           {
             affinity: { podAffinity: {} },
-            restartPolicy: 'Never',
+            restartPolicy: 'Sometimes',
             containers: [{ name: 'Bad_Name', resources: { requests: { cpu: 'lots' } } }],
             volumes: [{ name: 'nfs', nfs: { server: 'x', path: '/' } }],
           },
@@ -117,7 +117,7 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
       ),
     ).toEqual([
       expect.stringMatching(/^metadata\.labels: Invalid value: "bad key!"/),
-      expect.stringMatching(/^spec\.restartPolicy: Unsupported value: "Never"/),
+      expect.stringMatching(/^spec\.restartPolicy: Unsupported value: "Sometimes"/),
       'spec.affinity.podAffinity: Unsupported value: kubesim supports only nodeAffinity',
       expect.stringMatching(/^spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/),
       'spec.containers[0].image: Required value',

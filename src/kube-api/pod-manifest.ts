@@ -1,3 +1,4 @@
+import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { DNS_LABEL } from '../common/validation';
@@ -79,10 +80,14 @@ function refuseUnsupported(spec: Record<string, unknown>, causes: Cause[]): void
         message: 'Unsupported value: kubesim does not support this field yet',
       });
   }
-  if (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always')
+  if (
+    spec.restartPolicy !== undefined &&
+    spec.restartPolicy !== null &&
+    !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy as string)
+  )
     causes.push({
       field: 'spec.restartPolicy',
-      message: `Unsupported value: "${String(spec.restartPolicy)}": kubesim restarts every pod's containers ("Always")`,
+      message: `Unsupported value: "${String(spec.restartPolicy)}": supported values: "Always", "OnFailure", "Never"`,
     });
 }
 
@@ -217,8 +222,10 @@ export function checkMetadataMaps(
           field: `${at}.${k}`,
           message: `Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', at most 63`,
         });
-      // kubesim's own annotations are made, not taken
-      else if (!k.startsWith('kubesim.io/')) out[field][k] = v;
+      // kubesim's own annotations are made, not taken, but for those that tell a node how
+      // a simulated container behaves
+      else if (!k.startsWith('kubesim.io/') || (AGENT_ANNOTATIONS as readonly string[]).includes(k))
+        out[field][k] = v;
     }
   }
   const size = JSON.stringify(out.annotations).length;
@@ -281,6 +288,7 @@ export function podManifestToCreate(
   const dto = {
     name,
     cpu_cores_req: cpuM / 1000,
+    ...(typeof spec.restartPolicy === 'string' ? { restart_policy: spec.restartPolicy } : {}),
     containers: ok.map((c) => c.dto),
     volumes: volumes.filter((v): v is NonNullable<typeof v> => v !== null),
     ...constraintsToRest(constraints),

@@ -19,14 +19,58 @@ import { ClusterBus } from '../events/cluster-bus';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
-import { HeartbeatDto } from './dto/heartbeat.dto';
+import { ContainerReportDto, HeartbeatDto, TerminatedDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
 import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
 import { buildPodsAnswer, MAX_POD_SPEC_BYTES, PodsAnswer } from './pods-answer';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { tokenMatches } from './heartbeat-tokens';
+import { AGENT_ANNOTATIONS, KUBELET_BACKOFF } from '../../node-simulator/src/lifecycle';
 
 const TERMINAL = new Set(['permanently_failed', 'stopped']);
+
+/** lines kept per container for `kubectl logs` */
+export const LOG_LINES_PER_CONTAINER = 1000;
+
+/** The annotations the agent acts on, as an assignment carries them (none: nothing). */
+function agentAnnotations(all: Record<string, string> | undefined): {
+  annotations?: Record<string, string>;
+} {
+  let picked: Record<string, string> | undefined;
+  for (const key of AGENT_ANNOTATIONS) {
+    const value = all?.[key];
+    if (value !== undefined) (picked ??= {})[key] = value;
+  }
+  return picked ? { annotations: picked } : {};
+}
+
+/** What a container report says beyond its status, as stored; null when nothing. */
+function containerState(c: ContainerReportDto): Record<string, unknown> | null {
+  if (
+    c.ready === undefined &&
+    !c.terminated &&
+    !c.waiting_reason &&
+    !c.last_terminated &&
+    !c.started_at
+  )
+    return null;
+  const state: Record<string, unknown> = {};
+  if (c.ready !== undefined) state.ready = c.ready;
+  if (c.started_at) state.started_at = c.started_at;
+  if (c.terminated) state.terminated = terminatedOf(c.terminated);
+  if (c.waiting_reason) state.waiting_reason = c.waiting_reason;
+  if (c.last_terminated) state.last_terminated = terminatedOf(c.last_terminated);
+  return state;
+}
+
+function terminatedOf(t: TerminatedDto) {
+  return {
+    exit_code: t.exit_code,
+    reason: t.reason,
+    started_at: t.started_at,
+    finished_at: t.finished_at,
+  };
+}
 
 /** The components a beat reports, as one comparable string. */
 function componentsFingerprint(components: object): string {
@@ -106,18 +150,36 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     const reportedRunning = beat.pods
       ? reported.filter((p) => p.status === 'running').map((p) => p.id)
       : beat.pod_ids;
-    const failedPodIds = reported.filter((p) => p.status === 'failed').map((p) => p.id);
+    // a pod whose containers ended for good is finished, not failed on the node
+    const failedPodIds = reported
+      .filter((p) => p.status === 'failed' && !p.finished)
+      .map((p) => p.id);
     const cpuUsedM = coresToMillis(beat.cpu_usage ?? 0);
     const components = componentsFingerprint(beat.components);
     const fingerprints = new Map(
       reported.map((pod) => [
         pod.id,
         JSON.stringify([
-          pod.containers.map((c) => [c.name, c.status, c.restart_count ?? 0]),
+          pod.containers.map((c) => {
+            const state = containerState(c);
+            return state
+              ? [c.name, c.status, c.restart_count ?? 0, state]
+              : [c.name, c.status, c.restart_count ?? 0];
+          }),
           pod.reason ?? null,
+          pod.finished ? pod.status : null,
         ]),
       ]),
     );
+
+    // what its containers printed: stored whichever path the beat takes
+    // (lost lines are no reason to fail the heartbeat that carries them)
+    if (beat.logs?.length)
+      await this.store
+        .appendLogs(nodeId, beat.logs, LOG_LINES_PER_CONTAINER)
+        .catch((err: Error) =>
+          this.logger.warn(`could not store node ${nodeId}'s container output: ${err.message}`),
+        );
 
     // a healthy node reporting nothing new: remembered now, written with the others each tick
     const routine = this.log.routineState(nodeId);
@@ -188,6 +250,9 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       void this.scheduler.retryPending();
 
     const reasons: Array<{ id: number; reason: string }> = [];
+    const finished: Array<{ id: number; status: 'succeeded' | 'failed'; reason: string | null }> =
+      [];
+    const backOff: Array<{ id: number; container: string }> = [];
     const startedHere = new Set(startedPodIds);
     if (!beat.pods && startedHere.size) await this.store.markContainersRunning(startedPodIds);
     for (const pod of reported) {
@@ -197,13 +262,19 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         this.log.reportChanged(nodeId, pod.id, fingerprints.get(pod.id)!) ||
         startedHere.has(pod.id)
       ) {
-        if (pod.status === 'failed' && pod.reason) reasons.push({ id: pod.id, reason: pod.reason });
+        if (pod.finished && (pod.status === 'succeeded' || pod.status === 'failed'))
+          finished.push({ id: pod.id, status: pod.status, reason: pod.reason ?? null });
+        else if (pod.status === 'failed' && pod.reason)
+          reasons.push({ id: pod.id, reason: pod.reason });
+        for (const c of pod.containers)
+          if (c.status === 'waiting') backOff.push({ id: pod.id, container: c.name });
         await this.store.updateContainerStatuses(
           pod.id,
           pod.containers.map((c) => ({
             name: c.name,
             status: c.status,
             restart_count: c.restart_count ?? 0,
+            state: containerState(c),
           })),
         );
       }
@@ -211,6 +282,17 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     // the agent's own account of why a pod failed on it
     if (reasons.length && node.health_status === 'healthy')
       await this.store.failPods(reasons, nodeId);
+    if (finished.length) await this.recordFinished(nodeId, node.name, finished);
+    for (const { id, container } of backOff) {
+      const name = this.log.lastPods(nodeId)?.entries.find((e) => e.id === id)?.name;
+      if (name)
+        await this.events.record(
+          'Warning',
+          'BackOff',
+          `pod/${name}`,
+          `Back-off restarting failed container ${container} in pod ${name}`,
+        );
+    }
     const terminate = TERMINAL.has(node.health_status);
     let pods: NodePods = { version: node.pods_version, entries: [] };
     if (!terminate) {
@@ -245,6 +327,35 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         : buildPodsAnswer(pods, beat.pods_version, beat.pod_ids),
       terminate,
     );
+  }
+
+  /**
+   * Pods whose containers ended for good: Succeeded or Failed, their room given back
+   * (pending pods may now fit), and Kubernetes' events for it.
+   */
+  private async recordFinished(
+    nodeId: number,
+    nodeName: string,
+    finished: Array<{ id: number; status: 'succeeded' | 'failed'; reason: string | null }>,
+  ): Promise<void> {
+    const changed = await this.store.finishPods(nodeId, finished);
+    for (const pod of changed) {
+      if (pod.status === 'succeeded')
+        await this.events.record(
+          'Normal',
+          'Completed',
+          `pod/${pod.name}`,
+          `Pod ${pod.name} completed on ${nodeName}: all containers exited 0`,
+        );
+      else
+        await this.events.record(
+          'Warning',
+          'Failed',
+          `pod/${pod.name}`,
+          `Pod ${pod.name} failed on ${nodeName}: ${pod.reason ?? 'a container failed'}`,
+        );
+    }
+    if (changed.length) void this.scheduler.retryPending();
   }
 
   /** The bookkeeping every answered heartbeat shares: graph sample, live stream, metrics. */
@@ -527,6 +638,18 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       cpu_cores_req: millisToCores(p.cpu_req_m),
       memory_mb_req: p.memory_req_mb,
       restart_count: p.restart_count,
+      // only what differs from the defaults, so most pods' specs stay as small as before
+      ...(p.restart_policy && p.restart_policy !== 'Always'
+        ? { restart_policy: p.restart_policy }
+        : {}),
+      ...agentAnnotations(p.annotations),
+      ...(this.config.crashBackoffInitialMs !== KUBELET_BACKOFF.initialMs ||
+      this.config.crashBackoffMaxMs !== KUBELET_BACKOFF.maxMs
+        ? {
+            backoff_initial_ms: this.config.crashBackoffInitialMs,
+            backoff_max_ms: this.config.crashBackoffMaxMs,
+          }
+        : {}),
       containers: p.containers.map(containerSpec),
       volumes: p.volumes.map(volumeSpec),
       config: p.config.map((c) => ({

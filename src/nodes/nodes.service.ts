@@ -340,6 +340,8 @@ export class NodesService {
     await this.store.setCordoned(node.id, true);
     const { moved, pending } = await this.scheduler.evictAndReschedule(node, 'node deleted');
     if (node.runtime === this.runtime.kind) await this.callRuntime(() => this.runtime.remove(node));
+    // finished pods have nothing to move: they go with their node
+    await this.store.deleteFinishedPodsOfNode(node.id);
     // another replica may have deleted it meanwhile: the row's deletion decides who reports it
     const deleted = await this.store.deleteNodeRow(node.id);
     this.heartbeatLog.forget(node.id);

@@ -3,7 +3,11 @@ import { REDACTED } from '../common/secret-box';
 import { millisToCores } from '../common/units';
 import { containerSpec, volumeSpec } from '../database/pod-parts';
 import { PodRecord } from '../database/records';
-import { PodResponseDto } from './dto/pod-response.dto';
+import {
+  ContainerResponseDto,
+  PodResponseDto,
+  TerminatedResponseDto,
+} from './dto/pod-response.dto';
 
 /** A pod's constraints under the REST API's names, in Kubernetes' shapes; nothing when none. */
 function schedulingFields(c: PodRecord['scheduling']) {
@@ -18,6 +22,17 @@ function schedulingFields(c: PodRecord['scheduling']) {
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+/** The agent's account of a container beyond its status, where it has one. */
+function containerDetail(state: Record<string, unknown> | null): Partial<ContainerResponseDto> {
+  if (!state) return {};
+  const out: Partial<ContainerResponseDto> = {};
+  if (typeof state.ready === 'boolean') out.ready = state.ready;
+  if (state.terminated) out.terminated = state.terminated as TerminatedResponseDto;
+  if (typeof state.waiting_reason === 'string') out.waiting_reason = state.waiting_reason;
+  if (state.last_terminated) out.last_terminated = state.last_terminated as TerminatedResponseDto;
+  return out;
+}
 
 /** A pod as the API shows it: secret values never leave the server this way. */
 export function toPodResponse(p: PodRecord): PodResponseDto {
@@ -35,10 +50,12 @@ export function toPodResponse(p: PodRecord): PodResponseDto {
     ...schedulingFields(p.scheduling),
     scheduler_algorithm: p.scheduler_algorithm,
     restart_count: p.restart_count,
+    restart_policy: p.restart_policy ?? 'Always',
     containers: p.containers.map((c) => ({
       ...containerSpec(c),
       status: c.status,
       restart_count: c.restart_count,
+      ...containerDetail(c.state),
     })),
     volumes: p.volumes.map(volumeSpec),
     config: p.config.map((c) => ({
@@ -49,6 +66,7 @@ export function toPodResponse(p: PodRecord): PodResponseDto {
     })),
     scheduled_at: iso(p.scheduled_at),
     started_at: iso(p.started_at),
+    finished_at: iso(p.finished_at ?? null),
     created_at: iso(p.created_at)!,
   };
 }

@@ -7,8 +7,10 @@ import {
   Param,
   Post,
   Query,
+  Res,
   UseInterceptors,
 } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -17,6 +19,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
@@ -116,6 +119,32 @@ export class PodsController {
   @ApiErrors(404)
   getPod(@Param('id') id: string, @Query() q: PodRefQuery): Promise<PodResponseDto> {
     return this.pods.getPod(id, q.namespace);
+  }
+
+  @Get(':id/logs')
+  @ApiOperation({
+    summary:
+      "What the pod's simulated container printed, as plain text lines (the last 1,000 kept per container)",
+  })
+  @ApiParam(ID_PARAM)
+  @ApiQuery({ name: 'container', required: false, description: 'needed when the pod has several' })
+  @ApiQuery({ name: 'tail', required: false, description: 'only the last N lines' })
+  @ApiQuery({ name: 'since_seconds', required: false, description: 'only lines this recent' })
+  @ApiQuery({
+    name: 'timestamps',
+    required: false,
+    description: 'true: each line starts with its time',
+  })
+  @ApiQuery({ name: 'follow', required: false, description: 'true: stream until the pod ends' })
+  @ApiQuery({ name: 'previous', required: false, description: "true: the previous run's lines" })
+  @ApiOkResponse({ description: 'text/plain, one line per line printed' })
+  @ApiErrors(400, 404)
+  async getPodLogs(
+    @Param('id') id: string,
+    @Query() q: Record<string, string | undefined>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.pods.sendLogs(id, q, reply);
   }
 
   @Get(':id/health')

@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+import { LogRequestError, logFlag, logNumber, sendLogs } from './pod-logs';
 import { ConstraintCause, parseConstraints } from '../scheduler/strategies/constraints';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -69,6 +71,8 @@ export class PodsService {
         memory_req_mb: pod.memoryReqMb,
         scheduler_algorithm: pod.schedulerAlgorithm,
         restart_count: 0,
+        restart_policy: pod.restartPolicy ?? 'Always',
+        finished_at: null,
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
         scheduling: pod.constraints ?? null,
@@ -87,6 +91,7 @@ export class PodsService {
           args: c.args,
           status: 'waiting',
           restart_count: 0,
+          state: null,
         })),
         volumes: pod.volumes.map((v) => ({
           name: v.name,
@@ -164,6 +169,25 @@ export class PodsService {
     return toPodResponse(pod);
   }
 
+  /** A container's output as its agent delivered it (plain text; `follow` streams). */
+  async sendLogs(ref: string, q: Record<string, string | undefined>, reply: FastifyReply) {
+    const pod = await this.store.findPod(ref, q.namespace);
+    if (!pod) throw new NotFoundError('pod', ref);
+    try {
+      await sendLogs(this.store, reply, pod, {
+        container: q.container,
+        follow: logFlag(q.follow),
+        tailLines: logNumber('tail', q.tail ?? q.tailLines, 0),
+        sinceSeconds: logNumber('since_seconds', q.since_seconds ?? q.sinceSeconds, 1),
+        timestamps: logFlag(q.timestamps),
+        previous: logFlag(q.previous),
+      });
+    } catch (err) {
+      if (err instanceof LogRequestError) throw new BadInputError(err.message);
+      throw err;
+    }
+  }
+
   async podHealth(ref: string, namespace?: string): Promise<PodHealthDto> {
     const pod = await this.store.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
@@ -190,6 +214,11 @@ export class PodsService {
     if (!pod) throw new NotFoundError('pod', ref);
     if (pod.node_id === null)
       throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
+    if (pod.finished_at !== null)
+      throw new BadInputError(
+        `pod ${pod.name} has ${pod.status}: its containers ended for good (restart_policy ` +
+          `${pod.restart_policy}); delete it and create it again`,
+      );
     await this.store.bumpPodRestart(pod.id);
     await this.events.record(
       'Normal',
@@ -281,6 +310,7 @@ export class PodsService {
       memoryReqMb: dto.memory_mb_req ?? dto.containers.reduce((sum, c) => sum + c.memory_req, 0),
       constraints,
       schedulerAlgorithm: dto.scheduler_algorithm ?? null,
+      restartPolicy: dto.restart_policy ?? 'Always',
       containers: dto.containers.map((c) => ({
         name: c.name,
         image: c.image,

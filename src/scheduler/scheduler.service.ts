@@ -319,7 +319,8 @@ export class SchedulerService implements OnModuleInit {
     const failed: number[] = [];
     // a pod's creation decision is stored before the decision that moves it
     await this.store.decisionsWritten();
-    const podIds = only ?? (await this.store.podIdsOfNode(node.id));
+    // pods whose containers ended for good stay as they are: nothing runs to move
+    const podIds = only ?? (await this.store.podIdsOfNode(node.id, undefined, true));
     // a controller's pod is evicted the Kubernetes way: deleted, and its controller makes a new one
     const controlled = (await this.workloads?.controlledPodsOfNode(node.id)) ?? new Map();
     for (const podId of podIds) {

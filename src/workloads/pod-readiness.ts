@@ -2,17 +2,18 @@ import { WorkloadPodRow } from '../database/workloads.repository';
 import { PodView } from './core/types';
 
 /**
- * Whether a pod counts as ready for its controller: for now, once it runs. The one
- * place to change when pods report readiness of their own.
+ * Whether a pod counts as ready for its controller: it runs and its agent reports every
+ * container ready (past `kubesim.io/ready-after`, not waiting out a crash-loop back-off).
  */
-export function podReady(pod: Pick<WorkloadPodRow, 'status'>): boolean {
-  return pod.status === 'running';
+export function podReady(pod: Pick<WorkloadPodRow, 'status' | 'containers_ready'>): boolean {
+  return pod.status === 'running' && pod.containers_ready !== false;
 }
 
 const PHASES: Record<string, PodView['phase']> = {
   pending: 'Pending',
   scheduled: 'Pending',
   running: 'Running',
+  succeeded: 'Succeeded',
   failed: 'Failed',
 };
 

@@ -37,4 +37,8 @@ export class ContainerEntity {
 
   @Column({ name: 'restart_count', type: 'integer', default: 0 })
   restartCount: number;
+
+  /** the agent's last account beyond the status: how it ended, why it waits, readiness */
+  @Column({ type: 'jsonb', nullable: true })
+  state: Record<string, unknown> | null;
 }

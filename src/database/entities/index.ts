@@ -9,6 +9,7 @@ import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
 import { DeploymentEntity, ReplicaSetEntity } from './workload.entity';
+import { ContainerLogEntity } from './container-log.entity';
 
 export {
   NamespaceEntity,
@@ -23,9 +24,11 @@ export {
   SchedulingDecisionEntity,
   ReplicaSetEntity,
   DeploymentEntity,
+  ContainerLogEntity,
 };
 
 export const ENTITIES = [
+  ContainerLogEntity,
   NamespaceEntity,
   NodeEntity,
   PodEntity,

@@ -68,6 +68,17 @@ export class PodEntity {
   @Column({ name: 'restart_count', type: 'integer', default: 0 })
   restartCount: number;
 
+  /** what its node does when a container exits: Always, OnFailure or Never */
+  @Column({ name: 'restart_policy', type: 'varchar', length: 16, default: 'Always' })
+  restartPolicy: string;
+
+  /**
+   * When its containers ended for good (phase Succeeded or Failed by its restart policy):
+   * from then on it holds no room on its node and is not moved again.
+   */
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
   /** its node's pods_version when its assignment last changed: heartbeats send only newer ones */
   @Column({ name: 'spec_version', type: 'integer', default: 0 })
   specVersion: number;

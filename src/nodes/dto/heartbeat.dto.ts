@@ -3,6 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
+  IsISO8601,
   IsIn,
   IsInt,
   IsNumber,
@@ -14,6 +16,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+
+import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from '../../../node-simulator/src/wire';
 
 /** PostgreSQL integer columns hold at most this */
 const MAX_INT = 2147483647;
@@ -61,14 +65,39 @@ export class ComponentsDto {
   etcd?: string;
 }
 
+export class TerminatedDto {
+  @ApiProperty({ example: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(255)
+  exit_code: number;
+
+  @ApiProperty({ example: 'Completed', description: '`Completed` (exit 0) or `Error`' })
+  @IsString()
+  @MaxLength(63)
+  reason: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  @IsISO8601()
+  started_at: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:01.000Z' })
+  @IsISO8601()
+  finished_at: string;
+}
+
 export class ContainerReportDto {
   @ApiProperty({ example: 'web' })
   @IsString()
   @MaxLength(63)
   name: string;
 
-  @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminated'], example: 'running' })
-  @IsIn(['creating', 'running', 'failed', 'terminated'])
+  @ApiProperty({
+    enum: ['creating', 'running', 'waiting', 'failed', 'terminated'],
+    example: 'running',
+    description: '`waiting`: exited, to be restarted after its back-off',
+  })
+  @IsIn(['creating', 'running', 'waiting', 'failed', 'terminated'])
   status: string;
 
   @ApiPropertyOptional({ example: 0 })
@@ -84,6 +113,36 @@ export class ContainerReportDto {
   @Min(0)
   @Max(MAX_CORES)
   cpu_usage?: number;
+
+  @ApiPropertyOptional({ description: 'when a restarted container started again' })
+  @IsOptional()
+  @IsISO8601()
+  started_at?: string;
+
+  @ApiPropertyOptional({ description: 'false while its readiness delay runs; absent: ready' })
+  @IsOptional()
+  @IsBoolean()
+  ready?: boolean;
+
+  @ApiPropertyOptional({ type: TerminatedDto, description: 'with status terminated: how it ended' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TerminatedDto)
+  terminated?: TerminatedDto;
+
+  @ApiPropertyOptional({ example: 'CrashLoopBackOff', description: 'with status waiting' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  waiting_reason?: string;
+
+  @ApiPropertyOptional({ type: TerminatedDto, description: 'its end before the current run' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TerminatedDto)
+  last_terminated?: TerminatedDto;
 }
 
 export class PodReportDto {
@@ -93,8 +152,13 @@ export class PodReportDto {
   @Max(MAX_INT)
   id: number;
 
-  @ApiProperty({ enum: ['creating', 'running', 'failed', 'terminating'], example: 'running' })
-  @IsIn(['creating', 'running', 'failed', 'terminating'])
+  @ApiProperty({
+    enum: ['creating', 'running', 'succeeded', 'failed', 'terminating'],
+    example: 'running',
+    description:
+      '`succeeded`, and `failed` with a container exit as reason: its containers ended for good',
+  })
+  @IsIn(['creating', 'running', 'succeeded', 'failed', 'terminating'])
   status: string;
 
   @ApiProperty({ type: [ContainerReportDto] })
@@ -113,6 +177,34 @@ export class PodReportDto {
   @IsString()
   @MaxLength(1024)
   reason?: string;
+  @ApiPropertyOptional({
+    description: 'its containers ended for good under its restart policy (succeeded or failed)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  finished?: boolean;
+}
+
+export class LogLineDto {
+  @ApiProperty({ example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT)
+  pod_id: number;
+
+  @ApiProperty({ example: 'web' })
+  @IsString()
+  @MaxLength(63)
+  container: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  @IsISO8601()
+  at: string;
+
+  @ApiProperty({ example: 'status: ok, up 30s' })
+  @IsString()
+  @MaxLength(MAX_LOG_LINE_CHARS)
+  text: string;
 }
 
 export class HeartbeatDto {
@@ -165,6 +257,18 @@ export class HeartbeatDto {
   @ValidateNested({ each: true })
   @Type(() => PodReportDto)
   pods?: PodReportDto[];
+
+  @ApiPropertyOptional({
+    type: [LogLineDto],
+    description: "lines the node's containers printed since its last delivered beat",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_LOG_LINES)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => LogLineDto)
+  logs?: LogLineDto[];
 
   @ApiPropertyOptional({
     example: 3,

@@ -143,6 +143,20 @@ export class PodAssignmentDto {
   @ApiProperty({ example: 0.5 }) cpu_cores_req: number;
   @ApiProperty({ example: 128 }) memory_mb_req: number;
   @ApiProperty({ example: 0 }) restart_count: number;
+  @ApiPropertyOptional({
+    enum: ['Always', 'OnFailure', 'Never'],
+    description: 'absent: Always',
+  })
+  restart_policy?: string;
+  @ApiPropertyOptional({
+    example: { 'kubesim.io/run-seconds': '5' },
+    description: 'the kubesim.io/ annotations the agent acts on; absent: none',
+  })
+  annotations?: Record<string, string>;
+  @ApiPropertyOptional({ example: 10000, description: 'crash-loop back-off: first wait (ms)' })
+  backoff_initial_ms?: number;
+  @ApiPropertyOptional({ example: 300000, description: 'crash-loop back-off: cap (ms)' })
+  backoff_max_ms?: number;
   @ApiProperty({ type: [ContainerSpecDto] }) containers: ContainerSpecDto[];
   @ApiProperty({ type: [VolumeSpecDto] }) volumes: VolumeSpecDto[];
   @ApiProperty({ type: [ConfigSpecDto] }) config: ConfigSpecDto[];

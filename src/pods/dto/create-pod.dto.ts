@@ -238,6 +238,16 @@ export class CreatePodDto {
   @IsObject()
   affinity?: Record<string, unknown>;
 
+  @ApiPropertyOptional({
+    enum: ['Always', 'OnFailure', 'Never'],
+    example: 'Always',
+    description:
+      'what the node does when a container exits (default Always: restart it, with back-off)',
+  })
+  @IsOptional()
+  @IsIn(['Always', 'OnFailure', 'Never'])
+  restart_policy?: string;
+
   @ApiProperty({ type: [ContainerDto] })
   @IsArray()
   @ArrayMinSize(1)

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { POD_STATUSES } from '../../database/entities/pod.entity';
 
+export class TerminatedResponseDto {
+  @ApiProperty({ example: 0 }) exit_code: number;
+  @ApiProperty({ example: 'Completed', description: '`Completed` (exit 0) or `Error`' })
+  reason: string;
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) started_at: string;
+  @ApiProperty({ example: '2026-01-01T00:00:01.000Z' }) finished_at: string;
+}
+
 export class ContainerResponseDto {
   @ApiProperty({ example: 'web' }) name: string;
   @ApiProperty({ example: 'nginx:1.27' }) image: string;
@@ -11,9 +19,26 @@ export class ContainerResponseDto {
   @ApiProperty({
     example: 'running',
     enum: ['waiting', 'creating', 'running', 'failed', 'terminated'],
+    description:
+      '`waiting` with a waiting_reason: exited, to be restarted after its back-off; without: not started yet',
   })
   status: string;
   @ApiProperty({ example: 0 }) restart_count: number;
+  @ApiPropertyOptional({
+    description: 'false while its readiness delay (kubesim.io/ready-after) runs',
+  })
+  ready?: boolean;
+  @ApiPropertyOptional({
+    type: TerminatedResponseDto,
+    description: 'how it ended, when terminated',
+  })
+  terminated?: TerminatedResponseDto;
+  @ApiPropertyOptional({ example: 'CrashLoopBackOff' }) waiting_reason?: string;
+  @ApiPropertyOptional({
+    type: TerminatedResponseDto,
+    description: 'its end before the current run',
+  })
+  last_terminated?: TerminatedResponseDto;
 }
 
 export class VolumeResponseDto {
@@ -60,6 +85,8 @@ export class PodResponseDto {
   affinity?: Record<string, unknown>;
   @ApiProperty({ example: null, nullable: true, type: String }) scheduler_algorithm: string | null;
   @ApiProperty({ example: 0 }) restart_count: number;
+  @ApiProperty({ enum: ['Always', 'OnFailure', 'Never'], example: 'Always' })
+  restart_policy: string;
   @ApiProperty({ type: [ContainerResponseDto] }) containers: ContainerResponseDto[];
   @ApiProperty({ type: [VolumeResponseDto] }) volumes: VolumeResponseDto[];
   @ApiProperty({ type: [ConfigResponseDto] }) config: ConfigResponseDto[];
@@ -67,6 +94,15 @@ export class PodResponseDto {
     string | null;
   @ApiProperty({ example: '2026-01-01T00:00:01.000Z', nullable: true, type: String }) started_at:
     string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      'when its containers ended for good (status succeeded, or failed by a container exit): ' +
+      'from then on it holds no room on its node',
+  })
+  finished_at: string | null;
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) created_at: string;
 }
 
