@@ -37,6 +37,10 @@ class FakeStore {
   async podIdsOfNode(id: number) {
     return [...(this.pods.get(id) ?? [])];
   }
+  /** no node here has a NoExecute taint (taint eviction has its own tests) */
+  async nodesWithNoExecuteTaints() {
+    return [];
+  }
   settings = new Map<string, string>();
   async putSetting(key: string, value: string) {
     this.settings.set(key, value);
