@@ -99,7 +99,9 @@ describe('NodeAgent', () => {
 
   const lastBeat = () => api.beats[api.beats.length - 1].body;
   const beatTimes = () => api.beats.map((b) => b.at);
-  const podDir = (name: string) => join(dataDir, 'pods', name);
+  /** a pod's folder: `<id>-<name>` (podAssignment(n) is named pod-n) */
+  const podDir = (name: string, id = Number(name.replace('pod-', ''))) =>
+    join(dataDir, 'pods', `${id}-${name}`);
 
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'kubesim-agent-'));
@@ -348,6 +350,14 @@ describe('NodeAgent', () => {
       expect(lastBeat().cpu_cores_avail).toBe(0);
     });
 
+    it('gives two pods of one name (two namespaces) a folder each', async () => {
+      api.pods = [podAssignment(1, { name: 'web' }), podAssignment(2, { name: 'web' })];
+      await started();
+      await advance(50);
+      expect(existsSync(podDir('web', 1))).toBe(true);
+      expect(existsSync(podDir('web', 2))).toBe(true);
+    });
+
     it('drops pods no longer listed, with their folder', async () => {
       api.pods = [podAssignment(1), podAssignment(2)];
       await started();
@@ -422,7 +432,7 @@ describe('NodeAgent', () => {
         }),
       ];
       await started();
-      const dir = podDir('web');
+      const dir = podDir('web', 5);
       expect(statSync(join(dir, 'volumes', 'cache')).isDirectory()).toBe(true);
       expect(statSync(join(dir, 'volumes', 'host-logs')).isDirectory()).toBe(true);
       expect(readFileSync(join(dir, 'volumes', 'settings', 'app.conf'), 'utf8')).toBe(

@@ -242,6 +242,14 @@ function isWaiting(pod: PodState): boolean {
   return pod.materialised && !pod.failed && pod.containers.some((c) => c.status === 'creating');
 }
 
+/**
+ * A pod's folder under the data dir: its id and name, so two pods of one name (in two
+ * namespaces) on one node never share a folder.
+ */
+function podDirName(pod: { id: number; name: string }): string {
+  return `${pod.id}-${pod.name}`;
+}
+
 export class NodeAgent {
   /** Resolves once the agent has stopped, with the reason. */
   readonly done: Promise<AgentExitReason>;
@@ -766,10 +774,10 @@ export class NodeAgent {
   private materialise(pod: PodState, spec: PodAssignment): void {
     const problem = podFilesProblem(spec);
     if (problem) return this.failPod(pod, problem);
-    this.onDisk(pod.name, async () => {
+    this.onDisk(podDirName(pod), async () => {
       if (this.pods.get(pod.id) !== pod) return; // dropped before its turn
       try {
-        await materialisePod(join(this.podsDir, pod.name), spec);
+        await materialisePod(join(this.podsDir, podDirName(pod)), spec);
         this.diskOk = true;
       } catch (error) {
         this.diskOk = false;
@@ -838,7 +846,7 @@ export class NodeAgent {
     this.pods.delete(pod.id);
     this.logger.info(`${this.nodeName}: pod ${pod.name} (id ${pod.id}) dropped`);
     if (isSafeFileName(pod.name))
-      this.onDisk(pod.name, () => removePodDir(join(this.podsDir, pod.name)));
+      this.onDisk(podDirName(pod), () => removePodDir(join(this.podsDir, podDirName(pod))));
   }
 
   /** One timer for the whole node: set for the earliest pod whose containers may run. */
@@ -992,7 +1000,7 @@ export class NodeAgent {
       readdir(this.podsDir).then(
         (entries) => {
           const known = new Set<string>();
-          for (const pod of this.pods.values()) known.add(pod.name);
+          for (const pod of this.pods.values()) known.add(podDirName(pod));
           for (const entry of entries) {
             if (!known.has(entry))
               this.onDisk(entry, () => removePodDir(join(this.podsDir, entry)));
