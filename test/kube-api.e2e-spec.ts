@@ -254,7 +254,7 @@ suite('the Kubernetes API through kubectl', () => {
     const other = await k.run(['patch', 'node', 'w1', '-p', '{"metadata":{"labels":{"a":"b"}}}']);
     expect(other.code).toBe(1);
     expect(other.stderr.trim()).toBe(
-      'The Node "w1" is invalid: metadata.labels: Forbidden: kubesim changes only spec.unschedulable through this API',
+      'The Node "w1" is invalid: metadata.labels: Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
     );
     expect((await t.http.get('/nodes/w1')).body.labels).toEqual({});
   });
@@ -356,14 +356,15 @@ suite('the Kubernetes API through kubectl', () => {
     );
     await t.http.get('/pods/q').expect(404);
 
-    const selector = await k.run(
+    // a field kubesim cannot honour is refused, never silently dropped
+    const affinity = await k.run(
       ['create', '-f', '-'],
       POD_YAML.replace('name: api', 'name: sel').replace(
         'spec:\n',
-        'spec:\n  nodeSelector: { disk: ssd }\n',
+        'spec:\n  affinity: { podAffinity: {} }\n',
       ),
     );
-    expect(selector.stderr).toContain('spec.nodeSelector: Unsupported value');
+    expect(affinity.stderr).toContain('spec.affinity.podAffinity: Unsupported value');
     await t.http.get('/pods/sel').expect(404);
   });
 
