@@ -1,4 +1,5 @@
 /** Every migration, in order. `npm run migration:generate` appends to this list. */
+import { ServicesAndNetworkPolicies1796182386200 } from './1796182386200-ServicesAndNetworkPolicies';
 import { OptionalEmptyDirSizeAndPath1796161038704 } from './1796161038704-OptionalEmptyDirSizeAndPath';
 import { PodSpecVersion1796161120582 } from './1796161120582-PodSpecVersion';
 import { PodLabels1796163486083 } from './1796163486083-PodLabels';
@@ -12,4 +13,5 @@ export const MIGRATIONS: Function[] = [
   PodSpecVersion1796161120582,
   PodLabels1796163486083,
   SchedulingDecisions1796163853361,
+  ServicesAndNetworkPolicies1796182386200,
 ];

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterStore } from './cluster-store';
 import { dataSourceOptions } from './data-source';
+import { NetworkRepository } from './network.repository';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -19,8 +20,8 @@ export class DatabaseModule {
           retryDelay: 1000,
         }),
       ],
-      providers: [ClusterStore, { provide: DATABASE_URL, useValue: url }],
-      exports: [ClusterStore, DATABASE_URL],
+      providers: [ClusterStore, NetworkRepository, { provide: DATABASE_URL, useValue: url }],
+      exports: [ClusterStore, NetworkRepository, DATABASE_URL],
     };
   }
 }

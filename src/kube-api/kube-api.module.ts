@@ -1,11 +1,14 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { NetworkModule } from '../network/network.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { PodsModule } from '../pods/pods.module';
 import { KubeApiService } from './kube-api.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
+import { KubeNetworkController } from './kube-network.controller';
+import { KubeNetworkService } from './kube-network.service';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -14,9 +17,9 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
  * drive kubesim's nodes and pods, translated from and to Kubernetes objects.
  */
 @Module({
-  imports: [NodesModule, PodsModule],
-  controllers: [KubeDiscoveryController, KubeCoreController],
-  providers: [KubeApiService],
+  imports: [NodesModule, PodsModule, NetworkModule],
+  controllers: [KubeDiscoveryController, KubeCoreController, KubeNetworkController],
+  providers: [KubeApiService, KubeNetworkService],
 })
 export class KubeApiModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -1,8 +1,4 @@
-import type {
-  V1NetworkPolicyPeer,
-  V1NetworkPolicyPort,
-  V1NetworkPolicySpec,
-} from '@kubernetes/client-node';
+import type { V1LabelSelector } from '@kubernetes/client-node';
 import { Labels, matchesLabelSelector } from './label-selector';
 
 /**
@@ -12,6 +8,24 @@ import { Labels, matchesLabelSelector } from './label-selector';
  */
 
 export type PolicyType = 'Ingress' | 'Egress';
+
+/** A NetworkPolicy's spec as the wire carries it (the client library renames `from` and `except`). */
+export interface PolicyPeer {
+  podSelector?: V1LabelSelector;
+  namespaceSelector?: V1LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface PolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+export interface PolicySpec {
+  podSelector?: V1LabelSelector;
+  policyTypes?: string[];
+  ingress?: Array<{ from?: PolicyPeer[]; ports?: PolicyPort[] }>;
+  egress?: Array<{ to?: PolicyPeer[]; ports?: PolicyPort[] }>;
+}
 
 export interface NetPod {
   namespace: string;
@@ -25,7 +39,7 @@ export interface NetPod {
 export interface NetPolicy {
   namespace: string;
   name: string;
-  spec: V1NetworkPolicySpec;
+  spec: PolicySpec;
 }
 
 /** A connection's port and protocol; no port means "on some port". */
@@ -64,7 +78,7 @@ export const podName = (p: NetPod) => `${p.namespace}/${p.name}`;
  * spec.policyTypes, defaulted as kube-apiserver does: always Ingress, and Egress when the
  * policy has egress rules.
  */
-export function policyTypes(spec: V1NetworkPolicySpec): PolicyType[] {
+export function policyTypes(spec: PolicySpec): PolicyType[] {
   if (spec.policyTypes?.length) return spec.policyTypes as PolicyType[];
   return spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'];
 }
@@ -97,15 +111,14 @@ export function cidrContains(cidr: string, ip: string): boolean {
 
 /** Whether a rule's peer covers the other pod (`policyNamespace` is the policy's own). */
 function peerMatches(
-  peer: V1NetworkPolicyPeer,
+  peer: PolicyPeer,
   other: NetPod,
   policyNamespace: string,
   world: PolicyWorld,
 ): boolean {
   if (peer.ipBlock) {
     if (!other.ip || !cidrContains(peer.ipBlock.cidr, other.ip)) return false;
-    // the wire's `except` (the client library's type calls it `_except`)
-    const except = (peer.ipBlock as { except?: string[] }).except ?? peer.ipBlock._except ?? [];
+    const except = peer.ipBlock.except ?? [];
     return !except.some((e) => cidrContains(e, other.ip!));
   }
   const namespaceOk = peer.namespaceSelector
@@ -116,7 +129,7 @@ function peerMatches(
 
 /** Whether a rule's ports cover the connection; named ports are the destination's. */
 function portsMatch(
-  ports: V1NetworkPolicyPort[] | undefined,
+  ports: PolicyPort[] | undefined,
   conn: Connection,
   destination: NetPod,
 ): boolean {
@@ -156,7 +169,7 @@ function direction(
   const allowing = selecting.filter((p) => {
     const rules = (type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? [];
     return rules.some((rule) => {
-      const peers = 'from' in rule ? rule.from : (rule as { to?: V1NetworkPolicyPeer[] }).to;
+      const peers = 'from' in rule ? rule.from : (rule as { to?: PolicyPeer[] }).to;
       const peerOk =
         !peers?.length || peers.some((peer) => peerMatches(peer, other, p.namespace, world));
       return peerOk && portsMatch(rule.ports, conn, destination);

@@ -7,6 +7,8 @@ import { EventEntity } from './event.entity';
 import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
+import { ServiceEntity } from './service.entity';
+import { NetworkPolicyEntity } from './network-policy.entity';
 
 export {
   NodeEntity,
@@ -18,6 +20,8 @@ export {
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ServiceEntity,
+  NetworkPolicyEntity,
 };
 
 export const ENTITIES = [
@@ -30,4 +34,6 @@ export const ENTITIES = [
   SettingEntity,
   IdempotencyKeyEntity,
   SchedulingDecisionEntity,
+  ServiceEntity,
+  NetworkPolicyEntity,
 ];
