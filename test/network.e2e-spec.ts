@@ -1,7 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { runCli } from '../cli/testing/run-cli';
 import { startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
@@ -119,6 +120,43 @@ spec:
         - protocol: TCP
           port: 8080
 `;
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Opens the dashboard, asks for the port, and checks that exactly from → to is green. */
+async function dashboardShows(baseUrl: string, port: string, from: string, to: string) {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: the network view is checked in it`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(baseUrl);
+    await page.getByTestId('network-port').fill(port);
+    await page.getByTestId('network-port').dispatchEvent('change');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="network-cell"]').length > 0,
+    );
+    await page.waitForFunction(
+      ([f, t]) => {
+        const cells = Array.from(
+          document.querySelectorAll<HTMLElement>('[data-testid="network-cell"]'),
+        );
+        const green = cells.filter((c) => c.dataset.allowed === 'true');
+        return green.length === 1 && green[0].dataset.from === f && green[0].dataset.to === t;
+      },
+      [from, to],
+      { timeout: 10000 },
+    );
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
 
 beforeAll(() => {
   if (SKIP) return;
@@ -283,6 +321,9 @@ suite('Services and NetworkPolicies with real agents and kubectl', () => {
     const no = await runCli(t.baseUrl, ['can-reach', 'other', 'web-2', '--port', '8080']);
     expect(no.code).toBe(1);
     expect(no.stdout).toMatch(/^denied: .*default-deny-ingress/);
+
+    // the dashboard draws the same matrix, updated as the policies change
+    await dashboardShows(t.baseUrl, '8080', 'default/client', 'default/web-2');
 
     // deleting the deny opens the rest again
     await k.ok(['delete', 'netpol', 'default-deny-ingress']);
