@@ -75,7 +75,10 @@ export class NetworkRepository {
    */
   async insertService(
     write: Omit<NetworkObjectWrite, 'spec'>,
-    allocate: (taken: TakenAddresses) => { spec: Record<string, unknown>; clusterIp: string | null },
+    allocate: (taken: TakenAddresses) => {
+      spec: Record<string, unknown>;
+      clusterIp: string | null;
+    },
   ): Promise<ServiceRecord> {
     return this.dataSource.transaction(async (db) => {
       const { spec, clusterIp } = allocate(await this.lockAndReadTaken(db));
@@ -132,8 +135,10 @@ export class NetworkRepository {
 
   private async lockAndReadTaken(db: Db, except?: number): Promise<TakenAddresses> {
     await db.query('SELECT pg_advisory_xact_lock($1)', [ALLOCATION_LOCK]);
-    const rows: Array<{ cluster_ip: string | null; spec: { ports?: Array<{ nodePort?: number }> } }> =
-      await db.query('SELECT cluster_ip, spec FROM services WHERE id <> $1', [except ?? -1]);
+    const rows: Array<{
+      cluster_ip: string | null;
+      spec: { ports?: Array<{ nodePort?: number }> };
+    }> = await db.query('SELECT cluster_ip, spec FROM services WHERE id <> $1', [except ?? -1]);
     const taken: TakenAddresses = { clusterIps: new Set(), nodePorts: new Set() };
     for (const r of rows) {
       if (r.cluster_ip) taken.clusterIps.add(r.cluster_ip);
