@@ -248,7 +248,11 @@ suite('Services and NetworkPolicies with real agents and kubectl', () => {
     expect(cli.stdout).toMatch(/default\s+web\s+ClusterIP\s+10\.96\.\d+\.\d+\s+80\/TCP/);
   });
 
-  it('kubectl expose pod makes a Service selecting that pod', async () => {
+  it('kubectl expose pod makes a Service selecting that pod; a watch sees it come', async () => {
+    const watch = fetch(
+      `${t.baseUrl}/api/v1/namespaces/default/services?watch=true&timeoutSeconds=3&resourceVersion=${Date.now()}`,
+    ).then((res) => res.text());
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await k.ok(['expose', 'pod', 'db', '--port', '5432'])).toContain('service/db exposed');
     const svc = JSON.parse(await k.ok(['get', 'svc', 'db', '-o', 'json']));
     expect(svc.spec).toMatchObject({
@@ -256,6 +260,11 @@ suite('Services and NetworkPolicies with real agents and kubectl', () => {
       ports: [{ port: 5432, targetPort: 5432, protocol: 'TCP' }],
     });
     expect(await endpointIps('db')).toEqual([await podIp('db')]);
+    const events = (await watch)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; object: { metadata: { name: string } } });
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED db']);
   });
 
   it('bad Service manifests are refused with the reasons, changing nothing', async () => {
