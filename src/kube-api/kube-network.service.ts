@@ -205,7 +205,10 @@ export class KubeNetworkService {
       throw KubeError.invalid('Service', name, [
         { field: 'metadata.name', message: 'Invalid value: field is immutable' },
       ]);
-    const manifest = serviceManifest(merged, namespace, current.spec);
+    const manifest = serviceManifest(merged, namespace, {
+      ...current.spec,
+      clusterIP: current.cluster_ip ?? 'None',
+    });
     const row = await this.repository.updateService(current, (taken) => {
       const { spec } = this.allocate(manifest, taken, current.cluster_ip);
       return { namespace, name, labels: manifest.labels, annotations: manifest.annotations, spec };

@@ -6,15 +6,45 @@ describe('applyPatch', () => {
     spec: { ports: [{ port: 80 }] },
   };
 
-  it('merge and strategic merge patches: null removes, lists are replaced, directives dropped', () => {
+  it('merge patches: null removes, lists are replaced', () => {
     expect(
-      applyPatch('application/strategic-merge-patch+json', svc, {
+      applyPatch('application/merge-patch+json', svc, {
         metadata: { labels: { a: null, c: '3' } },
-        spec: { ports: [{ port: 81 }], '$setElementOrder/ports': [{ port: 81 }] },
+        spec: { ports: [{ port: 81 }] },
       }),
     ).toEqual({
       metadata: { name: 'web', labels: { b: '2', c: '3' } },
       spec: { ports: [{ port: 81 }] },
+    });
+  });
+
+  it('strategic merge patches merge ports by port, as kubectl apply sends them', () => {
+    const two = {
+      spec: {
+        ports: [
+          { port: 80, name: 'http' },
+          { port: 443, name: 'https' },
+        ],
+      },
+    };
+    expect(
+      applyPatch('application/strategic-merge-patch+json', two, {
+        spec: {
+          '$setElementOrder/ports': [{ port: 8443 }, { port: 80 }],
+          ports: [
+            { port: 8443, name: 'https' },
+            { $patch: 'delete', port: 443 },
+            { port: 80, targetPort: 8080 },
+          ],
+        },
+      }),
+    ).toEqual({
+      spec: {
+        ports: [
+          { port: 8443, name: 'https' },
+          { port: 80, name: 'http', targetPort: 8080 },
+        ],
+      },
     });
   });
 

@@ -50,22 +50,60 @@ export function jsonPatch(target: unknown, patch: unknown): unknown {
   return doc;
 }
 
+/** Lists merged by a key in a strategic merge patch (as Kubernetes' `patchMergeKey` tags them). */
+const MERGE_KEYS: Record<string, string> = { ports: 'port' };
+
+function mergeByKey(target: unknown[], patch: unknown[], key: string): unknown[] {
+  const out = [...target];
+  const at = (v: unknown) =>
+    out.findIndex((item) => isObject(item) && isObject(v) && item[key] === v[key]);
+  for (const item of patch) {
+    if (isObject(item) && item.$patch === 'delete') {
+      for (let i = at(item); i >= 0; i = at(item)) out.splice(i, 1);
+      continue;
+    }
+    const i = at(item);
+    if (i >= 0) out[i] = strategicMerge(out[i], item);
+    else out.push(strategicMerge(undefined, item));
+  }
+  return out;
+}
+
 /**
- * A patch of any of the three types kubectl sends applied to an object. A strategic merge
- * patch is read as a merge patch: lists are replaced whole (kubectl sends the whole list of
- * ports or rules it changes).
+ * A strategic merge patch: like a merge patch, but lists with a merge key (a Service's ports)
+ * merge item by item (`$patch: delete` removes one, `$setElementOrder` orders them); other
+ * lists are replaced whole.
  */
+function strategicMerge(target: unknown, patch: unknown): unknown {
+  if (Array.isArray(patch)) return patch.map((p) => strategicMerge(undefined, p));
+  if (!isObject(patch)) return patch;
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue;
+    if (v === null) delete out[k];
+    else if (Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(out[k]))
+      out[k] = mergeByKey(out[k] as unknown[], v, MERGE_KEYS[k]);
+    else out[k] = strategicMerge(out[k], v);
+  }
+  for (const [k, order] of Object.entries(patch)) {
+    const m = /^\$setElementOrder\/(.+)$/.exec(k);
+    const list = m ? out[m[1]] : undefined;
+    const key = m ? MERGE_KEYS[m[1]] : undefined;
+    if (!key || !Array.isArray(list) || !Array.isArray(order)) continue;
+    const rank = (item: unknown) => {
+      const i = order.findIndex((o) => isObject(o) && isObject(item) && o[key] === item[key]);
+      return i < 0 ? order.length : i;
+    };
+    out[m![1]] = [...list].sort((x, y) => rank(x) - rank(y));
+  }
+  return out;
+}
+
+/** A patch of any of the three types kubectl sends, applied to an object. */
 export function applyPatch(contentType: string, target: unknown, patch: unknown): unknown {
   if (contentType.startsWith('application/json-patch+json')) return jsonPatch(target, patch);
   if (!isObject(patch)) throw new KubeError(400, 'the patch must be a JSON object');
-  const clean = structuredClone(patch);
-  // strategic merge patch directives kubectl may add: lists are replaced anyway
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (!isObject(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(v)) if (!k.startsWith('$')) out[k] = strip(val);
-    return out;
-  };
-  return mergePatch(target, strip(clean));
+  if (contentType.startsWith('application/strategic-merge-patch+json'))
+    return strategicMerge(target, patch);
+  return mergePatch(target, patch);
 }
