@@ -13,7 +13,7 @@ const FLOORS = [
   ['domain', 'scheduler/strategies'],
   ['config', 'common', 'database', 'events', 'metrics'],
   ['scheduler', 'docker'],
-  ['nodes', 'pods', 'cluster', 'health'],
+  ['nodes', 'pods', 'cluster', 'health', 'network'],
   ['health-monitor', 'autoscaler', 'kube-api', 'workloads'],
 ];
 const SIDEWAYS_FORBIDDEN = new Set([3]);

@@ -6,6 +6,7 @@ import { registerEventsCommand } from './commands/events';
 import { registerExplainCommand } from './commands/explain';
 import { registerGetCommand } from './commands/get';
 import { registerKubeconfigCommand } from './commands/kubeconfig';
+import { registerNetworkCommands } from './commands/network';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
 import { registerResetCommand } from './commands/reset';
@@ -26,6 +27,7 @@ Examples:
   kubesim simulate --nodes 20 --keep
   kubesim scenario run examples/scenarios/lose-a-node.yaml
   kubesim reset --yes
+  kubesim can-reach frontend db --port 6379
   kubesim kubeconfig --write && kubectl get nodes`;
 
 export function buildProgram(io: CliIo): Command {
@@ -60,6 +62,7 @@ export function buildProgram(io: CliIo): Command {
   registerResetCommand(program, io);
   registerScenarioCommand(program, io);
   registerKubeconfigCommand(program, io);
+  registerNetworkCommands(program, io);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { SchedulingConstraints1796180303123 } from './1796180303123-SchedulingCo
 import { Workloads1796180164081 } from './1796180164081-Workloads';
 import { ContainerLogs1796181655220 } from './1796181655220-ContainerLogs';
 import { PodLifecycle1796180365866 } from './1796180365866-PodLifecycle';
+import { ServicesAndNetworkPolicies1796182386200 } from './1796182386200-ServicesAndNetworkPolicies';
 import { OptionalEmptyDirSizeAndPath1796161038704 } from './1796161038704-OptionalEmptyDirSizeAndPath';
 import { PodSpecVersion1796161120582 } from './1796161120582-PodSpecVersion';
 import { PodLabels1796163486083 } from './1796163486083-PodLabels';
@@ -22,4 +23,5 @@ export const MIGRATIONS: Function[] = [
   SchedulingConstraints1796180303123,
   PodLifecycle1796180365866,
   ContainerLogs1796181655220,
+  ServicesAndNetworkPolicies1796182386200,
 ];

@@ -15,6 +15,7 @@ import { HealthController } from './health/health.controller';
 import { HealthMonitorModule } from './health-monitor/health-monitor.module';
 import { KubeApiModule } from './kube-api/kube-api.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NetworkModule } from './network/network.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PodsModule } from './pods/pods.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
@@ -40,6 +41,7 @@ export class AppModule {
         KubeApiModule,
         AutoscalerModule,
         WorkloadsModule,
+        NetworkModule,
       ],
       controllers: [HealthController],
       providers: [

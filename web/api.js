@@ -135,5 +135,6 @@ export const api = {
   events: (filters = {}) => request('GET', `/events${q({ limit: 50, ...filters })}`),
   scheduler: () => request('GET', '/scheduler'),
   autoscaler: () => request('GET', '/autoscaler'),
+  networkMatrix: (filters = {}) => request('GET', `/network/matrix${q(filters)}`),
   setScheduler: (algorithm) => request('PUT', '/scheduler', { algorithm }),
 };

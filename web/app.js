@@ -8,6 +8,7 @@ import { $, coalesce, setAttr, setText } from './dom.js';
 import { initDetails, openNode, openObject, openPod, refreshDetail } from './views/details.js';
 import { addEvent, initEventsFeed, loadEvents } from './views/events.js';
 import { initForms, syncScheduler } from './views/forms.js';
+import { initNetworkView, refreshNetwork } from './views/network.js';
 import { initNodesView, noteHeartbeat, renderNodes, tickNodes } from './views/nodes.js';
 import { renderAutoscaler, renderOverview } from './views/overview.js';
 import { initPodsView, podFilters, renderPods, tickPods, updateNodeFilter } from './views/pods.js';
@@ -71,6 +72,8 @@ function refreshAll() {
     }
     // the autoscaler panel is extra: a failure to read it leaves the rest as it is
     api.autoscaler().then(renderAutoscaler, () => undefined);
+    // so is the network matrix
+    refreshNetwork();
     if (pods.status === 'fulfilled') renderPods(pods.value ?? []);
     refreshDetail();
     document.body.dataset.loaded = 'true';
@@ -157,6 +160,7 @@ function start() {
   initPodsView({ onOpen: openPod, onFilter: refreshAll });
   initEventsFeed({ onObject: openObject });
   initForms({ onCreated: refreshAll });
+  initNetworkView();
   if (!window.Chart) document.body.classList.add('no-charts');
 
   refreshAll();

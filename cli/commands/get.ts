@@ -1,11 +1,14 @@
 import { Argument, type Command } from 'commander';
 import { type CliIo, CommandContext } from '../context';
 import { listOptions } from './list-options';
+import { listNetworkPolicies, listServices } from './network';
 import { listNodes, type NodeFilters, showNode } from './nodes';
 import { listPods, type PodFilters, showPod } from './pods';
 
 const NODE_KINDS = ['node', 'nodes', 'no'];
 const POD_KINDS = ['pod', 'pods', 'po'];
+const SERVICE_KINDS = ['services', 'service', 'svc'];
+const POLICY_KINDS = ['networkpolicies', 'networkpolicy', 'netpol'];
 
 /** `get nodes`, `get node worker-1`, `get pods`, `get pod web`: kubectl habits. */
 async function get(
@@ -14,6 +17,8 @@ async function get(
   name: string | undefined,
   filters: NodeFilters & PodFilters,
 ) {
+  if (SERVICE_KINDS.includes(kind)) return listServices(ctx);
+  if (POLICY_KINDS.includes(kind)) return listNetworkPolicies(ctx);
   if (NODE_KINDS.includes(kind)) {
     return name === undefined ? listNodes(ctx, filters) : showNode(ctx, name);
   }
@@ -24,8 +29,17 @@ export function registerGetCommand(program: Command, io: CliIo): void {
   listOptions(
     program
       .command('get')
-      .description('kubectl style: list nodes or pods, or show one by id or name')
-      .addArgument(new Argument('<kind>', 'nodes or pods').choices([...NODE_KINDS, ...POD_KINDS]))
+      .description(
+        'kubectl style: list nodes or pods, or show one by id or name; list services or networkpolicies',
+      )
+      .addArgument(
+        new Argument('<kind>', 'nodes, pods, services or networkpolicies').choices([
+          ...NODE_KINDS,
+          ...POD_KINDS,
+          ...SERVICE_KINDS,
+          ...POLICY_KINDS,
+        ]),
+      )
       .argument('[name]', 'id or name of one node or pod')
       .option('--status <status>', 'only this status (lists)')
       .option('--type <type>', 'only this node type (node lists)')

@@ -110,6 +110,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/network/matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who may talk to whom: every pod against every pod, for a port or any */
+        get: operations["getNetworkMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/network/reachability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether one pod may reach a pod or a Service on a port, as the NetworkPolicies decide (the source's egress and the destination's ingress) */
+        get: operations["getReachability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes": {
         parameters: {
             query?: never;
@@ -1064,6 +1098,20 @@ export interface components {
              */
             since: string | null;
         };
+        EndpointVerdictDto: {
+            allowed: boolean;
+            /** @example 10.244.1.3 */
+            ip: string | null;
+            /** @example default/db-1 */
+            pod: string;
+            policies: string[];
+            /**
+             * @description the target port on this pod
+             * @example 6379
+             */
+            port: number;
+            reason: string;
+        };
         ErrorResponseDto: {
             /** @example Bad Request */
             error: string;
@@ -1204,6 +1252,37 @@ export interface components {
             pod_id: number;
             /** @example status: ok, up 30s */
             text: string;
+        };
+        MatrixDto: {
+            /**
+             * @description allowed[i][j]: whether pods[i] may open a connection to pods[j]
+             * @example [
+             *       [
+             *         true,
+             *         false
+             *       ],
+             *       [
+             *         true,
+             *         true
+             *       ]
+             *     ]
+             */
+            allowed: boolean[][];
+            /** @example default */
+            namespace: string | null;
+            /**
+             * @example [
+             *       "default/a",
+             *       "default/b"
+             *     ]
+             */
+            pods: string[];
+            /** @description the NetworkPolicies in force (namespace/name) */
+            policies: string[];
+            /** @example 80 */
+            port: number | null;
+            /** @example TCP */
+            protocol: string;
         };
         NodeDetailDto: {
             /**
@@ -1635,6 +1714,29 @@ export interface components {
              * @enum {string}
              */
             trigger: "create" | "retry" | "reschedule";
+        };
+        ReachabilityDto: {
+            /** @description whether the connection is allowed */
+            allowed: boolean;
+            /** @description for a Service: each ready endpoint's verdict */
+            endpoints?: components["schemas"]["EndpointVerdictDto"][];
+            /** @example default/frontend */
+            from: string;
+            /**
+             * @description the NetworkPolicies that decided (namespace/name)
+             * @example [
+             *       "default/allow-frontend"
+             *     ]
+             */
+            policies: string[];
+            /** @example 6379 */
+            port: number;
+            /** @example TCP */
+            protocol: string;
+            /** @example default/frontend → default/db on 6379/TCP: allowed (egress not isolated; ingress allowed by default/allow-frontend) */
+            reason: string;
+            /** @example default/db */
+            to: string;
         };
         SchedulerResponseDto: {
             /**
@@ -2355,6 +2457,208 @@ export interface operations {
                      *       "error": "Forbidden",
                      *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
                      *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getNetworkMatrix: {
+        parameters: {
+            query?: {
+                /** @description one namespace's pods (all namespaces when absent) */
+                namespace?: string;
+                /** @description a port; without one, a cell says whether some port is allowed */
+                port?: string;
+                protocol?: "TCP" | "UDP" | "SCTP";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatrixDto"];
+                };
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getReachability: {
+        parameters: {
+            query: {
+                /** @description the source pod: <namespace>/<pod>, or a bare name (default) */
+                from: string;
+                /** @description the destination port (a Service port for a Service) */
+                port: string;
+                protocol?: "TCP" | "UDP" | "SCTP";
+                /** @description the destination: <namespace>/<pod or service>, or a bare name (default); a Service resolves to its ready endpoints */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachabilityDto"];
+                };
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

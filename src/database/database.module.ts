@@ -4,6 +4,7 @@ import { ClusterStore } from './cluster-store';
 import { WorkloadsRepository } from './workloads.repository';
 import { dataSourceOptions } from './data-source';
 import { NamespacesRepository } from './namespaces.repository';
+import { NetworkRepository } from './network.repository';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -25,9 +26,16 @@ export class DatabaseModule {
         ClusterStore,
         NamespacesRepository,
         WorkloadsRepository,
+        NetworkRepository,
         { provide: DATABASE_URL, useValue: url },
       ],
-      exports: [ClusterStore, NamespacesRepository, WorkloadsRepository, DATABASE_URL],
+      exports: [
+        ClusterStore,
+        NamespacesRepository,
+        WorkloadsRepository,
+        NetworkRepository,
+        DATABASE_URL,
+      ],
     };
   }
 }

@@ -110,12 +110,12 @@ export class NamespacesRepository {
   }
 
   /**
-   * Removes the namespace's workload objects (Deployments, ReplicaSets), so no controller
-   * makes new pods while the namespace's pods are deleted.
+   * Removes the namespace's objects other than pods (Deployments, ReplicaSets, Services,
+   * NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
    */
   async removeObjectsIn(name: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM deployments WHERE namespace = $1', [name]);
-    await this.dataSource.query('DELETE FROM replica_sets WHERE namespace = $1', [name]);
+    for (const table of ['deployments', 'replica_sets', 'services', 'network_policies'])
+      await this.dataSource.query(`DELETE FROM ${table} WHERE namespace = $1`, [name]);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { NetworkModule } from '../network/network.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { PodsModule } from '../pods/pods.module';
 import { WorkloadsModule } from '../workloads/workloads.module';
@@ -9,6 +10,8 @@ import { KubeAppsController } from './kube-apps.controller';
 import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
+import { KubeNetworkController } from './kube-network.controller';
+import { KubeNetworkService } from './kube-network.service';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -17,9 +20,14 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
  * drive kubesim's nodes and pods, translated from and to Kubernetes objects.
  */
 @Module({
-  imports: [NodesModule, PodsModule, WorkloadsModule],
-  controllers: [KubeDiscoveryController, KubeCoreController, KubeAppsController],
-  providers: [KubeApiService, KubeAppsService],
+  imports: [NodesModule, PodsModule, WorkloadsModule, NetworkModule],
+  controllers: [
+    KubeDiscoveryController,
+    KubeCoreController,
+    KubeAppsController,
+    KubeNetworkController,
+  ],
+  providers: [KubeApiService, KubeAppsService, KubeNetworkService],
 })
 export class KubeApiModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -302,27 +302,6 @@ export class KubeCoreController {
     return this.kube.deleteNamespace(name);
   }
 
-  // ---- services: kubesim has none yet; `kubectl cluster-info` lists them
-
-  @Get('services')
-  listAllKubeServices() {
-    return this.noServices();
-  }
-
-  @Get('namespaces/:namespace/services')
-  listKubeServices() {
-    return this.noServices();
-  }
-
-  @Get('namespaces/:namespace/services/:name')
-  async getKubeService(
-    @Param('namespace') namespace: string,
-    @Param('name') name: string,
-  ): Promise<never> {
-    await this.kube.requireNamespace(namespace);
-    throw KubeError.notFound('services', name);
-  }
-
   // ---- events
 
   @Get('events')
@@ -359,21 +338,12 @@ export class KubeCoreController {
   notServed(@Req() req: FastifyRequest): never {
     const path = req.url.split('?')[0].replace(/^\/api\/v1\/?/, '');
     const known =
-      /^(nodes|pods|namespaces|events)(\/[^/]+)?$|^namespaces\/[^/]+\/(pods|events)(\/[^/]+)?$/;
+      /^(nodes|pods|namespaces|events|services|endpoints)(\/[^/]+)?$|^namespaces\/[^/]+\/(pods|events|services|endpoints)(\/[^/]+)?$/;
     if (known.test(path)) throw KubeError.methodNotAllowed();
     throw new KubeError(404, 'the server could not find the requested resource');
   }
 
   // ---- helpers
-
-  private noServices() {
-    return {
-      kind: 'ServiceList',
-      apiVersion: 'v1',
-      metadata: { resourceVersion: this.kube.listVersion() },
-      items: [],
-    };
-  }
 
   private one<T extends KubeObject>(object: T, table: TableOf<T>, accept: string, q: KubeQuery) {
     return wantsTable(accept)

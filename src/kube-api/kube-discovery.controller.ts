@@ -1,7 +1,8 @@
-import { All, Controller, Get, Req, UseFilters } from '@nestjs/common';
+import { All, Controller, Get, Param, Req, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { NETWORK_API_GROUPS, NETWORK_CORE_RESOURCES } from './kube-network.controller';
 import { KUBE_VERSION } from './kube-objects';
 import { KubeError, KubeStatusFilter } from './kube-status';
 
@@ -32,15 +33,6 @@ export const CORE_V1_RESOURCES = [
     shortNames: ['no'],
   },
   {
-    name: 'services',
-    singularName: 'service',
-    namespaced: true,
-    kind: 'Service',
-    verbs: ['get', 'list'],
-    shortNames: ['svc'],
-    categories: ['all'],
-  },
-  {
     name: 'pods',
     singularName: 'pod',
     namespaced: true,
@@ -49,6 +41,7 @@ export const CORE_V1_RESOURCES = [
     shortNames: ['po'],
     categories: ['all'],
   },
+  ...NETWORK_CORE_RESOURCES,
 ];
 
 /** What `/apis/apps/v1` serves: the workloads and their scale subresource. */
@@ -99,7 +92,7 @@ const APPS_GROUP = {
 
 const patchOperation = (kind: string, group = '') => ({
   patch: {
-    operationId: `patch${group ? 'Apps' : 'Core'}V1${kind}`,
+    operationId: `patch${group ? group.split('.')[0].replace(/^./, (c) => c.toUpperCase()) : 'Core'}V1${kind}`,
     'x-kubernetes-group-version-kind': { group, version: 'v1', kind },
     'x-kubernetes-action': 'patch',
     parameters: [
@@ -116,6 +109,7 @@ const CORE_V1_OPENAPI = {
     '/api/v1/nodes/{name}': patchOperation('Node'),
     '/api/v1/namespaces/{name}': patchOperation('Namespace'),
     '/api/v1/namespaces/{namespace}/pods/{name}': patchOperation('Pod'),
+    '/api/v1/namespaces/{namespace}/services/{name}': patchOperation('Service'),
   },
   components: { schemas: {} },
 };
@@ -128,11 +122,23 @@ const APPS_V1_OPENAPI = {
   },
   components: { schemas: {} },
 };
-const OPENAPI_HASH = createHash('sha256')
-  .update(JSON.stringify([CORE_V1_OPENAPI, APPS_V1_OPENAPI]))
-  .digest('hex')
-  .slice(0, 32)
-  .toUpperCase();
+/** The other groups' documents, by their path under /openapi/v3. */
+const GROUP_OPENAPI: Record<string, object> = {
+  'apis/apps/v1': APPS_V1_OPENAPI,
+  'apis/networking.k8s.io/v1': {
+    ...CORE_V1_OPENAPI,
+    paths: {
+      '/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies/{name}': patchOperation(
+        'NetworkPolicy',
+        'networking.k8s.io',
+      ),
+    },
+  },
+  'apis/discovery.k8s.io/v1': { ...CORE_V1_OPENAPI, paths: {} },
+};
+const hashOf = (doc: object) =>
+  createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32).toUpperCase();
+const OPENAPI_HASH = hashOf(CORE_V1_OPENAPI);
 
 /** Version and legacy discovery, as kube-apiserver answers them. */
 @ApiExcludeController()
@@ -168,10 +174,10 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** The API groups beyond the core one: apps (the workloads). */
+  /** The API groups beyond the core one: apps (the workloads), networking and discovery. */
   @Get('apis')
   getApiGroups() {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP] };
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP, ...NETWORK_API_GROUPS] };
   }
 
   @Get('apis/apps')
@@ -199,7 +205,12 @@ export class KubeDiscoveryController {
     return {
       paths: {
         'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${OPENAPI_HASH}` },
-        'apis/apps/v1': { serverRelativeURL: `/openapi/v3/apis/apps/v1?hash=${OPENAPI_HASH}` },
+        ...Object.fromEntries(
+          Object.entries(GROUP_OPENAPI).map(([path, doc]) => [
+            path,
+            { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(doc)}` },
+          ]),
+        ),
       },
     };
   }
@@ -209,9 +220,11 @@ export class KubeDiscoveryController {
     return CORE_V1_OPENAPI;
   }
 
-  @Get('openapi/v3/apis/apps/v1')
-  getOpenApiV3AppsV1() {
-    return APPS_V1_OPENAPI;
+  @Get('openapi/v3/apis/:group/v1')
+  getOpenApiV3GroupV1(@Param('group') group: string) {
+    const doc = GROUP_OPENAPI[`apis/${group}/v1`];
+    if (!doc) throw new KubeError(404, 'the server could not find the requested resource');
+    return doc;
   }
 
   @All('apis/*')

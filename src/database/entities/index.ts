@@ -10,6 +10,8 @@ import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
 import { DeploymentEntity, ReplicaSetEntity } from './workload.entity';
 import { ContainerLogEntity } from './container-log.entity';
+import { ServiceEntity } from './service.entity';
+import { NetworkPolicyEntity } from './network-policy.entity';
 
 export {
   NamespaceEntity,
@@ -25,6 +27,8 @@ export {
   ReplicaSetEntity,
   DeploymentEntity,
   ContainerLogEntity,
+  ServiceEntity,
+  NetworkPolicyEntity,
 };
 
 export const ENTITIES = [
@@ -41,4 +45,6 @@ export const ENTITIES = [
   SchedulingDecisionEntity,
   ReplicaSetEntity,
   DeploymentEntity,
+  ServiceEntity,
+  NetworkPolicyEntity,
 ];

@@ -1,0 +1,452 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ClusterBus } from '../events/cluster-bus';
+import { KubeApiService } from './kube-api.service';
+import {
+  ENDPOINTS_TABLE,
+  ENDPOINTSLICE_TABLE,
+  NETWORK_POLICY_TABLE,
+  SERVICE_TABLE,
+} from './kube-network-tables';
+import { KubeNetObject, KubeNetworkService } from './kube-network.service';
+import { IncludeObject, TableOf, toTable } from './kube-table';
+import { KubeError, KubeStatusFilter } from './kube-status';
+import { streamWatch } from './kube-watch';
+
+type KubeQuery = Record<string, string | undefined>;
+type Reader = (namespace: string | null) => Promise<KubeNetObject[]>;
+
+/** The resources of the network groups, as their discovery documents list them. */
+export const NETWORK_CORE_RESOURCES = [
+  {
+    name: 'services',
+    singularName: 'service',
+    namespaced: true,
+    kind: 'Service',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
+  {
+    name: 'endpoints',
+    singularName: 'endpoints',
+    namespaced: true,
+    kind: 'Endpoints',
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['ep'],
+  },
+];
+const DISCOVERY_RESOURCES = [
+  {
+    name: 'endpointslices',
+    singularName: 'endpointslice',
+    namespaced: true,
+    kind: 'EndpointSlice',
+    verbs: ['get', 'list', 'watch'],
+  },
+];
+const NETWORKING_RESOURCES = [
+  {
+    name: 'networkpolicies',
+    singularName: 'networkpolicy',
+    namespaced: true,
+    kind: 'NetworkPolicy',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    shortNames: ['netpol'],
+  },
+];
+
+const group = (name: string) => ({
+  name,
+  versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
+  preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
+});
+/** The API groups the network kinds bring, for `/apis`. */
+export const NETWORK_API_GROUPS = [group('discovery.k8s.io'), group('networking.k8s.io')];
+
+const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
+const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
+
+function includeObject(q: KubeQuery): IncludeObject {
+  const v = q.includeObject ?? 'Metadata';
+  if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
+    throw new KubeError(
+      400,
+      `includeObject: Unsupported value: "${v}": supported values: "None", "Metadata", "Object"`,
+    );
+  return v;
+}
+
+function since(q: KubeQuery): number | null {
+  const rv = q.resourceVersion;
+  if (rv === undefined || rv === '' || rv === '0') return null;
+  if (!/^\d{1,16}$/.test(rv)) throw new KubeError(400, `resourceVersion: Invalid value: "${rv}"`);
+  return Number(rv);
+}
+
+function jsonBody(body: unknown): unknown {
+  if (Buffer.isBuffer(body))
+    throw new KubeError(
+      415,
+      'kubesim takes JSON bodies only (application/json); protobuf is not supported',
+    );
+  return body;
+}
+
+const options = (q: KubeQuery) => ({
+  labelSelector: q.labelSelector,
+  fieldSelector: q.fieldSelector,
+});
+
+/**
+ * Services and Endpoints (`/api/v1`), EndpointSlices (`discovery.k8s.io/v1`) and
+ * NetworkPolicies (`networking.k8s.io/v1`).
+ */
+@ApiExcludeController()
+@UseFilters(KubeStatusFilter)
+@Controller()
+export class KubeNetworkController {
+  constructor(
+    private readonly network: KubeNetworkService,
+    private readonly kube: KubeApiService,
+    private readonly bus: ClusterBus,
+  ) {}
+
+  // ---- discovery
+
+  @Get('apis/discovery.k8s.io')
+  getDiscoveryGroup() {
+    return { kind: 'APIGroup', apiVersion: 'v1', ...group('discovery.k8s.io') };
+  }
+
+  @Get('apis/discovery.k8s.io/v1')
+  getDiscoveryV1Resources() {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'discovery.k8s.io/v1',
+      resources: DISCOVERY_RESOURCES,
+    };
+  }
+
+  @Get('apis/networking.k8s.io')
+  getNetworkingGroup() {
+    return { kind: 'APIGroup', apiVersion: 'v1', ...group('networking.k8s.io') };
+  }
+
+  @Get('apis/networking.k8s.io/v1')
+  getNetworkingV1Resources() {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'networking.k8s.io/v1',
+      resources: NETWORKING_RESOURCES,
+    };
+  }
+
+  // ---- services
+
+  @Get('api/v1/services')
+  async listAllKubeServices(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, null, 'v1', 'ServiceList', SERVICE_TABLE, (ns) =>
+      this.network.listServices(ns, options(q)),
+    );
+  }
+
+  @Get('api/v1/namespaces/:namespace/services')
+  async listKubeServices(
+    @Param('namespace') namespace: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, namespace, 'v1', 'ServiceList', SERVICE_TABLE, (ns) =>
+      this.network.listServices(ns, options(q)),
+    );
+  }
+
+  @Get('api/v1/namespaces/:namespace/services/:name')
+  async getKubeService(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.network.getService(namespace, name), SERVICE_TABLE, accept, q);
+  }
+
+  @Post('api/v1/namespaces/:namespace/services')
+  @HttpCode(201)
+  async createKubeService(
+    @Param('namespace') namespace: string,
+    @Body() body: unknown,
+    @Query() q: KubeQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { object, warnings } = await this.network.createService(namespace, jsonBody(body), q);
+    warn(reply, warnings);
+    return object;
+  }
+
+  @Patch('api/v1/namespaces/:namespace/services/:name')
+  patchKubeService(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.network.patchService(
+      namespace,
+      name,
+      (contentType ?? '').toLowerCase(),
+      jsonBody(patch),
+    );
+  }
+
+  @Delete('api/v1/namespaces/:namespace/services/:name')
+  deleteKubeService(@Param('namespace') namespace: string, @Param('name') name: string) {
+    return this.network.deleteService(namespace, name);
+  }
+
+  // ---- endpoints
+
+  @Get('api/v1/endpoints')
+  async listAllKubeEndpoints(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, null, 'v1', 'EndpointsList', ENDPOINTS_TABLE, (ns) =>
+      this.network.listEndpoints(ns, options(q)),
+    );
+  }
+
+  @Get('api/v1/namespaces/:namespace/endpoints')
+  async listKubeEndpoints(
+    @Param('namespace') namespace: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(reply, q, accept, namespace, 'v1', 'EndpointsList', ENDPOINTS_TABLE, (ns) =>
+      this.network.listEndpoints(ns, options(q)),
+    );
+  }
+
+  @Get('api/v1/namespaces/:namespace/endpoints/:name')
+  async getKubeEndpoints(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.network.getEndpoints(namespace, name), ENDPOINTS_TABLE, accept, q);
+  }
+
+  // ---- endpoint slices
+
+  @Get('apis/discovery.k8s.io/v1/endpointslices')
+  async listAllKubeEndpointSlices(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(
+      reply,
+      q,
+      accept,
+      null,
+      'discovery.k8s.io/v1',
+      'EndpointSliceList',
+      ENDPOINTSLICE_TABLE,
+      (ns) => this.network.listEndpointSlices(ns, options(q)),
+    );
+  }
+
+  @Get('apis/discovery.k8s.io/v1/namespaces/:namespace/endpointslices')
+  async listKubeEndpointSlices(
+    @Param('namespace') namespace: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(
+      reply,
+      q,
+      accept,
+      namespace,
+      'discovery.k8s.io/v1',
+      'EndpointSliceList',
+      ENDPOINTSLICE_TABLE,
+      (ns) => this.network.listEndpointSlices(ns, options(q)),
+    );
+  }
+
+  @Get('apis/discovery.k8s.io/v1/namespaces/:namespace/endpointslices/:name')
+  async getKubeEndpointSlice(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(
+      await this.network.getEndpointSlice(namespace, name),
+      ENDPOINTSLICE_TABLE,
+      accept,
+      q,
+    );
+  }
+
+  // ---- network policies
+
+  @Get('apis/networking.k8s.io/v1/networkpolicies')
+  async listAllKubeNetworkPolicies(
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(
+      reply,
+      q,
+      accept,
+      null,
+      'networking.k8s.io/v1',
+      'NetworkPolicyList',
+      NETWORK_POLICY_TABLE,
+      (ns) => this.network.listPolicies(ns, options(q)),
+    );
+  }
+
+  @Get('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies')
+  async listKubeNetworkPolicies(
+    @Param('namespace') namespace: string,
+    @Query() q: KubeQuery,
+    @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.list(
+      reply,
+      q,
+      accept,
+      namespace,
+      'networking.k8s.io/v1',
+      'NetworkPolicyList',
+      NETWORK_POLICY_TABLE,
+      (ns) => this.network.listPolicies(ns, options(q)),
+    );
+  }
+
+  @Get('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies/:name')
+  async getKubeNetworkPolicy(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('accept') accept: string,
+    @Query() q: KubeQuery,
+  ) {
+    return this.one(await this.network.getPolicy(namespace, name), NETWORK_POLICY_TABLE, accept, q);
+  }
+
+  @Post('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies')
+  @HttpCode(201)
+  async createKubeNetworkPolicy(
+    @Param('namespace') namespace: string,
+    @Body() body: unknown,
+    @Query() q: KubeQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { object, warnings } = await this.network.createPolicy(namespace, jsonBody(body), q);
+    warn(reply, warnings);
+    return object;
+  }
+
+  @Patch('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies/:name')
+  patchKubeNetworkPolicy(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+  ) {
+    return this.network.patchPolicy(
+      namespace,
+      name,
+      (contentType ?? '').toLowerCase(),
+      jsonBody(patch),
+    );
+  }
+
+  @Delete('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies/:name')
+  deleteKubeNetworkPolicy(@Param('namespace') namespace: string, @Param('name') name: string) {
+    return this.network.deletePolicy(namespace, name);
+  }
+
+  // ---- helpers
+
+  private one(object: KubeNetObject, table: TableOf<KubeNetObject>, accept: string, q: KubeQuery) {
+    return wantsTable(accept)
+      ? toTable(table, [object], object.metadata.resourceVersion, includeObject(q))
+      : object;
+  }
+
+  private async list(
+    reply: FastifyReply,
+    q: KubeQuery,
+    accept: string,
+    namespace: string | null,
+    apiVersion: string,
+    kind: string,
+    table: TableOf<KubeNetObject>,
+    read: Reader,
+  ): Promise<void> {
+    const asTable = wantsTable(accept);
+    const include = includeObject(q);
+    if (isWatch(q)) {
+      const from = since(q);
+      const timeout = q.timeoutSeconds === undefined ? undefined : Number(q.timeoutSeconds);
+      if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0))
+        throw new KubeError(400, `timeoutSeconds: Invalid value: "${q.timeoutSeconds}"`);
+      await read(namespace); // a bad selector is a 400 before the stream starts
+      streamWatch(reply, this.bus, {
+        list: () => read(namespace),
+        since: from,
+        timeoutSeconds: timeout,
+        encode: (o, first) =>
+          asTable ? toTable(table, [o], o.metadata.resourceVersion, include, Date.now(), first) : o,
+      });
+      return;
+    }
+    const resourceVersion = this.kube.listVersion();
+    const items = await read(namespace);
+    void reply.send(
+      asTable
+        ? toTable(table, items, resourceVersion, include)
+        : { kind, apiVersion, metadata: { resourceVersion }, items },
+    );
+  }
+}
+
+/** kubectl prints each as "Warning: unknown field …". */
+function warn(reply: FastifyReply, warnings: string[]): void {
+  if (warnings.length)
+    void reply.header(
+      'Warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
+}
