@@ -171,7 +171,7 @@ describe('dashboard in headless Chromium', () => {
     const ruledOut = await page.waitForSelector(
       `[data-testid="pod-scheduling-node-${failed}"][data-fits="false"]`,
     );
-    expect(await ruledOut.textContent()).toMatch(/not ready/);
+    expect(await ruledOut.textContent()).toMatch(/node.kubernetes.io\/not-ready/);
     expect(await page.textContent('[data-testid="pod-scheduling-reason"]')).toMatch(
       new RegExp(`^${host} — best-fit, reschedule, `),
     );

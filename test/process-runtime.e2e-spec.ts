@@ -60,7 +60,8 @@ describe('process runtime: real agents as child processes', () => {
     const { body: health } = await t.http.get('/pods/files/health').expect(200);
     expect(health.containers).toEqual([{ name: 'main', status: 'running', restart_count: 0 }]);
 
-    const podDir = join(t.dataDir, 'nodes', 'alpha', 'data', 'pods', 'files');
+    // the agent names a pod's folder by its id and name
+    const podDir = join(t.dataDir, 'nodes', 'alpha', 'data', 'pods', `${running.id}-files`);
     expect(statSync(join(podDir, 'volumes', 'scratch')).isDirectory()).toBe(true);
     expect(readFileSync(join(podDir, 'volumes', 'settings', 'app.conf'), 'utf8')).toBe(
       'replicas=3',
@@ -106,7 +107,14 @@ describe('process runtime: real agents as child processes', () => {
     ]);
     const running = await waitForPod(t, 'scratchy', (p) => p.status === 'running', 'running');
     expect(running.volumes).toEqual([{ name: 'tmp', type: 'emptyDir', size: null, path: null }]);
-    const podDir = join(t.dataDir, 'nodes', running.node_name!, 'data', 'pods', 'scratchy');
+    const podDir = join(
+      t.dataDir,
+      'nodes',
+      running.node_name!,
+      'data',
+      'pods',
+      `${running.id}-scratchy`,
+    );
     expect(statSync(join(podDir, 'volumes', 'tmp')).isDirectory()).toBe(true);
     await t.http.delete('/pods/scratchy').expect(200);
   });
