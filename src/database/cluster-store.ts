@@ -1115,7 +1115,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
       if (deferred) {
         const decisions: Array<DecisionWrite & { podId: number }> = [];
         for (const { pod, decision } of placements) {
-          const row = byName.get(pod.name);
+          const row = byName.get(`${pod.namespace ?? 'default'}/${pod.name}`);
           if (decision && row && !row.taken)
             decisions.push({ ...decision, nodeName: row.node_name, podId: row.id });
         }
