@@ -1,3 +1,4 @@
+import { nodeLabels, ROLE_LABEL } from '../domain/node-labels';
 import type {
   CoreV1Event,
   V1ContainerStateTerminated,
@@ -21,7 +22,7 @@ import { formatCpu, formatMemory } from './quantity';
 /** The Kubernetes version whose API kubesim serves (its subset of it). */
 export const KUBE_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+kubesim' };
 
-export const ROLE_LABEL = 'node-role.kubernetes.io/';
+export { ROLE_LABEL } from '../domain/node-labels';
 
 /** What the translation needs beyond the row itself. */
 export interface KubeContext {
@@ -118,17 +119,7 @@ function readyCondition(n: NodeRecord): V1NodeCondition {
 }
 
 export function toKubeNode(ctx: KubeContext, n: NodeRecord): V1Node {
-  const labels: Record<string, string> = {
-    'beta.kubernetes.io/arch': 'amd64',
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'kubernetes.io/hostname': n.name,
-    'kubernetes.io/os': 'linux',
-    ...(n.node_type === 'master'
-      ? { [`${ROLE_LABEL}control-plane`]: '' }
-      : { [`${ROLE_LABEL}worker`]: '' }),
-    ...(n.labels ?? {}),
-  };
+  const labels = nodeLabels({ name: n.name, nodeType: n.node_type, labels: n.labels });
   const capacity: Record<string, string> = { cpu: formatCpu(n.cpu_total_m), pods: '110' };
   if (n.memory_total_mb !== null) capacity.memory = formatMemory(n.memory_total_mb);
   const uid = uidOf(ctx, 'node', n.id, n.created_at);

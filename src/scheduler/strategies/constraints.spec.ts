@@ -99,6 +99,28 @@ describe('node affinity and nodeSelector', () => {
     expect(labelsMatch({ nodeSelector: { zone: 'b' } }, n)).toBe(false);
     expect(labelsMatch({ nodeSelector: { gpu: 'yes' } }, node(2))).toBe(false);
   });
+
+  it('matches the well-known labels a kubelet sets, as kubectl shows them', () => {
+    const n = node(1, { name: 'worker-7', labels });
+    expect(labelsMatch({ nodeSelector: { 'kubernetes.io/hostname': 'worker-7' } }, n)).toBe(true);
+    expect(labelsMatch({ nodeSelector: { 'kubernetes.io/hostname': 'worker-8' } }, n)).toBe(false);
+    expect(labelsMatch({ nodeSelector: { 'kubernetes.io/os': 'linux', zone: 'a' } }, n)).toBe(true);
+    const affinity = [
+      {
+        matchExpressions: [
+          { key: 'node-role.kubernetes.io/worker', operator: 'Exists' as const },
+          { key: 'kubernetes.io/hostname', operator: 'NotIn' as const, values: ['worker-8'] },
+        ],
+      },
+    ];
+    expect(labelsMatch({ nodeAffinity: affinity }, n)).toBe(true);
+    expect(labelsMatch({ nodeAffinity: affinity }, node(2, { nodeType: 'master' }))).toBe(false);
+    // a node's own label wins over a well-known one
+    const renamed = node(3, { name: 'n3', labels: { 'kubernetes.io/hostname': 'custom' } });
+    expect(labelsMatch({ nodeSelector: { 'kubernetes.io/hostname': 'custom' } }, renamed)).toBe(
+      true,
+    );
+  });
 });
 
 describe('why nothing fits, in kube-scheduler words', () => {

@@ -1,3 +1,4 @@
+import { nodeLabels } from '../../domain/node-labels';
 import {
   NodeSelectorRequirement,
   NodeSelectorTerm,
@@ -92,15 +93,16 @@ export function termsMatch(
   return false;
 }
 
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
-/** Whether the node's labels satisfy the pod's nodeSelector and required node affinity. */
+/**
+ * Whether the node's labels satisfy the pod's nodeSelector and required node affinity: its
+ * own and the well-known ones (`kubernetes.io/hostname: <name>`, …), as kubectl shows them.
+ */
 export function labelsMatch(
   constraints: PodConstraints | null | undefined,
   node: NodeView,
 ): boolean {
   if (!constraints) return true;
-  const labels = node.labels ?? NO_LABELS;
+  const labels = nodeLabels(node);
   const selector = constraints.nodeSelector;
   if (selector) for (const key in selector) if (labels[key] !== selector[key]) return false;
   return !constraints.nodeAffinity || termsMatch(constraints.nodeAffinity, labels);
