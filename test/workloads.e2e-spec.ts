@@ -226,6 +226,52 @@ suite('workloads through kubectl', () => {
     expect((await k.run(['get', 'deploy', 'bad'])).stderr).toMatch(/NotFound|not found/);
   });
 
+  it("kubectl drain evicts a node's pods: a bare pod only with --force, controlled ones replaced elsewhere", async () => {
+    const victim = (await webPods(k))[0].node;
+    const bare = await k.run(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: Pod
+metadata: {name: bare}
+spec:
+  nodeSelector: {kubernetes.io/hostname: ${victim}}
+  containers:
+  - {name: main, image: busybox:1.36, resources: {requests: {cpu: 100m}}}
+`,
+    );
+    expect(bare.stderr).toBe('');
+    await k.ok('wait', '--for=condition=Ready', 'pod/bare', '--timeout=60s');
+
+    // as in Kubernetes: a pod no controller would replace stops the drain (after the cordon)
+    const refused = await k.run(['drain', victim, '--timeout=60s']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /cannot delete Pods that declare no controller \(use --force to override\): default\/bare/,
+    );
+    expect(await k.ok('get', 'pod', 'bare', '-o', 'jsonpath={.spec.nodeName}')).toBe(victim);
+
+    const drained = await k.run(['drain', victim, '--force', '--timeout=60s']);
+    expect(drained.code).toBe(0);
+    const said = drained.stdout + drained.stderr;
+    expect(said).toMatch(/evicting pod default\/bare/);
+    expect(said).toMatch(/pod\/bare evicted/);
+    expect(said).toMatch(new RegExp(`node/${victim} drained`));
+    expect((await k.run(['get', 'pod', 'bare'])).stderr).toMatch(/pods "bare" not found/);
+    await waitFor(
+      'the replicas running off the drained node',
+      async () => {
+        const pods = await webPods(k);
+        return pods.length === 2 && pods.every((p) => p.phase === 'Running' && p.node !== victim);
+      },
+      60000,
+      500,
+    );
+    expect(await k.ok('get', 'events', '--field-selector', 'reason=Evicted')).toMatch(
+      /Pod bare evicted \(Eviction API\)/,
+    );
+    await k.ok('uncordon', victim);
+  }, 120000);
+
   it('a node killed: its controlled pods are deleted and replaced elsewhere, the replicas kept', async () => {
     const before = await webPods(k);
     const victim = before[0].node;

@@ -260,6 +260,46 @@ export class KubeApiService implements OnApplicationBootstrap {
     return pod;
   }
 
+  /**
+   * A policy/v1 (or v1beta1) Eviction of a pod: kubesim has no PodDisruptionBudgets, so
+   * every eviction is allowed and the pod is deleted (its controller, if any, replaces it).
+   */
+  async evictPod(namespace: string, name: string, body: unknown): Promise<object> {
+    const eviction = (body ?? {}) as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
+    if (typeof eviction !== 'object' || Array.isArray(eviction))
+      throw new KubeError(400, 'the body must be a policy/v1 Eviction object');
+    if (eviction.kind !== undefined && eviction.kind !== 'Eviction')
+      throw new KubeError(
+        400,
+        `the body must be a policy/v1 Eviction, not ${JSON.stringify(eviction.kind)}`,
+      );
+    if (
+      eviction.apiVersion !== undefined &&
+      eviction.apiVersion !== 'policy/v1' &&
+      eviction.apiVersion !== 'policy/v1beta1'
+    )
+      throw new KubeError(
+        400,
+        `the Eviction's apiVersion must be policy/v1 or policy/v1beta1, not ${JSON.stringify(eviction.apiVersion)}`,
+      );
+    const meta = (eviction.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+    if (meta.name !== undefined && meta.name !== name)
+      throw new KubeError(400, 'name in URL does not match name in Eviction object');
+    if (meta.namespace !== undefined && meta.namespace !== namespace)
+      throw new KubeError(
+        400,
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    await this.getPod(namespace, name);
+    try {
+      await this.pods.deletePod(name, namespace, 'eviction');
+    } catch (err) {
+      if (err instanceof NotFoundError) throw KubeError.notFound('pods', name);
+      throw err;
+    }
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+  }
+
   // ---- namespaces
 
   async listNamespaces(options: ListOptions): Promise<V1Namespace[]> {

@@ -32,7 +32,7 @@ import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { ClusterStore } from '../database/cluster-store';
 import { endLogStreams, logFlag, logNumber, LogRequestError, sendLogs } from '../pods/pod-logs';
-import { decodeNamespace, ProtobufError } from './protobuf';
+import { decodeNamespace, decodeObject, ProtobufError } from './protobuf';
 
 export type KubeQuery = Record<string, string | undefined>;
 
@@ -57,6 +57,18 @@ function namespaceBody(body: unknown): unknown {
   if (!Buffer.isBuffer(body)) return body;
   try {
     return decodeNamespace(body);
+  } catch (err) {
+    if (err instanceof ProtobufError)
+      throw new KubeError(400, `the protobuf body could not be read: ${err.message}`);
+    throw err;
+  }
+}
+
+/** An Eviction body: JSON, or the protobuf `kubectl drain` sends. */
+function evictionBody(body: unknown): unknown {
+  if (!Buffer.isBuffer(body)) return body;
+  try {
+    return decodeObject(body, { apiVersion: 'policy/v1', kind: 'Eviction' });
   } catch (err) {
     if (err instanceof ProtobufError)
       throw new KubeError(400, `the protobuf body could not be read: ${err.message}`);
@@ -242,6 +254,17 @@ export class KubeCoreController {
     @Body() patch: unknown,
   ) {
     return this.kube.patchPod(namespace, name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+  }
+
+  /** policy/v1 Eviction, as `kubectl drain` posts for each pod: the pod is deleted. */
+  @Post('namespaces/:namespace/pods/:name/eviction')
+  @HttpCode(201)
+  evictKubePod(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.kube.evictPod(namespace, name, evictionBody(body));
   }
 
   @Delete('namespaces/:namespace/pods/:name')

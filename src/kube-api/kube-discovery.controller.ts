@@ -41,6 +41,16 @@ export const CORE_V1_RESOURCES = [
     shortNames: ['po'],
     categories: ['all'],
   },
+  {
+    // kubectl drain evicts when /api/v1 lists this subresource, and deletes otherwise
+    name: 'pods/eviction',
+    singularName: '',
+    namespaced: true,
+    group: 'policy',
+    version: 'v1',
+    kind: 'Eviction',
+    verbs: ['create'],
+  },
   ...NETWORK_CORE_RESOURCES,
 ];
 

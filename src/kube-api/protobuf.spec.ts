@@ -1,4 +1,10 @@
-import { decodeNamespace, encodeNamespace, ProtobufError } from './protobuf';
+import {
+  decodeNamespace,
+  decodeObject,
+  encodeNamespace,
+  encodeObject,
+  ProtobufError,
+} from './protobuf';
 
 describe('decodeNamespace', () => {
   it('reads the name and labels of a protobuf v1.Namespace', () => {
@@ -19,5 +25,21 @@ describe('decodeNamespace', () => {
     expect(() => decodeNamespace(Buffer.from('{"kind":"Namespace"}'))).toThrow(ProtobufError);
     const body = encodeNamespace({ name: 'team-a' });
     expect(() => decodeNamespace(body.subarray(0, body.length - 3))).toThrow(ProtobufError);
+  });
+});
+
+describe('decodeObject', () => {
+  it('reads the type and the name and namespace of a protobuf policy/v1.Eviction', () => {
+    const body = encodeObject({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      name: 'web-1',
+      namespace: 'team-a',
+    });
+    expect(decodeObject(body, { apiVersion: 'policy/v1', kind: 'Eviction' })).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'web-1', namespace: 'team-a' },
+    });
   });
 });

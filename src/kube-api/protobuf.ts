@@ -1,8 +1,9 @@
 /**
- * Just enough of Kubernetes' protobuf encoding to read the one body kubectl sends that
- * way to kubesim: a v1.Namespace (`kubectl create namespace` uses a typed client). The
- * envelope is the magic `k8s\0` then a runtime.Unknown (1 typeMeta, 2 raw), whose raw
- * bytes are the Namespace (1 metadata); of ObjectMeta only name (1), generateName (2),
+ * Just enough of Kubernetes' protobuf encoding to read the bodies kubectl's typed clients
+ * send that way to kubesim: a v1.Namespace (`kubectl create namespace`) and a
+ * policy/v1.Eviction (`kubectl drain`). The envelope is the magic `k8s\0` then a
+ * runtime.Unknown (1 typeMeta, 2 raw), whose raw bytes are the object; both kinds keep
+ * their ObjectMeta in field 1, and of it only name (1), generateName (2), namespace (3),
  * labels (11) and annotations (12) are read.
  */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -58,8 +59,11 @@ function map(entries: Field[]): Record<string, string> {
   return out;
 }
 
-/** The Namespace in a protobuf body, as the JSON object kubesim reads. */
-export function decodeNamespace(body: Buffer): Record<string, unknown> {
+/** The object in a protobuf body, as the JSON object kubesim reads: its type and metadata. */
+export function decodeObject(
+  body: Buffer,
+  defaults: { apiVersion: string; kind: string },
+): Record<string, unknown> {
   if (!body.subarray(0, 4).equals(MAGIC)) throw new ProtobufError('not a Kubernetes protobuf body');
   const unknown = fields(body.subarray(4));
   const typeMeta = fields(unknown.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
@@ -70,28 +74,51 @@ export function decodeNamespace(body: Buffer): Record<string, unknown> {
   const metadata: Record<string, unknown> = {};
   const name = text(meta.find((f) => f.no === 1));
   const generateName = text(meta.find((f) => f.no === 2));
+  const namespace = text(meta.find((f) => f.no === 3));
   if (name) metadata.name = name;
   if (generateName) metadata.generateName = generateName;
+  if (namespace) metadata.namespace = namespace;
   const labels = meta.filter((f) => f.no === 11);
   const annotations = meta.filter((f) => f.no === 12);
   if (labels.length) metadata.labels = map(labels);
   if (annotations.length) metadata.annotations = map(annotations);
-  return { apiVersion: apiVersion || 'v1', kind: kind || 'Namespace', metadata };
+  return {
+    apiVersion: apiVersion || defaults.apiVersion,
+    kind: kind || defaults.kind,
+    metadata,
+  };
 }
 
-/** Encodes what decodeNamespace reads (for tests, and as its specification). */
-export function encodeNamespace(ns: { name?: string; labels?: Record<string, string> }): Buffer {
+/** The Namespace in a protobuf body, as the JSON object kubesim reads. */
+export function decodeNamespace(body: Buffer): Record<string, unknown> {
+  return decodeObject(body, { apiVersion: 'v1', kind: 'Namespace' });
+}
+
+/** Encodes what decodeObject reads (for tests, and as its specification). */
+export function encodeObject(object: {
+  apiVersion: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+}): Buffer {
   const field = (no: number, bytes: Buffer) =>
     Buffer.concat([varint(no * 8 + 2), varint(bytes.length), bytes]);
   const str = (no: number, s: string) => field(no, Buffer.from(s, 'utf8'));
   const meta = Buffer.concat([
-    ...(ns.name ? [str(1, ns.name)] : []),
-    ...Object.entries(ns.labels ?? {}).map(([k, v]) =>
+    ...(object.name ? [str(1, object.name)] : []),
+    ...(object.namespace ? [str(3, object.namespace)] : []),
+    ...Object.entries(object.labels ?? {}).map(([k, v]) =>
       field(11, Buffer.concat([str(1, k), str(2, v)])),
     ),
   ]);
-  const typeMeta = Buffer.concat([str(1, 'v1'), str(2, 'Namespace')]);
+  const typeMeta = Buffer.concat([str(1, object.apiVersion), str(2, object.kind)]);
   return Buffer.concat([MAGIC, field(1, typeMeta), field(2, field(1, meta))]);
+}
+
+/** Encodes what decodeNamespace reads. */
+export function encodeNamespace(ns: { name?: string; labels?: Record<string, string> }): Buffer {
+  return encodeObject({ apiVersion: 'v1', kind: 'Namespace', ...ns });
 }
 
 function varint(n: number): Buffer {

@@ -230,18 +230,24 @@ export class PodsService {
     return toPodResponse((await this.store.findPod(pod.id))!);
   }
 
-  async deletePod(ref: string, namespace?: string): Promise<DeletedPodDto> {
+  /** `how`: a plain delete, or an eviction (the Eviction API, as `kubectl drain` uses it). */
+  async deletePod(
+    ref: string,
+    namespace?: string,
+    how: 'delete' | 'eviction' = 'delete',
+  ): Promise<DeletedPodDto> {
     const pod = await this.store.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     const deleted = await this.store.deletePod(pod.id);
     if (!deleted) throw new NotFoundError('pod', ref);
+    const what = how === 'eviction' ? 'evicted (Eviction API) and deleted' : 'deleted';
     await this.events.record(
       'Normal',
-      'Killing',
+      how === 'eviction' ? 'Evicted' : 'Killing',
       `pod/${pod.name}`,
       pod.node_name
-        ? `Pod ${pod.name} deleted; ${pod.node_name} drops it on its next heartbeat`
-        : `Pod ${pod.name} deleted`,
+        ? `Pod ${pod.name} ${what}; ${pod.node_name} drops it on its next heartbeat`
+        : `Pod ${pod.name} ${what}`,
       pod.namespace,
     );
     if (deleted.nodeId !== null) void this.scheduler.retryPending();
