@@ -19,6 +19,13 @@ const FLOORS = [
 const SIDEWAYS_FORBIDDEN = new Set([3]);
 const TOP = ['app.module', 'bootstrap', 'main', 'openapi-document'];
 
+/** SQL and the ORM stay in src/database: everything else asks a repository. */
+const NO_SQL = {
+  group: ['typeorm', '@nestjs/typeorm', 'pg'],
+  message:
+    'SQL and the ORM live on the database floor (docs/architecture.md): call a repository of src/database instead',
+};
+
 function floorRules() {
   return FLOORS.map((dirs, floor) => {
     const above = FLOORS.slice(floor + 1).flat();
@@ -43,6 +50,7 @@ function floorRules() {
                   regex: `^(\\.\\./)+(${names.join('|')})(/|$)`,
                   message: `src/${dir} is on floor ${floor} of docs/architecture.md: it may not import from a floor above or beside it`,
                 },
+                ...(dir === 'database' ? [] : [NO_SQL]),
               ],
             },
           ],

@@ -37,11 +37,15 @@ const refused: Case[] = [
   ['src/domain/example.ts', "import { APP_CONFIG } from '../config/app-config';"],
   ['src/scheduler/strategies/example.ts', "import { NodeEntity } from '../../database/entities';"],
   ['src/events/example.ts', "import { AppModule } from '../app.module';"],
+  // SQL only in repositories
+  ['src/events/example.ts', "import { DataSource } from 'typeorm';"],
+  ['src/common/example.ts', "import { InjectDataSource } from '@nestjs/typeorm';"],
 ];
 const allowed: Case[] = [
   ['src/nodes/example.ts', "import { SchedulerService } from '../scheduler/scheduler.service';"],
   ['src/database/example.ts', "import { NodeView } from '../scheduler/strategies/types';"],
   ['src/kube-api/example.ts', "import { PodsService } from '../pods/pods.service';"],
+  ['src/database/example.ts', "import { DataSource } from 'typeorm';"],
   [
     'src/scheduler/strategies/example.ts',
     "import { FAILURE_MODES } from '../../domain/failure-mode';",

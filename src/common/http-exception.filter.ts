@@ -9,11 +9,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { QueryFailedError } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
 import { DomainError, NOT_JSON_MESSAGE } from './errors';
-import { isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
+import { dataErrorOf, isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -93,12 +92,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
         errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL, try again shortly'),
       ];
     }
-    if (exception instanceof QueryFailedError) {
-      const code = (exception.driverError as { code?: string })?.code ?? '';
-      // data errors (class 22) are input PostgreSQL refused: the client's, not ours
-      if (code.startsWith('22'))
-        return [400, errorBody(400, `invalid value: ${exception.message}`)];
-    }
+    // data errors are input PostgreSQL refused: the client's, not ours
+    const dataError = dataErrorOf(exception);
+    if (dataError !== null) return [400, errorBody(400, `invalid value: ${dataError}`)];
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );

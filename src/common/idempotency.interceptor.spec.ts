@@ -15,44 +15,38 @@ interface Row {
   created_at: number;
 }
 
-/** The idempotency_keys table, answering the five statements the interceptor sends. */
-class FakeDataSource {
+/** The idempotency_keys table, behind the repository's five operations. */
+class FakeKeys {
   rows = new Map<string, Row>();
-  async query(sql: string, params: unknown[] = []): Promise<unknown[]> {
-    const text = sql.replace(/\s+/g, ' ').trim();
+  async purge(keepHours: number, abandonedMinutes: number): Promise<void> {
     const now = Date.now();
-    if (text.startsWith('DELETE FROM idempotency_keys WHERE created_at <')) {
-      const hours = Number(/interval '(\d+) hours'/.exec(text)![1]);
-      const minutes = Number(/interval '(\d+) minutes'/.exec(text)![1]);
-      for (const [key, row] of this.rows) {
-        const expired = row.created_at < now - hours * 60 * MINUTE;
-        const abandoned = row.status_code === 0 && row.created_at < now - minutes * MINUTE;
-        if (expired || abandoned) this.rows.delete(key);
-      }
-      return [];
+    for (const [key, row] of this.rows) {
+      const expired = row.created_at < now - keepHours * 60 * MINUTE;
+      const abandoned = row.status_code === 0 && row.created_at < now - abandonedMinutes * MINUTE;
+      if (expired || abandoned) this.rows.delete(key);
     }
-    if (text.startsWith('INSERT INTO idempotency_keys')) {
-      const [key, scope, body] = params as [string, string, string];
-      if (this.rows.has(key)) return [];
-      this.rows.set(key, { key, scope, status_code: 0, body: JSON.parse(body), created_at: now });
-      return [{ key }];
-    }
-    if (text.startsWith('SELECT scope, status_code, body FROM idempotency_keys')) {
-      const row = this.rows.get(params[0] as string);
-      return row ? [{ ...row }] : [];
-    }
-    if (text.startsWith('UPDATE idempotency_keys SET status_code')) {
-      const [key, status, body] = params as [string, number, string];
-      const row = this.rows.get(key);
-      if (row) Object.assign(row, { status_code: status, body: JSON.parse(body) });
-      return [];
-    }
-    if (text.startsWith('DELETE FROM idempotency_keys WHERE key = $1 AND status_code = 0')) {
-      const row = this.rows.get(params[0] as string);
-      if (row?.status_code === 0) this.rows.delete(row.key);
-      return [];
-    }
-    throw new Error(`unexpected statement: ${text}`);
+  }
+  async claim(key: string, scope: string, body: object): Promise<boolean> {
+    if (this.rows.has(key)) return false;
+    this.rows.set(key, {
+      key,
+      scope,
+      status_code: 0,
+      body: JSON.parse(JSON.stringify(body)),
+      created_at: Date.now(),
+    });
+    return true;
+  }
+  async find(key: string): Promise<Row | undefined> {
+    const row = this.rows.get(key);
+    return row && { ...row };
+  }
+  async answer(key: string, status: number, body: object): Promise<void> {
+    const row = this.rows.get(key);
+    if (row) Object.assign(row, { status_code: status, body: JSON.parse(JSON.stringify(body)) });
+  }
+  async release(key: string): Promise<void> {
+    if (this.rows.get(key)?.status_code === 0) this.rows.delete(key);
   }
 }
 
@@ -63,7 +57,7 @@ interface Sent {
 }
 
 function setup(env: Record<string, string> = {}) {
-  const db = new FakeDataSource();
+  const db = new FakeKeys();
   const interceptor = new IdempotencyInterceptor(db as never, loadConfig(env));
   let created = 0;
   /** POST /nodes through the interceptor, with a handler that creates a node each time it runs */

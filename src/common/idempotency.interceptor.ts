@@ -1,16 +1,17 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, Observable, of, switchMap, throwError } from 'rxjs';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { IdempotencyRepository } from '../database/idempotency.repository';
 import { BadInputError, ConflictError, UnprocessableError } from './errors';
 import { SecretBox } from './secret-box';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** answers are replayed for a day, as Stripe-style idempotency keys usually are */
 const KEEP_HOURS = 24;
+/** a claim this old belongs to a request that never finished (a crash) */
+const ABANDONED_MINUTES = 2;
 
 /** Answer fields that are credentials: kept only encrypted, never in plain text. */
 const SECRET_FIELDS = ['heartbeat_token'];
@@ -52,7 +53,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private readonly encrypts: boolean;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keys: IdempotencyRepository,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.box = new SecretBox(config.secretKey);
@@ -92,24 +93,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     scope: string,
     request: string,
   ): Promise<{ status: number; body: unknown } | null> {
-    // expired answers, and claims left by a request that never finished (a crash)
-    await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE created_at < now() - interval '${KEEP_HOURS} hours'
-          OR (status_code = 0 AND created_at < now() - interval '2 minutes')`,
-    );
-    const inserted = await this.dataSource.query(
-      `INSERT INTO idempotency_keys (key, scope, status_code, body) VALUES ($1, $2, 0, $3)
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, scope, JSON.stringify({ request })],
-    );
-    if (inserted.length) return null;
-    const [row] = await this.dataSource.query(
-      `SELECT scope, status_code, body FROM idempotency_keys WHERE key = $1`,
-      [key],
-    );
+    await this.keys.purge(KEEP_HOURS, ABANDONED_MINUTES);
+    if (await this.keys.claim(key, scope, { request })) return null;
+    const row = await this.keys.find(key);
     if (!row) return this.claim(key, scope, request);
     // answers stored before requests were hashed carry no hash: their scope still must match
-    const storedRequest = (row.body as { request?: string } | null)?.request;
+    const storedRequest = row.body?.request;
     if (row.scope !== scope || (storedRequest !== undefined && storedRequest !== request)) {
       throw new UnprocessableError(
         `Idempotency-Key ${key} was used for another request (${row.scope}); use a new key for a new request`,
@@ -118,20 +107,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (row.status_code === 0) {
       throw new ConflictError(`a request with Idempotency-Key ${key} is still in progress`);
     }
-    return { status: row.status_code, body: JSON.parse(this.box.open(row.body.sealed)) };
+    return { status: row.status_code, body: JSON.parse(this.box.open(row.body!.sealed!)) };
   }
 
   private async remember(key: string, request: string, status: number, body: unknown) {
     const kept = this.encrypts ? body : withoutSecrets(body);
-    await this.dataSource.query(
-      `UPDATE idempotency_keys SET status_code = $2, body = $3 WHERE key = $1`,
-      [key, status, JSON.stringify({ request, sealed: this.box.seal(JSON.stringify(kept)) })],
-    );
+    await this.keys.answer(key, status, {
+      request,
+      sealed: this.box.seal(JSON.stringify(kept)),
+    });
   }
 
   private async forget(key: string): Promise<void> {
-    await this.dataSource
-      .query(`DELETE FROM idempotency_keys WHERE key = $1 AND status_code = 0`, [key])
-      .catch(() => undefined);
+    await this.keys.release(key).catch(() => undefined);
   }
 }

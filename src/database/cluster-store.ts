@@ -18,7 +18,8 @@ import {
   StoredEvent,
 } from './records';
 
-type Db = Pick<EntityManager, 'query'>;
+/** Where a repository's statement runs: the pool, or the caller's transaction. */
+export type Db = Pick<EntityManager, 'query'>;
 
 /** the settings key where the health monitor leaves the cluster-wide disruption (JSON) */
 export const DISRUPTION_SETTING = 'cluster.disruption';
@@ -167,7 +168,20 @@ export class ClusterStore implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ClusterStore.name);
   private readonly nodeListeners: Array<() => void> = [];
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Whether PostgreSQL answers (readiness). */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  /** A node's new heartbeat token (its hash), as a relaunch hands the agent a new one. */
+  async setNodeTokenHash(nodeId: number, tokenHash: string): Promise<void> {
+    await this.dataSource.query(`UPDATE nodes SET token_hash = $2 WHERE id = $1`, [
+      nodeId,
+      tokenHash,
+    ]);
+  }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.decisionsWritten();

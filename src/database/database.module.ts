@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterStore } from './cluster-store';
 import { WorkloadsRepository } from './workloads.repository';
 import { dataSourceOptions } from './data-source';
+import { EventsRepository } from './events.repository';
+import { IdempotencyRepository } from './idempotency.repository';
 import { NamespacesRepository } from './namespaces.repository';
 import { NetworkRepository } from './network.repository';
 
@@ -27,6 +29,8 @@ export class DatabaseModule {
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,
+        EventsRepository,
+        IdempotencyRepository,
         { provide: DATABASE_URL, useValue: url },
       ],
       exports: [
@@ -34,6 +38,8 @@ export class DatabaseModule {
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,
+        EventsRepository,
+        IdempotencyRepository,
         DATABASE_URL,
       ],
     };

@@ -1,6 +1,8 @@
 /** How kubesim tells PostgreSQL's errors apart: the database out of reach, or a transaction
  * it gave up that can simply run again. Used by the HTTP filter, the scheduler and the loops. */
 
+import { QueryFailedError } from 'typeorm';
+
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -48,4 +50,14 @@ export function isTransientConflict(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } };
   const code = e?.driverError?.code ?? e?.code;
   return code === '40P01' || code === '40001';
+}
+
+/**
+ * The message of a data error (SQLSTATE class 22: a value PostgreSQL refused, such as a
+ * number out of range), which is the client's input at fault and not kubesim; else null.
+ */
+export function dataErrorOf(err: unknown): string | null {
+  if (!(err instanceof QueryFailedError)) return null;
+  const code = (err.driverError as { code?: string } | undefined)?.code ?? '';
+  return code.startsWith('22') ? err.message : null;
 }

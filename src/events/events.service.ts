@@ -1,7 +1,6 @@
 import { Injectable, Logger, MessageEvent } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { interval, map, merge, Observable, takeUntil } from 'rxjs';
-import { DataSource } from 'typeorm';
+import { EventQuery, EventsRepository } from '../database/events.repository';
 import { StoredEvent } from '../database/records';
 import { BusMessage, ClusterBus, ClusterEvent } from './cluster-bus';
 
@@ -16,16 +15,7 @@ function toMessage(m: BusMessage): MessageEvent {
     : { type: m.kind, data: m.data };
 }
 
-export interface EventFilter {
-  type?: string;
-  reason?: string;
-  object?: string;
-  namespace?: string;
-  limit: number;
-  offset?: number;
-  /** keyset cursor: only events older than this id */
-  after?: number;
-}
+export type EventFilter = EventQuery;
 
 /** An event as the API and the live stream show it. */
 function toEvent(r: StoredEvent): ClusterEvent {
@@ -46,7 +36,7 @@ export class EventsService {
   private readonly logger = new Logger(EventsService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: EventsRepository,
     private readonly bus: ClusterBus,
   ) {}
 
@@ -96,19 +86,7 @@ export class EventsService {
     while (this.queue.length) {
       const batch = this.queue.splice(0, 500);
       try {
-        const rows: Array<{ id: string; namespace: string; created_at: Date }> =
-          await this.dataSource.query(
-            `INSERT INTO events (type, reason, object, message, namespace)
-           SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[])
-           RETURNING id, namespace, created_at`,
-            [
-              batch.map((e) => e.type),
-              batch.map((e) => e.reason),
-              batch.map((e) => e.object),
-              batch.map((e) => e.message),
-              batch.map((e) => e.namespace),
-            ],
-          );
+        const rows = await this.repository.insert(batch);
         this.announce(batch.map((e, i) => ({ ...e, ...rows[i] })));
       } catch (err) {
         this.logger.warn(`could not record ${batch.length} events: ${(err as Error).message}`);
@@ -161,30 +139,11 @@ export class EventsService {
 
   /** The newest `limit` events after `afterId`, oldest first. */
   private async since(afterId: number, limit: number): Promise<ClusterEvent[]> {
-    const rows: StoredEvent[] = await this.dataSource.query(
-      `SELECT id, type, reason, object, message, namespace, created_at FROM events
-        WHERE id > $1 ORDER BY id DESC LIMIT $2`,
-      [afterId, limit],
-    );
+    const rows = await this.repository.newestAfter(afterId, limit);
     return rows.map(toEvent).reverse();
   }
 
   async list(filter: EventFilter): Promise<ClusterEvent[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.type) where.push(`type = $${params.push(filter.type)}`);
-    if (filter.reason) where.push(`reason = $${params.push(filter.reason)}`);
-    if (filter.object) where.push(`object = $${params.push(filter.object)}`);
-    if (filter.namespace) where.push(`namespace = $${params.push(filter.namespace)}`);
-    // newest first: the cursor pages towards older events
-    if (filter.after !== undefined) where.push(`id < $${params.push(filter.after)}`);
-    params.push(filter.limit, filter.offset ?? 0);
-    const rows = await this.dataSource.query(
-      `SELECT id, type, reason, object, message, namespace, created_at FROM events
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
-    return rows.map(toEvent);
+    return (await this.repository.list(filter)).map(toEvent);
   }
 }

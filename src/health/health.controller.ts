@@ -5,16 +5,15 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { PublicRoute } from '../common/auth';
+import { ClusterStore } from '../database/cluster-store';
 
 @ApiTags('health')
 @PublicRoute()
 @Controller()
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly store: ClusterStore) {}
 
   @Get('healthz')
   @HttpCode(200)
@@ -33,7 +32,7 @@ export class HealthController {
   async getReadiness(@Res({ passthrough: true }) res: FastifyReply) {
     try {
       await Promise.race([
-        this.dataSource.query('SELECT 1'),
+        this.store.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
       ]);
       return { status: 'ok', database: 'up' };

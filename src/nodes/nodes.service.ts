@@ -269,10 +269,7 @@ export class NodesService {
     nextRecoveryAt: Date | null = null,
   ): Promise<void> {
     const token = newHeartbeatToken();
-    await this.store.dataSource.query(`UPDATE nodes SET token_hash = $2 WHERE id = $1`, [
-      node.id,
-      hashToken(token),
-    ]);
+    await this.store.setNodeTokenHash(node.id, hashToken(token));
     this.heartbeatLog.forgetToken(node.id);
     this.injected.delete(node.id);
     await this.store.setNodeStatus(node.id, 'recovering', {

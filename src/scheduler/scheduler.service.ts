@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WorkloadsRepository } from '../database/workloads.repository';
-import { ClusterStore } from '../database/cluster-store';
+import { ClusterStore, Db } from '../database/cluster-store';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
@@ -266,7 +265,7 @@ export class SchedulerService implements OnModuleInit {
    * and stores the decision (explained) in it too.
    */
   async place(
-    db: EntityManager,
+    db: Db,
     pod: PodToPlace,
     algorithm: SchedulerAlgorithm | null | undefined,
     trigger: DecisionTrigger,
