@@ -11,6 +11,15 @@ process.once('SIGINT', () => {
 // a service manager's stop: the same clean end (a simulated fleet removes its nodes)
 process.once('SIGTERM', () => interrupt.abort());
 
+// output piped into a reader that has had enough (`kubesim get pods | head`): stop quietly, as
+// Unix tools do, instead of crashing on the closed pipe
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 void run(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

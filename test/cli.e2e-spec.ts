@@ -230,3 +230,19 @@ describe('the kubesim CLI against a real server', () => {
     });
   });
 });
+
+describe('the kubesim CLI in a pipeline', () => {
+  it('ends quietly when its reader closes first (kubesim … | head)', async () => {
+    const child = spawn(process.execPath, [CLI, '--help'], {
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // the reader is gone before the CLI writes a line
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});

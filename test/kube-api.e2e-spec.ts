@@ -322,11 +322,25 @@ suite('the Kubernetes API through kubectl', () => {
     expect(row(await k.ok('get', 'pods'), 'rest-made')?.[2]).toBe('ContainerCreating');
   });
 
-  it('kubectl run makes a pod; a second create of the name is AlreadyExists', async () => {
+  it('kubectl run makes a pod, kubectl describe shows it; a second create of the name is AlreadyExists', async () => {
     expect(await k.ok('run', 'web', '--image=nginx:1.27')).toBe('pod/web created\n');
     const { body } = await t.http.get('/pods/web').expect(200);
     // no request in the manifest: kubesim reserves its smallest unit
     expect(body.cpu_cores_req).toBe(0.001);
+    // kubectl describe reads it as a real cluster's pod: no requests, so BestEffort
+    const described = await k.ok('describe', 'pod', 'web');
+    expect(described).toMatch(/^Name:\s+web$/m);
+    expect(described).toMatch(/^Node:\s+w1\//m);
+    expect(described).toMatch(/^QoS Class:\s+BestEffort$/m);
+    expect(described).not.toMatch(/Requests:/);
+    expect(described).toMatch(
+      /Scheduled\s+\S+\s+kubesim-scheduler\s+Successfully assigned web to w1/,
+    );
+    const api = await k.ok('describe', 'pod', 'api');
+    expect(api).toMatch(/Requests:\s+cpu:\s+250m\s+memory:\s+64Mi/);
+    expect(api).toMatch(/^QoS Class:\s+Burstable$/m);
+    expect(api).toMatch(/^Status:\s+Running$/m);
+
     const again = await k.run(['run', 'web', '--image=nginx:1.27']);
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe(

@@ -369,9 +369,7 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
         ...(c.command.length ? { command: c.command } : {}),
         ...(c.args.length ? { args: c.args } : {}),
         ...(env.length ? { env: env.map((e) => ({ name: e.key, value: e.value })) } : {}),
-        resources: {
-          requests: { cpu: formatCpu(c.cpu_req_m), memory: formatMemory(c.memory_req_mb) },
-        },
+        resources: containerRequests(c),
         ...(p.volumes.length
           ? { volumeMounts: p.volumes.map((v) => ({ name: v.name, mountPath: v.path })) }
           : {}),
@@ -397,9 +395,22 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
       ...(p.ip ? { podIP: p.ip, podIPs: [{ ip: p.ip }] } : {}),
       ...(scheduled ? { startTime: iso(p.scheduled_at) } : {}),
       ...(scheduled ? { containerStatuses: p.containers.map((c) => containerStatus(p, c)) } : {}),
-      qosClass: 'Burstable',
+      // without limits nothing is Guaranteed; without any request, BestEffort
+      qosClass: p.containers.some((c) => c.cpu_req_m > 0 || c.memory_req_mb > 0)
+        ? 'Burstable'
+        : 'BestEffort',
     },
   } as V1Pod;
+}
+
+/** A container's requests as a manifest gives them: what was not requested is left out. */
+function containerRequests(c: { cpu_req_m: number; memory_req_mb: number }): {
+  requests?: Record<string, string>;
+} {
+  const requests: Record<string, string> = {};
+  if (c.cpu_req_m > 0) requests.cpu = formatCpu(c.cpu_req_m);
+  if (c.memory_req_mb > 0) requests.memory = formatMemory(c.memory_req_mb);
+  return Object.keys(requests).length ? { requests } : {};
 }
 
 export function toKubeNamespace(n: NamespaceRecord): V1Namespace {
