@@ -47,10 +47,15 @@ export class ApiClient {
     return this.request<T>('DELETE', path);
   }
 
+  /** A PATCH in the given patch type (`application/merge-patch+json`, …). */
+  async patch<T>(path: string, body: unknown, contentType: string): Promise<T> {
+    return (await this.request<T>('PATCH', path, { body, contentType })).body as T;
+  }
+
   async request<T>(
     method: string,
     path: string,
-    init: { query?: Query; body?: unknown } = {},
+    init: { query?: Query; body?: unknown; contentType?: string } = {},
   ): Promise<ApiResponse<T>> {
     const signal = this.withTimeout(AbortSignal.timeout(this.options.timeoutMs));
     // the API takes JSON on every change, even one without fields: `{}` then
@@ -60,7 +65,10 @@ export class ApiClient {
     try {
       response = await fetch(this.url(path, init.query), {
         method,
-        headers: this.headers(body !== undefined),
+        headers: {
+          ...this.headers(body !== undefined),
+          ...(init.contentType ? { 'Content-Type': init.contentType } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });

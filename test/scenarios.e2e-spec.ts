@@ -61,6 +61,48 @@ describe('lessons as scenarios, played by the built CLI against a real cluster',
     expect(pods.map((p: { node_name: string }) => p.node_name)).not.toContain('worker-1');
   });
 
+  it('rolling-update passes: the Deployment ends on the new image, its old ReplicaSet at zero', async () => {
+    t = await startCluster();
+    const run = await scenarioRun(t.baseUrl, join(LESSONS, 'rolling-update.yaml'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ +\+\d+\.\ds {2}apply deployment\/web$/m);
+    expect(run.stdout).toContain('passed: 5 of 5 expectations held');
+    const { body: sets } = await t.http
+      .get('/apis/apps/v1/namespaces/default/replicasets')
+      .expect(200);
+    const byImage = Object.fromEntries(
+      sets.items.map(
+        (rs: {
+          spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } };
+        }) => [rs.spec.template.spec.containers[0].image, rs.spec.replicas],
+      ),
+    );
+    expect(byImage).toEqual({ 'nginx:1.27': 0, 'nginx:1.28': 3 });
+  });
+
+  it('cordon-and-drain passes: the drained node keeps no pod, the bare one is gone', async () => {
+    t = await startCluster();
+    const run = await scenarioRun(t.baseUrl, join(LESSONS, 'cordon-and-drain.yaml'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('passed: 6 of 6 expectations held');
+    const { body: pods } = await t.http.get('/pods').expect(200);
+    expect(pods).toHaveLength(2);
+    for (const p of pods) expect(p.node_name).toBe('worker-2');
+    const { body: node } = await t.http.get('/nodes/worker-1').expect(200);
+    expect(node.cordoned).toBe(true);
+  });
+
+  it('network-policy passes: the frontend alone reaches the database, on its port', async () => {
+    t = await startCluster();
+    const run = await scenarioRun(t.baseUrl, join(LESSONS, 'network-policy.yaml'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('passed: 7 of 7 expectations held');
+    expect(run.stdout).toMatch(/expect default\/intruder cannot reach default\/db:5432: held/);
+  });
+
   it('algorithms passes, and -o json reports every step', async () => {
     t = await startCluster();
     const run = await scenarioRun(t.baseUrl, join(LESSONS, 'algorithms.yaml'), [

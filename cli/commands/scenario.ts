@@ -10,9 +10,12 @@ import {
   checkEvent,
   checkNodes,
   checkPods,
+  checkReach,
   describeExpectation,
+  type PodSeen,
   type Verdict,
 } from '../scenario/expect';
+import { type KubeObject, KubeObjects } from '../scenario/kube-objects';
 import { type Action, parseScenario, type Scenario, ScenarioSyntaxError } from '../scenario/parse';
 import { type Clock, type Occurrence, planSteps, runPlan } from '../scenario/schedule';
 
@@ -60,6 +63,7 @@ export async function runScenario(
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const plan = planSteps(scenario.steps, seed);
   const firstEventId = await latestEventId(ctx);
+  const kube = new KubeObjects(ctx.api);
   const clock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms, ctx.io.signal) };
   const results: StepResult[] = [];
   if (!ctx.json) ctx.print(`scenario ${scenario.name} (seed ${seed}) against ${ctx.server}`);
@@ -78,7 +82,7 @@ export async function runScenario(
       result: 'done',
     };
     try {
-      const verdict = await perform(ctx, run, firstEventId, clock);
+      const verdict = await perform(ctx, kube, run, firstEventId, clock);
       if (verdict) {
         result.result = verdict.held ? 'held' : 'failed';
         result.seen = verdict.seen;
@@ -136,6 +140,8 @@ function describe(action: Action): string {
     case 'deleteNode':
     case 'restartNode':
     case 'cordon':
+    case 'uncordon':
+    case 'drain':
       return `${action.kind} ${action.name}`;
     case 'failNode':
       return `failNode ${action.name} (${action.mode})`;
@@ -144,9 +150,17 @@ function describe(action: Action): string {
     case 'wait':
       return `wait ${action.ms / 1000}s`;
     case 'apply':
-      return `apply ${action.pods.map((p) => `pod/${String(p.name)}`).join(', ')}`;
+      return `apply ${[
+        ...action.manifests.map((m) => {
+          const meta = m.metadata as { name: string };
+          return `${String(m.kind).toLowerCase()}/${meta.name}`;
+        }),
+        ...action.pods.map((p) => `pod/${String(p.name)}`),
+      ].join(', ')}`;
     case 'delete':
-      return `delete pod/${action.pod}`;
+      return `delete ${action.target ?? `pod/${action.pod}`}`;
+    case 'scale':
+      return `scale ${action.target} to ${action.replicas}`;
     case 'expect':
       return describeExpectation(action.expectation);
   }
@@ -155,6 +169,7 @@ function describe(action: Action): string {
 /** Does what the step says; an expect answers its verdict. */
 async function perform(
   ctx: CommandContext,
+  kube: KubeObjects,
   run: Occurrence,
   firstEventId: bigint,
   clock: Clock,
@@ -189,16 +204,30 @@ async function perform(
     case 'wait':
       await clock.sleep(action.ms);
       return;
+    case 'uncordon':
+      await api.post(`/nodes/${segment(action.name)}/uncordon`);
+      return;
+    case 'drain':
+      await kube.drain(action.name);
+      return;
     case 'apply':
+      for (const manifest of action.manifests) await kube.apply(manifest as KubeObject);
       for (const pod of action.pods) await api.post('/pods', pod);
       return;
     case 'delete':
-      await api.delete(`/pods/${segment(action.pod)}`);
+      if (action.target) await kube.delete(action.target, action.namespace);
+      else
+        await api.delete(
+          `/pods/${segment(action.pod!)}${action.namespace ? `?namespace=${encodeURIComponent(action.namespace)}` : ''}`,
+        );
+      return;
+    case 'scale':
+      await kube.scale(action.target, action.replicas, action.namespace);
       return;
     case 'expect': {
       const deadline = clock.now() + action.withinMs;
       for (;;) {
-        const verdict = await check(ctx, action.expectation, firstEventId);
+        const verdict = await check(ctx, kube, action.expectation, firstEventId);
         if (verdict.held || clock.now() >= deadline) return verdict;
         await clock.sleep(Math.min(POLL_MS, deadline - clock.now()));
       }
@@ -208,12 +237,22 @@ async function perform(
 
 async function check(
   ctx: CommandContext,
+  kube: KubeObjects,
   e: Extract<Action, { kind: 'expect' }>['expectation'],
   firstEventId: bigint,
 ): Promise<Verdict> {
-  if (e.on === 'pods') return checkPods(e, await ctx.api.get<PodView[]>('/pods', { limit: 5000 }));
+  if (e.on === 'pods') return checkPods(e, await podsSeen(ctx, kube, e));
   if (e.on === 'nodes')
     return checkNodes(e, await ctx.api.get<NodeView[]>('/nodes', { limit: 5000 }));
+  if (e.on === 'reach')
+    return checkReach(
+      e,
+      await ctx.api.get<{ allowed: boolean; reason: string }>('/network/reachability', {
+        from: e.from,
+        to: e.to,
+        port: e.port,
+      }),
+    );
   const events = await ctx.api.get<EventView[]>('/events', {
     reason: e.reason,
     object: e.object,
@@ -223,6 +262,25 @@ async function check(
     e,
     events.filter((ev) => BigInt(ev.id) > firstEventId),
   );
+}
+
+/**
+ * The pods an expectation looks at: by name prefix through kubesim's API (its statuses),
+ * or by label selector or phase through the Kubernetes API (its phases).
+ */
+async function podsSeen(
+  ctx: CommandContext,
+  kube: KubeObjects,
+  e: Extract<Extract<Action, { kind: 'expect' }>['expectation'], { on: 'pods' }>,
+): Promise<PodSeen[]> {
+  if (e.selector === undefined && e.phase === undefined && e.image === undefined)
+    return ctx.api.get<PodView[]>('/pods', { limit: 5000, namespace: e.namespace });
+  return (await kube.pods(e.namespace, e.selector)).map((p) => ({
+    name: p.metadata?.name ?? '',
+    phase: p.status?.phase,
+    images: (p.spec?.containers ?? []).map((c) => c.image ?? ''),
+    node_name: p.spec?.nodeName ?? null,
+  }));
 }
 
 /** Events before the run do not count for an `expect: {event: ...}`. */

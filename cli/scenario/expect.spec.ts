@@ -1,5 +1,5 @@
 import type { EventView, NodeView, PodView } from '../api-types';
-import { checkEvent, checkNodes, checkPods, describeExpectation } from './expect';
+import { checkEvent, checkNodes, checkPods, checkReach, describeExpectation } from './expect';
 
 const pod = (name: string, status: string, node: string | null) =>
   ({ name, status, node_name: node }) as PodView;
@@ -11,6 +11,36 @@ describe('expectations', () => {
     pod('web-2', 'pending', null),
     pod('db-1', 'running', 'w-1'),
   ];
+
+  it('pods chosen by a selector, counted by their Kubernetes phase', () => {
+    const seen = [
+      { name: 'web-7d-a', phase: 'Running', node_name: 'w-2' },
+      { name: 'web-7d-b', phase: 'Pending', node_name: null },
+    ];
+    const e = { on: 'pods', selector: 'app=web', phase: 'Running', count: 2 } as const;
+    expect(checkPods(e, seen)).toEqual({
+      held: false,
+      seen: '1 of 2 matching (web-7d-a Running on w-2, web-7d-b Pending)',
+    });
+    expect(checkPods({ ...e, count: 1 }, seen).held).toBe(true);
+    expect(describeExpectation(e)).toBe('pods app=web Running count 2');
+  });
+
+  it('reach: the answer of the reachability check against the one expected', () => {
+    const e = {
+      on: 'reach',
+      from: 'default/a',
+      to: 'default/db',
+      port: 5432,
+      allowed: false,
+    } as const;
+    expect(checkReach(e, { allowed: false, reason: 'no policy allows it' })).toEqual({
+      held: true,
+      seen: 'denied: no policy allows it',
+    });
+    expect(checkReach(e, { allowed: true, reason: 'allowed by allow-db' }).held).toBe(false);
+    expect(describeExpectation(e)).toBe('default/a cannot reach default/db:5432');
+  });
 
   it('pods with count: only those in the status and placement count', () => {
     const e = {

@@ -1,4 +1,4 @@
-import type { EventView, NodeView, PodView } from '../api-types';
+import type { EventView, NodeView } from '../api-types';
 import type { Expectation } from './parse';
 
 export interface Verdict {
@@ -7,11 +7,26 @@ export interface Verdict {
   seen: string;
 }
 
+/** A pod as an expectation looks at it, from kubesim's API or the Kubernetes API. */
+export interface PodSeen {
+  name: string;
+  /** kubesim's status (from kubesim's API) */
+  status?: string;
+  /** the Kubernetes phase (from the Kubernetes API) */
+  phase?: string;
+  /** its containers' images (from the Kubernetes API) */
+  images?: string[];
+  node_name: string | null;
+}
+
 /** The expectation in words, as the timeline shows it. */
 export function describeExpectation(e: Expectation): string {
   if (e.on === 'pods') {
-    const parts = [`pods ${e.prefix}*`];
+    const parts = [e.selector !== undefined ? `pods ${e.selector}` : `pods ${e.prefix}*`];
+    if (e.namespace) parts.push(`in ${e.namespace}`);
     if (e.status) parts.push(e.status);
+    if (e.phase) parts.push(e.phase);
+    if (e.image) parts.push(`image ${e.image}`);
     if (e.count !== undefined) parts.push(`count ${e.count}`);
     if (e.onNode) parts.push(`on ${e.onNode}`);
     if (e.notOnNode) parts.push(`not on ${e.notOnNode}`);
@@ -21,19 +36,23 @@ export function describeExpectation(e: Expectation): string {
     const which = e.name ?? `${e.prefix}*`;
     return `nodes ${which} ${e.status}${e.count !== undefined ? ` count ${e.count}` : ''}`;
   }
+  if (e.on === 'reach')
+    return `${e.from} ${e.allowed ? 'reaches' : 'cannot reach'} ${e.to}:${e.port}`;
   return `event ${e.reason}${e.object ? ` on ${e.object}` : ''}`;
 }
 
 /**
- * Pods whose name starts with the prefix; those in the status and on (or not
- * on) the node given are the ones counted. Without `count`, every pod of the
- * prefix must match, and there must be at least one.
+ * Pods whose name starts with the prefix (or that the selector chose); those in the status
+ * or phase and on (or not on) the node given are the ones counted. Without `count`, every
+ * such pod must match, and there must be at least one.
  */
-export function checkPods(e: Expectation & { on: 'pods' }, pods: PodView[]): Verdict {
-  const candidates = pods.filter((p) => p.name.startsWith(e.prefix));
+export function checkPods(e: Expectation & { on: 'pods' }, pods: PodSeen[]): Verdict {
+  const candidates = pods.filter((p) => e.prefix === undefined || p.name.startsWith(e.prefix));
   const matching = candidates.filter(
     (p) =>
       (!e.status || p.status === e.status) &&
+      (!e.phase || p.phase === e.phase) &&
+      (!e.image || (p.images ?? []).includes(e.image)) &&
       (!e.onNode || p.node_name === e.onNode) &&
       (!e.notOnNode || p.node_name !== e.notOnNode),
   );
@@ -42,11 +61,22 @@ export function checkPods(e: Expectation & { on: 'pods' }, pods: PodView[]): Ver
       ? matching.length === e.count
       : candidates.length > 0 && matching.length === candidates.length;
   const list = candidates
-    .map((p) => `${p.name} ${p.status}${p.node_name ? ` on ${p.node_name}` : ''}`)
+    .map((p) => `${p.name} ${p.status ?? p.phase}${p.node_name ? ` on ${p.node_name}` : ''}`)
     .join(', ');
   return {
     held,
     seen: `${matching.length} of ${candidates.length} matching${list ? ` (${list})` : ''}`,
+  };
+}
+
+/** What `GET /network/reachability` answered, against what the lesson expects. */
+export function checkReach(
+  e: Expectation & { on: 'reach' },
+  answer: { allowed: boolean; reason: string },
+): Verdict {
+  return {
+    held: answer.allowed === e.allowed,
+    seen: `${answer.allowed ? 'allowed' : 'denied'}: ${answer.reason}`,
   };
 }
 

@@ -49,6 +49,7 @@ describe('parseScenario', () => {
     expect(apply.action).toEqual({
       kind: 'apply',
       pods: [{ name: 'web-1', cpu_cores_req: 1 }, { name: 'web-2' }],
+      manifests: [],
     });
     // no `at`: right after the step before
     expect(sched).toMatchObject({ atMs: 2000, action: { algorithm: 'worst-fit' } });
@@ -88,10 +89,32 @@ describe('parseScenario', () => {
     ['- wait: 1s\n  cordon: w', 5, 'steps[0]', 'exactly one kind'],
     ['- every: 1s\n  wait: 1s', 5, 'steps[0].every', 'needs `times`'],
     [
-      '- expect: {pods: {prefix: web, phase: Running}}',
+      '- expect: {pods: {prefix: web, colour: red}}',
+      5,
+      'steps[0].expect.pods.colour',
+      'unknown field',
+    ],
+    ['- expect: {pods: {prefix: web, selector: app=web}}', 5, 'steps[0].expect.pods', 'either'],
+    [
+      '- expect: {pods: {selector: app=web, status: running}}',
+      5,
+      'steps[0].expect.pods.status',
+      'Kubernetes phase',
+    ],
+    [
+      '- expect: {pods: {selector: app=web, phase: Sleeping}}',
       5,
       'steps[0].expect.pods.phase',
-      'unknown field',
+      'Pending, Running, Succeeded, Failed',
+    ],
+    ['- scale: {replicas: 3}', 5, 'steps[0].scale', 'deployment, replicaset'],
+    ['- scale: {deployment: web, replicas: -1}', 5, 'steps[0].scale.replicas', 'whole number'],
+    ['- delete: deployment/', 5, 'steps[0].delete', 'kind/name'],
+    [
+      '- expect: {reach: {from: a, to: b, port: 0, allowed: true}}',
+      5,
+      'steps[0].expect.reach.port',
+      'port number',
     ],
     ['- cordon: w\n  within: 3s', 6, 'steps[0].within', 'only an expect'],
   ])('refuses %j at line %i, naming %s', (steps, line, field, problem) => {
@@ -101,10 +124,59 @@ describe('parseScenario', () => {
     expect(err.message).toContain(problem);
   });
 
-  it('says a Kubernetes manifest in apply is not supported yet', () => {
+  it('reads Kubernetes manifests beside kubesim pods, and the Kubernetes steps and expectations', () => {
+    const scenario = parseScenario(
+      HEAD +
+        [
+          '- apply: |',
+          '    apiVersion: apps/v1',
+          '    kind: Deployment',
+          '    metadata: {name: web}',
+          '    spec: {replicas: 2}',
+          '    ---',
+          '    name: bare',
+          '- scale: {deployment: web, replicas: 3, namespace: team-a}',
+          '- drain: worker-1',
+          '- delete: deploy/web',
+          '- delete: {pod: bare, namespace: team-a}',
+          '- expect: {pods: {selector: app=web, phase: Running, count: 3, notOnNode: worker-1}}',
+          '- expect: {reach: {from: default/a, to: default/b, port: 80, allowed: false}}',
+        ].join('\n'),
+    );
+    const [apply, scale, drain, del, delPod, pods, reach] = scenario.steps.map((s) => s.action);
+    expect(apply).toEqual({
+      kind: 'apply',
+      manifests: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web' },
+          spec: { replicas: 2 },
+        },
+      ],
+      pods: [{ name: 'bare' }],
+    });
+    expect(scale).toEqual({
+      kind: 'scale',
+      target: 'deployment/web',
+      replicas: 3,
+      namespace: 'team-a',
+    });
+    expect(drain).toEqual({ kind: 'drain', name: 'worker-1' });
+    expect(del).toEqual({ kind: 'delete', target: 'deploy/web' });
+    expect(delPod).toEqual({ kind: 'delete', pod: 'bare', namespace: 'team-a' });
+    expect(pods).toMatchObject({
+      expectation: { on: 'pods', selector: 'app=web', phase: 'Running', count: 3 },
+    });
+    expect(reach).toMatchObject({
+      expectation: { on: 'reach', from: 'default/a', to: 'default/b', port: 80, allowed: false },
+    });
+  });
+
+  it('refuses a manifest without a name, naming the document', () => {
     const err = syntaxError(HEAD + '- apply: |\n    apiVersion: apps/v1\n    kind: Deployment\n');
     expect(err.field).toBe('steps[0].apply');
-    expect(err.message).toContain('Kubernetes manifests are not supported yet');
+    expect(err.message).toContain('document 1: a Deployment needs metadata.name');
   });
 
   it('names the header field at fault and YAML errors with their line', () => {

@@ -2,7 +2,11 @@ import YAML, { isMap, LineCounter, type Node } from 'yaml';
 
 export const SCENARIO_API_VERSION = 'kubesim.io/v1alpha1';
 export const FAILURE_MODES = ['crash', 'hang', 'partition'] as const;
-const POD_STATUSES = ['pending', 'scheduled', 'running', 'failed'];
+const POD_STATUSES = ['pending', 'scheduled', 'running', 'succeeded', 'failed'];
+/** a pod's phase as the Kubernetes API shows it */
+const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'];
+/** what `scale` may scale: kinds with a scale subresource */
+const SCALABLE = ['deployment', 'replicaset'];
 const NODE_STATUSES = [
   'pending',
   'healthy',
@@ -20,21 +24,41 @@ export type Action =
   | { kind: 'failNode'; name: string; mode: (typeof FAILURE_MODES)[number] }
   | { kind: 'restartNode'; name: string }
   | { kind: 'cordon'; name: string }
+  | { kind: 'uncordon'; name: string }
   | { kind: 'setScheduler'; algorithm: string }
   | { kind: 'wait'; ms: number }
-  | { kind: 'apply'; pods: Array<Record<string, unknown>> }
-  | { kind: 'delete'; pod: string }
+  | { kind: 'drain'; name: string }
+  | {
+      kind: 'apply';
+      /** kubesim pod documents (the body of POST /pods) */
+      pods: Array<Record<string, unknown>>;
+      /** Kubernetes manifests (apiVersion, kind), through the Kubernetes API */
+      manifests: Array<Record<string, unknown>>;
+    }
+  /** a bare name is a pod of kubesim's API; `kind/name` an object of the Kubernetes API */
+  | { kind: 'delete'; pod?: string; target?: string; namespace?: string }
+  | { kind: 'scale'; target: string; replicas: number; namespace?: string }
   | { kind: 'expect'; expectation: Expectation; withinMs: number };
 
 export type Expectation =
   | {
       on: 'pods';
-      prefix: string;
+      /** names that start with it (kubesim's REST API) … */
+      prefix?: string;
+      /** … or a label selector such as `app=web` (the Kubernetes API) */
+      selector?: string;
+      namespace?: string;
+      /** kubesim's status (pending, scheduled, running, …) */
       status?: string;
+      /** or the Kubernetes phase (Pending, Running, Succeeded, Failed) */
+      phase?: string;
+      /** every pod counted runs a container of this image (the Kubernetes API) */
+      image?: string;
       count?: number;
       onNode?: string;
       notOnNode?: string;
     }
+  | { on: 'reach'; from: string; to: string; port: number; allowed: boolean }
   | { on: 'nodes'; name?: string; prefix?: string; status: string; count?: number }
   | { on: 'event'; reason: string; object?: string };
 
@@ -72,10 +96,13 @@ const STEP_KINDS = [
   'failNode',
   'restartNode',
   'cordon',
+  'uncordon',
+  'drain',
   'setScheduler',
   'wait',
   'apply',
   'delete',
+  'scale',
   'expect',
 ] as const;
 const TIMING_KEYS = ['at', 'every', 'times', 'jitter', 'within'];
@@ -237,6 +264,8 @@ function readAction(
     case 'deleteNode':
     case 'restartNode':
     case 'cordon':
+    case 'uncordon':
+    case 'drain':
       return { kind, name: nodeName() };
     case 'failNode': {
       const o = obj(['name', 'mode']);
@@ -256,18 +285,51 @@ function readAction(
       return { kind, ms: ms as number };
     }
     case 'delete': {
-      if (typeof value === 'string' && value !== '') return { kind, pod: value };
-      return { kind, pod: str(obj(['pod']), 'pod') as string };
+      const named = (ref: string, namespace?: string) =>
+        ref.includes('/')
+          ? { kind, target: kindSlashName(ref, path, fail), namespace }
+          : { kind, pod: ref, namespace };
+      if (typeof value === 'string' && value !== '') return named(value);
+      const o = obj(['pod', 'name', 'namespace']);
+      if ((o.pod === undefined) === (o.name === undefined))
+        fail(path, 'expected either pod (a pod name) or name (kind/name, such as deployment/web)');
+      return o.pod !== undefined
+        ? { kind, pod: str(o, 'pod') as string, namespace: str(o, 'namespace', false) }
+        : named(str(o, 'name') as string, str(o, 'namespace', false));
+    }
+    case 'scale': {
+      const o = obj([...SCALABLE, 'replicas', 'namespace']);
+      const which = SCALABLE.filter((k) => o[k] !== undefined);
+      if (which.length !== 1)
+        fail(path, `expected one of ${SCALABLE.join(', ')} (its name) and replicas`);
+      return {
+        kind,
+        target: `${which[0]}/${str(o, which[0]) as string}`,
+        replicas: num(o, 'replicas', true) as number,
+        namespace: str(o, 'namespace', false),
+      };
     }
     case 'apply':
-      return { kind, pods: readPods(value, path, fail) };
+      return { kind, ...readDocuments(value, path, fail) };
     case 'expect':
       return { kind, expectation: readExpectation(value, path, fail), withinMs: 0 };
   }
 }
 
-/** kubesim pod documents, as `kubesim launch-pod -f` takes them: one, a list, or YAML text. */
-function readPods(value: unknown, path: Array<string | number>, fail: Fail) {
+/** `deployment/web`: a kind and a name, both present. */
+function kindSlashName(ref: string, path: Array<string | number>, fail: Fail): string {
+  const [type, name, ...rest] = ref.split('/');
+  if (!type || !name || rest.length)
+    fail(path, `expected kind/name (such as deployment/web), got ${JSON.stringify(ref)}`);
+  return ref;
+}
+
+/**
+ * What an `apply` holds: one document, a list, or YAML text of several; each either a
+ * Kubernetes manifest (apiVersion and kind: any kind the server serves) or a kubesim pod
+ * document, as `kubesim launch-pod -f` takes it.
+ */
+function readDocuments(value: unknown, path: Array<string | number>, fail: Fail) {
   let docs: unknown[];
   if (typeof value === 'string') {
     const parsed = YAML.parseAllDocuments(value);
@@ -277,24 +339,33 @@ function readPods(value: unknown, path: Array<string | number>, fail: Fail) {
     if (bad) fail(path, `not valid YAML: ${bad.errors[0].message.split('\n')[0]}`);
     docs = list.map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
   } else docs = Array.isArray(value) ? value : [value];
-  if (docs.length === 0) fail(path, 'expected at least one pod');
-  return docs.map((doc, i) => {
+  if (docs.length === 0) fail(path, 'expected at least one document');
+  const pods: Array<Record<string, unknown>> = [];
+  const manifests: Array<Record<string, unknown>> = [];
+  docs.forEach((doc, i) => {
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-      fail(path, `document ${i + 1}: expected a pod (name, containers, ...)`);
-    const pod = doc as Record<string, unknown>;
-    if ('apiVersion' in pod || 'kind' in pod)
-      fail(
-        path,
-        `document ${i + 1}: Kubernetes manifests are not supported yet; give kubesim pod documents (the body of POST /pods, as \`kubesim launch-pod -f\` takes)`,
-      );
-    if (typeof pod.name !== 'string' || pod.name === '')
+      fail(path, `document ${i + 1}: expected a manifest (apiVersion, kind, metadata) or a pod`);
+    const d = doc as Record<string, unknown>;
+    if ('apiVersion' in d || 'kind' in d) {
+      if (typeof d.apiVersion !== 'string' || d.apiVersion === '')
+        fail(path, `document ${i + 1}: a manifest needs an apiVersion`);
+      if (typeof d.kind !== 'string' || d.kind === '')
+        fail(path, `document ${i + 1}: a manifest needs a kind`);
+      const meta = d.metadata as { name?: unknown } | undefined;
+      if (typeof meta?.name !== 'string' || meta.name === '')
+        fail(path, `document ${i + 1}: a ${String(d.kind)} needs metadata.name`);
+      manifests.push(d);
+      return;
+    }
+    if (typeof d.name !== 'string' || d.name === '')
       fail(path, `document ${i + 1}: a pod needs a name (expectations find pods by name)`);
-    return pod;
+    pods.push(d);
   });
+  return { pods, manifests };
 }
 
 function readExpectation(value: unknown, path: Array<string | number>, fail: Fail): Expectation {
-  const targets = ['pods', 'nodes', 'event'];
+  const targets = ['pods', 'nodes', 'event', 'reach'];
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     fail(path, `expected a mapping with one of ${targets.join(', ')}`);
   const o = value as Record<string, unknown>;
@@ -330,14 +401,56 @@ function readExpectation(value: unknown, path: Array<string | number>, fail: Fai
     return v as number;
   };
   if (on === 'pods') {
-    allow(['prefix', 'status', 'count', 'onNode', 'notOnNode']);
+    allow([
+      'prefix',
+      'selector',
+      'namespace',
+      'status',
+      'phase',
+      'image',
+      'count',
+      'onNode',
+      'notOnNode',
+    ]);
+    const prefix = str('prefix', false);
+    const selector = str('selector', false);
+    if ((prefix === undefined) === (selector === undefined))
+      fail(sub, 'expected either prefix (of pod names) or selector (labels, such as app=web)');
+    const status = str('status', false, POD_STATUSES);
+    const phase = str('phase', false, POD_PHASES);
+    if (status !== undefined && phase !== undefined)
+      fail([...sub, 'phase'], "expected status (kubesim's) or phase (Kubernetes'), not both");
+    const image = str('image', false);
+    if (status !== undefined && (selector !== undefined || image !== undefined))
+      fail(
+        [...sub, 'status'],
+        'with a selector or an image, give the Kubernetes phase (Running, …)',
+      );
     return {
       on,
-      prefix: str('prefix', true) as string,
-      status: str('status', false, POD_STATUSES),
+      prefix,
+      selector,
+      namespace: str('namespace', false),
+      status,
+      phase,
+      image,
       count: count(),
       onNode: str('onNode', false),
       notOnNode: str('notOnNode', false),
+    };
+  }
+  if (on === 'reach') {
+    allow(['from', 'to', 'port', 'allowed']);
+    const port = m.port;
+    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535)
+      fail([...sub, 'port'], 'expected a port number (1-65535)');
+    if (typeof m.allowed !== 'boolean') fail([...sub, 'allowed'], 'expected true or false');
+    return {
+      on,
+      from: str('from', true) as string,
+      to: str('to', true) as string,
+      port: port as number,
+      allowed: m.allowed as boolean,
     };
   }
   if (on === 'nodes') {
