@@ -103,6 +103,17 @@ describe('lessons as scenarios, played by the built CLI against a real cluster',
     expect(run.stdout).toMatch(/expect default\/intruder cannot reach default\/db:5432: held/);
   });
 
+  it('autoscaler passes: nodes are added for the pending pods and removed once idle', async () => {
+    t = await startCluster();
+    const run = await scenarioRun(t.baseUrl, join(LESSONS, 'autoscaler.yaml'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/expect event ScaleUp: held .*pods pending, adding \d nodes/);
+    expect(run.stdout).toContain('passed: 6 of 6 expectations held');
+    const { body: events } = await t.http.get('/events?reason=ScaleDown').expect(200);
+    expect(events.length).toBeGreaterThan(0);
+  });
+
   it('algorithms passes, and -o json reports every step', async () => {
     t = await startCluster();
     const run = await scenarioRun(t.baseUrl, join(LESSONS, 'algorithms.yaml'), [

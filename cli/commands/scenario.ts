@@ -147,6 +147,10 @@ function describe(action: Action): string {
       return `failNode ${action.name} (${action.mode})`;
     case 'setScheduler':
       return `setScheduler ${action.algorithm}`;
+    case 'autoscaler':
+      return `autoscaler ${Object.entries(action.settings)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ')}`;
     case 'wait':
       return `wait ${action.ms / 1000}s`;
     case 'apply':
@@ -200,6 +204,9 @@ async function perform(
       return;
     case 'setScheduler':
       await api.put('/scheduler', { algorithm: action.algorithm });
+      return;
+    case 'autoscaler':
+      await api.put('/autoscaler', action.settings);
       return;
     case 'wait':
       await clock.sleep(action.ms);

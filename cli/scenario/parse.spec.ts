@@ -110,6 +110,7 @@ describe('parseScenario', () => {
     ['- scale: {replicas: 3}', 5, 'steps[0].scale', 'deployment, replicaset'],
     ['- scale: {deployment: web, replicas: -1}', 5, 'steps[0].scale.replicas', 'whole number'],
     ['- delete: deployment/', 5, 'steps[0].delete', 'kind/name'],
+    ['- autoscaler: {nodes: 3}', 5, 'steps[0].autoscaler.nodes', 'max_nodes'],
     [
       '- expect: {reach: {from: a, to: b, port: 0, allowed: true}}',
       5,
@@ -137,13 +138,17 @@ describe('parseScenario', () => {
           '    name: bare',
           '- scale: {deployment: web, replicas: 3, namespace: team-a}',
           '- drain: worker-1',
+          '- autoscaler: {enabled: true, max_nodes: 4}',
           '- delete: deploy/web',
           '- delete: {pod: bare, namespace: team-a}',
           '- expect: {pods: {selector: app=web, phase: Running, count: 3, notOnNode: worker-1}}',
           '- expect: {reach: {from: default/a, to: default/b, port: 80, allowed: false}}',
         ].join('\n'),
     );
-    const [apply, scale, drain, del, delPod, pods, reach] = scenario.steps.map((s) => s.action);
+    const [apply, scale, drain, autoscaler, del, delPod, pods, reach] = scenario.steps.map(
+      (s) => s.action,
+    );
+    expect(autoscaler).toEqual({ kind: 'autoscaler', settings: { enabled: true, max_nodes: 4 } });
     expect(apply).toEqual({
       kind: 'apply',
       manifests: [

@@ -5,6 +5,16 @@ export const FAILURE_MODES = ['crash', 'hang', 'partition'] as const;
 const POD_STATUSES = ['pending', 'scheduled', 'running', 'succeeded', 'failed'];
 /** a pod's phase as the Kubernetes API shows it */
 const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'];
+/** what an `autoscaler` step may set (the server checks the values) */
+const AUTOSCALER_FIELDS = [
+  'enabled',
+  'min_nodes',
+  'max_nodes',
+  'node_cpu_cores',
+  'node_memory_mb',
+  'scale_up_delay_s',
+  'scale_down_idle_s',
+];
 /** what `scale` may scale: kinds with a scale subresource */
 const SCALABLE = ['deployment', 'replicaset'];
 const NODE_STATUSES = [
@@ -26,6 +36,8 @@ export type Action =
   | { kind: 'cordon'; name: string }
   | { kind: 'uncordon'; name: string }
   | { kind: 'setScheduler'; algorithm: string }
+  /** the cluster autoscaler's settings, as PUT /autoscaler takes them */
+  | { kind: 'autoscaler'; settings: Record<string, unknown> }
   | { kind: 'wait'; ms: number }
   | { kind: 'drain'; name: string }
   | {
@@ -99,6 +111,7 @@ const STEP_KINDS = [
   'uncordon',
   'drain',
   'setScheduler',
+  'autoscaler',
   'wait',
   'apply',
   'delete',
@@ -278,6 +291,11 @@ function readAction(
     case 'setScheduler': {
       if (typeof value === 'string' && value !== '') return { kind, algorithm: value };
       return { kind, algorithm: str(obj(['algorithm']), 'algorithm') as string };
+    }
+    case 'autoscaler': {
+      const o = obj(AUTOSCALER_FIELDS);
+      if (!Object.keys(o).length) fail(path, `expected one of ${AUTOSCALER_FIELDS.join(', ')}`);
+      return { kind, settings: { ...o } };
     }
     case 'wait': {
       const ms = parseDuration(value);
