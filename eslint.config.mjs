@@ -14,7 +14,7 @@ const FLOORS = [
   ['config', 'common', 'database', 'events', 'metrics'],
   ['scheduler', 'docker'],
   ['nodes', 'pods', 'cluster', 'health', 'network'],
-  ['health-monitor', 'autoscaler', 'kube-api', 'workloads'],
+  ['health-monitor', 'autoscaler', 'kube-api', 'workloads', 'scenarios'],
 ];
 const SIDEWAYS_FORBIDDEN = new Set([3]);
 const TOP = ['app.module', 'bootstrap', 'main', 'openapi-document'];

@@ -5,6 +5,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { ApiTokenGuard } from './common/auth';
 import { AutoscalerModule } from './autoscaler/autoscaler.module';
+import { ScenariosModule } from './scenarios/scenarios.module';
 import { ConnectionDrainer } from './common/connection-drainer';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ClusterModule } from './cluster/cluster.module';
@@ -42,6 +43,7 @@ export class AppModule {
         AutoscalerModule,
         WorkloadsModule,
         NetworkModule,
+        ScenariosModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/database/embedded-postgres';
-import { startTestApp, TestApp } from './setup/test-app';
+import { SseMessage, SseParser } from '../cli/sse';
+import { startTestApp, TestApp, waitFor } from './setup/test-app';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -168,5 +169,124 @@ describe('lessons as scenarios, played by the built CLI against a real cluster',
     );
     const { body: nodes } = await t.http.get('/nodes').expect(200);
     expect(nodes).toEqual([]);
+  });
+});
+
+/** The live event stream's cluster events, as they arrive. */
+async function liveEvents(t: TestApp) {
+  const abort = new AbortController();
+  const res = await fetch(`${t.baseUrl}/events/stream`, { signal: abort.signal });
+  const messages: SseMessage[] = [];
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        messages.push(...parser.push(decoder.decode(value, { stream: true })));
+      }
+    } catch {
+      // closed by the test
+    }
+  })();
+  return {
+    events: () =>
+      messages
+        .filter((m) => m.event === 'event')
+        .map((m) => JSON.parse(m.data) as { reason: string; object: string; message: string }),
+    close: () => abort.abort(),
+  };
+}
+
+describe('scenarios played by the server (POST /scenarios)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startCluster();
+  });
+  afterAll(() => t?.close());
+
+  it('lists the shipped lessons, and refuses a malformed file or an unknown lesson, playing nothing', async () => {
+    const { body: lessons } = await t.http.get('/scenarios/lessons').expect(200);
+    expect(lessons.map((l: { name: string }) => l.name)).toEqual(
+      expect.arrayContaining(['algorithms', 'lose-a-node', 'rolling-update']),
+    );
+    expect(lessons.find((l: { name: string }) => l.name === 'lose-a-node').description).toMatch(
+      /^Node failure and rescheduling/,
+    );
+    const bad = await t.http
+      .post('/scenarios')
+      .send({
+        scenario: 'apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nsteps:\n  - explode: now\n',
+      })
+      .expect(400);
+    expect(bad.body.message).toBe(
+      'scenario: line 4: steps[0].explode: unknown step kind; expected one of ' +
+        'addNodes, deleteNode, failNode, restartNode, cordon, uncordon, drain, setScheduler, autoscaler, wait, apply, delete, scale, expect',
+    );
+    await t.http.post('/scenarios').send({ lesson: 'no-such-lesson' }).expect(404);
+    await t.http.post('/scenarios').send({ lesson: 'algorithms', scenario: 'x' }).expect(400);
+    await t.http.post('/scenarios').send({ lesson: '../../etc/passwd' }).expect(400);
+    expect((await t.http.get('/scenarios').expect(200)).body).toEqual([]);
+    expect((await t.http.get('/nodes').expect(200)).body).toEqual([]);
+  });
+
+  it('plays a lesson against itself, its steps and its end on the live event stream', async () => {
+    const stream = await liveEvents(t);
+    try {
+      const { body: run } = await t.http
+        .post('/scenarios')
+        .send({ lesson: 'algorithms', seed: 7 })
+        .expect(202);
+      expect(run).toMatchObject({ name: 'algorithms', seed: 7, status: 'running' });
+      const done = await waitFor(
+        'the run to end',
+        async () => {
+          const { body } = await t.http.get(`/scenarios/${run.id}`).expect(200);
+          return body.status !== 'running' && body;
+        },
+        60000,
+      );
+      expect(done).toMatchObject({ status: 'passed', message: null });
+      expect(done.steps.filter((s: { kind: string }) => s.kind === 'expect')).toHaveLength(5);
+      // what the run says is what the cluster did
+      expect((await t.http.get('/pods/bf-1').expect(200)).body.node_name).toBe('small-1');
+      await waitFor('the end on the stream', async () =>
+        stream.events().some((e) => e.reason === 'ScenarioPassed'),
+      );
+      const seen = stream.events().filter((e) => e.object === 'scenario/algorithms');
+      expect(seen[0].reason).toBe('ScenarioStarted');
+      expect(seen.filter((e) => e.reason === 'ScenarioStep').length).toBe(done.steps.length);
+      expect(seen.at(-1)!.message).toMatch(/^Scenario algorithms passed: 5 of 5 expectations held/);
+    } finally {
+      stream.close();
+    }
+  }, 90000);
+
+  it('a run whose expectation fails ends failed, naming the step and what was seen', async () => {
+    const { body: run } = await t.http
+      .post('/scenarios')
+      .send({
+        scenario: [
+          'apiVersion: kubesim.io/v1alpha1',
+          'kind: Scenario',
+          'metadata: {name: impossible}',
+          'steps:',
+          '  - expect: {nodes: {name: nowhere-1, status: healthy}}',
+        ].join('\n'),
+      })
+      .expect(202);
+    const done = await waitFor('the run to end', async () => {
+      const { body } = await t.http.get(`/scenarios/${run.id}`).expect(200);
+      return body.status !== 'running' && body;
+    });
+    expect(done).toMatchObject({
+      status: 'failed',
+      message: 'step 1 (line 5): expected nodes nowhere-1 healthy, saw no such node',
+    });
+    const { body: events } = await t.http.get('/events?reason=ScenarioFailed').expect(200);
+    expect(events[0]).toMatchObject({ type: 'Warning', object: 'scenario/impossible' });
+    await t.http.get('/scenarios/ffffffff').expect(404);
   });
 });

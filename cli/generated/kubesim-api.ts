@@ -505,6 +505,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scenario runs kept (the last 20), newest first */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Play a scenario on the server (a file, or a lesson kubesim ships)
+         * @description Answers at once with the run; it then plays against this server as `kubesim scenario run` would, its steps as `ScenarioStep` events on `GET /events/stream` and a `ScenarioPassed` or `ScenarioFailed` event at the end. A malformed file is a 400 naming the line and the field at fault. At most 3 play at once (409).
+         */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scenarios/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run: its status and every step played so far */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scenarios/lessons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lessons kubesim ships (examples/scenarios), to play by name */
+        get: operations["lessons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scheduler": {
         parameters: {
             query?: never;
@@ -1243,6 +1298,12 @@ export interface components {
              */
             total: number;
         };
+        LessonDto: {
+            /** @example Node failure and rescheduling: three pods live on worker-1; … */
+            description: string;
+            /** @example lose-a-node */
+            name: string;
+        };
         LogLineDto: {
             /** @example 2026-01-01T00:00:00.000Z */
             at: string;
@@ -1738,6 +1799,74 @@ export interface components {
             /** @example default/db */
             to: string;
         };
+        ScenarioRunDto: {
+            /** @example null */
+            finished_at: string | null;
+            /** @example 3f9c2a1b */
+            id: string;
+            /**
+             * @description the failure in one sentence: the step, what was expected, what was seen
+             * @example null
+             */
+            message: string | null;
+            /** @example lose-a-node */
+            name: string;
+            /** @example 7 */
+            seed: number;
+            /** @example 2026-12-02T12:00:00.000Z */
+            started_at: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "running" | "passed" | "failed" | "stopped";
+            steps: components["schemas"]["ScenarioStepDto"][];
+        };
+        ScenarioStepDto: {
+            /**
+             * @description when it was due, ms from the start
+             * @example 8000
+             */
+            due_ms: number;
+            /** @description why a step other than expect failed */
+            error?: string;
+            /** @example expect */
+            kind: string;
+            /**
+             * @description its line in the file
+             * @example 12
+             */
+            line: number;
+            /**
+             * @description which repeat of a step with `every`/`times`
+             * @example 1
+             */
+            repeat: number;
+            /**
+             * @example held
+             * @enum {string}
+             */
+            result: "done" | "held" | "failed";
+            /**
+             * @description what an expect saw
+             * @example 3 of 3 matching (…)
+             */
+            seen?: string;
+            /**
+             * @description when it began, ms from the start
+             * @example 8012
+             */
+            started_ms: number;
+            /**
+             * @description the step's place in `steps`, from 1
+             * @example 3
+             */
+            step: number;
+            /** @example 2300 */
+            took_ms: number;
+            /** @example pods web-* running count 3 not on worker-1 */
+            what: string;
+        };
         SchedulerResponseDto: {
             /**
              * @example best-fit
@@ -1795,6 +1924,29 @@ export interface components {
              * @enum {string}
              */
             mode: "crash" | "hang" | "partition";
+        };
+        StartScenarioDto: {
+            /**
+             * @description a lesson of `GET /scenarios/lessons` instead of a file
+             * @example lose-a-node
+             */
+            lesson?: string;
+            /**
+             * @description the scenario file (YAML, `apiVersion: kubesim.io/v1alpha1`, `kind: Scenario`), as `kubesim scenario run` takes it
+             * @example apiVersion: kubesim.io/v1alpha1
+             *     kind: Scenario
+             *     metadata: {name: one-node}
+             *     steps:
+             *       - addNodes: {count: 1, cpu: 2, prefix: demo}
+             *       - expect: {nodes: {name: demo-1, status: healthy}}
+             *         within: 30s
+             */
+            scenario?: string;
+            /**
+             * @description seed of the jitter, to replay a run exactly (unset: a fresh one)
+             * @example 7
+             */
+            seed?: number;
         };
         TaintDto: {
             /** @enum {string} */
@@ -5218,6 +5370,363 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioRunDto"][];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartScenarioDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioRunDto"];
+                };
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Conflict: duplicate name, or the action does not apply in this state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Conflict",
+                     *       "message": "node \"worker-1\" already exists",
+                     *       "statusCode": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A write (POST, PUT, PATCH, DELETE) without "Content-Type: application/json" (or a +json type), body or not */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "the kubesim API takes JSON: send the request (with a body or without) with \"Content-Type: application/json\"",
+                     *       "statusCode": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioRunDto"];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    lessons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LessonDto"][];
+                };
+            };
+            /** @description Missing or wrong bearer token (KUBESIM_API_TOKEN; on agent routes the node's heartbeat_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "this endpoint needs \"Authorization: Bearer <KUBESIM_API_TOKEN>\"",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };

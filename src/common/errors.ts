@@ -14,7 +14,7 @@ export abstract class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   readonly status = 404;
-  constructor(kind: 'node' | 'pod' | 'namespace', id: string | number) {
+  constructor(kind: 'node' | 'pod' | 'namespace' | 'scenario run' | 'lesson', id: string | number) {
     super(`${kind} ${JSON.stringify(String(id))} not found`);
   }
 }
