@@ -31,36 +31,10 @@ function rowsOf<T>(result: unknown): T[] {
   ) as T[];
 }
 
-/**
- * How long an `Active` answer of `isActive` is trusted: every pod creation asks it, and
- * one query per pod halved creations. Changes made by this process clear it at once;
- * another replica's `Terminating` shows here within this long (a pod made meanwhile is
- * deleted by the namespace's finishing, as any pod in it).
- */
-const ACTIVE_TTL_MS = 1000;
-
 /** The namespaces table. */
 @Injectable()
 export class NamespacesRepository {
-  /** namespace → until when it is known Active */
-  private readonly active = new Map<string, number>();
-
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  /**
-   * The namespace's phase for a pod about to be made in it: `Active`, `Terminating`, or null
-   * when there is no such namespace. Active answers come from memory for a second.
-   */
-  async phaseForCreate(name: string): Promise<NamespacePhase | null> {
-    const until = this.active.get(name);
-    if (until !== undefined && until > Date.now()) return 'Active';
-    const ns = await this.find(name);
-    if (ns?.status === 'Active') {
-      if (this.active.size > 10_000) this.active.clear();
-      this.active.set(name, Date.now() + ACTIVE_TTL_MS);
-    } else this.active.delete(name);
-    return ns?.status ?? null;
-  }
 
   async list(): Promise<NamespaceRecord[]> {
     return this.dataSource.query(`SELECT ${COLUMNS} FROM namespaces ORDER BY name`);
@@ -110,7 +84,6 @@ export class NamespacesRepository {
 
   /** Begins a deletion: Terminating from now on (a second call changes nothing). */
   async markTerminating(name: string): Promise<NamespaceRecord | null> {
-    this.active.delete(name);
     const [row] = rowsOf<NamespaceRecord>(
       await this.dataSource.query(
         `UPDATE namespaces SET status = 'Terminating', deleted_at = COALESCE(deleted_at, now()),
@@ -150,7 +123,6 @@ export class NamespacesRepository {
    * still in it (the pods' foreign key refuses), so the caller deletes those first.
    */
   async removeIfEmpty(name: string): Promise<boolean> {
-    this.active.delete(name);
     try {
       const rows = rowsOf<{ id: number }>(
         await this.dataSource.query(

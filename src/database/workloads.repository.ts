@@ -185,7 +185,8 @@ export class WorkloadsRepository {
   }
 
   /** Every pod the controllers weigh, with its namespace (a controller weighs only its own namespace's). */
-  async podsForControllers(): Promise<WorkloadPodRow[]> {
+  /** `ownedOnly`: just the pods a ReplicaSet owns (none to adopt when there is no ReplicaSet). */
+  async podsForControllers(ownedOnly = false): Promise<WorkloadPodRow[]> {
     return this.db.query(
       `SELECT p.id, p.name, p.namespace, p.status, n.name AS node_name, p.labels, p.owner_references,
               p.restart_count, p.created_at, p.started_at,
@@ -196,6 +197,7 @@ export class WorkloadsRepository {
                                   OR (c.status = 'waiting' AND c.state->>'waiting_reason' IS NOT NULL)))
                 AS containers_ready
          FROM pods p LEFT JOIN nodes n ON n.id = p.node_id
+        ${ownedOnly ? `WHERE p.owner_references @> '[{"kind": "ReplicaSet"}]'::jsonb` : ''}
         ORDER BY p.id`,
     );
   }

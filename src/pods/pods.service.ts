@@ -256,9 +256,9 @@ export class PodsService {
 
   /** A pod is made only in a namespace that exists and is not being deleted. */
   private async requireActiveNamespace(name: string): Promise<void> {
-    const phase = await this.namespaces.phaseForCreate(name);
-    if (!phase) throw new NotFoundError('namespace', name);
-    if (phase === 'Terminating')
+    const ns = await this.namespaces.find(name);
+    if (!ns) throw new NotFoundError('namespace', name);
+    if (ns.status === 'Terminating')
       throw new ForbiddenError(
         `unable to create new content in namespace ${name} because it is being terminated`,
       );

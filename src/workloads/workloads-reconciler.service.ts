@@ -42,6 +42,12 @@ export class WorkloadsReconcilerService
   private ticking = false;
   private again = false;
   private soon: NodeJS.Timeout | null = null;
+  /**
+   * Whether the last sync found any workload: without one, a cluster event has nothing to
+   * wake (a bare pod's creation is one), and reading every pod for it cost pod creations
+   * half their rate at 15,000 pods. A workload made anywhere is seen by the next tick.
+   */
+  private hasWorkloads = false;
   private subscription: Subscription | null = null;
 
   constructor(
@@ -64,7 +70,7 @@ export class WorkloadsReconcilerService
     );
     // a change anywhere (a pod bound, started, deleted; a node failed) wakes the loop
     this.subscription = this.bus.messages.subscribe((m) => {
-      if (m.kind === 'event') this.poke();
+      if (m.kind === 'event' && this.hasWorkloads) this.poke();
     });
   }
 
@@ -124,7 +130,9 @@ export class WorkloadsReconcilerService
         rs.deletion_timestamp = new Date();
       }
     }
-    const pods = await this.repo.podsForControllers();
+    this.hasWorkloads = deployments.length + sets.length > 0;
+    // with no ReplicaSet, only pods a vanished one owned have anything to sync (their deletion)
+    const pods = await this.repo.podsForControllers(!sets.length);
     const setUids = new Set(sets.map((rs) => rs.uid));
     for (const rs of sets) await this.syncReplicaSet(rs, pods, now);
     for (const pod of pods) {
