@@ -2,6 +2,7 @@ import { All, Controller, Get, Param, Req, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { METRICS_API_GROUP } from './kube-metrics';
 import { NETWORK_API_GROUPS, NETWORK_CORE_RESOURCES } from './kube-network.controller';
 import { KUBE_VERSION } from './kube-objects';
 import { KubeError, KubeStatusFilter } from './kube-status';
@@ -174,10 +175,14 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** The API groups beyond the core one: apps (the workloads), networking and discovery. */
+  /** The API groups beyond the core one: apps (the workloads), networking, discovery, metrics. */
   @Get('apis')
   getApiGroups() {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP, ...NETWORK_API_GROUPS] };
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [APPS_GROUP, ...NETWORK_API_GROUPS, METRICS_API_GROUP],
+    };
   }
 
   @Get('apis/apps')
