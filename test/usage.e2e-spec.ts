@@ -76,6 +76,25 @@ spec:
     resources: {requests: ${requests}}
 `;
 
+const WEB = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {kubesim.io/cpu-usage: 90m}
+    spec:
+      containers:
+      - name: web
+        image: busybox:1.36
+        resources: {requests: {cpu: 100m, memory: 16Mi}}
+`;
+
 /** `kubectl top` output as rows of columns, header left out. */
 const rows = (out: string) =>
   out
@@ -207,6 +226,115 @@ suite('resource usage through REST, Prometheus and kubectl top', () => {
     );
     expect(text).toMatch(/^kubesim_node_cpu_usage_cores\{node="u-1"\} /m);
     expect(text).toMatch(/^kubesim_node_memory_usage_bytes\{node="u-2"\} /m);
+  });
+
+  describe('a HorizontalPodAutoscaler', () => {
+    beforeAll(async () => {
+      const applied = await k.run(['apply', '-f', '-'], WEB);
+      expect(applied.stderr).toBe('');
+      await k.ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+    }, 90000);
+
+    it('the pods of a Deployment inherit its template usage: kubectl top shows 90m', async () => {
+      await waitFor('a sample of the web pod', async () =>
+        rows((await k.run(['top', 'pods', '-l', 'app=web'])).stdout).length === 1 ? true : null,
+      );
+      const [[name, cpu]] = rows(await k.ok('top', 'pods', '-l', 'app=web'));
+      expect(name).toMatch(/^web-/);
+      expect(cpu).toBe('90m');
+    });
+
+    it('kubectl autoscale at 50% over pods using 90% of their request scales out to its max', async () => {
+      const out = await k.ok(
+        'autoscale',
+        'deployment',
+        'web',
+        '--cpu-percent=50',
+        '--min=1',
+        '--max=5',
+      );
+      expect(out).toMatch(/horizontalpodautoscaler.autoscaling\/web autoscaled/);
+      await waitFor(
+        'web scaled to 5',
+        async () =>
+          (await k.ok('get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}')) === '5',
+        90000,
+      );
+      await k.ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+      // once all five run and report, the autoscaler's status says so
+      const hpa = await waitFor(
+        'the autoscaler at 5 replicas, 90% of 50%',
+        async () => {
+          const r = rows(await k.ok('get', 'hpa', 'web'))[0];
+          return r && r[2] === '90%/50%' && r[5] === '5' ? r : null;
+        },
+        60000,
+      );
+      expect(hpa.slice(0, 6)).toEqual(['web', 'Deployment/web', '90%/50%', '1', '5', '5']);
+      // it stays there: the pods still use 90% of their request
+      expect(await k.ok('get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}')).toBe('5');
+    }, 180000);
+
+    it('is served as autoscaling/v2 and v1, with its status', async () => {
+      const v2 = JSON.parse(await k.ok('get', 'hpa', 'web', '-o', 'json'));
+      expect(v2).toMatchObject({
+        apiVersion: 'autoscaling/v2',
+        spec: {
+          scaleTargetRef: { kind: 'Deployment', name: 'web' },
+          minReplicas: 1,
+          maxReplicas: 5,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+            },
+          ],
+        },
+        status: {
+          currentReplicas: 5,
+          desiredReplicas: 5,
+          currentMetrics: [{ resource: { name: 'cpu', current: { averageUtilization: 90 } } }],
+        },
+      });
+      expect(v2.status.conditions.map((c: { type: string }) => c.type)).toEqual([
+        'AbleToScale',
+        'ScalingActive',
+        'ScalingLimited',
+      ]);
+      const v1 = JSON.parse(
+        await k.ok('get', 'horizontalpodautoscalers.v1.autoscaling', 'web', '-o', 'json'),
+      );
+      expect(v1).toMatchObject({
+        apiVersion: 'autoscaling/v1',
+        spec: { targetCPUUtilizationPercentage: 50, maxReplicas: 5 },
+        status: { currentCPUUtilizationPercentage: 90, currentReplicas: 5 },
+      });
+      const events = (await t.http.get('/events?reason=SuccessfulRescale')).body;
+      expect(events[0].message).toMatch(/^New size: \d; reason: cpu resource utilization/);
+    });
+
+    it('refuses an autoscaler kubesim cannot honour', async () => {
+      const bad = await k.run(
+        ['apply', '-f', '-'],
+        `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: odd}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}
+  minReplicas: 3
+  maxReplicas: 2
+  metrics:
+  - type: Pods
+    pods: {metric: {name: qps}, target: {type: AverageValue, averageValue: "10"}}
+`,
+      );
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/spec.scaleTargetRef.kind: Unsupported value: "StatefulSet"/);
+      expect(bad.stderr).toMatch(/spec.maxReplicas: .*minReplicas/);
+      expect(bad.stderr).toMatch(/spec.metrics: Unsupported value/);
+      await k.ok('delete', 'hpa', 'web');
+      expect((await k.run(['get', 'hpa', 'web'])).stderr).toMatch(/NotFound|not found/);
+    });
   });
 
   it('refuses bad input clearly', async () => {

@@ -1,4 +1,10 @@
-import { decodeNamespace, encodeNamespace, ProtobufError } from './protobuf';
+import {
+  decodeHorizontalPodAutoscalerV1,
+  decodeNamespace,
+  encodeHorizontalPodAutoscalerV1,
+  encodeNamespace,
+  ProtobufError,
+} from './protobuf';
 
 describe('decodeNamespace', () => {
   it('reads the name and labels of a protobuf v1.Namespace', () => {
@@ -19,5 +25,40 @@ describe('decodeNamespace', () => {
     expect(() => decodeNamespace(Buffer.from('{"kind":"Namespace"}'))).toThrow(ProtobufError);
     const body = encodeNamespace({ name: 'team-a' });
     expect(() => decodeNamespace(body.subarray(0, body.length - 3))).toThrow(ProtobufError);
+  });
+});
+
+describe('decodeHorizontalPodAutoscalerV1', () => {
+  it('reads what kubectl autoscale sends', () => {
+    const body = encodeHorizontalPodAutoscalerV1({
+      name: 'web',
+      target: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      targetCPUUtilizationPercentage: 50,
+    });
+    expect(decodeHorizontalPodAutoscalerV1(body)).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+        minReplicas: 1,
+        maxReplicas: 5,
+        targetCPUUtilizationPercentage: 50,
+      },
+    });
+  });
+
+  it('leaves out the optional fields not sent', () => {
+    const body = encodeHorizontalPodAutoscalerV1({
+      name: 'web',
+      target: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      maxReplicas: 3,
+    });
+    expect(decodeHorizontalPodAutoscalerV1(body).spec).toEqual({
+      scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      maxReplicas: 3,
+    });
   });
 });

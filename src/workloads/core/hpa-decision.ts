@@ -12,6 +12,29 @@ export const HPA_TOLERANCE = 0.1;
 /** the default scaleDown.stabilizationWindowSeconds */
 export const DEFAULT_SCALE_DOWN_WINDOW_S = 300;
 
+/** v2's default target when a spec names no metric: 80% CPU */
+const DEFAULT_UTILIZATION = 80;
+
+/** The CPU utilisation a stored autoscaling/v2 spec targets, percent. */
+export function targetUtilizationOf(spec: Record<string, any>): number {
+  return spec.metrics?.[0]?.resource?.target?.averageUtilization ?? DEFAULT_UTILIZATION;
+}
+
+/** What the decision needs of a stored autoscaling/v2 spec, Kubernetes' defaults filled. */
+export function hpaTargetOf(spec: Record<string, any>): HpaTarget {
+  const window = (side: 'scaleUp' | 'scaleDown', fallbackS: number) => {
+    const s = spec.behavior?.[side]?.stabilizationWindowSeconds;
+    return (Number.isInteger(s) ? s : fallbackS) * 1000;
+  };
+  return {
+    minReplicas: spec.minReplicas ?? 1,
+    maxReplicas: spec.maxReplicas,
+    targetUtilization: targetUtilizationOf(spec),
+    scaleDownWindowMs: window('scaleDown', DEFAULT_SCALE_DOWN_WINDOW_S),
+    scaleUpWindowMs: window('scaleUp', 0),
+  };
+}
+
 export interface HpaTarget {
   minReplicas: number;
   maxReplicas: number;
