@@ -332,6 +332,9 @@ spec:
       expect(bad.stderr).toMatch(/spec.scaleTargetRef.kind: Unsupported value: "StatefulSet"/);
       expect(bad.stderr).toMatch(/spec.maxReplicas: .*minReplicas/);
       expect(bad.stderr).toMatch(/spec.metrics: Unsupported value/);
+      const watch = await k.run(['get', 'hpa', 'web', '--watch']);
+      expect(watch.code).not.toBe(0);
+      expect(watch.stderr).toMatch(/does not watch horizontalpodautoscalers/);
       await k.ok('delete', 'hpa', 'web');
       expect((await k.run(['get', 'hpa', 'web'])).stderr).toMatch(/NotFound|not found/);
     });

@@ -23,7 +23,7 @@ import {
   readHpaManifest,
   toHpaObject,
 } from './kube-autoscaling';
-import { includeObject, KubeQuery, wantsTable } from './kube-core.controller';
+import { includeObject, isWatch, KubeQuery, wantsTable } from './kube-core.controller';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { decodeHorizontalPodAutoscalerV1, ProtobufError } from './protobuf';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
@@ -207,6 +207,12 @@ export class KubeAutoscalingController {
   }
 
   private async list(version: HpaVersion, namespace: string | null, q: KubeQuery, accept: string) {
+    // said plainly rather than answered with a list a watching client would misread
+    if (isWatch(q))
+      throw new KubeError(
+        405,
+        'kubesim does not watch horizontalpodautoscalers yet: list them again',
+      );
     let byLabel, byField;
     try {
       byLabel = parseLabelSelector(q.labelSelector);
