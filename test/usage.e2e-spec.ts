@@ -228,6 +228,18 @@ suite('resource usage through REST, Prometheus and kubectl top', () => {
     expect(text).toMatch(/^kubesim_node_memory_usage_bytes\{node="u-2"\} /m);
   });
 
+  it("kubectl annotate changes a running pod's use at once", async () => {
+    await k.ok('annotate', 'pod', 'hot', 'kubesim.io/cpu-usage=1200m', '--overwrite');
+    await waitFor('hot at 1.2 cores', async () => {
+      const { body } = await t.http.get('/pods/hot/usage');
+      return body.containers?.[0]?.cpu === 1.2;
+    });
+    expect(rows(await k.ok('top', 'pod', 'hot'))).toEqual([['hot', '1200m', '300Mi']]);
+    const bad = await k.run(['annotate', 'pod', 'hot', 'kubesim.io/cpu-usage=lots', '--overwrite']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/"lots" is not a cpu quantity/);
+  });
+
   describe('a HorizontalPodAutoscaler', () => {
     beforeAll(async () => {
       const applied = await k.run(['apply', '-f', '-'], WEB);
