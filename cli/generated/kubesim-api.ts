@@ -1812,7 +1812,7 @@ export interface components {
             pod_id: number;
             /** @example web-1 */
             pod_name: string;
-            /** @description its use on its current node while running, oldest first (the last 120 kept); cpu in cores, memory in MiB */
+            /** @description its use on its current node while running, oldest first (the last 60 kept); cpu in cores, memory in MiB */
             samples: components["schemas"]["UsageSampleDto"][];
         };
         ReachabilityDto: {

@@ -42,3 +42,19 @@ describe('UsageRing', () => {
     expect(() => new UsageRing(0)).toThrow(RangeError);
   });
 });
+
+describe('UsageRing times', () => {
+  it('keeps times to the ms across a rebase past 49 days', () => {
+    const ring = new UsageRing(4);
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    ring.push(t0, 1, 1);
+    ring.push(t0 + 1234, 2, 2);
+    const later = t0 + 60 * 86_400_000; // 60 days on: beyond a Uint32 of ms
+    ring.push(later, 3, 3);
+    const times = ring.points().map((p) => p.timeMs);
+    expect(times[2]).toBe(later);
+    // the two old ones lie before the new base: they read as its start, in order
+    expect(times[0]).toBeLessThanOrEqual(times[1]);
+    expect(times[1]).toBeLessThan(later);
+  });
+});

@@ -4,9 +4,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { UsagePoint, UsageRing } from './usage-ring';
 
-/** samples kept per node and per pod: ten minutes of beats at the default 5 s */
+/** samples kept per node (ten minutes of beats at the default 5 s) and per pod (five) */
 export const NODE_USAGE_SAMPLES = 120;
-export const POD_USAGE_SAMPLES = 120;
+export const POD_USAGE_SAMPLES = 60;
 /** a series not fed for this long is dropped (its node is gone or silent) */
 const FORGET_AFTER_MS = 10 * 60_000;
 const SWEEP_EVERY_MS = 60_000;
