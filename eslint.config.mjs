@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  */
 const FLOORS = [
   ['domain', 'scheduler/strategies'],
-  ['config', 'common', 'database', 'events', 'metrics'],
+  ['config', 'common', 'database', 'events', 'metrics', 'usage'],
   ['scheduler', 'docker'],
   ['nodes', 'pods', 'cluster', 'health', 'network'],
   ['health-monitor', 'autoscaler', 'kube-api', 'workloads', 'scenarios'],

@@ -1,4 +1,5 @@
 /** Every migration, in order. `npm run migration:generate` appends to this list. */
+import { HorizontalPodAutoscalers1796212736568 } from './1796212736568-HorizontalPodAutoscalers';
 import { Namespaces1796180221375 } from './1796180221375-Namespaces';
 import { SchedulingConstraints1796180303123 } from './1796180303123-SchedulingConstraints';
 import { Workloads1796180164081 } from './1796180164081-Workloads';
@@ -24,4 +25,5 @@ export const MIGRATIONS: Function[] = [
   PodLifecycle1796180365866,
   ContainerLogs1796181655220,
   ServicesAndNetworkPolicies1796182386200,
+  HorizontalPodAutoscalers1796212736568,
 ];

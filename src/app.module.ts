@@ -20,6 +20,7 @@ import { NetworkModule } from './network/network.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PodsModule } from './pods/pods.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { UsageModule } from './usage/usage.module';
 import { WorkloadsModule } from './workloads/workloads.module';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl),
         ScheduleModule.forRoot(),
         MetricsModule,
+        UsageModule,
         EventsModule,
         RuntimeModule,
         SchedulerModule,

@@ -350,6 +350,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/nodes/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node's CPU and memory use as its agent reported it, oldest first: cpu in cores, memory in MiB */
+        get: operations["getNodeUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes/{id}/watch": {
         parameters: {
             query?: never;
@@ -480,6 +497,23 @@ export interface paths {
         };
         /** Why the pod landed on its node, or why it is pending: the latest scheduling decision, each node considered (fit, reasons, score) and the earlier decisions */
         get: operations["getPodScheduling"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pods/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pod's CPU and memory use as its node reported it while running, oldest first: cpu in cores, memory in MiB */
+        get: operations["getPodUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -746,6 +780,11 @@ export interface components {
             cpu_usage?: number;
             /** @description its end before the current run */
             last_terminated?: components["schemas"]["TerminatedDto"];
+            /**
+             * @description MiB
+             * @example 24.5
+             */
+            memory_usage?: number;
             /** @example web */
             name: string;
             /** @description false while its readiness delay runs; absent: ready */
@@ -824,6 +863,20 @@ export interface components {
             image: string;
             /** @example 128 */
             memory_req: number;
+            /** @example web */
+            name: string;
+        };
+        ContainerUsageDto: {
+            /**
+             * @description cores, at the latest sample
+             * @example 0.9
+             */
+            cpu: number;
+            /**
+             * @description MiB, at the latest sample
+             * @example 300
+             */
+            memory: number;
             /** @example web */
             name: string;
         };
@@ -1253,6 +1306,11 @@ export interface components {
             /** @description lines the node's containers printed since its last delivered beat */
             logs?: components["schemas"]["LogLineDto"][];
             /**
+             * @description MiB in use, summed over its containers
+             * @example 96
+             */
+            memory_usage?: number;
+            /**
              * @description ids of the pods the node runs; without `pods`, these pods (and their containers) are taken as running
              * @example [
              *       1,
@@ -1576,6 +1634,24 @@ export interface components {
             /** @example worker-1 */
             node: string;
         };
+        NodeUsageDto: {
+            /**
+             * @description the node's size, in cores
+             * @example 4
+             */
+            cpu_cores_total: number;
+            /**
+             * @description MiB
+             * @example 16384
+             */
+            memory_mb: number | null;
+            /** @example 1 */
+            node_id: number;
+            /** @example worker-1 */
+            node_name: string;
+            /** @description what its agent reported with each heartbeat, oldest first (the last 120 kept); cpu in cores, memory in MiB */
+            samples: components["schemas"]["UsageSampleDto"][];
+        };
         NodeVerdictDto: {
             /**
              * @description the node the pod was bound to
@@ -1775,6 +1851,30 @@ export interface components {
              * @enum {string}
              */
             trigger: "create" | "retry" | "reschedule";
+        };
+        PodUsageDto: {
+            /** @description each container at the latest sample; empty when none is recent */
+            containers: components["schemas"]["ContainerUsageDto"][];
+            /**
+             * @description its CPU request, in cores
+             * @example 0.5
+             */
+            cpu_cores_req: number;
+            /**
+             * @description its memory request, in MiB
+             * @example 256
+             */
+            memory_mb_req: number;
+            /** @example default */
+            namespace: string;
+            /** @example worker-1 */
+            node_name: string | null;
+            /** @example 1 */
+            pod_id: number;
+            /** @example web-1 */
+            pod_name: string;
+            /** @description its use on its current node while running, oldest first (the last 60 kept); cpu in cores, memory in MiB */
+            samples: components["schemas"]["UsageSampleDto"][];
         };
         ReachabilityDto: {
             /** @description whether the connection is allowed */
@@ -2057,6 +2157,23 @@ export interface components {
              * @example 0
              */
             scale_up_delay_s?: number;
+        };
+        UsageSampleDto: {
+            /**
+             * @description CPU in use, in cores
+             * @example 0.9
+             */
+            cpu: number;
+            /**
+             * @description memory in use, in MiB
+             * @example 300
+             */
+            memory: number;
+            /**
+             * @description when its agent reported it
+             * @example 2026-01-01T12:00:05.000Z
+             */
+            time: string;
         };
         UtilisationDto: {
             /**
@@ -4350,6 +4467,98 @@ export interface operations {
             };
         };
     };
+    getNodeUsage: {
+        parameters: {
+            query?: {
+                /** @description only the last N samples (at most 120 are kept; larger values are clamped) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the node's numeric id or its name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeUsageDto"];
+                };
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     watchAssignments: {
         parameters: {
             query?: never;
@@ -5279,6 +5488,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PodSchedulingDto"];
+                };
+            };
+            /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "requests from origin \"https://example.com\" are not allowed; add it to KUBESIM_CORS_ORIGINS",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No node or pod with that id or name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "node \"worker-9\" not found",
+                     *       "statusCode": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database or the Docker engine is unreachable, or the request took too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "database unavailable: kubesim cannot reach PostgreSQL, try again shortly",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPodUsage: {
+        parameters: {
+            query?: {
+                /** @description only the last N samples (at most 120 are kept; larger values are clamped) */
+                limit?: number;
+                /** @description the namespace a pod given by name is in (default: "default") */
+                namespace?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the pod's numeric id or its name (in `?namespace=`, else in `default`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PodUsageDto"];
+                };
+            };
+            /** @description Bad input: one message per wrong field, saying what is wrong (unknown fields are rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "name must be a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit)",
+                     *         "cpu_cores must be a number"
+                     *       ],
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description A Host the server does not answer to (KUBESIM_ALLOWED_HOSTS), or a browser Origin that is neither its own nor in KUBESIM_CORS_ORIGINS */

@@ -261,6 +261,7 @@ describe('NodeAgent', () => {
       expect(beat.body).toEqual({
         pod_ids: [],
         cpu_usage: 0,
+        memory_usage: 0,
         cpu_cores_avail: 2,
         health_status: 'healthy',
         components: {
@@ -316,8 +317,14 @@ describe('NodeAgent', () => {
           id: 7,
           status: 'creating',
           containers: [
-            { name: 'app', status: 'creating', restart_count: 0, cpu_usage: 0 },
-            { name: 'sidecar', status: 'creating', restart_count: 0, cpu_usage: 0 },
+            { name: 'app', status: 'creating', restart_count: 0, cpu_usage: 0, memory_usage: 0 },
+            {
+              name: 'sidecar',
+              status: 'creating',
+              restart_count: 0,
+              cpu_usage: 0,
+              memory_usage: 0,
+            },
           ],
         },
       ]);
@@ -330,8 +337,21 @@ describe('NodeAgent', () => {
           id: 7,
           status: 'running',
           containers: [
-            { name: 'app', status: 'running', restart_count: 0, cpu_usage: 0.3 },
-            { name: 'sidecar', status: 'running', restart_count: 0, cpu_usage: 0.2 },
+            // memory 90% of the 32 MiB requests with this randomness (80% + 20% × 0.5)
+            {
+              name: 'app',
+              status: 'running',
+              restart_count: 0,
+              cpu_usage: 0.3,
+              memory_usage: 28.8,
+            },
+            {
+              name: 'sidecar',
+              status: 'running',
+              restart_count: 0,
+              cpu_usage: 0.2,
+              memory_usage: 28.8,
+            },
           ],
         },
       ]);
@@ -348,6 +368,43 @@ describe('NodeAgent', () => {
       // each pod 0.3 × 1.2 + 0.2 × 1.2 = 0.6; four pods 2.4 > 2 cores: capped at the node's 2
       expect(lastBeat().cpu_usage).toBe(2);
       expect(lastBeat().cpu_cores_avail).toBe(0);
+    });
+
+    it('uses what kubesim.io/cpu-usage and memory-usage ask, shared by request', async () => {
+      api.pods = [
+        podAssignment(1, {
+          annotations: { 'kubesim.io/cpu-usage': '900m', 'kubesim.io/memory-usage': '300Mi' },
+        }),
+      ];
+      await started();
+      await advance(50);
+      const pod = lastBeat().pods?.find((p) => p.id === 1);
+      // 0.9 cores over requests 0.3 : 0.2 → 0.54 and 0.36; 300 MiB over 32 : 32 → 150 each
+      expect(pod?.containers.map((c) => [c.cpu_usage, c.memory_usage])).toEqual([
+        [0.54, 150],
+        [0.36, 150],
+      ]);
+      expect(lastBeat().cpu_usage).toBe(0.9);
+      expect(lastBeat().memory_usage).toBe(300);
+    });
+
+    it('follows a usage wave from its low end, then a changed annotation', async () => {
+      const wave = { 'kubesim.io/cpu-usage': '100m..500m/4s' };
+      api.pods = [podAssignment(1, { annotations: wave })];
+      await started();
+      await advance(50); // running, just past its start: about the low end
+      expect(lastBeat().cpu_usage).toBeCloseTo(0.1, 2);
+      await advance(2500);
+      // each beat reports the wave at its own time: 0.1 + 0.4 × (1 − cos(2π t / 4 s)) / 2
+      const at = api.beats[api.beats.length - 1].at;
+      expect(at).toBeGreaterThan(1000);
+      expect(lastBeat().cpu_usage).toBeCloseTo(
+        0.1 + (0.4 * (1 - Math.cos((2 * Math.PI * at) / 4000))) / 2,
+        2, // reported to the millicore
+      );
+      api.push([podAssignment(1, { annotations: { 'kubesim.io/cpu-usage': '2' } })]);
+      await advance(2000); // the beat that brings it, and the one after
+      expect(lastBeat().cpu_usage).toBe(2);
     });
 
     it('gives two pods of one name (two namespaces) a folder each', async () => {

@@ -10,6 +10,13 @@ import { parseHeartbeatResponse, parseWatchResponse, RejectedPod } from './heart
 import { httpFetch } from './http-transport';
 import { Logger, stdoutLogger } from './logger';
 import {
+  CPU_USAGE_ANNOTATION,
+  MEMORY_USAGE_ANNOTATION,
+  parseUsageProfile,
+  UsageProfile,
+  usageAt,
+} from './usage-profile';
+import {
   isSafeFileName,
   materialisePod,
   podEnvironment,
@@ -48,6 +55,7 @@ import {
   LogLine,
   MASTER_COMPONENTS,
   MAX_LOG_LINES,
+  MAX_MEMORY_USAGE_MIB,
   NodeComponents,
   PodAssignment,
   PodReport,
@@ -138,6 +146,29 @@ export function simulatedCpuUsage(cpuReq: number, random: Random): number {
   return Math.max(0, cpuReq * (0.8 + 0.4 * random()));
 }
 
+/** A running container's memory use: 80–100% of its request. */
+export function simulatedMemoryUsage(memoryReq: number, random: Random): number {
+  return Math.max(0, memoryReq * (0.8 + 0.2 * random()));
+}
+
+/**
+ * A pod's use as its annotation asks, shared by its running containers in proportion to
+ * their requests (evenly when none asks for any); one entry per container, 0 if not running.
+ */
+export function splitUsage(
+  total: number,
+  requests: readonly number[],
+  running: readonly boolean[],
+): number[] {
+  const weights = requests.map((r, i) => (running[i] ? Math.max(0, r) : 0));
+  let sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0) {
+    for (let i = 0; i < weights.length; i++) weights[i] = running[i] ? 1 : 0;
+    sum = weights.reduce((a, b) => a + b, 0);
+  }
+  return weights.map((w) => (sum === 0 ? 0 : (total * w) / sum));
+}
+
 export function componentsFor(
   nodeType: NodeType,
   containerRuntime: ComponentStatus = 'running',
@@ -158,6 +189,8 @@ interface ContainerState {
   /** when it prints its next status line (clock ms) */
   statusAt: number;
   cpuReq: number;
+  /** MiB */
+  memoryReq: number;
   status: 'creating' | 'running' | 'waiting' | 'terminated' | 'failed';
   restartCount: number;
   /** how it ends by itself; null: it runs until stopped */
@@ -192,6 +225,11 @@ interface PodState {
   backoff: BackoffSettings;
   /** ms after a container starts before it counts as ready */
   readyAfterMs: number;
+  /** its use as its annotations ask (kubesim.io/cpu-usage, memory-usage); else around requests */
+  cpuProfile?: UsageProfile;
+  memoryProfile?: UsageProfile;
+  /** clock ms it came to this node: a usage wave starts there */
+  addedAt: number;
 }
 
 /** how long one watch waits on the server before it is renewed */
@@ -224,7 +262,7 @@ function containersPhase(pod: PodState) {
 /** A pod's restart policy, back-off and readiness delay from its assignment. */
 function lifecycleOf(
   spec: PodAssignment,
-): Pick<PodState, 'restartPolicy' | 'backoff' | 'readyAfterMs'> {
+): Pick<PodState, 'restartPolicy' | 'backoff' | 'readyAfterMs' | 'cpuProfile' | 'memoryProfile'> {
   const initialMs = spec.backoff_initial_ms ?? KUBELET_BACKOFF.initialMs;
   const readyAfter = spec.annotations?.[READY_AFTER_ANNOTATION];
   return {
@@ -235,6 +273,21 @@ function lifecycleOf(
       resetAfterMs: KUBELET_BACKOFF.resetAfterMs,
     },
     readyAfterMs: readyAfter === undefined ? 0 : (durationSeconds(readyAfter) ?? 0) * 1000,
+    ...usageProfilesOf(spec.annotations),
+  };
+}
+
+/** The usage profiles a pod's annotations ask for; one that does not parse is ignored. */
+function usageProfilesOf(
+  annotations: Record<string, string> | undefined,
+): Pick<PodState, 'cpuProfile' | 'memoryProfile'> {
+  const cpu = annotations?.[CPU_USAGE_ANNOTATION];
+  const memory = annotations?.[MEMORY_USAGE_ANNOTATION];
+  const cpuProfile = cpu === undefined ? undefined : parseUsageProfile(cpu, 'cpu');
+  const memoryProfile = memory === undefined ? undefined : parseUsageProfile(memory, 'memory');
+  return {
+    cpuProfile: cpuProfile?.ok ? cpuProfile.value : undefined,
+    memoryProfile: memoryProfile?.ok ? memoryProfile.value : undefined,
   };
 }
 
@@ -445,6 +498,8 @@ export class NodeAgent {
       }
       if (spec.restart_count > pod.restartSeen) this.restartPod(pod, spec);
       pod.restartSeen = spec.restart_count;
+      // an annotated use may change on a running pod (kubectl annotate --overwrite)
+      Object.assign(pod, usageProfilesOf(spec.annotations));
     }
     for (const bad of refused.values()) {
       const pod = this.pods.get(bad.id) ?? this.addUnreadablePod(bad);
@@ -611,22 +666,41 @@ export class NodeAgent {
 
   private report(terminating: boolean): HeartbeatRequest {
     let usage = 0;
+    let memoryUsage = 0;
     const podIds: number[] = [];
     const pods: PodReport[] = [];
     for (const pod of this.pods.values()) {
       podIds.push(pod.id);
       const now = this.clock.now();
-      const containers = pod.containers.map((c) => {
-        const cpu =
-          !terminating && c.status === 'running'
-            ? round3(simulatedCpuUsage(c.cpuReq, this.random))
-            : 0;
+      const running = pod.containers.map((c) => !terminating && c.status === 'running');
+      const cpus = pod.cpuProfile
+        ? splitUsage(
+            usageAt(pod.cpuProfile, now - pod.addedAt),
+            pod.containers.map((c) => c.cpuReq),
+            running,
+          )
+        : pod.containers.map((c, i) => (running[i] ? simulatedCpuUsage(c.cpuReq, this.random) : 0));
+      const memories = pod.memoryProfile
+        ? splitUsage(
+            usageAt(pod.memoryProfile, now - pod.addedAt),
+            pod.containers.map((c) => c.memoryReq),
+            running,
+          )
+        : pod.containers.map((c, i) =>
+            running[i] ? simulatedMemoryUsage(c.memoryReq, this.random) : 0,
+          );
+      const containers = pod.containers.map((c, i) => {
+        // no container uses more than its node has, whatever its annotation asks
+        const cpu = round3(Math.min(cpus[i], this.cpuCores));
+        const memory = round3(Math.min(memories[i], MAX_MEMORY_USAGE_MIB));
         usage += cpu;
+        memoryUsage += memory;
         const report: ContainerReport = {
           name: c.name,
           status: terminating ? ('terminated' as const) : c.status,
           restart_count: c.restartCount,
           cpu_usage: cpu,
+          memory_usage: memory,
         };
         if (terminating) return report;
         if (c.status === 'running' && c.startedAt !== undefined) {
@@ -659,6 +733,7 @@ export class NodeAgent {
     return {
       pod_ids: podIds,
       cpu_usage: usage,
+      memory_usage: round3(Math.min(memoryUsage, MAX_MEMORY_USAGE_MIB)),
       cpu_cores_avail: round3(Math.max(0, this.cpuCores - usage)),
       health_status: terminating ? 'terminating' : this.diskOk ? 'healthy' : 'unhealthy',
       // A node that cannot write its pods' files should not be given more.
@@ -755,6 +830,7 @@ export class NodeAgent {
         image: c.image,
         statusAt: Infinity,
         cpuReq: c.cpu_req,
+        memoryReq: c.memory_req,
         status: 'creating',
         restartCount: 0,
         plan: exitPlan(c.command, c.args, spec.annotations),
@@ -765,6 +841,7 @@ export class NodeAgent {
       readyAt: this.clock.now() + this.startDelayMs,
       materialised: false,
       failed: false,
+      addedAt: this.clock.now(),
       ...lifecycleOf(spec),
     };
     this.pods.set(pod.id, pod);
@@ -826,6 +903,7 @@ export class NodeAgent {
       restartPolicy: 'Always',
       backoff: KUBELET_BACKOFF,
       readyAfterMs: 0,
+      addedAt: this.clock.now(),
     };
     this.pods.set(pod.id, pod);
     return pod;

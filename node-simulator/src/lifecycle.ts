@@ -3,6 +3,8 @@
  * agent feeds it the clock; the server may import the phase rule too.
  */
 
+import { CPU_USAGE_ANNOTATION, MEMORY_USAGE_ANNOTATION } from './usage-profile';
+
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 export const RESTART_POLICIES: readonly RestartPolicy[] = ['Always', 'OnFailure', 'Never'];
 
@@ -22,6 +24,8 @@ export const AGENT_ANNOTATIONS = [
   RUN_SECONDS_ANNOTATION,
   EXIT_CODE_ANNOTATION,
   READY_AFTER_ANNOTATION,
+  CPU_USAGE_ANNOTATION,
+  MEMORY_USAGE_ANNOTATION,
 ] as const;
 
 /** A shell word list from `sh -c` text: splits on blanks, honours simple quotes. */

@@ -46,6 +46,8 @@ export interface ContainerReport {
   restart_count: number;
   /** simulated CPU use, cores */
   cpu_usage: number;
+  /** simulated memory use, MiB (absent from agents of older releases) */
+  memory_usage?: number;
   /** when it last started (ISO), while running */
   started_at?: string;
   /** it runs and its pod's readiness delay is over */
@@ -82,6 +84,9 @@ export const MAX_LOG_LINES = 500;
 /** a line is cut at this many characters */
 export const MAX_LOG_LINE_CHARS = 1024;
 
+/** memory use (MiB) a container or a node reports at most: an agent caps what it sends */
+export const MAX_MEMORY_USAGE_MIB = 2 ** 40;
+
 /** The agent refuses an answer larger than this; servers keep their answers far below it. */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
@@ -92,6 +97,8 @@ export interface HeartbeatRequest {
   cpu_cores_avail?: number;
   /** cores in use, summed over its containers */
   cpu_usage?: number;
+  /** MiB in use, summed over its containers */
+  memory_usage?: number;
   health_status: AgentHealth;
   components: NodeComponents;
   pods?: PodReport[];
@@ -143,7 +150,7 @@ export interface PodAssignment {
   restart_count: number;
   /** what the agent does when a container exits; default Always */
   restart_policy?: 'Always' | 'OnFailure' | 'Never';
-  /** the kubesim.io/ annotations the agent acts on (run-seconds, exit-code, ready-after) */
+  /** the kubesim.io/ annotations the agent acts on (run-seconds, exit-code, ready-after, cpu-usage, memory-usage) */
   annotations?: Record<string, string>;
   /** the crash-loop back-off: first wait and cap (ms); default the kubelet's 10 s and 5 min */
   backoff_initial_ms?: number;

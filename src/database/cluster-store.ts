@@ -1324,18 +1324,35 @@ export class ClusterStore implements BeforeApplicationShutdown {
     if (node) this.podsChanged(node.id);
   }
 
-  /** A pod's Kubernetes labels and annotations (the agent runs nothing of them). */
+  /**
+   * A pod's Kubernetes labels and annotations. With `redeliver` (an annotation its agent acts
+   * on changed, such as kubesim.io/cpu-usage) the pod takes its node's new version, so the
+   * node's next answer carries its spec again.
+   */
   async setPodMetadata(
     podId: number,
     labels: Record<string, string>,
     annotations: Record<string, string>,
+    redeliver = false,
   ): Promise<boolean> {
     const rows = await returning(
       this.dataSource,
       `UPDATE pods SET labels = $2, annotations = $3, updated_at = now() WHERE id = $1 RETURNING id`,
       [podId, JSON.stringify(labels), JSON.stringify(annotations)],
     );
-    return rows.length > 0;
+    if (!rows.length) return false;
+    if (redeliver) {
+      const [node] = await returning<{ id: number }>(
+        this.dataSource,
+        `WITH n AS (UPDATE nodes SET pods_version = pods_version + 1
+                     WHERE id = (SELECT node_id FROM pods WHERE id = $1) RETURNING id, pods_version)
+         UPDATE pods p SET spec_version = n.pods_version
+           FROM n WHERE p.id = $1 AND p.node_id = n.id RETURNING n.id`,
+        [podId],
+      );
+      if (node) this.podsChanged(node.id);
+    }
+    return true;
   }
 
   // ---- cluster --------------------------------------------------------------

@@ -114,7 +114,13 @@ export class NamespacesRepository {
    * NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
    */
   async removeObjectsIn(name: string): Promise<void> {
-    for (const table of ['deployments', 'replica_sets', 'services', 'network_policies'])
+    for (const table of [
+      'horizontal_pod_autoscalers',
+      'deployments',
+      'replica_sets',
+      'services',
+      'network_policies',
+    ])
       await this.dataSource.query(`DELETE FROM ${table} WHERE namespace = $1`, [name]);
   }
 

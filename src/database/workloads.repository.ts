@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 
 /** The workload kinds stored, by their table. */
-export type WorkloadKind = 'replica_sets' | 'deployments';
+export type WorkloadKind = 'replica_sets' | 'deployments' | 'horizontal_pod_autoscalers';
 
 /** A stored ReplicaSet or Deployment, as its row. */
 export interface WorkloadRow {
@@ -49,11 +49,19 @@ export interface WorkloadPodRow {
   restart_count: number;
   created_at: Date;
   started_at: Date | null;
+  /** its CPU request, millicores (what a HorizontalPodAutoscaler measures use against) */
+  cpu_req_m?: number;
 }
 
 const TABLES: Record<WorkloadKind, string> = {
   replica_sets: 'replica_sets',
   deployments: 'deployments',
+  horizontal_pod_autoscalers: 'horizontal_pod_autoscalers',
+};
+const RESOURCE_NAMES: Record<WorkloadKind, string> = {
+  replica_sets: 'replicasets.apps',
+  deployments: 'deployments.apps',
+  horizontal_pod_autoscalers: 'horizontalpodautoscalers.autoscaling',
 };
 const UNIQUE_VIOLATION = '23505';
 
@@ -111,9 +119,7 @@ export class WorkloadsRepository {
       return rows[0];
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConflictError(
-          `${kind === 'deployments' ? 'deployments' : 'replicasets'}.apps "${w.name}" already exists`,
-        );
+        throw new ConflictError(`${RESOURCE_NAMES[kind]} "${w.name}" already exists`);
       }
       throw err;
     }
@@ -189,7 +195,7 @@ export class WorkloadsRepository {
   async podsForControllers(ownedOnly = false): Promise<WorkloadPodRow[]> {
     return this.db.query(
       `SELECT p.id, p.name, p.namespace, p.status, n.name AS node_name, p.labels, p.owner_references,
-              p.restart_count, p.created_at, p.started_at,
+              p.restart_count, p.created_at, p.started_at, p.cpu_req_m,
               NOT EXISTS (SELECT 1 FROM containers c
                            WHERE c.pod_id = p.id
                              AND (c.state->>'ready' = 'false'

@@ -10,6 +10,8 @@ import { KubeAppsController } from './kube-apps.controller';
 import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
+import { KubeAutoscalingController } from './kube-autoscaling.controller';
+import { KubeMetricsController } from './kube-metrics.controller';
 import { KubeNetworkController } from './kube-network.controller';
 import { KubeNetworkService } from './kube-network.service';
 
@@ -26,6 +28,8 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
     KubeCoreController,
     KubeAppsController,
     KubeNetworkController,
+    KubeMetricsController,
+    KubeAutoscalingController,
   ],
   providers: [KubeApiService, KubeAppsService, KubeNetworkService],
 })

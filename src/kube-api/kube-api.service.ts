@@ -27,6 +27,7 @@ import {
 import { checkPodFields, fieldValidation } from './field-validation';
 import { KubeError } from './kube-status';
 import { namespaceManifest } from './namespace-manifest';
+import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
 import { Cause, checkMetadataMaps, podManifestToCreate } from './pod-manifest';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
@@ -244,7 +245,9 @@ export class KubeApiService implements OnApplicationBootstrap {
     const causes: Cause[] = [];
     const checked = checkMetadataMaps(labels, annotations, causes);
     if (causes.length) throw KubeError.invalid('Pod', name, causes);
-    if (!(await this.store.setPodMetadata(id, checked.labels, checked.annotations)))
+    const before = current.metadata!.annotations ?? {};
+    const redeliver = AGENT_ANNOTATIONS.some((k) => before[k] !== checked.annotations[k]);
+    if (!(await this.store.setPodMetadata(id, checked.labels, checked.annotations, redeliver)))
       throw KubeError.notFound('pods', name);
     return this.getPod(namespace, name);
   }

@@ -2,6 +2,8 @@ import { All, Controller, Get, Param, Req, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { AUTOSCALING_API_GROUP } from './kube-autoscaling';
+import { METRICS_API_GROUP } from './kube-metrics';
 import { NETWORK_API_GROUPS, NETWORK_CORE_RESOURCES } from './kube-network.controller';
 import { KUBE_VERSION } from './kube-objects';
 import { KubeError, KubeStatusFilter } from './kube-status';
@@ -100,10 +102,10 @@ const APPS_GROUP = {
   preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
 };
 
-const patchOperation = (kind: string, group = '') => ({
+const patchOperation = (kind: string, group = '', version = 'v1') => ({
   patch: {
-    operationId: `patch${group ? group.split('.')[0].replace(/^./, (c) => c.toUpperCase()) : 'Core'}V1${kind}`,
-    'x-kubernetes-group-version-kind': { group, version: 'v1', kind },
+    operationId: `patch${group ? group.split('.')[0].replace(/^./, (c) => c.toUpperCase()) : 'Core'}${version.toUpperCase()}${kind}`,
+    'x-kubernetes-group-version-kind': { group, version, kind },
     'x-kubernetes-action': 'patch',
     parameters: [
       { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
@@ -145,6 +147,26 @@ const GROUP_OPENAPI: Record<string, object> = {
     },
   },
   'apis/discovery.k8s.io/v1': { ...CORE_V1_OPENAPI, paths: {} },
+  'apis/autoscaling/v2': {
+    ...CORE_V1_OPENAPI,
+    paths: {
+      '/apis/autoscaling/v2/namespaces/{namespace}/horizontalpodautoscalers/{name}': patchOperation(
+        'HorizontalPodAutoscaler',
+        'autoscaling',
+        'v2',
+      ),
+    },
+  },
+  'apis/autoscaling/v1': {
+    ...CORE_V1_OPENAPI,
+    paths: {
+      '/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}': patchOperation(
+        'HorizontalPodAutoscaler',
+        'autoscaling',
+        'v1',
+      ),
+    },
+  },
 };
 const hashOf = (doc: object) =>
   createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32).toUpperCase();
@@ -184,10 +206,14 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** The API groups beyond the core one: apps (the workloads), networking and discovery. */
+  /** The API groups beyond the core one: apps (the workloads), autoscaling, networking, discovery, metrics. */
   @Get('apis')
   getApiGroups() {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP, ...NETWORK_API_GROUPS] };
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [APPS_GROUP, AUTOSCALING_API_GROUP, ...NETWORK_API_GROUPS, METRICS_API_GROUP],
+    };
   }
 
   @Get('apis/apps')
@@ -230,9 +256,9 @@ export class KubeDiscoveryController {
     return CORE_V1_OPENAPI;
   }
 
-  @Get('openapi/v3/apis/:group/v1')
-  getOpenApiV3GroupV1(@Param('group') group: string) {
-    const doc = GROUP_OPENAPI[`apis/${group}/v1`];
+  @Get('openapi/v3/apis/:group/:version')
+  getOpenApiV3Group(@Param('group') group: string, @Param('version') version: string) {
+    const doc = GROUP_OPENAPI[`apis/${group}/${version}`];
     if (!doc) throw new KubeError(404, 'the server could not find the requested resource');
     return doc;
   }

@@ -129,6 +129,19 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
     expect(causes(manifest({}))).toEqual(['spec.containers: Required value']);
   });
 
+  it('keeps the usage annotations for the agent, and refuses one it could not act on', () => {
+    const spec = { containers: [{ name: 'web', image: 'busybox' }] };
+    const wanted = { 'kubesim.io/cpu-usage': '200m..900m/60s', 'kubesim.io/memory-usage': '300Mi' };
+    expect(
+      podManifestToCreate(manifest(spec, { annotations: wanted }), 'default').annotations,
+    ).toEqual(wanted);
+    expect(causes(manifest(spec, { annotations: { 'kubesim.io/cpu-usage': '90%' } }))).toEqual([
+      expect.stringMatching(
+        /^metadata\.annotations: Invalid value: kubesim\.io\/cpu-usage: "90%" is not a cpu quantity/,
+      ),
+    ]);
+  });
+
   it('a namespace in the manifest must be the one of the request', () => {
     expect(() =>
       podManifestToCreate(

@@ -1,4 +1,5 @@
 import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
+import { usageAnnotationProblems } from '../../node-simulator/src/usage-profile';
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { DNS_LABEL } from '../common/validation';
@@ -228,6 +229,9 @@ export function checkMetadataMaps(
         out[field][k] = v;
     }
   }
+  // a usage the agent could not act on is refused now rather than ignored on its node
+  for (const problem of usageAnnotationProblems(out.annotations))
+    causes.push({ field: 'metadata.annotations', message: `Invalid value: ${problem}` });
   const size = JSON.stringify(out.annotations).length;
   if (size > 256 * 1024)
     causes.push({

@@ -1,6 +1,8 @@
 import {
+  decodeHorizontalPodAutoscalerV1,
   decodeNamespace,
   decodeObject,
+  encodeHorizontalPodAutoscalerV1,
   encodeNamespace,
   encodeObject,
   ProtobufError,
@@ -40,6 +42,41 @@ describe('decodeObject', () => {
       apiVersion: 'policy/v1',
       kind: 'Eviction',
       metadata: { name: 'web-1', namespace: 'team-a' },
+    });
+  });
+});
+
+describe('decodeHorizontalPodAutoscalerV1', () => {
+  it('reads what kubectl autoscale sends', () => {
+    const body = encodeHorizontalPodAutoscalerV1({
+      name: 'web',
+      target: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      targetCPUUtilizationPercentage: 50,
+    });
+    expect(decodeHorizontalPodAutoscalerV1(body)).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+        minReplicas: 1,
+        maxReplicas: 5,
+        targetCPUUtilizationPercentage: 50,
+      },
+    });
+  });
+
+  it('leaves out the optional fields not sent', () => {
+    const body = encodeHorizontalPodAutoscalerV1({
+      name: 'web',
+      target: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      maxReplicas: 3,
+    });
+    expect(decodeHorizontalPodAutoscalerV1(body).spec).toEqual({
+      scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      maxReplicas: 3,
     });
   });
 });

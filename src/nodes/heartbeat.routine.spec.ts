@@ -3,6 +3,8 @@ import { databaseHealth } from '../database/database-health';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { UsageService } from '../usage/usage.service';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const COMPONENTS = {
@@ -109,6 +111,8 @@ function setup() {
     components: {},
   });
   const events: string[] = [];
+  const config = loadConfig({});
+  const usage = new UsageService(config, new MetricsService());
   const service = new HeartbeatService(
     store as never,
     { retryPending: async () => 0 } as never,
@@ -119,9 +123,10 @@ function setup() {
       heartbeats: { inc: () => undefined },
       heartbeatSeconds: { observe: () => undefined },
     } as never,
-    loadConfig({}),
+    usage,
+    config,
   );
-  return { store, service, events, row: store.rows.get(1)! };
+  return { store, service, events, usage, row: store.rows.get(1)! };
 }
 
 const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
@@ -157,6 +162,29 @@ describe('HeartbeatService: routine heartbeats', () => {
     // written once: an empty buffer writes nothing more
     await service.flush();
     expect(store.flushes).toHaveLength(1);
+  });
+
+  it("keeps each beat's use, the routine ones too, per node and per running pod", async () => {
+    const { service, usage } = setup();
+    const pod = (cpu: number) => ({
+      id: 9,
+      status: 'running',
+      containers: [{ name: 'web', status: 'running', cpu_usage: cpu, memory_usage: 300 }],
+    });
+    for (let i = 0; i < 3; i++) {
+      jest.setSystemTime(T0 + i * 1000);
+      await service.heartbeat(
+        1,
+        beat({ cpu_usage: 0.9 + i / 10, memory_usage: 310, pods: [pod(0.9 + i / 10)] } as never),
+      );
+    }
+    expect(usage.nodeSamples(1).map((s) => [s.timeMs - T0, s.cpu, s.memory])).toEqual([
+      [0, 0.9, 310],
+      [1000, 1, 310],
+      [2000, 1.1, 310],
+    ]);
+    expect(usage.podSamples(9).map((s) => s.cpu)).toEqual([0.9, 1, 1.1]);
+    expect(usage.latestPod(9)?.containers).toEqual([{ name: 'web', cpu: 1.1, memory: 300 }]);
   });
 
   it('a beat with news goes to the database at once', async () => {

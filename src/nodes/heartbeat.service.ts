@@ -19,6 +19,7 @@ import { ClusterBus } from '../events/cluster-bus';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
+import { UsageService } from '../usage/usage.service';
 import { ContainerReportDto, HeartbeatDto, TerminatedDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
 import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
@@ -91,6 +92,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     private readonly log: HeartbeatLog,
     private readonly bus: ClusterBus,
     private readonly metrics: MetricsService,
+    private readonly usage: UsageService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.secrets = new SecretBox(config.secretKey);
@@ -195,6 +197,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       const pods = this.log.cachedPods(nodeId, routine.version);
       if (pods) {
         this.buffer.record(nodeId, cpuUsedM, new Date());
+        this.recordUsage(nodeId, routine.name, beat);
         return this.answered(
           started,
           nodeId,
@@ -316,6 +319,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     }
 
     if (terminate) this.log.endRoutine(nodeId);
+    else this.recordUsage(nodeId, node.name, beat);
     return this.answered(
       started,
       nodeId,
@@ -356,6 +360,15 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         );
     }
     if (changed.length) void this.scheduler.retryPending();
+  }
+
+  /** The beat's CPU and memory use, per node and per running pod (names from its pod cache). */
+  private recordUsage(nodeId: number, nodeName: string, beat: HeartbeatDto): void {
+    let names: Map<number, string> | undefined;
+    this.usage.record(nodeId, nodeName, beat, (podId) => {
+      names ??= new Map((this.log.lastPods(nodeId)?.entries ?? []).map((e) => [e.id, e.name]));
+      return names.get(podId);
+    });
   }
 
   /** The bookkeeping every answered heartbeat shares: graph sample, live stream, metrics. */

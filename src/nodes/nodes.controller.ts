@@ -41,6 +41,7 @@ import { SimulateFailureDto } from './dto/simulate-failure.dto';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { HeartbeatService } from './heartbeat.service';
 import { NodesService } from './nodes.service';
+import { NodeUsageDto, UsageQuery } from '../usage/dto/usage.dto';
 import { NodeTimelineDto } from './dto/node-timeline.dto';
 import { AuthenticatedNodeRequest } from './heartbeat-auth.hook';
 
@@ -117,6 +118,18 @@ export class NodesController {
   @ApiErrors(404)
   listNodeHeartbeats(@Param('id') id: string): Promise<HeartbeatSampleDto[]> {
     return this.nodes.heartbeats(id);
+  }
+
+  @Get(':id/usage')
+  @ApiOperation({
+    summary:
+      "The node's CPU and memory use as its agent reported it, oldest first: cpu in cores, memory in MiB",
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: NodeUsageDto })
+  @ApiErrors(400, 404)
+  getNodeUsage(@Param('id') id: string, @Query() q: UsageQuery): Promise<NodeUsageDto> {
+    return this.nodes.nodeUsage(id, q.limit);
   }
 
   @Get(':id/timeline')

@@ -1,5 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { millisToCores } from '../common/units';
+import { NodeUsageDto, toSampleDto } from '../usage/dto/usage.dto';
+import { UsageService } from '../usage/usage.service';
 import {
   BadInputError,
   ConflictError,
@@ -51,6 +54,7 @@ export class NodesService {
     private readonly heartbeatLog: HeartbeatLog,
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly usage: UsageService,
   ) {}
 
   async createNode(dto: CreateNodeDto): Promise<CreatedNodeDto> {
@@ -151,6 +155,18 @@ export class NodesService {
   async heartbeats(ref: string) {
     const node = await this.mustFind(ref);
     return this.heartbeatLog.samples(node.id);
+  }
+
+  /** The node's reported CPU and memory use, oldest first (cores and MiB). */
+  async nodeUsage(ref: string, limit?: number): Promise<NodeUsageDto> {
+    const node = await this.mustFind(ref);
+    return {
+      node_id: node.id,
+      node_name: node.name,
+      cpu_cores_total: millisToCores(node.cpu_total_m),
+      memory_mb: node.memory_total_mb,
+      samples: this.usage.nodeSamples(node.id, limit).map(toSampleDto),
+    };
   }
 
   async setCordoned(ref: string, cordoned: boolean): Promise<NodeResponseDto> {

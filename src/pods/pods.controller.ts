@@ -28,6 +28,7 @@ import { CreatePodDto } from './dto/create-pod.dto';
 import { ListPodsQuery, PodRefQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
 import { PodsService } from './pods.service';
+import { PodUsageDto, PodUsageQuery } from '../usage/dto/usage.dto';
 import { PodSchedulingDto } from '../scheduler/dto/scheduling-explanation.dto';
 import { SchedulingExplanationService } from '../scheduler/scheduling-explanation.service';
 
@@ -154,6 +155,18 @@ export class PodsController {
   @ApiErrors(404)
   getPodHealth(@Param('id') id: string, @Query() q: PodRefQuery): Promise<PodHealthDto> {
     return this.pods.podHealth(id, q.namespace);
+  }
+
+  @Get(':id/usage')
+  @ApiOperation({
+    summary:
+      "The pod's CPU and memory use as its node reported it while running, oldest first: cpu in cores, memory in MiB",
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: PodUsageDto })
+  @ApiErrors(400, 404)
+  getPodUsage(@Param('id') id: string, @Query() q: PodUsageQuery): Promise<PodUsageDto> {
+    return this.pods.podUsage(id, q.namespace, q.limit);
   }
 
   @Get(':id/scheduling')

@@ -2,6 +2,8 @@ import type { FastifyReply } from 'fastify';
 import { LogRequestError, logFlag, logNumber, sendLogs } from './pod-logs';
 import { ConstraintCause, parseConstraints } from '../scheduler/strategies/constraints';
 import { Inject, Injectable } from '@nestjs/common';
+import { PodUsageDto, toSampleDto } from '../usage/dto/usage.dto';
+import { UsageService } from '../usage/usage.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   BadInputError,
@@ -42,6 +44,7 @@ export class PodsService {
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly usage: UsageService,
   ) {
     this.secrets = new SecretBox(config.secretKey);
   }
@@ -186,6 +189,22 @@ export class PodsService {
       if (err instanceof LogRequestError) throw new BadInputError(err.message);
       throw err;
     }
+  }
+
+  /** The pod's CPU and memory use on its node, oldest first (cores and MiB). */
+  async podUsage(ref: string, namespace?: string, limit?: number): Promise<PodUsageDto> {
+    const pod = await this.store.findPod(ref, namespace);
+    if (!pod) throw new NotFoundError('pod', ref);
+    return {
+      pod_id: pod.id,
+      pod_name: pod.name,
+      namespace: pod.namespace,
+      node_name: pod.node_name,
+      cpu_cores_req: millisToCores(pod.cpu_req_m),
+      memory_mb_req: pod.memory_req_mb,
+      containers: this.usage.latestPod(pod.id)?.containers ?? [],
+      samples: this.usage.podSamples(pod.id, limit).map(toSampleDto),
+    };
   }
 
   async podHealth(ref: string, namespace?: string): Promise<PodHealthDto> {

@@ -17,12 +17,18 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from '../../../node-simulator/src/wire';
+import {
+  MAX_LOG_LINE_CHARS,
+  MAX_LOG_LINES,
+  MAX_MEMORY_USAGE_MIB,
+} from '../../../node-simulator/src/wire';
 
 /** PostgreSQL integer columns hold at most this */
 const MAX_INT = 2147483647;
 /** a node is at most 1,024 cores (as registration allows) */
 const MAX_CORES = 1024;
+/** memory use in MiB: at most what the agent's wire allows */
+const MAX_MIB = MAX_MEMORY_USAGE_MIB;
 
 const COMPONENT_STATUSES = ['running', 'degraded', 'stopped', 'unknown'] as const;
 const AGENT_HEALTH = ['healthy', 'unhealthy', 'terminating'] as const;
@@ -113,6 +119,13 @@ export class ContainerReportDto {
   @Min(0)
   @Max(MAX_CORES)
   cpu_usage?: number;
+
+  @ApiPropertyOptional({ example: 24.5, description: 'MiB' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(MAX_MIB)
+  memory_usage?: number;
 
   @ApiPropertyOptional({ description: 'when a restarted container started again' })
   @IsOptional()
@@ -234,6 +247,13 @@ export class HeartbeatDto {
   @Min(0)
   @Max(MAX_CORES)
   cpu_usage?: number;
+
+  @ApiPropertyOptional({ example: 96, description: 'MiB in use, summed over its containers' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(MAX_MIB)
+  memory_usage?: number;
 
   @ApiProperty({ enum: AGENT_HEALTH, example: 'healthy' })
   @IsIn(AGENT_HEALTH)
