@@ -110,11 +110,11 @@ export class NamespacesRepository {
   }
 
   /**
-   * Removes the namespace's objects other than pods (Deployments, ReplicaSets, Services,
-   * NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
+   * Removes the namespace's objects other than pods (Deployments, ReplicaSets, Jobs,
+   * Services, NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
    */
   async removeObjectsIn(name: string): Promise<void> {
-    for (const table of ['deployments', 'replica_sets', 'services', 'network_policies'])
+    for (const table of ['deployments', 'replica_sets', 'jobs', 'services', 'network_policies'])
       await this.dataSource.query(`DELETE FROM ${table} WHERE namespace = $1`, [name]);
   }
 

@@ -5,9 +5,9 @@ import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 
 /** The workload kinds stored, by their table. */
-export type WorkloadKind = 'replica_sets' | 'deployments';
+export type WorkloadKind = 'replica_sets' | 'deployments' | 'jobs';
 
-/** A stored ReplicaSet or Deployment, as its row. */
+/** A stored workload (ReplicaSet, Deployment, Job), as its row. */
 export interface WorkloadRow {
   id: number;
   namespace: string;
@@ -33,9 +33,11 @@ export interface NewWorkload {
   annotations: Record<string, string>;
   ownerReferences: unknown[];
   spec: Record<string, unknown>;
+  /** given when the spec must name the object's uid (a Job's selector); else a new one */
+  uid?: string;
 }
 
-/** What the ReplicaSet controller reads of a pod. */
+/** What the workload controllers read of a pod. */
 export interface WorkloadPodRow {
   id: number;
   name: string;
@@ -49,11 +51,20 @@ export interface WorkloadPodRow {
   restart_count: number;
   created_at: Date;
   started_at: Date | null;
+  /** when its containers ended for good (succeeded or failed) */
+  finished_at?: Date | null;
 }
 
 const TABLES: Record<WorkloadKind, string> = {
   replica_sets: 'replica_sets',
   deployments: 'deployments',
+  jobs: 'jobs',
+};
+/** How kube-apiserver names each kind in its errors (`deployments.apps "web" already exists`). */
+const RESOURCE_NAMES: Record<WorkloadKind, string> = {
+  replica_sets: 'replicasets.apps',
+  deployments: 'deployments.apps',
+  jobs: 'jobs.batch',
 };
 const UNIQUE_VIOLATION = '23505';
 
@@ -105,15 +116,13 @@ export class WorkloadsRepository {
           JSON.stringify(w.annotations),
           JSON.stringify(w.ownerReferences),
           JSON.stringify(w.spec),
-          randomUUID(),
+          w.uid ?? randomUUID(),
         ],
       );
       return rows[0];
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConflictError(
-          `${kind === 'deployments' ? 'deployments' : 'replicasets'}.apps "${w.name}" already exists`,
-        );
+        throw new ConflictError(`${RESOURCE_NAMES[kind]} "${w.name}" already exists`);
       }
       throw err;
     }
@@ -188,7 +197,7 @@ export class WorkloadsRepository {
   async podsForControllers(): Promise<WorkloadPodRow[]> {
     return this.db.query(
       `SELECT p.id, p.name, p.namespace, p.status, n.name AS node_name, p.labels, p.owner_references,
-              p.restart_count, p.created_at, p.started_at,
+              p.restart_count, p.created_at, p.started_at, p.finished_at,
               NOT EXISTS (SELECT 1 FROM containers c
                            WHERE c.pod_id = p.id
                              AND (c.state->>'ready' = 'false'

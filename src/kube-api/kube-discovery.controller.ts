@@ -84,6 +84,24 @@ export const APPS_V1_RESOURCES = [
   },
 ];
 
+/** What `/apis/batch/v1` serves. */
+export const BATCH_V1_RESOURCES = [
+  {
+    name: 'jobs',
+    singularName: 'job',
+    namespaced: true,
+    kind: 'Job',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    categories: ['all'],
+  },
+];
+
+const BATCH_GROUP = {
+  name: 'batch',
+  versions: [{ groupVersion: 'batch/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'batch/v1', version: 'v1' },
+};
+
 const APPS_GROUP = {
   name: 'apps',
   versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
@@ -125,6 +143,12 @@ const APPS_V1_OPENAPI = {
 /** The other groups' documents, by their path under /openapi/v3. */
 const GROUP_OPENAPI: Record<string, object> = {
   'apis/apps/v1': APPS_V1_OPENAPI,
+  'apis/batch/v1': {
+    ...CORE_V1_OPENAPI,
+    paths: {
+      '/apis/batch/v1/namespaces/{namespace}/jobs/{name}': patchOperation('Job', 'batch'),
+    },
+  },
   'apis/networking.k8s.io/v1': {
     ...CORE_V1_OPENAPI,
     paths: {
@@ -174,10 +198,29 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** The API groups beyond the core one: apps (the workloads), networking and discovery. */
+  /** The API groups beyond the core one: apps and batch (the workloads), networking and discovery. */
   @Get('apis')
   getApiGroups() {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP, ...NETWORK_API_GROUPS] };
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [APPS_GROUP, BATCH_GROUP, ...NETWORK_API_GROUPS],
+    };
+  }
+
+  @Get('apis/batch')
+  getBatchGroup() {
+    return { kind: 'APIGroup', apiVersion: 'v1', ...BATCH_GROUP };
+  }
+
+  @Get('apis/batch/v1')
+  getBatchV1Resources() {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'batch/v1',
+      resources: BATCH_V1_RESOURCES,
+    };
   }
 
   @Get('apis/apps')

@@ -8,7 +8,7 @@ import { EventEntity } from './event.entity';
 import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
-import { DeploymentEntity, ReplicaSetEntity } from './workload.entity';
+import { DeploymentEntity, JobEntity, ReplicaSetEntity } from './workload.entity';
 import { ContainerLogEntity } from './container-log.entity';
 import { ServiceEntity } from './service.entity';
 import { NetworkPolicyEntity } from './network-policy.entity';
@@ -26,6 +26,7 @@ export {
   SchedulingDecisionEntity,
   ReplicaSetEntity,
   DeploymentEntity,
+  JobEntity,
   ContainerLogEntity,
   ServiceEntity,
   NetworkPolicyEntity,
@@ -45,6 +46,7 @@ export const ENTITIES = [
   SchedulingDecisionEntity,
   ReplicaSetEntity,
   DeploymentEntity,
+  JobEntity,
   ServiceEntity,
   NetworkPolicyEntity,
 ];

@@ -8,7 +8,7 @@ import {
 } from 'typeorm';
 
 /**
- * The columns every workload kind (ReplicaSet, Deployment) shares: Kubernetes object
+ * The columns every workload kind (ReplicaSet, Deployment, Job) shares: Kubernetes object
  * metadata, with the kind's spec and status kept whole as JSON, as the API serves them.
  */
 abstract class WorkloadColumns {
@@ -69,3 +69,7 @@ export class ReplicaSetEntity extends WorkloadColumns {}
 @Entity({ name: 'deployments' })
 @Index('uq_deployments_namespace_name', ['namespace', 'name'], { unique: true })
 export class DeploymentEntity extends WorkloadColumns {}
+
+@Entity({ name: 'jobs' })
+@Index('uq_jobs_namespace_name', ['namespace', 'name'], { unique: true })
+export class JobEntity extends WorkloadColumns {}
