@@ -158,6 +158,10 @@ suite('Jobs through kubectl', () => {
     const pods = await jobPods(k, 'trio');
     expect(pods.map((p) => p.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
     expect(await k.ok('get', 'job', 'trio')).toMatch(/^trio\s+Complete\s+3\/3\s/m);
+    // kubesim's own CLI lists the same Job
+    const cli = await runCli(t.baseUrl, ['get', 'jobs']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/default\s+trio\s+Complete\s+3\/3\s/);
     const created = (await eventsOf(t, 'job/trio')).filter((e) => e.reason === 'SuccessfulCreate');
     expect(created).toHaveLength(3);
   }, 120000);
