@@ -220,6 +220,36 @@ suite('Jobs through kubectl', () => {
     expect((await k.run(['get', 'job', 'forever'])).stderr).toMatch(/NotFound|not found/);
   });
 
+  it('kubesim scale deployment/NAME --replicas N goes through the scale subresource', async () => {
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: busybox:1.36, resources: {requests: {cpu: 100m, memory: 16Mi}}}
+`;
+    expect((await k.run(['apply', '-f', '-'], deployment)).code).toBe(0);
+    const scaled = await runCli(t.baseUrl, ['scale', 'deployment/web', '--replicas', '2']);
+    expect(scaled.code).toBe(0);
+    expect(scaled.stdout).toMatch(/deployment\/web scaled to 2/);
+    expect(await k.ok('get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}')).toBe('2');
+    await waitFor(
+      'kubesim get deployments to show web 2/2',
+      async () =>
+        /default\s+web\s+2\/2\s+2\s+2\s/.test(
+          (await runCli(t.baseUrl, ['get', 'deployments'])).stdout,
+        ),
+      60000,
+      300,
+    );
+    await k.ok('delete', 'deployment', 'web');
+  }, 90000);
+
   it('deleting a Job deletes its pods; --cascade=orphan keeps them, owned by nothing', async () => {
     expect(await jobPods(k, 'pi')).toHaveLength(1);
     await k.ok('delete', 'job', 'pi');

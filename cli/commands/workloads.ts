@@ -1,4 +1,7 @@
-import { type CommandContext } from '../context';
+import type { Command } from 'commander';
+import { nonNegativeInteger } from '../args';
+import { type CliIo, CommandContext } from '../context';
+import { CliError } from '../errors';
 import { formatAge, renderTable } from '../format';
 
 interface Workload {
@@ -72,4 +75,48 @@ export async function listWorkloads(ctx: CommandContext, kind: WorkloadKindName)
       ]),
     ),
   );
+}
+
+const SCALABLE: Record<string, 'deployments' | 'replicasets'> = {
+  deployment: 'deployments',
+  deployments: 'deployments',
+  deploy: 'deployments',
+  replicaset: 'replicasets',
+  replicasets: 'replicasets',
+  rs: 'replicasets',
+};
+
+/** `kubesim scale deployment/web --replicas 5`: through the scale subresource, as kubectl scale. */
+async function scale(
+  ctx: CommandContext,
+  target: string,
+  options: { replicas: number; namespace: string },
+): Promise<void> {
+  const [kindText, name] = target.split('/');
+  const kind = SCALABLE[kindText];
+  if (!kind || !name)
+    throw new CliError(`${target}: expected deployment/NAME or replicaset/NAME`, 2);
+  const ns = encodeURIComponent(options.namespace);
+  const scaled = await ctx.api.put<{ spec: { replicas: number } }>(
+    `/apis/apps/v1/namespaces/${ns}/${kind}/${encodeURIComponent(name)}/scale`,
+    {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name, namespace: options.namespace },
+      spec: { replicas: options.replicas },
+    },
+  );
+  ctx.show(scaled, () => `${kind.replace(/s$/, '')}/${name} scaled to ${scaled.spec.replicas}`);
+}
+
+export function registerScaleCommand(program: Command, io: CliIo): void {
+  program
+    .command('scale')
+    .description('set the replicas of a Deployment or ReplicaSet (kubectl scale)')
+    .argument('<target>', 'deployment/NAME or replicaset/NAME')
+    .requiredOption('--replicas <n>', 'the replicas wanted', nonNegativeInteger)
+    .option('-n, --namespace <namespace>', 'its namespace', 'default')
+    .action((target: string, options: { replicas: number; namespace: string }, cmd: Command) =>
+      scale(CommandContext.of(io, cmd), target, options),
+    );
 }
