@@ -12,6 +12,7 @@ import { PodLabels1796163486083 } from './1796163486083-PodLabels';
 import { SchedulingDecisions1796163853361 } from './1796163853361-SchedulingDecisions';
 import { NodePodsVersion1795309916496 } from './1795309916496-NodePodsVersion';
 import { Initial1795308695448 } from './1795308695448-Initial';
+import { Jobs1796183600000 } from './1796183600000-Jobs';
 export const MIGRATIONS: Function[] = [
   Initial1795308695448,
   NodePodsVersion1795309916496,
@@ -25,5 +26,6 @@ export const MIGRATIONS: Function[] = [
   PodLifecycle1796180365866,
   ContainerLogs1796181655220,
   ServicesAndNetworkPolicies1796182386200,
+  Jobs1796183600000,
   HorizontalPodAutoscalers1796212736568,
 ];

@@ -4,11 +4,23 @@ import { listOptions } from './list-options';
 import { listNetworkPolicies, listServices } from './network';
 import { listNodes, type NodeFilters, showNode } from './nodes';
 import { listPods, type PodFilters, showPod } from './pods';
+import { listWorkloads, type WorkloadKindName } from './workloads';
 
 const NODE_KINDS = ['node', 'nodes', 'no'];
 const POD_KINDS = ['pod', 'pods', 'po'];
 const SERVICE_KINDS = ['services', 'service', 'svc'];
 const POLICY_KINDS = ['networkpolicies', 'networkpolicy', 'netpol'];
+/** kubectl's names and short names of the workload kinds. */
+const WORKLOAD_KINDS: Record<string, WorkloadKindName> = {
+  deployments: 'deployments',
+  deployment: 'deployments',
+  deploy: 'deployments',
+  replicasets: 'replicasets',
+  replicaset: 'replicasets',
+  rs: 'replicasets',
+  jobs: 'jobs',
+  job: 'jobs',
+};
 
 /** `get nodes`, `get node worker-1`, `get pods`, `get pod web`: kubectl habits. */
 async function get(
@@ -19,6 +31,7 @@ async function get(
 ) {
   if (SERVICE_KINDS.includes(kind)) return listServices(ctx);
   if (POLICY_KINDS.includes(kind)) return listNetworkPolicies(ctx);
+  if (WORKLOAD_KINDS[kind]) return listWorkloads(ctx, WORKLOAD_KINDS[kind]);
   if (NODE_KINDS.includes(kind)) {
     return name === undefined ? listNodes(ctx, filters) : showNode(ctx, name);
   }
@@ -30,14 +43,18 @@ export function registerGetCommand(program: Command, io: CliIo): void {
     program
       .command('get')
       .description(
-        'kubectl style: list nodes or pods, or show one by id or name; list services or networkpolicies',
+        'kubectl style: list nodes or pods, or show one by id or name; list services, networkpolicies, deployments, replicasets or jobs',
       )
       .addArgument(
-        new Argument('<kind>', 'nodes, pods, services or networkpolicies').choices([
+        new Argument(
+          '<kind>',
+          'nodes, pods, services, networkpolicies, deployments, replicasets or jobs',
+        ).choices([
           ...NODE_KINDS,
           ...POD_KINDS,
           ...SERVICE_KINDS,
           ...POLICY_KINDS,
+          ...Object.keys(WORKLOAD_KINDS),
         ]),
       )
       .argument('[name]', 'id or name of one node or pod')

@@ -110,14 +110,15 @@ export class NamespacesRepository {
   }
 
   /**
-   * Removes the namespace's objects other than pods (Deployments, ReplicaSets, Services,
-   * NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
+   * Removes the namespace's objects other than pods (Deployments, ReplicaSets, Jobs,
+   * Services, NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
    */
   async removeObjectsIn(name: string): Promise<void> {
     for (const table of [
       'horizontal_pod_autoscalers',
       'deployments',
       'replica_sets',
+      'jobs',
       'services',
       'network_policies',
     ])

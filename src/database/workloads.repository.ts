@@ -5,9 +5,9 @@ import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 
 /** The workload kinds stored, by their table. */
-export type WorkloadKind = 'replica_sets' | 'deployments' | 'horizontal_pod_autoscalers';
+export type WorkloadKind = 'replica_sets' | 'deployments' | 'jobs' | 'horizontal_pod_autoscalers';
 
-/** A stored ReplicaSet or Deployment, as its row. */
+/** A stored workload (ReplicaSet, Deployment, Job), as its row. */
 export interface WorkloadRow {
   id: number;
   namespace: string;
@@ -33,9 +33,11 @@ export interface NewWorkload {
   annotations: Record<string, string>;
   ownerReferences: unknown[];
   spec: Record<string, unknown>;
+  /** given when the spec must name the object's uid (a Job's selector); else a new one */
+  uid?: string;
 }
 
-/** What the ReplicaSet controller reads of a pod. */
+/** What the workload controllers read of a pod. */
 export interface WorkloadPodRow {
   id: number;
   name: string;
@@ -51,16 +53,21 @@ export interface WorkloadPodRow {
   started_at: Date | null;
   /** its CPU request, millicores (what a HorizontalPodAutoscaler measures use against) */
   cpu_req_m?: number;
+  /** when its containers ended for good (succeeded or failed) */
+  finished_at?: Date | null;
 }
 
 const TABLES: Record<WorkloadKind, string> = {
   replica_sets: 'replica_sets',
   deployments: 'deployments',
+  jobs: 'jobs',
   horizontal_pod_autoscalers: 'horizontal_pod_autoscalers',
 };
+/** How kube-apiserver names each kind in its errors (`deployments.apps "web" already exists`). */
 const RESOURCE_NAMES: Record<WorkloadKind, string> = {
   replica_sets: 'replicasets.apps',
   deployments: 'deployments.apps',
+  jobs: 'jobs.batch',
   horizontal_pod_autoscalers: 'horizontalpodautoscalers.autoscaling',
 };
 const UNIQUE_VIOLATION = '23505';
@@ -113,7 +120,7 @@ export class WorkloadsRepository {
           JSON.stringify(w.annotations),
           JSON.stringify(w.ownerReferences),
           JSON.stringify(w.spec),
-          randomUUID(),
+          w.uid ?? randomUUID(),
         ],
       );
       return rows[0];
@@ -191,11 +198,11 @@ export class WorkloadsRepository {
   }
 
   /** Every pod the controllers weigh, with its namespace (a controller weighs only its own namespace's). */
-  /** `ownedOnly`: just the pods a ReplicaSet owns (none to adopt when there is no ReplicaSet). */
+  /** `ownedOnly`: just the pods some owner claims (none to adopt when there is no ReplicaSet or Job). */
   async podsForControllers(ownedOnly = false): Promise<WorkloadPodRow[]> {
     return this.db.query(
       `SELECT p.id, p.name, p.namespace, p.status, n.name AS node_name, p.labels, p.owner_references,
-              p.restart_count, p.created_at, p.started_at, p.cpu_req_m,
+              p.restart_count, p.created_at, p.started_at, p.finished_at, p.cpu_req_m,
               NOT EXISTS (SELECT 1 FROM containers c
                            WHERE c.pod_id = p.id
                              AND (c.state->>'ready' = 'false'
@@ -203,7 +210,7 @@ export class WorkloadsRepository {
                                   OR (c.status = 'waiting' AND c.state->>'waiting_reason' IS NOT NULL)))
                 AS containers_ready
          FROM pods p LEFT JOIN nodes n ON n.id = p.node_id
-        ${ownedOnly ? `WHERE p.owner_references @> '[{"kind": "ReplicaSet"}]'::jsonb` : ''}
+        ${ownedOnly ? `WHERE p.owner_references <> '[]'::jsonb` : ''}
         ORDER BY p.id`,
     );
   }

@@ -6,7 +6,7 @@ import { NodesModule } from '../nodes/nodes.module';
 import { PodsModule } from '../pods/pods.module';
 import { WorkloadsModule } from '../workloads/workloads.module';
 import { KubeApiService } from './kube-api.service';
-import { KubeAppsController } from './kube-apps.controller';
+import { KubeAppsController, KubeBatchController } from './kube-apps.controller';
 import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
@@ -27,6 +27,7 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
     KubeDiscoveryController,
     KubeCoreController,
     KubeAppsController,
+    KubeBatchController,
     KubeNetworkController,
     KubeMetricsController,
     KubeAutoscalingController,

@@ -16,10 +16,17 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
-import { AppsObject, AppsResource, KubeAppsService } from './kube-apps.service';
+import {
+  apiVersionOf,
+  APPS_KINDS,
+  AppsObject,
+  AppsResource,
+  KubeAppsService,
+} from './kube-apps.service';
 import {
   includeObject,
   isWatch,
+  jobBody,
   jsonBody,
   KubeQuery,
   since,
@@ -99,27 +106,83 @@ export const REPLICASET_TABLE: TableOf<AppsObject> = {
   ],
 };
 
+const hasCondition = (o: AppsObject, type: string) =>
+  (o.status.conditions ?? []).some(
+    (c: { type: string; status: string }) => c.type === type && c.status === 'True',
+  );
+
+/** kubectl's STATUS of a Job, in kube-apiserver's order of precedence. */
+function jobStatus(o: AppsObject): string {
+  if (hasCondition(o, 'Complete')) return 'Complete';
+  if (hasCondition(o, 'Failed')) return 'Failed';
+  if (o.metadata.deletionTimestamp) return 'Terminating';
+  if (hasCondition(o, 'Suspended')) return 'Suspended';
+  return 'Running';
+}
+
+/** COMPLETIONS: succeeded of completions, or of 1 for a work queue (`0/1 of 3` when parallel). */
+function jobCompletions(o: AppsObject): string {
+  const succeeded = o.status.succeeded ?? 0;
+  if (o.spec.completions !== undefined && o.spec.completions !== null)
+    return `${succeeded}/${o.spec.completions}`;
+  const parallelism = o.spec.parallelism ?? 0;
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+function jobDuration(o: AppsObject, now: number): string {
+  if (!o.status.startTime) return '';
+  const start = Date.parse(o.status.startTime);
+  const end = o.status.completionTime ? Date.parse(o.status.completionTime) : now;
+  return humanDuration((end - start) / 1000);
+}
+
+/** The columns kube-apiserver sends for Jobs (kubectl 1.30 and later print them all). */
+export const JOB_TABLE: TableOf<AppsObject> = {
+  columns: [
+    NAME,
+    { name: 'Status', type: 'string', description: 'Status of the job.' },
+    {
+      name: 'Completions',
+      type: 'string',
+      description: 'The number of pods which reached phase Succeeded.',
+    },
+    { name: 'Duration', type: 'string', description: 'Time required to complete the job.' },
+    AGE,
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    jobStatus(o),
+    jobCompletions(o),
+    jobDuration(o, now),
+    age(o, now),
+  ],
+};
+
 const TABLES: Record<AppsResource, TableOf<AppsObject>> = {
   deployments: DEPLOYMENT_TABLE,
   replicasets: REPLICASET_TABLE,
+  jobs: JOB_TABLE,
 };
-
-function resourceOf(text: string): AppsResource {
-  if (text === 'deployments' || text === 'replicasets') return text;
-  throw new KubeError(404, 'the server could not find the requested resource');
-}
 
 const dryRun = (q: KubeQuery) => q.dryRun === 'All';
 
-/** The apps/v1 group: Deployments and ReplicaSets, with their scale subresource. */
-@ApiExcludeController()
-@UseFilters(KubeStatusFilter)
-@Controller('apis/apps/v1')
-export class KubeAppsController {
+/**
+ * The handlers every workload group shares (list, get, create, replace, patch, delete,
+ * watch, Table output); each group's controller names the resources it serves.
+ */
+abstract class KubeWorkloadsController {
+  protected abstract readonly resources: readonly AppsResource[];
+
   constructor(
     private readonly apps: KubeAppsService,
     private readonly bus: ClusterBus,
   ) {}
+
+  protected resourceOf(text: string): AppsResource {
+    const found = this.resources.find((r) => r === text);
+    if (found) return found;
+    throw new KubeError(404, 'the server could not find the requested resource');
+  }
 
   @Get(':resource')
   async listAllKubeWorkloads(
@@ -128,7 +191,7 @@ export class KubeAppsController {
     @Headers('accept') accept: string,
     @Res() reply: FastifyReply,
   ) {
-    await this.list(reply, resourceOf(resource), null, q, accept);
+    await this.list(reply, this.resourceOf(resource), null, q, accept);
   }
 
   @Get('namespaces/:namespace/:resource')
@@ -139,7 +202,7 @@ export class KubeAppsController {
     @Headers('accept') accept: string,
     @Res() reply: FastifyReply,
   ) {
-    await this.list(reply, resourceOf(resource), namespace, q, accept);
+    await this.list(reply, this.resourceOf(resource), namespace, q, accept);
   }
 
   @Get('namespaces/:namespace/:resource/:name')
@@ -150,7 +213,7 @@ export class KubeAppsController {
     @Query() q: KubeQuery,
     @Headers('accept') accept: string,
   ) {
-    const r = resourceOf(resource);
+    const r = this.resourceOf(resource);
     const o = await this.apps.get(r, namespace, name);
     return wantsTable(accept)
       ? toTable(TABLES[r], [o], o.metadata.resourceVersion, includeObject(q))
@@ -165,7 +228,8 @@ export class KubeAppsController {
     @Body() body: unknown,
     @Query() q: KubeQuery,
   ) {
-    return this.apps.create(resourceOf(resource), namespace, jsonBody(body), dryRun(q));
+    const r = this.resourceOf(resource);
+    return this.apps.create(r, namespace, r === 'jobs' ? jobBody(body) : jsonBody(body), dryRun(q));
   }
 
   @Put('namespaces/:namespace/:resource/:name')
@@ -175,7 +239,7 @@ export class KubeAppsController {
     @Param('name') name: string,
     @Body() body: unknown,
   ) {
-    return this.apps.replace(resourceOf(resource), namespace, name, jsonBody(body));
+    return this.apps.replace(this.resourceOf(resource), namespace, name, jsonBody(body));
   }
 
   @Patch('namespaces/:namespace/:resource/:name')
@@ -188,7 +252,7 @@ export class KubeAppsController {
     @Query() q: KubeQuery,
   ) {
     return this.apps.patch(
-      resourceOf(resource),
+      this.resourceOf(resource),
       namespace,
       name,
       (contentType ?? '').toLowerCase(),
@@ -213,7 +277,7 @@ export class KubeAppsController {
       q.propagationPolicy ??
       options.propagationPolicy ??
       (options.orphanDependents ? 'Orphan' : undefined);
-    return this.apps.delete(resourceOf(resource), namespace, name, policy);
+    return this.apps.delete(this.resourceOf(resource), namespace, name, policy);
   }
 
   @Get('namespaces/:namespace/:resource/:name/scale')
@@ -222,7 +286,7 @@ export class KubeAppsController {
     @Param('resource') resource: string,
     @Param('name') name: string,
   ) {
-    return this.apps.getScale(resourceOf(resource), namespace, name);
+    return this.apps.getScale(this.resourceOf(resource), namespace, name);
   }
 
   @Put('namespaces/:namespace/:resource/:name/scale')
@@ -232,7 +296,7 @@ export class KubeAppsController {
     @Param('name') name: string,
     @Body() body: unknown,
   ) {
-    return this.apps.updateScale(resourceOf(resource), namespace, name, null, jsonBody(body));
+    return this.apps.updateScale(this.resourceOf(resource), namespace, name, null, jsonBody(body));
   }
 
   @Patch('namespaces/:namespace/:resource/:name/scale')
@@ -244,7 +308,7 @@ export class KubeAppsController {
     @Body() patch: unknown,
   ) {
     return this.apps.updateScale(
-      resourceOf(resource),
+      this.resourceOf(resource),
       namespace,
       name,
       (contentType ?? '').toLowerCase(),
@@ -282,11 +346,35 @@ export class KubeAppsController {
     }
     const items = await read();
     const resourceVersion = String(Date.now());
-    const kind = resource === 'deployments' ? 'DeploymentList' : 'ReplicaSetList';
+    const kind = `${APPS_KINDS[resource].kind}List`;
     void reply.send(
       asTable
         ? toTable(table, items, resourceVersion, include)
-        : { kind, apiVersion: 'apps/v1', metadata: { resourceVersion }, items },
+        : { kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion }, items },
     );
+  }
+}
+
+/** The apps/v1 group: Deployments and ReplicaSets, with their scale subresource. */
+@ApiExcludeController()
+@UseFilters(KubeStatusFilter)
+@Controller('apis/apps/v1')
+export class KubeAppsController extends KubeWorkloadsController {
+  protected readonly resources = ['deployments', 'replicasets'] as const;
+
+  constructor(apps: KubeAppsService, bus: ClusterBus) {
+    super(apps, bus);
+  }
+}
+
+/** The batch/v1 group: Jobs. */
+@ApiExcludeController()
+@UseFilters(KubeStatusFilter)
+@Controller('apis/batch/v1')
+export class KubeBatchController extends KubeWorkloadsController {
+  protected readonly resources = ['jobs'] as const;
+
+  constructor(apps: KubeAppsService, bus: ClusterBus) {
+    super(apps, bus);
   }
 }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../common/errors';
 import { DNS_LABEL } from '../common/validation';
 import { WorkloadKind, WorkloadRow, WorkloadsRepository } from '../database/workloads.repository';
+import { randomUUID } from 'node:crypto';
+import { JOB_CONTROLLER_UID, JOB_NAME } from '../workloads/core/job';
 import { isEmptySelector, matchesSelector } from '../workloads/core/label-selector';
 import { IntOrPercentError, scaledValue } from '../workloads/core/int-or-percent';
 import { applyPatch, PatchError } from '../workloads/object-patch';
@@ -10,14 +12,22 @@ import { Cause, podManifestToCreate } from './pod-manifest';
 import { KubeError } from './kube-status';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
-export type AppsResource = 'deployments' | 'replicasets';
-export const APPS_KINDS: Record<AppsResource, { kind: string; table: WorkloadKind }> = {
-  deployments: { kind: 'Deployment', table: 'deployments' },
-  replicasets: { kind: 'ReplicaSet', table: 'replica_sets' },
+export type AppsResource = 'deployments' | 'replicasets' | 'jobs';
+export const APPS_KINDS: Record<
+  AppsResource,
+  { kind: string; table: WorkloadKind; group: 'apps' | 'batch' }
+> = {
+  deployments: { kind: 'Deployment', table: 'deployments', group: 'apps' },
+  replicasets: { kind: 'ReplicaSet', table: 'replica_sets', group: 'apps' },
+  jobs: { kind: 'Job', table: 'jobs', group: 'batch' },
 };
+/** The apiVersion of a resource's objects: apps/v1 or batch/v1. */
+export const apiVersionOf = (resource: AppsResource) => `${APPS_KINDS[resource].group}/v1`;
+/** kube-apiserver's name of a resource in its messages: `deployments.apps`, `jobs.batch`. */
+const qualified = (resource: AppsResource) => `${resource}.${APPS_KINDS[resource].group}`;
 
 export interface AppsObject {
-  apiVersion: 'apps/v1';
+  apiVersion: string;
   kind: string;
   metadata: Record<string, any>;
   spec: Record<string, any>;
@@ -27,7 +37,7 @@ export interface AppsObject {
 const isObject = (v: unknown): v is Record<string, any> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A row as its apps/v1 object; resourceVersion is the time of its last write (ms), as kubesim's others. */
+/** A row as its apps/v1 or batch/v1 object; resourceVersion is the time of its last write (ms), as kubesim's others. */
 export function toAppsObject(resource: AppsResource, row: WorkloadRow): AppsObject {
   const meta: Record<string, any> = {
     name: row.name,
@@ -44,7 +54,7 @@ export function toAppsObject(resource: AppsResource, row: WorkloadRow): AppsObje
   if (row.deletion_timestamp)
     meta.deletionTimestamp = new Date(row.deletion_timestamp).toISOString();
   return {
-    apiVersion: 'apps/v1',
+    apiVersion: apiVersionOf(resource),
     kind: APPS_KINDS[resource].kind,
     metadata: meta,
     spec: row.spec,
@@ -54,6 +64,7 @@ export function toAppsObject(resource: AppsResource, row: WorkloadRow): AppsObje
 
 /** Kubernetes' defaults for the fields a manifest may leave out. */
 function withDefaults(resource: AppsResource, spec: Record<string, any>): Record<string, any> {
+  if (resource === 'jobs') return jobDefaults(spec);
   const out: Record<string, any> = {
     ...spec,
     replicas: spec.replicas ?? 1,
@@ -77,12 +88,90 @@ function withDefaults(resource: AppsResource, spec: Record<string, any>): Record
   return out;
 }
 
+/** A Job's defaults, as kube-apiserver fills them in (NonIndexed; one pod when neither count is given). */
+function jobDefaults(spec: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...spec };
+  if (spec.completions === undefined && spec.parallelism === undefined) out.completions = 1;
+  out.parallelism = spec.parallelism ?? 1;
+  out.backoffLimit = spec.backoffLimit ?? 6;
+  out.completionMode = spec.completionMode ?? 'NonIndexed';
+  out.suspend = spec.suspend ?? false;
+  return out;
+}
+
+const nonNegative = (spec: Record<string, any>, key: string, causes: Cause[]) => {
+  if (
+    spec[key] !== undefined &&
+    spec[key] !== null &&
+    (!Number.isInteger(spec[key]) || spec[key] < 0)
+  )
+    causes.push({ field: `spec.${key}`, message: 'must be greater than or equal to 0' });
+};
+
+/** What kube-apiserver refuses of a Job beyond what every workload's template must be. */
+function validateJob(spec: Record<string, any>): Cause[] {
+  const causes: Cause[] = [];
+  for (const key of ['completions', 'parallelism', 'backoffLimit']) nonNegative(spec, key, causes);
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined && deadline !== null && (!Number.isInteger(deadline) || deadline <= 0))
+    causes.push({ field: 'spec.activeDeadlineSeconds', message: 'must be greater than 0' });
+  if (spec.completionMode !== 'NonIndexed')
+    causes.push({
+      field: 'spec.completionMode',
+      message: `Unsupported value: "${spec.completionMode}": kubesim supports "NonIndexed" only`,
+    });
+  for (const key of ['podFailurePolicy', 'successPolicy', 'ttlSecondsAfterFinished'])
+    if (spec[key] !== undefined && spec[key] !== null)
+      causes.push({
+        field: `spec.${key}`,
+        message: 'Unsupported value: kubesim does not support this field yet',
+      });
+  if (typeof spec.suspend !== 'boolean')
+    causes.push({ field: 'spec.suspend', message: 'must be a boolean' });
+  const policy = spec.template?.spec?.restartPolicy ?? 'Always';
+  if (policy !== 'OnFailure' && policy !== 'Never')
+    causes.push({
+      field: 'spec.template.spec.restartPolicy',
+      message: `Unsupported value: "${policy}": supported values: "OnFailure", "Never"`,
+    });
+  return causes;
+}
+
+/**
+ * A Job's selector and its template's labels, as kube-apiserver sets them (unless
+ * manualSelector): the selector picks the Job's own uid, so no other pod ever matches it.
+ */
+function jobSelector(spec: Record<string, any>, name: string, uid: string): Record<string, any> {
+  if (spec.manualSelector === true) return spec;
+  const template = isObject(spec.template) ? spec.template : {};
+  const metadata = isObject(template.metadata) ? template.metadata : {};
+  return {
+    ...spec,
+    selector: { matchLabels: { [JOB_CONTROLLER_UID]: uid } },
+    template: {
+      ...template,
+      metadata: {
+        ...metadata,
+        labels: {
+          ...(isObject(metadata.labels) ? metadata.labels : {}),
+          [JOB_CONTROLLER_UID]: uid,
+          [JOB_NAME]: name,
+          'controller-uid': uid,
+          'job-name': name,
+        },
+      },
+    },
+  };
+}
+
 /** What kube-apiserver's validation refuses of these kinds (the part kubesim can tell). */
 function validate(resource: AppsResource, name: string, spec: Record<string, any>): Cause[] {
   const causes: Cause[] = [];
-  if (!Number.isInteger(spec.replicas) || spec.replicas < 0)
+  if (resource === 'jobs') {
+    causes.push(...validateJob(spec));
+  } else if (!Number.isInteger(spec.replicas) || spec.replicas < 0)
     causes.push({ field: 'spec.replicas', message: 'must be greater than or equal to 0' });
-  if (spec.replicas > 10000)
+  if (resource !== 'jobs' && spec.replicas > 10000)
     causes.push({ field: 'spec.replicas', message: 'must be at most 10000 in kubesim' });
   if (!isObject(spec.selector) || isEmptySelector(spec.selector))
     causes.push({ field: 'spec.selector', message: 'Required value' });
@@ -178,7 +267,7 @@ function stringMap(value: unknown, field: string, causes: Cause[]): Record<strin
   return value as Record<string, string>;
 }
 
-/** Deployments and ReplicaSets over the Kubernetes API: their rules and translation. */
+/** Deployments, ReplicaSets and Jobs over the Kubernetes API: their rules and translation. */
 @Injectable()
 export class KubeAppsService {
   constructor(
@@ -215,22 +304,29 @@ export class KubeAppsService {
 
   private async row(resource: AppsResource, namespace: string, name: string): Promise<WorkloadRow> {
     const row = await this.repo.find(APPS_KINDS[resource].table, namespace, name);
-    if (!row) throw KubeError.notFound(`${resource}.apps`, name);
+    if (!row) throw KubeError.notFound(qualified(resource), name);
     return row;
   }
 
   /** Reads a manifest into what is stored, or a 4xx that changes nothing. */
-  private read(resource: AppsResource, namespace: string, body: unknown, name?: string) {
+  private read(
+    resource: AppsResource,
+    namespace: string,
+    body: unknown,
+    name?: string,
+    existing?: WorkloadRow,
+  ) {
     const kind = APPS_KINDS[resource].kind;
+    const apiVersion = apiVersionOf(resource);
     if (!isObject(body))
-      throw new KubeError(400, `the request body must be an apps/v1 ${kind} object`);
+      throw new KubeError(400, `the request body must be an ${apiVersion} ${kind} object`);
     if (
-      (body.apiVersion !== undefined && body.apiVersion !== 'apps/v1') ||
+      (body.apiVersion !== undefined && body.apiVersion !== apiVersion) ||
       (body.kind !== undefined && body.kind !== kind)
     )
       throw new KubeError(
         400,
-        `the API version in the data (${body.apiVersion}) does not match the expected API version (apps/v1) for kind ${body.kind ?? kind}`,
+        `the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion}) for kind ${body.kind ?? kind}`,
       );
     const meta = isObject(body.metadata) ? body.metadata : {};
     if (meta.namespace && meta.namespace !== namespace)
@@ -250,10 +346,13 @@ export class KubeAppsService {
     const causes: Cause[] = [];
     const labels = stringMap(meta.labels, 'metadata.labels', causes);
     const annotations = stringMap(meta.annotations, 'metadata.annotations', causes);
-    const spec = withDefaults(resource, isObject(body.spec) ? body.spec : {});
+    let spec = withDefaults(resource, isObject(body.spec) ? body.spec : {});
+    const uid = existing?.uid ?? randomUUID();
+    if (resource === 'jobs') spec = jobSelector(spec, objName, uid);
     causes.push(...validate(resource, objName, spec));
     if (causes.length) throw KubeError.invalid(kind, objName, causes);
     return {
+      uid,
       name: objName,
       labels,
       annotations,
@@ -275,7 +374,7 @@ export class KubeAppsService {
         id: 0,
         namespace,
         name: w.name,
-        uid: '',
+        uid: w.uid,
         generation: '1',
         resource_version: '0',
         labels: w.labels,
@@ -294,7 +393,7 @@ export class KubeAppsService {
       this.reconciler.poke();
       return toAppsObject(resource, row);
     } catch (err) {
-      if (err instanceof ConflictError) throw KubeError.alreadyExists(`${resource}.apps`, w.name);
+      if (err instanceof ConflictError) throw KubeError.alreadyExists(qualified(resource), w.name);
       throw err;
     }
   }
@@ -306,17 +405,17 @@ export class KubeAppsService {
     body: unknown,
   ): Promise<AppsObject> {
     const before = await this.row(resource, namespace, name);
-    const w = this.read(resource, namespace, body, name);
+    const w = this.read(resource, namespace, body, name, before);
     const rv =
       isObject(body) && isObject(body.metadata) ? body.metadata.resourceVersion : undefined;
     if (rv !== undefined && rv !== String(new Date(before.updated_at).getTime()))
       throw new KubeError(
         409,
-        `Operation cannot be fulfilled on ${resource}.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
         'Conflict',
       );
     const row = await this.repo.update(APPS_KINDS[resource].table, namespace, name, w);
-    if (!row) throw KubeError.notFound(`${resource}.apps`, name);
+    if (!row) throw KubeError.notFound(qualified(resource), name);
     this.reconciler.poke();
     return toAppsObject(resource, row);
   }
@@ -342,7 +441,13 @@ export class KubeAppsService {
     }
     if (isObject(after) && isObject(after.metadata)) delete after.metadata.resourceVersion;
     if (dryRun) {
-      const w = this.read(resource, namespace, after, name);
+      const w = this.read(
+        resource,
+        namespace,
+        after,
+        name,
+        await this.row(resource, namespace, name),
+      );
       return {
         ...before,
         metadata: { ...before.metadata, labels: w.labels, annotations: w.annotations },
@@ -390,11 +495,13 @@ export class KubeAppsService {
           apiVersion: 'v1',
           metadata: {},
           status: 'Success',
-          details: { name, group: 'apps', kind: resource, uid: row.uid },
+          details: { name, group: APPS_KINDS[resource].group, kind: resource, uid: row.uid },
         };
   }
 
   async getScale(resource: AppsResource, namespace: string, name: string) {
+    if (resource !== 'deployments' && resource !== 'replicasets')
+      throw new KubeError(404, 'the server could not find the requested resource');
     return this.scaleOf(await this.get(resource, namespace, name));
   }
 

@@ -32,7 +32,7 @@ import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { ClusterStore } from '../database/cluster-store';
 import { endLogStreams, logFlag, logNumber, LogRequestError, sendLogs } from '../pods/pod-logs';
-import { decodeNamespace, decodeObject, ProtobufError } from './protobuf';
+import { decodeJob, decodeNamespace, decodeObject, ProtobufError } from './protobuf';
 
 export type KubeQuery = Record<string, string | undefined>;
 
@@ -54,9 +54,18 @@ export function jsonBody(body: unknown): unknown {
 
 /** A Namespace body: JSON, or the protobuf `kubectl create namespace` sends. */
 function namespaceBody(body: unknown): unknown {
+  return protobufBody(body, decodeNamespace);
+}
+
+/** A Job body: JSON, or the protobuf `kubectl create job` sends. */
+export function jobBody(body: unknown): unknown {
+  return protobufBody(body, decodeJob);
+}
+
+function protobufBody(body: unknown, decode: (b: Buffer) => unknown): unknown {
   if (!Buffer.isBuffer(body)) return body;
   try {
-    return decodeNamespace(body);
+    return decode(body);
   } catch (err) {
     if (err instanceof ProtobufError)
       throw new KubeError(400, `the protobuf body could not be read: ${err.message}`);

@@ -96,6 +96,24 @@ export const APPS_V1_RESOURCES = [
   },
 ];
 
+/** What `/apis/batch/v1` serves. */
+export const BATCH_V1_RESOURCES = [
+  {
+    name: 'jobs',
+    singularName: 'job',
+    namespaced: true,
+    kind: 'Job',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    categories: ['all'],
+  },
+];
+
+const BATCH_GROUP = {
+  name: 'batch',
+  versions: [{ groupVersion: 'batch/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'batch/v1', version: 'v1' },
+};
+
 const APPS_GROUP = {
   name: 'apps',
   versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
@@ -137,6 +155,12 @@ const APPS_V1_OPENAPI = {
 /** The other groups' documents, by their path under /openapi/v3. */
 const GROUP_OPENAPI: Record<string, object> = {
   'apis/apps/v1': APPS_V1_OPENAPI,
+  'apis/batch/v1': {
+    ...CORE_V1_OPENAPI,
+    paths: {
+      '/apis/batch/v1/namespaces/{namespace}/jobs/{name}': patchOperation('Job', 'batch'),
+    },
+  },
   'apis/networking.k8s.io/v1': {
     ...CORE_V1_OPENAPI,
     paths: {
@@ -206,13 +230,34 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** The API groups beyond the core one: apps (the workloads), autoscaling, networking, discovery, metrics. */
+  /** The API groups beyond the core one: apps and batch (the workloads), autoscaling, networking, discovery, metrics. */
   @Get('apis')
   getApiGroups() {
     return {
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [APPS_GROUP, AUTOSCALING_API_GROUP, ...NETWORK_API_GROUPS, METRICS_API_GROUP],
+      groups: [
+        APPS_GROUP,
+        BATCH_GROUP,
+        AUTOSCALING_API_GROUP,
+        ...NETWORK_API_GROUPS,
+        METRICS_API_GROUP,
+      ],
+    };
+  }
+
+  @Get('apis/batch')
+  getBatchGroup() {
+    return { kind: 'APIGroup', apiVersion: 'v1', ...BATCH_GROUP };
+  }
+
+  @Get('apis/batch/v1')
+  getBatchV1Resources() {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'batch/v1',
+      resources: BATCH_V1_RESOURCES,
     };
   }
 

@@ -1,8 +1,10 @@
 import {
   decodeHorizontalPodAutoscalerV1,
+  decodeJob,
   decodeNamespace,
   decodeObject,
   encodeHorizontalPodAutoscalerV1,
+  encodeJob,
   encodeNamespace,
   encodeObject,
   ProtobufError,
@@ -78,5 +80,39 @@ describe('decodeHorizontalPodAutoscalerV1', () => {
       scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
       maxReplicas: 3,
     });
+  });
+});
+
+describe('decodeJob', () => {
+  it('reads the Job `kubectl create job pi --image=busybox -- sleep 2` sends', () => {
+    const body = encodeJob({
+      name: 'pi',
+      containers: [{ name: 'pi', image: 'busybox', command: ['sleep', '2'] }],
+      restartPolicy: 'Never',
+    });
+    expect(decodeJob(body)).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'pi' },
+      spec: {
+        template: {
+          metadata: {},
+          spec: {
+            containers: [{ name: 'pi', image: 'busybox', command: ['sleep', '2'] }],
+            restartPolicy: 'Never',
+          },
+        },
+      },
+    });
+  });
+
+  it('reads the counts (varints), zero included', () => {
+    const body = encodeJob({
+      name: 'q',
+      parallelism: 300,
+      backoffLimit: 0,
+      containers: [{ name: 'c', image: 'busybox' }],
+    });
+    expect(decodeJob(body).spec).toMatchObject({ parallelism: 300, backoffLimit: 0 });
   });
 });

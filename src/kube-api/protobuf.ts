@@ -1,20 +1,19 @@
 /**
  * Just enough of Kubernetes' protobuf encoding to read the bodies kubectl's typed clients
- * send that way to kubesim: a v1.Namespace (`kubectl create namespace`), a
- * policy/v1.Eviction (`kubectl drain`) and an autoscaling/v1 HorizontalPodAutoscaler
- * (`kubectl autoscale`). The envelope is the magic `k8s\0` then a runtime.Unknown
- * (1 typeMeta, 2 raw), whose raw bytes are the object; each kind keeps its ObjectMeta in
- * field 1, and of it only name (1), generateName (2), namespace (3),
- * labels (11) and annotations (12) are read.
- */
-const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+ * send that way to kubesim: a v1.Namespace (`kubectl create namespace`), a batch/v1 Job
+ * (`kubectl create job`), a policy/v1.Eviction (`kubectl drain`) and an autoscaling/v1
+ * HorizontalPodAutoscaler (`kubectl autoscale`). The envelope is the magic `k8s\0` then a
+ * runtime.Unknown (1 typeMeta, 2 raw), whose raw bytes are the object; each kind keeps its
+ * ObjectMeta in field 1, and of it only name (1), generateName (2), namespace (3), labels
+ * (11) and annotations (12) are read.
+ */ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 export class ProtobufError extends Error {}
 
 interface Field {
   no: number;
   bytes?: Buffer;
-  /** a varint's value */
+  /** a varint field's value */
   value?: number;
 }
 
@@ -62,18 +61,24 @@ function map(entries: Field[]): Record<string, string> {
   return out;
 }
 
-/** The object in a protobuf body, as the JSON object kubesim reads: its type and metadata. */
-export function decodeObject(
-  body: Buffer,
-  defaults: { apiVersion: string; kind: string },
-): Record<string, unknown> {
+const EMPTY = Buffer.alloc(0);
+const sub = (fs: Field[], no: number) => fields(fs.find((f) => f.no === no)?.bytes ?? EMPTY);
+const num = (fs: Field[], no: number) => fs.find((f) => f.no === no)?.value;
+
+/** The envelope: apiVersion and kind, and the object's own fields. */
+function envelope(body: Buffer): { apiVersion?: string; kind?: string; object: Field[] } {
   if (!body.subarray(0, 4).equals(MAGIC)) throw new ProtobufError('not a Kubernetes protobuf body');
   const unknown = fields(body.subarray(4));
-  const typeMeta = fields(unknown.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
-  const kind = text(typeMeta.find((f) => f.no === 2));
-  const apiVersion = text(typeMeta.find((f) => f.no === 1));
-  const raw = unknown.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0);
-  const meta = fields(fields(raw).find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
+  const typeMeta = sub(unknown, 1);
+  return {
+    apiVersion: text(typeMeta.find((f) => f.no === 1)),
+    kind: text(typeMeta.find((f) => f.no === 2)),
+    object: sub(unknown, 2),
+  };
+}
+
+/** ObjectMeta: name (1), generateName (2), namespace (3), labels (11), annotations (12). */
+function objectMeta(meta: Field[]): Record<string, unknown> {
   const metadata: Record<string, unknown> = {};
   const name = text(meta.find((f) => f.no === 1));
   const generateName = text(meta.find((f) => f.no === 2));
@@ -85,10 +90,29 @@ export function decodeObject(
   const annotations = meta.filter((f) => f.no === 12);
   if (labels.length) metadata.labels = map(labels);
   if (annotations.length) metadata.annotations = map(annotations);
+  return metadata;
+}
+
+/** The Namespace in a protobuf body, as the JSON object kubesim reads. */
+export function decodeNamespace(body: Buffer): Record<string, unknown> {
+  const { apiVersion, kind, object } = envelope(body);
+  return {
+    apiVersion: apiVersion || 'v1',
+    kind: kind || 'Namespace',
+    metadata: objectMeta(sub(object, 1)),
+  };
+}
+
+/** Any object in a protobuf body, as far as its type and metadata (an Eviction's whole). */
+export function decodeObject(
+  body: Buffer,
+  defaults: { apiVersion: string; kind: string },
+): Record<string, unknown> {
+  const { apiVersion, kind, object } = envelope(body);
   return {
     apiVersion: apiVersion || defaults.apiVersion,
     kind: kind || defaults.kind,
-    metadata,
+    metadata: objectMeta(sub(object, 1)),
   };
 }
 
@@ -98,25 +122,9 @@ export function decodeObject(
  * maxReplicas 3, targetCPUUtilizationPercentage 4).
  */
 export function decodeHorizontalPodAutoscalerV1(body: Buffer): Record<string, unknown> {
-  const { apiVersion, kind, raw } = envelope(body);
-  const object = fields(raw);
-  const meta = fields(object.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
-  const metadata: Record<string, unknown> = {};
-  for (const [no, key] of [
-    [1, 'name'],
-    [2, 'generateName'],
-    [3, 'namespace'],
-  ] as const) {
-    const value = text(meta.find((f) => f.no === no));
-    if (value) metadata[key] = value;
-  }
-  const labels = meta.filter((f) => f.no === 11);
-  const annotations = meta.filter((f) => f.no === 12);
-  if (labels.length) metadata.labels = map(labels);
-  if (annotations.length) metadata.annotations = map(annotations);
-  const spec = fields(object.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0));
-  const ref = fields(spec.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
-  const int = (no: number) => spec.find((f) => f.no === no)?.value;
+  const { apiVersion, kind, object } = envelope(body);
+  const spec = sub(object, 2);
+  const ref = sub(spec, 1);
   const out: Record<string, unknown> = {
     scaleTargetRef: {
       kind: text(ref.find((f) => f.no === 1)),
@@ -124,26 +132,103 @@ export function decodeHorizontalPodAutoscalerV1(body: Buffer): Record<string, un
       apiVersion: text(ref.find((f) => f.no === 3)),
     },
   };
-  if (int(2) !== undefined) out.minReplicas = int(2);
-  if (int(3) !== undefined) out.maxReplicas = int(3);
-  if (int(4) !== undefined) out.targetCPUUtilizationPercentage = int(4);
+  if (num(spec, 2) !== undefined) out.minReplicas = num(spec, 2);
+  if (num(spec, 3) !== undefined) out.maxReplicas = num(spec, 3);
+  if (num(spec, 4) !== undefined) out.targetCPUUtilizationPercentage = num(spec, 4);
   return {
     apiVersion: apiVersion || 'autoscaling/v1',
     kind: kind || 'HorizontalPodAutoscaler',
-    metadata,
+    metadata: objectMeta(sub(object, 1)),
     spec: out,
   };
 }
 
-function envelope(body: Buffer): { apiVersion?: string; kind?: string; raw: Buffer } {
-  if (!body.subarray(0, 4).equals(MAGIC)) throw new ProtobufError('not a Kubernetes protobuf body');
-  const unknown = fields(body.subarray(4));
-  const typeMeta = fields(unknown.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
-  return {
-    apiVersion: text(typeMeta.find((f) => f.no === 1)),
-    kind: text(typeMeta.find((f) => f.no === 2)),
-    raw: unknown.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0),
+/** Container: name (1), image (2), command (3), args (4), workingDir (5). */
+function container(c: Field[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: text(c.find((f) => f.no === 1)) ?? '' };
+  const image = text(c.find((f) => f.no === 2));
+  if (image) out.image = image;
+  const command = c.filter((f) => f.no === 3).map((f) => text(f) ?? '');
+  const args = c.filter((f) => f.no === 4).map((f) => text(f) ?? '');
+  if (command.length) out.command = command;
+  if (args.length) out.args = args;
+  const workingDir = text(c.find((f) => f.no === 5));
+  if (workingDir) out.workingDir = workingDir;
+  return out;
+}
+
+/**
+ * The Job in a protobuf body, as much as `kubectl create job` sets: metadata; spec
+ * parallelism (1), completions (2), activeDeadlineSeconds (3), template (6),
+ * backoffLimit (7), suspend (10); the template's metadata (1) and pod spec (2) with its
+ * containers (2), restartPolicy (3) and nodeSelector (7).
+ */
+export function decodeJob(body: Buffer): Record<string, unknown> {
+  const { apiVersion, kind, object } = envelope(body);
+  const specFields = sub(object, 2);
+  const spec: Record<string, unknown> = {};
+  for (const [no, key] of [
+    [1, 'parallelism'],
+    [2, 'completions'],
+    [3, 'activeDeadlineSeconds'],
+    [7, 'backoffLimit'],
+  ] as const) {
+    const v = num(specFields, no);
+    if (v !== undefined) spec[key] = v;
+  }
+  const suspend = num(specFields, 10);
+  if (suspend !== undefined) spec.suspend = suspend === 1;
+  const template = sub(specFields, 6);
+  const pod = sub(template, 2);
+  const podSpec: Record<string, unknown> = {
+    containers: pod.filter((f) => f.no === 2).map((f) => container(fields(f.bytes!))),
   };
+  const restartPolicy = text(pod.find((f) => f.no === 3));
+  if (restartPolicy) podSpec.restartPolicy = restartPolicy;
+  const selector = pod.filter((f) => f.no === 7);
+  if (selector.length) podSpec.nodeSelector = map(selector);
+  spec.template = { metadata: objectMeta(sub(template, 1)), spec: podSpec };
+  return {
+    apiVersion: apiVersion || 'batch/v1',
+    kind: kind || 'Job',
+    metadata: objectMeta(sub(object, 1)),
+    spec,
+  };
+}
+
+/** Encodes what decodeJob reads of `kubectl create job`'s body (for tests, and as its specification). */
+export function encodeJob(job: {
+  name: string;
+  parallelism?: number;
+  backoffLimit?: number;
+  containers: Array<{ name: string; image: string; command?: string[] }>;
+  restartPolicy?: string;
+}): Buffer {
+  const field = (no: number, bytes: Buffer) =>
+    Buffer.concat([varint(no * 8 + 2), varint(bytes.length), bytes]);
+  const str = (no: number, s: string) => field(no, Buffer.from(s, 'utf8'));
+  const int = (no: number, n: number) => Buffer.concat([varint(no * 8), varint(n)]);
+  const containers = job.containers.map((c) =>
+    field(
+      2,
+      Buffer.concat([str(1, c.name), str(2, c.image), ...(c.command ?? []).map((a) => str(3, a))]),
+    ),
+  );
+  const podSpec = Buffer.concat([
+    ...containers,
+    ...(job.restartPolicy ? [str(3, job.restartPolicy)] : []),
+  ]);
+  const spec = Buffer.concat([
+    ...(job.parallelism !== undefined ? [int(1, job.parallelism)] : []),
+    field(6, Buffer.concat([field(1, EMPTY), field(2, podSpec)])),
+    ...(job.backoffLimit !== undefined ? [int(7, job.backoffLimit)] : []),
+  ]);
+  const typeMeta = Buffer.concat([str(1, 'batch/v1'), str(2, 'Job')]);
+  return Buffer.concat([
+    MAGIC,
+    field(1, typeMeta),
+    field(2, Buffer.concat([field(1, str(1, job.name)), field(2, spec)])),
+  ]);
 }
 
 /** Encodes what decodeHorizontalPodAutoscalerV1 reads (for tests, and as its specification). */
@@ -173,11 +258,6 @@ export function encodeHorizontalPodAutoscalerV1(hpa: {
   const typeMeta = Buffer.concat([str(1, 'autoscaling/v1'), str(2, 'HorizontalPodAutoscaler')]);
   const object = Buffer.concat([field(1, str(1, hpa.name)), field(2, spec)]);
   return Buffer.concat([MAGIC, field(1, typeMeta), field(2, object)]);
-}
-
-/** The Namespace in a protobuf body, as the JSON object kubesim reads. */
-export function decodeNamespace(body: Buffer): Record<string, unknown> {
-  return decodeObject(body, { apiVersion: 'v1', kind: 'Namespace' });
 }
 
 /** Encodes what decodeObject reads (for tests, and as its specification). */

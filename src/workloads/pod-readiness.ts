@@ -29,6 +29,7 @@ export function toPodView(pod: WorkloadPodRow): PodView {
     readySince: ready && pod.started_at ? new Date(pod.started_at).getTime() : null,
     restartCount: pod.restart_count,
     createdAt: new Date(pod.created_at).getTime(),
+    finishedAt: pod.finished_at ? new Date(pod.finished_at).getTime() : null,
     deleting: false,
   };
 }

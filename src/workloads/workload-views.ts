@@ -1,5 +1,5 @@
 import { WorkloadRow } from '../database/workloads.repository';
-import { DeploymentView, ObjectMeta, ReplicaSetView } from './core/types';
+import { DeploymentView, JobView, ObjectMeta, ReplicaSetView } from './core/types';
 
 function metaOf(row: WorkloadRow): ObjectMeta {
   return {
@@ -27,6 +27,21 @@ export function toDeploymentView(row: WorkloadRow): DeploymentView {
   return {
     metadata: metaOf(row),
     spec: { ...(row.spec as DeploymentView['spec']), replicas: Number(row.spec.replicas ?? 1) },
+    status: row.status ?? {},
+  };
+}
+
+export function toJobView(row: WorkloadRow): JobView {
+  const spec = row.spec as JobView['spec'];
+  return {
+    metadata: metaOf(row),
+    spec: {
+      ...spec,
+      // defaulted to 1 when parallelism is not given either: absent, it is a work queue
+      completions: spec.completions ?? null,
+      parallelism: Number(spec.parallelism ?? 1),
+      backoffLimit: Number(spec.backoffLimit ?? 6),
+    },
     status: row.status ?? {},
   };
 }

@@ -18,10 +18,11 @@ import { podManifestToCreate } from '../kube-api/pod-manifest';
 import { PodsService } from '../pods/pods.service';
 import { planDeployment, REVISION } from './core/deployment';
 import { ownerReferenceFor, planReplicaSet } from './core/replica-set';
+import { planJob } from './core/job';
 import { generateName } from './core/template-hash';
-import { controllerOf, OwnerReference, ReplicaSetView } from './core/types';
+import { controllerOf, ObjectMeta, OwnerReference, PodTemplate } from './core/types';
 import { toPodView } from './pod-readiness';
-import { toDeploymentView, toReplicaSetView } from './workload-views';
+import { toDeploymentView, toJobView, toReplicaSetView } from './workload-views';
 
 /** its own advisory lock: the workload controllers lead apart from the other loops */
 export const WORKLOADS_LOCK = 7_414_004;
@@ -29,7 +30,7 @@ const TICK = 'kubesim-workloads';
 export const FOREGROUND = 'foregroundDeletion';
 
 /**
- * The ReplicaSet and Deployment controllers: one leader reconciles every workload on
+ * The ReplicaSet, Deployment and Job controllers: one leader reconciles every workload on
  * each change in the cluster (an event on the bus) and on a periodic resync. Every step
  * is idempotent: a sync reads the state again and does only what is missing.
  */
@@ -115,7 +116,7 @@ export class WorkloadsReconcilerService
     }
   }
 
-  /** One sync of every Deployment, then every ReplicaSet. */
+  /** One sync of every Deployment, then every ReplicaSet, then every Job. */
   async runOnce(now: number): Promise<void> {
     const deployments = await this.repo.list('deployments');
     let sets = await this.repo.list('replica_sets');
@@ -130,15 +131,23 @@ export class WorkloadsReconcilerService
         rs.deletion_timestamp = new Date();
       }
     }
-    this.hasWorkloads = deployments.length + sets.length > 0;
-    // with no ReplicaSet, only pods a vanished one owned have anything to sync (their deletion)
-    const pods = await this.repo.podsForControllers(!sets.length);
+    // the owners are read before the pods: an owner deleted with --cascade=orphan in between
+    // has already cleared its pods' references, so none is taken for garbage
+    const jobs = await this.repo.list('jobs');
+    const jobUids = new Set(jobs.map((j) => j.uid));
+    this.hasWorkloads = deployments.length + sets.length + jobs.length > 0;
+    // with no ReplicaSet or Job, only pods a vanished owner left have anything to sync
+    const pods = await this.repo.podsForControllers(!sets.length && !jobs.length);
     const setUids = new Set(sets.map((rs) => rs.uid));
     for (const rs of sets) await this.syncReplicaSet(rs, pods, now);
+    for (const job of jobs) await this.syncJob(job, pods, now);
+    // garbage collection: a pod whose controller is gone goes too (background deletion)
     for (const pod of pods) {
       const owner = controllerOf((pod.owner_references ?? []) as OwnerReference[]);
       if (owner?.kind === 'ReplicaSet' && !setUids.has(owner.uid))
         await this.deletePod(pod, `replicaset/${owner.name}`);
+      if (owner?.kind === 'Job' && !jobUids.has(owner.uid))
+        await this.deletePod(pod, `job/${owner.name}`);
     }
   }
 
@@ -273,7 +282,8 @@ export class WorkloadsReconcilerService
       await this.repo.remove('replica_sets', row.id);
       return;
     }
-    for (let i = 0; i < plan.create; i++) await this.createPod(rs, ref, object);
+    for (let i = 0; i < plan.create; i++)
+      await this.createPod(rs.metadata, rs.spec.template, ref, object);
     for (const p of plan.delete) await this.deletePod(byName.get(p.name)!, object);
     await this.repo.setStatus(
       'replica_sets',
@@ -282,10 +292,45 @@ export class WorkloadsReconcilerService
     );
   }
 
-  private async createPod(rs: ReplicaSetView, ref: OwnerReference, object: string): Promise<void> {
-    const prefix = `${rs.metadata.name}-`.slice(0, 57);
+  private async syncJob(row: WorkloadRow, pods: WorkloadPodRow[], now: number): Promise<void> {
+    const job = toJobView(row);
+    const object = `job/${row.name}`;
+    const candidates = pods.filter((p) => p.namespace === row.namespace);
+    const byName = new Map(candidates.map((p) => [p.name, p]));
+    const ref = ownerReferenceFor('Job', { name: row.name, uid: row.uid });
+    if (job.metadata.deleting) {
+      // foreground deletion: its pods go first; then the Job
+      for (const pod of candidates)
+        if (controllerOf(pod.owner_references as OwnerReference[])?.uid === row.uid)
+          await this.deletePod(pod, object);
+      await this.repo.remove('jobs', row.id);
+      return;
+    }
+    const restartPolicy = job.spec.template.spec.restartPolicy as string | undefined;
+    const plan = planJob(job, candidates.map(toPodView), now, restartPolicy);
+    for (let i = 0; i < plan.create; i++)
+      await this.createPod(job.metadata, job.spec.template, ref, object);
+    for (const p of plan.delete) await this.deletePod(byName.get(p.name)!, object);
+    await this.repo.setStatus('jobs', row.id, plan.status as unknown as Record<string, unknown>);
+    if (plan.finished) {
+      await this.events.record(
+        plan.finished.type === 'Complete' ? 'Normal' : 'Warning',
+        plan.finished.reason,
+        object,
+        plan.finished.message,
+        row.namespace,
+      );
+    }
+  }
+
+  private async createPod(
+    owner: ObjectMeta,
+    template: PodTemplate,
+    ref: OwnerReference,
+    object: string,
+  ): Promise<void> {
+    const prefix = `${owner.name}-`.slice(0, 57);
     const name = generateName(prefix);
-    const template = rs.spec.template;
     try {
       const { dto, labels, annotations } = podManifestToCreate(
         {
@@ -298,10 +343,10 @@ export class WorkloadsReconcilerService
           },
           spec: template.spec,
         },
-        rs.metadata.namespace,
+        owner.namespace,
       );
       await this.pods.createPod(
-        { ...dto, namespace: rs.metadata.namespace },
+        { ...dto, namespace: owner.namespace },
         {
           labels,
           annotations,
@@ -314,7 +359,7 @@ export class WorkloadsReconcilerService
         'SuccessfulCreate',
         object,
         `Created pod: ${name}`,
-        rs.metadata.namespace,
+        owner.namespace,
       );
     } catch (err) {
       await this.events.record(
@@ -322,7 +367,7 @@ export class WorkloadsReconcilerService
         'FailedCreate',
         object,
         `Error creating: ${(err as Error).message}`,
-        rs.metadata.namespace,
+        owner.namespace,
       );
     }
   }

@@ -11,6 +11,7 @@ import { SchedulingDecisionEntity } from './scheduling-decision.entity';
 import {
   DeploymentEntity,
   HorizontalPodAutoscalerEntity,
+  JobEntity,
   ReplicaSetEntity,
 } from './workload.entity';
 import { ContainerLogEntity } from './container-log.entity';
@@ -31,6 +32,7 @@ export {
   ReplicaSetEntity,
   DeploymentEntity,
   HorizontalPodAutoscalerEntity,
+  JobEntity,
   ContainerLogEntity,
   ServiceEntity,
   NetworkPolicyEntity,
@@ -51,6 +53,7 @@ export const ENTITIES = [
   ReplicaSetEntity,
   DeploymentEntity,
   HorizontalPodAutoscalerEntity,
+  JobEntity,
   ServiceEntity,
   NetworkPolicyEntity,
 ];

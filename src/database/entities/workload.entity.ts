@@ -8,7 +8,7 @@ import {
 } from 'typeorm';
 
 /**
- * The columns every workload kind (ReplicaSet, Deployment, HorizontalPodAutoscaler) shares: Kubernetes object
+ * The columns every workload kind (ReplicaSet, Deployment, Job, HorizontalPodAutoscaler) shares: Kubernetes object
  * metadata, with the kind's spec and status kept whole as JSON, as the API serves them.
  */
 abstract class WorkloadColumns {
@@ -73,3 +73,7 @@ export class DeploymentEntity extends WorkloadColumns {}
 @Entity({ name: 'horizontal_pod_autoscalers' })
 @Index('uq_horizontal_pod_autoscalers_namespace_name', ['namespace', 'name'], { unique: true })
 export class HorizontalPodAutoscalerEntity extends WorkloadColumns {}
+
+@Entity({ name: 'jobs' })
+@Index('uq_jobs_namespace_name', ['namespace', 'name'], { unique: true })
+export class JobEntity extends WorkloadColumns {}

@@ -4,6 +4,7 @@ import {
   noExecuteDeadline,
   parseConstraints,
   parseTaints,
+  pinnedNode,
   termsMatch,
   tolerates,
   untoleratedTaint,
@@ -317,5 +318,70 @@ describe('parsing manifests', () => {
       causes,
     );
     expect(causes.map((x) => x.field)).toEqual(['taints[0].effect', 'taints[1].key', 'taints[3]']);
+  });
+});
+
+describe('node affinity on the node name (matchFields, as a DaemonSet pins its pods)', () => {
+  const pin = (operator: 'In' | 'NotIn', name: string): PodConstraints => ({
+    nodeAffinity: [{ matchFields: [{ key: 'metadata.name', operator, values: [name] }] }],
+  });
+  it.each<[PodConstraints, string, boolean]>([
+    [pin('In', 'n1'), 'n1', true],
+    [pin('In', 'n1'), 'n2', false],
+    [pin('NotIn', 'n1'), 'n2', true],
+    [pin('NotIn', 'n1'), 'n1', false],
+  ])('%j on %s → %s', (constraints, name, match) => {
+    expect(labelsMatch(constraints, node(1, { name }))).toBe(match);
+  });
+
+  it('ANDs the fields with the label expressions of the same term', () => {
+    const both: PodConstraints = {
+      nodeAffinity: [
+        {
+          matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }],
+          matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }],
+        },
+      ],
+    };
+    expect(labelsMatch(both, node(1, { labels: { zone: 'a' } }))).toBe(true);
+    expect(labelsMatch(both, node(1, { labels: { zone: 'b' } }))).toBe(false);
+    expect(pinnedNode(both)).toBe('n1');
+    expect(pinnedNode(null)).toBeNull();
+  });
+
+  it('takes metadata.name with In or NotIn and one value; refuses other fields', () => {
+    const causes: Array<{ field: string; message: string }> = [];
+    const affinity = (matchFields: unknown) => ({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields }] },
+      },
+    });
+    expect(
+      parseConstraints(
+        { affinity: affinity([{ key: 'metadata.name', operator: 'In', values: ['n1'] }]) },
+        'spec.',
+        causes,
+      )?.nodeAffinity,
+    ).toEqual([
+      {
+        matchExpressions: [],
+        matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }],
+      },
+    ]);
+    expect(causes).toEqual([]);
+    parseConstraints(
+      { affinity: affinity([{ key: 'spec.unschedulable', operator: 'In', values: ['x'] }]) },
+      'spec.',
+      causes,
+    );
+    parseConstraints(
+      { affinity: affinity([{ key: 'metadata.name', operator: 'In', values: ['a', 'b'] }]) },
+      'spec.',
+      causes,
+    );
+    expect(causes.map((c) => c.field)).toEqual([
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key',
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values',
+    ]);
   });
 });

@@ -81,16 +81,37 @@ function requirementHolds(r: NodeSelectorRequirement, labels: Readonly<Record<st
   }
 }
 
-/** Terms are ORed, the expressions of a term ANDed; a term without expressions matches nothing. */
+/**
+ * Terms are ORed, the requirements of a term ANDed; a term without requirements matches
+ * nothing. Field requirements see the node's `metadata.name`.
+ */
 export function termsMatch(
   terms: readonly NodeSelectorTerm[],
   labels: Readonly<Record<string, string>>,
+  nodeName?: string,
 ) {
   for (const term of terms) {
     const exprs = term.matchExpressions ?? [];
-    if (exprs.length && exprs.every((r) => requirementHolds(r, labels))) return true;
+    const fields = term.matchFields ?? [];
+    if (!exprs.length && !fields.length) continue;
+    if (!exprs.every((r) => requirementHolds(r, labels))) continue;
+    if (fields.length) {
+      const nodeFields: Record<string, string> =
+        nodeName === undefined ? {} : { 'metadata.name': nodeName };
+      if (!fields.every((r) => requirementHolds(r, nodeFields))) continue;
+    }
+    return true;
   }
   return false;
+}
+
+/** The node a pod is pinned to by a matchFields `metadata.name In [node]` term (a DaemonSet's pods), or null. */
+export function pinnedNode(constraints: PodConstraints | null | undefined): string | null {
+  for (const term of constraints?.nodeAffinity ?? [])
+    for (const r of term.matchFields ?? [])
+      if (r.key === 'metadata.name' && r.operator === 'In' && r.values?.length === 1)
+        return r.values[0];
+  return null;
 }
 
 /**
@@ -105,7 +126,7 @@ export function labelsMatch(
   const labels = nodeLabels(node);
   const selector = constraints.nodeSelector;
   if (selector) for (const key in selector) if (labels[key] !== selector[key]) return false;
-  return !constraints.nodeAffinity || termsMatch(constraints.nodeAffinity, labels);
+  return !constraints.nodeAffinity || termsMatch(constraints.nodeAffinity, labels, node.name);
 }
 
 // ---- input ------------------------------------------------------------------
@@ -238,11 +259,34 @@ function parseTerms(raw: unknown, field: string, causes: ConstraintCause[]): Nod
       causes.push({ field: at, message: 'must be an object' });
       return {};
     }
-    if (term.matchFields !== undefined)
-      causes.push({
-        field: `${at}.matchFields`,
-        message: 'Unsupported value: kubesim matches node labels only',
-      });
+    const matchFields: NodeSelectorRequirement[] = [];
+    if (term.matchFields !== undefined) {
+      if (!Array.isArray(term.matchFields))
+        causes.push({ field: `${at}.matchFields`, message: 'must be an array' });
+      else
+        term.matchFields.forEach((e: unknown, j: number) => {
+          const fat = `${at}.matchFields[${j}]`;
+          if (!isObject(e)) return causes.push({ field: fat, message: 'must be an object' });
+          if (e.key !== 'metadata.name')
+            return causes.push({
+              field: `${fat}.key`,
+              message: `Unsupported value: "${String(e.key)}": supported values: "metadata.name"`,
+            });
+          if (e.operator !== 'In' && e.operator !== 'NotIn')
+            return causes.push({
+              field: `${fat}.operator`,
+              message: `Unsupported value: "${String(e.operator)}": supported values: "In", "NotIn"`,
+            });
+          const values = e.values;
+          if (!Array.isArray(values) || values.length !== 1 || typeof values[0] !== 'string')
+            return causes.push({
+              field: `${fat}.values`,
+              message:
+                "Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
+            });
+          matchFields.push({ key: 'metadata.name', operator: e.operator, values: [values[0]] });
+        });
+    }
     const exprs = Array.isArray(term.matchExpressions) ? term.matchExpressions : [];
     if (term.matchExpressions !== undefined && !Array.isArray(term.matchExpressions))
       causes.push({ field: `${at}.matchExpressions`, message: 'must be an array' });
@@ -289,7 +333,7 @@ function parseTerms(raw: unknown, field: string, causes: ConstraintCause[]): Nod
         ...(values.length ? { values: values as string[] } : {}),
       });
     });
-    return { matchExpressions };
+    return matchFields.length ? { matchExpressions, matchFields } : { matchExpressions };
   });
 }
 type SelectorOperatorName = NodeSelectorRequirement['operator'];

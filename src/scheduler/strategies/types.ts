@@ -57,9 +57,11 @@ export interface NodeSelectorRequirement {
   values?: string[];
 }
 
-/** A node matches a term when every expression holds. */
+/** A node matches a term when every expression and every field requirement holds. */
 export interface NodeSelectorTerm {
   matchExpressions?: NodeSelectorRequirement[];
+  /** on the node's fields: only `metadata.name` (In, NotIn), as a DaemonSet pins its pods */
+  matchFields?: NodeSelectorRequirement[];
 }
 
 /** Where a pod may go, beyond room: Kubernetes' nodeSelector, tolerations, required node affinity. */

@@ -17,11 +17,11 @@ export interface ReplicaSetPlan {
 }
 
 export function ownerReferenceFor(
-  kind: 'ReplicaSet' | 'Deployment',
+  kind: 'ReplicaSet' | 'Deployment' | 'Job' | 'DaemonSet',
   meta: { name: string; uid: string },
 ): OwnerReference {
   return {
-    apiVersion: 'apps/v1',
+    apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1',
     kind,
     name: meta.name,
     uid: meta.uid,

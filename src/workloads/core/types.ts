@@ -41,6 +41,8 @@ export interface PodView {
   readySince: number | null;
   restartCount: number;
   createdAt: number;
+  /** when it ended for good (ms since the epoch): a Job's back-off counts from its last failure */
+  finishedAt?: number | null;
   deleting: boolean;
 }
 
@@ -113,6 +115,41 @@ export interface DeploymentView {
     };
   };
   status: Partial<DeploymentStatus>;
+}
+
+export interface JobCondition {
+  type: 'Complete' | 'Failed' | 'Suspended';
+  status: 'True' | 'False';
+  reason?: string;
+  message?: string;
+  lastProbeTime: string;
+  lastTransitionTime: string;
+}
+
+export interface JobStatus {
+  startTime?: string;
+  completionTime?: string;
+  active: number;
+  succeeded: number;
+  failed: number;
+  ready: number;
+  terminating: number;
+  conditions?: JobCondition[];
+}
+
+export interface JobView {
+  metadata: ObjectMeta;
+  spec: {
+    /** null: a work queue, done when one pod succeeds and none is left running */
+    completions: number | null;
+    parallelism: number;
+    backoffLimit: number;
+    activeDeadlineSeconds?: number | null;
+    suspend?: boolean;
+    selector: LabelSelector;
+    template: PodTemplate;
+  };
+  status: Partial<JobStatus>;
 }
 
 /** The controller reference of an object: its ownerReference with controller: true. */
