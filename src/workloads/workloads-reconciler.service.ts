@@ -204,12 +204,19 @@ export class WorkloadsReconcilerService
     }
     for (const a of plan.annotate) {
       const rs = byName.get(a.name)!;
-      await this.repo.update('replica_sets', rs.namespace, rs.name, {
-        labels: rs.labels,
-        annotations: { ...rs.annotations, ...a.annotations },
-        ownerReferences: rs.owner_references,
-        spec: rs.spec,
-      });
+      // only over the version read: a change made meanwhile (a scale) is never written back
+      await this.repo.update(
+        'replica_sets',
+        rs.namespace,
+        rs.name,
+        {
+          labels: rs.labels,
+          annotations: { ...rs.annotations, ...a.annotations },
+          ownerReferences: rs.owner_references,
+          spec: rs.spec,
+        },
+        String(rs.resource_version),
+      );
     }
     for (const s of plan.scale) {
       const rs = byName.get(s.name)!;
@@ -236,12 +243,20 @@ export class WorkloadsReconcilerService
       await this.repo.remove('replica_sets', rs.id);
     }
     if (row.annotations[REVISION] !== plan.revision) {
-      await this.repo.update('deployments', row.namespace, row.name, {
-        labels: row.labels,
-        annotations: { ...row.annotations, [REVISION]: plan.revision },
-        ownerReferences: row.owner_references,
-        spec: row.spec,
-      });
+      // only over the version read: `kubectl scale` meanwhile must not be undone by a stale spec
+      // (the next sync writes the revision then)
+      await this.repo.update(
+        'deployments',
+        row.namespace,
+        row.name,
+        {
+          labels: row.labels,
+          annotations: { ...row.annotations, [REVISION]: plan.revision },
+          ownerReferences: row.owner_references,
+          spec: row.spec,
+        },
+        String(row.resource_version),
+      );
     }
     await this.repo.setStatus(
       'deployments',

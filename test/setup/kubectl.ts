@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/testing/run-cli';
+
+/**
+ * The real kubectl on PATH, with a kubeconfig of its own that `kubesim kubeconfig --write`
+ * made for the server under test, and its cache and HOME in a temporary folder.
+ */
+export class Kubectl {
+  readonly dir = mkdtempSync(join(tmpdir(), 'kubesim-kubectl-'));
+  readonly kubeconfig = join(this.dir, 'config');
+
+  async configure(server: string): Promise<void> {
+    const result = await runCli(server, ['kubeconfig', '--write', '--kubeconfig', this.kubeconfig]);
+    if (result.code !== 0) throw new Error(`kubesim kubeconfig failed: ${result.stderr}`);
+  }
+
+  run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        'kubectl',
+        [
+          '--kubeconfig',
+          this.kubeconfig,
+          '--cache-dir',
+          join(this.dir, 'cache'),
+          '--request-timeout',
+          '30s',
+          ...args,
+        ],
+        { env: { PATH: process.env.PATH, HOME: this.dir }, timeout: 120000 },
+        (err, stdout, stderr) =>
+          resolve({
+            code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+            stdout,
+            stderr,
+          }),
+      );
+      child.stdin?.end(input ?? '');
+    });
+  }
+
+  async ok(...args: string[]): Promise<string> {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r.stdout;
+  }
+
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
