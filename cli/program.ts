@@ -12,6 +12,7 @@ import { registerPodCommands } from './commands/pods';
 import { registerResetCommand } from './commands/reset';
 import { registerScenarioCommand } from './commands/scenario';
 import { registerSimulateCommand } from './commands/simulate';
+import { registerTopCommand } from './commands/top';
 import { registerScaleCommand } from './commands/workloads';
 import { type CliIo, DEFAULT_SERVER, OUTPUT_FORMATS } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InterruptedError } from './errors';
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIo): Command {
   registerKubeconfigCommand(program, io);
   registerNetworkCommands(program, io);
   registerScaleCommand(program, io);
+  registerTopCommand(program, io);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
+import { runCli } from '../cli/testing/run-cli';
 
 /**
  * Resource use: pods annotated with their simulated use, run by real agents (the process
@@ -145,6 +146,21 @@ suite('resource usage through REST, Prometheus and kubectl top', () => {
     );
     const one = rows(await k.ok('top', 'pod', 'hot', '--containers'));
     expect(one).toEqual([['hot', 'main', '900m', '300Mi']]);
+
+    // kubesim's own CLI reads the same API and prints the same figures
+    const ours = await runCli(t.baseUrl, ['top', 'pods', '-A']);
+    expect(ours.code).toBe(0);
+    const ourRows = ours.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
+    expect(ourRows).toEqual(
+      expect.arrayContaining([
+        ['default', 'hot', '900m', '300Mi'],
+        ['team', 'calm', '250m', '64Mi'],
+      ]),
+    );
   });
 
   it('kubectl top nodes answers with each node as its usage route says', async () => {
