@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type CliIo, CommandContext } from '../context';
 import { CliError } from '../errors';
+import { parseQuantity } from '../../src/kube-api/quantity';
 import { renderTable } from '../format';
 
 /** What metrics.k8s.io answers for a node or a pod (as metrics-server does). */
@@ -15,27 +16,13 @@ interface KubeNode {
   status?: { allocatable?: { cpu?: string; memory?: string } };
 }
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  K: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-};
-
-/** A Kubernetes quantity (`900m`, `2`, `307200Ki`, `8Gi`) as a number of its base unit. */
+/** A Kubernetes quantity (`900m`, `2`, `307200Ki`, `8Gi`) in its base unit; NaN if unreadable. */
 export function quantity(text: string | undefined): number {
-  const m = /^(\d+(?:\.\d+)?)([a-zA-Z]*)$/.exec(text ?? '');
-  if (!m || !(m[2] in SUFFIX)) return NaN;
-  return Number(m[1]) * SUFFIX[m[2]];
+  try {
+    return parseQuantity(text, 'usage');
+  } catch {
+    return NaN;
+  }
 }
 
 /** As kubectl top prints them: millicores and MiB. */

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api-client';
-import { ApiError, CliError } from '../errors';
+import { ApiError, CliError, EXIT_FAILURE } from '../errors';
 
 /** One kind as discovery lists it. */
 interface Resource {
@@ -105,7 +105,8 @@ export class KubeObjects {
   private async byKind(apiVersion: string, kind: string): Promise<Resource> {
     const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
     const found = (await this.all()).find((r) => r.base === base && r.kind === kind);
-    if (!found) throw new CliError(`the server does not serve ${kind} in ${apiVersion}`, 1);
+    if (!found)
+      throw new CliError(`the server does not serve ${kind} in ${apiVersion}`, EXIT_FAILURE);
     return found;
   }
 
@@ -121,7 +122,8 @@ export class KubeObjects {
         r.kind.toLowerCase() === type ||
         (r.shortNames ?? []).includes(type),
     );
-    if (!resource) throw new CliError(`the server does not serve a kind called "${type}"`, 1);
+    if (!resource)
+      throw new CliError(`the server does not serve a kind called "${type}"`, EXIT_FAILURE);
     return { resource, name };
   }
 

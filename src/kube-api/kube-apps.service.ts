@@ -10,6 +10,7 @@ import { applyPatch, PatchError } from '../workloads/object-patch';
 import { WorkloadsReconcilerService, FOREGROUND } from '../workloads/workloads-reconciler.service';
 import { Cause, podManifestToCreate } from './pod-manifest';
 import { KubeError } from './kube-status';
+import { workloadMetadata } from './kube-objects';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
 export type AppsResource = 'deployments' | 'replicasets' | 'jobs';
@@ -39,16 +40,7 @@ const isObject = (v: unknown): v is Record<string, any> =>
 
 /** A row as its apps/v1 or batch/v1 object; resourceVersion is the time of its last write (ms), as kubesim's others. */
 export function toAppsObject(resource: AppsResource, row: WorkloadRow): AppsObject {
-  const meta: Record<string, any> = {
-    name: row.name,
-    namespace: row.namespace,
-    uid: row.uid,
-    resourceVersion: String(new Date(row.updated_at).getTime()),
-    generation: Number(row.generation),
-    creationTimestamp: new Date(row.created_at).toISOString(),
-  };
-  if (Object.keys(row.labels ?? {}).length) meta.labels = row.labels;
-  if (Object.keys(row.annotations ?? {}).length) meta.annotations = row.annotations;
+  const meta = workloadMetadata(row);
   if ((row.owner_references ?? []).length) meta.ownerReferences = row.owner_references;
   if ((row.finalizers ?? []).length) meta.finalizers = row.finalizers;
   if (row.deletion_timestamp)

@@ -3,6 +3,7 @@ import type { WorkloadRow } from '../database/workloads.repository';
 import { targetUtilizationOf } from '../workloads/core/hpa-decision';
 import { humanDuration, TableOf } from './kube-table';
 import { KubeError } from './kube-status';
+import { workloadMetadata } from './kube-objects';
 import type { Cause } from './pod-manifest';
 
 /**
@@ -201,16 +202,7 @@ export function readHpaManifest(
 
 /** A stored row as the object of the version asked for. */
 export function toHpaObject(version: HpaVersion, row: WorkloadRow): HpaObject {
-  const metadata: Record<string, any> = {
-    name: row.name,
-    namespace: row.namespace,
-    uid: row.uid,
-    resourceVersion: String(new Date(row.updated_at).getTime()),
-    generation: Number(row.generation),
-    creationTimestamp: new Date(row.created_at).toISOString(),
-  };
-  if (Object.keys(row.labels ?? {}).length) metadata.labels = row.labels;
-  if (Object.keys(row.annotations ?? {}).length) metadata.annotations = row.annotations;
+  const metadata = workloadMetadata(row);
   const status = (row.status ?? {}) as Partial<HpaStatus>;
   if (version === 'v2')
     return {

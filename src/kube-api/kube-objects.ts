@@ -15,6 +15,7 @@ import { DEFAULT_NAMESPACE, NamespaceRecord } from '../database/namespaces.repos
 
 export { DEFAULT_NAMESPACE };
 import { ContainerRecord, NodeRecord, PodRecord } from '../database/records';
+import type { WorkloadRow } from '../database/workloads.repository';
 import { ClusterEvent } from '../events/cluster-bus';
 import { constraintsToManifest } from '../scheduler/strategies/constraints';
 import { formatCpu, formatMemory } from './quantity';
@@ -484,4 +485,23 @@ export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
     reportingComponent: 'kubesim',
     reportingInstance: 'kubesim',
   } as CoreV1Event;
+}
+
+/**
+ * The metadata every stored workload kind shows (Deployment, ReplicaSet, Job,
+ * HorizontalPodAutoscaler); resourceVersion is the time of its last write (ms), as
+ * kubesim's other objects. Labels and annotations only when there are some.
+ */
+export function workloadMetadata(row: WorkloadRow): Record<string, any> {
+  const meta: Record<string, any> = {
+    name: row.name,
+    namespace: row.namespace,
+    uid: row.uid,
+    resourceVersion: String(new Date(row.updated_at).getTime()),
+    generation: Number(row.generation),
+    creationTimestamp: new Date(row.created_at).toISOString(),
+  };
+  if (Object.keys(row.labels ?? {}).length) meta.labels = row.labels;
+  if (Object.keys(row.annotations ?? {}).length) meta.annotations = row.annotations;
+  return meta;
 }

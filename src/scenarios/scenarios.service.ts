@@ -6,6 +6,7 @@ import { ApiClient } from '../../cli/api-client';
 import { parseScenario, type Scenario, ScenarioSyntaxError } from '../../cli/scenario/parse';
 import { failureMessage, playScenario, type StepResult } from '../../cli/scenario/play';
 import type { Clock } from '../../cli/scenario/schedule';
+import { sleep } from '../../cli/progress';
 import { BadInputError, ConflictError, NotFoundError } from '../common/errors';
 import { projectRoot } from '../common/project-root';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -139,7 +140,7 @@ export class ScenariosService implements OnApplicationShutdown {
       timeoutMs: REQUEST_TIMEOUT_MS,
       signal: stop.signal,
     });
-    const clock: Clock = { now: () => Date.now(), sleep: (ms) => abortableSleep(ms, stop.signal) };
+    const clock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms, stop.signal) };
     await this.events.record(
       'Normal',
       'ScenarioStarted',
@@ -189,19 +190,4 @@ function stepLine(id: string, s: StepResult): string {
         ? `: FAILED, ${s.seen !== undefined ? `saw ${s.seen}` : s.error}`
         : '';
   return `run ${id} ${at} ${s.kind === 'expect' ? 'expect ' : ''}${s.what}${outcome}`;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('stopped'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('stopped'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
