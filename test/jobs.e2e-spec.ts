@@ -110,12 +110,36 @@ suite('Jobs through kubectl', () => {
     const pods = await jobPods(k, 'trio');
     expect(pods.map((p) => p.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
     expect(await k.ok('get', 'job', 'trio')).toMatch(/^trio\s+Complete\s+3\/3\s/m);
+    // as Kubernetes 1.31+ reports it: the interim condition, then the terminal one
+    expect(await k.ok('get', 'job', 'trio', '-o', 'jsonpath={.status.conditions[*].type}')).toBe(
+      'SuccessCriteriaMet Complete',
+    );
     // kubesim's own CLI lists the same Job
     const cli = await runCli(t.baseUrl, ['get', 'jobs']);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/default\s+trio\s+Complete\s+3\/3\s/);
     const created = (await eventsOf(t, 'job/trio')).filter((e) => e.reason === 'SuccessfulCreate');
     expect(created).toHaveLength(3);
+  }, 120000);
+
+  it('deleting a finished pod of a running Job keeps its count: no pod is made for it again', async () => {
+    const applied = await k.run(
+      ['apply', '-f', '-'],
+      job('pair', '  completions: 2\n  parallelism: 1', '["sleep", "3"]'),
+    );
+    expect(applied.stderr).toBe('');
+    const first = await waitFor(
+      'the first pod of job/pair to succeed',
+      async () => (await jobPods(k, 'pair')).find((p) => p.phase === 'Succeeded')?.name,
+      60000,
+    );
+    await k.ok('delete', 'pod', first);
+    await k.ok('wait', '--for=condition=complete', 'job/pair', '--timeout=90s');
+    expect(await k.ok('get', 'job', 'pair', '-o', 'jsonpath={.status.succeeded}')).toBe('2');
+    // kubesim's own bookkeeping of counted pods is not served
+    expect(await k.ok('get', 'job', 'pair', '-o', 'jsonpath={.status}')).not.toContain('counted');
+    const created = (await eventsOf(t, 'job/pair')).filter((e) => e.reason === 'SuccessfulCreate');
+    expect(created).toHaveLength(2);
   }, 120000);
 
   it('`exit 1` with backoffLimit 1 fails with BackoffLimitExceeded after two failed pods', async () => {

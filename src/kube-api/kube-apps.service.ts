@@ -50,8 +50,15 @@ export function toAppsObject(resource: AppsResource, row: WorkloadRow): AppsObje
     kind: APPS_KINDS[resource].kind,
     metadata: meta,
     spec: row.spec,
-    status: row.status ?? {},
+    status: served(row.status ?? {}),
   };
+}
+
+/** A status as served: without kubesim's own bookkeeping (a Job's `counted` pods). */
+function served(status: Record<string, any>): Record<string, any> {
+  if (!('counted' in status)) return status;
+  const { counted: _counted, ...rest } = status;
+  return rest;
 }
 
 /** Kubernetes' defaults for the fields a manifest may leave out. */

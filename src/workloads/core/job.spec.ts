@@ -126,8 +126,15 @@ describe('planJob: finishing', () => {
     expect(plan.create).toBe(0);
     expect(plan.status).toMatchObject({ succeeded: 3, failed: 1, active: 0 });
     expect(plan.status.completionTime).toBe(new Date(NOW).toISOString());
+    // Kubernetes 1.31+: SuccessCriteriaMet first, then Complete, with the same reason
+    const completed = {
+      status: 'True',
+      reason: 'CompletionsReached',
+      message: 'Reached expected number of succeeded pods',
+    };
     expect(plan.status.conditions).toEqual([
-      expect.objectContaining({ type: 'Complete', status: 'True' }),
+      expect.objectContaining({ type: 'SuccessCriteriaMet', ...completed }),
+      expect.objectContaining({ type: 'Complete', ...completed }),
     ]);
   });
 
@@ -142,13 +149,14 @@ describe('planJob: finishing', () => {
     const plan = planJob(job({ backoffLimit }), pods({ fail }), NOW, 'Never');
     expect(plan.finished?.reason === 'BackoffLimitExceeded').toBe(fails);
     if (fails) {
+      const failed = {
+        status: 'True',
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit',
+      };
       expect(plan.status.conditions).toEqual([
-        expect.objectContaining({
-          type: 'Failed',
-          status: 'True',
-          reason: 'BackoffLimitExceeded',
-          message: 'Job has reached the specified backoff limit',
-        }),
+        expect.objectContaining({ type: 'FailureTarget', ...failed }),
+        expect.objectContaining({ type: 'Failed', ...failed }),
       ]);
     }
   });
@@ -217,6 +225,58 @@ describe('planJob: finishing', () => {
     expect(plan.finished).toBeNull();
     expect(plan.delete).toHaveLength(1);
     expect(plan.status).toMatchObject({ succeeded: 3, active: 0 });
+  });
+});
+
+describe('planJob: counts that only grow', () => {
+  it('a succeeded pod deleted before the Job is done still counts: no extra pod is made', () => {
+    const first = planJob(
+      job({ completions: 2, parallelism: 2 }),
+      [pod('a', 'Succeeded'), pod('b', 'Running')],
+      NOW,
+      'Never',
+    );
+    expect(first.status).toMatchObject({ succeeded: 1, active: 1 });
+    expect(first.create).toBe(0);
+    // the user deletes the finished pod: the next sync keeps the count and starts nothing
+    const next = planJob(
+      job({ completions: 2, parallelism: 2 }, first.status),
+      [pod('b', 'Running')],
+      NOW,
+      'Never',
+    );
+    expect(next.status).toMatchObject({ succeeded: 1, active: 1 });
+    expect(next.create).toBe(0);
+    // and the Job completes with the second
+    const done = planJob(
+      job({ completions: 2, parallelism: 2 }, next.status),
+      [pod('b', 'Succeeded')],
+      NOW,
+      'Never',
+    );
+    expect(done.finished?.type).toBe('Complete');
+    expect(done.status).toMatchObject({ succeeded: 2 });
+  });
+
+  it('a pod is counted once however many syncs see it, and deleted failures keep the back-off count', () => {
+    let status = planJob(job({ backoffLimit: 2 }), [pod('f1', 'Failed')], NOW, 'Never').status;
+    status = planJob(job({ backoffLimit: 2 }, status), [pod('f1', 'Failed')], NOW, 'Never').status;
+    expect(status.failed).toBe(1);
+    status = planJob(job({ backoffLimit: 2 }, status), [pod('f2', 'Failed')], NOW, 'Never').status;
+    expect(status.failed).toBe(2);
+    const over = planJob(job({ backoffLimit: 2 }, status), [pod('f3', 'Failed')], NOW, 'Never');
+    expect(over.finished?.reason).toBe('BackoffLimitExceeded');
+    expect(over.status.failed).toBe(3);
+  });
+
+  it('a status written before the bookkeeping counts the pods that exist, as then', () => {
+    const plan = planJob(
+      job({ completions: 3 }, { succeeded: 1, failed: 0, active: 1 }),
+      [pod('a', 'Succeeded'), pod('b', 'Running')],
+      NOW,
+      'Never',
+    );
+    expect(plan.status).toMatchObject({ succeeded: 1, counted: ['a'] });
   });
 });
 

@@ -66,27 +66,37 @@ export function planJob(
   const uid = job.metadata.uid;
   const owned = pods.filter((p) => controllerOf(p.ownerReferences)?.uid === uid);
   const active = owned.filter(isActive);
-  const succeeded = owned.filter((p) => p.phase === 'Succeeded').length;
-  const failedPods = owned.filter((p) => p.phase === 'Failed');
-  const ready = active.filter((p) => p.ready).length;
+  const ended = owned.filter((p) => p.phase === 'Succeeded' || p.phase === 'Failed');
+  const failedPods = ended.filter((p) => p.phase === 'Failed');
   const previous = job.status;
+  // before kubesim kept `counted`, the counts were those of the pods that still existed
+  const counted = new Set(previous.counted ?? ended.map((p) => p.name));
+  const fresh = ended.filter((p) => !counted.has(p.name));
+  const succeeded =
+    (previous.counted ? (previous.succeeded ?? 0) : 0) +
+    (previous.counted ? fresh : ended).filter((p) => p.phase === 'Succeeded').length;
+  const failed =
+    (previous.counted ? (previous.failed ?? 0) : 0) +
+    (previous.counted ? fresh : ended).filter((p) => p.phase === 'Failed').length;
+  const ready = active.filter((p) => p.ready).length;
   const startTime = previous.startTime ?? (job.spec.suspend ? undefined : iso(now));
   const base: JobStatus = {
     ...(startTime ? { startTime } : {}),
     ...(previous.completionTime ? { completionTime: previous.completionTime } : {}),
     active: active.length,
     succeeded,
-    failed: failedPods.length,
+    failed,
     ready,
     terminating: 0,
     ...(previous.conditions?.length ? { conditions: previous.conditions } : {}),
+    counted: ended.map((p) => p.name),
   };
   if (isJobFinished(previous)) {
     // counts as they were when it finished: pods deleted since do not change them
     const status: JobStatus = {
       ...base,
-      succeeded: Math.max(succeeded, previous.succeeded ?? 0),
-      failed: Math.max(failedPods.length, previous.failed ?? 0),
+      succeeded: previous.succeeded ?? succeeded,
+      failed: previous.failed ?? failed,
       active: 0,
       ready: 0,
     };
@@ -97,7 +107,7 @@ export function planJob(
   const restarts = active.reduce((n, p) => n + p.restartCount, 0);
   const limit = job.spec.backoffLimit;
   const overLimit =
-    failedPods.length > limit ||
+    failed > limit ||
     (restartPolicy === 'OnFailure' && (limit === 0 ? restarts > 0 : restarts >= limit));
   const deadline = job.spec.activeDeadlineSeconds;
   const completions = job.spec.completions;
@@ -124,21 +134,31 @@ export function planJob(
     };
   }
   if (finished) {
-    const condition: JobCondition = {
-      type: finished.type,
+    // as Kubernetes (1.31+) writes them: the interim condition (SuccessCriteriaMet or
+    // FailureTarget), then the terminal one once no pod runs, which here is at once
+    const at = iso(now);
+    const complete = finished.type === 'Complete';
+    const reason = complete ? 'CompletionsReached' : finished.reason;
+    const message = complete ? 'Reached expected number of succeeded pods' : finished.message;
+    const conditions: JobCondition[] = [
+      complete ? 'SuccessCriteriaMet' : 'FailureTarget',
+      finished.type,
+    ].map((type) => ({
+      type: type as JobCondition['type'],
       status: 'True',
-      ...(finished.type === 'Failed' ? { reason: finished.reason, message: finished.message } : {}),
-      lastProbeTime: iso(now),
-      lastTransitionTime: iso(now),
-    };
+      reason,
+      message,
+      lastProbeTime: at,
+      lastTransitionTime: at,
+    }));
     const status: JobStatus = {
       ...base,
       // the active pods deleted now end as failed, as Kubernetes counts them
-      failed: failedPods.length + (finished.type === 'Failed' ? active.length : 0),
+      failed: failed + (finished.type === 'Failed' ? active.length : 0),
       active: 0,
       ready: 0,
       ...(finished.type === 'Complete' ? { completionTime: iso(now) } : {}),
-      conditions: [...(previous.conditions ?? []), condition],
+      conditions: [...(previous.conditions ?? []), ...conditions],
     };
     return { create: 0, delete: active, finished, retryAt: null, status };
   }
@@ -158,7 +178,7 @@ export function planJob(
       (latest, p) => Math.max(latest, p.finishedAt ?? p.createdAt),
       -Infinity,
     );
-    const at = lastFailure + failureBackoffMs(failedPods.length);
+    const at = lastFailure + failureBackoffMs(failed);
     if (failedPods.length > 0 && at > now) retryAt = at;
     else create = Math.min(want - active.length, BURST_REPLICAS);
   }

@@ -118,7 +118,7 @@ export interface DeploymentView {
 }
 
 export interface JobCondition {
-  type: 'Complete' | 'Failed' | 'Suspended';
+  type: 'Complete' | 'Failed' | 'Suspended' | 'SuccessCriteriaMet' | 'FailureTarget';
   status: 'True' | 'False';
   reason?: string;
   message?: string;
@@ -135,6 +135,12 @@ export interface JobStatus {
   ready: number;
   terminating: number;
   conditions?: JobCondition[];
+  /**
+   * kubesim's own bookkeeping, never served: the names of the ended pods that still exist and
+   * are already in `succeeded`/`failed`. The counts only grow, so deleting an ended pod does
+   * not make the Job run another (Kubernetes keeps them with its job-tracking finalizer).
+   */
+  counted?: string[];
 }
 
 export interface JobView {
