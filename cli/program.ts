@@ -10,6 +10,7 @@ import { registerNetworkCommands } from './commands/network';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPodCommands } from './commands/pods';
 import { registerResetCommand } from './commands/reset';
+import { registerRolloutCommand } from './commands/rollout';
 import { registerScenarioCommand } from './commands/scenario';
 import { registerSimulateCommand } from './commands/simulate';
 import { registerTopCommand } from './commands/top';
@@ -66,6 +67,7 @@ export function buildProgram(io: CliIo): Command {
   registerKubeconfigCommand(program, io);
   registerNetworkCommands(program, io);
   registerScaleCommand(program, io);
+  registerRolloutCommand(program, io);
   registerTopCommand(program, io);
   return program;
 }

@@ -1,3 +1,4 @@
+import { runCli } from '../cli/testing/run-cli';
 import { startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
@@ -131,7 +132,21 @@ suite('workloads through kubectl', () => {
 
   it('rolls out a new image and undoes it', async () => {
     await k.ok('set', 'image', 'deployment/web', 'web=busybox:1.37');
-    await k.ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+    // kubesim's own CLI follows the rollout as kubectl does, to the same last line
+    const followed = await runCli(t.baseUrl, [
+      'rollout',
+      'status',
+      'deployment/web',
+      '--timeout',
+      '60s',
+    ]);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout.trim().split('\n').pop()).toBe(
+      'deployment "web" successfully rolled out',
+    );
+    expect(await k.ok('rollout', 'status', 'deployment/web', '--timeout=60s')).toMatch(
+      /deployment "web" successfully rolled out/,
+    );
     const image = await k.ok(
       'get',
       'deploy',
@@ -165,6 +180,39 @@ suite('workloads through kubectl', () => {
     ).toBe('3');
     await waitFor('the old pods gone', async () => (await webPods(k)).length === 2, 30000, 300);
   }, 120000);
+
+  it('kubesim rollout restart replaces every pod through a new revision', async () => {
+    const before = (await webPods(k)).map((p) => p.name);
+    const restarted = await runCli(t.baseUrl, ['rollout', 'restart', 'deployment/web']);
+    expect(restarted.code).toBe(0);
+    expect(restarted.stdout).toMatch(/deployment.apps\/web restarted/);
+    const followed = await runCli(t.baseUrl, [
+      'rollout',
+      'status',
+      'deployment/web',
+      '--timeout',
+      '60s',
+    ]);
+    expect(followed.code).toBe(0);
+    expect(
+      await k.ok(
+        'get',
+        'deploy',
+        'web',
+        '-o',
+        "jsonpath={.metadata.annotations['deployment\\.kubernetes\\.io/revision']}",
+      ),
+    ).toBe('4');
+    await waitFor(
+      'every old pod replaced',
+      async () => {
+        const pods = await webPods(k);
+        return pods.length === 2 && pods.every((p) => !before.includes(p.name));
+      },
+      30000,
+      300,
+    );
+  }, 90000);
 
   it('refuses a Deployment whose selector does not match its template, storing nothing', async () => {
     const bad = MANIFEST.replace('name: web\n  labels', 'name: bad\n  labels').replace(
