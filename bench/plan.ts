@@ -29,6 +29,10 @@ export interface Plan {
   scaleMaxS: number;
   /** the same-client rows (keep-alive node:http, as the peers were measured) */
   sameClient: SameClientPlan;
+  /** the Deployment figure: one Deployment scaled from 0 to this many replicas… */
+  deploymentReplicas: number;
+  /** …on a cluster of this many nodes (one of `sizes`, so it is registered anyway) */
+  deploymentNodes: number;
 }
 
 export function makePlan(quick: boolean): Plan {
@@ -61,6 +65,8 @@ export function makePlan(quick: boolean): Plan {
         pods: 2000,
         listRequests: 20,
       },
+      deploymentReplicas: 1000,
+      deploymentNodes: 100,
     };
   }
   return {
@@ -91,6 +97,8 @@ export function makePlan(quick: boolean): Plan {
       pods: 10_000,
       listRequests: 50,
     },
+    deploymentReplicas: 1000,
+    deploymentNodes: 100,
   };
 }
 
@@ -105,6 +113,8 @@ export const TARGETS = {
   /** a pod with a full spec costs at most this many times a minimal one */
   fullSpecRatio: 1.5,
   listPodsP50Ms: 20,
+  /** pods a Deployment's controller creates per second (SPEC §10's Kubernetes API figure) */
+  deploymentPodsPerS: 1000,
   /** failed within timeout + this many monitor ticks */
   detectionTicks: 1,
   reschedMs: 1000,

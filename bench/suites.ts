@@ -17,12 +17,14 @@ import { PodLoad, PodRun } from './figures/pod-creation';
 import { podStartup } from './figures/pod-startup';
 import { rescheduling } from './figures/rescheduling';
 import { clusterTotals, scale } from './figures/scale';
+import { deploymentScale } from './figures/deployment';
 import { sameClient, SameClientResult } from './figures/same-client';
 import { ClientRun } from './lib/client';
 import { ANCHORS, DEFAULT_TICK_MS, DEFAULT_TIMEOUT_MS, Plan, SERVERS, TARGETS } from './plan';
 
 export const FIGURES = [
   'pods',
+  'deployment',
   'heartbeats',
   'client',
   'scale',
@@ -73,22 +75,38 @@ export interface SuiteContext {
 const wants = (ctx: Pick<SuiteContext, 'only'>, ...keys: FigureKey[]) =>
   keys.some((k) => ctx.only.has(k));
 
+/** The cluster sizes the load server grows through: every size for the pod figure, else those the wanted figures need. */
+function loadSizes(ctx: Pick<SuiteContext, 'only' | 'plan'>): number[] {
+  const { plan } = ctx;
+  if (wants(ctx, 'pods')) return plan.sizes;
+  const sizes = new Set<number>();
+  if (wants(ctx, 'deployment')) sizes.add(plan.deploymentNodes);
+  if (wants(ctx, 'heartbeats', 'scale')) sizes.add(plan.sizes[plan.sizes.length - 1]);
+  return [...sizes].sort((a, b) => a - b);
+}
+
 /** The steps of the progress bar, weighted by their expected seconds. */
 export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
   const { plan } = ctx;
   const steps: Step[] = [];
   const own = ctx.external === null;
   const last = plan.sizes[plan.sizes.length - 1];
-  if (wants(ctx, 'pods', 'heartbeats', 'scale')) {
+  if (wants(ctx, 'pods', 'heartbeats', 'scale', 'deployment')) {
     if (own) steps.push({ key: 'load-boot', label: 'starting the load server', weight: 6 });
     let prev = 0;
-    for (const size of wants(ctx, 'pods') ? plan.sizes : [last]) {
+    for (const size of loadSizes(ctx)) {
       steps.push({
         key: `register-${size}`,
         label: `registering nodes up to ${fmt(size)}`,
         weight: (size - prev) / 250,
       });
       prev = size;
+      if (size === plan.deploymentNodes && wants(ctx, 'deployment'))
+        steps.push({
+          key: 'deployment',
+          label: `one Deployment scaled 0 → ${fmt(plan.deploymentReplicas)}`,
+          weight: plan.deploymentReplicas / 250,
+        });
       if (size === last && wants(ctx, 'heartbeats'))
         steps.push({
           key: 'heartbeats',
@@ -248,6 +266,7 @@ async function stopServer(ctx: SuiteContext, label: string, server: LocalServer 
 }
 
 const POD_TARGET = `≥ ${fmt(TARGETS.podsPerS)}/s, p99 ≤ ${TARGETS.podP99Ms} ms`;
+const DEPLOYMENT_TARGET = `≥ ${fmt(TARGETS.deploymentPodsPerS)}/s (KWOK's users report ~5 deployments/s)`;
 const BEAT_TARGET = `≥ ${fmt(TARGETS.beatsPerS)}/s, p99 ≤ ${TARGETS.beatP99Ms} ms`;
 
 function podRow(run: PodRun, final: boolean): Row {
@@ -267,7 +286,7 @@ function podRow(run: PodRun, final: boolean): Row {
 // ---- load server ------------------------------------------------------------
 
 export async function loadSuite(ctx: SuiteContext): Promise<void> {
-  if (!wants(ctx, 'pods', 'heartbeats', 'scale')) return;
+  if (!wants(ctx, 'pods', 'heartbeats', 'scale', 'deployment')) return;
   const { plan, progress } = ctx;
   const nodeArgs = ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
   const server = ctx.external ? null : await startServer(ctx, 'load', nodeArgs);
@@ -284,7 +303,7 @@ export async function loadSuite(ctx: SuiteContext): Promise<void> {
     const onTick = (total: number) => (n: number, s: number) =>
       progress.update(s / total, `${Math.round(s)}/${total} s, ${fmt(n / s)} answers/s`);
 
-    for (const size of wants(ctx, 'pods') ? plan.sizes : [last]) {
+    for (const size of loadSizes(ctx)) {
       progress.start(`register-${size}`);
       const from = nodes.length + 1;
       const fresh = await registerNodes(api, {
@@ -300,6 +319,39 @@ export async function loadSuite(ctx: SuiteContext): Promise<void> {
       );
       nodes.push(...fresh);
       for (const n of fresh) keeper?.add(n);
+
+      if (size === plan.deploymentNodes && wants(ctx, 'deployment')) {
+        progress.start('deployment');
+        const name = `one Deployment scaled 0 → ${fmt(plan.deploymentReplicas)} replicas, ${fmt(size)} nodes`;
+        await figure(ctx, 'deployment', name, DEPLOYMENT_TARGET, async () => {
+          const run = await deploymentScale(api, {
+            name: `${ctx.tag}-deploy`.toLowerCase(),
+            replicas: plan.deploymentReplicas,
+            nodes: size,
+            meter,
+            timeoutMs: 300_000,
+          });
+          if (run.cpu) ctx.cpu.push({ run: name, ...run.cpu });
+          return {
+            key: 'deployment',
+            rows: [
+              {
+                figure: `${name}: pods created`,
+                measured: `${fmt(run.pods_per_s)}/s (${fmtMs(run.created_s * 1000)})`,
+                target: DEPLOYMENT_TARGET,
+                met: run.pods_per_s >= TARGETS.deploymentPodsPerS,
+              },
+              {
+                figure: `${name}: pods bound`,
+                measured: `${fmt(run.bound_per_s)}/s (${fmtMs(run.bound_s * 1000)})`,
+                target: '(as created)',
+                met: null,
+              },
+            ],
+            raw: { ...run },
+          };
+        });
+      }
 
       if (size === last && wants(ctx, 'heartbeats')) {
         progress.start('heartbeats');

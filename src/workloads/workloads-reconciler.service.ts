@@ -19,6 +19,7 @@ import { PodsService } from '../pods/pods.service';
 import { planDeployment, REVISION } from './core/deployment';
 import { ownerReferenceFor, planReplicaSet } from './core/replica-set';
 import { planJob } from './core/job';
+import { slowStartBatch } from './core/slow-start';
 import { generateName } from './core/template-hash';
 import { controllerOf, ObjectMeta, OwnerReference, PodTemplate } from './core/types';
 import { toPodView } from './pod-readiness';
@@ -293,13 +294,14 @@ export class WorkloadsReconcilerService
       const owned = candidates.filter(
         (p) => controllerOf(p.owner_references as OwnerReference[])?.uid === row.uid,
       );
-      for (const pod of owned) await this.deletePod(pod, object);
+      await Promise.all(owned.map((pod) => this.deletePod(pod, object)));
       await this.repo.remove('replica_sets', row.id);
       return;
     }
-    for (let i = 0; i < plan.create; i++)
-      await this.createPod(rs.metadata, rs.spec.template, ref, object);
-    for (const p of plan.delete) await this.deletePod(byName.get(p.name)!, object);
+    await slowStartBatch(plan.create, () =>
+      this.createPod(rs.metadata, rs.spec.template, ref, object),
+    );
+    await Promise.all(plan.delete.map((p) => this.deletePod(byName.get(p.name)!, object)));
     await this.repo.setStatus(
       'replica_sets',
       row.id,
@@ -323,9 +325,10 @@ export class WorkloadsReconcilerService
     }
     const restartPolicy = job.spec.template.spec.restartPolicy as string | undefined;
     const plan = planJob(job, candidates.map(toPodView), now, restartPolicy);
-    for (let i = 0; i < plan.create; i++)
-      await this.createPod(job.metadata, job.spec.template, ref, object);
-    for (const p of plan.delete) await this.deletePod(byName.get(p.name)!, object);
+    await slowStartBatch(plan.create, () =>
+      this.createPod(job.metadata, job.spec.template, ref, object),
+    );
+    await Promise.all(plan.delete.map((p) => this.deletePod(byName.get(p.name)!, object)));
     await this.repo.setStatus('jobs', row.id, plan.status as unknown as Record<string, unknown>);
     if (plan.finished) {
       await this.events.record(
@@ -343,7 +346,7 @@ export class WorkloadsReconcilerService
     template: PodTemplate,
     ref: OwnerReference,
     object: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const prefix = `${owner.name}-`.slice(0, 57);
     const name = generateName(prefix);
     try {
@@ -376,6 +379,7 @@ export class WorkloadsReconcilerService
         `Created pod: ${name}`,
         owner.namespace,
       );
+      return true;
     } catch (err) {
       await this.events.record(
         'Warning',
@@ -384,6 +388,7 @@ export class WorkloadsReconcilerService
         `Error creating: ${(err as Error).message}`,
         owner.namespace,
       );
+      return false;
     }
   }
 
