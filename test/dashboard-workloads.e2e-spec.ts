@@ -13,6 +13,8 @@ import { TestApp, waitFor } from './setup/test-app';
  * UPDATE_SCREENSHOTS=1 also refreshes the committed docs/screenshots/dashboard-workloads.png.
  */
 const UI_TIMEOUT_MS = 20000;
+// writes need it: the page asks for it once, then sends it with every write, patches included
+const TOKEN = 'dashboard-workloads-token';
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
@@ -76,6 +78,7 @@ interface KubeObject {
   status?: Record<string, any>;
 }
 
+const auth = { Authorization: `Bearer ${TOKEN}` };
 const dep = (name: string) => `[data-testid="deployment"][data-name="${name}"]`;
 const rsRow = (name: string) => `[data-testid="replicaset"][data-name="${name}"]`;
 
@@ -86,7 +89,7 @@ describe('dashboard workloads, usage and lessons in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    t = await startProcessCluster();
+    t = await startProcessCluster({ KUBESIM_API_TOKEN: TOKEN });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(UI_TIMEOUT_MS);
@@ -147,6 +150,10 @@ describe('dashboard workloads, usage and lessons in headless Chromium', () => {
       }).observe(panel, { subtree: true, childList: true, attributes: true });
     });
     await page.click('[data-testid="lesson-start"]');
+    // the first write of the page: the server wants the token, the page asks for it
+    await page.waitForSelector('[data-testid="token-dialog"]', { state: 'visible' });
+    await page.fill('[data-testid="token-input"]', TOKEN);
+    await page.click('[data-testid="token-submit"]');
     await page.waitForSelector('[data-testid="lesson-run"][data-status="passed"]', {
       timeout: 90000,
     });
@@ -182,8 +189,28 @@ describe('dashboard workloads, usage and lessons in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 120000);
 
+  it('shows a run that fails as failed, with the step at fault and why', async () => {
+    const passed = await page.getAttribute('[data-testid="lesson-run"]', 'data-run-id');
+    // played again, the lesson cannot add the node it added the first time
+    await page.selectOption('[data-testid="lesson-select"]', 'algorithms');
+    await page.click('[data-testid="lesson-start"]');
+    await page.waitForSelector('[data-testid="lesson-run"][data-status="failed"]');
+    const id = await page.getAttribute('[data-testid="lesson-run"]', 'data-run-id');
+    expect(id).not.toBe(passed);
+    const { body: run } = await t.http.get(`/scenarios/${id}`).expect(200);
+    expect(run.status).toBe('failed');
+    expect(run.message).toMatch(/^step 1 \(line \d+\): addNodes big-1 \(8 cpu\) failed: /);
+    expect(await page.textContent('[data-testid="lesson-message"]')).toBe(run.message);
+    expect(await page.locator('[data-testid="lesson-message"]').isVisible()).toBe(true);
+    expect(await page.textContent('[data-testid="lesson-run-status"]')).toBe('failed');
+    const failed = page.locator('[data-testid="lesson-step"][data-result="failed"]');
+    expect(await failed.count()).toBe(1);
+    expect(await failed.textContent()).toMatch(/step 1 addNodes big-1 \(8 cpu\): failed, /);
+    expect(pageErrors).toEqual([]);
+  }, 60000);
+
   it('lists a Deployment with its ReplicaSet and pods, and scales it with the Scale dialog', async () => {
-    await t.http.post(DEPLOYMENTS).send(deployment).expect(201);
+    await t.http.post(DEPLOYMENTS).set(auth).send(deployment).expect(201);
     await page.locator('[data-testid="workloads"]').scrollIntoViewIfNeeded();
     await page.waitForSelector(
       `${dep('web')}[data-desired="2"][data-ready="2"][data-available="2"][data-rollout="complete"]`,
@@ -204,6 +231,8 @@ describe('dashboard workloads, usage and lessons in headless Chromium', () => {
     await page.fill('[data-testid="scale-replicas"]', '3');
     await page.click('[data-testid="scale-submit"]');
     await page.waitForSelector('[data-testid="toast"]:has-text("Deployment web scaled to 3")');
+    // sent with the token the page was given once
+    expect(await page.locator('[data-testid="token-dialog"]').isHidden()).toBe(true);
     // the server has it at once; the view follows as the pod comes up
     const { body: scaled } = await t.http.get(`${DEPLOYMENTS}/web`).expect(200);
     expect(scaled.spec.replicas).toBe(3);
@@ -354,7 +383,7 @@ describe('dashboard workloads, usage and lessons in headless Chromium', () => {
   }, 60000);
 
   it("shows a Job's completions and pods, and only the kinds the server serves", async () => {
-    await t.http.post('/apis/batch/v1/namespaces/default/jobs').send(job).expect(201);
+    await t.http.post('/apis/batch/v1/namespaces/default/jobs').set(auth).send(job).expect(201);
     const row = '[data-testid="job"][data-name="report"]';
     await page.waitForSelector(`${row}[data-completions="2"]`);
     await page.waitForSelector(
