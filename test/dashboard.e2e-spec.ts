@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium, saveScreenshot } from './setup/browser';
 import { startProcessCluster, waitForPod } from './setup/cluster';
 import { pod, TestApp } from './setup/test-app';
 
@@ -10,10 +10,6 @@ import { pod, TestApp } from './setup/test-app';
  * Every run leaves test-results/dashboard.png; UPDATE_SCREENSHOTS=1 also refreshes the
  * committed docs/screenshots/dashboard.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = join(__dirname, '..');
-const SCREENSHOT = join(ROOT, 'test-results', 'dashboard.png');
-const DOCS_SCREENSHOT = join(ROOT, 'docs', 'screenshots', 'dashboard.png');
 const UI_TIMEOUT_MS = 20000;
 
 const row = (kind: 'node' | 'pod', name: string) => `[data-testid="${kind}-row-${name}"]`;
@@ -29,33 +25,16 @@ describe('dashboard in headless Chromium', () => {
   const pageErrors: string[] = [];
   let screenshotTaken = false;
 
-  async function screenshot(): Promise<void> {
-    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  async function screenshot(publish = true): Promise<string> {
     screenshotTaken = true;
+    return saveScreenshot(page, 'dashboard.png', { publish });
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: run scripts/ci/ensure-chromium.sh (installs Debian's chromium) before this suite`,
-      );
-    }
     // the monitor waits before restarting a failed node, so "failed" stays on screen a while
     // (and a silent node stays not ready for a while before it fails)
     t = await startProcessCluster({ RECOVERY_BACKOFF_MS: '2500', NODE_FAILURE_TIMEOUT_MS: '4000' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -63,7 +42,7 @@ describe('dashboard in headless Chromium', () => {
 
   afterAll(async () => {
     // a run that failed early still leaves a picture of where it stopped
-    if (page && !screenshotTaken) await screenshot().catch(() => undefined);
+    if (page && !screenshotTaken) await screenshot(false).catch(() => undefined);
     await browser?.close();
     await t?.close();
   });
@@ -215,12 +194,7 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForTimeout(process.env.UPDATE_SCREENSHOTS === '1' ? 8000 : 2000);
     expect(await page.locator('[data-testid="event-item"]').count()).toBeGreaterThan(5);
 
-    await screenshot();
-    if (process.env.UPDATE_SCREENSHOTS === '1') {
-      mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
-      copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
-    }
-    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(existsSync(await screenshot())).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 60000);
 

@@ -1,7 +1,7 @@
 // What the node and pod buttons do, wherever they appear (table rows, detail
 // dialogs): confirm the destructive ones, call the API, report, refresh.
 import { api } from './api.js';
-import { confirmAction } from './dialogs.js';
+import { askForReplicas, confirmAction } from './dialogs.js';
 import { toast } from './dom.js';
 
 let changed = () => {};
@@ -73,10 +73,22 @@ const POD_ACTIONS = {
   },
 };
 
+const DEPLOYMENT_ACTIONS = {
+  scale: {
+    ask: (d) => askForReplicas({ name: d.metadata.name, replicas: d.spec.replicas ?? 0 }),
+    run: (d, { replicas }) => api.scaleDeployment(d.metadata.namespace, d.metadata.name, replicas),
+    done: (d, { replicas }) => `Deployment ${d.metadata.name} scaled to ${replicas}`,
+  },
+  restart: {
+    run: (d) => api.restartDeployment(d.metadata.namespace, d.metadata.name),
+    done: (d) => `Rollout restart of deployment ${d.metadata.name} started`,
+  },
+};
+
 async function run(spec, target, button) {
   let choice = {};
-  if (spec.confirm) {
-    choice = await confirmAction(spec.confirm(target));
+  if (spec.confirm || spec.ask) {
+    choice = spec.ask ? await spec.ask(target) : await confirmAction(spec.confirm(target));
     if (!choice) return false;
   }
   if (button) {
@@ -105,4 +117,9 @@ export function runNodeAction(action, node, button) {
 
 export function runPodAction(action, pod, button) {
   return run(POD_ACTIONS[action], pod, button);
+}
+
+/** A Deployment as the Kubernetes API gives it (metadata, spec, status). */
+export function runDeploymentAction(action, deployment, button) {
+  return run(DEPLOYMENT_ACTIONS[action], deployment, button);
 }

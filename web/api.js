@@ -51,10 +51,10 @@ export function errorMessage(body, fallback) {
   return fallback;
 }
 
-async function send(method, path, body, token) {
+async function send(method, path, body, token, contentType) {
   const headers = { Accept: 'application/json' };
-  // every write says JSON, body or not: the API refuses others (415)
-  if (method !== 'GET') headers['Content-Type'] = 'application/json';
+  // every write says JSON (or a +json patch type), body or not: the API refuses others (415)
+  if (method !== 'GET') headers['Content-Type'] = contentType ?? 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
@@ -86,13 +86,14 @@ async function send(method, path, body, token) {
   return data;
 }
 
-export async function request(method, path, body) {
+/** `contentType` for a write that is a Kubernetes patch (`application/merge-patch+json`…). */
+export async function request(method, path, body, { contentType } = {}) {
   // Loops only while the user keeps entering tokens the server refuses;
   // cancelling the prompt gives up with the 401.
   for (;;) {
     const tokenUsed = memoryToken;
     try {
-      return await send(method, path, body, tokenUsed);
+      return await send(method, path, body, tokenUsed, contentType);
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 401) throw err;
       // Another call may have obtained a fresh token while this one was in flight.
@@ -112,6 +113,10 @@ const q = (params) => {
   return s ? `?${s}` : '';
 };
 const enc = encodeURIComponent;
+
+/** Where one Deployment lives in the Kubernetes API. */
+const deploymentPath = (namespace, name) =>
+  `/apis/apps/v1/namespaces/${enc(namespace)}/deployments/${enc(name)}`;
 
 export const api = {
   cluster: () => request('GET', '/cluster'),
@@ -137,4 +142,39 @@ export const api = {
   autoscaler: () => request('GET', '/autoscaler'),
   networkMatrix: (filters = {}) => request('GET', `/network/matrix${q(filters)}`),
   setScheduler: (algorithm) => request('PUT', '/scheduler', { algorithm }),
+  nodeUsage: (id) => request('GET', `/nodes/${enc(id)}/usage`),
+  podUsage: (id) => request('GET', `/pods/${enc(id)}/usage`),
+  lessons: () => request('GET', '/scenarios/lessons'),
+  scenarioRuns: () => request('GET', '/scenarios'),
+  scenarioRun: (id) => request('GET', `/scenarios/${enc(id)}`),
+  startLesson: (lesson) => request('POST', '/scenarios', { lesson }),
+  // the Kubernetes API the server also serves: discovery, lists of every namespace
+  kubeResources: (groupVersion) => request('GET', `/apis/${groupVersion}`),
+  kubeList: (path) => request('GET', path),
+  // as `kubectl scale`: a merge patch of the scale subresource
+  scaleDeployment: (namespace, name, replicas) =>
+    request(
+      'PATCH',
+      `${deploymentPath(namespace, name)}/scale`,
+      { spec: { replicas } },
+      { contentType: 'application/merge-patch+json' },
+    ),
+  // as `kubectl rollout restart`: a new template annotation, hence a new ReplicaSet
+  restartDeployment: (namespace, name, at = new Date()) =>
+    request(
+      'PATCH',
+      deploymentPath(namespace, name),
+      {
+        spec: {
+          template: {
+            metadata: {
+              annotations: {
+                'kubectl.kubernetes.io/restartedAt': at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              },
+            },
+          },
+        },
+      },
+      { contentType: 'application/strategic-merge-patch+json' },
+    ),
 };

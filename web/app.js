@@ -5,14 +5,23 @@ import { onClusterChanged } from './actions.js';
 import { api, getToken } from './api.js';
 import { wireCloseButtons } from './dialogs.js';
 import { $, coalesce, setAttr, setText } from './dom.js';
-import { initDetails, openNode, openObject, openPod, refreshDetail } from './views/details.js';
+import {
+  initDetails,
+  noteDetailHeartbeat,
+  openNode,
+  openObject,
+  openPod,
+  refreshDetail,
+} from './views/details.js';
 import { addEvent, initEventsFeed, loadEvents } from './views/events.js';
 import { initForms, syncScheduler } from './views/forms.js';
+import { initLessonsView, noteScenarioEvent, refreshLessons } from './views/lessons.js';
 import { initNetworkView, refreshNetwork } from './views/network.js';
 import { initNodesView, noteHeartbeat, renderNodes, tickNodes } from './views/nodes.js';
 import { renderAutoscaler, renderOverview } from './views/overview.js';
 import { initPodsView, podFilters, renderPods, tickPods, updateNodeFilter } from './views/pods.js';
 import { recordHeartbeat, tickTraces } from './views/traces.js';
+import { initWorkloadsView, refreshWorkloads } from './views/workloads.js';
 
 const FALLBACK_REFRESH_MS = 5000;
 const EVENT_REFRESH_DELAY_MS = 300;
@@ -72,8 +81,10 @@ function refreshAll() {
     }
     // the autoscaler panel is extra: a failure to read it leaves the rest as it is
     api.autoscaler().then(renderAutoscaler, () => undefined);
-    // so is the network matrix
+    // so are the network matrix, the workloads (while on screen) and a lesson's run
     refreshNetwork();
+    refreshWorkloads();
+    refreshLessons();
     if (pods.status === 'fulfilled') renderPods(pods.value ?? []);
     refreshDetail();
     document.body.dataset.loaded = 'true';
@@ -139,7 +150,10 @@ function connectStream() {
   });
   source.addEventListener('event', (message) => {
     const ev = parse(message);
-    if (ev) addEvent(ev);
+    if (ev) {
+      addEvent(ev);
+      noteScenarioEvent(ev);
+    }
     refreshSoon();
   });
   source.addEventListener('heartbeat', (message) => {
@@ -147,6 +161,7 @@ function connectStream() {
     if (!hb) return;
     recordHeartbeat(hb);
     noteHeartbeat(hb);
+    noteDetailHeartbeat(hb);
   });
 }
 
@@ -161,6 +176,8 @@ function start() {
   initEventsFeed({ onObject: openObject });
   initForms({ onCreated: refreshAll });
   initNetworkView();
+  initWorkloadsView({ onOpenPod: openPod });
+  initLessonsView();
   if (!window.Chart) document.body.classList.add('no-charts');
 
   refreshAll();

@@ -51,6 +51,26 @@ export async function askForToken({ rejected = false } = {}) {
   return result === 'ok' && token ? token : null;
 }
 
+/**
+ * Asks how many replicas a Deployment should have; resolves to { replicas } or null when
+ * cancelled. What was typed goes to the API as it is, a number when it reads as one, so
+ * the API's own refusal (a negative count, a fraction) is what the user sees.
+ */
+export async function askForReplicas({ name, replicas }) {
+  const dialog = $('#scale-dialog');
+  $('#scale-title', dialog).textContent = `Scale deployment ${name}`;
+  const input = $('#scale-replicas', dialog);
+  input.value = String(replicas);
+  dialog.returnValue = '';
+  const closed = whenClosed(dialog);
+  openDialog(dialog);
+  input.select();
+  const result = await closed;
+  if (result !== 'ok') return null;
+  const raw = input.value.trim();
+  return { replicas: raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw };
+}
+
 /** Wires the close buttons of the plain dialogs (forms and details). */
 export function wireCloseButtons() {
   for (const button of document.querySelectorAll('[data-close-dialog]')) {

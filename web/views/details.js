@@ -2,14 +2,31 @@
 // the page, and redrawn only when what the API says has changed.
 import { runNodeAction, runPodAction } from '../actions.js';
 import { api } from '../api.js';
-import { $, badge, fill, fmtCores, fmtDateTime, fmtTime, h, statusLabel, toast } from '../dom.js';
+import {
+  $,
+  badge,
+  coalesce,
+  fill,
+  fmtCores,
+  fmtDateTime,
+  fmtTime,
+  h,
+  setText,
+  statusLabel,
+  toast,
+} from '../dom.js';
 import { renderEventItem } from './events.js';
 import { componentNames } from './nodes.js';
 import { historyChart } from './traces.js';
+import { drawUsage, usageSummary } from './usage.js';
 
 let current = null; // { kind: 'node' | 'pod', id, name }
 let lastSignature = '';
 let history = null;
+let usageChart = null;
+// whose use the open dialog draws, and the node whose heartbeats bring new samples
+let usageOf = null; // { kind: 'node' | 'pod', id, nodeId }
+const USAGE_REFRESH_MS = 500;
 
 const field = (label, value, testid) =>
   h('div', { class: 'kv' }, h('dt', {}, label), h('dd', { 'data-testid': testid }, value ?? '—'));
@@ -37,6 +54,48 @@ function eventsList(events, testid) {
   );
 }
 
+/** The use history's place in a detail dialog; drawUsage fills it once the data is there. */
+function usageSection(kind, name) {
+  return [
+    h('h3', {}, 'Resource use'),
+    h(
+      'div',
+      { class: 'chart-box chart-history' },
+      h('canvas', {
+        'data-testid': `${kind}-detail-usage`,
+        role: 'img',
+        'aria-label': `CPU and memory use of ${name}`,
+      }),
+    ),
+    h('p', { class: 'muted small', 'data-testid': `${kind}-usage-latest` }),
+  ];
+}
+
+function showUsage(kind, usage) {
+  const canvas = $(`[data-testid="${kind}-detail-usage"]`);
+  if (!canvas) return;
+  usageChart = drawUsage(usageChart, canvas, usage);
+  setText($(`[data-testid="${kind}-usage-latest"]`), usageSummary(usage));
+}
+
+async function refreshUsage() {
+  const target = usageOf;
+  if (!target) return;
+  const dialog = target.kind === 'node' ? $('#node-detail') : $('#pod-detail');
+  if (!dialog.open) return;
+  const usage = await (
+    target.kind === 'node' ? api.nodeUsage(target.id) : api.podUsage(target.id)
+  ).catch(() => null);
+  if (usage && usageOf === target) showUsage(target.kind, usage);
+}
+
+const refreshUsageSoon = coalesce(refreshUsage, USAGE_REFRESH_MS);
+
+/** A heartbeat from the stream: the open node's (or open pod's node's) use has a new sample. */
+export function noteDetailHeartbeat(hb) {
+  if (usageOf && String(usageOf.nodeId) === String(hb.node_id)) refreshUsageSoon();
+}
+
 function actionBar(buttons) {
   return h('div', { class: 'detail-actions' }, ...buttons);
 }
@@ -58,13 +117,14 @@ function detailButton(label, testid, onClick, danger = false) {
 
 async function loadNode(id) {
   const node = await api.node(id);
-  const [pods, events, beats, timeline] = await Promise.all([
+  const [pods, events, beats, timeline, usage] = await Promise.all([
     api.pods({ node: node.name }).catch(() => []),
     api.events({ object: `node/${node.name}`, limit: 50 }).catch(() => []),
     api.heartbeats(node.id).catch(() => []),
     api.nodeTimeline(node.id).catch(() => null),
+    api.nodeUsage(node.id).catch(() => null),
   ]);
-  return { node, pods: pods ?? [], events: events ?? [], beats: beats ?? [], timeline };
+  return { node, pods: pods ?? [], events: events ?? [], beats: beats ?? [], timeline, usage };
 }
 
 const TIMELINE_CLASS = { heartbeats: 'tl-beats', missed: 'tl-missed', event: 'tl-event' };
@@ -216,6 +276,7 @@ function renderNode({ node, pods, events, beats, timeline }) {
     beats.length
       ? h('div', { class: 'chart-box chart-history' }, canvas)
       : h('p', { class: 'muted' }, 'No heartbeat received yet.'),
+    ...usageSection('node', node.name),
     h('h3', {}, `Pods (${pods.length})`),
     table(
       ['Name', 'Status', 'CPU', 'IP', 'Restarts'],
@@ -249,13 +310,14 @@ function renderNode({ node, pods, events, beats, timeline }) {
 
 async function loadPod(id) {
   const pod = await api.pod(id);
-  const [events, scheduling] = await Promise.all([
+  const [events, scheduling, usage] = await Promise.all([
     api
       .events({ object: `pod/${pod.name}`, namespace: pod.namespace ?? 'default', limit: 50 })
       .catch(() => []),
     api.podScheduling(pod.id).catch(() => null),
+    api.podUsage(pod.id).catch(() => null),
   ]);
-  return { pod, events: events ?? [], scheduling };
+  return { pod, events: events ?? [], scheduling, usage };
 }
 
 /** Why the pod is where it is: each node considered, the winner first and marked. */
@@ -387,6 +449,7 @@ function renderPod({ pod, events, scheduling }) {
       field('Restarts', pod.restart_count ?? 0),
       field('Created', fmtDateTime(pod.created_at)),
     ),
+    ...usageSection('pod', pod.name),
     h('h3', {}, 'Scheduling'),
     schedulingView(scheduling),
     h('h3', {}, `Containers (${containers.length})`),
@@ -488,6 +551,8 @@ async function show(kind, id, { refresh = false } = {}) {
     const signature = JSON.stringify({
       ...data,
       beats: Boolean(data.beats?.length),
+      // the use history is only redrawn, like the heartbeats
+      usage: null,
       timeline: data.timeline?.entries?.filter((e) => e.kind !== 'heartbeats').length,
     });
     if (refresh && signature === lastSignature) {
@@ -499,12 +564,18 @@ async function show(kind, id, { refresh = false } = {}) {
           data.node.cpu_cores_total,
         );
       }
+      if (data.usage) showUsage(kind, data.usage);
       return;
     }
     lastSignature = signature;
     if (kind === 'node') renderNode(data);
     else renderPod(data);
     current = { kind, id };
+    usageOf =
+      kind === 'node'
+        ? { kind, id: data.node.id, nodeId: data.node.id }
+        : { kind, id: data.pod.id, nodeId: data.pod.node_id };
+    showUsage(kind, data.usage);
     if (!dialog.open) dialog.showModal();
   } catch (err) {
     if (seq !== loadSeq) return;
@@ -548,6 +619,9 @@ export function initDetails() {
         history?.destroy();
         history = null;
       }
+      usageChart?.destroy();
+      usageChart = null;
+      usageOf = null;
       current = null;
       lastSignature = '';
     });
