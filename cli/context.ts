@@ -43,7 +43,7 @@ export class CommandContext {
 
   constructor(
     readonly io: CliIo,
-    options: GlobalOptions,
+    private readonly options: GlobalOptions,
   ) {
     this.server = normaliseServer(options.server ?? io.env.KUBESIM_SERVER ?? DEFAULT_SERVER);
     this.output = options.output;
@@ -55,6 +55,11 @@ export class CommandContext {
       timeoutMs: options.requestTimeout * 1000,
       signal: io.signal,
     });
+  }
+
+  /** The same command against another server (a cluster the command started itself). */
+  withServer(server: string): CommandContext {
+    return new CommandContext(this.io, { ...this.options, server, token: this.token });
   }
 
   static of(io: CliIo, command: Command): CommandContext {

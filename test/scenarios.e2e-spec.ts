@@ -13,12 +13,17 @@ const workDir = mkdtempSync(join(tmpdir(), 'kubesim-scenarios-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 /** `kubesim scenario run FILE` as a user runs it, to its end. */
-function scenarioRun(server: string, file: string, extra: string[] = []) {
+function scenarioRun(
+  server: string,
+  file: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(
       process.execPath,
       [CLI, 'scenario', 'run', file, '--server', server, ...extra],
-      { cwd: workDir, env: { PATH: process.env.PATH, NO_COLOR: '1' } },
+      { cwd: workDir, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env } },
     );
     let stdout = '';
     let stderr = '';
@@ -61,6 +66,28 @@ describe('lessons as scenarios, played by the built CLI against a real cluster',
     const { body: pods } = await t.http.get('/pods').expect(200);
     expect(pods.map((p: { node_name: string }) => p.node_name)).not.toContain('worker-1');
   });
+
+  it('--start plays lose-a-node on a kubesim of its own, with the fast timings it asks, and stops it', async () => {
+    const run = await scenarioRun(
+      // nothing listens there: the scenario's own cluster is used instead
+      'http://127.0.0.1:9',
+      join(LESSONS, 'lose-a-node.yaml'),
+      ['--start'],
+      { RUNTIME: 'process' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const url = /against (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout)?.[1];
+    expect(url).toBeDefined();
+    expect(url).not.toBe('http://127.0.0.1:9');
+    // the `fast` preset the lesson names, not kubesim's defaults (5000 ms, 15000 ms)
+    expect(run.stdout).toMatch(
+      /started a kubesim of its own at http:\/\/127\.0\.0\.1:\d+: heartbeats every 300 ms, a node failed after 2000 ms of silence, its pods evicted 0 ms later/,
+    );
+    expect(run.stdout).toContain('passed: 6 of 6 expectations held');
+    // its cluster is gone with it
+    await expect(fetch(`${url}/readyz`)).rejects.toThrow();
+  }, 180000);
 
   it('rolling-update passes: the Deployment ends on the new image, its old ReplicaSet at zero', async () => {
     t = await startCluster();

@@ -652,6 +652,7 @@ export interface components {
             pods: components["schemas"]["CountsDto"];
             /** @example best-fit */
             scheduler_algorithm: string;
+            timings: components["schemas"]["TimingsDto"];
             utilisation: components["schemas"]["UtilisationDto"];
         };
         ComponentsDto: {
@@ -2120,6 +2121,22 @@ export interface components {
              * @example 2026-01-05T10:00:12.000Z
              */
             until: string | null;
+        };
+        TimingsDto: {
+            /** @example 5000 */
+            heartbeat_interval_ms: number;
+            /** @example 1000 */
+            monitor_interval_ms: number;
+            /**
+             * @description silence after which a node is failed
+             * @example 15000
+             */
+            node_failure_timeout_ms: number;
+            /**
+             * @description how long a failed node keeps its pods before eviction
+             * @example 0
+             */
+            pod_eviction_delay_ms: number;
         };
         UpdateAutoscalerDto: {
             /**

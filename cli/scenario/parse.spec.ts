@@ -194,6 +194,44 @@ describe('parseScenario', () => {
   });
 });
 
+describe('parseScenario: timings', () => {
+  const WITH = (timings: string) =>
+    `apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: demo}\n${timings}\nsteps:\n- wait: 1s\n`;
+
+  it.each([
+    ['', null],
+    ['timings: fast', { KUBESIM_TIMINGS: 'fast' }],
+    [
+      'timings: {preset: kubernetes, heartbeatInterval: 2s, podEvictionDelay: 0s}',
+      { KUBESIM_TIMINGS: 'kubernetes', HEARTBEAT_INTERVAL_MS: '2000', POD_EVICTION_DELAY_MS: '0' },
+    ],
+    [
+      'timings: {heartbeatInterval: 500ms, nodeFailureTimeout: 3s, monitorInterval: 100ms}',
+      { HEARTBEAT_INTERVAL_MS: '500', NODE_FAILURE_TIMEOUT_MS: '3000', MONITOR_INTERVAL_MS: '100' },
+    ],
+  ])('%j → the server variables %j', (timings, env) => {
+    expect(parseScenario(WITH(timings)).timings).toEqual(env);
+  });
+
+  it.each([
+    ['timings: slow', 'timings', 'expected one of kubernetes, fast'],
+    ['timings: {preset: turbo}', 'timings.preset', 'expected one of'],
+    ['timings: {heartbeat: 1s}', 'timings.heartbeat', 'unknown timing'],
+    ['timings: {heartbeatInterval: soon}', 'timings.heartbeatInterval', 'expected a duration'],
+    // the server's own rule: a node fails only after more than one missed heartbeat interval
+    [
+      'timings: {heartbeatInterval: 5s, nodeFailureTimeout: 2s}',
+      'timings',
+      'must be longer than HEARTBEAT_INTERVAL_MS',
+    ],
+  ])('refuses %j, naming %s', (timings, field, problem) => {
+    const err = syntaxError(WITH(timings));
+    expect(err.line).toBe(4);
+    expect(err.field).toBe(field);
+    expect(err.message).toContain(problem);
+  });
+});
+
 describe('parseDuration', () => {
   it.each([
     ['500ms', 500],

@@ -1,4 +1,5 @@
 import YAML, { isMap, LineCounter, type Node } from 'yaml';
+import { ConfigError, loadConfig, TIMING_PRESETS } from '../../src/config/app-config';
 
 export const SCENARIO_API_VERSION = 'kubesim.io/v1alpha1';
 export const FAILURE_MODES = ['crash', 'hang', 'partition'] as const;
@@ -89,7 +90,21 @@ export interface Step {
 export interface Scenario {
   name: string;
   steps: Step[];
+  /**
+   * The timings of the cluster the scenario is meant for, as the server's variables
+   * (`KUBESIM_TIMINGS`, `HEARTBEAT_INTERVAL_MS`, …): a cluster `scenario run --start` makes
+   * gets them; a running one is only compared with them.
+   */
+  timings: Record<string, string> | null;
 }
+
+/** A scenario's `timings` fields and the server variables they set (milliseconds). */
+export const TIMING_FIELDS: Record<string, string> = {
+  heartbeatInterval: 'HEARTBEAT_INTERVAL_MS',
+  nodeFailureTimeout: 'NODE_FAILURE_TIMEOUT_MS',
+  podEvictionDelay: 'POD_EVICTION_DELAY_MS',
+  monitorInterval: 'MONITOR_INTERVAL_MS',
+};
 
 /** A file kubesim cannot play: where (line) and which field. */
 export class ScenarioSyntaxError extends Error {
@@ -208,7 +223,45 @@ export function parseScenario(text: string): Scenario {
     if (step.atMs < 0) step.atMs = previous;
     previous = step.atMs;
   }
-  return { name: name as string, steps };
+  return { name: name as string, steps, timings: parseTimings(root.timings, fail) };
+}
+
+/** `timings: fast`, or `timings: {preset: kubernetes, heartbeatInterval: 2s, …}`. */
+function parseTimings(raw: unknown, fail: Fail): Record<string, string> | null {
+  if (raw === undefined || raw === null) return null;
+  const presets = Object.keys(TIMING_PRESETS);
+  const preset = (value: unknown, path: string[]) => {
+    if (typeof value !== 'string' || !presets.includes(value))
+      fail(path, `expected one of ${presets.join(', ')}`);
+    return { KUBESIM_TIMINGS: value as string };
+  };
+  if (typeof raw === 'string') return preset(raw, ['timings']);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    fail(['timings'], `expected a preset (${presets.join(', ')}) or a mapping of durations`);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === 'preset') {
+      Object.assign(out, preset(value, ['timings', key]));
+      continue;
+    }
+    const variable = TIMING_FIELDS[key];
+    if (!variable)
+      fail(
+        ['timings', key],
+        `unknown timing; expected preset, ${Object.keys(TIMING_FIELDS).join(', ')}`,
+      );
+    const ms = parseDuration(value);
+    if (ms === null) fail(['timings', key], 'expected a duration such as 500ms, 3s or 2m');
+    out[variable] = String(ms);
+  }
+  try {
+    // the server's own checks (a failure timeout longer than the heartbeat interval, …)
+    loadConfig(out);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    fail(['timings'], err.problems.join('; '));
+  }
+  return out;
 }
 
 type Fail = (path: Array<string | number>, problem: string) => never;

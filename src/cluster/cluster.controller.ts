@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import { millisToCores } from '../common/units';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClusterStore, DISRUPTION_SETTING } from '../database/cluster-store';
 import { SchedulerService } from '../scheduler/scheduler.service';
 
@@ -51,6 +52,16 @@ class DisruptionDto {
   reason: string | null;
 }
 
+/** The timings this server runs with (KUBESIM_TIMINGS and the variables it presets). */
+export class TimingsDto {
+  @ApiProperty({ example: 5000 }) heartbeat_interval_ms: number;
+  @ApiProperty({ example: 15000, description: 'silence after which a node is failed' })
+  node_failure_timeout_ms: number;
+  @ApiProperty({ example: 0, description: 'how long a failed node keeps its pods before eviction' })
+  pod_eviction_delay_ms: number;
+  @ApiProperty({ example: 1000 }) monitor_interval_ms: number;
+}
+
 const NO_DISRUPTION: DisruptionDto = { active: false, since: null, reason: null };
 
 export class ClusterSummaryDto {
@@ -60,6 +71,7 @@ export class ClusterSummaryDto {
   @ApiProperty({ type: UtilisationDto }) utilisation: UtilisationDto;
   @ApiProperty({ example: 'best-fit' }) scheduler_algorithm: string;
   @ApiProperty({ type: DisruptionDto }) disruption: DisruptionDto;
+  @ApiProperty({ type: TimingsDto }) timings: TimingsDto;
 }
 
 const pct = (part: number, whole: number) =>
@@ -73,6 +85,7 @@ export class ClusterController {
   constructor(
     private readonly store: ClusterStore,
     private readonly scheduler: SchedulerService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -99,6 +112,12 @@ export class ClusterController {
       },
       scheduler_algorithm: await this.scheduler.refreshAlgorithm(),
       disruption: disruption ? (JSON.parse(disruption) as DisruptionDto) : NO_DISRUPTION,
+      timings: {
+        heartbeat_interval_ms: this.config.heartbeatIntervalMs,
+        node_failure_timeout_ms: this.config.nodeFailureTimeoutMs,
+        pod_eviction_delay_ms: this.config.podEvictionDelayMs,
+        monitor_interval_ms: this.config.monitorIntervalMs,
+      },
     };
   }
 }
