@@ -6,13 +6,19 @@ import {
   Headers,
   HttpCode,
   Param,
+  Patch,
   Post,
+  Put,
   Query,
+  Res,
   UseFilters,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ConflictError } from '../common/errors';
-import { WorkloadsRepository } from '../database/workloads.repository';
+import { WorkloadRow, WorkloadsRepository } from '../database/workloads.repository';
+import { ClusterBus } from '../events/cluster-bus';
+import { applyPatch, PatchError } from '../workloads/object-patch';
 import { HorizontalPodAutoscalerService } from '../workloads/horizontal-pod-autoscaler.service';
 import {
   AUTOSCALING_API_GROUP,
@@ -23,7 +29,16 @@ import {
   readHpaManifest,
   toHpaObject,
 } from './kube-autoscaling';
-import { includeObject, isWatch, KubeQuery, wantsTable } from './kube-core.controller';
+import {
+  includeObject,
+  isWatch,
+  jsonBody,
+  KubeQuery,
+  since,
+  timeoutSeconds,
+  wantsTable,
+} from './kube-core.controller';
+import { streamWatch } from './kube-watch';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { decodeHorizontalPodAutoscalerV1, ProtobufError } from './protobuf';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
@@ -70,6 +85,7 @@ export class KubeAutoscalingController {
   constructor(
     private readonly repo: WorkloadsRepository,
     private readonly autoscalers: HorizontalPodAutoscalerService,
+    private readonly bus: ClusterBus,
   ) {}
 
   @Get()
@@ -88,26 +104,28 @@ export class KubeAutoscalingController {
   }
 
   @Get(':version/:resource')
-  listAllKubeAutoscalers(
+  async listAllKubeAutoscalers(
     @Param('version') version: string,
     @Param('resource') resource: string,
     @Query() q: KubeQuery,
     @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
   ) {
     resourceOf(resource);
-    return this.list(versionOf(version), null, q, accept);
+    await this.list(reply, versionOf(version), null, q, accept);
   }
 
   @Get(':version/namespaces/:namespace/:resource')
-  listKubeAutoscalers(
+  async listKubeAutoscalers(
     @Param('version') version: string,
     @Param('namespace') namespace: string,
     @Param('resource') resource: string,
     @Query() q: KubeQuery,
     @Headers('accept') accept: string,
+    @Res() reply: FastifyReply,
   ) {
     resourceOf(resource);
-    return this.list(versionOf(version), namespace, q, accept);
+    await this.list(reply, versionOf(version), namespace, q, accept);
   }
 
   @Get(':version/namespaces/:namespace/:resource/:name')
@@ -180,6 +198,52 @@ export class KubeAutoscalingController {
     }
   }
 
+  /** `kubectl replace`: the whole object again; a stale `resourceVersion` is a Conflict. */
+  @Put(':version/namespaces/:namespace/:resource/:name')
+  async replaceKubeAutoscaler(
+    @Param('version') version: string,
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @Query() q: KubeQuery,
+  ) {
+    resourceOf(resource);
+    const v = versionOf(version);
+    const manifest = bodyOf(v, body) as { metadata?: { resourceVersion?: unknown } } | null;
+    const rv = manifest?.metadata?.resourceVersion;
+    return this.write(v, namespace, name, manifest, rv, q.dryRun === 'All');
+  }
+
+  /** `kubectl patch|edit|label|annotate hpa`: JSON, merge or strategic merge patch. */
+  @Patch(':version/namespaces/:namespace/:resource/:name')
+  async patchKubeAutoscaler(
+    @Param('version') version: string,
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() patch: unknown,
+    @Query() q: KubeQuery,
+  ) {
+    resourceOf(resource);
+    const v = versionOf(version);
+    const current = toHpaObject(v, await this.row(namespace, name));
+    const type = (contentType ?? '').toLowerCase();
+    let after: any;
+    try {
+      after = applyPatch({ ...current, status: undefined }, type, jsonBody(patch));
+    } catch (err) {
+      if (err instanceof PatchError)
+        throw type.startsWith('application/')
+          ? new KubeError(422, err.message, 'Invalid')
+          : new KubeError(415, err.message);
+      throw err;
+    }
+    if (after?.metadata) delete after.metadata.resourceVersion;
+    return this.write(v, namespace, name, after, undefined, q.dryRun === 'All');
+  }
+
   @Delete(':version/namespaces/:namespace/:resource/:name')
   async deleteKubeAutoscaler(
     @Param('version') version: string,
@@ -200,20 +264,58 @@ export class KubeAutoscalingController {
     };
   }
 
+  /** Stores a new spec, labels and annotations over the row of that name (its status is the controller's). */
+  private async write(
+    version: HpaVersion,
+    namespace: string,
+    name: string,
+    body: unknown,
+    resourceVersion: unknown,
+    dryRun: boolean,
+  ) {
+    const before = await this.row(namespace, name);
+    const hpa = readHpaManifest(version, namespace, body);
+    if (hpa.name !== name)
+      throw new KubeError(
+        400,
+        `the name of the object (${hpa.name}) does not match the name on the URL (${name})`,
+        'BadRequest',
+      );
+    if (
+      resourceVersion !== undefined &&
+      resourceVersion !== toHpaObject(version, before).metadata.resourceVersion
+    )
+      throw new KubeError(
+        409,
+        `Operation cannot be fulfilled on ${RESOURCE} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        'Conflict',
+      );
+    const next = { labels: hpa.labels, annotations: hpa.annotations, spec: hpa.spec };
+    if (dryRun) return toHpaObject(version, { ...before, ...next } as WorkloadRow);
+    const row = await this.repo.update(TABLE, namespace, name, {
+      ...next,
+      ownerReferences: before.owner_references ?? [],
+    });
+    if (!row) throw KubeError.notFound(RESOURCE, name);
+    this.autoscalers.poke();
+    return toHpaObject(version, row);
+  }
+
   private async row(namespace: string, name: string) {
     const row = await this.repo.find(TABLE, namespace, name);
     if (!row) throw KubeError.notFound(RESOURCE, name);
     return row;
   }
 
-  private async list(version: HpaVersion, namespace: string | null, q: KubeQuery, accept: string) {
-    // said plainly rather than answered with a list a watching client would misread
-    if (isWatch(q))
-      throw new KubeError(
-        405,
-        'kubesim does not watch horizontalpodautoscalers yet: list them again',
-      );
-    let byLabel, byField;
+  private async list(
+    reply: FastifyReply,
+    version: HpaVersion,
+    namespace: string | null,
+    q: KubeQuery,
+    accept: string,
+  ) {
+    let byLabel: ReturnType<typeof parseLabelSelector>;
+    let byField: ReturnType<typeof parseFieldSelector>;
     try {
       byLabel = parseLabelSelector(q.labelSelector);
       byField = parseFieldSelector(q.fieldSelector, ['metadata.name', 'metadata.namespace']);
@@ -221,21 +323,43 @@ export class KubeAutoscalingController {
       if (err instanceof SelectorError) throw new KubeError(400, err.message);
       throw err;
     }
-    const items = (await this.repo.list(TABLE, namespace ?? undefined))
-      .filter(
-        (r) =>
-          byLabel(r.labels ?? {}) &&
-          byField({ 'metadata.name': r.name, 'metadata.namespace': r.namespace }),
-      )
-      .map((r) => toHpaObject(version, r));
+    const read = async () =>
+      (await this.repo.list(TABLE, namespace ?? undefined))
+        .filter(
+          (r) =>
+            byLabel(r.labels ?? {}) &&
+            byField({ 'metadata.name': r.name, 'metadata.namespace': r.namespace }),
+        )
+        .map((r) => toHpaObject(version, r));
+    const asTable = wantsTable(accept);
+    const include = includeObject(q);
+    if (isWatch(q)) {
+      // `kubectl get hpa -w`: what changes, as the other kinds are watched
+      const from = since(q);
+      const timeout = timeoutSeconds(q);
+      await read();
+      streamWatch(reply, this.bus, {
+        list: read,
+        since: from,
+        timeoutSeconds: timeout,
+        encode: (o, first) =>
+          asTable
+            ? toTable(HPA_TABLE, [o], o.metadata.resourceVersion, include, Date.now(), first)
+            : o,
+      });
+      return;
+    }
+    const items = await read();
     const resourceVersion = String(Date.now());
-    return wantsTable(accept)
-      ? toTable(HPA_TABLE, items, resourceVersion, includeObject(q))
-      : {
-          kind: 'HorizontalPodAutoscalerList',
-          apiVersion: `autoscaling/${version}`,
-          metadata: { resourceVersion },
-          items,
-        };
+    void reply.send(
+      asTable
+        ? toTable(HPA_TABLE, items, resourceVersion, include)
+        : {
+            kind: 'HorizontalPodAutoscalerList',
+            apiVersion: `autoscaling/${version}`,
+            metadata: { resourceVersion },
+            items,
+          },
+    );
   }
 }

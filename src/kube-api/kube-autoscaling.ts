@@ -26,7 +26,7 @@ export const HPA_RESOURCES = [
     singularName: 'horizontalpodautoscaler',
     namespaced: true,
     kind: 'HorizontalPodAutoscaler',
-    verbs: ['create', 'delete', 'get', 'list'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     shortNames: ['hpa'],
     categories: ['all'],
   },

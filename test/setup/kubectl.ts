@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,25 +11,22 @@ import { runCli } from '../../cli/testing/run-cli';
 export class Kubectl {
   readonly dir = mkdtempSync(join(tmpdir(), 'kubesim-kubectl-'));
   readonly kubeconfig = join(this.dir, 'config');
+  private readonly watches: ChildProcess[] = [];
 
   async configure(server: string): Promise<void> {
     const result = await runCli(server, ['kubeconfig', '--write', '--kubeconfig', this.kubeconfig]);
     if (result.code !== 0) throw new Error(`kubesim kubeconfig failed: ${result.stderr}`);
   }
 
+  private args(args: string[]): string[] {
+    return ['--kubeconfig', this.kubeconfig, '--cache-dir', join(this.dir, 'cache'), ...args];
+  }
+
   run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = execFile(
         'kubectl',
-        [
-          '--kubeconfig',
-          this.kubeconfig,
-          '--cache-dir',
-          join(this.dir, 'cache'),
-          '--request-timeout',
-          '30s',
-          ...args,
-        ],
+        this.args(['--request-timeout', '30s', ...args]),
         { env: { PATH: process.env.PATH, HOME: this.dir }, timeout: 120000 },
         (err, stdout, stderr) =>
           resolve({
@@ -48,7 +45,20 @@ export class Kubectl {
     return r.stdout;
   }
 
+  /** A long-running kubectl (`get -w`), stopped by close(); `output()` is what it printed so far. */
+  watch(...args: string[]): { output: () => string } {
+    let out = '';
+    const child = spawn('kubectl', this.args(args), {
+      env: { PATH: process.env.PATH, HOME: this.dir },
+    });
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    this.watches.push(child);
+    return { output: () => out };
+  }
+
   close(): void {
+    for (const child of this.watches) if (child.exitCode === null) child.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
