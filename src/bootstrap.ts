@@ -2,6 +2,7 @@ import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { buildKubernetesApiDocument } from './kube-api/kube-api-document';
 import helmet from 'helmet';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
@@ -259,9 +260,35 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     new FieldValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
 
+  // the Kubernetes API's paths as a second definition of /docs, read from the server's own
+  // discovery when asked (with the server's token: the paths are no secret, the objects are)
+  fastify.get('/docs/kubernetes-json', async (req, reply) => {
+    const read = async (url: string) => {
+      const res = await fastify.inject({
+        method: 'GET',
+        url,
+        headers: {
+          host: req.headers.host ?? '127.0.0.1',
+          accept: 'application/json',
+          ...(config.apiToken ? { authorization: `Bearer ${config.apiToken}` } : {}),
+        },
+      });
+      if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);
+      return res.json() as unknown;
+    };
+    return reply.send(await buildKubernetesApiDocument(read));
+  });
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
-    swaggerOptions: { persistAuthorization: true, requestInterceptor: swaggerRequestInterceptor },
+    explorer: true,
+    swaggerOptions: {
+      persistAuthorization: true,
+      requestInterceptor: swaggerRequestInterceptor,
+      urls: [
+        { url: '/docs-json', name: 'kubesim' },
+        { url: '/docs/kubernetes-json', name: 'Kubernetes API (kubectl, client libraries)' },
+      ],
+    },
   });
 
   // the dashboard and its one vendored library, served as plain files

@@ -754,6 +754,66 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       expect(ui.text).toContain('swagger');
     });
 
+    it('documents the Kubernetes API beside its own: a second /docs definition Postman imports', async () => {
+      const ui = await t.http.get('/docs/swagger-ui-init.js').expect(200);
+      expect(ui.text).toContain('/docs/kubernetes-json');
+      const { body: doc } = await t.http.get('/docs/kubernetes-json').expect(200);
+      expect(doc.openapi).toBe('3.0.0');
+      // what discovery lists, with the verbs it gives
+      const deployment = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'];
+      expect(Object.keys(deployment).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+      expect(Object.keys(deployment.patch.requestBody.content)).toContain(
+        'application/strategic-merge-patch+json',
+      );
+      expect(doc.paths['/api/v1/namespaces/{namespace}/pods'].post).toBeDefined();
+      expect(doc.paths['/api/v1/pods'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+        expect.arrayContaining(['labelSelector', 'fieldSelector', 'watch']),
+      );
+      expect(
+        doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'],
+      ).toBeDefined();
+      expect(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/eviction'].post).toBeDefined();
+      // events are read-only: no write is documented for them
+      expect(Object.keys(doc.paths['/api/v1/namespaces/{namespace}/events'])).toEqual(['get']);
+      expect(doc.tags.map((g: { name: string }) => g.name)).toEqual(
+        expect.arrayContaining([
+          'v1',
+          'apps/v1',
+          'batch/v1',
+          'autoscaling/v2',
+          'networking.k8s.io/v1',
+        ]),
+      );
+      // Postman imports it as it imports kubesim's own document
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { convert } = require('openapi-to-postmanv2') as {
+        convert(
+          input: { type: string; data: unknown },
+          options: object,
+          cb: (
+            err: Error | null,
+            r: { result: boolean; output?: Array<{ data: { item: unknown[] } }> },
+          ) => void,
+        ): void;
+      };
+      const converted = await new Promise<{
+        result: boolean;
+        output?: Array<{ data: { item: unknown[] } }>;
+      }>((resolve, reject) =>
+        convert({ type: 'json', data: doc }, {}, (err, r) => (err ? reject(err) : resolve(r))),
+      );
+      expect(converted.result).toBe(true);
+      type Item = { item?: Item[]; request?: unknown };
+      const requests = (items: Item[]): number =>
+        items.reduce((n, i) => n + (i.item ? requests(i.item) : i.request ? 1 : 0), 0);
+      // one request an operation of the document
+      const operations = Object.values<object>(doc.paths).reduce(
+        (n, item) => n + Object.keys(item).length,
+        0,
+      );
+      expect(requests(converted.output![0].data.item as Item[])).toBe(operations);
+    });
+
     it('documents each error status with its own example, and the tokens as opaque (not JWTs)', async () => {
       const { body: doc } = await t.http.get('/docs-json').expect(200);
       const examples = new Map<string, string>();

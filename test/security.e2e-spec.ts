@@ -74,6 +74,10 @@ describe('security', () => {
         .expect(401);
       await t.http.get('/healthz').expect(200);
       await t.http.get('/readyz').expect(200);
+      // the Kubernetes API's paths are documented to anyone, as /docs is; its objects are not
+      await t.http.get('/api/v1/pods').expect(401);
+      const doc = await t.http.get('/docs/kubernetes-json').expect(200);
+      expect(doc.body.paths['/api/v1/pods']).toBeDefined();
     } finally {
       await t.close();
     }
