@@ -52,6 +52,12 @@ export function isTransientConflict(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** A foreign key refused the write: a row still refers to the one being deleted (23503). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e?.driverError?.code ?? e?.code) === '23503';
+}
+
 /**
  * The message of a data error (SQLSTATE class 22: a value PostgreSQL refused, such as a
  * number out of range), which is the client's input at fault and not kubesim; else null.
