@@ -347,7 +347,10 @@ function parseTerms(raw: unknown, field: string, causes: ConstraintCause[]): Nod
         ...(values.length ? { values: values as string[] } : {}),
       });
     });
-    return matchFields.length ? { matchExpressions, matchFields } : { matchExpressions };
+    // as Kubernetes serves a term that names fields only (a DaemonSet's pin): no empty expressions
+    if (matchFields.length)
+      return matchExpressions.length ? { matchExpressions, matchFields } : { matchFields };
+    return { matchExpressions };
   });
 }
 type SelectorOperatorName = NodeSelectorRequirement['operator'];
