@@ -52,10 +52,14 @@ export function isTransientConflict(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-/** A foreign key refused the write: a row still refers to the one being deleted (23503). */
+/**
+ * A foreign key refused the write: a row still refers to the one being deleted (23503, or
+ * 23001 for an ON DELETE RESTRICT key).
+ */
 export function isForeignKeyViolation(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } };
-  return (e?.driverError?.code ?? e?.code) === '23503';
+  const code = e?.driverError?.code ?? e?.code;
+  return code === '23503' || code === '23001';
 }
 
 /**
