@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { runCli } from '../cli/testing/run-cli';
 import { eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
@@ -311,6 +312,12 @@ spec:
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/strict decoding error: unknown field "spec.replicas"/);
     expect((await k.run(['get', 'ds', 'typo'])).stderr).toMatch(/daemonsets.apps "typo" not found/);
+    // the shipped example passes, and a server-side dry run stores nothing
+    const example = join(__dirname, '..', 'examples', 'daemonset.yaml');
+    const dry = await k.run(['apply', '--dry-run=server', '-f', example]);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout).toMatch(/daemonset.apps\/log-agent created \(server dry run\)/);
+    expect((await k.run(['get', 'ds', 'log-agent'])).stderr).toMatch(/not found/);
   });
 
   it('--cascade=orphan keeps the pods (applied again, the DaemonSet adopts them); a plain delete takes them', async () => {
