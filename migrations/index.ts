@@ -13,6 +13,7 @@ import { SchedulingDecisions1796163853361 } from './1796163853361-SchedulingDeci
 import { NodePodsVersion1795309916496 } from './1795309916496-NodePodsVersion';
 import { Initial1795308695448 } from './1795308695448-Initial';
 import { Jobs1796183600000 } from './1796183600000-Jobs';
+import { DaemonSets1796230000000 } from './1796230000000-DaemonSets';
 export const MIGRATIONS: Function[] = [
   Initial1795308695448,
   NodePodsVersion1795309916496,
@@ -28,4 +29,5 @@ export const MIGRATIONS: Function[] = [
   ServicesAndNetworkPolicies1796182386200,
   Jobs1796183600000,
   HorizontalPodAutoscalers1796212736568,
+  DaemonSets1796230000000,
 ];

@@ -1,5 +1,5 @@
 /**
- * Writes the field names of v1.Pod (and everything it nests) from @kubernetes/client-node's
+ * Writes the field names of v1.Pod and apps/v1 DaemonSet (and everything they nest) from @kubernetes/client-node's
  * models to src/kube-api/generated/pod-fields.json, so the server checks manifests for
  * unknown fields (fieldValidation=Strict) without loading the client library at run time.
  */
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     for (const a of k8s[name].getAttributeTypeMap!()) types[name][a.baseName] = inner(a.type);
   };
   visit('V1Pod');
+  visit('V1DaemonSet');
   const sorted = Object.fromEntries(
     Object.keys(types)
       .sort()

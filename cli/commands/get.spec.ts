@@ -32,6 +32,24 @@ describe('get <kind> [name]', () => {
       .on('GET', '/apis/apps/v1/replicasets', {
         body: { items: [workload('web-5d8f', { replicas: 3 }, { replicas: 3, readyReplicas: 2 })] },
       })
+      .on('GET', '/apis/apps/v1/daemonsets', {
+        body: {
+          items: [
+            workload(
+              'agent',
+              { template: { spec: { nodeSelector: { zone: 'a', disk: 'ssd' } } } },
+              {
+                desiredNumberScheduled: 3,
+                currentNumberScheduled: 3,
+                numberReady: 2,
+                updatedNumberScheduled: 1,
+                numberAvailable: 2,
+              },
+            ),
+            workload('logs', { template: { spec: {} } }, {}),
+          ],
+        },
+      })
       .on('GET', '/apis/batch/v1/jobs', {
         body: {
           items: [
@@ -70,6 +88,12 @@ describe('get <kind> [name]', () => {
       '/apis/apps/v1/replicasets',
       /DESIRED\s+CURRENT\s+READY[\s\S]*web-5d8f\s+3\s+3\s+2\s/,
     ],
+    [
+      ['get', 'daemonsets'],
+      '/apis/apps/v1/daemonsets',
+      /NAMESPACE\s+NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE[\s\S]*default\s+agent\s+3\s+3\s+2\s+1\s+2\s+disk=ssd,zone=a\s[\s\S]*logs\s+0\s+0\s+0\s+0\s+0\s+<none>\s/,
+    ],
+    [['get', 'ds'], '/apis/apps/v1/daemonsets', /agent\s+3\s+3\s+2/],
     [
       ['get', 'jobs'],
       '/apis/batch/v1/jobs',

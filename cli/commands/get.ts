@@ -18,6 +18,9 @@ const WORKLOAD_KINDS: Record<string, WorkloadKindName> = {
   replicasets: 'replicasets',
   replicaset: 'replicasets',
   rs: 'replicasets',
+  daemonsets: 'daemonsets',
+  daemonset: 'daemonsets',
+  ds: 'daemonsets',
   jobs: 'jobs',
   job: 'jobs',
 };
@@ -43,12 +46,12 @@ export function registerGetCommand(program: Command, io: CliIo): void {
     program
       .command('get')
       .description(
-        'kubectl style: list nodes or pods, or show one by id or name; list services, networkpolicies, deployments, replicasets or jobs',
+        'kubectl style: list nodes or pods, or show one by id or name; list services, networkpolicies, deployments, replicasets, daemonsets or jobs',
       )
       .addArgument(
         new Argument(
           '<kind>',
-          'nodes, pods, services, networkpolicies, deployments, replicasets or jobs',
+          'nodes, pods, services, networkpolicies, deployments, replicasets, daemonsets or jobs',
         ).choices([
           ...NODE_KINDS,
           ...POD_KINDS,

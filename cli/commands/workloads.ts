@@ -34,6 +34,16 @@ function completions(job: Workload): string {
     : `${done}/${job.spec.completions}`;
 }
 
+/** kubectl's NODE SELECTOR: the template's nodeSelector as `key=value,…`, or `<none>`. */
+function nodeSelector(d: Workload): string {
+  const pairs = Object.entries(
+    (d.spec.template?.spec?.nodeSelector ?? {}) as Record<string, string>,
+  )
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  return pairs.length ? pairs.join(',') : '<none>';
+}
+
 /** The columns of each kind, as `kubectl get` prints them, after NAMESPACE and NAME. */
 const KINDS = {
   deployments: {
@@ -50,6 +60,18 @@ const KINDS = {
     headers: ['DESIRED', 'CURRENT', 'READY'],
     cells: (r: Workload) => [n(r.spec.replicas), n(r.status.replicas), n(r.status.readyReplicas)],
   },
+  daemonsets: {
+    path: '/apis/apps/v1/daemonsets',
+    headers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR'],
+    cells: (d: Workload) => [
+      n(d.status.desiredNumberScheduled),
+      n(d.status.currentNumberScheduled),
+      n(d.status.numberReady),
+      n(d.status.updatedNumberScheduled),
+      n(d.status.numberAvailable),
+      nodeSelector(d),
+    ],
+  },
   jobs: {
     path: '/apis/batch/v1/jobs',
     headers: ['STATUS', 'COMPLETIONS'],
@@ -59,7 +81,7 @@ const KINDS = {
 
 export type WorkloadKindName = keyof typeof KINDS;
 
-/** Deployments, ReplicaSets or Jobs of every namespace (through the Kubernetes API). */
+/** Deployments, ReplicaSets, DaemonSets or Jobs of every namespace (through the Kubernetes API). */
 export async function listWorkloads(ctx: CommandContext, kind: WorkloadKindName): Promise<void> {
   const k = KINDS[kind];
   const list = await ctx.api.get<WorkloadList>(k.path);

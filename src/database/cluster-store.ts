@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { podIp } from '../common/units';
 import { DNS_LABEL } from '../common/validation';
-import { viewTaints } from '../scheduler/strategies/constraints';
+import { toleratesCordon, viewTaints } from '../scheduler/strategies/constraints';
 import { NodeView, PodConstraints, Taint } from '../scheduler/strategies/types';
 import {
   BoundPod,
@@ -78,8 +78,12 @@ const POD_SELECT = `
                    FROM config_items ci WHERE ci.pod_id = p.id), '[]') AS config
     FROM pods p LEFT JOIN nodes n ON n.id = p.node_id`;
 
-/** A node that may take pods: the database's own check, whatever the caller ranked. */
-const BINDABLE = `health_status = 'healthy' AND NOT cordoned AND node_type = 'worker'
+/**
+ * A node that may take pods: the database's own check, whatever the caller ranked.
+ * `cordonOk` is the SQL of whether the pod tolerates a cordon (a DaemonSet's pods do).
+ */
+const bindable = (cordonOk: string) => `health_status = 'healthy' AND (NOT cordoned OR ${cordonOk})
+  AND node_type = 'worker'
   AND components->>'kubelet' = 'running' AND components->>'container_runtime' = 'running'`;
 
 const NODE_VIEW_SELECT = `
@@ -650,7 +654,12 @@ export class ClusterStore implements BeforeApplicationShutdown {
    */
   async bindPod(
     db: Db,
-    pod: { id: number; cpuReqM: number; memoryReqMb: number },
+    pod: {
+      id: number;
+      cpuReqM: number;
+      memoryReqMb: number;
+      constraints?: PodConstraints | null;
+    },
     nodeId: number,
   ): Promise<string | null> {
     const [node] = await returning(
@@ -658,11 +667,11 @@ export class ClusterStore implements BeforeApplicationShutdown {
       `UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
                         memory_allocated_mb = memory_allocated_mb + $3,
                         ip_seq = ip_seq + 1, pods_version = pods_version + 1
-        WHERE id = $1 AND ${BINDABLE}
+        WHERE id = $1 AND ${bindable('$4::boolean')}
           AND cpu_allocated_m + $2 <= cpu_total_m
           AND (memory_total_mb IS NULL OR memory_allocated_mb + $3 <= memory_total_mb)
         RETURNING ip_seq, pods_version`,
-      [nodeId, pod.cpuReqM, pod.memoryReqMb],
+      [nodeId, pod.cpuReqM, pod.memoryReqMb, toleratesCordon(pod.constraints)],
     );
     if (!node) return null;
     const ip = podIp(nodeId, node.ip_seq);
@@ -1011,6 +1020,7 @@ export class ClusterStore implements BeforeApplicationShutdown {
         labels: pod.labels ?? {},
         annotations: pod.annotations ?? {},
         scheduling: pod.constraints ?? null,
+        uc: toleratesCordon(pod.constraints),
         owners: pod.ownerReferences ?? [],
         gen: pod.generateName ?? null,
         policy: pod.restartPolicy ?? 'Always',
@@ -1045,20 +1055,21 @@ export class ClusterStore implements BeforeApplicationShutdown {
         `WITH input AS (
            SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, ns text, cpu int, mem int, algo text, msg text,
                                                     d_algo text, d_reason text, d_detail jsonb,
-                                                    labels jsonb, annotations jsonb, scheduling jsonb, owners jsonb, gen text,
+                                                    labels jsonb, annotations jsonb, scheduling jsonb, uc boolean, owners jsonb, gen text,
                                                     policy text)),
          taken AS (
            SELECT i.idx, i.name, i.ns FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)),
          want AS (
            SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.idx = i.idx)),
          per_node AS (
-           SELECT node_id, sum(cpu)::int AS cpu, sum(mem)::int AS mem, count(*)::int AS n FROM want GROUP BY node_id),
+           SELECT node_id, sum(cpu)::int AS cpu, sum(mem)::int AS mem, count(*)::int AS n, bool_and(uc) AS uc
+             FROM want GROUP BY node_id),
          bound AS (
            UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + p.cpu,
                             memory_allocated_mb = memory_allocated_mb + p.mem,
                             ip_seq = ip_seq + p.n, pods_version = pods_version + p.n
              FROM per_node p
-            WHERE nodes.id = p.node_id AND ${BINDABLE}
+            WHERE nodes.id = p.node_id AND ${bindable('p.uc')}
               AND cpu_allocated_m + p.cpu <= cpu_total_m
               AND (memory_total_mb IS NULL OR memory_allocated_mb + p.mem <= memory_total_mb)
             RETURNING nodes.id, nodes.name, nodes.ip_seq - p.n AS seq0,

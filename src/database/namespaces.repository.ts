@@ -111,7 +111,7 @@ export class NamespacesRepository {
 
   /**
    * Removes the namespace's objects other than pods (Deployments, ReplicaSets, Jobs,
-   * Services, NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
+   * DaemonSets, Services, NetworkPolicies), so no controller makes new pods while the namespace's pods are deleted.
    */
   async removeObjectsIn(name: string): Promise<void> {
     for (const table of [
@@ -119,6 +119,7 @@ export class NamespacesRepository {
       'deployments',
       'replica_sets',
       'jobs',
+      'daemon_sets',
       'services',
       'network_policies',
     ])

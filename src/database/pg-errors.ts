@@ -53,6 +53,16 @@ export function isTransientConflict(err: unknown): boolean {
 }
 
 /**
+ * A foreign key refused the write: a row still refers to the one being deleted (23503, or
+ * 23001 for an ON DELETE RESTRICT key).
+ */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === '23503' || code === '23001';
+}
+
+/**
  * The message of a data error (SQLSTATE class 22: a value PostgreSQL refused, such as a
  * number out of range), which is the client's input at fault and not kubesim; else null.
  */

@@ -5,9 +5,10 @@ import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 
 /** The workload kinds stored, by their table. */
-export type WorkloadKind = 'replica_sets' | 'deployments' | 'jobs' | 'horizontal_pod_autoscalers';
+export type WorkloadKind =
+  'replica_sets' | 'deployments' | 'jobs' | 'daemon_sets' | 'horizontal_pod_autoscalers';
 
-/** A stored workload (ReplicaSet, Deployment, Job), as its row. */
+/** A stored workload (ReplicaSet, Deployment, Job, DaemonSet), as its row. */
 export interface WorkloadRow {
   id: number;
   namespace: string;
@@ -55,12 +56,25 @@ export interface WorkloadPodRow {
   cpu_req_m?: number;
   /** when its containers ended for good (succeeded or failed) */
   finished_at?: Date | null;
+  /** the node a matchFields metadata.name term pins it to (a DaemonSet's pod), if any */
+  pinned_node?: string | null;
+}
+
+/** What the DaemonSet controller reads of a node. */
+export interface DaemonNodeRow {
+  name: string;
+  node_type: 'worker' | 'master';
+  health_status: string;
+  cordoned: boolean;
+  labels: Record<string, string> | null;
+  taints: Array<{ key: string; value?: string; effect: string; timeAdded?: string }> | null;
 }
 
 const TABLES: Record<WorkloadKind, string> = {
   replica_sets: 'replica_sets',
   deployments: 'deployments',
   jobs: 'jobs',
+  daemon_sets: 'daemon_sets',
   horizontal_pod_autoscalers: 'horizontal_pod_autoscalers',
 };
 /** How kube-apiserver names each kind in its errors (`deployments.apps "web" already exists`). */
@@ -68,6 +82,7 @@ const RESOURCE_NAMES: Record<WorkloadKind, string> = {
   replica_sets: 'replicasets.apps',
   deployments: 'deployments.apps',
   jobs: 'jobs.batch',
+  daemon_sets: 'daemonsets.apps',
   horizontal_pod_autoscalers: 'horizontalpodautoscalers.autoscaling',
 };
 const UNIQUE_VIOLATION = '23505';
@@ -86,7 +101,7 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 /**
- * Persistence of ReplicaSets and Deployments, and the pod queries their controllers
+ * Persistence of the workloads (ReplicaSets, Deployments, Jobs, DaemonSets, autoscalers), and the pod and node queries their controllers
  * need. Every write raises resource_version; a write of the spec raises generation too.
  */
 @Injectable()
@@ -203,6 +218,12 @@ export class WorkloadsRepository {
     return this.db.query(
       `SELECT p.id, p.name, p.namespace, p.status, n.name AS node_name, p.labels, p.owner_references,
               p.restart_count, p.created_at, p.started_at, p.finished_at, p.cpu_req_m,
+              (SELECT f->'values'->>0
+                 FROM jsonb_array_elements(COALESCE(p.scheduling->'nodeAffinity', '[]')) t,
+                      jsonb_array_elements(COALESCE(t->'matchFields', '[]')) f
+                WHERE f->>'key' = 'metadata.name' AND f->>'operator' = 'In'
+                  AND jsonb_array_length(f->'values') = 1
+                LIMIT 1) AS pinned_node,
               NOT EXISTS (SELECT 1 FROM containers c
                            WHERE c.pod_id = p.id
                              AND (c.state->>'ready' = 'false'
@@ -223,16 +244,27 @@ export class WorkloadsRepository {
     ]);
   }
 
+  /** The nodes, as the DaemonSet controller weighs them. */
+  async nodesForDaemonSets(): Promise<DaemonNodeRow[]> {
+    return this.db.query(
+      `SELECT name, node_type, health_status, cordoned, labels, taints FROM nodes ORDER BY id`,
+    );
+  }
+
   /**
-   * Adopts an orphan pod for a ReplicaSet: only if the pod has no controller still and the
-   * ReplicaSet still exists and is not going (a sync racing a deletion adopts nothing).
+   * Adopts an orphan pod for a ReplicaSet (or a DaemonSet): only if the pod has no controller
+   * still and its owner still exists and is not going (a sync racing a deletion adopts nothing).
    */
-  async adoptPod(podId: number, owner: { uid: string }): Promise<boolean> {
+  async adoptPod(
+    podId: number,
+    owner: { uid: string },
+    ownerKind: 'replica_sets' | 'daemon_sets' = 'replica_sets',
+  ): Promise<boolean> {
     const rows = rowsOf<{ id: number }>(
       await this.db.query(
         `UPDATE pods SET owner_references = owner_references || $2::jsonb, updated_at = now()
           WHERE id = $1 AND NOT owner_references @> '[{"controller": true}]'
-            AND EXISTS (SELECT 1 FROM replica_sets r WHERE r.uid = $3 AND r.deletion_timestamp IS NULL)
+            AND EXISTS (SELECT 1 FROM ${TABLES[ownerKind]} r WHERE r.uid = $3 AND r.deletion_timestamp IS NULL)
           RETURNING id`,
         [podId, JSON.stringify([owner]), owner.uid],
       ),

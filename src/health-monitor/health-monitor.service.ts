@@ -396,7 +396,10 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       .catch((err) => this.logger.warn(`stopping ${node.name}: ${(err as Error).message}`));
   }
 
-  /** Pods of failed nodes go back through the scheduler (after POD_EVICTION_DELAY_MS). */
+  /**
+   * Pods of failed nodes go back through the scheduler (after POD_EVICTION_DELAY_MS); a
+   * DaemonSet's pods stay on their node, as in Kubernetes.
+   */
   async evict(now: Date): Promise<void> {
     const failed = await this.store.nodesInStatus(['failed', 'permanently_failed', 'recovering']);
     for (const node of failed) {
@@ -417,6 +420,8 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
         node,
         `node ${node.health_status}`,
         this.poisonedPods(now.getTime()),
+        undefined,
+        true,
       );
       if (moved.length + pending.length + failed.length) {
         this.logger.log(

@@ -40,3 +40,33 @@ describe('field validation of pod manifests', () => {
     expect(fieldValidation(undefined)).toBe('Warn');
   });
 });
+
+describe('field validation of DaemonSet manifests', () => {
+  const ds = {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent' },
+    spec: {
+      selector: { matchLabels: { app: 'agent' } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: { app: 'agent' } },
+        spec: { containers: [{ name: 'a', image: 'x', colour: 'red' }] },
+      },
+      replicas: 3,
+    },
+  };
+
+  it('knows the DaemonSet schema down to its pod template', () => {
+    expect(unknownFields(ds, 'V1DaemonSet')).toEqual([
+      'spec.template.spec.containers[0].colour',
+      'spec.replicas',
+    ]);
+  });
+
+  it("refuses them under Strict with kube-apiserver's words", () => {
+    expect(() => checkPodFields(ds, 'Strict', 'V1DaemonSet', 'DaemonSet')).toThrow(
+      'DaemonSet in version "v1" cannot be handled as a DaemonSet: strict decoding error: unknown field "spec.template.spec.containers[0].colour", unknown field "spec.replicas"',
+    );
+  });
+});

@@ -39,16 +39,22 @@ export function fieldValidation(value: string | undefined): FieldValidation {
 }
 
 /**
- * Unknown fields of a pod manifest under `fieldValidation`: Strict refuses them as
- * kube-apiserver does; Warn returns them for the response's Warning headers.
+ * Unknown fields of a manifest under `fieldValidation` (a v1.Pod unless another type is
+ * named): Strict refuses them as kube-apiserver does; Warn returns them for the response's
+ * Warning headers.
  */
-export function checkPodFields(body: unknown, mode: FieldValidation): string[] {
+export function checkPodFields(
+  body: unknown,
+  mode: FieldValidation,
+  type = 'V1Pod',
+  kind = 'Pod',
+): string[] {
   if (mode === 'Ignore') return [];
-  const unknown = unknownFields(body, 'V1Pod');
+  const unknown = unknownFields(body, type);
   if (unknown.length && mode === 'Strict') {
     throw new KubeError(
       400,
-      `Pod in version "v1" cannot be handled as a Pod: strict decoding error: ${unknown
+      `${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${unknown
         .map((f) => `unknown field "${f}"`)
         .join(', ')}`,
     );

@@ -25,6 +25,15 @@ import {
   uidOf,
 } from './kube-objects';
 import { checkPodFields, fieldValidation } from './field-validation';
+import { WorkloadKind, WorkloadsRepository } from '../database/workloads.repository';
+
+/** The tables of the workload kinds an event may be about (for its involvedObject.uid). */
+const WORKLOAD_TABLES: Record<string, WorkloadKind> = {
+  Deployment: 'deployments',
+  ReplicaSet: 'replica_sets',
+  DaemonSet: 'daemon_sets',
+  Job: 'jobs',
+};
 import { KubeError } from './kube-status';
 import { namespaceManifest } from './namespace-manifest';
 import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
@@ -81,6 +90,7 @@ export class KubeApiService implements OnApplicationBootstrap {
     private readonly nodes: NodesService,
     private readonly pods: PodsService,
     private readonly events: EventsService,
+    private readonly workloads: WorkloadsRepository,
   ) {}
 
   kubeContext(): Promise<KubeContext> {
@@ -455,6 +465,12 @@ export class KubeApiService implements OnApplicationBootstrap {
     for (const e of events) {
       const { kind, name, namespace } = e.involvedObject;
       const key = `${kind}/${namespace}/${name}`;
+      const table = WORKLOAD_TABLES[String(kind)];
+      if (!uids.has(key) && table) {
+        // a workload keeps the uid it was made with
+        const row = await this.workloads.find(table, namespace ?? DEFAULT_NAMESPACE, name!);
+        uids.set(key, row?.uid);
+      }
       if (!uids.has(key)) {
         const row =
           kind === 'Node'

@@ -34,6 +34,7 @@ import {
   wantsTable,
 } from './kube-core.controller';
 import { humanDuration, TableOf, toTable } from './kube-table';
+import { fieldValidation } from './field-validation';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 
@@ -158,9 +159,120 @@ export const JOB_TABLE: TableOf<AppsObject> = {
   ],
 };
 
+/** kubectl's NODE SELECTOR and SELECTOR: `key=value` pairs, sorted; `<none>` when empty. */
+function selectorText(map: Record<string, string> | undefined): string {
+  const pairs = Object.entries(map ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  return pairs.length ? pairs.join(',') : '<none>';
+}
+
+/** A label selector as kubectl prints it (matchLabels, then each expression). */
+function labelSelectorText(selector: Record<string, any> | undefined): string {
+  const parts = Object.entries((selector?.matchLabels ?? {}) as Record<string, string>)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  for (const e of (selector?.matchExpressions ?? []) as Array<{
+    key: string;
+    operator: string;
+    values?: string[];
+  }>) {
+    if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else
+      parts.push(
+        `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`,
+      );
+  }
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+const containersOf = (o: AppsObject): Array<{ name: string; image: string }> =>
+  o.spec.template?.spec?.containers ?? [];
+
+/** The columns kube-apiserver sends for DaemonSets (CONTAINERS, IMAGES, SELECTOR with -o wide). */
+export const DAEMONSET_TABLE: TableOf<AppsObject> = {
+  columns: [
+    NAME,
+    {
+      name: 'Desired',
+      type: 'integer',
+      description:
+        'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+    },
+    {
+      name: 'Current',
+      type: 'integer',
+      description:
+        'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+    },
+    {
+      name: 'Ready',
+      type: 'integer',
+      description:
+        'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+    },
+    {
+      name: 'Up-to-date',
+      type: 'integer',
+      description: 'The total number of nodes that are running updated daemon pod',
+    },
+    {
+      name: 'Available',
+      type: 'integer',
+      description:
+        'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+    },
+    {
+      name: 'Node Selector',
+      type: 'string',
+      description:
+        "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node.",
+    },
+    AGE,
+    {
+      name: 'Containers',
+      type: 'string',
+      priority: 1,
+      description: 'Names of each container in the template.',
+    },
+    {
+      name: 'Images',
+      type: 'string',
+      priority: 1,
+      description: 'Images referenced by each container in the template.',
+    },
+    {
+      name: 'Selector',
+      type: 'string',
+      priority: 1,
+      description:
+        'A label query over pods that are managed by the daemon set. Must match in order to be controlled.',
+    },
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    o.status.desiredNumberScheduled ?? 0,
+    o.status.currentNumberScheduled ?? 0,
+    o.status.numberReady ?? 0,
+    o.status.updatedNumberScheduled ?? 0,
+    o.status.numberAvailable ?? 0,
+    selectorText(o.spec.template?.spec?.nodeSelector),
+    age(o, now),
+    containersOf(o)
+      .map((c) => c.name)
+      .join(','),
+    containersOf(o)
+      .map((c) => c.image)
+      .join(','),
+    labelSelectorText(o.spec.selector),
+  ],
+};
+
 const TABLES: Record<AppsResource, TableOf<AppsObject>> = {
   deployments: DEPLOYMENT_TABLE,
   replicasets: REPLICASET_TABLE,
+  daemonsets: DAEMONSET_TABLE,
   jobs: JOB_TABLE,
 };
 
@@ -229,7 +341,13 @@ abstract class KubeWorkloadsController {
     @Query() q: KubeQuery,
   ) {
     const r = this.resourceOf(resource);
-    return this.apps.create(r, namespace, r === 'jobs' ? jobBody(body) : jsonBody(body), dryRun(q));
+    return this.apps.create(
+      r,
+      namespace,
+      r === 'jobs' ? jobBody(body) : jsonBody(body),
+      dryRun(q),
+      fieldValidation(q.fieldValidation),
+    );
   }
 
   @Put('namespaces/:namespace/:resource/:name')
@@ -238,8 +356,25 @@ abstract class KubeWorkloadsController {
     @Param('resource') resource: string,
     @Param('name') name: string,
     @Body() body: unknown,
+    @Query() q: KubeQuery,
   ) {
-    return this.apps.replace(this.resourceOf(resource), namespace, name, jsonBody(body));
+    return this.apps.replace(
+      this.resourceOf(resource),
+      namespace,
+      name,
+      jsonBody(body),
+      fieldValidation(q.fieldValidation),
+    );
+  }
+
+  /** The status subresource: the object as it is, status included (kubectl reads it so). */
+  @Get('namespaces/:namespace/:resource/:name/status')
+  getKubeWorkloadStatus(
+    @Param('namespace') namespace: string,
+    @Param('resource') resource: string,
+    @Param('name') name: string,
+  ) {
+    return this.apps.get(this.resourceOf(resource), namespace, name);
   }
 
   @Patch('namespaces/:namespace/:resource/:name')
@@ -258,6 +393,7 @@ abstract class KubeWorkloadsController {
       (contentType ?? '').toLowerCase(),
       jsonBody(patch),
       dryRun(q),
+      fieldValidation(q.fieldValidation),
     );
   }
 
@@ -355,12 +491,12 @@ abstract class KubeWorkloadsController {
   }
 }
 
-/** The apps/v1 group: Deployments and ReplicaSets, with their scale subresource. */
+/** The apps/v1 group: Deployments and ReplicaSets with their scale subresource, DaemonSets. */
 @ApiExcludeController()
 @UseFilters(KubeStatusFilter)
 @Controller('apis/apps/v1')
 export class KubeAppsController extends KubeWorkloadsController {
-  protected readonly resources = ['deployments', 'replicasets'] as const;
+  protected readonly resources = ['deployments', 'replicasets', 'daemonsets'] as const;
 
   constructor(apps: KubeAppsService, bus: ClusterBus) {
     super(apps, bus);

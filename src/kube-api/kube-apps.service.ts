@@ -4,22 +4,26 @@ import { DNS_LABEL } from '../common/validation';
 import { WorkloadKind, WorkloadRow, WorkloadsRepository } from '../database/workloads.repository';
 import { randomUUID } from 'node:crypto';
 import { JOB_CONTROLLER_UID, JOB_NAME } from '../workloads/core/job';
+import { TEMPLATE_GENERATION_ANNOTATION } from '../workloads/core/daemon-set';
+import { stableStringify } from '../workloads/core/template-hash';
 import { isEmptySelector, matchesSelector } from '../workloads/core/label-selector';
 import { IntOrPercentError, scaledValue } from '../workloads/core/int-or-percent';
 import { applyPatch, PatchError } from '../workloads/object-patch';
 import { WorkloadsReconcilerService, FOREGROUND } from '../workloads/workloads-reconciler.service';
 import { Cause, podManifestToCreate } from './pod-manifest';
+import { checkPodFields, FieldValidation } from './field-validation';
 import { KubeError } from './kube-status';
 import { workloadMetadata } from './kube-objects';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
-export type AppsResource = 'deployments' | 'replicasets' | 'jobs';
+export type AppsResource = 'deployments' | 'replicasets' | 'daemonsets' | 'jobs';
 export const APPS_KINDS: Record<
   AppsResource,
   { kind: string; table: WorkloadKind; group: 'apps' | 'batch' }
 > = {
   deployments: { kind: 'Deployment', table: 'deployments', group: 'apps' },
   replicasets: { kind: 'ReplicaSet', table: 'replica_sets', group: 'apps' },
+  daemonsets: { kind: 'DaemonSet', table: 'daemon_sets', group: 'apps' },
   jobs: { kind: 'Job', table: 'jobs', group: 'batch' },
 };
 /** The apiVersion of a resource's objects: apps/v1 or batch/v1. */
@@ -64,6 +68,7 @@ function served(status: Record<string, any>): Record<string, any> {
 /** Kubernetes' defaults for the fields a manifest may leave out. */
 function withDefaults(resource: AppsResource, spec: Record<string, any>): Record<string, any> {
   if (resource === 'jobs') return jobDefaults(spec);
+  if (resource === 'daemonsets') return daemonSetDefaults(spec);
   const out: Record<string, any> = {
     ...spec,
     replicas: spec.replicas ?? 1,
@@ -85,6 +90,93 @@ function withDefaults(resource: AppsResource, spec: Record<string, any>): Record
         : { type };
   }
   return out;
+}
+
+/** A DaemonSet's defaults, as kube-apiserver fills them in (RollingUpdate, one node at a time). */
+function daemonSetDefaults(spec: Record<string, any>): Record<string, any> {
+  const type = spec.updateStrategy?.type ?? 'RollingUpdate';
+  return {
+    ...spec,
+    minReadySeconds: spec.minReadySeconds ?? 0,
+    revisionHistoryLimit: spec.revisionHistoryLimit ?? 10,
+    updateStrategy:
+      type === 'RollingUpdate'
+        ? {
+            type,
+            rollingUpdate: {
+              maxUnavailable: spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1,
+              maxSurge: spec.updateStrategy?.rollingUpdate?.maxSurge ?? 0,
+            },
+          }
+        : { type },
+  };
+}
+
+/** What kube-apiserver refuses of a DaemonSet beyond what every workload's template must be. */
+function validateDaemonSet(spec: Record<string, any>): Cause[] {
+  const causes: Cause[] = [];
+  for (const key of ['minReadySeconds', 'revisionHistoryLimit'])
+    if (!Number.isInteger(spec[key]) || spec[key] < 0)
+      causes.push({ field: `spec.${key}`, message: 'must be greater than or equal to 0' });
+  const policy = spec.template?.spec?.restartPolicy ?? 'Always';
+  if (policy !== 'Always')
+    causes.push({
+      field: 'spec.template.spec.restartPolicy',
+      message: `Unsupported value: "${policy}": supported values: "Always"`,
+    });
+  const strategy = spec.updateStrategy ?? {};
+  if (strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete')
+    causes.push({
+      field: 'spec.updateStrategy.type',
+      message: `Unsupported value: "${strategy.type}": supported values: "OnDelete", "RollingUpdate"`,
+    });
+  if (strategy.type === 'RollingUpdate') {
+    const r = strategy.rollingUpdate ?? {};
+    const at = 'spec.updateStrategy.rollingUpdate';
+    let unavailable: number | null = null;
+    try {
+      unavailable = scaledValue(r.maxUnavailable, 100, true);
+      if (typeof r.maxUnavailable === 'string' && unavailable > 100)
+        causes.push({ field: `${at}.maxUnavailable`, message: 'must not be greater than 100%' });
+    } catch (e) {
+      if (!(e instanceof IntOrPercentError)) throw e;
+      causes.push({
+        field: `${at}.maxUnavailable`,
+        message: `Invalid value: ${JSON.stringify(r.maxUnavailable)}: a number or a percentage`,
+      });
+    }
+    let surge: number | null = null;
+    try {
+      surge = scaledValue(r.maxSurge, 100, true);
+    } catch (e) {
+      if (!(e instanceof IntOrPercentError)) throw e;
+    }
+    if (surge !== 0)
+      causes.push({
+        field: `${at}.maxSurge`,
+        message: `Unsupported value: ${JSON.stringify(r.maxSurge)}: kubesim supports maxSurge 0 only`,
+      });
+    else if (unavailable === 0)
+      causes.push({
+        field: `${at}.maxUnavailable`,
+        message: 'Invalid value: 0: cannot be 0 when maxSurge is 0',
+      });
+  }
+  return causes;
+}
+
+/**
+ * The template generation kube-apiserver keeps on a DaemonSet: 1 when it is made, one more
+ * with each change of its template (the pods' pod-template-generation label).
+ */
+function templateGenerationOf(spec: Record<string, any>, existing?: WorkloadRow): string {
+  if (!existing) return '1';
+  const was = Number(
+    existing.annotations?.[TEMPLATE_GENERATION_ANNOTATION] ?? existing.generation ?? 1,
+  );
+  return String(
+    stableStringify(existing.spec.template) === stableStringify(spec.template) ? was : was + 1,
+  );
 }
 
 /** A Job's defaults, as kube-apiserver fills them in (NonIndexed; one pod when neither count is given). */
@@ -168,9 +260,11 @@ function validate(resource: AppsResource, name: string, spec: Record<string, any
   const causes: Cause[] = [];
   if (resource === 'jobs') {
     causes.push(...validateJob(spec));
+  } else if (resource === 'daemonsets') {
+    causes.push(...validateDaemonSet(spec));
   } else if (!Number.isInteger(spec.replicas) || spec.replicas < 0)
     causes.push({ field: 'spec.replicas', message: 'must be greater than or equal to 0' });
-  if (resource !== 'jobs' && spec.replicas > 10000)
+  if (resource !== 'jobs' && resource !== 'daemonsets' && spec.replicas > 10000)
     causes.push({ field: 'spec.replicas', message: 'must be at most 10000 in kubesim' });
   if (!isObject(spec.selector) || isEmptySelector(spec.selector))
     causes.push({ field: 'spec.selector', message: 'Required value' });
@@ -266,7 +360,7 @@ function stringMap(value: unknown, field: string, causes: Cause[]): Record<strin
   return value as Record<string, string>;
 }
 
-/** Deployments, ReplicaSets and Jobs over the Kubernetes API: their rules and translation. */
+/** Deployments, ReplicaSets, DaemonSets and Jobs over the Kubernetes API: their rules and translation. */
 @Injectable()
 export class KubeAppsService {
   constructor(
@@ -344,8 +438,13 @@ export class KubeAppsService {
       ]);
     const causes: Cause[] = [];
     const labels = stringMap(meta.labels, 'metadata.labels', causes);
-    const annotations = stringMap(meta.annotations, 'metadata.annotations', causes);
+    let annotations = stringMap(meta.annotations, 'metadata.annotations', causes);
     let spec = withDefaults(resource, isObject(body.spec) ? body.spec : {});
+    if (resource === 'daemonsets')
+      annotations = {
+        ...annotations,
+        [TEMPLATE_GENERATION_ANNOTATION]: templateGenerationOf(spec, existing),
+      };
     const uid = existing?.uid ?? randomUUID();
     if (resource === 'jobs') spec = jobSelector(spec, objName, uid);
     causes.push(...validate(resource, objName, spec));
@@ -365,7 +464,9 @@ export class KubeAppsService {
     namespace: string,
     body: unknown,
     dryRun = false,
+    validation: FieldValidation = 'Warn',
   ): Promise<AppsObject> {
+    this.checkFields(resource, body, validation);
     const w = this.read(resource, namespace, body);
     if (dryRun) {
       const now = new Date();
@@ -402,7 +503,9 @@ export class KubeAppsService {
     namespace: string,
     name: string,
     body: unknown,
+    validation: FieldValidation = 'Warn',
   ): Promise<AppsObject> {
+    this.checkFields(resource, body, validation);
     const before = await this.row(resource, namespace, name);
     const w = this.read(resource, namespace, body, name, before);
     const rv =
@@ -426,6 +529,7 @@ export class KubeAppsService {
     contentType: string,
     patch: unknown,
     dryRun = false,
+    validation: FieldValidation = 'Warn',
   ): Promise<AppsObject> {
     const before = await this.get(resource, namespace, name);
     let after: unknown;
@@ -439,6 +543,7 @@ export class KubeAppsService {
       throw err;
     }
     if (isObject(after) && isObject(after.metadata)) delete after.metadata.resourceVersion;
+    this.checkFields(resource, after, validation);
     if (dryRun) {
       const w = this.read(
         resource,
@@ -454,6 +559,15 @@ export class KubeAppsService {
       };
     }
     return this.replace(resource, namespace, name, after);
+  }
+
+  /**
+   * fieldValidation=Strict refuses a DaemonSet's unknown fields as kube-apiserver does (the
+   * other workload kinds are read leniently, their unknown fields ignored).
+   */
+  private checkFields(resource: AppsResource, body: unknown, validation: FieldValidation): void {
+    if (resource === 'daemonsets' && validation === 'Strict')
+      checkPodFields(body, validation, 'V1DaemonSet', 'DaemonSet');
   }
 
   /** propagationPolicy: Background (the default here, as for kubectl), Foreground or Orphan. */

@@ -94,6 +94,22 @@ export const APPS_V1_RESOURCES = [
     kind: 'Scale',
     verbs: ['get', 'patch', 'update'],
   },
+  {
+    name: 'daemonsets',
+    singularName: 'daemonset',
+    namespaced: true,
+    kind: 'DaemonSet',
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: ['ds'],
+    categories: ['all'],
+  },
+  {
+    name: 'daemonsets/status',
+    singularName: '',
+    namespaced: true,
+    kind: 'DaemonSet',
+    verbs: ['get'],
+  },
 ];
 
 /** What `/apis/batch/v1` serves. */
@@ -149,6 +165,7 @@ const APPS_V1_OPENAPI = {
   paths: {
     '/apis/apps/v1/namespaces/{namespace}/deployments/{name}': patchOperation('Deployment', 'apps'),
     '/apis/apps/v1/namespaces/{namespace}/replicasets/{name}': patchOperation('ReplicaSet', 'apps'),
+    '/apis/apps/v1/namespaces/{namespace}/daemonsets/{name}': patchOperation('DaemonSet', 'apps'),
   },
   components: { schemas: {} },
 };

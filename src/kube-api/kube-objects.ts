@@ -447,6 +447,16 @@ export function toKubeNamespace(n: NamespaceRecord): V1Namespace {
   };
 }
 
+/** The component that reports an event about this kind (the workloads' controllers by name). */
+function eventSource(kind: string): string {
+  if (kind === 'Node') return 'kubesim-node-controller';
+  if (kind === 'DaemonSet') return 'daemonset-controller';
+  if (kind === 'Job') return 'job-controller';
+  if (kind === 'Deployment') return 'deployment-controller';
+  if (kind === 'ReplicaSet') return 'replicaset-controller';
+  return 'kubesim-scheduler';
+}
+
 /** Kubernetes' reason for what kubesim calls otherwise, where one exists. */
 const EVENT_REASONS: Record<string, string> = {
   NodeFailed: 'NodeNotReady',
@@ -454,9 +464,20 @@ const EVENT_REASONS: Record<string, string> = {
   RemovingNode: 'RemovingNode',
 };
 
+/** The kinds an event's object may name, with their apiVersion (as the controllers record them). */
+const EVENT_OBJECT_KINDS: Record<string, { kind: string; apiVersion: string }> = {
+  node: { kind: 'Node', apiVersion: 'v1' },
+  pod: { kind: 'Pod', apiVersion: 'v1' },
+  deployment: { kind: 'Deployment', apiVersion: 'apps/v1' },
+  replicaset: { kind: 'ReplicaSet', apiVersion: 'apps/v1' },
+  daemonset: { kind: 'DaemonSet', apiVersion: 'apps/v1' },
+  job: { kind: 'Job', apiVersion: 'batch/v1' },
+};
+
 export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
   const [kindWord, name = ''] = e.object.split('/', 2);
-  const kind = kindWord === 'node' ? 'Node' : kindWord === 'pod' ? 'Pod' : 'Cluster';
+  const known = EVENT_OBJECT_KINDS[kindWord];
+  const kind = known?.kind ?? 'Cluster';
   const at = iso(e.created_at)!;
   return {
     apiVersion: 'v1',
@@ -471,14 +492,15 @@ export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
     involvedObject: {
       kind,
       name,
-      ...(kind === 'Pod'
-        ? { namespace: e.namespace ?? DEFAULT_NAMESPACE, apiVersion: 'v1' }
+      // namespaced kinds name their namespace (kubectl describe finds their events so)
+      ...(known && kind !== 'Node'
+        ? { namespace: e.namespace ?? DEFAULT_NAMESPACE, apiVersion: known.apiVersion }
         : { apiVersion: 'v1' }),
     },
     reason: EVENT_REASONS[e.reason] ?? e.reason,
     message: e.message,
     type: e.type,
-    source: { component: kind === 'Node' ? 'kubesim-node-controller' : 'kubesim-scheduler' },
+    source: { component: eventSource(kind) },
     firstTimestamp: at,
     lastTimestamp: at,
     count: 1,

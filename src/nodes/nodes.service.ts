@@ -15,6 +15,7 @@ import { coresToMillis, defaultMemoryMb } from '../common/units';
 import { ConstraintCause, parseTaints } from '../scheduler/strategies/constraints';
 import { Taint } from '../scheduler/strategies/types';
 import { ClusterStore } from '../database/cluster-store';
+import { isForeignKeyViolation } from '../database/pg-errors';
 import { NodeRecord } from '../database/records';
 import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
 import { EventsService } from '../events/events.service';
@@ -356,7 +357,7 @@ export class NodesService {
     // finished pods have nothing to move: they go with their node
     await this.store.deleteFinishedPodsOfNode(node.id);
     // another replica may have deleted it meanwhile: the row's deletion decides who reports it
-    const deleted = await this.store.deleteNodeRow(node.id);
+    const deleted = await this.deleteRowOnceEmpty(node);
     this.heartbeatLog.forget(node.id);
     this.injected.delete(node.id);
     if (!deleted) throw new NotFoundError('node', node.name);
@@ -372,6 +373,23 @@ export class NodesService {
       name: node.name,
       rescheduled_pod_ids: [...moved, ...pending],
     };
+  }
+
+  /**
+   * Deletes the node's row. A cordoned node still takes DaemonSet pods (they tolerate the
+   * cordon), so one may have been bound while the node drained: it goes with the node, and
+   * the row is deleted again.
+   */
+  private async deleteRowOnceEmpty(node: NodeRecord): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.deleteNodeRow(node.id);
+      } catch (err) {
+        if (!isForeignKeyViolation(err) || attempt >= 5) throw err;
+        await this.scheduler.evictAndReschedule(node, 'node deleted');
+        await this.store.deleteFinishedPodsOfNode(node.id);
+      }
+    }
   }
 
   async mustFind(ref: string | number): Promise<NodeRecord> {

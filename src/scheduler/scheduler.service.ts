@@ -311,6 +311,11 @@ export class SchedulerService implements OnModuleInit {
     poisoned: ReadonlyMap<number, string> = new Map(),
     /** only these of the node's pods (a NoExecute taint's eviction); absent: every pod */
     only?: readonly number[],
+    /**
+     * a failed node keeps its DaemonSet pods, as Kubernetes' do (they tolerate not-ready and
+     * unreachable): pinned to the node, they could go nowhere else
+     */
+    keepDaemonPods = false,
   ): Promise<{ moved: number[]; pending: number[]; failed: number[]; deleted: number[] }> {
     const deleted: number[] = [];
     const moved: number[] = [];
@@ -324,6 +329,7 @@ export class SchedulerService implements OnModuleInit {
     const controlled = (await this.workloads?.controlledPodsOfNode(node.id)) ?? new Map();
     for (const podId of podIds) {
       const owner = controlled.get(podId);
+      if (owner?.kind === 'DaemonSet' && keepDaemonPods) continue;
       if (owner) {
         const pod = await this.store.findPod(podId);
         if (!pod || !(await this.store.deletePod(podId))) continue;
@@ -332,7 +338,9 @@ export class SchedulerService implements OnModuleInit {
           'Warning',
           'PodEvicted',
           `pod/${pod.name}`,
-          `Evicted from ${node.name}: ${cause}; deleted, not moved: its ${owner.kind} ${owner.name} replaces it`,
+          owner.kind === 'DaemonSet'
+            ? `Evicted from ${node.name}: ${cause}; deleted, not moved: its DaemonSet ${owner.name} runs one pod on each node`
+            : `Evicted from ${node.name}: ${cause}; deleted, not moved: its ${owner.kind} ${owner.name} replaces it`,
         );
         continue;
       }

@@ -25,6 +25,7 @@ export function toPodView(pod: WorkloadPodRow): PodView {
     ownerReferences: (pod.owner_references ?? []) as PodView['ownerReferences'],
     phase: PHASES[pod.status] ?? 'Unknown',
     nodeName: pod.node_name,
+    targetNode: pod.pinned_node ?? null,
     ready,
     readySince: ready && pod.started_at ? new Date(pod.started_at).getTime() : null,
     restartCount: pod.restart_count,

@@ -20,10 +20,17 @@ import { planDeployment, REVISION } from './core/deployment';
 import { ownerReferenceFor, planReplicaSet } from './core/replica-set';
 import { planJob } from './core/job';
 import { slowStartBatch } from './core/slow-start';
+import { DaemonNodeView, daemonPodTemplate, planDaemonSet } from './core/daemon-set';
 import { generateName } from './core/template-hash';
 import { controllerOf, ObjectMeta, OwnerReference, PodTemplate } from './core/types';
 import { toPodView } from './pod-readiness';
-import { toDeploymentView, toJobView, toReplicaSetView } from './workload-views';
+import {
+  toDaemonNodeView,
+  toDaemonSetView,
+  toDeploymentView,
+  toJobView,
+  toReplicaSetView,
+} from './workload-views';
 
 /** its own advisory lock: the workload controllers lead apart from the other loops */
 export const WORKLOADS_LOCK = 7_414_004;
@@ -31,7 +38,7 @@ const TICK = 'kubesim-workloads';
 export const FOREGROUND = 'foregroundDeletion';
 
 /**
- * The ReplicaSet, Deployment and Job controllers: one leader reconciles every workload on
+ * The ReplicaSet, Deployment, Job and DaemonSet controllers: one leader reconciles every workload on
  * each change in the cluster (an event on the bus) and on a periodic resync. Every step
  * is idempotent: a sync reads the state again and does only what is missing.
  */
@@ -117,7 +124,7 @@ export class WorkloadsReconcilerService
     }
   }
 
-  /** One sync of every Deployment, then every ReplicaSet, then every Job. */
+  /** One sync of every Deployment, then every ReplicaSet, every Job and every DaemonSet. */
   async runOnce(now: number): Promise<void> {
     const deployments = await this.repo.list('deployments');
     let sets = await this.repo.list('replica_sets');
@@ -136,12 +143,20 @@ export class WorkloadsReconcilerService
     // has already cleared its pods' references, so none is taken for garbage
     const jobs = await this.repo.list('jobs');
     const jobUids = new Set(jobs.map((j) => j.uid));
-    this.hasWorkloads = deployments.length + sets.length + jobs.length > 0;
-    // with no ReplicaSet or Job, only pods a vanished owner left have anything to sync
-    const pods = await this.repo.podsForControllers(!sets.length && !jobs.length);
+    const daemonSets = await this.repo.list('daemon_sets');
+    const daemonSetUids = new Set(daemonSets.map((d) => d.uid));
+    this.hasWorkloads = deployments.length + sets.length + jobs.length + daemonSets.length > 0;
+    // with no ReplicaSet, Job or DaemonSet, only pods a vanished owner left have anything to sync
+    const pods = await this.repo.podsForControllers(
+      !sets.length && !jobs.length && !daemonSets.length,
+    );
     const setUids = new Set(sets.map((rs) => rs.uid));
     for (const rs of sets) await this.syncReplicaSet(rs, pods, now);
     for (const job of jobs) await this.syncJob(job, pods, now);
+    if (daemonSets.length) {
+      const nodes = (await this.repo.nodesForDaemonSets()).map(toDaemonNodeView);
+      for (const ds of daemonSets) await this.syncDaemonSet(ds, nodes, pods, now);
+    }
     // garbage collection: a pod whose controller is gone goes too (background deletion)
     for (const pod of pods) {
       const owner = controllerOf((pod.owner_references ?? []) as OwnerReference[]);
@@ -149,6 +164,8 @@ export class WorkloadsReconcilerService
         await this.deletePod(pod, `replicaset/${owner.name}`);
       if (owner?.kind === 'Job' && !jobUids.has(owner.uid))
         await this.deletePod(pod, `job/${owner.name}`);
+      if (owner?.kind === 'DaemonSet' && !daemonSetUids.has(owner.uid))
+        await this.deletePod(pod, `daemonset/${owner.name}`);
     }
   }
 
@@ -339,6 +356,65 @@ export class WorkloadsReconcilerService
         row.namespace,
       );
     }
+  }
+
+  /**
+   * One sync of a DaemonSet (Kubernetes' daemonset controller): a pod pinned to each node
+   * that should run one, none elsewhere, the old ones replaced by its update strategy.
+   */
+  private async syncDaemonSet(
+    row: WorkloadRow,
+    nodes: DaemonNodeView[],
+    pods: WorkloadPodRow[],
+    now: number,
+  ): Promise<void> {
+    const ds = toDaemonSetView(row);
+    const object = `daemonset/${row.name}`;
+    const candidates = pods.filter((p) => p.namespace === row.namespace);
+    const byName = new Map(candidates.map((p) => [p.name, p]));
+    const ref = ownerReferenceFor('DaemonSet', { name: row.name, uid: row.uid });
+    if (ds.metadata.deleting) {
+      // foreground deletion: its pods go first; then the DaemonSet
+      for (const pod of candidates)
+        if (controllerOf(pod.owner_references as OwnerReference[])?.uid === row.uid)
+          await this.deletePod(pod, object);
+      await this.repo.remove('daemon_sets', row.id);
+      return;
+    }
+    const plan = planDaemonSet(ds, nodes, candidates.map(toPodView), now);
+    for (const p of plan.adopt) {
+      const pod = byName.get(p.name)!;
+      if (!(await this.repo.adoptPod(pod.id, ref, 'daemon_sets'))) return;
+      pod.owner_references = [...(pod.owner_references ?? []), ref];
+    }
+    for (const p of plan.release) {
+      const pod = byName.get(p.name)!;
+      pod.owner_references = (pod.owner_references as OwnerReference[]).filter(
+        (r) => r.uid !== row.uid,
+      );
+      await this.repo.setPodOwners(pod.id, pod.owner_references);
+    }
+    // as the ReplicaSet's: in slow-start batches, one node each
+    const targets = [...plan.create];
+    await slowStartBatch(targets.length, () =>
+      this.createPod(ds.metadata, daemonPodTemplate(ds, plan.hash, targets.shift()!), ref, object),
+    );
+    for (const { pod, node, why } of plan.delete) {
+      if (why === 'failed' || why === 'succeeded')
+        await this.events.record(
+          why === 'failed' ? 'Warning' : 'Normal',
+          why === 'failed' ? 'FailedDaemonPod' : 'SucceededDaemonPod',
+          object,
+          `Found ${why} daemon pod ${row.namespace}/${pod.name} on node ${node}, will try to ${why === 'failed' ? 'kill' : 'delete'} it`,
+          row.namespace,
+        );
+      await this.deletePod(byName.get(pod.name)!, object);
+    }
+    await this.repo.setStatus(
+      'daemon_sets',
+      row.id,
+      plan.status as unknown as Record<string, unknown>,
+    );
   }
 
   private async createPod(

@@ -9,6 +9,7 @@ import { SettingEntity } from './setting.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { SchedulingDecisionEntity } from './scheduling-decision.entity';
 import {
+  DaemonSetEntity,
   DeploymentEntity,
   HorizontalPodAutoscalerEntity,
   JobEntity,
@@ -33,6 +34,7 @@ export {
   DeploymentEntity,
   HorizontalPodAutoscalerEntity,
   JobEntity,
+  DaemonSetEntity,
   ContainerLogEntity,
   ServiceEntity,
   NetworkPolicyEntity,
@@ -54,6 +56,7 @@ export const ENTITIES = [
   DeploymentEntity,
   HorizontalPodAutoscalerEntity,
   JobEntity,
+  DaemonSetEntity,
   ServiceEntity,
   NetworkPolicyEntity,
 ];

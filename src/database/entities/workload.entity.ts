@@ -8,7 +8,7 @@ import {
 } from 'typeorm';
 
 /**
- * The columns every workload kind (ReplicaSet, Deployment, Job, HorizontalPodAutoscaler) shares: Kubernetes object
+ * The columns every workload kind (ReplicaSet, Deployment, Job, DaemonSet, HorizontalPodAutoscaler) shares: Kubernetes object
  * metadata, with the kind's spec and status kept whole as JSON, as the API serves them.
  */
 abstract class WorkloadColumns {
@@ -77,3 +77,7 @@ export class HorizontalPodAutoscalerEntity extends WorkloadColumns {}
 @Entity({ name: 'jobs' })
 @Index('uq_jobs_namespace_name', ['namespace', 'name'], { unique: true })
 export class JobEntity extends WorkloadColumns {}
+
+@Entity({ name: 'daemon_sets' })
+@Index('uq_daemon_sets_namespace_name', ['namespace', 'name'], { unique: true })
+export class DaemonSetEntity extends WorkloadColumns {}

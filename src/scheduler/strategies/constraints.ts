@@ -43,6 +43,20 @@ export function tolerationOf(
   return undefined;
 }
 
+/** The taint a cordoned node carries in Kubernetes (spec.unschedulable). */
+export const UNSCHEDULABLE_TAINT: Taint = {
+  key: 'node.kubernetes.io/unschedulable',
+  effect: 'NoSchedule',
+};
+
+/**
+ * Whether the pod may still go to a cordoned node: kube-scheduler's NodeUnschedulable
+ * plugin lets a pod through that tolerates the unschedulable taint (a DaemonSet's pods do).
+ */
+export function toleratesCordon(constraints: PodConstraints | null | undefined): boolean {
+  return !!constraints?.tolerations && !!tolerationOf(constraints.tolerations, UNSCHEDULABLE_TAINT);
+}
+
 /**
  * The first NoSchedule or NoExecute taint of the node the pod does not tolerate, or null.
  * PreferNoSchedule is ignored: kubesim's strategies score by room alone.
@@ -333,7 +347,10 @@ function parseTerms(raw: unknown, field: string, causes: ConstraintCause[]): Nod
         ...(values.length ? { values: values as string[] } : {}),
       });
     });
-    return matchFields.length ? { matchExpressions, matchFields } : { matchExpressions };
+    // as Kubernetes serves a term that names fields only (a DaemonSet's pin): no empty expressions
+    if (matchFields.length)
+      return matchExpressions.length ? { matchExpressions, matchFields } : { matchFields };
+    return { matchExpressions };
   });
 }
 type SelectorOperatorName = NodeSelectorRequirement['operator'];

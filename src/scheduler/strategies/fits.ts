@@ -1,4 +1,4 @@
-import { AFFINITY_REFUSAL, labelsMatch, untoleratedTaint } from './constraints';
+import { AFFINITY_REFUSAL, labelsMatch, toleratesCordon, untoleratedTaint } from './constraints';
 import { NodeView, PodRequest } from './types';
 
 /**
@@ -33,7 +33,7 @@ const memoryFits = (pod: PodRequest, node: NodeView) =>
 export function canTake(pod: PodRequest, node: NodeView): boolean {
   return (
     node.healthStatus === 'healthy' &&
-    !node.cordoned &&
+    (!node.cordoned || toleratesCordon(pod.constraints)) &&
     node.nodeType === 'worker' &&
     node.kubelet === 'running' &&
     node.containerRuntime === 'running' &&
@@ -48,7 +48,7 @@ export function canTake(pod: PodRequest, node: NodeView): boolean {
 /** The refusal of the node's placement rules (not of its room), in kube-scheduler's order. */
 function ruleRefusal(pod: PodRequest, node: NodeView): string | null {
   if (node.healthStatus !== 'healthy') return REFUSAL.notReady;
-  if (node.cordoned) return REFUSAL.unschedulable;
+  if (node.cordoned && !toleratesCordon(pod.constraints)) return REFUSAL.unschedulable;
   if (node.nodeType !== 'worker') return REFUSAL.master;
   if (node.kubelet !== 'running' || node.containerRuntime !== 'running') return REFUSAL.components;
   const taint = untoleratedTaint(pod.constraints, node);
@@ -65,7 +65,7 @@ function ruleRefusal(pod: PodRequest, node: NodeView): string | null {
 export function fits(pod: PodRequest, node: NodeView): UnfitReason[] {
   const reasons: UnfitReason[] = [];
   if (node.healthStatus !== 'healthy') reasons.push(REFUSAL.notReady);
-  if (node.cordoned) reasons.push(REFUSAL.unschedulable);
+  if (node.cordoned && !toleratesCordon(pod.constraints)) reasons.push(REFUSAL.unschedulable);
   if (node.nodeType !== 'worker') reasons.push(REFUSAL.master);
   if (node.kubelet !== 'running' || node.containerRuntime !== 'running')
     reasons.push(REFUSAL.components);

@@ -52,6 +52,38 @@ describe('selectNode', () => {
     }
   });
 
+  it.each([
+    // kube-scheduler's NodeUnschedulable: a toleration of the cordon's taint lets a pod through
+    [
+      [
+        {
+          key: 'node.kubernetes.io/unschedulable',
+          operator: 'Exists' as const,
+          effect: 'NoSchedule' as const,
+        },
+      ],
+      true,
+    ],
+    [[{ operator: 'Exists' as const }], true],
+    [
+      [
+        {
+          key: 'node.kubernetes.io/unschedulable',
+          operator: 'Exists' as const,
+          effect: 'NoExecute' as const,
+        },
+      ],
+      false,
+    ],
+    [[{ key: 'dedicated', operator: 'Exists' as const }], false],
+    [undefined, false],
+  ])('a cordoned node takes a pod tolerating %j: %s', (tolerations, takes) => {
+    const cordoned = node(1, 4000, 0, { cordoned: true });
+    const p = { ...pod, constraints: tolerations ? { tolerations } : null };
+    expect(canTake(p, cordoned)).toBe(takes);
+    expect(fits(p, cordoned)).toEqual(takes ? [] : [REFUSAL.unschedulable]);
+  });
+
   it('explains why nothing fits, counting each node once under its first reason', () => {
     const cluster = [
       node(1, 1000, 500),

@@ -42,3 +42,18 @@ export function resolveFenceposts(
   if (surge === 0 && unavailable === 0) unavailable = 1;
   return { surge, unavailable };
 }
+
+/**
+ * A DaemonSet's maxUnavailable over the nodes that should run its pod (Kubernetes'
+ * UnavailableCount: a percentage rounds up); 1 when both it and maxSurge come to 0 and some
+ * node should run one, so a rollout never stalls.
+ */
+export function resolveDaemonSetUnavailable(
+  maxUnavailable: IntOrString | undefined,
+  maxSurge: IntOrString | undefined,
+  desired: number,
+): number {
+  const unavailable = scaledValue(maxUnavailable ?? 1, desired, true);
+  const surge = scaledValue(maxSurge ?? 0, desired, true);
+  return desired > 0 && unavailable === 0 && surge === 0 ? 1 : unavailable;
+}

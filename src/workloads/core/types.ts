@@ -1,6 +1,6 @@
 /**
  * The vocabulary of the workload controllers' pure cores: what they see of pods,
- * ReplicaSets and Deployments, in Kubernetes' own field names.
+ * ReplicaSets, Deployments, Jobs and DaemonSets, in Kubernetes' own field names.
  */
 
 export interface OwnerReference {
@@ -36,6 +36,8 @@ export interface PodView {
   /** Pending (not yet running, bound or not), Running, Succeeded, Failed */
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
   nodeName: string | null;
+  /** the node it is pinned to by a matchFields metadata.name term (a daemon pod not yet bound) */
+  targetNode?: string | null;
   ready: boolean;
   /** when it last became ready (ms since the epoch), if it is */
   readySince: number | null;
@@ -156,6 +158,33 @@ export interface JobView {
     template: PodTemplate;
   };
   status: Partial<JobStatus>;
+}
+
+export interface DaemonSetStatus {
+  currentNumberScheduled: number;
+  numberMisscheduled: number;
+  desiredNumberScheduled: number;
+  numberReady: number;
+  updatedNumberScheduled: number;
+  numberAvailable: number;
+  numberUnavailable: number;
+  observedGeneration: number;
+  collisionCount?: number;
+}
+
+export interface DaemonSetView {
+  metadata: ObjectMeta;
+  spec: {
+    selector: LabelSelector;
+    template: PodTemplate;
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
+    updateStrategy?: {
+      type?: 'RollingUpdate' | 'OnDelete';
+      rollingUpdate?: { maxUnavailable?: IntOrString; maxSurge?: IntOrString };
+    };
+  };
+  status: Partial<DaemonSetStatus>;
 }
 
 /** The controller reference of an object: its ownerReference with controller: true. */
