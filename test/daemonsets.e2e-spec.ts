@@ -210,6 +210,18 @@ suite('DaemonSets through kubectl', () => {
   it('kubectl set image rolls the pods over, one node at a time, and rollout status waits for it', async () => {
     const before = await daemonPods(k, 'agent');
     await k.ok('set', 'image', 'ds/agent', 'agent=busybox:1.37');
+    // kubesim's own CLI follows it in kubectl's words, to the same end
+    const followed = await runCli(t.baseUrl, [
+      'rollout',
+      'status',
+      'ds/agent',
+      '--timeout',
+      '120s',
+    ]);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout.trim().split('\n').pop()).toBe(
+      'daemon set "agent" successfully rolled out',
+    );
     const rolled = await k.ok('rollout', 'status', 'ds/agent', '--timeout=120s');
     expect(rolled).toMatch(/daemon set "agent" successfully rolled out/);
     const after = await onePodOn(k, 'agent', ['d-1', 'd-2']);

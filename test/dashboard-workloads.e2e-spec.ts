@@ -411,4 +411,49 @@ describe('dashboard workloads, usage and lessons in headless Chromium', () => {
     ).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 60000);
+
+  it('shows a DaemonSet with one pod a node, as the server counts them', async () => {
+    const { body: apps } = await t.http.get('/apis/apps/v1').expect(200);
+    expect(apps.resources.map((r: { name: string }) => r.name)).toContain('daemonsets');
+    const daemonSet = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: {
+            containers: [
+              {
+                name: 'agent',
+                image: 'busybox:1.36',
+                command: ['sleep', '3600'],
+                resources: { requests: { cpu: '10m', memory: '8Mi' } },
+              },
+            ],
+          },
+        },
+      },
+    };
+    await t.http
+      .post('/apis/apps/v1/namespaces/default/daemonsets')
+      .set(auth)
+      .send(daemonSet)
+      .expect(201);
+    const { body: nodes } = await t.http.get('/api/v1/nodes').expect(200);
+    const eligible = nodes.items.filter(
+      (n: { spec: { unschedulable?: boolean }; metadata: { labels: Record<string, string> } }) =>
+        !('node-role.kubernetes.io/control-plane' in n.metadata.labels),
+    ).length;
+    expect(eligible).toBeGreaterThan(0);
+    const row = '[data-testid="daemonset"][data-name="agent"]';
+    await page.waitForSelector(`${row}[data-desired="${eligible}"][data-available="${eligible}"]`, {
+      timeout: 30000,
+    });
+    expect(await chips(row)).toEqual(
+      (await podNames('app=agent')).map((name) => ({ name, status: 'running' })),
+    );
+    expect(pageErrors).toEqual([]);
+  }, 60000);
 });
