@@ -14,6 +14,7 @@ import { NodePodsVersion1795309916496 } from './1795309916496-NodePodsVersion';
 import { Initial1795308695448 } from './1795308695448-Initial';
 import { Jobs1796183600000 } from './1796183600000-Jobs';
 import { DaemonSets1796230000000 } from './1796230000000-DaemonSets';
+import { ContainerLimits1796240000000 } from './1796240000000-ContainerLimits';
 export const MIGRATIONS: Function[] = [
   Initial1795308695448,
   NodePodsVersion1795309916496,
@@ -30,4 +31,5 @@ export const MIGRATIONS: Function[] = [
   Jobs1796183600000,
   HorizontalPodAutoscalers1796212736568,
   DaemonSets1796230000000,
+  ContainerLimits1796240000000,
 ];

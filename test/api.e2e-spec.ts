@@ -609,6 +609,47 @@ describe('control plane API (real PostgreSQL, external agents)', () => {
       await t2.http.delete('/pods/p-underreq').expect(200);
     });
 
+    it('keeps container limits and refuses a request over its limit, storing nothing', async () => {
+      const body = {
+        name: 'p-limits',
+        containers: [{ name: 'a', image: 'x', cpu_req: 0.5, memory_req: 64, cpu_limit: 0.25 }],
+      };
+      const res = await t2.http.post('/pods').send(body).expect(400);
+      expect(res.body.message).toBe(
+        'containers[0].cpu_req (0.5) must be less than or equal to its cpu_limit (0.25)',
+      );
+      const mem = await t2.http
+        .post('/pods')
+        .send({ ...body, containers: [{ ...body.containers[0], cpu_limit: 1, memory_limit: 32 }] })
+        .expect(400);
+      expect(mem.body.message).toMatch(
+        /memory_req \(64\) must be less than or equal to its memory_limit \(32\)/,
+      );
+      expect(await t2.sql("SELECT id FROM pods WHERE name = 'p-limits'")).toEqual([]);
+      const ok = await t2.http
+        .post('/pods')
+        .send({ ...body, containers: [{ ...body.containers[0], cpu_limit: 1, memory_limit: 128 }] })
+        .expect(201);
+      expect(ok.body.containers[0]).toMatchObject({
+        cpu_req: 0.5,
+        cpu_limit: 1,
+        memory_limit: 128,
+      });
+      const { body: read } = await t2.http.get('/pods/p-limits').expect(200);
+      expect(read.containers[0]).toMatchObject({ cpu_limit: 1, memory_limit: 128 });
+      // none given, none shown
+      const plain = await t2.http
+        .post('/pods')
+        .send({
+          name: 'p-nolimits',
+          containers: [{ name: 'a', image: 'x', cpu_req: 0.5, memory_req: 64 }],
+        })
+        .expect(201);
+      expect(plain.body.containers[0]).not.toHaveProperty('cpu_limit');
+      await t2.http.delete('/pods/p-limits').expect(200);
+      await t2.http.delete('/pods/p-nolimits').expect(200);
+    });
+
     it('takes null for an optional field as not given (fuzz seed 21525302 found a 500)', async () => {
       const res = await t2.http
         .post('/pods')

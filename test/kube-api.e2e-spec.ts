@@ -341,6 +341,37 @@ suite('the Kubernetes API through kubectl', () => {
     expect(api).toMatch(/^QoS Class:\s+Burstable$/m);
     expect(api).toMatch(/^Status:\s+Running$/m);
 
+    // limits equal to the requests: Guaranteed, the limits kept and shown
+    const guaranteed = await k.run(
+      ['apply', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: sure').replace(
+        'requests: { cpu: 250m, memory: 64Mi }',
+        'limits: { cpu: 250m, memory: 64Mi }',
+      ),
+    );
+    expect(guaranteed.stderr).toBe('');
+    const sure = await k.ok('describe', 'pod', 'sure');
+    expect(sure).toMatch(
+      /Limits:\s+cpu:\s+250m\s+memory:\s+64Mi\s+Requests:\s+cpu:\s+250m\s+memory:\s+64Mi/,
+    );
+    expect(sure).toMatch(/^QoS Class:\s+Guaranteed$/m);
+    const { body: rest } = await t.http.get('/pods/sure').expect(200);
+    expect(rest.containers[0]).toMatchObject({ cpu_req: 0.25, cpu_limit: 0.25, memory_limit: 64 });
+    // a request over its limit is refused as kube-apiserver words it, storing nothing
+    const over = await k.run(
+      ['apply', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: over').replace(
+        'requests: { cpu: 250m, memory: 64Mi }',
+        'requests: { cpu: "1" }\n        limits: { cpu: 500m }',
+      ),
+    );
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain(
+      'spec.containers[0].resources.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m',
+    );
+    await t.http.get('/pods/over').expect(404);
+    await k.ok('delete', 'pod', 'sure', '--wait=false');
+
     const again = await k.run(['run', 'web', '--image=nginx:1.27']);
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe(
@@ -430,6 +461,38 @@ suite('the Kubernetes API through kubectl', () => {
     expect(JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json')).metadata.labels).toEqual({
       app: 'api',
     });
+
+    // kubectl replace: the labels of the object sent, over the version it was read at
+    type Served = {
+      metadata: { labels: Record<string, string> };
+      spec: { containers: Array<{ image: string }> };
+    };
+    let served = {} as Served;
+    const replaced = await waitFor('a replace over the latest version', async () => {
+      served = JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json'));
+      served.metadata.labels.tier = 'front';
+      const r = await k.run(['replace', '-f', '-'], JSON.stringify(served));
+      if (r.code !== 0 && !/Conflict/.test(r.stderr)) throw new Error(r.stderr);
+      return r.code === 0 ? r : null;
+    });
+    expect(replaced.stdout).toBe('pod/api replaced\n');
+    expect(JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json')).metadata.labels).toEqual({
+      app: 'api',
+      tier: 'front',
+    });
+    // what was read before that replace is stale now
+    const stale = await k.run(['replace', '-f', '-'], JSON.stringify(served));
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/Conflict.*the object has been modified/);
+    // and a new image is refused, as a patch of it is
+    const fresh: Served = JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json'));
+    fresh.spec.containers[0].image = 'busybox:1.37';
+    const respec = await k.run(['replace', '-f', '-'], JSON.stringify(fresh));
+    expect(respec.code).toBe(1);
+    expect(respec.stderr).toContain(
+      'The Pod "api" is invalid: spec: Forbidden: kubesim changes only metadata.labels and metadata.annotations of a pod',
+    );
+    expect(await k.ok('label', 'pod', 'api', 'tier-')).toBe('pod/api unlabeled\n');
   });
 
   it('kubectl describe node shows conditions, capacity, its pods and its events', async () => {
@@ -493,6 +556,25 @@ suite('the Kubernetes API through kubectl', () => {
     // the header once, then a line per change
     expect(pods.output().match(/^NAME\s+READY/gm)).toHaveLength(1);
     expect(pods.output().match(/^watched\s/gm)).toHaveLength(1);
+  });
+
+  it('a watch from a resourceVersion too old to replay gets 410 Expired, as from a compacted one', async () => {
+    const old = Date.now() - 10 * 60_000;
+    const res = await fetch(`${t.baseUrl}/api/v1/pods?watch=true&resourceVersion=${old}`);
+    expect(res.status).toBe(200);
+    const [line, ...rest] = (await res.text()).split('\n').filter(Boolean);
+    expect(rest).toEqual([]);
+    expect(JSON.parse(line)).toMatchObject({
+      type: 'ERROR',
+      object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 },
+    });
+    expect(JSON.parse(line).object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
+    // a recent one (what a list just gave) is watched as before
+    const { body: list } = await t.http.get('/api/v1/pods').expect(200);
+    const fresh = await fetch(
+      `${t.baseUrl}/api/v1/pods?watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=1`,
+    );
+    expect(await fresh.text()).not.toContain('"ERROR"');
   });
 
   it('kubectl delete pod removes it from kubesim', async () => {

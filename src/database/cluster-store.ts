@@ -67,6 +67,7 @@ const POD_SELECT = `
          p.labels, p.annotations, p.scheduling, p.owner_references, p.generate_name, p.scheduled_at, p.started_at, p.finished_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
                      'cpu_req_m', c.cpu_req_m, 'memory_req_mb', c.memory_req_mb,
+                     'cpu_limit_m', c.cpu_limit_m, 'memory_limit_mb', c.memory_limit_mb,
                      'command', c.command, 'args', c.args, 'status', c.status,
                      'restart_count', c.restart_count, 'state', c.state) ORDER BY c.id)
                    FROM containers c WHERE c.pod_id = p.id), '[]') AS containers,
@@ -951,9 +952,9 @@ export class ClusterStore implements BeforeApplicationShutdown {
     }
     if (pod.containers.length) {
       await db.query(
-        `INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, command, args)
-         SELECT $1, r.name, r.image, r.cpu, r.mem, r.command, r.args
-           FROM json_to_recordset($2) AS r(name text, image text, cpu int, mem int, command jsonb, args jsonb)`,
+        `INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, cpu_limit_m, memory_limit_mb, command, args)
+         SELECT $1, r.name, r.image, r.cpu, r.mem, r.cpu_limit, r.mem_limit, r.command, r.args
+           FROM json_to_recordset($2) AS r(name text, image text, cpu int, mem int, cpu_limit int, mem_limit int, command jsonb, args jsonb)`,
         [
           id,
           JSON.stringify(
@@ -962,6 +963,9 @@ export class ClusterStore implements BeforeApplicationShutdown {
               image: c.image,
               cpu: c.cpuReqM,
               mem: c.memoryReqMb,
+              // absent keys are NULL to json_to_recordset: no limit given
+              ...(c.cpuLimitM != null ? { cpu_limit: c.cpuLimitM } : {}),
+              ...(c.memoryLimitMb != null ? { mem_limit: c.memoryLimitMb } : {}),
               command: c.command,
               args: c.args,
             })),
@@ -1089,9 +1093,9 @@ export class ClusterStore implements BeforeApplicationShutdown {
              FROM placed ORDER BY idx
            RETURNING id, name, namespace, ip, node_id, created_at, scheduled_at),
          c AS (
-           INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, command, args)
-           SELECT pod.id, r.name, r.image, r.cpu, r.mem, r.command, r.args
-             FROM json_to_recordset($2) AS r(pod text, ns text, name text, image text, cpu int, mem int, command jsonb, args jsonb)
+           INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, cpu_limit_m, memory_limit_mb, command, args)
+           SELECT pod.id, r.name, r.image, r.cpu, r.mem, r.cpu_limit, r.mem_limit, r.command, r.args
+             FROM json_to_recordset($2) AS r(pod text, ns text, name text, image text, cpu int, mem int, cpu_limit int, mem_limit int, command jsonb, args jsonb)
              JOIN pod ON pod.name = r.pod AND pod.namespace = r.ns),
          v AS (
            INSERT INTO volumes (pod_id, name, type, size_gb, path)
@@ -1128,6 +1132,9 @@ export class ClusterStore implements BeforeApplicationShutdown {
               image: c.image,
               cpu: c.cpuReqM,
               mem: c.memoryReqMb,
+              // absent keys are NULL to json_to_recordset: no limit given
+              ...(c.cpuLimitM != null ? { cpu_limit: c.cpuLimitM } : {}),
+              ...(c.memoryLimitMb != null ? { mem_limit: c.memoryLimitMb } : {}),
               command: c.command,
               args: c.args,
             }),

@@ -8,6 +8,9 @@ export function containerSpec(c: ContainerRecord) {
     image: c.image,
     cpu_req: millisToCores(c.cpu_req_m),
     memory_req: c.memory_req_mb,
+    // only when given: most pods have none, and agents read these too
+    ...(c.cpu_limit_m != null ? { cpu_limit: millisToCores(c.cpu_limit_m) } : {}),
+    ...(c.memory_limit_mb != null ? { memory_limit: c.memory_limit_mb } : {}),
     command: c.command,
     args: c.args,
   };

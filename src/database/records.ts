@@ -37,6 +37,9 @@ export interface ContainerRecord {
   image: string;
   cpu_req_m: number;
   memory_req_mb: number;
+  /** resources.limits; null when none was given */
+  cpu_limit_m: number | null;
+  memory_limit_mb: number | null;
   command: string[];
   args: string[];
   status: string;
@@ -112,6 +115,8 @@ export interface NewPod {
     image: string;
     cpuReqM: number;
     memoryReqMb: number;
+    cpuLimitM?: number | null;
+    memoryLimitMb?: number | null;
     command: string[];
     args: string[];
   }>;

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { CoreV1Event, V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../common/errors';
@@ -260,6 +261,57 @@ export class KubeApiService implements OnApplicationBootstrap {
     if (!(await this.store.setPodMetadata(id, checked.labels, checked.annotations, redeliver)))
       throw KubeError.notFound('pods', name);
     return this.getPod(namespace, name);
+  }
+
+  /**
+   * `kubectl replace` of a pod: the whole object again. As kube-apiserver, a stale
+   * `resourceVersion` is a Conflict and a changed spec is refused (kubesim changes none of
+   * it, not even the image); labels and annotations take the new object's.
+   */
+  async replacePod(namespace: string, name: string, body: unknown): Promise<V1Pod> {
+    if (!isObject(body)) throw new KubeError(400, 'the body must be a v1 Pod object');
+    if (body.kind !== undefined && body.kind !== 'Pod')
+      throw new KubeError(400, `the body must be a v1 Pod, not ${JSON.stringify(body.kind)}`);
+    const meta = (isObject(body.metadata) ? body.metadata : {}) as Record<string, unknown>;
+    if (meta.name !== name)
+      throw new KubeError(
+        400,
+        `the name of the object (${String(meta.name ?? '')}) does not match the name on the URL (${name})`,
+        'BadRequest',
+      );
+    if (meta.namespace !== undefined && meta.namespace !== namespace)
+      throw new KubeError(
+        400,
+        'the namespace of the provided object does not match the namespace sent on the request',
+        'BadRequest',
+      );
+    const current = await this.getPod(namespace, name);
+    if (
+      meta.resourceVersion !== undefined &&
+      meta.resourceVersion !== current.metadata!.resourceVersion
+    )
+      throw new KubeError(
+        409,
+        `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        'Conflict',
+      );
+    const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? {})) as unknown;
+    if (!isDeepStrictEqual(json(body.spec), json(current.spec)))
+      throw KubeError.invalid('Pod', name, [
+        {
+          field: 'spec',
+          message:
+            'Forbidden: kubesim changes only metadata.labels and metadata.annotations of a pod',
+        },
+      ]);
+    const labels = (isObject(meta.labels) ? meta.labels : {}) as Record<string, unknown>;
+    const annotations = { ...((isObject(meta.annotations) ? meta.annotations : {}) as object) };
+    delete (annotations as Record<string, unknown>)['kubesim.io/pod-id'];
+    // the same path as a merge patch that sets both maps whole
+    return this.patchPod(namespace, name, 'application/json-patch+json', [
+      { op: 'replace', path: '/metadata/labels', value: labels },
+      { op: 'replace', path: '/metadata/annotations', value: annotations },
+    ]);
   }
 
   async deletePod(namespace: string, name: string): Promise<V1Pod> {

@@ -9,6 +9,7 @@ import {
   Param,
   Patch,
   Post,
+  Put,
   Query,
   Req,
   Res,
@@ -263,6 +264,15 @@ export class KubeCoreController {
     @Body() patch: unknown,
   ) {
     return this.kube.patchPod(namespace, name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+  }
+
+  @Put('namespaces/:namespace/pods/:name')
+  replaceKubePod(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.kube.replacePod(namespace, name, jsonBody(body));
   }
 
   /** policy/v1 Eviction, as `kubectl drain` posts for each pod: the pod is deleted. */

@@ -39,7 +39,7 @@ export const CORE_V1_RESOURCES = [
     singularName: 'pod',
     namespaced: true,
     kind: 'Pod',
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     shortNames: ['po'],
     categories: ['all'],
   },

@@ -370,7 +370,7 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
         ...(c.command.length ? { command: c.command } : {}),
         ...(c.args.length ? { args: c.args } : {}),
         ...(env.length ? { env: env.map((e) => ({ name: e.key, value: e.value })) } : {}),
-        resources: containerRequests(c),
+        resources: containerResources(c),
         ...(p.volumes.length
           ? { volumeMounts: p.volumes.map((v) => ({ name: v.name, mountPath: v.path })) }
           : {}),
@@ -396,22 +396,55 @@ export function toKubePod(ctx: KubeContext, p: PodRecord, nodeIp?: string): V1Po
       ...(p.ip ? { podIP: p.ip, podIPs: [{ ip: p.ip }] } : {}),
       ...(scheduled ? { startTime: iso(p.scheduled_at) } : {}),
       ...(scheduled ? { containerStatuses: p.containers.map((c) => containerStatus(p, c)) } : {}),
-      // without limits nothing is Guaranteed; without any request, BestEffort
-      qosClass: p.containers.some((c) => c.cpu_req_m > 0 || c.memory_req_mb > 0)
-        ? 'Burstable'
-        : 'BestEffort',
+      qosClass: qosClass(p.containers),
     },
   } as V1Pod;
 }
 
-/** A container's requests as a manifest gives them: what was not requested is left out. */
-function containerRequests(c: { cpu_req_m: number; memory_req_mb: number }): {
+type ContainerResources = Pick<
+  ContainerRecord,
+  'cpu_req_m' | 'memory_req_mb' | 'cpu_limit_m' | 'memory_limit_mb'
+>;
+
+/** A container's requests and limits as a manifest gives them: what was not given is left out. */
+function containerResources(c: ContainerResources): {
   requests?: Record<string, string>;
+  limits?: Record<string, string>;
 } {
   const requests: Record<string, string> = {};
   if (c.cpu_req_m > 0) requests.cpu = formatCpu(c.cpu_req_m);
   if (c.memory_req_mb > 0) requests.memory = formatMemory(c.memory_req_mb);
-  return Object.keys(requests).length ? { requests } : {};
+  const limits: Record<string, string> = {};
+  if (c.cpu_limit_m != null) limits.cpu = formatCpu(c.cpu_limit_m);
+  if (c.memory_limit_mb != null) limits.memory = formatMemory(c.memory_limit_mb);
+  return {
+    ...(Object.keys(limits).length ? { limits } : {}),
+    ...(Object.keys(requests).length ? { requests } : {}),
+  };
+}
+
+/**
+ * Kubernetes' QoS class: Guaranteed when every container has cpu and memory limits equal to
+ * its requests, BestEffort when none has a request or a limit, else Burstable.
+ */
+export function qosClass(
+  containers: ContainerResources[],
+): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const guaranteed =
+    containers.length > 0 &&
+    containers.every(
+      (c) =>
+        c.cpu_limit_m != null &&
+        c.memory_limit_mb != null &&
+        c.cpu_limit_m === c.cpu_req_m &&
+        c.memory_limit_mb === c.memory_req_mb,
+    );
+  if (guaranteed) return 'Guaranteed';
+  const any = containers.some(
+    (c) =>
+      c.cpu_req_m > 0 || c.memory_req_mb > 0 || c.cpu_limit_m != null || c.memory_limit_mb != null,
+  );
+  return any ? 'Burstable' : 'BestEffort';
 }
 
 export function toKubeNamespace(n: NamespaceRecord): V1Namespace {

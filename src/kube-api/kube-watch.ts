@@ -28,6 +28,13 @@ export interface WatchSource<T extends KubeObject> {
 const POLL_MS = 1000;
 
 /**
+ * How far back a watch may start. kubesim keeps no log of changes: a watch from an older
+ * resourceVersion could not send what was deleted since, so it gets kube-apiserver's answer
+ * to a compacted version, an ERROR event with a 410 Expired Status, and lists again.
+ */
+export const WATCH_WINDOW_MS = 5 * 60_000;
+
+/**
  * A change stamped (by its transaction's start) just before a list's resourceVersion may
  * have committed after the list was read: a watch from that version sends what changed
  * this long before it too, so no change falls between a list and its watch.
@@ -58,6 +65,24 @@ export function streamWatch<T extends KubeObject>(
   });
   res.flushHeaders?.();
   const known = new Map<string, { object: T; signature: string }>();
+  const now = Date.now();
+  if (!source.appendOnly && source.since !== null && source.since < now - WATCH_WINDOW_MS) {
+    res.end(
+      `${JSON.stringify({
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${source.since} (${now - WATCH_WINDOW_MS})`,
+          reason: 'Expired',
+          code: 410,
+        },
+      })}\n`,
+    );
+    return;
+  }
   const key = (o: T) => o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
   const signature = (o: T) => JSON.stringify(source.volatile ? source.volatile(o) : o);
   let first = true;

@@ -36,6 +36,29 @@ describe('a v1.Pod manifest as kubesim pod creation', () => {
       [0.25, 64],
       [1, 1024],
     ]);
+    // the limits are kept beside them, only where given
+    expect(dto.containers.map((c) => [c.cpu_limit, c.memory_limit])).toEqual([
+      [undefined, undefined],
+      [1, 1024],
+    ]);
+  });
+
+  it("refuses a request over its limit, with kube-apiserver's words", () => {
+    expect(
+      causes(
+        manifest({
+          containers: [
+            {
+              name: 'a',
+              image: 'nginx',
+              resources: { requests: { cpu: '2', memory: '64Mi' }, limits: { cpu: '1' } },
+            },
+          ],
+        }),
+      ),
+    ).toEqual([
+      'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+    ]);
   });
 
   it('a pod without requests reserves 1m, the least kubesim schedules', () => {

@@ -101,15 +101,10 @@ function containerOf(c: V1Container, i: number, causes: Cause[]) {
     });
   if (!c.image || typeof c.image !== 'string')
     causes.push({ field: `${at}.image`, message: 'Required value' });
-  const quantity = (kind: 'cpu' | 'memory') => {
-    const requests = c.resources?.requests as Record<string, unknown> | undefined;
-    const limits = c.resources?.limits as Record<string, unknown> | undefined;
-    // as in Kubernetes, a limit without a request is the request
-    const [value, where] =
-      requests?.[kind] !== undefined
-        ? [requests[kind], `${at}.resources.requests[${kind}]`]
-        : [limits?.[kind], `${at}.resources.limits[${kind}]`];
-    if (value === undefined) return 0;
+  const requests = c.resources?.requests as Record<string, unknown> | undefined;
+  const limits = c.resources?.limits as Record<string, unknown> | undefined;
+  const read = (kind: 'cpu' | 'memory', value: unknown, where: string): number | null => {
+    if (value === undefined || value === null) return null;
     try {
       return kind === 'cpu' ? cpuMillis(value, where) : memoryMi(value, where);
     } catch (err) {
@@ -118,13 +113,27 @@ function containerOf(c: V1Container, i: number, causes: Cause[]) {
           field: where,
           message: `Invalid value: "${String(value)}": ${err.message.replace(`${where}: `, '')}`,
         });
-        return 0;
+        return null;
       }
       throw err;
     }
   };
-  const cpuM = quantity('cpu');
-  const memory = quantity('memory');
+  const resource = (kind: 'cpu' | 'memory') => {
+    const limit = read(kind, limits?.[kind], `${at}.resources.limits[${kind}]`);
+    const given = read(kind, requests?.[kind], `${at}.resources.requests[${kind}]`);
+    // as in Kubernetes, a limit without a request is the request
+    const request = given ?? limit ?? 0;
+    if (limit !== null && request > limit)
+      causes.push({
+        field: `${at}.resources.requests`,
+        message: `Invalid value: "${String(requests?.[kind])}": must be less than or equal to ${kind} limit of ${String(limits?.[kind])}`,
+      });
+    return { request, limit };
+  };
+  const cpu = resource('cpu');
+  const mem = resource('memory');
+  const cpuM = cpu.request;
+  const memory = mem.request;
   const env: Array<{ key: string; value: string }> = [];
   (c.env ?? []).forEach((e, j) => {
     if (e.valueFrom)
@@ -140,6 +149,8 @@ function containerOf(c: V1Container, i: number, causes: Cause[]) {
       image: c.image ?? '',
       cpu_req: cpuM / 1000,
       memory_req: memory,
+      ...(cpu.limit !== null ? { cpu_limit: cpu.limit / 1000 } : {}),
+      ...(mem.limit !== null ? { memory_limit: mem.limit } : {}),
       command: strings(c.command, `${at}.command`, causes),
       args: strings(c.args, `${at}.args`, causes),
     },

@@ -90,6 +90,8 @@ export class PodsService {
           image: c.image,
           cpu_req_m: c.cpuReqM,
           memory_req_mb: c.memoryReqMb,
+          cpu_limit_m: c.cpuLimitM ?? null,
+          memory_limit_mb: c.memoryLimitMb ?? null,
           command: c.command,
           args: c.args,
           status: 'waiting',
@@ -311,6 +313,17 @@ export class PodsService {
     );
     if (causes.length)
       throw new BadInputError(causes.map((c) => `${c.field}: ${c.message}`).join('; '));
+    // as Kubernetes: a request is at most its limit
+    dto.containers.forEach((c, i) => {
+      if (c.cpu_limit !== undefined && coresToMillis(c.cpu_req) > coresToMillis(c.cpu_limit))
+        throw new BadInputError(
+          `containers[${i}].cpu_req (${c.cpu_req}) must be less than or equal to its cpu_limit (${c.cpu_limit})`,
+        );
+      if (c.memory_limit !== undefined && c.memory_req > c.memory_limit)
+        throw new BadInputError(
+          `containers[${i}].memory_req (${c.memory_req}) must be less than or equal to its memory_limit (${c.memory_limit})`,
+        );
+    });
     const containersM = dto.containers.reduce((sum, c) => sum + coresToMillis(c.cpu_req), 0);
     const cpuReqM =
       dto.cpu_cores_req !== undefined && dto.cpu_cores_req !== null
@@ -341,6 +354,8 @@ export class PodsService {
         image: c.image,
         cpuReqM: coresToMillis(c.cpu_req),
         memoryReqMb: c.memory_req,
+        cpuLimitM: c.cpu_limit === undefined ? null : coresToMillis(c.cpu_limit),
+        memoryLimitMb: c.memory_limit ?? null,
         command: asArgv(c.command),
         args: asArgv(c.args),
       })),

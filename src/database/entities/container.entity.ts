@@ -26,6 +26,13 @@ export class ContainerEntity {
   @Column({ name: 'memory_req_mb', type: 'integer', default: 0 })
   memoryReqMb: number;
 
+  /** resources.limits, kept and shown; kubesim schedules on requests only */
+  @Column({ name: 'cpu_limit_m', type: 'integer', nullable: true })
+  cpuLimitM: number | null;
+
+  @Column({ name: 'memory_limit_mb', type: 'integer', nullable: true })
+  memoryLimitMb: number | null;
+
   @Column({ type: 'jsonb', default: [] })
   command: string[];
 

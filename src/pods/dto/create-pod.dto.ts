@@ -48,6 +48,31 @@ export class ContainerDto {
   memory_req: number;
 
   @ApiPropertyOptional({
+    example: 1,
+    description:
+      'CPU limit in cores (resources.limits.cpu): kept and shown, not enforced; at least cpu_req',
+    minimum: 0,
+    maximum: 1024,
+  })
+  @IsOptional()
+  @IsMillicoreNumber()
+  @Min(0)
+  @Max(1024)
+  cpu_limit?: number;
+
+  @ApiPropertyOptional({
+    example: 256,
+    description:
+      'memory limit in MB (resources.limits.memory): kept and shown; at least memory_req',
+    minimum: 0,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(16 * 1024 * 1024)
+  memory_limit?: number;
+
+  @ApiPropertyOptional({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
     example: 'nginx -g "daemon off;"',
     description: 'a string (split as a shell would) or an array of strings',

@@ -14,6 +14,10 @@ export class ContainerResponseDto {
   @ApiProperty({ example: 'nginx:1.27' }) image: string;
   @ApiProperty({ example: 0.5 }) cpu_req: number;
   @ApiProperty({ example: 128 }) memory_req: number;
+  @ApiPropertyOptional({ example: 1, description: 'present when a limit was given' })
+  cpu_limit?: number;
+  @ApiPropertyOptional({ example: 256, description: 'present when a limit was given' })
+  memory_limit?: number;
   @ApiProperty({ type: [String], example: ['nginx', '-g', 'daemon off;'] }) command: string[];
   @ApiProperty({ type: [String], example: [] }) args: string[];
   @ApiProperty({
