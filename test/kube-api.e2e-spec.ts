@@ -322,6 +322,55 @@ suite('the Kubernetes API through kubectl', () => {
     expect(row(await k.ok('get', 'pods'), 'rest-made')?.[2]).toBe('ContainerCreating');
   });
 
+  it('--dry-run=server rehearses what kubesim can rehearse and changes nothing anywhere', async () => {
+    // a pod creation: every check, nothing stored
+    expect(await k.ok('run', 'rehearsed', '--image=nginx:1.27', '--dry-run=server')).toBe(
+      'pod/rehearsed created (server dry run)\n',
+    );
+    await t.http.get('/pods/rehearsed').expect(404);
+    const over = await k.run(
+      ['apply', '--dry-run=server', '-f', '-'],
+      POD_YAML.replace('name: api', 'name: over').replace(
+        'requests: { cpu: 250m, memory: 64Mi }',
+        'requests: { cpu: "1" }\n        limits: { cpu: 500m }',
+      ),
+    );
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain('must be less than or equal to cpu limit of 500m');
+    // a Deployment's creation is rehearsed too
+    expect(
+      await k.ok('create', 'deployment', 'rehearsal', '--image=nginx:1.27', '--dry-run=server'),
+    ).toBe('deployment.apps/rehearsal created (server dry run)\n');
+    await t.http.get('/apis/apps/v1/namespaces/default/deployments/rehearsal').expect(404);
+    // what kubesim cannot rehearse yet is refused before it acts: the pod stays, unlabelled
+    const { body: before } = await t.http.get('/pods/api').expect(200);
+    const deleted = await k.run(['delete', 'pod', 'api', '--dry-run=server']);
+    expect(deleted.code).toBe(1);
+    expect(deleted.stderr).toMatch(
+      /BadRequest.*does not yet rehearse this request.*nothing was changed/,
+    );
+    const labelled = await k.run(['label', 'pod', 'api', 'rehearsed=yes', '--dry-run=server']);
+    expect(labelled.code).toBe(1);
+    const drained = await k.run(['drain', 'w1', '--dry-run=server', '--force']);
+    expect(drained.stderr).not.toMatch(/evicted/);
+    const { body: after } = await t.http.get('/pods/api').expect(200);
+    expect(after.labels).toEqual(before.labels);
+    expect(after.id).toBe(before.id);
+    // drain's first step is a cordon (a node patch): refused as well, the node stays schedulable
+    const { body: node } = await t.http.get('/nodes/w1').expect(200);
+    expect(node.cordoned).toBe(false);
+    // and a dryRun value other than All is a bad request
+    const odd = await fetch(`${t.baseUrl}/api/v1/namespaces/default/pods?dryRun=Some`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(odd.status).toBe(400);
+    expect((await odd.json()).message).toBe(
+      'dryRun: Unsupported value: "Some": supported values: "All"',
+    );
+  });
+
   it('kubectl run makes a pod, kubectl describe shows it; a second create of the name is AlreadyExists', async () => {
     expect(await k.ok('run', 'web', '--image=nginx:1.27')).toBe('pod/web created\n');
     const { body } = await t.http.get('/pods/web').expect(200);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { CoreV1Event, V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
@@ -211,10 +212,9 @@ export class KubeApiService implements OnApplicationBootstrap {
     body: unknown,
     query: { dryRun?: string; fieldValidation?: string },
   ): Promise<{ pod: V1Pod; warnings: string[] }> {
-    if (query.dryRun !== undefined)
-      throw new KubeError(400, 'dryRun is not supported by kubesim yet');
     const unknown = checkPodFields(body, fieldValidation(query.fieldValidation));
     const { dto, labels, annotations } = podManifestToCreate(body, namespace);
+    const warnings = unknown.map((f) => `unknown field "${f}"`);
     const ns = await this.requireNamespace(namespace);
     if (ns.status === 'Terminating')
       throw new KubeError(
@@ -226,9 +226,14 @@ export class KubeApiService implements OnApplicationBootstrap {
     if (await this.store.findPod(dto.name, namespace))
       throw KubeError.alreadyExists('pods', dto.name);
     try {
+      if (query.dryRun === 'All') {
+        // every check a creation makes, and the object as it would be stored, unscheduled
+        await this.pods.checkPod({ ...dto, namespace });
+        return { pod: dryRunPod(body as V1Pod, namespace, labels, annotations), warnings };
+      }
       const created = await this.pods.createPod({ ...dto, namespace }, { labels, annotations });
       const pod = await this.getPod(namespace, created.name);
-      return { pod, warnings: unknown.map((f) => `unknown field "${f}"`) };
+      return { pod, warnings };
     } catch (err) {
       if (err instanceof ConflictError && /already exists/.test(err.message))
         throw KubeError.alreadyExists('pods', dto.name);
@@ -685,6 +690,29 @@ export function unschedulableFromPatch(
 const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** The labels and annotations a patch leaves a pod with; any other change is a 422. */
+/** What a dry-run creation answers: the pod as it would be stored, before any scheduling. */
+function dryRunPod(
+  body: V1Pod,
+  namespace: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...body.metadata,
+      namespace,
+      uid: randomUUID(),
+      creationTimestamp: new Date(),
+      ...(Object.keys(labels).length ? { labels } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
+    spec: body.spec,
+    status: { phase: 'Pending' },
+  };
+}
+
 export function patchMetadata(
   contentType: string,
   patch: unknown,

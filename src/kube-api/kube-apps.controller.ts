@@ -12,6 +12,7 @@ import {
   Query,
   Res,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -35,6 +36,7 @@ import {
 } from './kube-core.controller';
 import { humanDuration, TableOf, toTable } from './kube-table';
 import { fieldValidation } from './field-validation';
+import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 
@@ -334,6 +336,7 @@ abstract class KubeWorkloadsController {
 
   @Post('namespaces/:namespace/:resource')
   @HttpCode(201)
+  @SupportsDryRun()
   createKubeWorkload(
     @Param('namespace') namespace: string,
     @Param('resource') resource: string,
@@ -378,6 +381,7 @@ abstract class KubeWorkloadsController {
   }
 
   @Patch('namespaces/:namespace/:resource/:name')
+  @SupportsDryRun()
   patchKubeWorkload(
     @Param('namespace') namespace: string,
     @Param('resource') resource: string,
@@ -494,6 +498,7 @@ abstract class KubeWorkloadsController {
 /** The apps/v1 group: Deployments and ReplicaSets with their scale subresource, DaemonSets. */
 @ApiExcludeController()
 @UseFilters(KubeStatusFilter)
+@UseGuards(DryRunGuard)
 @Controller('apis/apps/v1')
 export class KubeAppsController extends KubeWorkloadsController {
   protected readonly resources = ['deployments', 'replicasets', 'daemonsets'] as const;
@@ -506,6 +511,7 @@ export class KubeAppsController extends KubeWorkloadsController {
 /** The batch/v1 group: Jobs. */
 @ApiExcludeController()
 @UseFilters(KubeStatusFilter)
+@UseGuards(DryRunGuard)
 @Controller('apis/batch/v1')
 export class KubeBatchController extends KubeWorkloadsController {
   protected readonly resources = ['jobs'] as const;

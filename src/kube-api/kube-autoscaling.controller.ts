@@ -12,6 +12,7 @@ import {
   Query,
   Res,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -39,6 +40,7 @@ import {
   wantsTable,
 } from './kube-core.controller';
 import { streamWatch } from './kube-watch';
+import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { decodeHorizontalPodAutoscalerV1, ProtobufError } from './protobuf';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
@@ -80,6 +82,7 @@ function bodyOf(version: HpaVersion, body: unknown): unknown {
  */
 @ApiExcludeController()
 @UseFilters(KubeStatusFilter)
+@UseGuards(DryRunGuard)
 @Controller('apis/autoscaling')
 export class KubeAutoscalingController {
   constructor(
@@ -158,6 +161,7 @@ export class KubeAutoscalingController {
 
   @Post(':version/namespaces/:namespace/:resource')
   @HttpCode(201)
+  @SupportsDryRun()
   async createKubeAutoscaler(
     @Param('version') version: string,
     @Param('namespace') namespace: string,
@@ -200,6 +204,7 @@ export class KubeAutoscalingController {
 
   /** `kubectl replace`: the whole object again; a stale `resourceVersion` is a Conflict. */
   @Put(':version/namespaces/:namespace/:resource/:name')
+  @SupportsDryRun()
   async replaceKubeAutoscaler(
     @Param('version') version: string,
     @Param('namespace') namespace: string,
@@ -217,6 +222,7 @@ export class KubeAutoscalingController {
 
   /** `kubectl patch|edit|label|annotate hpa`: JSON, merge or strategic merge patch. */
   @Patch(':version/namespaces/:namespace/:resource/:name')
+  @SupportsDryRun()
   async patchKubeAutoscaler(
     @Param('version') version: string,
     @Param('namespace') namespace: string,

@@ -14,6 +14,7 @@ import {
   Req,
   Res,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { V1Node, V1ObjectMeta } from '@kubernetes/client-node';
@@ -29,6 +30,7 @@ import {
   TableOf,
   toTable,
 } from './kube-table';
+import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { ClusterStore } from '../database/cluster-store';
@@ -122,6 +124,7 @@ const options = (q: KubeQuery): ListOptions => ({
 /** The core group (`/api/v1`): nodes, pods, namespaces and events over kubesim's own objects. */
 @ApiExcludeController()
 @UseFilters(KubeStatusFilter)
+@UseGuards(DryRunGuard)
 @Controller('api/v1')
 export class KubeCoreController {
   constructor(
@@ -239,6 +242,7 @@ export class KubeCoreController {
   }
 
   @Post('namespaces/:namespace/pods')
+  @SupportsDryRun()
   @HttpCode(201)
   async createKubePod(
     @Param('namespace') namespace: string,

@@ -11,6 +11,7 @@ import {
   Query,
   Res,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -24,6 +25,7 @@ import {
 } from './kube-network-tables';
 import { KubeNetObject, KubeNetworkService } from './kube-network.service';
 import { IncludeObject, TableOf, toTable } from './kube-table';
+import { DryRunGuard } from './dry-run.guard';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 
@@ -118,6 +120,7 @@ const options = (q: KubeQuery) => ({
  */
 @ApiExcludeController()
 @UseFilters(KubeStatusFilter)
+@UseGuards(DryRunGuard)
 @Controller()
 export class KubeNetworkController {
   constructor(

@@ -49,6 +49,12 @@ export class PodsService {
     this.secrets = new SecretBox(config.secretKey);
   }
 
+  /** Every check a creation makes, storing nothing (a dry run): throws what createPod would. */
+  async checkPod(dto: CreatePodDto): Promise<void> {
+    this.newPod(dto);
+    await this.requireActiveNamespace(dto.namespace ?? DEFAULT_NAMESPACE);
+  }
+
   /** `meta`: the Kubernetes labels and annotations of a pod made through the Kubernetes API. */
   async createPod(
     dto: CreatePodDto,
