@@ -367,6 +367,32 @@ suite('Services and NetworkPolicies with real agents and kubectl', () => {
     }
   });
 
+  it('kubectl replace changes a NetworkPolicy and a Service; a stale replace is a Conflict', async () => {
+    const policy = JSON.parse(await k.ok(['get', 'netpol', 'allow-client-to-web', '-o', 'json']));
+    policy.spec.ingress[0].ports.push({ protocol: 'TCP', port: 9090 });
+    expect(await k.ok(['replace', '-f', '-'], JSON.stringify(policy))).toBe(
+      'networkpolicy.networking.k8s.io/allow-client-to-web replaced\n',
+    );
+    const now = await t.http
+      .get('/network/reachability?from=client&to=web-2&port=9090')
+      .expect(200);
+    expect(now.body).toMatchObject({ allowed: true, policies: ['default/allow-client-to-web'] });
+    // the object read before that replace names a version that is gone
+    const stale = await k.run(['replace', '-f', '-'], JSON.stringify(policy));
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/Conflict.*the object has been modified/);
+
+    const service = JSON.parse(await k.ok(['get', 'svc', 'web', '-o', 'json']));
+    const ip = service.spec.clusterIP;
+    service.metadata.labels = { ...(service.metadata.labels ?? {}), tier: 'front' };
+    expect(await k.ok(['replace', '-f', '-'], JSON.stringify(service))).toBe(
+      'service/web replaced\n',
+    );
+    const replaced = JSON.parse(await k.ok(['get', 'svc', 'web', '-o', 'json']));
+    expect(replaced.metadata.labels.tier).toBe('front');
+    expect(replaced.spec.clusterIP).toBe(ip);
+  });
+
   it('kubectl delete svc removes the Service and its endpoints', async () => {
     expect(await k.ok(['delete', 'svc', 'web'])).toContain('service "web" deleted');
     expect((await k.run(['get', 'endpoints', 'web'])).stderr.trim()).toBe(

@@ -37,6 +37,7 @@ const WORKLOAD_TABLES: Record<string, WorkloadKind> = {
   Job: 'jobs',
 };
 import { KubeError } from './kube-status';
+import { checkReplaceBody } from './replace-body';
 import { namespaceManifest } from './namespace-manifest';
 import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
 import { Cause, checkMetadataMaps, podManifestToCreate } from './pod-manifest';
@@ -273,33 +274,16 @@ export class KubeApiService implements OnApplicationBootstrap {
    * `resourceVersion` is a Conflict and a changed spec is refused (kubesim changes none of
    * it, not even the image); labels and annotations take the new object's.
    */
-  async replacePod(namespace: string, name: string, body: unknown): Promise<V1Pod> {
-    if (!isObject(body)) throw new KubeError(400, 'the body must be a v1 Pod object');
-    if (body.kind !== undefined && body.kind !== 'Pod')
-      throw new KubeError(400, `the body must be a v1 Pod, not ${JSON.stringify(body.kind)}`);
-    const meta = (isObject(body.metadata) ? body.metadata : {}) as Record<string, unknown>;
-    if (meta.name !== name)
-      throw new KubeError(
-        400,
-        `the name of the object (${String(meta.name ?? '')}) does not match the name on the URL (${name})`,
-        'BadRequest',
-      );
-    if (meta.namespace !== undefined && meta.namespace !== namespace)
-      throw new KubeError(
-        400,
-        'the namespace of the provided object does not match the namespace sent on the request',
-        'BadRequest',
-      );
+  async replacePod(namespace: string, name: string, given: unknown): Promise<V1Pod> {
     const current = await this.getPod(namespace, name);
-    if (
-      meta.resourceVersion !== undefined &&
-      meta.resourceVersion !== current.metadata!.resourceVersion
-    )
-      throw new KubeError(
-        409,
-        `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-        'Conflict',
-      );
+    const body = checkReplaceBody(given, {
+      kind: 'Pod',
+      resource: 'pods',
+      name,
+      namespace,
+      resourceVersion: current.metadata!.resourceVersion!,
+    });
+    const meta = body.metadata as Record<string, unknown>;
     const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? {})) as unknown;
     if (!isDeepStrictEqual(json(body.spec), json(current.spec)))
       throw KubeError.invalid('Pod', name, [

@@ -42,6 +42,7 @@ import {
 import { streamWatch } from './kube-watch';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { KubeError, KubeStatusFilter } from './kube-status';
+import { checkReplaceBody } from './replace-body';
 import { decodeHorizontalPodAutoscalerV1, ProtobufError } from './protobuf';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 import { toTable } from './kube-table';
@@ -215,9 +216,15 @@ export class KubeAutoscalingController {
   ) {
     resourceOf(resource);
     const v = versionOf(version);
-    const manifest = bodyOf(v, body) as { metadata?: { resourceVersion?: unknown } } | null;
-    const rv = manifest?.metadata?.resourceVersion;
-    return this.write(v, namespace, name, manifest, rv, q.dryRun === 'All');
+    const current = toHpaObject(v, await this.row(namespace, name));
+    const manifest = checkReplaceBody(bodyOf(v, body), {
+      kind: 'HorizontalPodAutoscaler',
+      resource: RESOURCE,
+      name,
+      namespace,
+      resourceVersion: current.metadata.resourceVersion,
+    });
+    return this.write(v, namespace, name, manifest, q.dryRun === 'All');
   }
 
   /** `kubectl patch|edit|label|annotate hpa`: JSON, merge or strategic merge patch. */
@@ -247,7 +254,7 @@ export class KubeAutoscalingController {
       throw err;
     }
     if (after?.metadata) delete after.metadata.resourceVersion;
-    return this.write(v, namespace, name, after, undefined, q.dryRun === 'All');
+    return this.write(v, namespace, name, after, q.dryRun === 'All');
   }
 
   @Delete(':version/namespaces/:namespace/:resource/:name')
@@ -276,7 +283,6 @@ export class KubeAutoscalingController {
     namespace: string,
     name: string,
     body: unknown,
-    resourceVersion: unknown,
     dryRun: boolean,
   ) {
     const before = await this.row(namespace, name);
@@ -286,15 +292,6 @@ export class KubeAutoscalingController {
         400,
         `the name of the object (${hpa.name}) does not match the name on the URL (${name})`,
         'BadRequest',
-      );
-    if (
-      resourceVersion !== undefined &&
-      resourceVersion !== toHpaObject(version, before).metadata.resourceVersion
-    )
-      throw new KubeError(
-        409,
-        `Operation cannot be fulfilled on ${RESOURCE} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-        'Conflict',
       );
     const next = { labels: hpa.labels, annotations: hpa.annotations, spec: hpa.spec };
     if (dryRun) return toHpaObject(version, { ...before, ...next } as WorkloadRow);

@@ -8,6 +8,7 @@ import {
   Param,
   Patch,
   Post,
+  Put,
   Query,
   Res,
   UseFilters,
@@ -39,7 +40,7 @@ export const NETWORK_CORE_RESOURCES = [
     singularName: 'service',
     namespaced: true,
     kind: 'Service',
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     shortNames: ['svc'],
     categories: ['all'],
   },
@@ -67,7 +68,7 @@ const NETWORKING_RESOURCES = [
     singularName: 'networkpolicy',
     namespaced: true,
     kind: 'NetworkPolicy',
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     shortNames: ['netpol'],
   },
 ];
@@ -222,6 +223,15 @@ export class KubeNetworkController {
       (contentType ?? '').toLowerCase(),
       jsonBody(patch),
     );
+  }
+
+  @Put('api/v1/namespaces/:namespace/services/:name')
+  replaceKubeService(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.network.replaceService(namespace, name, jsonBody(body));
   }
 
   @Delete('api/v1/namespaces/:namespace/services/:name')
@@ -393,6 +403,15 @@ export class KubeNetworkController {
       (contentType ?? '').toLowerCase(),
       jsonBody(patch),
     );
+  }
+
+  @Put('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies/:name')
+  replaceKubeNetworkPolicy(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.network.replacePolicy(namespace, name, jsonBody(body));
   }
 
   @Delete('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies/:name')

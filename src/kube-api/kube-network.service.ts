@@ -26,6 +26,7 @@ import {
 import { KubeContext, podVersion, uidOf } from './kube-objects';
 import { applyPatch } from './kube-patch';
 import { KubeError } from './kube-status';
+import { checkReplaceBody } from './replace-body';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
 /** A Kubernetes object as the network kinds are served (typed loosely: specs are stored as sent). */
@@ -201,6 +202,28 @@ export class KubeNetworkService {
   ): Promise<KubeNetObject> {
     const current = await this.serviceRow(namespace, name);
     const merged = applyPatch(contentType, toKubeService(current), patch) as KubeNetObject;
+    return this.writeService(namespace, name, current, merged);
+  }
+
+  /** `kubectl replace` of a Service: the whole object, over the version it names. */
+  async replaceService(namespace: string, name: string, body: unknown): Promise<KubeNetObject> {
+    const current = await this.serviceRow(namespace, name);
+    const given = checkReplaceBody(body, {
+      kind: 'Service',
+      resource: 'services',
+      name,
+      namespace,
+      resourceVersion: toKubeService(current).metadata.resourceVersion,
+    });
+    return this.writeService(namespace, name, current, given as unknown as KubeNetObject);
+  }
+
+  private async writeService(
+    namespace: string,
+    name: string,
+    current: ServiceRecord,
+    merged: KubeNetObject,
+  ): Promise<KubeNetObject> {
     if (merged?.metadata?.name !== undefined && merged.metadata.name !== name)
       throw KubeError.invalid('Service', name, [
         { field: 'metadata.name', message: 'Invalid value: field is immutable' },
@@ -417,9 +440,36 @@ export class KubeNetworkService {
     contentType: string,
     patch: unknown,
   ): Promise<KubeNetObject> {
+    const current = await this.policyRow(namespace, name);
+    const merged = applyPatch(contentType, toKubeNetworkPolicy(current), patch) as KubeNetObject;
+    return this.writePolicy(namespace, name, current, merged);
+  }
+
+  /** `kubectl replace` of a NetworkPolicy: the whole object, over the version it names. */
+  async replacePolicy(namespace: string, name: string, body: unknown): Promise<KubeNetObject> {
+    const current = await this.policyRow(namespace, name);
+    const given = checkReplaceBody(body, {
+      kind: 'NetworkPolicy',
+      resource: 'networkpolicies.networking.k8s.io',
+      name,
+      namespace,
+      resourceVersion: toKubeNetworkPolicy(current).metadata.resourceVersion,
+    });
+    return this.writePolicy(namespace, name, current, given as unknown as KubeNetObject);
+  }
+
+  private async policyRow(namespace: string, name: string) {
     const current = await this.repository.findPolicy(namespace, name);
     if (!current) throw KubeError.notFound('networkpolicies.networking.k8s.io', name);
-    const merged = applyPatch(contentType, toKubeNetworkPolicy(current), patch) as KubeNetObject;
+    return current;
+  }
+
+  private async writePolicy(
+    namespace: string,
+    name: string,
+    current: NetworkObjectRecord,
+    merged: KubeNetObject,
+  ): Promise<KubeNetObject> {
     const manifest = networkPolicyManifest(
       { ...merged, metadata: { ...merged.metadata, name } },
       namespace,
