@@ -587,6 +587,37 @@ suite('the Kubernetes API through kubectl', () => {
     ).toEqual(['m1']);
   });
 
+  it('pages a list as kubectl --chunk-size asks: every pod once, the header once', async () => {
+    const listed = async (...args: string[]) => {
+      const out = await k.ok('get', 'pods', ...args);
+      expect(out.match(/^NAME\s+READY/gm)).toHaveLength(1);
+      return rows(out)
+        .slice(1)
+        .map((r) => r[0])
+        .sort();
+    };
+    const all = await listed('--chunk-size=0');
+    expect(all.length).toBeGreaterThan(2);
+    expect(await listed('--chunk-size=2')).toEqual(all);
+    const { body: first } = await t.http.get('/api/v1/namespaces/default/pods?limit=2').expect(200);
+    expect(first.items).toHaveLength(2);
+    expect(first.metadata).toMatchObject({
+      continue: expect.any(String),
+      remainingItemCount: all.length - 2,
+    });
+    const { body: rest } = await t.http
+      .get(`/api/v1/namespaces/default/pods?continue=${encodeURIComponent(first.metadata.continue)}`)
+      .expect(200);
+    expect(rest.metadata.continue).toBeUndefined();
+    expect(
+      [...first.items, ...rest.items]
+        .map((p: { metadata: { name: string } }) => p.metadata.name)
+        .sort(),
+    ).toEqual(all);
+    const bad = await t.http.get('/api/v1/pods?continue=bogus').expect(400);
+    expect(bad.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+  });
+
   it('kubectl get -w streams changes as they happen', async () => {
     const pods = k.watch('get', 'pods', '-w');
     const nodes = k.watch('get', 'nodes', '-w');

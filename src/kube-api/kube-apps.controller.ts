@@ -37,6 +37,7 @@ import {
 import { humanDuration, TableOf, toTable } from './kube-table';
 import { fieldValidation } from './field-validation';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
+import { pageOf } from './kube-paging';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 
@@ -484,13 +485,13 @@ abstract class KubeWorkloadsController {
       });
       return;
     }
-    const items = await read();
     const resourceVersion = String(Date.now());
+    const { items, metadata } = pageOf(await read(), q, resourceVersion);
     const kind = `${APPS_KINDS[resource].kind}List`;
     void reply.send(
       asTable
-        ? toTable(table, items, resourceVersion, include)
-        : { kind, apiVersion: apiVersionOf(resource), metadata: { resourceVersion }, items },
+        ? toTable(table, items, metadata, include)
+        : { kind, apiVersion: apiVersionOf(resource), metadata, items },
     );
   }
 }

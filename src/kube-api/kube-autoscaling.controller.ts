@@ -41,6 +41,7 @@ import {
 } from './kube-core.controller';
 import { streamWatch } from './kube-watch';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
+import { pageOf } from './kube-paging';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { checkReplaceBody } from './replace-body';
 import { decodeHorizontalPodAutoscalerV1, ProtobufError } from './protobuf';
@@ -352,15 +353,14 @@ export class KubeAutoscalingController {
       });
       return;
     }
-    const items = await read();
-    const resourceVersion = String(Date.now());
+    const { items, metadata } = pageOf(await read(), q, String(Date.now()));
     void reply.send(
       asTable
-        ? toTable(HPA_TABLE, items, resourceVersion, include)
+        ? toTable(HPA_TABLE, items, metadata, include)
         : {
             kind: 'HorizontalPodAutoscalerList',
             apiVersion: `autoscaling/${version}`,
-            metadata: { resourceVersion },
+            metadata,
             items,
           },
     );

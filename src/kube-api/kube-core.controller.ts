@@ -31,6 +31,7 @@ import {
   toTable,
 } from './kube-table';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
+import { pageOf } from './kube-paging';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { ClusterStore } from '../database/cluster-store';
@@ -425,11 +426,11 @@ export class KubeCoreController {
       return;
     }
     const resourceVersion = this.kube.listVersion();
-    const items = await read();
+    const { items, metadata } = pageOf(await read(), q, resourceVersion);
     void reply.send(
       asTable
-        ? toTable(table, items, resourceVersion, include)
-        : { kind, apiVersion: 'v1', metadata: { resourceVersion }, items },
+        ? toTable(table, items, metadata, include)
+        : { kind, apiVersion: 'v1', metadata, items },
     );
   }
 
@@ -468,12 +469,14 @@ export class KubeCoreController {
       });
       return;
     }
-    const items = await this.kube.listEvents(namespace, options(q));
-    const resourceVersion = items.length ? items[items.length - 1].metadata.resourceVersion! : '0';
+    const all = await this.kube.listEvents(namespace, options(q));
+    const resourceVersion = all.length ? all[all.length - 1].metadata.resourceVersion! : '0';
+    // events are versioned by their id, not a time: their tokens never expire
+    const { items, metadata } = pageOf(all, q, resourceVersion, false);
     void reply.send(
       asTable
-        ? toTable(EVENT_TABLE, items, resourceVersion, include)
-        : { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion }, items },
+        ? toTable(EVENT_TABLE, items, metadata, include)
+        : { kind: 'EventList', apiVersion: 'v1', metadata, items },
     );
   }
 }

@@ -27,6 +27,7 @@ import {
 import { KubeNetObject, KubeNetworkService } from './kube-network.service';
 import { IncludeObject, TableOf, toTable } from './kube-table';
 import { DryRunGuard } from './dry-run.guard';
+import { pageOf } from './kube-paging';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 
@@ -455,11 +456,9 @@ export class KubeNetworkController {
       return;
     }
     const resourceVersion = this.kube.listVersion();
-    const items = await read(namespace);
+    const { items, metadata } = pageOf(await read(namespace), q, resourceVersion);
     void reply.send(
-      asTable
-        ? toTable(table, items, resourceVersion, include)
-        : { kind, apiVersion, metadata: { resourceVersion }, items },
+      asTable ? toTable(table, items, metadata, include) : { kind, apiVersion, metadata, items },
     );
   }
 }

@@ -1,3 +1,4 @@
+import type { ListMeta } from './kube-paging';
 import type {
   CoreV1Event,
   V1Namespace,
@@ -267,7 +268,8 @@ interface Named {
 export function toTable<T extends Named>(
   table: TableOf<T>,
   items: T[],
-  resourceVersion: string,
+  /** the list's version, or its whole metadata (with a paging token) */
+  list: string | ListMeta,
   include: IncludeObject,
   now = Date.now(),
   withHeaders = true,
@@ -275,7 +277,7 @@ export function toTable<T extends Named>(
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: { resourceVersion },
+    metadata: typeof list === 'string' ? { resourceVersion: list } : list,
     columnDefinitions: withHeaders
       ? table.columns.map((c) => ({ priority: 0, format: '', ...c }))
       : [],
