@@ -606,7 +606,9 @@ suite('the Kubernetes API through kubectl', () => {
       remainingItemCount: all.length - 2,
     });
     const { body: rest } = await t.http
-      .get(`/api/v1/namespaces/default/pods?continue=${encodeURIComponent(first.metadata.continue)}`)
+      .get(
+        `/api/v1/namespaces/default/pods?continue=${encodeURIComponent(first.metadata.continue)}`,
+      )
       .expect(200);
     expect(rest.metadata.continue).toBeUndefined();
     expect(

@@ -756,12 +756,22 @@ export interface components {
              */
             command?: string | string[];
             /**
+             * @description CPU limit in cores (resources.limits.cpu): kept and shown, not enforced; at least cpu_req
+             * @example 1
+             */
+            cpu_limit?: number;
+            /**
              * @description CPU request in cores
              * @example 0.5
              */
             cpu_req: number;
             /** @example nginx:1.27 */
             image: string;
+            /**
+             * @description memory limit in MB (resources.limits.memory): kept and shown; at least memory_req
+             * @example 256
+             */
+            memory_limit?: number;
             /**
              * @description memory request in MB
              * @example 128
@@ -819,12 +829,22 @@ export interface components {
              *     ]
              */
             command: string[];
+            /**
+             * @description present when a limit was given
+             * @example 1
+             */
+            cpu_limit?: number;
             /** @example 0.5 */
             cpu_req: number;
             /** @example nginx:1.27 */
             image: string;
             /** @description its end before the current run */
             last_terminated?: components["schemas"]["TerminatedResponseDto"];
+            /**
+             * @description present when a limit was given
+             * @example 256
+             */
+            memory_limit?: number;
             /** @example 128 */
             memory_req: number;
             /** @example web */
