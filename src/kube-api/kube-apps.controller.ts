@@ -27,6 +27,7 @@ import {
 import {
   includeObject,
   isWatch,
+  deploymentBody,
   jobBody,
   jsonBody,
   KubeQuery,
@@ -348,7 +349,7 @@ abstract class KubeWorkloadsController {
     return this.apps.create(
       r,
       namespace,
-      r === 'jobs' ? jobBody(body) : jsonBody(body),
+      r === 'jobs' ? jobBody(body) : r === 'deployments' ? deploymentBody(body) : jsonBody(body),
       dryRun(q),
       fieldValidation(q.fieldValidation),
     );

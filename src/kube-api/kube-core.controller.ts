@@ -36,7 +36,13 @@ import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { ClusterStore } from '../database/cluster-store';
 import { endLogStreams, logFlag, logNumber, LogRequestError, sendLogs } from '../pods/pod-logs';
-import { decodeJob, decodeNamespace, decodeObject, ProtobufError } from './protobuf';
+import {
+  decodeDeployment,
+  decodeJob,
+  decodeNamespace,
+  decodeObject,
+  ProtobufError,
+} from './protobuf';
 
 export type KubeQuery = Record<string, string | undefined>;
 
@@ -64,6 +70,11 @@ function namespaceBody(body: unknown): unknown {
 /** A Job body: JSON, or the protobuf `kubectl create job` sends. */
 export function jobBody(body: unknown): unknown {
   return protobufBody(body, decodeJob);
+}
+
+/** A Deployment body: JSON, or the protobuf `kubectl create deployment` sends. */
+export function deploymentBody(body: unknown): unknown {
+  return protobufBody(body, decodeDeployment);
 }
 
 function protobufBody(body: unknown, decode: (b: Buffer) => unknown): unknown {

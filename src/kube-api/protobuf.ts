@@ -1,7 +1,8 @@
 /**
  * Just enough of Kubernetes' protobuf encoding to read the bodies kubectl's typed clients
  * send that way to kubesim: a v1.Namespace (`kubectl create namespace`), a batch/v1 Job
- * (`kubectl create job`), a policy/v1.Eviction (`kubectl drain`) and an autoscaling/v1
+ * (`kubectl create job`), an apps/v1 Deployment (`kubectl create deployment`), a
+ * policy/v1.Eviction (`kubectl drain`) and an autoscaling/v1
  * HorizontalPodAutoscaler (`kubectl autoscale`). The envelope is the magic `k8s\0` then a
  * runtime.Unknown (1 typeMeta, 2 raw), whose raw bytes are the object; each kind keeps its
  * ObjectMeta in field 1, and of it only name (1), generateName (2), namespace (3), labels
@@ -103,17 +104,27 @@ export function decodeNamespace(body: Buffer): Record<string, unknown> {
   };
 }
 
-/** Any object in a protobuf body, as far as its type and metadata (an Eviction's whole). */
+/**
+ * Any object in a protobuf body, as far as its type and metadata (an Eviction's whole, with
+ * its DeleteOptions' dryRun: field 2, dryRun 5).
+ */
 export function decodeObject(
   body: Buffer,
   defaults: { apiVersion: string; kind: string },
 ): Record<string, unknown> {
   const { apiVersion, kind, object } = envelope(body);
-  return {
+  const out: Record<string, unknown> = {
     apiVersion: apiVersion || defaults.apiVersion,
     kind: kind || defaults.kind,
     metadata: objectMeta(sub(object, 1)),
   };
+  if ((kind || defaults.kind) === 'Eviction') {
+    const dryRun = sub(object, 2)
+      .filter((f) => f.no === 5)
+      .map((f) => text(f) ?? '');
+    if (dryRun.length) out.deleteOptions = { dryRun };
+  }
+  return out;
 }
 
 /**
@@ -154,7 +165,55 @@ function container(c: Field[]): Record<string, unknown> {
   if (args.length) out.args = args;
   const workingDir = text(c.find((f) => f.no === 5));
   if (workingDir) out.workingDir = workingDir;
+  // ports (6): ContainerPort name (1), hostPort (2), containerPort (3), protocol (4)
+  const ports = c
+    .filter((f) => f.no === 6)
+    .map((f) => {
+      const p = fields(f.bytes!);
+      const port: Record<string, unknown> = {};
+      const name = text(p.find((x) => x.no === 1));
+      if (name) port.name = name;
+      if (num(p, 3) !== undefined) port.containerPort = num(p, 3);
+      const protocol = text(p.find((x) => x.no === 4));
+      if (protocol) port.protocol = protocol;
+      return port;
+    });
+  if (ports.length) out.ports = ports;
   return out;
+}
+
+/** A PodTemplateSpec: metadata (1), and of the pod spec (2) containers (2), restartPolicy (3), nodeSelector (7). */
+function podTemplate(template: Field[]): Record<string, unknown> {
+  const pod = sub(template, 2);
+  const podSpec: Record<string, unknown> = {
+    containers: pod.filter((f) => f.no === 2).map((f) => container(fields(f.bytes!))),
+  };
+  const restartPolicy = text(pod.find((f) => f.no === 3));
+  if (restartPolicy) podSpec.restartPolicy = restartPolicy;
+  const selector = pod.filter((f) => f.no === 7);
+  if (selector.length) podSpec.nodeSelector = map(selector);
+  return { metadata: objectMeta(sub(template, 1)), spec: podSpec };
+}
+
+/**
+ * The Deployment `kubectl create deployment` sends: metadata; spec replicas (1), selector (2:
+ * matchLabels 1) and template (3).
+ */
+export function decodeDeployment(body: Buffer): Record<string, unknown> {
+  const { apiVersion, kind, object } = envelope(body);
+  const specFields = sub(object, 2);
+  const spec: Record<string, unknown> = {};
+  const replicas = num(specFields, 1);
+  if (replicas !== undefined) spec.replicas = replicas;
+  const selector = sub(specFields, 2).filter((f) => f.no === 1);
+  if (selector.length) spec.selector = { matchLabels: map(selector) };
+  spec.template = podTemplate(sub(specFields, 3));
+  return {
+    apiVersion: apiVersion || 'apps/v1',
+    kind: kind || 'Deployment',
+    metadata: objectMeta(sub(object, 1)),
+    spec,
+  };
 }
 
 /**
@@ -178,16 +237,7 @@ export function decodeJob(body: Buffer): Record<string, unknown> {
   }
   const suspend = num(specFields, 10);
   if (suspend !== undefined) spec.suspend = suspend === 1;
-  const template = sub(specFields, 6);
-  const pod = sub(template, 2);
-  const podSpec: Record<string, unknown> = {
-    containers: pod.filter((f) => f.no === 2).map((f) => container(fields(f.bytes!))),
-  };
-  const restartPolicy = text(pod.find((f) => f.no === 3));
-  if (restartPolicy) podSpec.restartPolicy = restartPolicy;
-  const selector = pod.filter((f) => f.no === 7);
-  if (selector.length) podSpec.nodeSelector = map(selector);
-  spec.template = { metadata: objectMeta(sub(template, 1)), spec: podSpec };
+  spec.template = podTemplate(sub(specFields, 6));
   return {
     apiVersion: apiVersion || 'batch/v1',
     kind: kind || 'Job',
