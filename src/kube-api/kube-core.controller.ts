@@ -15,7 +15,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { V1Node, V1ObjectMeta } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Node, V1ObjectMeta } from '@kubernetes/client-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
 import { KubeApiService, ListOptions } from './kube-api.service';
@@ -36,7 +36,7 @@ import { decodeJob, decodeNamespace, decodeObject, ProtobufError } from './proto
 
 export type KubeQuery = Record<string, string | undefined>;
 
-interface KubeObject {
+export interface KubeObject {
   kind?: string;
   apiVersion?: string;
   metadata?: V1ObjectMeta;
@@ -419,49 +419,74 @@ export class KubeCoreController {
     );
   }
 
-  private async listEvents(
-    reply: FastifyReply,
-    namespace: string | null,
-    q: KubeQuery,
-    accept: string,
-  ) {
-    const asTable = wantsTable(accept);
-    const include = includeObject(q);
-    if (isWatch(q)) {
-      const from = since(q);
-      await this.kube.listEvents(namespace, options(q), Number.MAX_SAFE_INTEGER);
-      let seen = from ?? 0;
-      streamWatch(reply, this.bus, {
-        appendOnly: true,
-        since: from,
-        timeoutSeconds: timeoutSeconds(q),
-        list: async () => {
-          const fresh = await this.kube.listEvents(namespace, options(q), seen);
-          for (const e of fresh) seen = Math.max(seen, Number(e.metadata.resourceVersion));
-          return fresh;
-        },
-        encode: (o, first) =>
-          asTable
-            ? toTable(
-                EVENT_TABLE,
-                [o],
-                o.metadata?.resourceVersion ?? '',
-                include,
-                Date.now(),
-                first,
-              )
-            : o,
-      });
-      return;
-    }
-    const items = await this.kube.listEvents(namespace, options(q));
-    const resourceVersion = items.length ? items[items.length - 1].metadata.resourceVersion! : '0';
-    void reply.send(
-      asTable
-        ? toTable(EVENT_TABLE, items, resourceVersion, include)
-        : { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion }, items },
-    );
+  private listEvents(reply: FastifyReply, namespace: string | null, q: KubeQuery, accept: string) {
+    return sendEvents(this.kube, this.bus, reply, namespace, q, accept, CORE_EVENTS);
   }
+}
+
+/** How events are shown: as core/v1 stores them, or another group's view of the same ones. */
+export interface EventView<T extends KubeObject> {
+  listKind: string;
+  apiVersion: string;
+  table: TableOf<T>;
+  show(event: CoreV1Event): T;
+}
+
+const CORE_EVENTS: EventView<CoreV1Event> = {
+  listKind: 'EventList',
+  apiVersion: 'v1',
+  table: EVENT_TABLE,
+  show: (e) => e,
+};
+
+/**
+ * A list or watch of events in one view; `q.fieldSelector` in core/v1's field labels. A watch
+ * is append-only (an event never changes): each read asks only for events newer than it sent.
+ */
+export async function sendEvents<T extends KubeObject>(
+  kube: KubeApiService,
+  bus: ClusterBus,
+  reply: FastifyReply,
+  namespace: string | null,
+  q: KubeQuery,
+  accept: string,
+  view: EventView<T>,
+): Promise<void> {
+  const asTable = wantsTable(accept);
+  const include = includeObject(q);
+  if (isWatch(q)) {
+    const from = since(q);
+    await kube.listEvents(namespace, options(q), Number.MAX_SAFE_INTEGER);
+    let seen = from ?? 0;
+    streamWatch(reply, bus, {
+      appendOnly: true,
+      since: from,
+      timeoutSeconds: timeoutSeconds(q),
+      list: async () => {
+        const fresh = await kube.listEvents(namespace, options(q), seen);
+        for (const e of fresh) seen = Math.max(seen, Number(e.metadata.resourceVersion));
+        return fresh.map((e) => view.show(e));
+      },
+      encode: (o, first) =>
+        asTable
+          ? toTable(view.table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
+          : o,
+    });
+    return;
+  }
+  const items = await kube.listEvents(namespace, options(q));
+  const resourceVersion = items.length ? items[items.length - 1].metadata.resourceVersion! : '0';
+  const shown = items.map((e) => view.show(e));
+  void reply.send(
+    asTable
+      ? toTable(view.table, shown, resourceVersion, include)
+      : {
+          kind: view.listKind,
+          apiVersion: view.apiVersion,
+          metadata: { resourceVersion },
+          items: shown,
+        },
+  );
 }
 
 /** A node's heartbeat time changes every beat; only other changes are worth a MODIFIED. */
