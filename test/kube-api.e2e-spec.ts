@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli/testing/run-cli';
+import { clientNode } from './setup/client-node';
 import { startProcessCluster, waitForNode } from './setup/cluster';
 import { beat, healthyNode, pod, startTestApp, TestApp, waitFor } from './setup/test-app';
 
@@ -106,22 +107,6 @@ function rows(stdout: string): string[][] {
 
 function row(stdout: string, name: string, column = 0): string[] | undefined {
   return rows(stdout).find((r) => r[column] === name);
-}
-
-/**
- * Runs an ES module script with @kubernetes/client-node in its own Node process (never
- * synchronously: the server answering it runs in this one); its stdout.
- */
-function clientNode(script: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 30000 },
-      (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim()),
-    ),
-  );
 }
 
 const POD_YAML = `

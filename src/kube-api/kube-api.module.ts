@@ -10,6 +10,7 @@ import { KubeAppsController, KubeBatchController } from './kube-apps.controller'
 import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
+import { KubeEventsController } from './kube-events.controller';
 import { KubeAutoscalingController } from './kube-autoscaling.controller';
 import { KubeMetricsController } from './kube-metrics.controller';
 import { KubeNetworkController } from './kube-network.controller';
@@ -31,6 +32,7 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
     KubeNetworkController,
     KubeMetricsController,
     KubeAutoscalingController,
+    KubeEventsController,
   ],
   providers: [KubeApiService, KubeAppsService, KubeNetworkService],
 })

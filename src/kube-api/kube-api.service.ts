@@ -67,6 +67,8 @@ const EVENT_FIELDS = [
   'involvedObject.namespace',
   'involvedObject.uid',
   'involvedObject.apiVersion',
+  'involvedObject.resourceVersion',
+  'involvedObject.fieldPath',
   'reason',
   'type',
   'source',
@@ -531,9 +533,10 @@ export class KubeApiService implements OnApplicationBootstrap {
     }
   }
 
-  async getEvent(namespace: string, name: string): Promise<CoreV1Event> {
+  /** `resource` names it in a 404 as its group does (`events.events.k8s.io`). */
+  async getEvent(namespace: string, name: string, resource = 'events'): Promise<CoreV1Event> {
     const found = (await this.listEvents(namespace, {})).find((e) => e.metadata.name === name);
-    if (!found) throw KubeError.notFound('events', name);
+    if (!found) throw KubeError.notFound(resource, name);
     return found;
   }
 
@@ -583,6 +586,8 @@ function eventFields(e: CoreV1Event): Record<string, string | undefined> {
     'involvedObject.namespace': e.involvedObject.namespace,
     'involvedObject.uid': e.involvedObject.uid,
     'involvedObject.apiVersion': e.involvedObject.apiVersion,
+    'involvedObject.resourceVersion': e.involvedObject.resourceVersion,
+    'involvedObject.fieldPath': e.involvedObject.fieldPath,
     reason: e.reason,
     type: e.type,
     source: e.source?.component,

@@ -17,7 +17,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { V1Node, V1ObjectMeta } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Node, V1ObjectMeta } from '@kubernetes/client-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
 import { KubeApiService, ListOptions } from './kube-api.service';
@@ -46,7 +46,7 @@ import {
 
 export type KubeQuery = Record<string, string | undefined>;
 
-interface KubeObject {
+export interface KubeObject {
   kind?: string;
   apiVersion?: string;
   metadata?: V1ObjectMeta;
@@ -445,51 +445,75 @@ export class KubeCoreController {
     );
   }
 
-  private async listEvents(
-    reply: FastifyReply,
-    namespace: string | null,
-    q: KubeQuery,
-    accept: string,
-  ) {
-    const asTable = wantsTable(accept);
-    const include = includeObject(q);
-    if (isWatch(q)) {
-      const from = since(q);
-      await this.kube.listEvents(namespace, options(q), Number.MAX_SAFE_INTEGER);
-      let seen = from ?? 0;
-      streamWatch(reply, this.bus, {
-        appendOnly: true,
-        since: from,
-        timeoutSeconds: timeoutSeconds(q),
-        list: async () => {
-          const fresh = await this.kube.listEvents(namespace, options(q), seen);
-          for (const e of fresh) seen = Math.max(seen, Number(e.metadata.resourceVersion));
-          return fresh;
-        },
-        encode: (o, first) =>
-          asTable
-            ? toTable(
-                EVENT_TABLE,
-                [o],
-                o.metadata?.resourceVersion ?? '',
-                include,
-                Date.now(),
-                first,
-              )
-            : o,
-      });
-      return;
-    }
-    const all = await this.kube.listEvents(namespace, options(q));
-    const resourceVersion = all.length ? all[all.length - 1].metadata.resourceVersion! : '0';
-    // events are versioned by their id, not a time: their tokens never expire
-    const { items, metadata } = pageOf(all, q, resourceVersion, false);
-    void reply.send(
-      asTable
-        ? toTable(EVENT_TABLE, items, metadata, include)
-        : { kind: 'EventList', apiVersion: 'v1', metadata, items },
-    );
+  private listEvents(reply: FastifyReply, namespace: string | null, q: KubeQuery, accept: string) {
+    return sendEvents(this.kube, this.bus, reply, namespace, q, accept, CORE_EVENTS);
   }
+}
+
+/** How events are shown: as core/v1 stores them, or another group's view of the same ones. */
+export interface EventView<T extends KubeObject> {
+  listKind: string;
+  apiVersion: string;
+  table: TableOf<T>;
+  show(event: CoreV1Event): T;
+}
+
+const CORE_EVENTS: EventView<CoreV1Event> = {
+  listKind: 'EventList',
+  apiVersion: 'v1',
+  table: EVENT_TABLE,
+  show: (e) => e,
+};
+
+/**
+ * A list or watch of events in one view; `q.fieldSelector` in core/v1's field labels. A watch
+ * is append-only (an event never changes): each read asks only for events newer than it sent.
+ */
+export async function sendEvents<T extends KubeObject>(
+  kube: KubeApiService,
+  bus: ClusterBus,
+  reply: FastifyReply,
+  namespace: string | null,
+  q: KubeQuery,
+  accept: string,
+  view: EventView<T>,
+): Promise<void> {
+  const asTable = wantsTable(accept);
+  const include = includeObject(q);
+  if (isWatch(q)) {
+    const from = since(q);
+    await kube.listEvents(namespace, options(q), Number.MAX_SAFE_INTEGER);
+    let seen = from ?? 0;
+    streamWatch(reply, bus, {
+      appendOnly: true,
+      since: from,
+      timeoutSeconds: timeoutSeconds(q),
+      list: async () => {
+        const fresh = await kube.listEvents(namespace, options(q), seen);
+        for (const e of fresh) seen = Math.max(seen, Number(e.metadata.resourceVersion));
+        return fresh.map((e) => view.show(e));
+      },
+      encode: (o, first) =>
+        asTable
+          ? toTable(view.table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
+          : o,
+    });
+    return;
+  }
+  const all = await kube.listEvents(namespace, options(q));
+  const resourceVersion = all.length ? all[all.length - 1].metadata.resourceVersion! : '0';
+  // events are versioned by their id, not a time: their tokens never expire
+  const { items, metadata } = pageOf(
+    all.map((e) => view.show(e)),
+    q,
+    resourceVersion,
+    false,
+  );
+  void reply.send(
+    asTable
+      ? toTable(view.table, items, metadata, include)
+      : { kind: view.listKind, apiVersion: view.apiVersion, metadata, items },
+  );
 }
 
 /** A node's heartbeat time changes every beat; only other changes are worth a MODIFIED. */

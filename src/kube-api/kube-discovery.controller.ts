@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { AUTOSCALING_API_GROUP } from './kube-autoscaling';
+import { EVENTS_API_GROUP } from './kube-events';
 import { METRICS_API_GROUP } from './kube-metrics';
 import { NETWORK_API_GROUPS, NETWORK_CORE_RESOURCES } from './kube-network.controller';
 import { KUBE_VERSION } from './kube-objects';
@@ -247,7 +248,7 @@ export class KubeDiscoveryController {
     return { kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES };
   }
 
-  /** The API groups beyond the core one: apps and batch (the workloads), autoscaling, networking, discovery, metrics. */
+  /** The API groups beyond the core one: apps and batch (the workloads), events, autoscaling, networking, discovery, metrics. */
   @Get('apis')
   getApiGroups() {
     return {
@@ -256,6 +257,7 @@ export class KubeDiscoveryController {
       groups: [
         APPS_GROUP,
         BATCH_GROUP,
+        EVENTS_API_GROUP,
         AUTOSCALING_API_GROUP,
         ...NETWORK_API_GROUPS,
         METRICS_API_GROUP,

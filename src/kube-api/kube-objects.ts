@@ -40,6 +40,11 @@ function iso(d: Date | string | null | undefined): Date {
   return text?.replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
 }
 
+/** A MicroTime as the wire carries it (RFC 3339 with microseconds: an event's `eventTime`). */
+export function microTime(d: Date | string): Date {
+  return new Date(d).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
+
 const ms = (d: Date | string | null | undefined): number =>
   d === null || d === undefined ? 0 : new Date(d).getTime();
 
@@ -497,6 +502,12 @@ const EVENT_REASONS: Record<string, string> = {
   RemovingNode: 'RemovingNode',
 };
 
+/** What was done, for the reasons whose controller in Kubernetes says it; else the reason itself. */
+const EVENT_ACTIONS: Record<string, string> = {
+  Scheduled: 'Binding',
+  FailedScheduling: 'Scheduling',
+};
+
 /** The kinds an event's object may name, with their apiVersion (as the controllers record them). */
 const EVENT_OBJECT_KINDS: Record<string, { kind: string; apiVersion: string }> = {
   node: { kind: 'Node', apiVersion: 'v1' },
@@ -512,6 +523,8 @@ export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
   const known = EVENT_OBJECT_KINDS[kindWord];
   const kind = known?.kind ?? 'Cluster';
   const at = iso(e.created_at)!;
+  const reason = EVENT_REASONS[e.reason] ?? e.reason;
+  const component = eventSource(kind);
   return {
     apiVersion: 'v1',
     kind: 'Event',
@@ -530,14 +543,17 @@ export function toKubeEvent(ctx: KubeContext, e: ClusterEvent): CoreV1Event {
         ? { namespace: e.namespace ?? DEFAULT_NAMESPACE, apiVersion: known.apiVersion }
         : { apiVersion: 'v1' }),
     },
-    reason: EVENT_REASONS[e.reason] ?? e.reason,
+    reason,
     message: e.message,
     type: e.type,
-    source: { component: eventSource(kind) },
+    source: { component },
     firstTimestamp: at,
     lastTimestamp: at,
     count: 1,
-    reportingComponent: 'kubesim',
+    // events.k8s.io/v1 shows these as eventTime, action and reportingController
+    eventTime: microTime(e.created_at),
+    action: EVENT_ACTIONS[reason] ?? reason,
+    reportingComponent: component,
     reportingInstance: 'kubesim',
   } as CoreV1Event;
 }

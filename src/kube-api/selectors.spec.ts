@@ -1,4 +1,9 @@
-import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
+import {
+  parseFieldSelector,
+  parseLabelSelector,
+  renameFieldLabels,
+  SelectorError,
+} from './selectors';
 
 describe('label selectors', () => {
   const labels = { app: 'web', tier: 'front', 'kubernetes.io/hostname': 'w1' };
@@ -42,5 +47,28 @@ describe('field selectors', () => {
   it('refuses a field the kind does not index, as kube-apiserver does', () =>
     expect(() => parseFieldSelector('spec.foo=1', supported)).toThrow(
       'field label not supported: spec.foo',
+    ));
+});
+
+describe("field labels renamed, as kube-apiserver converts another group's", () => {
+  const labels = { 'regarding.name': 'involvedObject.name', type: 'type' };
+  it.each([
+    [undefined, undefined],
+    ['', ''],
+    ['regarding.name=web', 'involvedObject.name=web'],
+    ['regarding.name == web , type!=Normal', 'involvedObject.name==web,type!=Normal'],
+    ['type=', 'type='],
+  ])('%p is %p', (selector, renamed) => expect(renameFieldLabels(selector, labels)).toBe(renamed));
+
+  it('refuses a label the group does not have, even one the stored kind has', () => {
+    expect(() => renameFieldLabels('involvedObject.name=web', labels)).toThrow(
+      'field label not supported: involvedObject.name',
+    );
+    expect(() => renameFieldLabels('toString=x', labels)).toThrow(SelectorError);
+  });
+
+  it('refuses what does not parse', () =>
+    expect(() => renameFieldLabels('regarding.name', labels)).toThrow(
+      "invalid selector: 'regarding.name'; can't understand 'regarding.name'",
     ));
 });

@@ -98,12 +98,37 @@ export function parseFieldSelector(
   supported: readonly string[],
 ): Selector {
   if (!text || !text.trim()) return () => true;
-  const requirements = terms(text).map((term) => {
-    const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
-    if (!m) throw new SelectorError(`invalid selector: '${text}'; can't understand '${term}'`);
-    const field = m[1].trim();
-    if (!supported.includes(field)) throw new SelectorError(`field label not supported: ${field}`);
-    return { field, negate: m[2] === '!=', value: m[3].trim() };
+  const requirements = fieldTerms(text).map((t) => {
+    if (!supported.includes(t.field))
+      throw new SelectorError(`field label not supported: ${t.field}`);
+    return { field: t.field, negate: t.op === '!=', value: t.value };
   });
   return (fields) => requirements.every((r) => ((fields[r.field] ?? '') === r.value) !== r.negate);
+}
+
+/**
+ * A field selector in another group's field labels, as kube-apiserver converts them to the
+ * labels of the object it stores (events.k8s.io's `regarding.name` is the core Event's
+ * `involvedObject.name`): each label renamed by `labels`, one it lacks refused.
+ */
+export function renameFieldLabels(
+  text: string | undefined,
+  labels: Readonly<Record<string, string>>,
+): string | undefined {
+  if (!text || !text.trim()) return text;
+  return fieldTerms(text)
+    .map((t) => {
+      if (!Object.hasOwn(labels, t.field))
+        throw new SelectorError(`field label not supported: ${t.field}`);
+      return `${labels[t.field]}${t.op}${t.value}`;
+    })
+    .join(',');
+}
+
+function fieldTerms(text: string): Array<{ field: string; op: string; value: string }> {
+  return terms(text).map((term) => {
+    const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
+    if (!m) throw new SelectorError(`invalid selector: '${text}'; can't understand '${term}'`);
+    return { field: m[1].trim(), op: m[2], value: m[3].trim() };
+  });
 }
