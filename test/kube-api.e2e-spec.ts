@@ -226,6 +226,27 @@ suite('the Kubernetes API through kubectl', () => {
     expect(await k.ok('uncordon', 'w1')).toContain('node/w1 uncordoned');
     expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(false);
     expect(row(await k.ok('get', 'nodes'), 'w1')?.[1]).toBe('Ready');
+
+    // kubectl replace: the cordon from the whole object (its heartbeats move its version on,
+    // so a replace may meet a newer one: read again and retry, as kubectl says)
+    const replaceNode = (change: (n: Record<string, any>) => void) =>
+      waitFor('a replace of w1 over its latest version', async () => {
+        const node = JSON.parse(await k.ok('get', 'node', 'w1', '-o', 'json'));
+        change(node);
+        const r = await k.run(['replace', '-f', '-'], JSON.stringify(node));
+        if (r.code !== 0 && !/Conflict/.test(r.stderr)) return r;
+        return r.code === 0 ? r : null;
+      });
+    const cordoned = await replaceNode((n) => (n.spec.unschedulable = true));
+    expect(cordoned).toMatchObject({ code: 0, stdout: 'node/w1 replaced\n' });
+    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(true);
+    const labelled = await replaceNode((n) => (n.metadata.labels.colour = 'blue'));
+    expect(labelled.code).toBe(1);
+    expect(labelled.stderr).toContain(
+      'The Node "w1" is invalid: metadata.labels: Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
+    );
+    await replaceNode((n) => delete n.spec.unschedulable);
+    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(false);
   });
 
   it('errors are Status objects: kubectl prints them as from a real API server', async () => {
@@ -725,6 +746,16 @@ suite('the Kubernetes API through kubectl', () => {
       'NAME',
       'team-a',
     ]);
+    // kubectl replace of a namespace: its labels from the whole object
+    const ns = JSON.parse(await k.ok('get', 'ns', 'team-a', '-o', 'json'));
+    ns.metadata.labels.owner = 'alice';
+    const replacedNs = await k.run(['replace', '-f', '-'], JSON.stringify(ns));
+    expect(replacedNs).toMatchObject({ code: 0, stdout: 'namespace/team-a replaced\n' });
+    expect(JSON.parse(await k.ok('get', 'ns', 'team-a', '-o', 'json')).metadata.labels).toEqual({
+      'kubernetes.io/metadata.name': 'team-a',
+      tier: 'dev',
+      owner: 'alice',
+    });
     const applied = await k.run(
       ['apply', '-f', '-'],
       'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-b\n  labels: { tier: prod }\n',

@@ -166,6 +166,37 @@ export class KubeApiService implements OnApplicationBootstrap {
     return this.getNode(name);
   }
 
+  /**
+   * `kubectl replace` of a node: what a patch may change (spec.unschedulable, spec.taints)
+   * taken from the whole object; a change to anything else is refused as a patch of it is.
+   */
+  async replaceNode(name: string, given: unknown): Promise<V1Node> {
+    const current = await this.getNode(name);
+    const body = checkReplaceBody(given, {
+      kind: 'Node',
+      resource: 'nodes',
+      name,
+      namespace: '',
+      resourceVersion: current.metadata!.resourceVersion!,
+    });
+    const meta = body.metadata as Record<string, unknown>;
+    const spec = (isObject(body.spec) ? body.spec : {}) as Record<string, unknown>;
+    const was = (current.spec ?? {}) as Record<string, unknown>;
+    const changed = [
+      ...(['labels', 'annotations'] as const)
+        .filter((k) => !sameJson(meta[k], current.metadata?.[k]))
+        .map((k) => `metadata.${k}`),
+      ...Object.keys({ ...spec, ...was })
+        .filter((k) => k !== 'unschedulable' && k !== 'taints' && !sameJson(spec[k], was[k]))
+        .map((k) => `spec.${k}`),
+    ];
+    // the same refusal a patch of that field meets
+    if (changed.length) throw nodeRefusal(name, changed[0]);
+    return this.patchNode(name, 'application/merge-patch+json', {
+      spec: { unschedulable: spec.unschedulable ?? false, taints: spec.taints ?? [] },
+    });
+  }
+
   async deleteNode(name: string): Promise<V1Node> {
     const node = await this.getNode(name);
     await this.nodes.deleteNode(name);
@@ -286,8 +317,7 @@ export class KubeApiService implements OnApplicationBootstrap {
       resourceVersion: current.metadata!.resourceVersion!,
     });
     const meta = body.metadata as Record<string, unknown>;
-    const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? {})) as unknown;
-    if (!isDeepStrictEqual(json(body.spec), json(current.spec)))
+    if (!sameJson(body.spec, current.spec))
       throw KubeError.invalid('Pod', name, [
         {
           field: 'spec',
@@ -420,6 +450,27 @@ export class KubeApiService implements OnApplicationBootstrap {
     );
     if (!row) throw KubeError.notFound('namespaces', name);
     return toKubeNamespace(row);
+  }
+
+  /** `kubectl replace` of a namespace: its labels and annotations from the whole object. */
+  async replaceNamespace(name: string, given: unknown): Promise<V1Namespace> {
+    const current = await this.getNamespace(name);
+    const body = checkReplaceBody(given, {
+      kind: 'Namespace',
+      resource: 'namespaces',
+      name,
+      namespace: '',
+      resourceVersion: current.metadata!.resourceVersion!,
+    });
+    const meta = body.metadata as Record<string, unknown>;
+    return this.patchNamespace(name, 'application/json-patch+json', [
+      { op: 'replace', path: '/metadata/labels', value: isObject(meta.labels) ? meta.labels : {} },
+      {
+        op: 'replace',
+        path: '/metadata/annotations',
+        value: isObject(meta.annotations) ? meta.annotations : {},
+      },
+    ]);
   }
 
   /**
@@ -611,16 +662,20 @@ export interface NodeChange {
  * strategic merge patches set or remove (null) them; a JSON patch adds, replaces or removes
  * /spec/unschedulable or /spec/taints. Any other change is refused (422), never ignored.
  */
+/** What changing anything of a node but its cordon and taints is answered. */
+function nodeRefusal(name: string, field: string): KubeError {
+  return KubeError.invalid('Node', name, [
+    {
+      field,
+      message:
+        'Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
+    },
+  ]);
+}
+
 export function nodeChangeFromPatch(contentType: string, patch: unknown, node: V1Node): NodeChange {
   const name = node.metadata!.name!;
-  const refuse = (field: string) =>
-    KubeError.invalid('Node', name, [
-      {
-        field,
-        message:
-          'Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
-      },
-    ]);
+  const refuse = (field: string) => nodeRefusal(name, field);
   const change: NodeChange = {};
   if (contentType.startsWith('application/json-patch+json')) {
     if (!Array.isArray(patch))
@@ -679,6 +734,12 @@ export function unschedulableFromPatch(
 const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** The labels and annotations a patch leaves a pod with; any other change is a 422. */
+/** Whether two values are the same once written as JSON (undefined fields dropped). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? {})) as unknown;
+  return isDeepStrictEqual(json(a), json(b));
+}
+
 /** What a dry-run creation answers: the pod as it would be stored, before any scheduling. */
 function dryRunPod(
   body: V1Pod,

@@ -184,6 +184,11 @@ export class KubeCoreController {
     return this.kube.patchNode(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
   }
 
+  @Put('nodes/:name')
+  replaceKubeNode(@Param('name') name: string, @Body() body: unknown) {
+    return this.kube.replaceNode(name, jsonBody(body));
+  }
+
   @Delete('nodes/:name')
   deleteKubeNode(@Param('name') name: string) {
     return this.kube.deleteNode(name);
@@ -355,6 +360,11 @@ export class KubeCoreController {
   }
 
   /** 200 with the namespace, Terminating: it goes once its pods are deleted. */
+  @Put('namespaces/:name')
+  replaceKubeNamespace(@Param('name') name: string, @Body() body: unknown) {
+    return this.kube.replaceNamespace(name, namespaceBody(body));
+  }
+
   @Delete('namespaces/:name')
   deleteKubeNamespace(@Param('name') name: string) {
     return this.kube.deleteNamespace(name);

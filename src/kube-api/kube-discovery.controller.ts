@@ -24,7 +24,7 @@ export const CORE_V1_RESOURCES = [
     singularName: 'namespace',
     namespaced: false,
     kind: 'Namespace',
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     shortNames: ['ns'],
   },
   {
@@ -32,7 +32,7 @@ export const CORE_V1_RESOURCES = [
     singularName: 'node',
     namespaced: false,
     kind: 'Node',
-    verbs: ['delete', 'get', 'list', 'patch', 'watch'],
+    verbs: ['delete', 'get', 'list', 'patch', 'update', 'watch'],
     shortNames: ['no'],
   },
   {
