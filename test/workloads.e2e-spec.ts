@@ -214,6 +214,43 @@ suite('workloads through kubectl', () => {
     );
   }, 90000);
 
+  it('kubectl create deployment (a protobuf body) makes one, with its replicas and command', async () => {
+    expect(
+      await k.ok(
+        'create',
+        'deployment',
+        'hello',
+        '--image=busybox:1.36',
+        '--replicas=2',
+        '--port=8080',
+        '--',
+        'sleep',
+        '3600',
+      ),
+    ).toBe('deployment.apps/hello created\n');
+    await k.ok('rollout', 'status', 'deployment/hello', '--timeout=60s');
+    const d = JSON.parse(await k.ok('get', 'deploy', 'hello', '-o', 'json'));
+    expect(d.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: 'hello' } },
+      template: {
+        metadata: { labels: { app: 'hello' } },
+        spec: {
+          containers: [
+            {
+              name: 'busybox',
+              image: 'busybox:1.36',
+              command: ['sleep', '3600'],
+              ports: [{ containerPort: 8080 }],
+            },
+          ],
+        },
+      },
+    });
+    expect(d.status.availableReplicas).toBe(2);
+    await k.ok('delete', 'deployment', 'hello');
+  }, 90000);
+
   it('refuses a Deployment whose selector does not match its template, storing nothing', async () => {
     const bad = MANIFEST.replace('name: web\n  labels', 'name: bad\n  labels').replace(
       'matchLabels: {app: web}',
