@@ -113,6 +113,8 @@ export const TARGETS = {
   /** a pod with a full spec costs at most this many times a minimal one */
   fullSpecRatio: 1.5,
   listPodsP50Ms: 20,
+  /** pods created through the Kubernetes API (POST /api/v1/…/pods), SPEC §10 */
+  kubePodsPerS: 1000,
   /** pods a Deployment's controller creates per second (SPEC §10's Kubernetes API figure) */
   deploymentPodsPerS: 1000,
   /** failed within timeout + this many monitor ticks */

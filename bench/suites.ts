@@ -128,6 +128,11 @@ export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
           label: `pod creations, ${fmt(last)} nodes, ${algo}`,
           weight: plan.podRunS,
         });
+      steps.push({
+        key: `pods-${last}-kube`,
+        label: `pod creations through the Kubernetes API, ${fmt(last)} nodes`,
+        weight: plan.podRunS,
+      });
     }
     if (wants(ctx, 'scale'))
       steps.push({
@@ -269,7 +274,18 @@ const POD_TARGET = `≥ ${fmt(TARGETS.podsPerS)}/s, p99 ≤ ${TARGETS.podP99Ms} 
 const DEPLOYMENT_TARGET = `≥ ${fmt(TARGETS.deploymentPodsPerS)}/s (KWOK's users report ~5 deployments/s)`;
 const BEAT_TARGET = `≥ ${fmt(TARGETS.beatsPerS)}/s, p99 ≤ ${TARGETS.beatP99Ms} ms`;
 
+const KUBE_POD_TARGET = `≥ ${fmt(TARGETS.kubePodsPerS)}/s`;
+
 function podRow(run: PodRun, final: boolean): Row {
+  if (run.via === 'kube')
+    return {
+      figure: `pod creations through the Kubernetes API, ${fmt(run.nodes)} nodes, ${run.algorithm}`,
+      measured:
+        `${fmt(run.pods_per_s)}/s, p50 ${fmtMs(run.latency_ms.p50)}, p99 ${fmtMs(run.latency_ms.p99)}` +
+        (run.non_201 || run.errors ? `, ${fmt(run.non_201 + run.errors)} not 201` : ''),
+      target: KUBE_POD_TARGET,
+      met: final ? run.pods_per_s >= TARGETS.kubePodsPerS : null,
+    };
   const met = final
     ? run.pods_per_s >= TARGETS.podsPerS && run.latency_ms.p99 <= TARGETS.podP99Ms
     : null;
@@ -424,6 +440,18 @@ export async function loadSuite(ctx: SuiteContext): Promise<void> {
         );
       }
       await pods.setAlgorithm(plan.algorithms[0]);
+      // the path kubectl and the client libraries take: v1.Pod manifests
+      progress.start(`pods-${last}-kube`);
+      runs.push(
+        await pods.run({
+          label: `${last}-kube`,
+          nodes: last,
+          algorithm: plan.algorithms[0],
+          durationS: plan.podRunS,
+          onTick: onTick(plan.podRunS),
+          via: 'kube',
+        }),
+      );
       // every 201 must be a pod the server has: one count, no SQL (plus a look at each
       // request still in flight when a timed run ended, which the server may have done)
       // the requests in flight when the last run ended are committed (or not) by now
@@ -433,7 +461,11 @@ export async function loadSuite(ctx: SuiteContext): Promise<void> {
       const expected = baseline.pods + pods.created + inFlightStored;
       const measured = runs.filter((r) => r.label !== 'warm-up');
       for (const r of measured)
-        if (r.cpu) ctx.cpu.push({ run: `pods, ${fmt(r.nodes)} nodes, ${r.algorithm}`, ...r.cpu });
+        if (r.cpu)
+          ctx.cpu.push({
+            run: `pods${r.via === 'kube' ? ' (Kubernetes API)' : ''}, ${fmt(r.nodes)} nodes, ${r.algorithm}`,
+            ...r.cpu,
+          });
       ctx.results.push({
         key: 'pods',
         rows: [

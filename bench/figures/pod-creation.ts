@@ -1,15 +1,18 @@
 /**
  * Figure 1: pod creations through POST /pods, each 201 committed in PostgreSQL, driven
- * by autocannon with a unique name per request.
+ * by autocannon with a unique name per request; and the same through the Kubernetes API
+ * (`POST /api/v1/namespaces/default/pods` with a v1.Pod manifest), the path kubectl takes.
  */
 import { Api } from '../lib/api';
-import { podBody } from '../lib/cluster';
+import { kubePodBody, podBody } from '../lib/cluster';
 import { CpuMeter, CpuShare } from '../lib/cpu';
 import { sleep } from '../lib/lifecycle';
 import { LoadResult, runLoad } from '../lib/load';
 
 export interface PodRun {
   label: string;
+  /** kubesim's REST API, or the Kubernetes API */
+  via: 'rest' | 'kube';
   nodes: number;
   algorithm: string;
   connections: number;
@@ -70,7 +73,11 @@ export class PodLoad {
     amount?: number;
     maxSeconds?: number;
     onTick?: (responses: number, elapsedS: number) => void;
+    via?: 'rest' | 'kube';
   }): Promise<PodRun> {
+    const via = options.via ?? 'rest';
+    const path = via === 'kube' ? '/api/v1/namespaces/default/pods' : '/pods';
+    const body = via === 'kube' ? kubePodBody : podBody;
     // what the previous run left in flight is done before this one starts
     await sleep(1000);
     await this.setAlgorithm(options.algorithm);
@@ -85,7 +92,7 @@ export class PodLoad {
       meter: this.meter,
       request: {
         method: 'POST',
-        path: '/pods',
+        path,
         // autocannon takes the host and port from the request it passes in: keep them, or the
         // Host header reads "undefined:undefined" (which the server refuses)
         setupRequest: (request, context) => {
@@ -96,9 +103,9 @@ export class PodLoad {
           return {
             ...request,
             method: 'POST',
-            path: '/pods',
+            path,
             headers: { 'content-type': 'application/json' },
-            body: podBody(name),
+            body: body(name),
           };
         },
         onResponse: (status, body, context) => {
@@ -113,6 +120,7 @@ export class PodLoad {
     this.created += created;
     return {
       label: options.label,
+      via,
       nodes: options.nodes,
       algorithm: options.algorithm,
       connections: this.connections,

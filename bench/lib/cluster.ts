@@ -33,6 +33,24 @@ export function podBody(name: string): string {
   });
 }
 
+/** The same pod as a v1.Pod manifest, as kubectl or a client library posts it. */
+export function kubePodBody(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      containers: [
+        {
+          name: 'main',
+          image: 'busybox:1.36',
+          resources: { requests: { cpu: `${Math.round(POD_CPU * 1000)}m`, memory: '16Mi' } },
+        },
+      ],
+    },
+  });
+}
+
 /** Registers `{prefix}-{from}` … `{prefix}-{to - 1}` with `agent: 'external'`. */
 export async function registerNodes(
   api: Api,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { CoreV1Event, V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
-import { ConflictError, NotFoundError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
 import {
   NamespaceRecord,
   NamespacesRepository,
@@ -249,29 +249,30 @@ export class KubeApiService implements OnApplicationBootstrap {
     const unknown = checkPodFields(body, fieldValidation(query.fieldValidation));
     const { dto, labels, annotations } = podManifestToCreate(body, namespace);
     const warnings = unknown.map((f) => `unknown field "${f}"`);
-    const ns = await this.requireNamespace(namespace);
-    if (ns.status === 'Terminating')
-      throw new KubeError(
-        403,
-        `pods "${dto.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        'Forbidden',
-        { name: dto.name, kind: 'pods' },
-      );
-    if (await this.store.findPod(dto.name, namespace))
-      throw KubeError.alreadyExists('pods', dto.name);
     try {
       if (query.dryRun === 'All') {
         // every check a creation makes, and the object as it would be stored, unscheduled
+        if (await this.store.findPod(dto.name, namespace))
+          throw KubeError.alreadyExists('pods', dto.name);
         await this.pods.checkPod({ ...dto, namespace });
         return { pod: dryRunPod(body as V1Pod, namespace, labels, annotations), warnings };
       }
-      const created = await this.pods.createPod({ ...dto, namespace }, { labels, annotations });
-      const pod = await this.getPod(namespace, created.name);
-      return { pod, warnings };
+      // the namespace and the name are checked by the creation itself, and the answer is
+      // the pod as stored: no query more than a pod made through kubesim's own API costs
+      const created = await this.pods.createPodRecord(
+        { ...dto, namespace },
+        { labels, annotations },
+      );
+      return { pod: this.pod(await this.kubeContext(), created), warnings };
     } catch (err) {
       if (err instanceof ConflictError && /already exists/.test(err.message))
         throw KubeError.alreadyExists('pods', dto.name);
       if (err instanceof NotFoundError) throw KubeError.notFound('namespaces', namespace);
+      if (err instanceof ForbiddenError)
+        throw new KubeError(403, `pods "${dto.name}" is forbidden: ${err.message}`, 'Forbidden', {
+          name: dto.name,
+          kind: 'pods',
+        });
       if (err instanceof ConflictError)
         throw new KubeError(409, err.message, 'Conflict', { name: dto.name, kind: 'pods' });
       throw err;

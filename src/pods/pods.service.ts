@@ -17,7 +17,7 @@ import { coresToMillis, millisToCores } from '../common/units';
 import { splitCommandLine } from '../common/validation';
 import { ClusterStore } from '../database/cluster-store';
 import { DEFAULT_NAMESPACE, NamespacesRepository } from '../database/namespaces.repository';
-import { NewPod } from '../database/records';
+import { NewPod, PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { scheduledMessage, SchedulerService } from '../scheduler/scheduler.service';
@@ -60,6 +60,14 @@ export class PodsService {
     dto: CreatePodDto,
     meta: Pick<NewPod, 'labels' | 'annotations' | 'ownerReferences' | 'generateName'> = {},
   ): Promise<PodResponseDto> {
+    return toPodResponse(await this.createPodRecord(dto, meta));
+  }
+
+  /** The pod as stored, for a caller that shows it otherwise (the Kubernetes API). */
+  async createPodRecord(
+    dto: CreatePodDto,
+    meta: Pick<NewPod, 'labels' | 'annotations' | 'ownerReferences' | 'generateName'> = {},
+  ): Promise<PodRecord> {
     const namespace = dto.namespace ?? DEFAULT_NAMESPACE;
     const pod = { ...this.newPod(dto), ...meta, namespace };
     await this.requireActiveNamespace(namespace);
@@ -67,7 +75,7 @@ export class PodsService {
     if (fast) {
       // its Scheduled event was stored with it
       this.metrics.podsScheduled.inc({ via: 'create' });
-      return toPodResponse({
+      return {
         id: fast.id,
         name: pod.name,
         namespace: pod.namespace,
@@ -111,7 +119,7 @@ export class PodsService {
           path: v.path,
         })),
         config: pod.config,
-      });
+      };
     }
     const outcome = await this.store.transaction(async (db) => {
       const id = await this.store.insertPod(db, pod);
@@ -153,7 +161,7 @@ export class PodsService {
         pod.namespace,
       );
     }
-    return toPodResponse((await this.store.findPod(outcome.id))!);
+    return (await this.store.findPod(outcome.id))!;
   }
 
   async listPods(query: ListPodsQuery): Promise<PodResponseDto[]> {
