@@ -24,23 +24,12 @@ import {
   AppsResource,
   KubeAppsService,
 } from './kube-apps.service';
-import {
-  includeObject,
-  isWatch,
-  deploymentBody,
-  jobBody,
-  jsonBody,
-  KubeQuery,
-  since,
-  timeoutSeconds,
-  wantsTable,
-} from './kube-core.controller';
+import { deploymentBody, jobBody, jsonBody } from './kube-core.controller';
+import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { humanDuration, TableOf, toTable } from './kube-table';
 import { fieldValidation } from './field-validation';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
-import { pageOf } from './kube-paging';
 import { KubeError, KubeStatusFilter } from './kube-status';
-import { streamWatch } from './kube-watch';
 
 const age = (o: AppsObject, now: number) =>
   humanDuration((now - new Date(o.metadata.creationTimestamp).getTime()) / 1000);
@@ -458,42 +447,23 @@ abstract class KubeWorkloadsController {
     );
   }
 
-  private async list(
+  private list(
     reply: FastifyReply,
     resource: AppsResource,
     namespace: string | null,
     q: KubeQuery,
     accept: string,
   ) {
-    const table = TABLES[resource];
-    const asTable = wantsTable(accept);
-    const include = includeObject(q);
-    const read = () =>
-      this.apps.list(resource, namespace, {
-        labelSelector: q.labelSelector,
-        fieldSelector: q.fieldSelector,
-      });
-    if (isWatch(q)) {
-      const from = since(q);
-      const timeout = timeoutSeconds(q);
-      await read();
-      streamWatch(reply, this.bus, {
-        list: read,
-        since: from,
-        timeoutSeconds: timeout,
-        encode: (o, first) =>
-          asTable ? toTable(table, [o], o.metadata.resourceVersion, include, Date.now(), first) : o,
-      });
-      return;
-    }
-    const resourceVersion = String(Date.now());
-    const { items, metadata } = pageOf(await read(), q, resourceVersion);
-    const kind = `${APPS_KINDS[resource].kind}List`;
-    void reply.send(
-      asTable
-        ? toTable(table, items, metadata, include)
-        : { kind, apiVersion: apiVersionOf(resource), metadata, items },
-    );
+    return sendList(reply, this.bus, q, accept, {
+      apiVersion: apiVersionOf(resource),
+      kind: `${APPS_KINDS[resource].kind}List`,
+      table: TABLES[resource],
+      read: () =>
+        this.apps.list(resource, namespace, {
+          labelSelector: q.labelSelector,
+          fieldSelector: q.fieldSelector,
+        }),
+    });
   }
 }
 

@@ -30,18 +30,9 @@ import {
   readHpaManifest,
   toHpaObject,
 } from './kube-autoscaling';
-import {
-  includeObject,
-  isWatch,
-  jsonBody,
-  KubeQuery,
-  since,
-  timeoutSeconds,
-  wantsTable,
-} from './kube-core.controller';
-import { streamWatch } from './kube-watch';
+import { jsonBody } from './kube-core.controller';
+import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
-import { pageOf } from './kube-paging';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { checkReplaceBody } from './replace-body';
 import { decodeHorizontalPodAutoscalerV1, ProtobufError } from './protobuf';
@@ -335,34 +326,12 @@ export class KubeAutoscalingController {
             byField({ 'metadata.name': r.name, 'metadata.namespace': r.namespace }),
         )
         .map((r) => toHpaObject(version, r));
-    const asTable = wantsTable(accept);
-    const include = includeObject(q);
-    if (isWatch(q)) {
-      // `kubectl get hpa -w`: what changes, as the other kinds are watched
-      const from = since(q);
-      const timeout = timeoutSeconds(q);
-      await read();
-      streamWatch(reply, this.bus, {
-        list: read,
-        since: from,
-        timeoutSeconds: timeout,
-        encode: (o, first) =>
-          asTable
-            ? toTable(HPA_TABLE, [o], o.metadata.resourceVersion, include, Date.now(), first)
-            : o,
-      });
-      return;
-    }
-    const { items, metadata } = pageOf(await read(), q, String(Date.now()));
-    void reply.send(
-      asTable
-        ? toTable(HPA_TABLE, items, metadata, include)
-        : {
-            kind: 'HorizontalPodAutoscalerList',
-            apiVersion: `autoscaling/${version}`,
-            metadata,
-            items,
-          },
-    );
+    // `kubectl get hpa -w` too: what changes, as the other kinds are watched
+    return sendList(reply, this.bus, q, accept, {
+      apiVersion: `autoscaling/${version}`,
+      kind: 'HorizontalPodAutoscalerList',
+      table: HPA_TABLE,
+      read,
+    });
   }
 }

@@ -23,7 +23,6 @@ import { ClusterBus } from '../events/cluster-bus';
 import { KubeApiService, ListOptions } from './kube-api.service';
 import {
   EVENT_TABLE,
-  IncludeObject,
   NAMESPACE_TABLE,
   NODE_TABLE,
   POD_TABLE,
@@ -32,6 +31,15 @@ import {
 } from './kube-table';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { pageOf } from './kube-paging';
+import {
+  includeObject,
+  isWatch,
+  KubeQuery,
+  sendList,
+  since,
+  timeoutSeconds,
+  wantsTable,
+} from './kube-list';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
 import { ClusterStore } from '../database/cluster-store';
@@ -43,8 +51,6 @@ import {
   decodeObject,
   ProtobufError,
 } from './protobuf';
-
-export type KubeQuery = Record<string, string | undefined>;
 
 export interface KubeObject {
   kind?: string;
@@ -98,34 +104,6 @@ function evictionBody(body: unknown): unknown {
       throw new KubeError(400, `the protobuf body could not be read: ${err.message}`);
     throw err;
   }
-}
-
-export const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
-export const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
-
-export function includeObject(q: KubeQuery): IncludeObject {
-  const v = q.includeObject ?? 'Metadata';
-  if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
-    throw new KubeError(
-      400,
-      `includeObject: Unsupported value: "${v}": supported values: "None", "Metadata", "Object"`,
-    );
-  return v;
-}
-
-export function since(q: KubeQuery): number | null {
-  const rv = q.resourceVersion;
-  if (rv === undefined || rv === '' || rv === '0') return null;
-  if (!/^\d{1,16}$/.test(rv)) throw new KubeError(400, `resourceVersion: Invalid value: "${rv}"`);
-  return Number(rv);
-}
-
-export function timeoutSeconds(q: KubeQuery): number | undefined {
-  if (q.timeoutSeconds === undefined) return undefined;
-  const n = Number(q.timeoutSeconds);
-  if (!Number.isInteger(n) || n < 0)
-    throw new KubeError(400, `timeoutSeconds: Invalid value: "${q.timeoutSeconds}"`);
-  return n;
 }
 
 const options = (q: KubeQuery): ListOptions => ({
@@ -419,7 +397,7 @@ export class KubeCoreController {
       : object;
   }
 
-  private async list<T extends KubeObject>(
+  private list<T extends KubeObject>(
     reply: FastifyReply,
     q: KubeQuery,
     accept: string,
@@ -428,31 +406,14 @@ export class KubeCoreController {
     read: () => Promise<T[]>,
     extra: { volatile?: (o: T) => unknown } = {},
   ): Promise<void> {
-    const asTable = wantsTable(accept);
-    const include = includeObject(q);
-    if (isWatch(q)) {
-      const from = since(q);
-      const timeout = timeoutSeconds(q);
-      await read(); // a bad selector is a 400 before the stream starts
-      streamWatch(reply, this.bus, {
-        list: read,
-        since: from,
-        timeoutSeconds: timeout,
-        volatile: extra.volatile,
-        encode: (o, first) =>
-          asTable
-            ? toTable(table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
-            : o,
-      });
-      return;
-    }
-    const resourceVersion = this.kube.listVersion();
-    const { items, metadata } = pageOf(await read(), q, resourceVersion);
-    void reply.send(
-      asTable
-        ? toTable(table, items, metadata, include)
-        : { kind, apiVersion: 'v1', metadata, items },
-    );
+    return sendList(reply, this.bus, q, accept, {
+      apiVersion: 'v1',
+      kind,
+      table,
+      read,
+      resourceVersion: this.kube.listVersion(),
+      volatile: extra.volatile,
+    });
   }
 
   private listEvents(reply: FastifyReply, namespace: string | null, q: KubeQuery, accept: string) {

@@ -4,13 +4,8 @@ import type { EventsV1Event } from '@kubernetes/client-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
 import { KubeApiService } from './kube-api.service';
-import {
-  EventView,
-  includeObject,
-  KubeQuery,
-  sendEvents,
-  wantsTable,
-} from './kube-core.controller';
+import { EventView, sendEvents } from './kube-core.controller';
+import { includeObject, KubeQuery, wantsTable } from './kube-list';
 import {
   coreEventFieldSelector,
   EVENTS_API_GROUP,

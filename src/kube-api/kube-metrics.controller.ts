@@ -11,9 +11,8 @@ import {
   toNodeMetrics,
   toPodMetrics,
 } from './kube-metrics';
+import { KubeQuery } from './kube-list';
 import { KubeError, KubeStatusFilter } from './kube-status';
-
-type KubeQuery = Record<string, string | undefined>;
 
 const options = (q: KubeQuery) => ({
   labelSelector: q.labelSelector,

@@ -25,13 +25,12 @@ import {
   SERVICE_TABLE,
 } from './kube-network-tables';
 import { KubeNetObject, KubeNetworkService } from './kube-network.service';
-import { IncludeObject, TableOf, toTable } from './kube-table';
+import { TableOf, toTable } from './kube-table';
+import { jsonBody } from './kube-core.controller';
+import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { DryRunGuard } from './dry-run.guard';
-import { pageOf } from './kube-paging';
-import { KubeError, KubeStatusFilter } from './kube-status';
-import { streamWatch } from './kube-watch';
+import { KubeStatusFilter } from './kube-status';
 
-type KubeQuery = Record<string, string | undefined>;
 type Reader = (namespace: string | null) => Promise<KubeNetObject[]>;
 
 /** The resources of the network groups, as their discovery documents list them. */
@@ -81,35 +80,6 @@ const group = (name: string) => ({
 });
 /** The API groups the network kinds bring, for `/apis`. */
 export const NETWORK_API_GROUPS = [group('discovery.k8s.io'), group('networking.k8s.io')];
-
-const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
-const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
-
-function includeObject(q: KubeQuery): IncludeObject {
-  const v = q.includeObject ?? 'Metadata';
-  if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
-    throw new KubeError(
-      400,
-      `includeObject: Unsupported value: "${v}": supported values: "None", "Metadata", "Object"`,
-    );
-  return v;
-}
-
-function since(q: KubeQuery): number | null {
-  const rv = q.resourceVersion;
-  if (rv === undefined || rv === '' || rv === '0') return null;
-  if (!/^\d{1,16}$/.test(rv)) throw new KubeError(400, `resourceVersion: Invalid value: "${rv}"`);
-  return Number(rv);
-}
-
-function jsonBody(body: unknown): unknown {
-  if (Buffer.isBuffer(body))
-    throw new KubeError(
-      415,
-      'kubesim takes JSON bodies only (application/json); protobuf is not supported',
-    );
-  return body;
-}
 
 const options = (q: KubeQuery) => ({
   labelSelector: q.labelSelector,
@@ -428,7 +398,7 @@ export class KubeNetworkController {
       : object;
   }
 
-  private async list(
+  private list(
     reply: FastifyReply,
     q: KubeQuery,
     accept: string,
@@ -438,28 +408,13 @@ export class KubeNetworkController {
     table: TableOf<KubeNetObject>,
     read: Reader,
   ): Promise<void> {
-    const asTable = wantsTable(accept);
-    const include = includeObject(q);
-    if (isWatch(q)) {
-      const from = since(q);
-      const timeout = q.timeoutSeconds === undefined ? undefined : Number(q.timeoutSeconds);
-      if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0))
-        throw new KubeError(400, `timeoutSeconds: Invalid value: "${q.timeoutSeconds}"`);
-      await read(namespace); // a bad selector is a 400 before the stream starts
-      streamWatch(reply, this.bus, {
-        list: () => read(namespace),
-        since: from,
-        timeoutSeconds: timeout,
-        encode: (o, first) =>
-          asTable ? toTable(table, [o], o.metadata.resourceVersion, include, Date.now(), first) : o,
-      });
-      return;
-    }
-    const resourceVersion = this.kube.listVersion();
-    const { items, metadata } = pageOf(await read(namespace), q, resourceVersion);
-    void reply.send(
-      asTable ? toTable(table, items, metadata, include) : { kind, apiVersion, metadata, items },
-    );
+    return sendList(reply, this.bus, q, accept, {
+      apiVersion,
+      kind,
+      table,
+      read: () => read(namespace),
+      resourceVersion: this.kube.listVersion(),
+    });
   }
 }
 

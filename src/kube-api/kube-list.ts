@@ -1,0 +1,89 @@
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { FastifyReply } from 'fastify';
+import { ClusterBus } from '../events/cluster-bus';
+import { pageOf } from './kube-paging';
+import { KubeError } from './kube-status';
+import { IncludeObject, TableOf, toTable } from './kube-table';
+import { streamWatch } from './kube-watch';
+
+/** The query of a Kubernetes API request, as Fastify parsed it. */
+export type KubeQuery = Record<string, string | undefined>;
+
+export const isWatch = (q: KubeQuery) => q.watch === 'true' || q.watch === '1';
+export const wantsTable = (accept?: string) => /as=Table/i.test(accept ?? '');
+
+export function includeObject(q: KubeQuery): IncludeObject {
+  const v = q.includeObject ?? 'Metadata';
+  if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
+    throw new KubeError(
+      400,
+      `includeObject: Unsupported value: "${v}": supported values: "None", "Metadata", "Object"`,
+    );
+  return v;
+}
+
+export function since(q: KubeQuery): number | null {
+  const rv = q.resourceVersion;
+  if (rv === undefined || rv === '' || rv === '0') return null;
+  if (!/^\d{1,16}$/.test(rv)) throw new KubeError(400, `resourceVersion: Invalid value: "${rv}"`);
+  return Number(rv);
+}
+
+export function timeoutSeconds(q: KubeQuery): number | undefined {
+  if (q.timeoutSeconds === undefined) return undefined;
+  const n = Number(q.timeoutSeconds);
+  if (!Number.isInteger(n) || n < 0)
+    throw new KubeError(400, `timeoutSeconds: Invalid value: "${q.timeoutSeconds}"`);
+  return n;
+}
+
+export interface Listed {
+  metadata?: V1ObjectMeta;
+}
+
+/**
+ * A list request of any kind answered as kube-apiserver does: a `?watch` stream, or a page of
+ * the objects (limit/continue) as a `…List` or, for kubectl, a Table.
+ */
+export async function sendList<T extends Listed>(
+  reply: FastifyReply,
+  bus: ClusterBus,
+  q: KubeQuery,
+  accept: string | undefined,
+  list: {
+    apiVersion: string;
+    kind: string;
+    table: TableOf<T>;
+    read: () => Promise<T[]>;
+    /** the version a list answers with (the moment it was read, by default) */
+    resourceVersion?: string;
+    /** fields that change without a change worth a MODIFIED (a node's heartbeat time) */
+    volatile?: (o: T) => unknown;
+  },
+): Promise<void> {
+  const asTable = wantsTable(accept);
+  const include = includeObject(q);
+  if (isWatch(q)) {
+    const from = since(q);
+    const timeout = timeoutSeconds(q);
+    await list.read(); // a bad selector is a 400 before the stream starts
+    streamWatch(reply, bus, {
+      list: list.read,
+      since: from,
+      timeoutSeconds: timeout,
+      volatile: list.volatile,
+      encode: (o, first) =>
+        asTable
+          ? toTable(list.table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
+          : o,
+    });
+    return;
+  }
+  const resourceVersion = list.resourceVersion ?? String(Date.now());
+  const { items, metadata } = pageOf(await list.read(), q, resourceVersion);
+  void reply.send(
+    asTable
+      ? toTable(list.table, items, metadata, include)
+      : { kind: list.kind, apiVersion: list.apiVersion, metadata, items },
+  );
+}
