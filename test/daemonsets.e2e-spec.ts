@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { runCli } from '../cli/testing/run-cli';
-import { eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
+import { cliRolloutStatus, eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
@@ -211,15 +211,7 @@ suite('DaemonSets through kubectl', () => {
     const before = await daemonPods(k, 'agent');
     await k.ok('set', 'image', 'ds/agent', 'agent=busybox:1.37');
     // kubesim's own CLI follows it in kubectl's words, to the same end
-    const followed = await runCli(t.baseUrl, [
-      'rollout',
-      'status',
-      'ds/agent',
-      '--timeout',
-      '120s',
-    ]);
-    expect(followed.code).toBe(0);
-    expect(followed.stdout.trim().split('\n').pop()).toBe(
+    expect(await cliRolloutStatus(t, 'ds/agent')).toBe(
       'daemon set "agent" successfully rolled out',
     );
     const rolled = await k.ok('rollout', 'status', 'ds/agent', '--timeout=120s');

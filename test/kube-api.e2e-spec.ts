@@ -1,11 +1,8 @@
-import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '../cli/testing/run-cli';
+import { execFileSync } from 'node:child_process';
 import { clientNode } from './setup/client-node';
 import { startProcessCluster, waitForNode } from './setup/cluster';
 import { beat, healthyNode, pod, startTestApp, TestApp, waitFor } from './setup/test-app';
+import { Kubectl } from './setup/kubectl';
 
 /**
  * The Kubernetes API driven by the real kubectl (and @kubernetes/client-node) against the
@@ -18,83 +15,6 @@ if (SKIP) {
   );
 }
 const suite = SKIP ? describe.skip : describe;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A kubectl with its own kubeconfig and cache, so nothing of the user's is read or written. */
-class Kubectl {
-  readonly dir = mkdtempSync(join(tmpdir(), 'kubesim-kubectl-'));
-  readonly kubeconfig = join(this.dir, 'config');
-  private readonly watches: ChildProcess[] = [];
-
-  /** Writes the kubeconfig with kubesim's own `kubesim kubeconfig`. */
-  async configure(server: string, env: Record<string, string> = {}): Promise<void> {
-    const result = await runCli(
-      server,
-      ['kubeconfig', '--write', '--kubeconfig', this.kubeconfig],
-      {
-        env,
-      },
-    );
-    if (result.code !== 0) throw new Error(`kubesim kubeconfig failed: ${result.stderr}`);
-  }
-
-  private args(args: string[]): string[] {
-    return [
-      '--kubeconfig',
-      this.kubeconfig,
-      '--cache-dir',
-      join(this.dir, 'cache'),
-      '--request-timeout',
-      '30s',
-      ...args,
-    ];
-  }
-
-  run(args: string[], input?: string): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = execFile(
-        'kubectl',
-        this.args(args),
-        { env: { PATH: process.env.PATH, HOME: this.dir }, timeout: 60000 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-      child.stdin?.end(input ?? '');
-    });
-  }
-
-  /** kubectl that must succeed: its stdout. */
-  async ok(...args: string[]): Promise<string> {
-    const result = await this.run(args);
-    if (result.code !== 0)
-      throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-    return result.stdout;
-  }
-
-  /** A long-running kubectl (`get -w`); `output()` is what it printed so far. */
-  watch(...args: string[]): { output: () => string } {
-    let out = '';
-    const child = spawn('kubectl', this.args(args), {
-      env: { PATH: process.env.PATH, HOME: this.dir },
-    });
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    this.watches.push(child);
-    return { output: () => out };
-  }
-
-  close(): void {
-    for (const child of this.watches) if (child.exitCode === null) child.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 /** The rows of kubectl's table output, cells split where kubectl puts 2+ spaces. */
 function rows(stdout: string): string[][] {

@@ -1,5 +1,5 @@
 import { runCli } from '../cli/testing/run-cli';
-import { startProcessCluster, waitForNode } from './setup/cluster';
+import { cliRolloutStatus, startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
@@ -133,15 +133,7 @@ suite('workloads through kubectl', () => {
   it('rolls out a new image and undoes it', async () => {
     await k.ok('set', 'image', 'deployment/web', 'web=busybox:1.37');
     // kubesim's own CLI follows the rollout as kubectl does, to the same last line
-    const followed = await runCli(t.baseUrl, [
-      'rollout',
-      'status',
-      'deployment/web',
-      '--timeout',
-      '60s',
-    ]);
-    expect(followed.code).toBe(0);
-    expect(followed.stdout.trim().split('\n').pop()).toBe(
+    expect(await cliRolloutStatus(t, 'deployment/web')).toBe(
       'deployment "web" successfully rolled out',
     );
     expect(await k.ok('rollout', 'status', 'deployment/web', '--timeout=60s')).toMatch(
@@ -186,14 +178,7 @@ suite('workloads through kubectl', () => {
     const restarted = await runCli(t.baseUrl, ['rollout', 'restart', 'deployment/web']);
     expect(restarted.code).toBe(0);
     expect(restarted.stdout).toMatch(/deployment.apps\/web restarted/);
-    const followed = await runCli(t.baseUrl, [
-      'rollout',
-      'status',
-      'deployment/web',
-      '--timeout',
-      '60s',
-    ]);
-    expect(followed.code).toBe(0);
+    expect(await cliRolloutStatus(t, 'deployment/web')).toMatch(/successfully rolled out/);
     expect(
       await k.ok(
         'get',

@@ -1,4 +1,5 @@
 import { freePort } from '../../src/database/embedded-postgres';
+import { runCli } from '../../cli/testing/run-cli';
 import { startTestApp, TestApp, waitFor } from './test-app';
 
 /** Fast timings, so a failure story takes seconds: beat 300 ms, failed after 2 s of silence. */
@@ -64,4 +65,12 @@ export async function eventsOf(
   object: string,
 ): Promise<Array<{ reason: string; message: string }>> {
   return (await t.http.get(`/events?object=${object}&limit=1000`)).body;
+}
+
+/** kubesim's own `rollout status TARGET` to its end: the last line it printed (it must exit 0). */
+export async function cliRolloutStatus(t: TestApp, target: string): Promise<string> {
+  const run = await runCli(t.baseUrl, ['rollout', 'status', target, '--timeout', '120s']);
+  if (run.code !== 0)
+    throw new Error(`kubesim rollout status ${target} ended ${run.code}: ${run.stderr}`);
+  return run.stdout.trim().split('\n').pop() ?? '';
 }

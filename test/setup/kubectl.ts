@@ -13,8 +13,13 @@ export class Kubectl {
   readonly kubeconfig = join(this.dir, 'config');
   private readonly watches: ChildProcess[] = [];
 
-  async configure(server: string): Promise<void> {
-    const result = await runCli(server, ['kubeconfig', '--write', '--kubeconfig', this.kubeconfig]);
+  /** Writes the kubeconfig with kubesim's own `kubesim kubeconfig` (`env`: its environment, a token). */
+  async configure(server: string, env: Record<string, string> = {}): Promise<void> {
+    const result = await runCli(
+      server,
+      ['kubeconfig', '--write', '--kubeconfig', this.kubeconfig],
+      { env },
+    );
     if (result.code !== 0) throw new Error(`kubesim kubeconfig failed: ${result.stderr}`);
   }
 
