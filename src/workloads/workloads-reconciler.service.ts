@@ -294,26 +294,9 @@ export class WorkloadsReconcilerService
     const byName = new Map(candidates.map((p) => [p.name, p]));
     const plan = planReplicaSet(rs, candidates.map(toPodView), now);
     const ref = ownerReferenceFor('ReplicaSet', { name: row.name, uid: row.uid });
-    for (const p of plan.adopt) {
-      const pod = byName.get(p.name)!;
-      if (!(await this.repo.adoptPod(pod.id, ref))) return;
-      pod.owner_references = [...(pod.owner_references ?? []), ref];
-    }
-    for (const p of plan.release) {
-      const pod = byName.get(p.name)!;
-      pod.owner_references = (pod.owner_references as OwnerReference[]).filter(
-        (r) => r.uid !== row.uid,
-      );
-      await this.repo.setPodOwners(pod.id, pod.owner_references);
-    }
+    if (!(await this.adoptAndRelease(plan, byName, ref, row.uid, 'replica_sets'))) return;
     if (rs.metadata.deleting) {
-      // its pods go first; then the ReplicaSet
-      const owned = candidates.filter(
-        (p) => controllerOf(p.owner_references as OwnerReference[])?.uid === row.uid,
-      );
-      await Promise.all(owned.map((pod) => this.deletePod(pod, object)));
-      await this.repo.remove('replica_sets', row.id);
-      return;
+      return this.deleteForeground(row, candidates, object, 'replica_sets');
     }
     await slowStartBatch(plan.create, () =>
       this.createPod(rs.metadata, rs.spec.template, ref, object),
@@ -333,12 +316,7 @@ export class WorkloadsReconcilerService
     const byName = new Map(candidates.map((p) => [p.name, p]));
     const ref = ownerReferenceFor('Job', { name: row.name, uid: row.uid });
     if (job.metadata.deleting) {
-      // foreground deletion: its pods go first; then the Job
-      for (const pod of candidates)
-        if (controllerOf(pod.owner_references as OwnerReference[])?.uid === row.uid)
-          await this.deletePod(pod, object);
-      await this.repo.remove('jobs', row.id);
-      return;
+      return this.deleteForeground(row, candidates, object, 'jobs');
     }
     const restartPolicy = job.spec.template.spec.restartPolicy as string | undefined;
     const plan = planJob(job, candidates.map(toPodView), now, restartPolicy);
@@ -374,26 +352,10 @@ export class WorkloadsReconcilerService
     const byName = new Map(candidates.map((p) => [p.name, p]));
     const ref = ownerReferenceFor('DaemonSet', { name: row.name, uid: row.uid });
     if (ds.metadata.deleting) {
-      // foreground deletion: its pods go first; then the DaemonSet
-      for (const pod of candidates)
-        if (controllerOf(pod.owner_references as OwnerReference[])?.uid === row.uid)
-          await this.deletePod(pod, object);
-      await this.repo.remove('daemon_sets', row.id);
-      return;
+      return this.deleteForeground(row, candidates, object, 'daemon_sets');
     }
     const plan = planDaemonSet(ds, nodes, candidates.map(toPodView), now);
-    for (const p of plan.adopt) {
-      const pod = byName.get(p.name)!;
-      if (!(await this.repo.adoptPod(pod.id, ref, 'daemon_sets'))) return;
-      pod.owner_references = [...(pod.owner_references ?? []), ref];
-    }
-    for (const p of plan.release) {
-      const pod = byName.get(p.name)!;
-      pod.owner_references = (pod.owner_references as OwnerReference[]).filter(
-        (r) => r.uid !== row.uid,
-      );
-      await this.repo.setPodOwners(pod.id, pod.owner_references);
-    }
+    if (!(await this.adoptAndRelease(plan, byName, ref, row.uid, 'daemon_sets'))) return;
     // as the ReplicaSet's: in slow-start batches, one node each
     const targets = [...plan.create];
     await slowStartBatch(targets.length, () =>
@@ -415,6 +377,43 @@ export class WorkloadsReconcilerService
       row.id,
       plan.status as unknown as Record<string, unknown>,
     );
+  }
+
+  /** Adopts the orphans a plan claims and releases the pods it no longer selects; false if an adoption lost a race. */
+  private async adoptAndRelease(
+    plan: { adopt: Array<{ name: string }>; release: Array<{ name: string }> },
+    byName: Map<string, WorkloadPodRow>,
+    ref: OwnerReference,
+    uid: string,
+    kind: 'replica_sets' | 'daemon_sets',
+  ): Promise<boolean> {
+    for (const p of plan.adopt) {
+      const pod = byName.get(p.name)!;
+      if (!(await this.repo.adoptPod(pod.id, ref, kind))) return false;
+      pod.owner_references = [...(pod.owner_references ?? []), ref];
+    }
+    for (const p of plan.release) {
+      const pod = byName.get(p.name)!;
+      pod.owner_references = (pod.owner_references as OwnerReference[]).filter(
+        (r) => r.uid !== uid,
+      );
+      await this.repo.setPodOwners(pod.id, pod.owner_references);
+    }
+    return true;
+  }
+
+  /** Foreground deletion of an owner: its pods go first (all at once), then the owner itself. */
+  private async deleteForeground(
+    row: WorkloadRow,
+    candidates: WorkloadPodRow[],
+    object: string,
+    kind: 'replica_sets' | 'jobs' | 'daemon_sets',
+  ): Promise<void> {
+    const owned = candidates.filter(
+      (p) => controllerOf(p.owner_references as OwnerReference[])?.uid === row.uid,
+    );
+    await Promise.all(owned.map((pod) => this.deletePod(pod, object)));
+    await this.repo.remove(kind, row.id);
   }
 
   private async createPod(

@@ -229,6 +229,36 @@ export function tickTraces() {
   }
 }
 
+/**
+ * The options of a history chart: seconds ago along the bottom, cores on the left axis
+ * and another measure (`rightTitle`, up to `rightMax`) on the right.
+ */
+export function secondsAgoOptions({ coresMax, rightTitle, rightMax }) {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    scales: {
+      x: {
+        type: 'linear',
+        max: 0,
+        title: { display: true, text: 'seconds ago' },
+        ticks: { callback: (v) => `${Math.round(-v)}` },
+      },
+      y: { min: 0, suggestedMax: coresMax, title: { display: true, text: 'cores' } },
+      y1: {
+        min: 0,
+        suggestedMax: rightMax,
+        position: 'right',
+        grid: { drawOnChartArea: false },
+        title: { display: true, text: rightTitle },
+      },
+    },
+  };
+}
+
 /** Builds a larger history chart (CPU use and latency) for the node detail view. */
 export function historyChart(canvas, beats, cpuTotal) {
   const Chart = ChartJs();
@@ -267,27 +297,6 @@ export function historyChart(canvas, beats, cpuTotal) {
         },
       ],
     },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
-      scales: {
-        x: {
-          type: 'linear',
-          max: 0,
-          title: { display: true, text: 'seconds ago' },
-          ticks: { callback: (v) => `${Math.round(-v)}` },
-        },
-        y: { min: 0, suggestedMax: Number(cpuTotal) || 1, title: { display: true, text: 'cores' } },
-        y1: {
-          min: 0,
-          position: 'right',
-          grid: { drawOnChartArea: false },
-          title: { display: true, text: 'ms' },
-        },
-      },
-    },
+    options: secondsAgoOptions({ coresMax: Number(cpuTotal) || 1, rightTitle: 'ms' }),
   });
 }

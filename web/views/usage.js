@@ -3,7 +3,7 @@
 // MiB on the right, against "seconds ago". The chart is built once per detail dialog and
 // then only fed new samples, so it can follow the heartbeats while the dialog is open.
 import { fmtCores } from '../dom.js';
-import { serverNow } from './traces.js';
+import { secondsAgoOptions, serverNow } from './traces.js';
 
 const mib = (value) => `${Math.round(Number(value))} MiB`;
 
@@ -81,29 +81,11 @@ function build(canvas, usage) {
         },
       ],
     },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
-      scales: {
-        x: {
-          type: 'linear',
-          max: 0,
-          title: { display: true, text: 'seconds ago' },
-          ticks: { callback: (v) => `${Math.round(-v)}` },
-        },
-        y: { min: 0, suggestedMax: cpu, title: { display: true, text: 'cores' } },
-        y1: {
-          min: 0,
-          suggestedMax: memory || undefined,
-          position: 'right',
-          grid: { drawOnChartArea: false },
-          title: { display: true, text: 'MiB' },
-        },
-      },
-    },
+    options: secondsAgoOptions({
+      coresMax: cpu,
+      rightTitle: 'MiB',
+      rightMax: memory || undefined,
+    }),
   });
 }
 
