@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { positiveNumber } from './args';
+import { registerApplyCommand } from './commands/apply';
 import { registerAutoscalerCommand } from './commands/autoscaler';
 import { registerClusterCommands } from './commands/cluster';
 import { registerEventsCommand } from './commands/events';
@@ -68,6 +69,7 @@ export function buildProgram(io: CliIo): Command {
   registerNetworkCommands(program, io);
   registerScaleCommand(program, io);
   registerRolloutCommand(program, io);
+  registerApplyCommand(program, io);
   registerTopCommand(program, io);
   return program;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../cli/testing/run-cli';
 import { eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
@@ -224,6 +227,52 @@ spec:
       300,
     );
     await k.ok('delete', 'deployment', 'web');
+  }, 90000);
+
+  it('kubesim apply -f makes every object of a manifest of several documents, and changes them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubesim-apply-'));
+    const file = join(dir, 'app.yaml');
+    const service = (tier: string) => `apiVersion: v1
+kind: Service
+metadata: {name: cli-svc, labels: {tier: ${tier}}}
+spec: {selector: {app: cli}, ports: [{port: 80}]}
+`;
+    try {
+      writeFileSync(
+        file,
+        `${job('cli-job', '  completions: 1', '["sleep", "1"]')}---\n${service('a')}`,
+      );
+      const first = await runCli(t.baseUrl, ['apply', '-f', file]);
+      expect(first).toMatchObject({
+        code: 0,
+        stdout: 'job.batch/cli-job created\nservice/cli-svc created\n',
+      });
+      await k.ok('wait', '--for=condition=complete', 'job/cli-job', '--timeout=60s');
+      writeFileSync(
+        file,
+        `${job('cli-job', '  completions: 1', '["sleep", "1"]')}---\n${service('b')}`,
+      );
+      const again = await runCli(t.baseUrl, ['apply', '-f', file]);
+      expect(again).toMatchObject({
+        code: 0,
+        stdout: 'job.batch/cli-job configured\nservice/cli-svc configured\n',
+      });
+      expect(await k.ok('get', 'svc', 'cli-svc', '-o', 'jsonpath={.metadata.labels.tier}')).toBe(
+        'b',
+      );
+      // an object the server refuses is named, the others applied, and the exit is 1
+      writeFileSync(
+        file,
+        `${service('c')}---\napiVersion: v1\nkind: Service\nmetadata: {name: Bad_Name}\nspec: {ports: [{port: 80}]}\n`,
+      );
+      const partly = await runCli(t.baseUrl, ['apply', '-f', file]);
+      expect(partly.code).toBe(1);
+      expect(partly.stdout).toBe('service/cli-svc configured\n');
+      expect(partly.stderr).toMatch(/error: service\/Bad_Name: /);
+      await k.ok('delete', 'svc', 'cli-svc');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90000);
 
   it('deleting a Job deletes its pods; --cascade=orphan keeps them, owned by nothing', async () => {
