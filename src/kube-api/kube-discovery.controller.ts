@@ -1,6 +1,6 @@
-import { All, Controller, Get, Param, Req, UseFilters } from '@nestjs/common';
+import { All, Controller, Get, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { AUTOSCALING_API_GROUP } from './kube-autoscaling';
 import { EVENTS_API_GROUP } from './kube-events';
@@ -210,6 +210,22 @@ const GROUP_OPENAPI: Record<string, object> = {
     },
   },
 };
+const OPENAPI_V2 = {
+  swagger: '2.0',
+  info: { title: 'kubesim', version: KUBE_VERSION.gitVersion },
+  paths: {},
+};
+/** The same as gnostic's openapi_v2.Document: swagger (1) and info (2: title 1, version 2). */
+const OPENAPI_V2_PROTOBUF = (() => {
+  const field = (no: number, bytes: Buffer) =>
+    Buffer.concat([Buffer.from([(no << 3) | 2, bytes.length]), bytes]);
+  const info = Buffer.concat([
+    field(1, Buffer.from(OPENAPI_V2.info.title)),
+    field(2, Buffer.from(OPENAPI_V2.info.version)),
+  ]);
+  return Buffer.concat([field(1, Buffer.from(OPENAPI_V2.swagger)), field(2, info)]);
+})();
+
 const hashOf = (doc: object) =>
   createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32).toUpperCase();
 const OPENAPI_HASH = hashOf(CORE_V1_OPENAPI);
@@ -300,6 +316,21 @@ export class KubeDiscoveryController {
    * so `kubectl apply` and `create` leave unknown fields to the server (Strict) instead of
    * validating against a schema kubesim does not publish.
    */
+  /**
+   * OpenAPI v2, for kubectl 1.27 and 1.28, whose `apply` reads it before sending anything: a
+   * document without definitions, so their client-side validation finds no schema and leaves
+   * the checking to the server (fieldValidation), as with v3. kubectl asks for gnostic's
+   * protobuf; other clients get the same document as JSON.
+   */
+  @Get('openapi/v2')
+  getOpenApiV2(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    if ((req.headers.accept ?? '').includes('protobuf'))
+      return reply
+        .header('Content-Type', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf')
+        .send(OPENAPI_V2_PROTOBUF);
+    return reply.send(OPENAPI_V2);
+  }
+
   @Get('openapi/v3')
   getOpenApiV3Root() {
     return {

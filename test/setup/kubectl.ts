@@ -13,6 +13,9 @@ export class Kubectl {
   readonly kubeconfig = join(this.dir, 'config');
   private readonly watches: ChildProcess[] = [];
 
+  /** `binary`: another kubectl than the one on PATH (`kubectl.1.27` … beside it). */
+  constructor(readonly binary = 'kubectl') {}
+
   /** Writes the kubeconfig with kubesim's own `kubesim kubeconfig` (`env`: its environment, a token). */
   async configure(server: string, env: Record<string, string> = {}): Promise<void> {
     const result = await runCli(
@@ -30,7 +33,7 @@ export class Kubectl {
   run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = execFile(
-        'kubectl',
+        this.binary,
         this.args(['--request-timeout', '30s', ...args]),
         { env: { PATH: process.env.PATH, HOME: this.dir }, timeout: 120000 },
         (err, stdout, stderr) =>
@@ -53,7 +56,7 @@ export class Kubectl {
   /** A long-running kubectl (`get -w`), stopped by close(); `output()` is what it printed so far. */
   watch(...args: string[]): { output: () => string } {
     let out = '';
-    const child = spawn('kubectl', this.args(args), {
+    const child = spawn(this.binary, this.args(args), {
       env: { PATH: process.env.PATH, HOME: this.dir },
     });
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
