@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { runCli } from '../cli/testing/run-cli';
-import { cliRolloutStatus, eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
+import {
+  addHealthyNodes,
+  cliRolloutStatus,
+  eventsOf,
+  startProcessCluster,
+  waitForNode,
+} from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
@@ -89,13 +95,10 @@ suite('DaemonSets through kubectl', () => {
     t = await startProcessCluster({ POD_EVICTION_DELAY_MS: '0' });
     k = new Kubectl();
     await k.configure(t.baseUrl);
-    for (const name of ['d-1', 'd-2']) {
-      await t.http
-        .post('/nodes')
-        .send({ name, cpu_cores: 2, labels: { daemon: 'yes' } })
-        .expect(201);
-    }
-    for (const name of ['d-1', 'd-2']) await waitForNode(t, name, 'healthy');
+    await addHealthyNodes(
+      t,
+      ['d-1', 'd-2'].map((name) => ({ name, cpu_cores: 2, labels: { daemon: 'yes' } })),
+    );
   }, 60000);
   afterAll(async () => {
     k?.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli/testing/run-cli';
-import { eventsOf, startProcessCluster, waitForNode } from './setup/cluster';
+import { addHealthyNodes, eventsOf, startProcessCluster } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
@@ -64,10 +64,10 @@ suite('Jobs through kubectl', () => {
     t = await startProcessCluster();
     k = new Kubectl();
     await k.configure(t.baseUrl);
-    for (const name of ['j-1', 'j-2']) {
-      await t.http.post('/nodes').send({ name, cpu_cores: 2 }).expect(201);
-    }
-    for (const name of ['j-1', 'j-2']) await waitForNode(t, name, 'healthy');
+    await addHealthyNodes(t, [
+      { name: 'j-1', cpu_cores: 2 },
+      { name: 'j-2', cpu_cores: 2 },
+    ]);
   }, 60000);
   afterAll(async () => {
     k?.close();

@@ -1,5 +1,5 @@
 import { clientNode } from './setup/client-node';
-import { startProcessCluster, waitForNode } from './setup/cluster';
+import { addHealthyNodes, startProcessCluster } from './setup/cluster';
 import { Kubectl } from './setup/kubectl';
 import { TestApp, waitFor } from './setup/test-app';
 
@@ -50,8 +50,7 @@ suite('events.k8s.io/v1 through kubectl', () => {
     t = await startProcessCluster();
     k = new Kubectl();
     await k.configure(t.baseUrl);
-    await t.http.post('/nodes').send({ name: 'ev-1', cpu_cores: 2 }).expect(201);
-    await waitForNode(t, 'ev-1', 'healthy');
+    await addHealthyNodes(t, [{ name: 'ev-1', cpu_cores: 2 }]);
     await k.ok('run', 'web', '--image=busybox', '--', 'sleep', '3600');
     await waitFor('the Scheduled event of web', () => scheduledOf('web'), 30000);
   }, 90000);

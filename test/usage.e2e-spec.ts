@@ -1,4 +1,4 @@
-import { startProcessCluster, waitForNode } from './setup/cluster';
+import { addHealthyNodes, startProcessCluster } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 import { runCli } from '../cli/testing/run-cli';
@@ -63,10 +63,10 @@ suite('resource usage through REST, Prometheus and kubectl top', () => {
     t = await startProcessCluster();
     k = new Kubectl();
     await k.configure(t.baseUrl);
-    for (const name of ['u-1', 'u-2']) {
-      await t.http.post('/nodes').send({ name, cpu_cores: 2, memory_mb: 4096 }).expect(201);
-    }
-    for (const name of ['u-1', 'u-2']) await waitForNode(t, name, 'healthy');
+    await addHealthyNodes(
+      t,
+      ['u-1', 'u-2'].map((name) => ({ name, cpu_cores: 2, memory_mb: 4096 })),
+    );
     await k.ok('create', 'namespace', 'team');
     await k.run(
       ['apply', '-f', '-'],

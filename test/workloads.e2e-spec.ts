@@ -1,5 +1,5 @@
 import { runCli } from '../cli/testing/run-cli';
-import { cliRolloutStatus, startProcessCluster, waitForNode } from './setup/cluster';
+import { addHealthyNodes, cliRolloutStatus, startProcessCluster } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
@@ -60,15 +60,27 @@ suite('workloads through kubectl', () => {
     t = await startProcessCluster();
     k = new Kubectl();
     await k.configure(t.baseUrl);
-    for (const name of ['w-1', 'w-2', 'w-3']) {
-      await t.http.post('/nodes').send({ name, cpu_cores: 2 }).expect(201);
-    }
-    for (const name of ['w-1', 'w-2', 'w-3']) await waitForNode(t, name, 'healthy');
+    await addHealthyNodes(
+      t,
+      ['w-1', 'w-2', 'w-3'].map((name) => ({ name, cpu_cores: 2 })),
+    );
   }, 60000);
   afterAll(async () => {
     k?.close();
     await t?.close();
   });
+
+  /** The Deployment's two replicas all running, none on `node`. */
+  const twoReplicasOffNode = (node: string) =>
+    waitFor(
+      `the two replicas running off ${node}`,
+      async () => {
+        const pods = await webPods(k);
+        return pods.length === 2 && pods.every((p) => p.phase === 'Running' && p.node !== node);
+      },
+      60000,
+      500,
+    );
 
   it('kubectl api-resources lists deployments and replicasets', async () => {
     const out = await k.ok('api-resources', '--api-group=apps');
@@ -278,15 +290,7 @@ spec:
     expect(said).toMatch(/pod\/bare evicted/);
     expect(said).toMatch(new RegExp(`node/${victim} drained`));
     expect((await k.run(['get', 'pod', 'bare'])).stderr).toMatch(/pods "bare" not found/);
-    await waitFor(
-      'the replicas running off the drained node',
-      async () => {
-        const pods = await webPods(k);
-        return pods.length === 2 && pods.every((p) => p.phase === 'Running' && p.node !== victim);
-      },
-      60000,
-      500,
-    );
+    await twoReplicasOffNode(victim);
     expect(await k.ok('get', 'events', '--field-selector', 'reason=Evicted')).toMatch(
       /Pod bare evicted \(Eviction API\)/,
     );
@@ -297,15 +301,7 @@ spec:
     const before = await webPods(k);
     const victim = before[0].node;
     await t.http.post(`/nodes/${victim}/simulate/failure`).send({ mode: 'crash' }).expect(200);
-    await waitFor(
-      'the replicas back on the other nodes',
-      async () => {
-        const pods = await webPods(k);
-        return pods.length === 2 && pods.every((p) => p.phase === 'Running' && p.node !== victim);
-      },
-      60000,
-      500,
-    );
+    await twoReplicasOffNode(victim);
     const events = await k.ok('get', 'events');
     expect(events).toMatch(/deleted, not moved: its ReplicaSet web-/);
   }, 90000);

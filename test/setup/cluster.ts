@@ -74,3 +74,12 @@ export async function cliRolloutStatus(t: TestApp, target: string): Promise<stri
     throw new Error(`kubesim rollout status ${target} ended ${run.code}: ${run.stderr}`);
   return run.stdout.trim().split('\n').pop() ?? '';
 }
+
+/** Registers the nodes (one `POST /nodes` body each), then waits until every one is healthy. */
+export async function addHealthyNodes(
+  t: TestApp,
+  nodes: Array<{ name: string } & Record<string, unknown>>,
+): Promise<void> {
+  for (const node of nodes) await t.http.post('/nodes').send(node).expect(201);
+  for (const node of nodes) await waitForNode(t, node.name, 'healthy');
+}
