@@ -30,15 +30,16 @@ import {
   toTable,
 } from './kube-table';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
-import { pageOf } from './kube-paging';
 import {
   includeObject,
   isWatch,
   KubeQuery,
   sendList,
+  sendPage,
   since,
   timeoutSeconds,
   wantsTable,
+  watchEncoder,
 } from './kube-list';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
@@ -449,8 +450,7 @@ export async function sendEvents<T extends KubeObject>(
   accept: string,
   view: EventView<T>,
 ): Promise<void> {
-  const asTable = wantsTable(accept);
-  const include = includeObject(q);
+  const encode = watchEncoder(view.table, q, accept);
   if (isWatch(q)) {
     const from = since(q);
     await kube.listEvents(namespace, options(q), Number.MAX_SAFE_INTEGER);
@@ -464,26 +464,21 @@ export async function sendEvents<T extends KubeObject>(
         for (const e of fresh) seen = Math.max(seen, Number(e.metadata.resourceVersion));
         return fresh.map((e) => view.show(e));
       },
-      encode: (o, first) =>
-        asTable
-          ? toTable(view.table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
-          : o,
+      encode,
     });
     return;
   }
   const all = await kube.listEvents(namespace, options(q));
   const resourceVersion = all.length ? all[all.length - 1].metadata.resourceVersion! : '0';
   // events are versioned by their id, not a time: their tokens never expire
-  const { items, metadata } = pageOf(
-    all.map((e) => view.show(e)),
+  sendPage(
+    reply,
     q,
+    accept,
+    { apiVersion: view.apiVersion, kind: view.listKind, table: view.table },
+    all.map((e) => view.show(e)),
     resourceVersion,
     false,
-  );
-  void reply.send(
-    asTable
-      ? toTable(view.table, items, metadata, include)
-      : { kind: view.listKind, apiVersion: view.apiVersion, metadata, items },
   );
 }
 

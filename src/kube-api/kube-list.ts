@@ -41,9 +41,44 @@ export interface Listed {
   metadata?: V1ObjectMeta;
 }
 
+/** How a watch writes each object: itself, or a one-row Table for kubectl. */
+export function watchEncoder<T extends Listed>(
+  table: TableOf<T>,
+  q: KubeQuery,
+  accept: string | undefined,
+): (o: T, first: boolean) => unknown {
+  const asTable = wantsTable(accept);
+  const include = includeObject(q);
+  return (o, first) =>
+    asTable
+      ? toTable(table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
+      : o;
+}
+
+/**
+ * A page of the objects (limit/continue) as a `…List` or, for kubectl, a Table. `expires`:
+ * false for lists versioned by a counter (events), whose paging tokens never expire.
+ */
+export function sendPage<T extends Listed>(
+  reply: FastifyReply,
+  q: KubeQuery,
+  accept: string | undefined,
+  list: { apiVersion: string; kind: string; table: TableOf<T> },
+  all: T[],
+  resourceVersion: string,
+  expires = true,
+): void {
+  const { items, metadata } = pageOf(all, q, resourceVersion, expires);
+  void reply.send(
+    wantsTable(accept)
+      ? toTable(list.table, items, metadata, includeObject(q))
+      : { kind: list.kind, apiVersion: list.apiVersion, metadata, items },
+  );
+}
+
 /**
  * A list request of any kind answered as kube-apiserver does: a `?watch` stream, or a page of
- * the objects (limit/continue) as a `…List` or, for kubectl, a Table.
+ * the objects as a `…List` or a Table.
  */
 export async function sendList<T extends Listed>(
   reply: FastifyReply,
@@ -61,8 +96,7 @@ export async function sendList<T extends Listed>(
     volatile?: (o: T) => unknown;
   },
 ): Promise<void> {
-  const asTable = wantsTable(accept);
-  const include = includeObject(q);
+  const encode = watchEncoder(list.table, q, accept);
   if (isWatch(q)) {
     const from = since(q);
     const timeout = timeoutSeconds(q);
@@ -72,18 +106,10 @@ export async function sendList<T extends Listed>(
       since: from,
       timeoutSeconds: timeout,
       volatile: list.volatile,
-      encode: (o, first) =>
-        asTable
-          ? toTable(list.table, [o], o.metadata?.resourceVersion ?? '', include, Date.now(), first)
-          : o,
+      encode,
     });
     return;
   }
   const resourceVersion = list.resourceVersion ?? String(Date.now());
-  const { items, metadata } = pageOf(await list.read(), q, resourceVersion);
-  void reply.send(
-    asTable
-      ? toTable(list.table, items, metadata, include)
-      : { kind: list.kind, apiVersion: list.apiVersion, metadata, items },
-  );
+  sendPage(reply, q, accept, list, await list.read(), resourceVersion);
 }
