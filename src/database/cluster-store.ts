@@ -17,6 +17,7 @@ import {
   PodRecord,
   StoredEvent,
 } from './records';
+import { StoreChanges } from './store-changes';
 
 /** Where a repository's statement runs: the pool, or the caller's transaction. */
 export type Db = Pick<EntityManager, 'query'>;
@@ -179,9 +180,10 @@ export interface HeartbeatOutcome {
 @Injectable()
 export class ClusterStore implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ClusterStore.name);
-  private readonly nodeListeners: Array<() => void> = [];
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly changes: StoreChanges,
+  ) {}
 
   /** Whether PostgreSQL answers (readiness). */
   async ping(): Promise<void> {
@@ -202,22 +204,20 @@ export class ClusterStore implements BeforeApplicationShutdown {
 
   /** Called whenever this process changes which nodes may take pods (status, cordon, set of nodes). */
   onNodesChanged(listener: () => void): void {
-    this.nodeListeners.push(listener);
+    this.changes.onNodesChanged(listener);
   }
 
   private nodesChanged(): void {
-    for (const listener of this.nodeListeners) listener();
+    this.changes.nodesChanged();
   }
-
-  private readonly podListeners: Array<(nodeId: number) => void> = [];
 
   /** Called when this process changes a node's pods (its pods_version rises). */
   onPodsChanged(listener: (nodeId: number) => void): void {
-    this.podListeners.push(listener);
+    this.changes.onPodsChanged(listener);
   }
 
   private podsChanged(nodeId: number): void {
-    for (const listener of this.podListeners) listener(nodeId);
+    this.changes.podsChanged(nodeId);
   }
 
   async podsVersion(nodeId: number): Promise<number | null> {

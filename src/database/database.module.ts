@@ -7,6 +7,7 @@ import { EventsRepository } from './events.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { NamespacesRepository } from './namespaces.repository';
 import { NetworkRepository } from './network.repository';
+import { StoreChanges } from './store-changes';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -26,6 +27,7 @@ export class DatabaseModule {
       ],
       providers: [
         ClusterStore,
+        StoreChanges,
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,
@@ -35,6 +37,7 @@ export class DatabaseModule {
       ],
       exports: [
         ClusterStore,
+        StoreChanges,
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,
