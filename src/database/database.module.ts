@@ -8,8 +8,10 @@ import { IdempotencyRepository } from './idempotency.repository';
 import { NamespacesRepository } from './namespaces.repository';
 import { NetworkRepository } from './network.repository';
 import { StoreChanges } from './store-changes';
+import { DATABASE_URL } from './database-url';
+import { ReplicaChannel } from './replica-channel';
 
-export const DATABASE_URL = Symbol('DATABASE_URL');
+export { DATABASE_URL };
 
 @Global()
 @Module({})
@@ -28,6 +30,7 @@ export class DatabaseModule {
       providers: [
         ClusterStore,
         StoreChanges,
+        ReplicaChannel,
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,
@@ -38,6 +41,9 @@ export class DatabaseModule {
       exports: [
         ClusterStore,
         StoreChanges,
+        ReplicaChannel,
+        StoreChanges,
+        ReplicaChannel,
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,

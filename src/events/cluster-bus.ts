@@ -1,5 +1,6 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Optional } from '@nestjs/common';
 import { Subject } from 'rxjs';
+import { ReplicaChannel } from '../database/replica-channel';
 
 export interface ClusterEvent {
   id: string;
@@ -24,12 +25,23 @@ export interface HeartbeatSample {
 export type BusMessage =
   { kind: 'event'; data: ClusterEvent } | { kind: 'heartbeat'; data: HeartbeatSample };
 
-/** What the live stream (/events/stream) carries: cluster events and heartbeats. */
+/**
+ * What the live stream (/events/stream) and the Kubernetes watches hear: cluster events and
+ * heartbeats, from this replica and, through the `ReplicaChannel`, from the others on the same
+ * database (heartbeats only while another replica is there to hear them).
+ */
 @Injectable()
 export class ClusterBus implements BeforeApplicationShutdown {
   readonly messages = new Subject<BusMessage>();
   /** fires once on shutdown: open streams end, or the HTTP server would wait for them */
   readonly closing = new Subject<void>();
+
+  constructor(@Optional() private readonly channel?: ReplicaChannel) {
+    channel?.on<ClusterEvent>('event', (data) => this.messages.next({ kind: 'event', data }));
+    channel?.on<HeartbeatSample>('heartbeat', (data) =>
+      this.messages.next({ kind: 'heartbeat', data }),
+    );
+  }
 
   beforeApplicationShutdown(): void {
     this.closing.next();
@@ -38,5 +50,8 @@ export class ClusterBus implements BeforeApplicationShutdown {
 
   publish(message: BusMessage): void {
     this.messages.next(message);
+    if (!this.channel) return;
+    if (message.kind === 'event' || this.channel.hasPeers)
+      void this.channel.send({ kind: message.kind, data: message.data });
   }
 }

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ReplicaChannel } from '../database/replica-channel';
+import type { HeartbeatSample } from '../events/cluster-bus';
 import { PodAssignmentDto } from './dto/node-response.dto';
 
 export interface Sample {
@@ -52,6 +54,26 @@ export class HeartbeatLog {
   /** pods each node reported running, already recorded as running */
   private readonly running = new Map<number, Set<number>>();
 
+  /**
+   * With other replicas on the database: a token replaced or a node removed there is
+   * forgotten here too (or this replica would still take the old token), and their nodes'
+   * beats join the recent samples.
+   */
+  constructor(@Optional() private readonly channel?: ReplicaChannel) {
+    channel?.on<number>('forget-token', (id) => this.tokens.delete(Number(id)));
+    channel?.on<number>('forget-node', (id) => this.forgetHere(Number(id)));
+    channel?.on<HeartbeatSample>('heartbeat', (s) =>
+      this.add(s.node_id, { at: s.at, cpu_usage: s.cpu_usage, latency_ms: s.latency_ms }),
+    );
+    channel?.onResync(() => {
+      this.tokens.clear();
+      this.ids.clear();
+      this.names.clear();
+      this.answers.clear();
+      this.routine.clear();
+    });
+  }
+
   add(nodeId: number, sample: Sample): void {
     let list = this.recent.get(nodeId);
     if (!list) this.recent.set(nodeId, (list = []));
@@ -73,6 +95,7 @@ export class HeartbeatLog {
 
   forgetToken(nodeId: number): void {
     this.tokens.delete(nodeId);
+    void this.channel?.send({ kind: 'forget-token', data: nodeId });
   }
 
   cachedNodeId(name: string): number | undefined {
@@ -146,6 +169,11 @@ export class HeartbeatLog {
   }
 
   forget(nodeId: number): void {
+    this.forgetHere(nodeId);
+    void this.channel?.send({ kind: 'forget-node', data: nodeId });
+  }
+
+  private forgetHere(nodeId: number): void {
     this.recent.delete(nodeId);
     this.tokens.delete(nodeId);
     const name = this.names.get(nodeId);

@@ -587,8 +587,8 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
 
   /**
    * The agent's long poll: answers at once if the node's pods changed since the
-   * version it knows, else when this process changes them, else after the timeout.
-   * (Changes made by another replica show at the agent's next heartbeat.)
+   * version it knows, else when they change (through this replica or, by the ReplicaChannel,
+   * another), else after the timeout.
    */
   async watch(nodeId: number, dto: WatchDto): Promise<WatchAnswerDto> {
     const deadline = Date.now() + (dto.timeout_ms ?? 25000);

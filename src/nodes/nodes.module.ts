@@ -3,13 +3,14 @@ import { SchedulerModule } from '../scheduler/scheduler.module';
 import { RuntimeModule } from '../docker/runtime.module';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
+import { InjectedFailures } from './injected-failures';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 
 @Module({
   imports: [SchedulerModule, RuntimeModule],
   controllers: [NodesController],
-  providers: [NodesService, HeartbeatService, HeartbeatLog],
+  providers: [NodesService, HeartbeatService, HeartbeatLog, InjectedFailures],
   exports: [NodesService, HeartbeatService, HeartbeatLog],
 })
 export class NodesModule {}

@@ -31,6 +31,7 @@ import {
 import { ListNodesQuery } from './dto/list-nodes.query';
 import { FailureMode } from './dto/simulate-failure.dto';
 import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
+import { InjectedFailures } from './injected-failures';
 import { HeartbeatLog } from './heartbeat-log';
 import { reportedComponents, toNodeResponse } from './node.mapper';
 import { NodeTimelineDto } from './dto/node-timeline.dto';
@@ -45,8 +46,6 @@ export class NodesService {
   private readonly logger = new Logger(NodesService.name);
   /** deletions under way here, so a concurrent delete of the same node waits and then finds it gone */
   private readonly deleting = new Map<number, Promise<unknown>>();
-  /** when a failure was injected into each node through this process, until its next restart */
-  private readonly injected = new Map<number, number>();
 
   constructor(
     private readonly store: ClusterStore,
@@ -56,6 +55,7 @@ export class NodesService {
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly usage: UsageService,
+    private readonly injected: InjectedFailures,
   ) {}
 
   async createNode(dto: CreateNodeDto): Promise<CreatedNodeDto> {
@@ -288,7 +288,7 @@ export class NodesService {
     const token = newHeartbeatToken();
     await this.store.setNodeTokenHash(node.id, hashToken(token));
     this.heartbeatLog.forgetToken(node.id);
-    this.injected.delete(node.id);
+    this.injected.clear(node.id);
     await this.store.setNodeStatus(node.id, 'recovering', {
       recoveryAttempts: attempts,
       nextRecoveryAt,
@@ -312,7 +312,7 @@ export class NodesService {
       );
     }
     await this.callRuntime(() => this.runtime.fail(node, mode));
-    this.injected.set(node.id, Date.now());
+    this.injected.injected(node.id);
     await this.events.record(
       'Warning',
       'FailureInjected',
@@ -323,11 +323,11 @@ export class NodesService {
   }
 
   /**
-   * When a failure was injected into the node through the API of this process, while the
-   * node has not been restarted since: its silence is then no connectivity doubt.
+   * When a failure was injected into the node (through any replica), while the node has not
+   * been restarted since: its silence is then no connectivity doubt.
    */
   failureInjectedAt(nodeId: number): number | undefined {
-    return this.injected.get(nodeId);
+    return this.injected.injectedAt(nodeId);
   }
 
   /**
@@ -359,7 +359,7 @@ export class NodesService {
     // another replica may have deleted it meanwhile: the row's deletion decides who reports it
     const deleted = await this.deleteRowOnceEmpty(node);
     this.heartbeatLog.forget(node.id);
-    this.injected.delete(node.id);
+    this.injected.clear(node.id);
     if (!deleted) throw new NotFoundError('node', node.name);
     await this.events.record(
       'Normal',

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ReplicaChannel } from '../database/replica-channel';
 import { MetricsService } from '../metrics/metrics.service';
 import { UsagePoint, UsageRing } from './usage-ring';
 
@@ -37,6 +38,16 @@ interface PodSeries {
   containers: ContainerUsage[];
 }
 
+/** One beat's use as another replica passes it on: node, name, cpu, memory, running pods. */
+interface SharedUsage {
+  n: number;
+  name: string;
+  c?: number;
+  m?: number;
+  /** [pod id, pod name, [container, cpu, memory][]] */
+  p: Array<[number, string, Array<[string, number | undefined, number | undefined]>]>;
+}
+
 interface NodeSeries {
   ring: UsageRing;
   name: string;
@@ -47,7 +58,9 @@ interface NodeSeries {
  * The CPU and memory use agents report with their heartbeats, per node and per running pod:
  * a bounded history each (UsageRing), the latest for `kubectl top` and the HorizontalPodAutoscaler,
  * and Prometheus gauges. In memory, as the heartbeat samples are: a replica knows the beats it
- * answered, and after a restart history starts again with the next beats.
+ * answered and, while other replicas share the database, theirs through the `ReplicaChannel`
+ * (so the autoscaler on the leader sees every node); after a restart history starts again
+ * with the next beats.
  */
 @Injectable()
 export class UsageService {
@@ -58,7 +71,21 @@ export class UsageService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
+    @Optional() private readonly channel?: ReplicaChannel,
   ) {
+    channel?.on<SharedUsage>('usage', (u) => {
+      const names = new Map(u.p.map(([id, name]) => [id, name]));
+      const pods = u.p.map(([id, , containers]) => ({
+        id,
+        status: 'running',
+        containers: containers.map(([name, cpu, memory]) => ({
+          name,
+          cpu_usage: cpu,
+          memory_usage: memory,
+        })),
+      }));
+      this.apply(u.n, u.name, { cpu_usage: u.c, memory_usage: u.m, pods }, (id) => names.get(id));
+    });
     // read at each scrape (collect's `this` is the gauge)
     const nodes = () => this.freshNodes();
     const pods = () => this.freshPods();
@@ -111,6 +138,31 @@ export class UsageService {
    * no longer reports is forgotten (it ended, or moved: its new node starts its series afresh).
    */
   record(
+    nodeId: number,
+    nodeName: string,
+    report: UsageReport,
+    podName: (podId: number) => string | undefined,
+    nowMs = Date.now(),
+  ): void {
+    this.apply(nodeId, nodeName, report, podName, nowMs);
+    if (!this.channel?.hasPeers) return;
+    const shared: SharedUsage = {
+      n: nodeId,
+      name: nodeName,
+      c: report.cpu_usage,
+      m: report.memory_usage,
+      p: (report.pods ?? [])
+        .filter((pod) => pod.status === 'running')
+        .map((pod) => [
+          pod.id,
+          this.pods.get(pod.id)?.name ?? podName(pod.id) ?? `pod-${pod.id}`,
+          pod.containers.map((c) => [c.name, c.cpu_usage, c.memory_usage]),
+        ]),
+    };
+    void this.channel.send({ kind: 'usage', data: shared });
+  }
+
+  private apply(
     nodeId: number,
     nodeName: string,
     report: UsageReport,
