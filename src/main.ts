@@ -1,9 +1,13 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config/app-config';
 import { announceListening, bootLogger, createApp } from './bootstrap';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
+import { NODE_RUNTIME, NodeRuntime } from './docker/node-runtime';
+import { serveRuntimeCalls, WorkerChannel } from './runtimes/remote.runtime';
+import { LeadReady, runWorkers } from './workers';
 
 async function main(): Promise<void> {
   let config;
@@ -23,9 +27,22 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'));
     url = embedded.url;
   }
-  await runMigrations(url);
+  // a worker's primary has migrated the database already
+  if (cluster.isPrimary) await runMigrations(url);
+  if (cluster.isPrimary && config.workers > 1) {
+    await runWorkers(config, url, async () => {
+      if (embedded) await embedded.stop();
+    });
+    return;
+  }
 
   const app = await createApp(config, url);
+  if (config.workerRole === 'lead') {
+    const channel = process as unknown as WorkerChannel;
+    const runtime = app.get<NodeRuntime>(NODE_RUNTIME);
+    serveRuntimeCalls(runtime, channel);
+    channel.send({ kubesim: 'lead-runtime', kind: runtime.kind } satisfies LeadReady);
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -45,7 +62,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen(config.port, config.host);
-  announceListening(config);
+  // a worker's primary says it once all of them listen
+  if (cluster.isPrimary) announceListening(config);
 }
 
 main().catch((err) => {

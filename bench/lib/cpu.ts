@@ -1,5 +1,5 @@
 /**
- * Where the machine's CPU went during a run: the API process, its PostgreSQL (postmaster
+ * Where the machine's CPU went during a run: the API process (with its workers), its PostgreSQL (postmaster
  * and backends), this process (the load generator) and everything else (other users of
  * a shared machine), in cores. Read from /proc; null where it cannot be read.
  */
@@ -24,7 +24,7 @@ function cpuSecondsOf(pid: number, reaped = false): number {
   }
 }
 
-function childrenOf(parent: number): number[] {
+export function childrenOf(parent: number): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -90,7 +90,13 @@ export class CpuMeter {
     const self = process.cpuUsage();
     return {
       at: performance.now(),
-      api: this.apiPid === null ? 0 : cpuSecondsOf(this.apiPid),
+      // with KUBESIM_WORKERS above 1 the API is the primary and its workers (not its PostgreSQL)
+      api:
+        this.apiPid === null
+          ? 0
+          : childrenOf(this.apiPid)
+              .filter((p) => p !== pm)
+              .reduce((sum, p) => sum + cpuSecondsOf(p), cpuSecondsOf(this.apiPid)),
       postgres: pg,
       self: (self.user + self.system) / 1e6,
       machine: machine(),

@@ -20,12 +20,13 @@ import { freePort } from '../../src/database/embedded-postgres';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, sleep } from './lifecycle';
+import { childrenOf } from './cpu';
 
 export const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 /** Environment variables passed through from the bench's own; everything kubesim reads is set here. */
-const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'KUBESIM_WORKERS'];
 
 export { freePort };
 
@@ -201,13 +202,26 @@ export class LocalServer {
     }
   }
 
-  /** VmRSS and VmHWM (peak) of the API process, in MB. */
+  /** VmRSS and VmHWM (peak) of the API process, with its workers (KUBESIM_WORKERS), in MB. */
   memory(): { rssMb: number; peakMb: number } | null {
     try {
-      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-      const kb = (field: string) =>
-        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-      return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+      const workers = childrenOf(this.pid).filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('main.js');
+        } catch {
+          return false;
+        }
+      });
+      let rssMb = 0;
+      let peakMb = 0;
+      for (const pid of [this.pid, ...workers]) {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const kb = (field: string) =>
+          Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+        rssMb += kb('VmRSS') / 1024;
+        peakMb += kb('VmHWM') / 1024;
+      }
+      return { rssMb, peakMb };
     } catch {
       return null;
     }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { SCHEDULER_ALGORITHMS, SchedulerAlgorithm } from '../scheduler/strategies/types';
 
 export type RuntimeKind = 'auto' | 'docker' | 'process' | 'external';
@@ -52,6 +53,16 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** run the control loops (off for an API-only replica or a test that drives them by hand) */
   loopsEnabled: boolean;
+  /** API worker processes on the one port (KUBESIM_WORKERS, default: the machine's cores) */
+  workers: number;
+  /**
+   * What this process is among `npm start`'s workers (set by kubesim for the processes it
+   * forks): `lead` runs the loops and the node runtime, `api` only answers, and asks the lead
+   * to start and stop agents for it; `single` when there is one process.
+   */
+  workerRole: WorkerRole;
+  /** an `api` worker: the lead's runtime (its agents), since RUNTIME=auto picks at boot */
+  leadRuntime: 'docker' | 'process' | 'external' | null;
   /** the cluster autoscaler's settings from KUBESIM_AUTOSCALER*, written at boot; null if none is set */
   autoscaler: AutoscalerEnv | null;
 }
@@ -118,6 +129,9 @@ export const TIMING_PRESETS: Record<string, Record<string, string>> = {
 };
 
 /** Reads and checks the environment; lists every bad variable at once. */
+export const WORKER_ROLES = ['single', 'lead', 'api'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
 export function loadConfig(given: Env = process.env): AppConfig {
   const problems: string[] = [];
   const timings = given.KUBESIM_TIMINGS;
@@ -299,6 +313,12 @@ export function loadConfig(given: Env = process.env): AppConfig {
     maxConnectionsPerClient,
     logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',
+    workers: int('KUBESIM_WORKERS', Math.min(availableParallelism(), 16), 1, 64),
+    workerRole: oneOf('KUBESIM_WORKER_ROLE', WORKER_ROLES, 'single'),
+    leadRuntime:
+      optional('KUBESIM_LEAD_RUNTIME') === null
+        ? null
+        : oneOf('KUBESIM_LEAD_RUNTIME', ['docker', 'process', 'external'] as const, 'process'),
     autoscaler: autoscalerGiven ? autoscaler : null,
   };
   if (problems.length) throw new ConfigError(problems);

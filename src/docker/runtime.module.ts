@@ -22,6 +22,17 @@ export async function createRuntime(
       heartbeatIntervalMs: config.heartbeatIntervalMs,
     });
   let runtime: NodeRuntime;
+  if (config.workerRole === 'api') {
+    // another worker of this server owns the agents
+    const { RemoteRuntime } = await import('../runtimes/remote.runtime');
+    runtime = new RemoteRuntime(
+      config.leadRuntime ?? 'process',
+      config.dockerTimeoutMs + 5000,
+      process as unknown as import('../runtimes/remote.runtime').WorkerChannel,
+    );
+    logger.log(`node runtime: ${runtime.kind}, through the lead worker`);
+    return runtime;
+  }
   switch (config.runtime) {
     case 'external':
       runtime = new ExternalRuntime();

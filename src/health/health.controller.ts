@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -8,19 +8,30 @@ import {
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../common/auth';
 import { ClusterStore } from '../database/cluster-store';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 @ApiTags('health')
 @PublicRoute()
 @Controller()
 export class HealthController {
-  constructor(private readonly store: ClusterStore) {}
+  constructor(
+    private readonly store: ClusterStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('healthz')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the process answers' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOperation({
+    summary:
+      'Liveness: the process answers (with KUBESIM_WORKERS above 1, which worker did: the lead runs the loops and the agents)',
+  })
+  @ApiOkResponse({
+    schema: { example: { status: 'ok', worker: { role: 'lead', pid: 4242 } } },
+  })
   getLiveness() {
-    return { status: 'ok' };
+    return this.config.workerRole === 'single'
+      ? { status: 'ok' }
+      : { status: 'ok', worker: { role: this.config.workerRole, pid: process.pid } };
   }
 
   @Get('readyz')
