@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen(config.port, config.host);
-  // a worker's primary says it once all of them listen
-  if (cluster.isPrimary) announceListening(config);
+  // of several workers the lead listens first, and says so before it answers anyone
+  if (config.workerRole !== 'api') announceListening(config);
 }
 
 main().catch((err) => {

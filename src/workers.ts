@@ -1,6 +1,8 @@
 import cluster, { Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import type { MetricsReply, MetricsRequest } from './metrics/metrics.service';
 import { AppConfig } from './config/app-config';
-import { announceListening, bootLogger } from './bootstrap';
+import { bootLogger } from './bootstrap';
 import { isRuntimeCall, RuntimeCall, RuntimeReply } from './runtimes/remote.runtime';
 
 /** A worker's word to the primary that its runtime is up: which one (RUNTIME=auto picks at boot). */
@@ -40,8 +42,16 @@ export async function runWorkers(
     KUBESIM_LEAD_RUNTIME: leadRuntime ?? 'process',
   });
 
+  const metrics = new AggregatorRegistry();
   const relay = (from: Worker) => (message: unknown) => {
-    if (isRuntimeCall(message)) {
+    if ((message as MetricsRequest)?.kubesim === 'metrics-request') {
+      const { id } = message as MetricsRequest;
+      metrics.clusterMetrics().then(
+        (text) => from.send({ kubesim: 'metrics-reply', id, text } satisfies MetricsReply),
+        (err: Error) =>
+          from.send({ kubesim: 'metrics-reply', id, error: err.message } satisfies MetricsReply),
+      );
+    } else if (isRuntimeCall(message)) {
       if (!lead?.isConnected()) {
         from.send({
           kubesim: 'runtime-reply',
@@ -128,7 +138,6 @@ export async function runWorkers(
     await stop(1);
     return;
   }
-  announceListening(config);
   bootLogger.log(
     `${config.workers} API workers on the port (KUBESIM_WORKERS): the lead, pid ${lead!.process.pid}, runs the loops and the ${leadRuntime ?? 'node'} runtime`,
   );

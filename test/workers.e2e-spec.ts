@@ -148,6 +148,44 @@ describe('API workers on one port (KUBESIM_WORKERS)', () => {
     );
   });
 
+  it('/metrics answers for every worker, whichever one is asked', async () => {
+    const scrape = async () => {
+      const { hostname, port } = new URL(server.url);
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: hostname,
+            port,
+            path: '/metrics',
+            agent: false,
+            headers: { connection: 'close' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve(body));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+      return {
+        beats: value(/^kubesim_heartbeats_total\{result="ok"\} (\d+)/m),
+        healthy: text.match(/^kubesim_nodes\{status="healthy"\} (\d+)/gm) ?? [],
+      };
+    };
+    let last = 0;
+    for (let i = 0; i < 6; i++) {
+      const { beats, healthy } = await scrape();
+      // the sum of both workers' counts only grows, whichever worker answered
+      expect(beats).toBeGreaterThanOrEqual(last);
+      last = beats;
+      expect(healthy).toEqual(['kubesim_nodes{status="healthy"} 4']);
+    }
+    expect(last).toBeGreaterThan(0);
+  });
+
   it('a failure injected through either worker is the lead agent’s, and the lead heals it', async () => {
     // on fresh connections, so one of the two requests goes to the API worker
     const first = await fresh(server.url, 'POST', '/nodes/wk-1/simulate/failure', {

@@ -24,6 +24,6 @@ export class MetricsController {
       this.metrics.nodesByStatus.set({ status }, counts.nodes[status] ?? 0);
     for (const status of POD_STATUSES)
       this.metrics.podsByStatus.set({ status }, counts.pods[status] ?? 0);
-    return this.metrics.registry.metrics();
+    return this.metrics.text();
   }
 }

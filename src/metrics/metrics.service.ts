@@ -1,7 +1,32 @@
-import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+} from 'prom-client';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-/** The Prometheus registry and kubesim's own instruments. */
+/** A worker's question to its primary for every worker's metrics, and the answer. */
+export interface MetricsRequest {
+  kubesim: 'metrics-request';
+  id: number;
+}
+export interface MetricsReply {
+  kubesim: 'metrics-reply';
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+/**
+ * The Prometheus registry and kubesim's own instruments. With KUBESIM_WORKERS above 1 each
+ * worker counts its own requests, and `/metrics` answers for all of them: the answering
+ * worker asks the primary, which gathers every worker's registry (prom-client's
+ * AggregatorRegistry: counters and histograms summed, what every worker sees alike once).
+ */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -10,12 +35,15 @@ export class MetricsService {
     name: 'kubesim_nodes',
     help: 'Nodes by health status',
     labelNames: ['status'],
+    // read from the database by the worker that answers (not the sum of every worker's last read)
+    aggregator: 'omit',
     registers: [this.registry],
   });
   readonly podsByStatus = new Gauge({
     name: 'kubesim_pods',
     help: 'Pods by status',
     labelNames: ['status'],
+    aggregator: 'omit',
     registers: [this.registry],
   });
   readonly schedulingSeconds = new Histogram({
@@ -65,7 +93,48 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
+  private next = 1;
+  private readonly waiting = new Map<number, (reply: MetricsReply) => void>();
+
+  constructor(@Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kubesim_process_' });
+    if (!this.workers) return;
+    // answer the primary's gathering with this registry (the constructor adds the listener)
+    AggregatorRegistry.setRegistries([this.registry]);
+    new AggregatorRegistry();
+    process.on('message', (m: MetricsReply) => {
+      if (m?.kubesim !== 'metrics-reply') return;
+      this.waiting.get(m.id)?.(m);
+    });
+  }
+
+  private get workers(): boolean {
+    return !!this.config && this.config.workerRole !== 'single' && !!process.send;
+  }
+
+  /** The text /metrics answers: this process's, or every worker's gathered by the primary. */
+  async text(): Promise<string> {
+    if (!this.workers) return this.registry.metrics();
+    const id = this.next++;
+    const reply = await new Promise<MetricsReply>((resolve) => {
+      const timer = setTimeout(
+        () => done({ kubesim: 'metrics-reply', id, error: 'no answer' }),
+        6000,
+      );
+      const done = (r: MetricsReply) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(r);
+      };
+      this.waiting.set(id, done);
+      process.send!({ kubesim: 'metrics-request', id } satisfies MetricsRequest);
+    });
+    if (reply.text === undefined)
+      throw new Error(`the workers' metrics could not be gathered: ${reply.error}`);
+    // the cluster's counts as this worker just read them
+    const own = await Promise.all(
+      ['kubesim_nodes', 'kubesim_pods'].map((name) => this.registry.getSingleMetricAsString(name)),
+    );
+    return `${reply.text.trimEnd()}\n${own.join('\n')}\n`;
   }
 }

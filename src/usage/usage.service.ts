@@ -94,6 +94,8 @@ export class UsageService {
       help: "CPU a node's agent reports in use (cores), at its latest heartbeat",
       labelNames: ['node'],
       registers: [metrics.registry],
+      // every worker hears every beat: one worker's view is the cluster's
+      aggregator: 'first',
       collect() {
         this.reset();
         for (const n of nodes()) this.set({ node: n.name }, n.point.cpu);
@@ -104,6 +106,8 @@ export class UsageService {
       help: "Memory a node's agent reports in use (bytes), at its latest heartbeat",
       labelNames: ['node'],
       registers: [metrics.registry],
+      // every worker hears every beat: one worker's view is the cluster's
+      aggregator: 'first',
       collect() {
         this.reset();
         for (const n of nodes()) this.set({ node: n.name }, n.point.memory * MIB);
@@ -114,6 +118,8 @@ export class UsageService {
       help: 'CPU a running pod uses (cores), as its node last reported',
       labelNames: ['pod', 'pod_id', 'node'],
       registers: [metrics.registry],
+      // every worker hears every beat: one worker's view is the cluster's
+      aggregator: 'first',
       collect() {
         this.reset();
         for (const p of pods())
@@ -125,6 +131,8 @@ export class UsageService {
       help: 'Memory a running pod uses (bytes), as its node last reported',
       labelNames: ['pod', 'pod_id', 'node'],
       registers: [metrics.registry],
+      // every worker hears every beat: one worker's view is the cluster's
+      aggregator: 'first',
       collect() {
         this.reset();
         for (const p of pods())
