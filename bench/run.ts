@@ -14,19 +14,13 @@ import { Progress } from './lib/progress';
 import { renderChart, renderCpuTable, renderTable } from './lib/report';
 import { ensureBuilt, ROOT } from './lib/server';
 import { ANCHORS, makePlan, TARGETS } from './plan';
-import {
-  defaultSuite,
-  externalSkips,
-  FigureKey,
-  FIGURES,
-  forgetServers,
-  loadSuite,
-  plannedSteps,
-  sameClientSuite,
-  serverGone,
-  shortSuite,
-  SuiteContext,
-} from './suites';
+import { FigureKey, FIGURES, SuiteContext } from './suites/context';
+import { defaultSuite, externalSkips } from './suites/default.suite';
+import { loadSuite } from './suites/load.suite';
+import { plannedSteps } from './suites/planned-steps';
+import { sameClientSuite } from './suites/same-client.suite';
+import { forgetServers, serverGone } from './suites/servers';
+import { shortSuite } from './suites/short.suite';
 
 interface Args {
   quick: boolean;

@@ -5,14 +5,8 @@ import { onClusterChanged } from './actions.js';
 import { api, getToken } from './api.js';
 import { wireCloseButtons } from './dialogs.js';
 import { $, coalesce, setAttr, setText } from './dom.js';
-import {
-  initDetails,
-  noteDetailHeartbeat,
-  openNode,
-  openObject,
-  openPod,
-  refreshDetail,
-} from './views/details.js';
+import { noteDetailHeartbeat } from './views/detail-usage.js';
+import { initDetails, openNode, openObject, openPod, refreshDetail } from './views/details.js';
 import { addEvent, initEventsFeed, loadEvents } from './views/events.js';
 import { initForms, syncScheduler } from './views/forms.js';
 import { initLessonsView, noteScenarioEvent, refreshLessons } from './views/lessons.js';

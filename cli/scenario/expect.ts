@@ -1,5 +1,5 @@
 import type { EventView, NodeView } from '../api-types';
-import type { Expectation } from './parse';
+import type { Expectation } from './scenario';
 
 export interface Verdict {
   held: boolean;

@@ -1,4 +1,5 @@
-import { parseDuration, parseScenario, ScenarioSyntaxError } from './parse';
+import { parseScenario } from './parse';
+import { ScenarioSyntaxError } from './scenario';
 
 const HEAD = 'apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: demo}\nsteps:\n';
 
@@ -230,16 +231,4 @@ describe('parseScenario: timings', () => {
     expect(err.field).toBe(field);
     expect(err.message).toContain(problem);
   });
-});
-
-describe('parseDuration', () => {
-  it.each([
-    ['500ms', 500],
-    ['3s', 3000],
-    ['1.5s', 1500],
-    ['2m', 120000],
-    [4, 4000],
-    ['later', null],
-    [-1, null],
-  ])('%j → %j', (text, ms) => expect(parseDuration(text)).toBe(ms));
 });

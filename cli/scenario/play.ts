@@ -12,7 +12,7 @@ import {
   type Verdict,
 } from './expect';
 import { type KubeObject, KubeObjects } from './kube-objects';
-import type { Action, Scenario } from './parse';
+import type { Action, Scenario } from './scenario';
 import { type Clock, type Occurrence, planSteps, runPlan } from './schedule';
 
 /** How often an `expect ... within` asks the API again. */

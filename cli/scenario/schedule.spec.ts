@@ -1,4 +1,4 @@
-import type { Step } from './parse';
+import type { Step } from './scenario';
 import { type Clock, planSteps, runPlan } from './schedule';
 
 const step = (index: number, fields: Partial<Step>): Step => ({

@@ -1,5 +1,5 @@
 import { mulberry32 } from '../random';
-import type { Step } from './parse';
+import type { Step } from './scenario';
 
 /** One run of a step: a step with `every`/`times` runs several times. */
 export interface Occurrence {
