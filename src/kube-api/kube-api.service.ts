@@ -15,17 +15,11 @@ import { NodesService } from '../nodes/nodes.service';
 import { parseTaints } from '../scheduler/strategies/constraints';
 import { Taint } from '../scheduler/strategies/types';
 import { PodsService } from '../pods/pods.service';
-import {
-  DEFAULT_NAMESPACE,
-  KubeContext,
-  nodeAddress,
-  STATE_TAINT_KEYS,
-  toKubeEvent,
-  toKubeNamespace,
-  toKubeNode,
-  toKubePod,
-  uidOf,
-} from './kube-objects';
+import { DEFAULT_NAMESPACE, KubeContext, uidOf } from './kube-objects';
+import { toKubeEvent } from './event-object';
+import { toKubeNamespace } from './namespace-object';
+import { nodeAddress, STATE_TAINT_KEYS, toKubeNode } from './node-object';
+import { toKubePod } from './pod-object';
 import { checkPodFields, fieldValidation } from './field-validation';
 import { WorkloadKind, WorkloadsRepository } from '../database/workloads.repository';
 

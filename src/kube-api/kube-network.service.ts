@@ -23,7 +23,8 @@ import {
   serviceManifest,
   unknownNetworkFields,
 } from './kube-network-manifests';
-import { KubeContext, podVersion, uidOf } from './kube-objects';
+import { KubeContext, uidOf } from './kube-objects';
+import { podVersion } from './pod-object';
 import { applyPatch } from './kube-patch';
 import { KubeError } from './kube-status';
 import { checkReplaceBody } from './replace-body';
