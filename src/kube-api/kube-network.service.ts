@@ -17,12 +17,9 @@ import {
 } from '../network/service-addresses';
 import { fieldValidation } from './field-validation';
 import { KubeApiService, ListOptions } from './kube-api.service';
-import {
-  networkPolicyManifest,
-  ServiceManifest,
-  serviceManifest,
-  unknownNetworkFields,
-} from './kube-network-manifests';
+import { unknownNetworkFields } from './network-manifest-checks';
+import { networkPolicyManifest } from './network-policy-manifest';
+import { ServiceManifest, serviceManifest } from './service-manifest';
 import { KubeContext, uidOf } from './kube-objects';
 import { podVersion } from './pod-object';
 import { applyPatch } from './kube-patch';
