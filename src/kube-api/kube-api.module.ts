@@ -5,7 +5,11 @@ import { NetworkModule } from '../network/network.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { PodsModule } from '../pods/pods.module';
 import { WorkloadsModule } from '../workloads/workloads.module';
-import { KubeApiService } from './kube-api.service';
+import { KubeContextService } from './kube-context.service';
+import { KubeEventsService } from './kube-events.service';
+import { KubeNamespacesService } from './kube-namespaces.service';
+import { KubeNodesService } from './kube-nodes.service';
+import { KubePodsService } from './kube-pods.service';
 import { KubeAppsController, KubeBatchController } from './kube-apps.controller';
 import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
@@ -34,7 +38,15 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
     KubeAutoscalingController,
     KubeEventsController,
   ],
-  providers: [KubeApiService, KubeAppsService, KubeNetworkService],
+  providers: [
+    KubeContextService,
+    KubeNodesService,
+    KubePodsService,
+    KubeNamespacesService,
+    KubeEventsService,
+    KubeAppsService,
+    KubeNetworkService,
+  ],
 })
 export class KubeApiModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -20,7 +20,12 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { CoreV1Event, V1Node, V1ObjectMeta } from '@kubernetes/client-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
-import { KubeApiService, ListOptions } from './kube-api.service';
+import { KubeContextService } from './kube-context.service';
+import { KubeEventsService } from './kube-events.service';
+import { KubeNamespacesService } from './kube-namespaces.service';
+import { KubeNodesService } from './kube-nodes.service';
+import { KubePodsService } from './kube-pods.service';
+import { ListOptions } from './list-filter';
 import {
   EVENT_TABLE,
   NAMESPACE_TABLE,
@@ -119,7 +124,11 @@ const options = (q: KubeQuery): ListOptions => ({
 @Controller('api/v1')
 export class KubeCoreController {
   constructor(
-    private readonly kube: KubeApiService,
+    private readonly kube: KubeContextService,
+    private readonly kubeNodes: KubeNodesService,
+    private readonly kubePods: KubePodsService,
+    private readonly kubeNamespaces: KubeNamespacesService,
+    private readonly kubeEvents: KubeEventsService,
     private readonly bus: ClusterBus,
     private readonly store: ClusterStore,
   ) {}
@@ -138,7 +147,7 @@ export class KubeCoreController {
       accept,
       'NodeList',
       NODE_TABLE,
-      () => this.kube.listNodes(options(q)),
+      () => this.kubeNodes.listNodes(options(q)),
       {
         volatile: withoutHeartbeat,
       },
@@ -151,7 +160,7 @@ export class KubeCoreController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.kube.getNode(name), NODE_TABLE, accept, q);
+    return this.one(await this.kubeNodes.getNode(name), NODE_TABLE, accept, q);
   }
 
   @Patch('nodes/:name')
@@ -160,17 +169,17 @@ export class KubeCoreController {
     @Headers('content-type') contentType: string | undefined,
     @Body() patch: unknown,
   ) {
-    return this.kube.patchNode(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+    return this.kubeNodes.patchNode(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
   }
 
   @Put('nodes/:name')
   replaceKubeNode(@Param('name') name: string, @Body() body: unknown) {
-    return this.kube.replaceNode(name, jsonBody(body));
+    return this.kubeNodes.replaceNode(name, jsonBody(body));
   }
 
   @Delete('nodes/:name')
   deleteKubeNode(@Param('name') name: string) {
-    return this.kube.deleteNode(name);
+    return this.kubeNodes.deleteNode(name);
   }
 
   // ---- pods
@@ -182,7 +191,7 @@ export class KubeCoreController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, 'PodList', POD_TABLE, () =>
-      this.kube.listPods(null, options(q)),
+      this.kubePods.listPods(null, options(q)),
     );
   }
 
@@ -194,7 +203,7 @@ export class KubeCoreController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, 'PodList', POD_TABLE, () =>
-      this.kube.listPods(namespace, options(q)),
+      this.kubePods.listPods(namespace, options(q)),
     );
   }
 
@@ -205,7 +214,7 @@ export class KubeCoreController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.kube.getPod(namespace, name), POD_TABLE, accept, q);
+    return this.one(await this.kubePods.getPod(namespace, name), POD_TABLE, accept, q);
   }
 
   /** `kubectl logs`: plain text; `follow=true` streams until the pod ends or the client leaves. */
@@ -216,7 +225,7 @@ export class KubeCoreController {
     @Query() q: KubeQuery,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const pod = await this.kube.podRecord(namespace, name);
+    const pod = await this.kubePods.podRecord(namespace, name);
     try {
       await sendLogs(this.store, reply, pod, {
         container: q.container,
@@ -246,7 +255,7 @@ export class KubeCoreController {
     @Query() q: KubeQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { pod, warnings } = await this.kube.createPod(namespace, jsonBody(body), q);
+    const { pod, warnings } = await this.kubePods.createPod(namespace, jsonBody(body), q);
     // kubectl prints each as "Warning: unknown field …"
     if (warnings.length)
       void reply.header(
@@ -263,7 +272,12 @@ export class KubeCoreController {
     @Headers('content-type') contentType: string | undefined,
     @Body() patch: unknown,
   ) {
-    return this.kube.patchPod(namespace, name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+    return this.kubePods.patchPod(
+      namespace,
+      name,
+      (contentType ?? '').toLowerCase(),
+      jsonBody(patch),
+    );
   }
 
   @Put('namespaces/:namespace/pods/:name')
@@ -272,7 +286,7 @@ export class KubeCoreController {
     @Param('name') name: string,
     @Body() body: unknown,
   ) {
-    return this.kube.replacePod(namespace, name, jsonBody(body));
+    return this.kubePods.replacePod(namespace, name, jsonBody(body));
   }
 
   /** policy/v1 Eviction, as `kubectl drain` posts for each pod: the pod is deleted. */
@@ -283,12 +297,12 @@ export class KubeCoreController {
     @Param('name') name: string,
     @Body() body: unknown,
   ) {
-    return this.kube.evictPod(namespace, name, evictionBody(body));
+    return this.kubePods.evictPod(namespace, name, evictionBody(body));
   }
 
   @Delete('namespaces/:namespace/pods/:name')
   deleteKubePod(@Param('namespace') namespace: string, @Param('name') name: string) {
-    return this.kube.deletePod(namespace, name);
+    return this.kubePods.deletePod(namespace, name);
   }
 
   // ---- namespaces
@@ -300,7 +314,7 @@ export class KubeCoreController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, 'NamespaceList', NAMESPACE_TABLE, () =>
-      this.kube.listNamespaces(options(q)),
+      this.kubeNamespaces.listNamespaces(options(q)),
     );
   }
 
@@ -310,7 +324,7 @@ export class KubeCoreController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.kube.getNamespace(name), NAMESPACE_TABLE, accept, q);
+    return this.one(await this.kubeNamespaces.getNamespace(name), NAMESPACE_TABLE, accept, q);
   }
 
   @Post('namespaces')
@@ -320,7 +334,10 @@ export class KubeCoreController {
     @Query() q: KubeQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { namespace, warnings } = await this.kube.createNamespace(namespaceBody(body), q);
+    const { namespace, warnings } = await this.kubeNamespaces.createNamespace(
+      namespaceBody(body),
+      q,
+    );
     if (warnings.length)
       void reply.header(
         'Warning',
@@ -335,18 +352,22 @@ export class KubeCoreController {
     @Headers('content-type') contentType: string | undefined,
     @Body() patch: unknown,
   ) {
-    return this.kube.patchNamespace(name, (contentType ?? '').toLowerCase(), jsonBody(patch));
+    return this.kubeNamespaces.patchNamespace(
+      name,
+      (contentType ?? '').toLowerCase(),
+      jsonBody(patch),
+    );
   }
 
   /** 200 with the namespace, Terminating: it goes once its pods are deleted. */
   @Put('namespaces/:name')
   replaceKubeNamespace(@Param('name') name: string, @Body() body: unknown) {
-    return this.kube.replaceNamespace(name, namespaceBody(body));
+    return this.kubeNamespaces.replaceNamespace(name, namespaceBody(body));
   }
 
   @Delete('namespaces/:name')
   deleteKubeNamespace(@Param('name') name: string) {
-    return this.kube.deleteNamespace(name);
+    return this.kubeNamespaces.deleteNamespace(name);
   }
 
   // ---- events
@@ -377,7 +398,7 @@ export class KubeCoreController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.kube.getEvent(namespace, name), EVENT_TABLE, accept, q);
+    return this.one(await this.kubeEvents.getEvent(namespace, name), EVENT_TABLE, accept, q);
   }
 
   /** A path of this group kubesim does not serve: 405 for a known resource, else 404. */
@@ -418,7 +439,7 @@ export class KubeCoreController {
   }
 
   private listEvents(reply: FastifyReply, namespace: string | null, q: KubeQuery, accept: string) {
-    return sendEvents(this.kube, this.bus, reply, namespace, q, accept, CORE_EVENTS);
+    return sendEvents(this.kubeEvents, this.bus, reply, namespace, q, accept, CORE_EVENTS);
   }
 }
 
@@ -442,7 +463,7 @@ const CORE_EVENTS: EventView<CoreV1Event> = {
  * is append-only (an event never changes): each read asks only for events newer than it sent.
  */
 export async function sendEvents<T extends KubeObject>(
-  kube: KubeApiService,
+  kube: KubeEventsService,
   bus: ClusterBus,
   reply: FastifyReply,
   namespace: string | null,

@@ -17,7 +17,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
-import { KubeApiService } from './kube-api.service';
+import { KubeContextService } from './kube-context.service';
 import {
   ENDPOINTS_TABLE,
   ENDPOINTSLICE_TABLE,
@@ -97,7 +97,7 @@ const options = (q: KubeQuery) => ({
 export class KubeNetworkController {
   constructor(
     private readonly network: KubeNetworkService,
-    private readonly kube: KubeApiService,
+    private readonly kube: KubeContextService,
     private readonly bus: ClusterBus,
   ) {}
 

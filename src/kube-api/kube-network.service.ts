@@ -16,7 +16,9 @@ import {
   ServicePort,
 } from '../network/service-addresses';
 import { fieldValidation } from './field-validation';
-import { KubeApiService, ListOptions } from './kube-api.service';
+import { KubeContextService } from './kube-context.service';
+import { KubeNamespacesService } from './kube-namespaces.service';
+import { ListOptions } from './list-filter';
 import { unknownNetworkFields } from './network-manifest-checks';
 import { networkPolicyManifest } from './network-policy-manifest';
 import { ServiceManifest, serviceManifest } from './service-manifest';
@@ -95,7 +97,8 @@ export class KubeNetworkService {
   constructor(
     private readonly repository: NetworkRepository,
     private readonly network: NetworkService,
-    private readonly kube: KubeApiService,
+    private readonly kube: KubeContextService,
+    private readonly namespaces: KubeNamespacesService,
     private readonly events: EventsService,
   ) {}
 
@@ -122,7 +125,7 @@ export class KubeNetworkService {
     body: unknown,
     query: { dryRun?: string; fieldValidation?: string },
   ): Promise<{ object: KubeNetObject; warnings: string[] }> {
-    this.kube.requireNamespace(namespace);
+    this.namespaces.requireNamespace(namespace);
     const warnings = this.checkFields('Service', body, query);
     const manifest = serviceManifest(body, namespace);
     try {
@@ -413,7 +416,7 @@ export class KubeNetworkService {
     body: unknown,
     query: { dryRun?: string; fieldValidation?: string },
   ): Promise<{ object: KubeNetObject; warnings: string[] }> {
-    this.kube.requireNamespace(namespace);
+    this.namespaces.requireNamespace(namespace);
     const warnings = this.checkFields('NetworkPolicy', body, query);
     const manifest = networkPolicyManifest(body, namespace);
     try {
@@ -505,7 +508,7 @@ export class KubeNetworkService {
 
   private namespaceExists(namespace: string): boolean {
     try {
-      this.kube.requireNamespace(namespace);
+      this.namespaces.requireNamespace(namespace);
       return true;
     } catch {
       return false;
