@@ -13,6 +13,10 @@ import { KubePodsService } from './kube-pods.service';
 import { KubeAppsController, KubeBatchController } from './kube-apps.controller';
 import { KubeAppsService } from './kube-apps.service';
 import { KubeCoreController } from './kube-core.controller';
+import { KubeCoreEventsController } from './kube-core-events.controller';
+import { KubeNamespacesController } from './kube-namespaces.controller';
+import { KubeNodesController } from './kube-nodes.controller';
+import { KubePodsController } from './kube-pods.controller';
 import { KubeDiscoveryController } from './kube-discovery.controller';
 import { KubeEventsController } from './kube-events.controller';
 import { KubeAutoscalingController } from './kube-autoscaling.controller';
@@ -30,13 +34,18 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
   imports: [NodesModule, PodsModule, WorkloadsModule, NetworkModule],
   controllers: [
     KubeDiscoveryController,
-    KubeCoreController,
+    KubeNodesController,
+    KubePodsController,
+    KubeNamespacesController,
+    KubeCoreEventsController,
     KubeAppsController,
     KubeBatchController,
     KubeNetworkController,
     KubeMetricsController,
     KubeAutoscalingController,
     KubeEventsController,
+    // last: the core group's paths no controller above serves
+    KubeCoreController,
   ],
   providers: [
     KubeContextService,

@@ -24,7 +24,7 @@ import {
   AppsResource,
   KubeAppsService,
 } from './kube-apps.service';
-import { deploymentBody, jobBody, jsonBody } from './kube-core.controller';
+import { deploymentBody, jobBody, jsonBody } from './request-bodies';
 import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { humanDuration, TableOf, toTable } from './kube-table';
 import { fieldValidation } from './field-validation';

@@ -4,7 +4,7 @@ import type { EventsV1Event } from '@kubernetes/client-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
 import { KubeEventsService } from './kube-events.service';
-import { EventView, sendEvents } from './kube-core.controller';
+import { EventView, sendEvents } from './event-list';
 import { includeObject, KubeQuery, wantsTable } from './kube-list';
 import {
   coreEventFieldSelector,

@@ -26,7 +26,7 @@ import {
 } from './kube-network-tables';
 import { KubeNetObject, KubeNetworkService } from './kube-network.service';
 import { TableOf, toTable } from './kube-table';
-import { jsonBody } from './kube-core.controller';
+import { jsonBody } from './request-bodies';
 import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { DryRunGuard } from './dry-run.guard';
 import { KubeStatusFilter } from './kube-status';

@@ -1,3 +1,4 @@
+import type { KubeQuery } from './kube-list';
 import { KubeError } from './kube-status';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 
@@ -6,6 +7,12 @@ export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
 }
+
+/** The selectors of a list's query. */
+export const listOptions = (q: KubeQuery): ListOptions => ({
+  labelSelector: q.labelSelector,
+  fieldSelector: q.fieldSelector,
+});
 
 /** How many rows one page of kubesim's own listing reads while the Kubernetes API gathers all. */
 export const PAGE = 1000;
