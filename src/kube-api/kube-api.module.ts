@@ -22,7 +22,9 @@ import { KubeEventsController } from './kube-events.controller';
 import { KubeAutoscalingController } from './kube-autoscaling.controller';
 import { KubeMetricsController } from './kube-metrics.controller';
 import { KubeNetworkController } from './kube-network.controller';
-import { KubeNetworkService } from './kube-network.service';
+import { KubeEndpointsService } from './kube-endpoints.service';
+import { KubeNetworkPoliciesService } from './kube-network-policies.service';
+import { KubeServicesService } from './kube-services.service';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -54,7 +56,9 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
     KubeNamespacesService,
     KubeEventsService,
     KubeAppsService,
-    KubeNetworkService,
+    KubeServicesService,
+    KubeEndpointsService,
+    KubeNetworkPoliciesService,
   ],
 })
 export class KubeApiModule implements OnModuleInit {

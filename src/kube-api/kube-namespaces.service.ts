@@ -182,4 +182,14 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
     if (!row) throw KubeError.notFound('namespaces', name);
     return row;
   }
+
+  /** Whether the namespace exists (a list in one that does not is empty). */
+  namespaceExists(namespace: string): boolean {
+    try {
+      this.requireNamespace(namespace);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }

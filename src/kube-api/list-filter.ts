@@ -32,3 +32,25 @@ export function listMatcher(options: ListOptions, fields: readonly string[]) {
     throw err;
   }
 }
+
+/** An object as `metadataMatcher` reads it. */
+interface NamedObject {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+}
+
+/** A matcher of objects by their labels, name and namespace (the fields every kind has). */
+export function metadataMatcher(options: ListOptions) {
+  try {
+    const labels = parseLabelSelector(options.labelSelector);
+    const fields = parseFieldSelector(options.fieldSelector, [
+      'metadata.name',
+      'metadata.namespace',
+    ]);
+    return (o: NamedObject) =>
+      labels(o.metadata.labels ?? {}) &&
+      fields({ 'metadata.name': o.metadata.name, 'metadata.namespace': o.metadata.namespace });
+  } catch (err) {
+    if (err instanceof SelectorError) throw new KubeError(400, err.message);
+    throw err;
+  }
+}

@@ -1,3 +1,4 @@
+import { fieldValidation } from './field-validation';
 import { KubeError } from './kube-status';
 import { Cause, checkMetadataMaps } from './pod-manifest';
 
@@ -138,4 +139,26 @@ export function checkNumberOrName(
     return value;
   }
   return checkPort(typeof value === 'string' ? Number(value) : value, field, causes);
+}
+
+/** The unknown fields of a Service or NetworkPolicy as `fieldValidation` wants them: refused (Strict), warned of, or ignored. */
+export function checkNetworkFields(
+  kind: 'Service' | 'NetworkPolicy',
+  body: unknown,
+  query: { dryRun?: string; fieldValidation?: string },
+): string[] {
+  if (query.dryRun !== undefined)
+    throw new KubeError(400, 'dryRun is not supported by kubesim yet');
+  const mode = fieldValidation(query.fieldValidation);
+  if (mode === 'Ignore') return [];
+  const unknown = unknownNetworkFields(kind, body);
+  const version = kind === 'Service' ? 'v1' : 'networking.k8s.io/v1';
+  if (unknown.length && mode === 'Strict')
+    throw new KubeError(
+      400,
+      `${kind} in version "${version.split('/').pop()}" cannot be handled as a ${kind}: strict decoding error: ${unknown
+        .map((f) => `unknown field "${f}"`)
+        .join(', ')}`,
+    );
+  return unknown.map((f) => `unknown field "${f}"`);
 }
