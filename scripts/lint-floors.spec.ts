@@ -32,7 +32,10 @@ function lintAll(cases: Case[]): string[] {
 const refused: Case[] = [
   ['src/database/example.ts', "import { NodesService } from '../nodes/nodes.service';"],
   ['src/database/entities/example.ts', "import { PodsService } from '../../pods/pods.service';"],
-  ['src/scheduler/example.ts', "import { KubeApiService } from '../kube-api/kube-api.service';"],
+  [
+    'src/scheduler/example.ts',
+    "import { KubeNodesService } from '../kube-api/kube-nodes.service';",
+  ],
   ['src/nodes/example.ts', "import { PodsService } from '../pods/pods.service';"],
   ['src/domain/example.ts', "import { APP_CONFIG } from '../config/app-config';"],
   ['src/scheduler/strategies/example.ts', "import { NodeEntity } from '../../database/entities';"],

@@ -30,7 +30,7 @@ import {
   readHpaManifest,
   toHpaObject,
 } from './kube-autoscaling';
-import { jsonBody } from './kube-core.controller';
+import { jsonBody } from './request-bodies';
 import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { KubeError, KubeStatusFilter } from './kube-status';

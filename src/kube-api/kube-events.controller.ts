@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { EventsV1Event } from '@kubernetes/client-node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
-import { KubeApiService } from './kube-api.service';
-import { EventView, sendEvents } from './kube-core.controller';
+import { KubeEventsService } from './kube-events.service';
+import { EventView, sendEvents } from './event-list';
 import { includeObject, KubeQuery, wantsTable } from './kube-list';
 import {
   coreEventFieldSelector,
@@ -40,7 +40,7 @@ function coreQuery(q: KubeQuery): KubeQuery {
 @Controller('apis/events.k8s.io')
 export class KubeEventsController {
   constructor(
-    private readonly kube: KubeApiService,
+    private readonly kube: KubeEventsService,
     private readonly bus: ClusterBus,
   ) {}
 

@@ -4,7 +4,8 @@ import {
   fromEventsV1Event,
   toEventsV1Event,
 } from './kube-events';
-import { microTime, toKubeEvent } from './kube-objects';
+import { toKubeEvent } from './event-object';
+import { microTime } from './kube-objects';
 import { EVENT_TABLE } from './kube-table';
 import { ClusterEvent } from '../events/cluster-bus';
 

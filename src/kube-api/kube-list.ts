@@ -37,6 +37,13 @@ export function timeoutSeconds(q: KubeQuery): number | undefined {
   return n;
 }
 
+/** A Kubernetes object as a read answers it. */
+export interface KubeObject {
+  kind?: string;
+  apiVersion?: string;
+  metadata?: V1ObjectMeta;
+}
+
 export interface Listed {
   metadata?: V1ObjectMeta;
 }

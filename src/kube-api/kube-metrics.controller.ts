@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Param, Query, UseFilters } from '@nestjs/commo
 import { ApiExcludeController } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsageService } from '../usage/usage.service';
-import { KubeApiService } from './kube-api.service';
+import { KubeNodesService } from './kube-nodes.service';
+import { KubePodsService } from './kube-pods.service';
 import {
   METRICS_API_GROUP,
   METRICS_GROUP_VERSION,
@@ -30,7 +31,8 @@ const options = (q: KubeQuery) => ({
 @Controller('apis/metrics.k8s.io')
 export class KubeMetricsController {
   constructor(
-    private readonly kube: KubeApiService,
+    private readonly kubeNodes: KubeNodesService,
+    private readonly kubePods: KubePodsService,
     private readonly usage: UsageService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -53,7 +55,7 @@ export class KubeMetricsController {
   @Get('v1beta1/nodes')
   async listNodeMetrics(@Query() q: KubeQuery) {
     const items = [];
-    for (const node of await this.kube.listNodes(options(q))) {
+    for (const node of await this.kubeNodes.listNodes(options(q))) {
       const metrics = this.nodeMetrics(node);
       if (metrics) items.push(metrics);
     }
@@ -62,7 +64,7 @@ export class KubeMetricsController {
 
   @Get('v1beta1/nodes/:name')
   async getNodeMetrics(@Param('name') name: string) {
-    const metrics = this.nodeMetrics(await this.kube.getNode(name));
+    const metrics = this.nodeMetrics(await this.kubeNodes.getNode(name));
     if (!metrics) throw KubeError.notFound('nodes.metrics.k8s.io', name);
     return metrics;
   }
@@ -79,27 +81,27 @@ export class KubeMetricsController {
 
   @Get('v1beta1/namespaces/:namespace/pods/:name')
   async getPodMetrics(@Param('namespace') namespace: string, @Param('name') name: string) {
-    const metrics = this.podMetrics(await this.kube.getPod(namespace, name));
+    const metrics = this.podMetrics(await this.kubePods.getPod(namespace, name));
     if (!metrics) throw KubeError.notFound('pods.metrics.k8s.io', name);
     return metrics;
   }
 
   private async listPods(namespace: string | null, q: KubeQuery) {
     const items = [];
-    for (const pod of await this.kube.listPods(namespace, options(q))) {
+    for (const pod of await this.kubePods.listPods(namespace, options(q))) {
       const metrics = this.podMetrics(pod);
       if (metrics) items.push(metrics);
     }
     return metricsList('PodMetricsList', items);
   }
 
-  private nodeMetrics(node: Awaited<ReturnType<KubeApiService['getNode']>>) {
+  private nodeMetrics(node: Awaited<ReturnType<KubeNodesService['getNode']>>) {
     const id = Number(node.metadata?.annotations?.['kubesim.io/node-id']);
     const point = this.usage.latestNode(id);
     return point ? toNodeMetrics(node, point, this.config.heartbeatIntervalMs) : null;
   }
 
-  private podMetrics(pod: Awaited<ReturnType<KubeApiService['getPod']>>) {
+  private podMetrics(pod: Awaited<ReturnType<KubePodsService['getPod']>>) {
     if (pod.status?.phase !== 'Running') return null;
     const id = Number(pod.metadata?.annotations?.['kubesim.io/pod-id']);
     const latest = this.usage.latestPod(id);

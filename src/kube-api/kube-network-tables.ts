@@ -1,7 +1,7 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import { formatLabelSelector } from '../network/label-selector';
 import { ServicePort } from '../network/service-addresses';
-import type { KubeNetObject } from './kube-network.service';
+import type { KubeNetObject } from './network-objects';
 import { humanDuration, TableOf } from './kube-table';
 
 /** The columns kubectl prints for Services, Endpoints, EndpointSlices and NetworkPolicies. */

@@ -17,19 +17,23 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ClusterBus } from '../events/cluster-bus';
-import { KubeApiService } from './kube-api.service';
+import { KubeContextService } from './kube-context.service';
 import {
   ENDPOINTS_TABLE,
   ENDPOINTSLICE_TABLE,
   NETWORK_POLICY_TABLE,
   SERVICE_TABLE,
 } from './kube-network-tables';
-import { KubeNetObject, KubeNetworkService } from './kube-network.service';
+import { KubeEndpointsService } from './kube-endpoints.service';
+import { KubeNetworkPoliciesService } from './kube-network-policies.service';
+import { KubeServicesService } from './kube-services.service';
+import { KubeNetObject } from './network-objects';
 import { TableOf, toTable } from './kube-table';
-import { jsonBody } from './kube-core.controller';
+import { jsonBody } from './request-bodies';
 import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { DryRunGuard } from './dry-run.guard';
 import { KubeStatusFilter } from './kube-status';
+import { listOptions } from './list-filter';
 
 type Reader = (namespace: string | null) => Promise<KubeNetObject[]>;
 
@@ -81,11 +85,6 @@ const group = (name: string) => ({
 /** The API groups the network kinds bring, for `/apis`. */
 export const NETWORK_API_GROUPS = [group('discovery.k8s.io'), group('networking.k8s.io')];
 
-const options = (q: KubeQuery) => ({
-  labelSelector: q.labelSelector,
-  fieldSelector: q.fieldSelector,
-});
-
 /**
  * Services and Endpoints (`/api/v1`), EndpointSlices (`discovery.k8s.io/v1`) and
  * NetworkPolicies (`networking.k8s.io/v1`).
@@ -96,8 +95,10 @@ const options = (q: KubeQuery) => ({
 @Controller()
 export class KubeNetworkController {
   constructor(
-    private readonly network: KubeNetworkService,
-    private readonly kube: KubeApiService,
+    private readonly kubeServices: KubeServicesService,
+    private readonly kubeEndpoints: KubeEndpointsService,
+    private readonly kubePolicies: KubeNetworkPoliciesService,
+    private readonly kube: KubeContextService,
     private readonly bus: ClusterBus,
   ) {}
 
@@ -142,7 +143,7 @@ export class KubeNetworkController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, null, 'v1', 'ServiceList', SERVICE_TABLE, (ns) =>
-      this.network.listServices(ns, options(q)),
+      this.kubeServices.listServices(ns, listOptions(q)),
     );
   }
 
@@ -154,7 +155,7 @@ export class KubeNetworkController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, namespace, 'v1', 'ServiceList', SERVICE_TABLE, (ns) =>
-      this.network.listServices(ns, options(q)),
+      this.kubeServices.listServices(ns, listOptions(q)),
     );
   }
 
@@ -165,7 +166,7 @@ export class KubeNetworkController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.network.getService(namespace, name), SERVICE_TABLE, accept, q);
+    return this.one(await this.kubeServices.getService(namespace, name), SERVICE_TABLE, accept, q);
   }
 
   @Post('api/v1/namespaces/:namespace/services')
@@ -176,7 +177,11 @@ export class KubeNetworkController {
     @Query() q: KubeQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { object, warnings } = await this.network.createService(namespace, jsonBody(body), q);
+    const { object, warnings } = await this.kubeServices.createService(
+      namespace,
+      jsonBody(body),
+      q,
+    );
     warn(reply, warnings);
     return object;
   }
@@ -188,7 +193,7 @@ export class KubeNetworkController {
     @Headers('content-type') contentType: string | undefined,
     @Body() patch: unknown,
   ) {
-    return this.network.patchService(
+    return this.kubeServices.patchService(
       namespace,
       name,
       (contentType ?? '').toLowerCase(),
@@ -202,12 +207,12 @@ export class KubeNetworkController {
     @Param('name') name: string,
     @Body() body: unknown,
   ) {
-    return this.network.replaceService(namespace, name, jsonBody(body));
+    return this.kubeServices.replaceService(namespace, name, jsonBody(body));
   }
 
   @Delete('api/v1/namespaces/:namespace/services/:name')
   deleteKubeService(@Param('namespace') namespace: string, @Param('name') name: string) {
-    return this.network.deleteService(namespace, name);
+    return this.kubeServices.deleteService(namespace, name);
   }
 
   // ---- endpoints
@@ -219,7 +224,7 @@ export class KubeNetworkController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, null, 'v1', 'EndpointsList', ENDPOINTS_TABLE, (ns) =>
-      this.network.listEndpoints(ns, options(q)),
+      this.kubeEndpoints.listEndpoints(ns, listOptions(q)),
     );
   }
 
@@ -231,7 +236,7 @@ export class KubeNetworkController {
     @Res() reply: FastifyReply,
   ) {
     await this.list(reply, q, accept, namespace, 'v1', 'EndpointsList', ENDPOINTS_TABLE, (ns) =>
-      this.network.listEndpoints(ns, options(q)),
+      this.kubeEndpoints.listEndpoints(ns, listOptions(q)),
     );
   }
 
@@ -242,7 +247,12 @@ export class KubeNetworkController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.network.getEndpoints(namespace, name), ENDPOINTS_TABLE, accept, q);
+    return this.one(
+      await this.kubeEndpoints.getEndpoints(namespace, name),
+      ENDPOINTS_TABLE,
+      accept,
+      q,
+    );
   }
 
   // ---- endpoint slices
@@ -261,7 +271,7 @@ export class KubeNetworkController {
       'discovery.k8s.io/v1',
       'EndpointSliceList',
       ENDPOINTSLICE_TABLE,
-      (ns) => this.network.listEndpointSlices(ns, options(q)),
+      (ns) => this.kubeEndpoints.listEndpointSlices(ns, listOptions(q)),
     );
   }
 
@@ -280,7 +290,7 @@ export class KubeNetworkController {
       'discovery.k8s.io/v1',
       'EndpointSliceList',
       ENDPOINTSLICE_TABLE,
-      (ns) => this.network.listEndpointSlices(ns, options(q)),
+      (ns) => this.kubeEndpoints.listEndpointSlices(ns, listOptions(q)),
     );
   }
 
@@ -292,7 +302,7 @@ export class KubeNetworkController {
     @Query() q: KubeQuery,
   ) {
     return this.one(
-      await this.network.getEndpointSlice(namespace, name),
+      await this.kubeEndpoints.getEndpointSlice(namespace, name),
       ENDPOINTSLICE_TABLE,
       accept,
       q,
@@ -315,7 +325,7 @@ export class KubeNetworkController {
       'networking.k8s.io/v1',
       'NetworkPolicyList',
       NETWORK_POLICY_TABLE,
-      (ns) => this.network.listPolicies(ns, options(q)),
+      (ns) => this.kubePolicies.listPolicies(ns, listOptions(q)),
     );
   }
 
@@ -334,7 +344,7 @@ export class KubeNetworkController {
       'networking.k8s.io/v1',
       'NetworkPolicyList',
       NETWORK_POLICY_TABLE,
-      (ns) => this.network.listPolicies(ns, options(q)),
+      (ns) => this.kubePolicies.listPolicies(ns, listOptions(q)),
     );
   }
 
@@ -345,7 +355,12 @@ export class KubeNetworkController {
     @Headers('accept') accept: string,
     @Query() q: KubeQuery,
   ) {
-    return this.one(await this.network.getPolicy(namespace, name), NETWORK_POLICY_TABLE, accept, q);
+    return this.one(
+      await this.kubePolicies.getPolicy(namespace, name),
+      NETWORK_POLICY_TABLE,
+      accept,
+      q,
+    );
   }
 
   @Post('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies')
@@ -356,7 +371,7 @@ export class KubeNetworkController {
     @Query() q: KubeQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { object, warnings } = await this.network.createPolicy(namespace, jsonBody(body), q);
+    const { object, warnings } = await this.kubePolicies.createPolicy(namespace, jsonBody(body), q);
     warn(reply, warnings);
     return object;
   }
@@ -368,7 +383,7 @@ export class KubeNetworkController {
     @Headers('content-type') contentType: string | undefined,
     @Body() patch: unknown,
   ) {
-    return this.network.patchPolicy(
+    return this.kubePolicies.patchPolicy(
       namespace,
       name,
       (contentType ?? '').toLowerCase(),
@@ -382,12 +397,12 @@ export class KubeNetworkController {
     @Param('name') name: string,
     @Body() body: unknown,
   ) {
-    return this.network.replacePolicy(namespace, name, jsonBody(body));
+    return this.kubePolicies.replacePolicy(namespace, name, jsonBody(body));
   }
 
   @Delete('apis/networking.k8s.io/v1/namespaces/:namespace/networkpolicies/:name')
   deleteKubeNetworkPolicy(@Param('namespace') namespace: string, @Param('name') name: string) {
-    return this.network.deletePolicy(namespace, name);
+    return this.kubePolicies.deletePolicy(namespace, name);
   }
 
   // ---- helpers

@@ -1,4 +1,4 @@
-import { qosClass } from './kube-objects';
+import { qosClass } from './qos-class';
 
 const c = (cpuReq: number, memReq: number, cpuLimit: number | null, memLimit: number | null) => ({
   cpu_req_m: cpuReq,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { KubeError } from './kube-status';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -46,4 +47,10 @@ export function checkReplaceBody(
       'Conflict',
     );
   return body;
+}
+
+/** Whether two values are the same once written as JSON (undefined fields dropped). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? {})) as unknown;
+  return isDeepStrictEqual(json(a), json(b));
 }
