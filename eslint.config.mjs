@@ -73,6 +73,7 @@ export default tseslint.config(
       'bench/results/**',
       '.kubesim/**',
       'cli/generated/**',
+      'node-simulator/src/generated/**',
     ],
   },
   js.configs.recommended,

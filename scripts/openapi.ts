@@ -1,20 +1,24 @@
 /**
  * Writes openapi/openapi.json (sorted, deterministic) and the clients' types generated from it
- * (cli/generated/kubesim-api.ts); CI fails when either is stale.
+ * (cli/generated/kubesim-api.ts, node-simulator/src/generated/heartbeat-api.ts); CI fails when
+ * one is stale.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { renderOpenApi } from '../src/openapi-document';
-import { API_TYPES_FILE, renderApiTypes } from './api-types';
+import { GENERATED_TYPES } from './api-types';
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const text = await renderOpenApi();
   writeFileSync(join(root, 'openapi', 'openapi.json'), text);
   console.log(`wrote openapi/openapi.json (${text.length} bytes)`);
-  const types = await renderApiTypes(text);
-  writeFileSync(join(root, API_TYPES_FILE), types);
-  console.log(`wrote ${API_TYPES_FILE} (${types.length} bytes)`);
+  for (const [file, render] of Object.entries(GENERATED_TYPES)) {
+    const types = await render(text);
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), types);
+    console.log(`wrote ${file} (${types.length} bytes)`);
+  }
 }
 
 main()

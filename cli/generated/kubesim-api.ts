@@ -734,8 +734,11 @@ export interface components {
             key: string;
             /** @example db */
             name: string;
-            /** @example secret */
-            type: string;
+            /**
+             * @example secret
+             * @enum {string}
+             */
+            type: "env" | "configMap" | "secret";
             /**
              * @description plain, only in the answer to the node that runs the pod
              * @example s3cr3t
@@ -1709,7 +1712,9 @@ export interface components {
              *       "kubesim.io/run-seconds": "5"
              *     }
              */
-            annotations?: Record<string, never>;
+            annotations?: {
+                [key: string]: string;
+            };
             /**
              * @description crash-loop back-off: first wait (ms)
              * @example 10000
@@ -2269,8 +2274,11 @@ export interface components {
              * @example 1
              */
             size: number | null;
-            /** @example emptyDir */
-            type: string;
+            /**
+             * @example emptyDir
+             * @enum {string}
+             */
+            type: "emptyDir" | "hostPath" | "configMap" | "secret";
         };
         WatchAnswerDto: {
             /**

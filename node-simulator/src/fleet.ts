@@ -7,16 +7,11 @@ import { join } from 'node:path';
 import { NodeAgent, NodeType } from './agent';
 import { httpFetch } from './http-transport';
 import { Logger, quietLogger, stdoutLogger } from './logger';
-import {
-  Clock,
-  FetchLike,
-  HttpResult,
-  postJson,
-  Random,
-  sendJson,
-  systemClock,
-  TimerHandle,
-} from './runtime-deps';
+import { FleetExit, FleetNodesApi, STOP_CONCURRENCY } from './fleet-nodes-api';
+import { forEachLimit } from './for-each-limit';
+import { Clock, FetchLike, Random, systemClock, TimerHandle } from './runtime-deps';
+
+export type { FleetExit } from './fleet-nodes-api';
 
 export interface FleetOptions {
   /** how many nodes: named `{prefix}-1` … `{prefix}-{nodes}` */
@@ -60,8 +55,6 @@ export interface FleetOptions {
   logger?: Logger;
 }
 
-export type FleetExit = 'leave' | 'stop' | 'delete';
-
 export interface FleetStats {
   agents: number;
   /** running agents whose last heartbeat got an answer */
@@ -71,11 +64,8 @@ export interface FleetStats {
   runningPods: number;
 }
 
-const REGISTRATION_ATTEMPTS = 5;
 /** After this, agents still waiting to stop skip their last beat: a signal must end the fleet fast. */
 const STOP_LAST_BEAT_WINDOW_MS = 3_000;
-/** last beats in flight at once, so thousands of agents do not open thousands of sockets */
-const STOP_CONCURRENCY = 64;
 
 /**
  * Runs a fleet until it is over: until `signal` aborts (without one, SIGINT or SIGTERM;
@@ -111,12 +101,6 @@ export async function runFleet(options: FleetOptions): Promise<void> {
   }
 }
 
-type Registration =
-  | { kind: 'created'; id: string; token: string; cpus?: number; takenOver?: boolean }
-  | { kind: 'exists' }
-  | { kind: 'fatal'; message: string }
-  | { kind: 'cancelled' };
-
 export class Fleet {
   readonly agents: NodeAgent[] = [];
   /** names not run: they existed already (409) and could not be taken over */
@@ -141,6 +125,7 @@ export class Fleet {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly agentLogger: Logger;
+  private readonly nodesApi: FleetNodesApi;
 
   constructor(private readonly options: FleetOptions) {
     if (!Number.isSafeInteger(options.nodes) || options.nodes < 1)
@@ -154,6 +139,19 @@ export class Fleet {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? stdoutLogger();
     this.agentLogger = options.verbose ? this.logger : quietLogger(this.logger);
+    this.nodesApi = new FleetNodesApi(
+      {
+        apiServer: this.apiServer,
+        apiToken: options.apiToken,
+        cpus: options.cpus,
+        nodeType: options.nodeType,
+        takeOver: options.takeOver,
+        fetch: this.fetchFn,
+        clock: this.clock,
+        logger: this.logger,
+      },
+      () => this.stopping !== undefined,
+    );
     let resolveDone!: () => void;
     this.done = new Promise((resolve) => (resolveDone = resolve));
     this.resolveDone = resolveDone;
@@ -176,7 +174,7 @@ export class Fleet {
     await forEachLimit(count, this.options.registrationConcurrency ?? 16, async (i) => {
       if (this.stopping || fatal) return;
       const name = `${prefix}-${i + 1}`;
-      const registration = await this.register(name);
+      const registration = await this.nodesApi.register(name);
       if (registration.kind === 'exists') {
         if (!this.options.takeOver)
           this.logger.warn(`fleet: node ${name} exists already (409); skipped`);
@@ -245,55 +243,9 @@ export class Fleet {
       agents[i].stop({ lastHeartbeat: this.clock.now() < lastBeatUntil }),
     );
     this.logger.info(`fleet: ${agents.length} agents stopped`);
-    await this.settleNodes(this.options.onStop ?? 'leave');
+    await this.nodesApi.settle([...this.nodes], this.options.onStop ?? 'leave');
     this.stopAllFinished = true;
     this.checkDone();
-  }
-
-  /** Stops or deletes the fleet's nodes through the API; a node gone already is fine. */
-  private async settleNodes(exit: FleetExit): Promise<void> {
-    const nodes = [...this.nodes];
-    if (exit === 'leave' || nodes.length === 0) return;
-    const call = (method: string, path: string) =>
-      sendJson(
-        this.fetchFn,
-        this.clock,
-        method,
-        `${this.apiServer}${path}`,
-        {},
-        {
-          bearer: this.options.apiToken,
-          timeoutMs: 10_000,
-        },
-      );
-    const each = async (fn: (node: { id: string; name: string }) => Promise<HttpResult>) => {
-      const failures: string[] = [];
-      await forEachLimit(nodes.length, STOP_CONCURRENCY, async (i) => {
-        const result = await fn(nodes[i]);
-        if (!(result.status >= 200 && result.status < 300) && result.status !== 404) {
-          failures.push(
-            `${nodes[i].name}: ${result.error ?? `HTTP ${result.status}`}${detail(result)}`,
-          );
-        }
-      });
-      return failures;
-    };
-    if (exit === 'delete') {
-      // cordoned first, so the pods of one node are not moved onto the next one to go
-      await each((node) => call('POST', `/nodes/${node.id}/cordon`));
-    }
-    const failures = await each((node) =>
-      exit === 'delete'
-        ? call('DELETE', `/nodes/${node.id}`)
-        : call('POST', `/nodes/${node.id}/stop`),
-    );
-    const done = nodes.length - failures.length;
-    this.logger.info(`fleet: ${done} nodes ${exit === 'delete' ? 'deleted' : 'stopped'}`);
-    if (failures.length > 0) {
-      this.logger.warn(
-        `fleet: ${failures.length} nodes could not be ${exit === 'delete' ? 'deleted' : 'stopped'}: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`,
-      );
-    }
   }
 
   private async startAgent(
@@ -324,65 +276,6 @@ export class Fleet {
     await agent.start({
       firstBeatDelayMs: Math.round((index * this.intervalMs) / this.options.nodes),
     });
-  }
-
-  private async register(name: string): Promise<Registration> {
-    // the agents run here: the server must not launch its own for these nodes
-    const body: Record<string, unknown> = { name, cpu_cores: this.options.cpus, agent: 'external' };
-    if (this.options.nodeType === 'master') body.node_type = 'master';
-    for (let attempt = 1; ; attempt++) {
-      const result = await postJson(this.fetchFn, this.clock, `${this.apiServer}/nodes`, body, {
-        bearer: this.options.apiToken,
-        timeoutMs: 10_000,
-      });
-      if (result.status === 200 || result.status === 201) return registered(name, result);
-      if (result.status === 409)
-        return this.options.takeOver ? this.takeOver(name) : { kind: 'exists' };
-      const retryable = result.status === 0 || result.status === 429 || result.status >= 500;
-      if (!retryable) {
-        return {
-          kind: 'fatal',
-          message: `registering ${name} refused: HTTP ${result.status}${detail(result)}`,
-        };
-      }
-      if (attempt >= REGISTRATION_ATTEMPTS) {
-        return {
-          kind: 'fatal',
-          message: `API unreachable while registering ${name}: ${result.error ?? `HTTP ${result.status}`}`,
-        };
-      }
-      await new Promise((resolve) =>
-        this.clock.setTimeout(() => resolve(undefined), 500 * 2 ** (attempt - 1)),
-      );
-      if (this.stopping) return { kind: 'cancelled' };
-    }
-  }
-
-  /** A new token for a node that exists already; a node kubesim runs itself stays skipped. */
-  private async takeOver(name: string): Promise<Registration> {
-    const result = await postJson(
-      this.fetchFn,
-      this.clock,
-      `${this.apiServer}/nodes/${encodeURIComponent(name)}/token`,
-      {},
-      { bearer: this.options.apiToken, timeoutMs: 10_000 },
-    );
-    if (result.status === 200) {
-      const registration = registered(name, result);
-      if (registration.kind !== 'created') return registration;
-      this.logger.info(`fleet: node ${name} exists already; taken over with a new token`);
-      return { ...registration, takenOver: true };
-    }
-    if (result.status === 409 || result.status === 404) {
-      this.logger.warn(
-        `fleet: node ${name} exists already and cannot be taken over${detail(result)}`,
-      );
-      return { kind: 'exists' };
-    }
-    return {
-      kind: 'fatal',
-      message: `taking over ${name} refused: ${result.error ?? `HTTP ${result.status}`}${detail(result)}`,
-    };
   }
 
   private checkDone(): void {
@@ -420,53 +313,4 @@ export class Fleet {
     if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
     this.summaryTimer = undefined;
   }
-}
-
-function registered(name: string, result: HttpResult): Registration {
-  try {
-    const node = JSON.parse(result.body) as {
-      id?: unknown;
-      heartbeat_token?: unknown;
-      cpu_cores_total?: unknown;
-    };
-    const idOk = typeof node.id === 'number' || (typeof node.id === 'string' && node.id !== '');
-    if (idOk && typeof node.heartbeat_token === 'string' && node.heartbeat_token !== '') {
-      const cpus =
-        typeof node.cpu_cores_total === 'number' && node.cpu_cores_total > 0
-          ? node.cpu_cores_total
-          : undefined;
-      return { kind: 'created', id: String(node.id), token: node.heartbeat_token, cpus };
-    }
-  } catch {
-    // reported below
-  }
-  return { kind: 'fatal', message: `registering ${name}: answer without id and heartbeat_token` };
-}
-
-/** The API's own error message, short; never anything we sent. */
-function detail(result: HttpResult): string {
-  try {
-    const message = (JSON.parse(result.body) as { message?: unknown }).message;
-    const text = Array.isArray(message)
-      ? message.join('; ')
-      : typeof message === 'string'
-        ? message
-        : '';
-    return text ? ` (${text.slice(0, 200)})` : '';
-  } catch {
-    return '';
-  }
-}
-
-/** Runs fn(0) … fn(count − 1), at most `limit` at a time. `fn` must not throw. */
-async function forEachLimit(
-  count: number,
-  limit: number,
-  fn: (index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(limit, 1), count) }, worker));
 }

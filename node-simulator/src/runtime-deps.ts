@@ -31,6 +31,11 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** The wall time of a clock instant (ISO): the clock may be a test's, so now minus the gap. */
+export function isoAt(clock: Clock, clockMs: number): string {
+  return new Date(Date.now() - (clock.now() - clockMs)).toISOString();
+}
+
 /** A uniform number in [0, 1), like Math.random. */
 export type Random = () => number;
 

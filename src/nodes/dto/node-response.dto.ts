@@ -1,6 +1,8 @@
 import { TaintDto } from './taints.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CONFIG_TYPES } from '../../database/entities/config-item.entity';
 import { NODE_STATUSES, NODE_TYPES } from '../../database/entities/node.entity';
+import { VOLUME_TYPES } from '../../database/entities/volume.entity';
 
 const STATUS_DESCRIPTION =
   'pending (registered, no heartbeat yet), healthy, not_ready (missed heartbeats for NODE_NOT_READY_AFTER_MS: takes no new pods, healthy again on its next heartbeat), failed (silent past NODE_FAILURE_TIMEOUT_MS, or its agent gone), recovering (restart issued), permanently_failed (out of restarts), stopped (by the user)';
@@ -119,7 +121,7 @@ class ContainerSpecDto {
 
 class VolumeSpecDto {
   @ApiProperty({ example: 'cache' }) name: string;
-  @ApiProperty({ example: 'emptyDir' }) type: string;
+  @ApiProperty({ enum: VOLUME_TYPES, example: 'emptyDir' }) type: string;
   @ApiProperty({ example: 1, nullable: true, type: Number, description: 'GB; null: no limit' })
   size: number | null;
   @ApiProperty({ example: '/cache', nullable: true, type: String }) path: string | null;
@@ -127,7 +129,7 @@ class VolumeSpecDto {
 
 class ConfigSpecDto {
   @ApiProperty({ example: 'db' }) name: string;
-  @ApiProperty({ example: 'secret' }) type: string;
+  @ApiProperty({ enum: CONFIG_TYPES, example: 'secret' }) type: string;
   @ApiProperty({ example: 'DB_PASSWORD' }) key: string;
   @ApiProperty({
     example: 's3cr3t',
@@ -150,6 +152,8 @@ export class PodAssignmentDto {
   restart_policy?: string;
   @ApiPropertyOptional({
     example: { 'kubesim.io/run-seconds': '5' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
     description: 'the kubesim.io/ annotations the agent acts on; absent: none',
   })
   annotations?: Record<string, string>;
