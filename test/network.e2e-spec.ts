@@ -288,6 +288,24 @@ suite('Services and NetworkPolicies with real agents and kubectl', () => {
     );
   });
 
+  it('a namespace that does not exist: its lists are empty, a Service or policy in it is NotFound', async () => {
+    for (const kind of ['svc', 'endpoints', 'endpointslices', 'networkpolicies']) {
+      const list = await k.run(['get', kind, '-n', 'no-such-ns']);
+      expect(list.code).toBe(0);
+      expect(list.stderr.trim()).toBe('No resources found in no-such-ns namespace.');
+    }
+    for (const manifest of [
+      'apiVersion: v1\nkind: Service\nmetadata: { name: lost, namespace: no-such-ns }\nspec:\n  ports: [{ port: 80 }]\n',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: lost, namespace: no-such-ns }\nspec:\n  podSelector: {}\n',
+    ]) {
+      const made = await k.run(['create', '-f', '-'], manifest);
+      expect(made.code).toBe(1);
+      expect(made.stderr).toContain('namespaces "no-such-ns" not found');
+    }
+    // and the server is still there
+    expect((await k.run(['get', 'svc'])).code).toBe(0);
+  });
+
   it('a default deny plus one allow lets exactly the intended pair through', async () => {
     const before = await t.http
       .get('/network/reachability?from=other&to=web-2&port=8080')

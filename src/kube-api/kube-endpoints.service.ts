@@ -27,7 +27,7 @@ export class KubeEndpointsService {
 
   async listEndpoints(namespace: string | null, options: ListOptions): Promise<KubeNetObject[]> {
     const match = metadataMatcher(options);
-    if (namespace !== null && !this.namespaces.namespaceExists(namespace)) return [];
+    if (namespace !== null && !(await this.namespaces.namespaceExists(namespace))) return [];
     const { ctx, services, pods } = await this.snapshot(namespace);
     return services.map((s) => this.endpoints(ctx, s, pods)).filter(match);
   }
@@ -44,7 +44,7 @@ export class KubeEndpointsService {
     options: ListOptions,
   ): Promise<KubeNetObject[]> {
     const match = metadataMatcher(options);
-    if (namespace !== null && !this.namespaces.namespaceExists(namespace)) return [];
+    if (namespace !== null && !(await this.namespaces.namespaceExists(namespace))) return [];
     const { ctx, services, pods } = await this.snapshot(namespace);
     return services.flatMap((s) => this.endpointSlices(ctx, s, pods)).filter(match);
   }

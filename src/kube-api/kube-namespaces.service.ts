@@ -184,12 +184,7 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
   }
 
   /** Whether the namespace exists (a list in one that does not is empty). */
-  namespaceExists(namespace: string): boolean {
-    try {
-      this.requireNamespace(namespace);
-      return true;
-    } catch {
-      return false;
-    }
+  async namespaceExists(namespace: string): Promise<boolean> {
+    return (await this.namespaces.find(namespace)) !== null;
   }
 }

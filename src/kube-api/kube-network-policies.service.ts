@@ -25,7 +25,7 @@ export class KubeNetworkPoliciesService {
 
   async listPolicies(namespace: string | null, options: ListOptions): Promise<KubeNetObject[]> {
     const match = metadataMatcher(options);
-    if (namespace !== null && !this.namespaces.namespaceExists(namespace)) return [];
+    if (namespace !== null && !(await this.namespaces.namespaceExists(namespace))) return [];
     return (await this.repository.listPolicies(namespace)).map(toKubeNetworkPolicy).filter(match);
   }
 
@@ -40,7 +40,7 @@ export class KubeNetworkPoliciesService {
     body: unknown,
     query: { dryRun?: string; fieldValidation?: string },
   ): Promise<{ object: KubeNetObject; warnings: string[] }> {
-    this.namespaces.requireNamespace(namespace);
+    await this.namespaces.requireNamespace(namespace);
     const warnings = checkNetworkFields('NetworkPolicy', body, query);
     const manifest = networkPolicyManifest(body, namespace);
     try {

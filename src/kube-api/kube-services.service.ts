@@ -22,7 +22,7 @@ export class KubeServicesService {
 
   async listServices(namespace: string | null, options: ListOptions): Promise<KubeNetObject[]> {
     const match = metadataMatcher(options);
-    if (namespace !== null && !this.namespaces.namespaceExists(namespace)) return [];
+    if (namespace !== null && !(await this.namespaces.namespaceExists(namespace))) return [];
     return (await this.repository.listServices(namespace)).map(toKubeService).filter(match);
   }
 
@@ -41,7 +41,7 @@ export class KubeServicesService {
     body: unknown,
     query: { dryRun?: string; fieldValidation?: string },
   ): Promise<{ object: KubeNetObject; warnings: string[] }> {
-    this.namespaces.requireNamespace(namespace);
+    await this.namespaces.requireNamespace(namespace);
     const warnings = checkNetworkFields('Service', body, query);
     const manifest = serviceManifest(body, namespace);
     try {
