@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, parseByteSize } from './app-config';
 
 describe('KUBESIM_BODY_LIMIT', () => {
@@ -23,6 +24,19 @@ describe('KUBESIM_BODY_LIMIT', () => {
 });
 
 describe('HOST and API tokens', () => {
+  it('runs one API worker unless KUBESIM_WORKERS asks for more (a number, or one per core)', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({}).workerRole).toBe('single');
+    expect(loadConfig({ KUBESIM_WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ KUBESIM_WORKERS: 'cores' }).workers).toBe(
+      Math.min(availableParallelism(), 16),
+    );
+    expect(() => loadConfig({ KUBESIM_WORKERS: '0' })).toThrow(
+      /KUBESIM_WORKERS=0: expected a whole number from 1 to 64/,
+    );
+    expect(() => loadConfig({ KUBESIM_WORKER_ROLE: 'boss' })).toThrow(/KUBESIM_WORKER_ROLE=boss/);
+  });
+
   it('listens on loopback unless HOST says otherwise', () => {
     expect(loadConfig({}).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');

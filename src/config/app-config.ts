@@ -53,7 +53,7 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** run the control loops (off for an API-only replica or a test that drives them by hand) */
   loopsEnabled: boolean;
-  /** API worker processes on the one port (KUBESIM_WORKERS, default: the machine's cores) */
+  /** API worker processes on the one port (KUBESIM_WORKERS: a number or `cores`; default 1) */
   workers: number;
   /**
    * What this process is among `npm start`'s workers (set by kubesim for the processes it
@@ -313,7 +313,12 @@ export function loadConfig(given: Env = process.env): AppConfig {
     maxConnectionsPerClient,
     logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log'),
     loopsEnabled: oneOf('KUBESIM_LOOPS', ['on', 'off'] as const, 'on') === 'on',
-    workers: int('KUBESIM_WORKERS', Math.min(availableParallelism(), 16), 1, 64),
+    // one by default: on two cores shared with PostgreSQL a second worker measured slower
+    // (README, Workers and replicas); `cores` asks for one per core
+    workers:
+      env.KUBESIM_WORKERS === 'cores'
+        ? Math.min(availableParallelism(), 16)
+        : int('KUBESIM_WORKERS', 1, 1, 64),
     workerRole: oneOf('KUBESIM_WORKER_ROLE', WORKER_ROLES, 'single'),
     leadRuntime:
       optional('KUBESIM_LEAD_RUNTIME') === null

@@ -17,6 +17,8 @@ export const MAX_PAYLOAD = 7_500;
 export const PRESENCE_EVERY_MS = 5_000;
 export const PEER_LAPSES_MS = 3 * PRESENCE_EVERY_MS;
 const RECONNECT_MS = [250, 1_000, 2_000, 5_000];
+/** a node's beats and use reach the other replicas at most this often */
+export const SHARE_GAP_MS = 1_000;
 
 /** What one replica tells the others: a kind and a small JSON value. */
 export interface ReplicaMessage {
@@ -97,6 +99,22 @@ export class ReplicaChannel implements OnModuleInit, BeforeApplicationShutdown {
       this.peers.delete(id);
     }
     return false;
+  }
+
+  private readonly lastShared = new Map<string, number>();
+
+  /**
+   * Whether news only watchers want (a node's beat, its use) is worth sending now: another
+   * replica is there, and this key was not shared in the last `gapMs`. A node beating every
+   * 5 s shares each beat; one hammered by a benchmark, one a second.
+   */
+  mayShare(key: string, gapMs = SHARE_GAP_MS, now = Date.now()): boolean {
+    if (!this.hasPeers) return false;
+    const last = this.lastShared.get(key);
+    if (last !== undefined && now - last < gapMs) return false;
+    if (this.lastShared.size > 100_000) this.lastShared.clear();
+    this.lastShared.set(key, now);
+    return true;
   }
 
   /** Queues a message for the other replicas; it leaves with the others of this turn. */

@@ -28,7 +28,7 @@ export type BusMessage =
 /**
  * What the live stream (/events/stream) and the Kubernetes watches hear: cluster events and
  * heartbeats, from this replica and, through the `ReplicaChannel`, from the others on the same
- * database (heartbeats only while another replica is there to hear them).
+ * database (a node's heartbeats, at most one a second, while another replica is there).
  */
 @Injectable()
 export class ClusterBus implements BeforeApplicationShutdown {
@@ -51,7 +51,7 @@ export class ClusterBus implements BeforeApplicationShutdown {
   publish(message: BusMessage): void {
     this.messages.next(message);
     if (!this.channel) return;
-    if (message.kind === 'event' || this.channel.hasPeers)
+    if (message.kind === 'event' || this.channel.mayShare(`beat:${message.data.node_id}`))
       void this.channel.send({ kind: message.kind, data: message.data });
   }
 }

@@ -153,7 +153,7 @@ export class UsageService {
     nowMs = Date.now(),
   ): void {
     this.apply(nodeId, nodeName, report, podName, nowMs);
-    if (!this.channel?.hasPeers) return;
+    if (!this.channel?.mayShare(`usage:${nodeId}`)) return;
     const shared: SharedUsage = {
       n: nodeId,
       name: nodeName,
