@@ -75,7 +75,7 @@ async function whoAnswers(base: string, n = 12): Promise<Map<string, Set<number>
 }
 
 /**
- * `npm start` with KUBESIM_WORKERS=2 (the default on a 2-core machine): a primary, a lead
+ * `npm start` with KUBESIM_WORKERS=2: a primary, a lead
  * worker (loops, agents) and an API worker on one port, as a real process tree.
  */
 describe('API workers on one port (KUBESIM_WORKERS)', () => {
