@@ -1,6 +1,13 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClusterStore } from './cluster-store';
+import { BindingsRepository } from './bindings.repository';
+import { ContainerLogsRepository } from './container-logs.repository';
+import { Database } from './database';
+import { DecisionsRepository } from './decisions.repository';
+import { HeartbeatsRepository } from './heartbeats.repository';
+import { NodesRepository } from './nodes.repository';
+import { PodsRepository } from './pods.repository';
+import { SettingsRepository } from './settings.repository';
 import { WorkloadsRepository } from './workloads.repository';
 import { dataSourceOptions } from './data-source';
 import { EventsRepository } from './events.repository';
@@ -26,8 +33,15 @@ export class DatabaseModule {
         }),
       ],
       providers: [
-        ClusterStore,
+        Database,
         StoreChanges,
+        NodesRepository,
+        PodsRepository,
+        BindingsRepository,
+        HeartbeatsRepository,
+        DecisionsRepository,
+        SettingsRepository,
+        ContainerLogsRepository,
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,
@@ -36,8 +50,15 @@ export class DatabaseModule {
         { provide: DATABASE_URL, useValue: url },
       ],
       exports: [
-        ClusterStore,
+        Database,
         StoreChanges,
+        NodesRepository,
+        PodsRepository,
+        BindingsRepository,
+        HeartbeatsRepository,
+        DecisionsRepository,
+        SettingsRepository,
+        ContainerLogsRepository,
         NamespacesRepository,
         WorkloadsRepository,
         NetworkRepository,

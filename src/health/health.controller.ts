@@ -7,13 +7,13 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../common/auth';
-import { ClusterStore } from '../database/cluster-store';
+import { Database } from '../database/database';
 
 @ApiTags('health')
 @PublicRoute()
 @Controller()
 export class HealthController {
-  constructor(private readonly store: ClusterStore) {}
+  constructor(private readonly database: Database) {}
 
   @Get('healthz')
   @HttpCode(200)
@@ -32,7 +32,7 @@ export class HealthController {
   async getReadiness(@Res({ passthrough: true }) res: FastifyReply) {
     try {
       await Promise.race([
-        this.store.ping(),
+        this.database.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
       ]);
       return { status: 'ok', database: 'up' };

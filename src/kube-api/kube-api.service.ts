@@ -8,7 +8,9 @@ import {
   NamespacesRepository,
   SYSTEM_NAMESPACES,
 } from '../database/namespaces.repository';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { PodsRepository } from '../database/pods.repository';
+import { SettingsRepository } from '../database/settings.repository';
 import { PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { NodesService } from '../nodes/nodes.service';
@@ -90,7 +92,9 @@ export class KubeApiService implements OnApplicationBootstrap {
   private readonly finishing = new Set<string>();
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly podsRepository: PodsRepository,
+    private readonly settingsRepository: SettingsRepository,
     private readonly namespaces: NamespacesRepository,
     private readonly nodes: NodesService,
     private readonly pods: PodsService,
@@ -100,11 +104,11 @@ export class KubeApiService implements OnApplicationBootstrap {
 
   kubeContext(): Promise<KubeContext> {
     this.context ??= (async () => {
-      const clusterId = await this.store.clusterId();
-      let created = await this.store.getSetting('cluster.created_at');
+      const clusterId = await this.settingsRepository.clusterId();
+      let created = await this.settingsRepository.getSetting('cluster.created_at');
       if (!created) {
         created = new Date().toISOString();
-        await this.store.putSetting('cluster.created_at', created);
+        await this.settingsRepository.putSetting('cluster.created_at', created);
       }
       return { clusterId, clusterCreatedAt: new Date(created) };
     })().catch((err) => {
@@ -124,7 +128,7 @@ export class KubeApiService implements OnApplicationBootstrap {
   async listNodes(options: ListOptions): Promise<V1Node[]> {
     const ctx = await this.kubeContext();
     const match = this.matcher(options, NODE_FIELDS);
-    return (await this.store.allNodes())
+    return (await this.nodesRepository.allNodes())
       .map((n) => toKubeNode(ctx, n))
       .filter((n) =>
         match(n.metadata!.labels ?? {}, {
@@ -135,7 +139,7 @@ export class KubeApiService implements OnApplicationBootstrap {
   }
 
   async getNode(name: string): Promise<V1Node> {
-    const node = await this.store.findNode(name);
+    const node = await this.nodesRepository.findNode(name);
     if (!node || node.name !== name) throw KubeError.notFound('nodes', name);
     return toKubeNode(await this.kubeContext(), node);
   }
@@ -211,7 +215,7 @@ export class KubeApiService implements OnApplicationBootstrap {
     const match = this.matcher(options, POD_FIELDS);
     const rows: PodRecord[] = [];
     for (let after: number | undefined; ;) {
-      const page = await this.store.listPods({
+      const page = await this.podsRepository.listPods({
         after,
         limit: PAGE,
         offset: 0,
@@ -228,13 +232,13 @@ export class KubeApiService implements OnApplicationBootstrap {
 
   /** The stored pod a Kubernetes path names. */
   async podRecord(namespace: string, name: string): Promise<PodRecord> {
-    const pod = namespace === DEFAULT_NAMESPACE ? await this.store.findPod(name) : null;
+    const pod = namespace === DEFAULT_NAMESPACE ? await this.podsRepository.findPod(name) : null;
     if (!pod || pod.name !== name) throw KubeError.notFound('pods', name);
     return pod;
   }
 
   async getPod(namespace: string, name: string): Promise<V1Pod> {
-    const pod = await this.store.findPod(name, namespace);
+    const pod = await this.podsRepository.findPod(name, namespace);
     if (!pod || pod.name !== name || pod.namespace !== namespace)
       throw KubeError.notFound('pods', name);
     return this.pod(await this.kubeContext(), pod);
@@ -252,7 +256,7 @@ export class KubeApiService implements OnApplicationBootstrap {
     try {
       if (query.dryRun === 'All') {
         // every check a creation makes, and the object as it would be stored, unscheduled
-        if (await this.store.findPod(dto.name, namespace))
+        if (await this.podsRepository.findPod(dto.name, namespace))
           throw KubeError.alreadyExists('pods', dto.name);
         await this.pods.checkPod({ ...dto, namespace });
         return { pod: dryRunPod(body as V1Pod, namespace, labels, annotations), warnings };
@@ -298,7 +302,14 @@ export class KubeApiService implements OnApplicationBootstrap {
     if (causes.length) throw KubeError.invalid('Pod', name, causes);
     const before = current.metadata!.annotations ?? {};
     const redeliver = AGENT_ANNOTATIONS.some((k) => before[k] !== checked.annotations[k]);
-    if (!(await this.store.setPodMetadata(id, checked.labels, checked.annotations, redeliver)))
+    if (
+      !(await this.podsRepository.setPodMetadata(
+        id,
+        checked.labels,
+        checked.annotations,
+        redeliver,
+      ))
+    )
       throw KubeError.notFound('pods', name);
     return this.getPod(namespace, name);
   }
@@ -569,9 +580,9 @@ export class KubeApiService implements OnApplicationBootstrap {
       if (!uids.has(key)) {
         const row =
           kind === 'Node'
-            ? await this.store.findNode(name!)
+            ? await this.nodesRepository.findNode(name!)
             : kind === 'Pod'
-              ? await this.store.findPod(name!, namespace ?? DEFAULT_NAMESPACE)
+              ? await this.podsRepository.findPod(name!, namespace ?? DEFAULT_NAMESPACE)
               : null;
         uids.set(
           key,

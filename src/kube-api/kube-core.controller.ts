@@ -43,7 +43,8 @@ import {
 } from './kube-list';
 import { KubeError, KubeStatusFilter } from './kube-status';
 import { streamWatch } from './kube-watch';
-import { ClusterStore } from '../database/cluster-store';
+import { ContainerLogsRepository } from '../database/container-logs.repository';
+import { PodsRepository } from '../database/pods.repository';
 import { endLogStreams, logFlag, logNumber, LogRequestError, sendLogs } from '../pods/pod-logs';
 import {
   decodeDeployment,
@@ -121,7 +122,8 @@ export class KubeCoreController {
   constructor(
     private readonly kube: KubeApiService,
     private readonly bus: ClusterBus,
-    private readonly store: ClusterStore,
+    private readonly containerLogs: ContainerLogsRepository,
+    private readonly podsRepository: PodsRepository,
   ) {}
 
   // ---- nodes
@@ -218,7 +220,7 @@ export class KubeCoreController {
   ): Promise<void> {
     const pod = await this.kube.podRecord(namespace, name);
     try {
-      await sendLogs(this.store, reply, pod, {
+      await sendLogs(this.containerLogs, this.podsRepository, reply, pod, {
         container: q.container,
         follow: logFlag(q.follow),
         tailLines: logNumber('tailLines', q.tailLines, 0),
