@@ -1,5 +1,6 @@
 import { toleratesCordon } from '../scheduler/strategies/constraints';
 import { bindable } from './candidate-nodes';
+import { containerColumns } from './pod-parts';
 import { DecisionWrite, NewPod } from './records';
 
 /** A pod of a creation batch, the node chosen for it, its Scheduled event's message and its decision. */
@@ -138,20 +139,7 @@ export function bindAndInsertParams(placements: Placement[], withDecisions: bool
     );
   return [
     JSON.stringify(want),
-    parts(
-      (pod) => pod.containers,
-      (c) => ({
-        name: c.name,
-        image: c.image,
-        cpu: c.cpuReqM,
-        mem: c.memoryReqMb,
-        // absent keys are NULL to json_to_recordset: no limit given
-        ...(c.cpuLimitM != null ? { cpu_limit: c.cpuLimitM } : {}),
-        ...(c.memoryLimitMb != null ? { mem_limit: c.memoryLimitMb } : {}),
-        command: c.command,
-        args: c.args,
-      }),
-    ),
+    parts((pod) => pod.containers, containerColumns),
     parts(
       (pod) => pod.volumes,
       (v) => ({ name: v.name, type: v.type, size: v.sizeGb, path: v.path }),

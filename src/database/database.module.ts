@@ -18,6 +18,24 @@ import { StoreChanges } from './store-changes';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
+/** What the database floor gives the services above: the pool's transactions, the repositories, their change listeners. */
+const PROVIDED = [
+  Database,
+  StoreChanges,
+  NodesRepository,
+  PodsRepository,
+  BindingsRepository,
+  HeartbeatsRepository,
+  DecisionsRepository,
+  SettingsRepository,
+  ContainerLogsRepository,
+  NamespacesRepository,
+  WorkloadsRepository,
+  NetworkRepository,
+  EventsRepository,
+  IdempotencyRepository,
+];
+
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -32,40 +50,8 @@ export class DatabaseModule {
           retryDelay: 1000,
         }),
       ],
-      providers: [
-        Database,
-        StoreChanges,
-        NodesRepository,
-        PodsRepository,
-        BindingsRepository,
-        HeartbeatsRepository,
-        DecisionsRepository,
-        SettingsRepository,
-        ContainerLogsRepository,
-        NamespacesRepository,
-        WorkloadsRepository,
-        NetworkRepository,
-        EventsRepository,
-        IdempotencyRepository,
-        { provide: DATABASE_URL, useValue: url },
-      ],
-      exports: [
-        Database,
-        StoreChanges,
-        NodesRepository,
-        PodsRepository,
-        BindingsRepository,
-        HeartbeatsRepository,
-        DecisionsRepository,
-        SettingsRepository,
-        ContainerLogsRepository,
-        NamespacesRepository,
-        WorkloadsRepository,
-        NetworkRepository,
-        EventsRepository,
-        IdempotencyRepository,
-        DATABASE_URL,
-      ],
+      providers: [...PROVIDED, { provide: DATABASE_URL, useValue: url }],
+      exports: [...PROVIDED, DATABASE_URL],
     };
   }
 }

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from '../common/errors';
 import { DNS_LABEL } from '../common/validation';
 import { PodConstraints } from '../scheduler/strategies/types';
 import { isUniqueViolation } from './pg-errors';
+import { containerColumns } from './pod-parts';
 import { NewPod, PodRecord } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
@@ -87,22 +88,7 @@ export class PodsRepository {
         `INSERT INTO containers (pod_id, name, image, cpu_req_m, memory_req_mb, cpu_limit_m, memory_limit_mb, command, args)
          SELECT $1, r.name, r.image, r.cpu, r.mem, r.cpu_limit, r.mem_limit, r.command, r.args
            FROM json_to_recordset($2) AS r(name text, image text, cpu int, mem int, cpu_limit int, mem_limit int, command jsonb, args jsonb)`,
-        [
-          id,
-          JSON.stringify(
-            pod.containers.map((c) => ({
-              name: c.name,
-              image: c.image,
-              cpu: c.cpuReqM,
-              mem: c.memoryReqMb,
-              // absent keys are NULL to json_to_recordset: no limit given
-              ...(c.cpuLimitM != null ? { cpu_limit: c.cpuLimitM } : {}),
-              ...(c.memoryLimitMb != null ? { mem_limit: c.memoryLimitMb } : {}),
-              command: c.command,
-              args: c.args,
-            })),
-          ),
-        ],
+        [id, JSON.stringify(pod.containers.map(containerColumns))],
       );
     }
     if (pod.volumes.length) {

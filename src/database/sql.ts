@@ -7,12 +7,7 @@ export type Db = Pick<EntityManager, 'query'>;
  * Rows of an UPDATE or DELETE … RETURNING: TypeORM's postgres driver answers those
  * with [rows, affectedCount] where a SELECT or INSERT gives the rows alone.
  */
-export async function returning<T = Record<string, any>>(
-  db: Db,
-  sql: string,
-  params: unknown[],
-): Promise<T[]> {
-  const result = await db.query(sql, params);
+export function rowsOf<T = Record<string, any>>(result: unknown): T[] {
   if (
     Array.isArray(result) &&
     result.length === 2 &&
@@ -22,4 +17,13 @@ export async function returning<T = Record<string, any>>(
     return result[0] as T[];
   }
   return result as T[];
+}
+
+/** Runs an UPDATE or DELETE … RETURNING and answers its rows (`rowsOf`). */
+export async function returning<T = Record<string, any>>(
+  db: Db,
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
+  return rowsOf<T>(await db.query(sql, params));
 }
