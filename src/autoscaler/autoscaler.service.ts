@@ -11,7 +11,10 @@ import { Counter, Gauge } from 'prom-client';
 import { BadInputError } from '../common/errors';
 import { isDatabaseUnavailable } from '../database/pg-errors';
 import { APP_CONFIG, AppConfig, AUTOSCALER_DEFAULTS } from '../config/app-config';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { PodsRepository } from '../database/pods.repository';
+import { BindingsRepository } from '../database/bindings.repository';
+import { SettingsRepository } from '../database/settings.repository';
 import { DATABASE_URL } from '../database/database.module';
 import { EventsService } from '../events/events.service';
 import { LeaderLock } from '../database/leader-lock';
@@ -54,7 +57,10 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   private readonly autoscaledNodes: Gauge;
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly podsRepository: PodsRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly settingsRepository: SettingsRepository,
     private readonly nodes: NodesService,
     private readonly events: EventsService,
     private readonly registry: SchedulerRegistry,
@@ -99,7 +105,7 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async settings(): Promise<AutoscalerSettings> {
-    const stored = await this.store.getSetting(SETTINGS_KEY);
+    const stored = await this.settingsRepository.getSetting(SETTINGS_KEY);
     if (!stored) return { ...AUTOSCALER_DEFAULTS };
     try {
       return { ...AUTOSCALER_DEFAULTS, ...(JSON.parse(stored) as Partial<AutoscalerSettings>) };
@@ -109,7 +115,7 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private saveSettings(settings: AutoscalerSettings): Promise<void> {
-    return this.store.putSetting(SETTINGS_KEY, JSON.stringify(settings));
+    return this.settingsRepository.putSetting(SETTINGS_KEY, JSON.stringify(settings));
   }
 
   async getAutoscaler(): Promise<AutoscalerResponseDto> {
@@ -145,7 +151,7 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async answer(s: AutoscalerSettings): Promise<AutoscalerResponseDto> {
-    const all = await this.store.allNodes();
+    const all = await this.nodesRepository.allNodes();
     return {
       enabled: s.enabled,
       min_nodes: s.minNodes,
@@ -195,9 +201,9 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
 
   private async observe(): Promise<Observed> {
     const [views, records, pending] = await Promise.all([
-      this.store.allNodeViews(),
-      this.store.allNodes(),
-      this.store.listPods({ status: 'pending', limit: PENDING_LIMIT, offset: 0 }),
+      this.bindings.allNodeViews(),
+      this.nodesRepository.allNodes(),
+      this.podsRepository.listPods({ status: 'pending', limit: PENDING_LIMIT, offset: 0 }),
     ]);
     const byId = new Map(records.map((r) => [r.id, r]));
     const nodes = await Promise.all(
@@ -205,7 +211,7 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
         const autoscaled = byId.get(view.id)?.labels?.[AUTOSCALED_LABEL] === 'true';
         // only an added node may go, so only its pods matter to the decision
         const pods = autoscaled
-          ? (await this.store.podsOfNode(view.id)).map((p) => ({
+          ? (await this.podsRepository.podsOfNode(view.id)).map((p) => ({
               cpuM: p.cpu_req_m,
               memoryMb: p.memory_req_mb,
             }))
@@ -276,17 +282,17 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async scaleDown(name: string, message: string): Promise<void> {
-    const node = await this.store.findNode(name);
+    const node = await this.nodesRepository.findNode(name);
     if (!node) return;
     // no new pod lands on it from now; then the decision is checked once more on fresh numbers
-    await this.store.setCordoned(node.id, true);
-    const pods = (await this.store.podsOfNode(node.id)).map((p) => ({
+    await this.nodesRepository.setCordoned(node.id, true);
+    const pods = (await this.podsRepository.podsOfNode(node.id)).map((p) => ({
       cpuM: p.cpu_req_m,
       memoryMb: p.memory_req_mb,
     }));
-    const others = (await this.store.allNodeViews()).filter((v) => v.id !== node.id);
+    const others = (await this.bindings.allNodeViews()).filter((v) => v.id !== node.id);
     if (!podsFitOn(pods, others)) {
-      await this.store.setCordoned(node.id, node.cordoned);
+      await this.nodesRepository.setCordoned(node.id, node.cordoned);
       return;
     }
     this.decisions.inc({ decision: 'scale_down' });

@@ -3,7 +3,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { ApiErrors } from '../common/api-docs';
 import { millisToCores } from '../common/units';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ClusterStore, DISRUPTION_SETTING } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { SettingsRepository } from '../database/settings.repository';
+import { DISRUPTION_SETTING } from '../database/settings.repository';
 import { SchedulerService } from '../scheduler/scheduler.service';
 
 class CountsDto {
@@ -83,7 +85,8 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a,
 @Controller('cluster')
 export class ClusterController {
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly settingsRepository: SettingsRepository,
     private readonly scheduler: SchedulerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -94,8 +97,8 @@ export class ClusterController {
   @ApiErrors()
   async getCluster(): Promise<ClusterSummaryDto> {
     const [c, disruption] = await Promise.all([
-      this.store.clusterCounts(),
-      this.store.getSetting(DISRUPTION_SETTING),
+      this.nodesRepository.clusterCounts(),
+      this.settingsRepository.getSetting(DISRUPTION_SETTING),
     ]);
     return {
       nodes: { total: sum(c.nodes), by_status: c.nodes },

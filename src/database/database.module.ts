@@ -1,6 +1,13 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClusterStore } from './cluster-store';
+import { BindingsRepository } from './bindings.repository';
+import { ContainerLogsRepository } from './container-logs.repository';
+import { Database } from './database';
+import { DecisionsRepository } from './decisions.repository';
+import { HeartbeatsRepository } from './heartbeats.repository';
+import { NodesRepository } from './nodes.repository';
+import { PodsRepository } from './pods.repository';
+import { SettingsRepository } from './settings.repository';
 import { WorkloadsRepository } from './workloads.repository';
 import { dataSourceOptions } from './data-source';
 import { EventsRepository } from './events.repository';
@@ -12,6 +19,25 @@ import { DATABASE_URL } from './database-url';
 import { ReplicaChannel } from './replica-channel';
 
 export { DATABASE_URL };
+
+/** What the database floor gives the services above: the pool's transactions, the repositories, their change listeners. */
+const PROVIDED = [
+  Database,
+  StoreChanges,
+  ReplicaChannel,
+  NodesRepository,
+  PodsRepository,
+  BindingsRepository,
+  HeartbeatsRepository,
+  DecisionsRepository,
+  SettingsRepository,
+  ContainerLogsRepository,
+  NamespacesRepository,
+  WorkloadsRepository,
+  NetworkRepository,
+  EventsRepository,
+  IdempotencyRepository,
+];
 
 @Global()
 @Module({})
@@ -27,30 +53,8 @@ export class DatabaseModule {
           retryDelay: 1000,
         }),
       ],
-      providers: [
-        ClusterStore,
-        StoreChanges,
-        ReplicaChannel,
-        NamespacesRepository,
-        WorkloadsRepository,
-        NetworkRepository,
-        EventsRepository,
-        IdempotencyRepository,
-        { provide: DATABASE_URL, useValue: url },
-      ],
-      exports: [
-        ClusterStore,
-        StoreChanges,
-        ReplicaChannel,
-        StoreChanges,
-        ReplicaChannel,
-        NamespacesRepository,
-        WorkloadsRepository,
-        NetworkRepository,
-        EventsRepository,
-        IdempotencyRepository,
-        DATABASE_URL,
-      ],
+      providers: [...PROVIDED, { provide: DATABASE_URL, useValue: url }],
+      exports: [...PROVIDED, DATABASE_URL],
     };
   }
 }

@@ -74,4 +74,24 @@ export class EventsRepository {
       params,
     );
   }
+
+  /**
+   * The latest events of a node's story, oldest first: those about the node, and its
+   * pods' evictions and moves off it (their messages name the node; node names are DNS
+   * labels, so they hold no LIKE wildcard).
+   */
+  async nodeTimelineEvents(name: string, limit: number): Promise<StoredEvent[]> {
+    const rows: StoredEvent[] = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT id, type, reason, object, message, created_at FROM events
+          WHERE object = $1
+             OR (reason IN ('PodEvicted', 'PodRescheduled', 'FailedScheduling')
+                 AND (message LIKE $2 || ':%' OR message LIKE $2 || ',%'
+                      OR message LIKE 'Rescheduled from ' || $3 || ' to %'))
+          ORDER BY id DESC LIMIT $4) latest
+        ORDER BY id`,
+      [`node/${name}`, `Evicted from ${name}`, name, limit],
+    );
+    return rows;
+  }
 }

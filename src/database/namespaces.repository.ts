@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 import { DNS_LABEL } from '../common/validation';
 import type { NamespacePhase } from './entities/namespace.entity';
+import { rowsOf } from './sql';
 
 /** The namespaces every cluster has: seeded by the migration, never deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
@@ -23,13 +24,6 @@ export interface NamespaceRecord {
 }
 
 const COLUMNS = `id, name, uid, status, labels, annotations, created_at, updated_at, deleted_at`;
-
-/** Rows of an UPDATE … RETURNING: TypeORM's postgres driver answers [rows, count]. */
-function rowsOf<T>(result: unknown): T[] {
-  return (
-    Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) ? result[0] : result
-  ) as T[];
-}
 
 /** The namespaces table. */
 @Injectable()

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-
-type Db = Pick<EntityManager, 'query'>;
+import { DataSource } from 'typeorm';
+import { Db, rowsOf } from './sql';
 
 /** A stored Service or NetworkPolicy row (snake_case, as PostgreSQL returns it). */
 export interface NetworkObjectRecord {
@@ -121,7 +120,7 @@ export class NetworkRepository {
           RETURNING ${COLUMNS}, cluster_ip`,
         [current.id, current.resource_version, write.labels, write.annotations, write.spec],
       );
-      return returningRows<ServiceRecord>(rows)[0] ?? null;
+      return rowsOf<ServiceRecord>(rows)[0] ?? null;
     });
   }
 
@@ -130,7 +129,7 @@ export class NetworkRepository {
       'DELETE FROM services WHERE namespace = $1 AND name = $2 RETURNING id',
       [namespace, name],
     );
-    return returningRows(rows).length > 0;
+    return rowsOf(rows).length > 0;
   }
 
   private async lockAndReadTaken(db: Db, except?: number): Promise<TakenAddresses> {
@@ -192,7 +191,7 @@ export class NetworkRepository {
         RETURNING ${COLUMNS}`,
       [current.id, current.resource_version, write.labels, write.annotations, write.spec],
     );
-    return returningRows<NetworkObjectRecord>(rows)[0] ?? null;
+    return rowsOf<NetworkObjectRecord>(rows)[0] ?? null;
   }
 
   async deletePolicy(namespace: string, name: string): Promise<boolean> {
@@ -200,18 +199,6 @@ export class NetworkRepository {
       'DELETE FROM network_policies WHERE namespace = $1 AND name = $2 RETURNING id',
       [namespace, name],
     );
-    return returningRows(rows).length > 0;
+    return rowsOf(rows).length > 0;
   }
-}
-
-/** TypeORM's postgres driver answers UPDATE/DELETE … RETURNING with [rows, count]. */
-function returningRows<T = unknown>(result: unknown): T[] {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  )
-    return result[0] as T[];
-  return result as T[];
 }

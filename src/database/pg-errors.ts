@@ -52,6 +52,12 @@ export function isTransientConflict(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** A unique constraint refused the write (23505): the name or key is taken. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e?.driverError?.code ?? e?.code) === '23505';
+}
+
 /**
  * A foreign key refused the write: a row still refers to the one being deleted (23503, or
  * 23001 for an ON DELETE RESTRICT key).

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
+import { rowsOf } from './sql';
 
 /** The workload kinds stored, by their table. */
 export type WorkloadKind =
@@ -86,19 +87,6 @@ const RESOURCE_NAMES: Record<WorkloadKind, string> = {
   horizontal_pod_autoscalers: 'horizontalpodautoscalers.autoscaling',
 };
 const UNIQUE_VIOLATION = '23505';
-
-/** Rows of UPDATE/DELETE … RETURNING (TypeORM answers those as [rows, count]). */
-function rowsOf<T>(result: unknown): T[] {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
 
 /**
  * Persistence of the workloads (ReplicaSets, Deployments, Jobs, DaemonSets, autoscalers), and the pod and node queries their controllers

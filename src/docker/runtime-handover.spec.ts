@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
-import { ClusterStore } from '../database/cluster-store';
+import { HandoverRepositories, takeOverNodes } from './runtime-handover';
 import { NodeRecord } from '../database/records';
-import { takeOverNodes } from './runtime-handover';
 
 const node = (id: number, name: string, runtime: string, status = 'healthy') =>
   ({ id, name, runtime, health_status: status, runtime_ref: 'x' }) as NodeRecord;
@@ -33,12 +32,14 @@ function engine(containers: Record<string, { cluster: string; node: number }>, p
 
 describe('taking over nodes another runtime started', () => {
   const runtimes: Array<[number, string]> = [];
-  const store = {
-    clusterId: async () => 'c1',
-    setNodeRuntime: async (id: number, runtime: string) => {
-      runtimes.push([id, runtime]);
+  const store: HandoverRepositories = {
+    settings: { clusterId: async () => 'c1' },
+    nodes: {
+      setNodeRuntime: async (id: number, runtime: string) => {
+        runtimes.push([id, runtime]);
+      },
     },
-  } as unknown as ClusterStore;
+  };
   const logger = new Logger('test');
   beforeEach(() => {
     runtimes.length = 0;

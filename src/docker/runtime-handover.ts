@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { SettingsRepository } from '../database/settings.repository';
 import { NodeRecord } from '../database/records';
 import { NodeRuntime } from './node-runtime';
 import { withDeadline } from './engine-deadline';
@@ -8,6 +9,12 @@ import { withDeadline } from './engine-deadline';
 /** the runtimes whose agents kubesim starts itself (an external agent is nobody's to move) */
 const MANAGED_KINDS = new Set(['docker', 'process']);
 const CALL_TIMEOUT_MS = 5000;
+
+/** What a takeover writes and reads: each node's new runtime, the cluster id its containers carry. */
+export interface HandoverRepositories {
+  nodes: Pick<NodesRepository, 'setNodeRuntime'>;
+  settings: Pick<SettingsRepository, 'clusterId'>;
+}
 
 /**
  * Nodes a server with another RUNTIME launched are taken over by the current runtime, so
@@ -20,7 +27,7 @@ const CALL_TIMEOUT_MS = 5000;
 export async function takeOverNodes(
   nodes: NodeRecord[],
   runtime: Pick<NodeRuntime, 'kind' | 'manages'>,
-  store: ClusterStore,
+  repositories: HandoverRepositories,
   logger: Logger,
   engine?: Pick<Docker, 'ping' | 'getContainer'>,
 ): Promise<Map<number, string>> {
@@ -29,12 +36,12 @@ export async function takeOverNodes(
   const foreign = nodes.filter((n) => MANAGED_KINDS.has(n.runtime) && n.runtime !== runtime.kind);
   if (!foreign.length) return moved;
   const containers = foreign.filter((n) => n.runtime === 'docker');
-  if (containers.length) await removeContainers(containers, store, logger, engine);
+  if (containers.length) await removeContainers(containers, repositories, logger, engine);
   for (const node of foreign) {
     logger.log(
       `node ${node.name} was started by the ${node.runtime} runtime: the ${runtime.kind} runtime takes it over`,
     );
-    await store.setNodeRuntime(node.id, runtime.kind);
+    await repositories.nodes.setNodeRuntime(node.id, runtime.kind);
     moved.set(node.id, node.runtime);
     node.runtime = runtime.kind;
     node.runtime_ref = null;
@@ -45,7 +52,7 @@ export async function takeOverNodes(
 /** Best effort, one at a time and each with a deadline: an unreachable engine only costs a warning. */
 async function removeContainers(
   nodes: NodeRecord[],
-  store: ClusterStore,
+  repositories: HandoverRepositories,
   logger: Logger,
   given?: Pick<Docker, 'ping' | 'getContainer'>,
 ): Promise<void> {
@@ -63,7 +70,7 @@ async function removeContainers(
     );
     return;
   }
-  const clusterId = await store.clusterId();
+  const clusterId = await repositories.settings.clusterId();
   for (const node of nodes) {
     const name = containerName(node.name);
     try {

@@ -1,7 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ClusterStore } from '../database/cluster-store';
+import { SettingsRepository } from '../database/settings.repository';
 import { projectRoot } from '../common/project-root';
 import type { AutoChoice } from './api-reachability';
 import { ExternalRuntime } from './external.runtime';
@@ -86,9 +86,9 @@ export async function chooseAuto(config: AppConfig): Promise<AutoChoice> {
   providers: [
     {
       provide: NODE_RUNTIME,
-      inject: [APP_CONFIG, ClusterStore],
-      useFactory: async (config: AppConfig, store: ClusterStore) =>
-        createRuntime(config, await store.clusterId()),
+      inject: [APP_CONFIG, SettingsRepository],
+      useFactory: async (config: AppConfig, settings: SettingsRepository) =>
+        createRuntime(config, await settings.clusterId()),
     },
   ],
   exports: [NODE_RUNTIME],

@@ -7,7 +7,10 @@ import { HealthMonitorService } from './health-monitor.service';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms);
 
-/** The slice of ClusterStore the monitor uses, over an in-memory table. */
+/**
+ * The slices of the nodes, pods, bindings and settings repositories the monitor uses,
+ * over one in-memory table.
+ */
 class FakeStore {
   nodes: NodeRecord[] = [];
   async nodesInStatus(statuses: string[]) {
@@ -132,6 +135,9 @@ function setup(env: Record<string, string> = {}) {
     },
   };
   const monitor = new HealthMonitorService(
+    store as never,
+    store as never,
+    store as never,
     store as never,
     scheduler as never,
     nodes as never,

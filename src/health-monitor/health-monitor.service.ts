@@ -8,7 +8,11 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../database/pg-errors';
-import { ClusterStore, DISRUPTION_SETTING } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { PodsRepository } from '../database/pods.repository';
+import { BindingsRepository } from '../database/bindings.repository';
+import { SettingsRepository } from '../database/settings.repository';
+import { DISRUPTION_SETTING } from '../database/settings.repository';
 import { DATABASE_URL } from '../database/database.module';
 import { NodeRecord } from '../database/records';
 import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
@@ -63,7 +67,10 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   >();
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly podsRepository: PodsRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly settingsRepository: SettingsRepository,
     private readonly scheduler: SchedulerService,
     private readonly nodes: NodesService,
     private readonly heartbeats: HeartbeatService,
@@ -108,9 +115,14 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   private async reconcileRuntime(): Promise<void> {
     if (!this.runtime.manages || !this.runtime.reconcile) return;
     try {
-      const all = await this.store.allNodes();
+      const all = await this.nodesRepository.allNodes();
       // nodes a server with another RUNTIME started are this runtime's now
-      const movedFrom = await takeOverNodes(all, this.runtime, this.store, this.logger);
+      const movedFrom = await takeOverNodes(
+        all,
+        this.runtime,
+        { nodes: this.nodesRepository, settings: this.settingsRepository },
+        this.logger,
+      );
       const nodes = all.filter((n) => n.runtime === this.runtime.kind);
       await this.runtime.reconcile(
         nodes.map((n) => ({ id: n.id, name: n.name, status: n.health_status })),
@@ -188,7 +200,12 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
    */
   async detect(now: Date): Promise<void> {
     const t = now.getTime();
-    const nodes = await this.store.nodesInStatus(['healthy', 'not_ready', 'pending', 'recovering']);
+    const nodes = await this.nodesRepository.nodesInStatus([
+      'healthy',
+      'not_ready',
+      'pending',
+      'recovering',
+    ]);
     // an agent the runtime saw die is failed whatever the grace: that is no stale heartbeat
     for (const exit of this.exits.splice(0)) {
       const node = nodes.find((n) => n.id === exit.nodeId && n.health_status !== 'recovering');
@@ -212,7 +229,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     for (const node of judged) {
       const verdict = decideHealth(node, t, this.timings);
       if (verdict.action === 'not-ready') {
-        const changed = await this.store.setNodeStatus(node.id, 'not_ready', {
+        const changed = await this.nodesRepository.setNodeStatus(node.id, 'not_ready', {
           from: ['healthy'],
           silentSince: node.last_heartbeat_at,
         });
@@ -306,7 +323,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
         : { active: false, since: null, reason: null },
     );
     if (value === this.publishedDisruption) return;
-    await this.store.putSetting(DISRUPTION_SETTING, value);
+    await this.settingsRepository.putSetting(DISRUPTION_SETTING, value);
     this.publishedDisruption = value;
   }
 
@@ -326,7 +343,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   ): Promise<void> {
     const manages = this.runtime.manages && node.runtime === this.runtime.kind;
     const permanently = manages && this.config.maxRecoveryAttempts === 0;
-    const changed = await this.store.setNodeStatus(
+    const changed = await this.nodesRepository.setNodeStatus(
       node.id,
       permanently ? 'permanently_failed' : 'failed',
       {
@@ -360,7 +377,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
 
   private async attemptFailed(node: NodeRecord, permanently: boolean, now: Date): Promise<void> {
     if (permanently) {
-      const changed = await this.store.setNodeStatus(node.id, 'permanently_failed', {
+      const changed = await this.nodesRepository.setNodeStatus(node.id, 'permanently_failed', {
         from: ['recovering'],
         nextRecoveryAt: null,
       });
@@ -370,7 +387,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     const next = new Date(
       now.getTime() + restartDelayMs(node.recovery_attempts + 1, this.config.recoveryBackoffMs),
     );
-    const changed = await this.store.setNodeStatus(node.id, 'failed', {
+    const changed = await this.nodesRepository.setNodeStatus(node.id, 'failed', {
       from: ['recovering'],
       nextRecoveryAt: next,
     });
@@ -401,7 +418,11 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
    * DaemonSet's pods stay on their node, as in Kubernetes.
    */
   async evict(now: Date): Promise<void> {
-    const failed = await this.store.nodesInStatus(['failed', 'permanently_failed', 'recovering']);
+    const failed = await this.nodesRepository.nodesInStatus([
+      'failed',
+      'permanently_failed',
+      'recovering',
+    ]);
     for (const node of failed) {
       if ((node.pod_count ?? 1) === 0) continue;
       if (this.paused(node, now.getTime())) continue;
@@ -437,9 +458,9 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
    * elsewhere (where the taint is not) or pending with the reason, with events.
    */
   async evictUntolerated(now: Date): Promise<void> {
-    for (const node of await this.store.nodesWithNoExecuteTaints()) {
+    for (const node of await this.nodesRepository.nodesWithNoExecuteTaints()) {
       const due = new Map<number, Taint>();
-      for (const pod of await this.store.podsForTaintEviction(node.id)) {
+      for (const pod of await this.podsRepository.podsForTaintEviction(node.id)) {
         const boundAt = pod.scheduledAt ? new Date(pod.scheduledAt).getTime() : now.getTime();
         const deadline = noExecuteDeadline(pod.scheduling, node.taints ?? [], boundAt);
         if (deadline && deadline.at <= now.getTime()) due.set(pod.id, deadline.taint);
@@ -461,7 +482,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
   /** Failed nodes whose backoff has passed get their agent restarted. */
   async recover(now: Date): Promise<void> {
     if (!this.runtime.manages) return;
-    const failed = await this.store.nodesInStatus(['failed']);
+    const failed = await this.nodesRepository.nodesInStatus(['failed']);
     for (const node of failed) {
       if (node.runtime !== this.runtime.kind) continue;
       if (this.paused(node, now.getTime())) continue;
@@ -478,7 +499,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       } catch (err) {
         // the attempt counts: a restart that cannot even start is a failed one
         this.logger.warn(`restart of ${node.name} failed: ${(err as Error).message}`);
-        await this.store.setNodeStatus(node.id, 'recovering', {
+        await this.nodesRepository.setNodeStatus(node.id, 'recovering', {
           recoveryAttempts: verdict.attempt,
         });
       }
@@ -497,7 +518,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
       if (recent.length) this.podFailures.set(podId, recent);
       else this.podFailures.delete(podId);
     }
-    for (const podId of await this.store.podIdsOfNode(node.id, undefined, true)) {
+    for (const podId of await this.podsRepository.podIdsOfNode(node.id, undefined, true)) {
       const seen = this.podFailures.get(podId) ?? [];
       if (!seen.some((f) => f.nodeId === node.id))
         seen.push({ nodeId: node.id, nodeName: node.name, at: t });
@@ -526,7 +547,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
 
   /** A node's allocated CPU must equal the sum of its pods'; repaired and reported if not. */
   async checkAllocations(): Promise<void> {
-    const drifted = await this.store.repairAllocations();
+    const drifted = await this.bindings.repairAllocations();
     for (const d of drifted) {
       await this.events.record(
         'Warning',

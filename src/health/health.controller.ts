@@ -7,7 +7,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../common/auth';
-import { ClusterStore } from '../database/cluster-store';
+import { Database } from '../database/database';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 @ApiTags('health')
@@ -15,7 +15,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 @Controller()
 export class HealthController {
   constructor(
-    private readonly store: ClusterStore,
+    private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -43,7 +43,7 @@ export class HealthController {
   async getReadiness(@Res({ passthrough: true }) res: FastifyReply) {
     try {
       await Promise.race([
-        this.store.ping(),
+        this.database.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
       ]);
       return { status: 'ok', database: 'up' };

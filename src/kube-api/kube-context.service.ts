@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterStore } from '../database/cluster-store';
+import { SettingsRepository } from '../database/settings.repository';
 import { KubeContext } from './kube-objects';
 
 /** The cluster's identity every translation uses (its id, when it was made) and a list's version. */
@@ -7,15 +7,15 @@ import { KubeContext } from './kube-objects';
 export class KubeContextService {
   private context: Promise<KubeContext> | null = null;
 
-  constructor(private readonly store: ClusterStore) {}
+  constructor(private readonly settingsRepository: SettingsRepository) {}
 
   kubeContext(): Promise<KubeContext> {
     this.context ??= (async () => {
-      const clusterId = await this.store.clusterId();
-      let created = await this.store.getSetting('cluster.created_at');
+      const clusterId = await this.settingsRepository.clusterId();
+      let created = await this.settingsRepository.getSetting('cluster.created_at');
       if (!created) {
         created = new Date().toISOString();
-        await this.store.putSetting('cluster.created_at', created);
+        await this.settingsRepository.putSetting('cluster.created_at', created);
       }
       return { clusterId, clusterCreatedAt: new Date(created) };
     })().catch((err) => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { PodsRepository } from '../database/pods.repository';
 import { WorkloadKind, WorkloadsRepository } from '../database/workloads.repository';
 import { EventsService } from '../events/events.service';
 import { toKubeEvent } from './event-object';
@@ -37,7 +38,8 @@ const EVENT_FIELDS = [
 @Injectable()
 export class KubeEventsService {
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly podsRepository: PodsRepository,
     private readonly events: EventsService,
     private readonly workloads: WorkloadsRepository,
     private readonly kube: KubeContextService,
@@ -83,9 +85,9 @@ export class KubeEventsService {
       if (!uids.has(key)) {
         const row =
           kind === 'Node'
-            ? await this.store.findNode(name!)
+            ? await this.nodesRepository.findNode(name!)
             : kind === 'Pod'
-              ? await this.store.findPod(name!, namespace ?? DEFAULT_NAMESPACE)
+              ? await this.podsRepository.findPod(name!, namespace ?? DEFAULT_NAMESPACE)
               : null;
         uids.set(
           key,

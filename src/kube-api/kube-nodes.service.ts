@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { V1Node } from '@kubernetes/client-node';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
 import { NodesService } from '../nodes/nodes.service';
 import { parseTaints } from '../scheduler/strategies/constraints';
 import { Taint } from '../scheduler/strategies/types';
@@ -21,7 +21,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 @Injectable()
 export class KubeNodesService {
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
     private readonly nodes: NodesService,
     private readonly kube: KubeContextService,
   ) {}
@@ -29,7 +29,7 @@ export class KubeNodesService {
   async listNodes(options: ListOptions): Promise<V1Node[]> {
     const ctx = await this.kube.kubeContext();
     const match = listMatcher(options, NODE_FIELDS);
-    return (await this.store.allNodes())
+    return (await this.nodesRepository.allNodes())
       .map((n) => toKubeNode(ctx, n))
       .filter((n) =>
         match(n.metadata!.labels ?? {}, {
@@ -40,7 +40,7 @@ export class KubeNodesService {
   }
 
   async getNode(name: string): Promise<V1Node> {
-    const node = await this.store.findNode(name);
+    const node = await this.nodesRepository.findNode(name);
     if (!node || node.name !== name) throw KubeError.notFound('nodes', name);
     return toKubeNode(await this.kube.kubeContext(), node);
   }

@@ -23,7 +23,8 @@ import { KubeCoreKindController } from './kube-core-kind.controller';
 import { KubeQuery } from './kube-list';
 import { KubeStatusFilter } from './kube-status';
 import { listOptions } from './list-filter';
-import { ClusterStore } from '../database/cluster-store';
+import { ContainerLogsRepository } from '../database/container-logs.repository';
+import { PodsRepository } from '../database/pods.repository';
 import { endLogStreams, logFlag, logNumber, LogRequestError, sendLogs } from '../pods/pod-logs';
 import { KubeError } from './kube-status';
 import { KubePodsService } from './kube-pods.service';
@@ -38,7 +39,8 @@ import { evictionBody, jsonBody } from './request-bodies';
 export class KubePodsController extends KubeCoreKindController {
   constructor(
     private readonly kubePods: KubePodsService,
-    private readonly store: ClusterStore,
+    private readonly containerLogs: ContainerLogsRepository,
+    private readonly podsRepository: PodsRepository,
     kube: KubeContextService,
     bus: ClusterBus,
   ) {
@@ -88,7 +90,7 @@ export class KubePodsController extends KubeCoreKindController {
   ): Promise<void> {
     const pod = await this.kubePods.podRecord(namespace, name);
     try {
-      await sendLogs(this.store, reply, pod, {
+      await sendLogs(this.containerLogs, this.podsRepository, reply, pod, {
         container: q.container,
         follow: logFlag(q.follow),
         tailLines: logNumber('tailLines', q.tailLines, 0),

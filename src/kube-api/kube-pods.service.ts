@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
-import { ClusterStore } from '../database/cluster-store';
+import { PodsRepository } from '../database/pods.repository';
 import { PodRecord } from '../database/records';
 import { PodsService } from '../pods/pods.service';
 import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
@@ -34,7 +34,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 @Injectable()
 export class KubePodsService {
   constructor(
-    private readonly store: ClusterStore,
+    private readonly podsRepository: PodsRepository,
     private readonly pods: PodsService,
     private readonly kube: KubeContextService,
   ) {}
@@ -45,7 +45,7 @@ export class KubePodsService {
     const match = listMatcher(options, POD_FIELDS);
     const rows: PodRecord[] = [];
     for (let after: number | undefined; ;) {
-      const page = await this.store.listPods({
+      const page = await this.podsRepository.listPods({
         after,
         limit: PAGE,
         offset: 0,
@@ -62,13 +62,13 @@ export class KubePodsService {
 
   /** The stored pod a Kubernetes path names. */
   async podRecord(namespace: string, name: string): Promise<PodRecord> {
-    const pod = namespace === DEFAULT_NAMESPACE ? await this.store.findPod(name) : null;
+    const pod = namespace === DEFAULT_NAMESPACE ? await this.podsRepository.findPod(name) : null;
     if (!pod || pod.name !== name) throw KubeError.notFound('pods', name);
     return pod;
   }
 
   async getPod(namespace: string, name: string): Promise<V1Pod> {
-    const pod = await this.store.findPod(name, namespace);
+    const pod = await this.podsRepository.findPod(name, namespace);
     if (!pod || pod.name !== name || pod.namespace !== namespace)
       throw KubeError.notFound('pods', name);
     return this.pod(await this.kube.kubeContext(), pod);
@@ -86,7 +86,7 @@ export class KubePodsService {
     try {
       if (query.dryRun === 'All') {
         // every check a creation makes, and the object as it would be stored, unscheduled
-        if (await this.store.findPod(dto.name, namespace))
+        if (await this.podsRepository.findPod(dto.name, namespace))
           throw KubeError.alreadyExists('pods', dto.name);
         await this.pods.checkPod({ ...dto, namespace });
         return { pod: dryRunPod(body as V1Pod, namespace, labels, annotations), warnings };
@@ -132,7 +132,14 @@ export class KubePodsService {
     if (causes.length) throw KubeError.invalid('Pod', name, causes);
     const before = current.metadata!.annotations ?? {};
     const redeliver = AGENT_ANNOTATIONS.some((k) => before[k] !== checked.annotations[k]);
-    if (!(await this.store.setPodMetadata(id, checked.labels, checked.annotations, redeliver)))
+    if (
+      !(await this.podsRepository.setPodMetadata(
+        id,
+        checked.labels,
+        checked.annotations,
+        redeliver,
+      ))
+    )
       throw KubeError.notFound('pods', name);
     return this.getPod(namespace, name);
   }

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
 import { NODE_STATUSES } from '../database/entities/node.entity';
 import { POD_STATUSES } from '../database/entities/pod.entity';
 import { MetricsService } from './metrics.service';
@@ -10,7 +10,7 @@ import { MetricsService } from './metrics.service';
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
   ) {}
 
   @Get()
@@ -19,7 +19,7 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format' })
   async getMetrics(): Promise<string> {
-    const counts = await this.store.clusterCounts();
+    const counts = await this.nodesRepository.clusterCounts();
     for (const status of NODE_STATUSES)
       this.metrics.nodesByStatus.set({ status }, counts.nodes[status] ?? 0);
     for (const status of POD_STATUSES)

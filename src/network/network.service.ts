@@ -1,7 +1,7 @@
 import { NamespacesRepository } from '../database/namespaces.repository';
 import { Injectable } from '@nestjs/common';
 import { BadInputError, DomainError } from '../common/errors';
-import { ClusterStore } from '../database/cluster-store';
+import { PodsRepository } from '../database/pods.repository';
 import {
   NetworkObjectRecord,
   NetworkRepository,
@@ -97,7 +97,7 @@ export function parseProtocol(text: string | undefined): string {
 @Injectable()
 export class NetworkService {
   constructor(
-    private readonly store: ClusterStore,
+    private readonly podsRepository: PodsRepository,
     private readonly repository: NetworkRepository,
     private readonly namespaces: NamespacesRepository,
   ) {}
@@ -105,7 +105,7 @@ export class NetworkService {
   async allPods(): Promise<PodRecord[]> {
     const rows: PodRecord[] = [];
     for (let after: number | undefined; ;) {
-      const page = await this.store.listPods({ after, limit: PAGE, offset: 0 });
+      const page = await this.podsRepository.listPods({ after, limit: PAGE, offset: 0 });
       rows.push(...page);
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;

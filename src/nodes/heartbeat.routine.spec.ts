@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
+import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
@@ -25,22 +26,21 @@ interface Row {
   components: Record<string, string>;
 }
 
-/** The slice of ClusterStore the heartbeat path uses, over an in-memory nodes table. */
+/**
+ * The slices of the repositories the heartbeat path uses (nodes, pods, bindings,
+ * heartbeats, container logs), over an in-memory nodes table.
+ */
 class FakeStore {
   rows = new Map<number, Row>();
   /** full-path writes, one per beat that went to the database at once */
   writes: number[] = [];
   flushes: Array<Array<{ nodeId: number; beats: number }>> = [];
   failFlushWith: Error | null = null;
-  private podListeners: Array<(nodeId: number) => void> = [];
-  onPodsChanged(l: (nodeId: number) => void) {
-    this.podListeners.push(l);
-  }
-  onNodesChanged() {}
-  /** what ClusterStore does when this process changes a node's pods */
+  readonly changes = new StoreChanges();
+  /** what a repository does when this process changes a node's pods */
   podsChangedHere(nodeId: number) {
     this.rows.get(nodeId)!.pods_version++;
-    for (const l of this.podListeners) l(nodeId);
+    this.changes.podsChanged(nodeId);
   }
   async recordHeartbeat(
     nodeId: number,
@@ -115,6 +115,11 @@ function setup() {
   const usage = new UsageService(config, new MetricsService());
   const service = new HeartbeatService(
     store as never,
+    store as never,
+    store as never,
+    store as never,
+    store as never,
+    store.changes,
     { retryPending: async () => 0 } as never,
     { record: async (_t: string, reason: string) => void events.push(reason) } as never,
     new HeartbeatLog(),

@@ -12,7 +12,12 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NotFoundError, UnauthorizedError, UnavailableError } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis, millisToCores } from '../common/units';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { PodsRepository } from '../database/pods.repository';
+import { BindingsRepository } from '../database/bindings.repository';
+import { HeartbeatsRepository } from '../database/heartbeats.repository';
+import { ContainerLogsRepository } from '../database/container-logs.repository';
+import { StoreChanges } from '../database/store-changes';
 import { containerSpec, volumeSpec } from '../database/pod-parts';
 import { PodRecord } from '../database/records';
 import { ClusterBus } from '../events/cluster-bus';
@@ -86,7 +91,12 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
   private readonly buffer = new HeartbeatBuffer();
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly podsRepository: PodsRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly heartbeatsRepository: HeartbeatsRepository,
+    private readonly containerLogs: ContainerLogsRepository,
+    changes: StoreChanges,
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
     private readonly log: HeartbeatLog,
@@ -96,12 +106,12 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.secrets = new SecretBox(config.secretKey);
-    store.onPodsChanged((nodeId) => {
+    changes.onPodsChanged((nodeId) => {
       this.log.endRoutine(nodeId);
       this.wake(nodeId);
     });
     // a status or cordon change made here: every node's next beat is checked in full
-    store.onNodesChanged(() => this.log.endRoutine());
+    changes.onNodesChanged(() => this.log.endRoutine());
   }
 
   /**
@@ -111,7 +121,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
   async resolveNodeId(ref: string): Promise<number | null> {
     const known = /^\d{1,9}$/.test(ref) ? Number(ref) : this.log.cachedNodeId(ref);
     if (known !== undefined && this.log.cachedToken(known) !== undefined) return known;
-    const node = await this.store.findNode(ref);
+    const node = await this.nodesRepository.findNode(ref);
     if (!node) return null;
     this.log.cacheName(node.id, node.name);
     this.log.cacheToken(node.id, node.token_hash);
@@ -129,7 +139,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     const cached = nodeId === null ? undefined : this.log.cachedToken(nodeId);
     if (cached !== undefined && tokenMatches(token, cached)) return nodeId!;
     // not in memory, or memory may be stale (a new token or a deletion by another replica)
-    const node = nodeId === null ? null : await this.store.findNode(nodeId);
+    const node = nodeId === null ? null : await this.nodesRepository.findNode(nodeId);
     if (!node) {
       if (nodeId !== null) this.log.forget(nodeId);
       this.metrics.heartbeats.inc({ result: 'unauthorized' });
@@ -177,7 +187,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     // what its containers printed: stored whichever path the beat takes
     // (lost lines are no reason to fail the heartbeat that carries them)
     if (beat.logs?.length)
-      await this.store
+      await this.containerLogs
         .appendLogs(nodeId, beat.logs, LOG_LINES_PER_CONTAINER)
         .catch((err: Error) =>
           this.logger.warn(`could not store node ${nodeId}'s container output: ${err.message}`),
@@ -209,7 +219,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       }
     }
 
-    const outcome = await this.store.recordHeartbeat(nodeId, {
+    const outcome = await this.heartbeatsRepository.recordHeartbeat(nodeId, {
       cpuUsedM,
       components: { ...beat.components } as Record<string, string>,
       runningPodIds: this.log.newlyRunning(nodeId, reportedRunning),
@@ -257,7 +267,8 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       [];
     const backOff: Array<{ id: number; container: string }> = [];
     const startedHere = new Set(startedPodIds);
-    if (!beat.pods && startedHere.size) await this.store.markContainersRunning(startedPodIds);
+    if (!beat.pods && startedHere.size)
+      await this.podsRepository.markContainersRunning(startedPodIds);
     for (const pod of reported) {
       // a pod that just started here takes its containers' statuses from this node, whatever
       // an earlier node of the same pod last reported
@@ -271,7 +282,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
           reasons.push({ id: pod.id, reason: pod.reason });
         for (const c of pod.containers)
           if (c.status === 'waiting') backOff.push({ id: pod.id, container: c.name });
-        await this.store.updateContainerStatuses(
+        await this.podsRepository.updateContainerStatuses(
           pod.id,
           pod.containers.map((c) => ({
             name: c.name,
@@ -284,7 +295,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     }
     // the agent's own account of why a pod failed on it
     if (reasons.length && node.health_status === 'healthy')
-      await this.store.failPods(reasons, nodeId);
+      await this.podsRepository.failPods(reasons, nodeId);
     if (finished.length) await this.recordFinished(nodeId, node.name, finished);
     for (const { id, container } of backOff) {
       const name = this.log.lastPods(nodeId)?.entries.find((e) => e.id === id)?.name;
@@ -342,7 +353,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     nodeName: string,
     finished: Array<{ id: number; status: 'succeeded' | 'failed'; reason: string | null }>,
   ): Promise<void> {
-    const changed = await this.store.finishPods(nodeId, finished);
+    const changed = await this.bindings.finishPods(nodeId, finished);
     for (const pod of changed) {
       if (pod.status === 'succeeded')
         await this.events.record(
@@ -429,7 +440,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     const taken = this.buffer.take();
     if (!taken.size) return;
     try {
-      const odd = await this.store.flushHeartbeats(
+      const odd = await this.heartbeatsRepository.flushHeartbeats(
         [...taken].map(([nodeId, b]) => ({
           nodeId,
           at: b.at,
@@ -478,7 +489,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
   private async checkSealedSecrets(): Promise<void> {
     const unreadable = new Map<number, string>();
     for (let after = 0; ;) {
-      const page = await this.store.sealedSecrets(after, 500);
+      const page = await this.podsRepository.sealedSecrets(after, 500);
       if (!page.length) break;
       for (const row of page) {
         after = row.id;
@@ -499,7 +510,9 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       );
     }
     const reason = `its secret data cannot be decrypted: ${why}`;
-    const failed = await this.store.failPods([...unreadable.keys()].map((id) => ({ id, reason })));
+    const failed = await this.podsRepository.failPods(
+      [...unreadable.keys()].map((id) => ({ id, reason })),
+    );
     for (const name of failed)
       await this.events.record(
         'Warning',
@@ -521,7 +534,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
   private async podsFor(nodeId: number, version: number): Promise<NodePods> {
     const cached = this.log.cachedPods(nodeId, version);
     if (cached) return cached;
-    const index = await this.store.podIndexOfNode(nodeId);
+    const index = await this.podsRepository.podIndexOfNode(nodeId);
     if (!index) return { version, entries: [] };
     const again = this.log.cachedPods(nodeId, index.version);
     if (again) return again;
@@ -535,14 +548,14 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
       else read.push(pod.id);
     }
     const failures: Array<{ id: number; name: string; reason: string }> = [];
-    for (const record of await this.store.podsOnNode(nodeId, read)) {
+    for (const record of await this.podsRepository.podsOnNode(nodeId, read)) {
       const { entry, failure } = this.entry(record, versions.get(record.id) ?? 0);
       entries.push(entry);
       if (failure) failures.push({ id: record.id, name: record.name, reason: failure });
     }
     entries.sort((a, b) => a.id - b.id);
     if (failures.length) {
-      const changed = new Set(await this.store.failPods(failures, nodeId));
+      const changed = new Set(await this.podsRepository.failPods(failures, nodeId));
       for (const f of failures) {
         this.logger.warn(`pod ${f.name} cannot be delivered to node ${nodeId}: ${f.reason}`);
         if (changed.has(f.name))
@@ -593,7 +606,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
   async watch(nodeId: number, dto: WatchDto): Promise<WatchAnswerDto> {
     const deadline = Date.now() + (dto.timeout_ms ?? 25000);
     for (;;) {
-      const version = await this.store.podsVersion(nodeId);
+      const version = await this.nodesRepository.podsVersion(nodeId);
       if (version === null) throw new NotFoundError('node', nodeId);
       if (version !== dto.pods_version) {
         const pods = await this.podsFor(nodeId, version);

@@ -14,7 +14,9 @@ import {
 import { coresToMillis, defaultMemoryMb } from '../common/units';
 import { ConstraintCause, parseTaints } from '../scheduler/strategies/constraints';
 import { Taint } from '../scheduler/strategies/types';
-import { ClusterStore } from '../database/cluster-store';
+import { NodesRepository } from '../database/nodes.repository';
+import { PodsRepository } from '../database/pods.repository';
+import { EventsRepository } from '../database/events.repository';
 import { isForeignKeyViolation } from '../database/pg-errors';
 import { NodeRecord } from '../database/records';
 import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
@@ -48,7 +50,9 @@ export class NodesService {
   private readonly deleting = new Map<number, Promise<unknown>>();
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly nodesRepository: NodesRepository,
+    private readonly podsRepository: PodsRepository,
+    private readonly eventsRepository: EventsRepository,
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
     private readonly heartbeatLog: HeartbeatLog,
@@ -62,7 +66,7 @@ export class NodesService {
     const cores = dto.cpu_cores_avail ?? dto.cpu_cores;
     const token = newHeartbeatToken();
     const managed = this.runtime.manages && dto.agent !== 'external';
-    const node = await this.store.insertNode({
+    const node = await this.nodesRepository.insertNode({
       name: dto.name,
       nodeType: dto.node_type ?? 'worker',
       cpuTotalM: coresToMillis(cores!),
@@ -74,12 +78,12 @@ export class NodesService {
     if (managed) {
       try {
         const ref = await this.runtime.launch(this.agentSpec(node, token));
-        await this.store.setRuntimeRef(node.id, ref);
+        await this.nodesRepository.setRuntimeRef(node.id, ref);
         node.runtime_ref = ref;
       } catch (err) {
         // nothing half-created stays behind
         await this.runtime.remove(node).catch(() => undefined);
-        await this.store.deleteNodeRow(node.id);
+        await this.nodesRepository.deleteNodeRow(node.id);
         throw new UnavailableError(
           `could not start the agent of node ${node.name}: ${(err as Error).message}`,
         );
@@ -95,7 +99,7 @@ export class NodesService {
   }
 
   async listNodes(query: ListNodesQuery): Promise<NodeResponseDto[]> {
-    const rows = await this.store.listNodes({
+    const rows = await this.nodesRepository.listNodes({
       status: query.status,
       nodeType: query.node_type,
       after: query.after,
@@ -107,11 +111,11 @@ export class NodesService {
 
   async getNode(ref: string): Promise<NodeDetailDto> {
     const node = await this.mustFind(ref);
-    return { ...toNodeResponse(node), pod_ids: await this.store.podIdsOfNode(node.id) };
+    return { ...toNodeResponse(node), pod_ids: await this.podsRepository.podIdsOfNode(node.id) };
   }
 
   async nodesHealth(now = new Date()): Promise<NodeHealthDto[]> {
-    const nodes = await this.store.allNodes();
+    const nodes = await this.nodesRepository.allNodes();
     return nodes.map((n) => {
       const since = n.last_heartbeat_at
         ? (now.getTime() - new Date(n.last_heartbeat_at).getTime()) / 1000
@@ -139,7 +143,7 @@ export class NodesService {
   async timeline(ref: string, now = new Date()): Promise<NodeTimelineDto> {
     const node = await this.mustFind(ref);
     const samples = this.heartbeatLog.samples(node.id);
-    const events = await this.store.nodeTimelineEvents(node.name, TIMELINE_EVENTS);
+    const events = await this.eventsRepository.nodeTimelineEvents(node.name, TIMELINE_EVENTS);
     return {
       node: node.name,
       health_status: node.health_status,
@@ -173,7 +177,7 @@ export class NodesService {
   async setCordoned(ref: string, cordoned: boolean): Promise<NodeResponseDto> {
     const node = await this.mustFind(ref);
     if (node.cordoned !== cordoned) {
-      await this.store.setCordoned(node.id, cordoned);
+      await this.nodesRepository.setCordoned(node.id, cordoned);
       await this.events.record(
         'Normal',
         cordoned ? 'NodeNotSchedulable' : 'NodeSchedulable',
@@ -182,7 +186,7 @@ export class NodesService {
       );
       if (!cordoned) void this.scheduler.retryPending();
     }
-    return toNodeResponse((await this.store.findNode(node.id))!);
+    return toNodeResponse((await this.nodesRepository.findNode(node.id))!);
   }
 
   /**
@@ -208,7 +212,7 @@ export class NodesService {
     const text = (list: Taint[]) =>
       list.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') || 'none';
     if (text(before) !== text(next)) {
-      await this.store.setTaints(node.id, next);
+      await this.nodesRepository.setTaints(node.id, next);
       await this.events.record(
         'Normal',
         'TaintsChanged',
@@ -217,7 +221,7 @@ export class NodesService {
       );
       if (before.some((b) => !next.some((t) => same(b, t)))) void this.scheduler.retryPending();
     }
-    return toNodeResponse((await this.store.findNode(node.id))!);
+    return toNodeResponse((await this.nodesRepository.findNode(node.id))!);
   }
 
   /**
@@ -229,7 +233,7 @@ export class NodesService {
     const external = node.runtime === 'external';
     if (!external) this.requireManaged(node, 'stop');
     if (node.health_status === 'stopped') return toNodeResponse(node);
-    await this.store.setNodeStatus(node.id, 'stopped');
+    await this.nodesRepository.setNodeStatus(node.id, 'stopped');
     await this.scheduler.evictAndReschedule(node, 'node stopped by the user');
     if (!external) await this.callRuntime(() => this.runtime.stop(node));
     await this.events.record(
@@ -238,7 +242,7 @@ export class NodesService {
       `node/${node.name}`,
       `Node ${node.name} stopped; its pods were moved`,
     );
-    return toNodeResponse((await this.store.findNode(node.id))!);
+    return toNodeResponse((await this.nodesRepository.findNode(node.id))!);
   }
 
   /**
@@ -254,7 +258,7 @@ export class NodesService {
       );
     }
     const token = newHeartbeatToken();
-    await this.store.replaceNodeToken(node.id, hashToken(token));
+    await this.nodesRepository.replaceNodeToken(node.id, hashToken(token));
     this.heartbeatLog.forgetToken(node.id);
     await this.events.record(
       'Normal',
@@ -262,10 +266,10 @@ export class NodesService {
       `node/${node.name}`,
       `New heartbeat token for ${node.name}: a new agent takes it over, the old token no longer works`,
     );
-    const updated = (await this.store.findNode(node.id))!;
+    const updated = (await this.nodesRepository.findNode(node.id))!;
     return {
       ...toNodeResponse(updated),
-      pod_ids: await this.store.podIdsOfNode(node.id),
+      pod_ids: await this.podsRepository.podIdsOfNode(node.id),
       heartbeat_token: token,
     };
   }
@@ -275,7 +279,7 @@ export class NodesService {
     const node = await this.mustFind(ref);
     this.requireManaged(node, 'restart');
     await this.relaunch(node, 'restart requested by the user');
-    return toNodeResponse((await this.store.findNode(node.id))!);
+    return toNodeResponse((await this.nodesRepository.findNode(node.id))!);
   }
 
   /** Used by the user's restart and by the health monitor's recovery. */
@@ -286,10 +290,10 @@ export class NodesService {
     nextRecoveryAt: Date | null = null,
   ): Promise<void> {
     const token = newHeartbeatToken();
-    await this.store.setNodeTokenHash(node.id, hashToken(token));
+    await this.nodesRepository.setNodeTokenHash(node.id, hashToken(token));
     this.heartbeatLog.forgetToken(node.id);
     this.injected.clear(node.id);
-    await this.store.setNodeStatus(node.id, 'recovering', {
+    await this.nodesRepository.setNodeStatus(node.id, 'recovering', {
       recoveryAttempts: attempts,
       nextRecoveryAt,
     });
@@ -300,7 +304,7 @@ export class NodesService {
       `Restarting the agent of ${node.name}: ${why}`,
     );
     const ref = await this.callRuntime(() => this.runtime.restart(this.agentSpec(node, token)));
-    await this.store.setRuntimeRef(node.id, ref);
+    await this.nodesRepository.setRuntimeRef(node.id, ref);
   }
 
   async simulateFailure(ref: string, mode: FailureMode): Promise<NodeResponseDto> {
@@ -319,7 +323,7 @@ export class NodesService {
       `node/${node.name}`,
       `Simulated ${mode} of ${node.name}; the health monitor will notice the missing heartbeats`,
     );
-    return toNodeResponse((await this.store.findNode(node.id))!);
+    return toNodeResponse((await this.nodesRepository.findNode(node.id))!);
   }
 
   /**
@@ -351,11 +355,11 @@ export class NodesService {
   }
 
   private async drainAndDelete(node: NodeRecord): Promise<DeletedDto> {
-    await this.store.setCordoned(node.id, true);
+    await this.nodesRepository.setCordoned(node.id, true);
     const { moved, pending } = await this.scheduler.evictAndReschedule(node, 'node deleted');
     if (node.runtime === this.runtime.kind) await this.callRuntime(() => this.runtime.remove(node));
     // finished pods have nothing to move: they go with their node
-    await this.store.deleteFinishedPodsOfNode(node.id);
+    await this.podsRepository.deleteFinishedPodsOfNode(node.id);
     // another replica may have deleted it meanwhile: the row's deletion decides who reports it
     const deleted = await this.deleteRowOnceEmpty(node);
     this.heartbeatLog.forget(node.id);
@@ -383,17 +387,17 @@ export class NodesService {
   private async deleteRowOnceEmpty(node: NodeRecord): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.deleteNodeRow(node.id);
+        return await this.nodesRepository.deleteNodeRow(node.id);
       } catch (err) {
         if (!isForeignKeyViolation(err) || attempt >= 5) throw err;
         await this.scheduler.evictAndReschedule(node, 'node deleted');
-        await this.store.deleteFinishedPodsOfNode(node.id);
+        await this.podsRepository.deleteFinishedPodsOfNode(node.id);
       }
     }
   }
 
   async mustFind(ref: string | number): Promise<NodeRecord> {
-    const node = await this.store.findNode(ref);
+    const node = await this.nodesRepository.findNode(ref);
     if (!node) throw new NotFoundError('node', ref);
     return node;
   }

@@ -4,7 +4,8 @@
  * or the server's shutdown).
  */
 import type { FastifyReply } from 'fastify';
-import { ClusterStore } from '../database/cluster-store';
+import { ContainerLogsRepository } from '../database/container-logs.repository';
+import { PodsRepository } from '../database/pods.repository';
 import { PodRecord } from '../database/records';
 
 export interface LogQuery {
@@ -60,7 +61,8 @@ export function logContainer(pod: PodRecord, name: string | undefined): string {
 const finished = (pod: PodRecord | null) => !pod || pod.finished_at !== null;
 
 export async function sendLogs(
-  store: ClusterStore,
+  logs: Pick<ContainerLogsRepository, 'readLogs'>,
+  pods: Pick<PodsRepository, 'findPod'>,
   reply: FastifyReply,
   pod: PodRecord,
   q: LogQuery,
@@ -84,7 +86,7 @@ export async function sendLogs(
   }
   const format = (r: { at: Date; line: string }) =>
     q.timestamps ? `${new Date(r.at).toISOString()} ${r.line}\n` : `${r.line}\n`;
-  let rows = await store.readLogs(pod.id, container, { since, tail: q.tailLines });
+  let rows = await logs.readLogs(pod.id, container, { since, tail: q.tailLines });
   if (until) rows = rows.filter((r) => new Date(r.at) < until!);
   if (!q.follow || q.previous) {
     void reply.type('text/plain').send(rows.map(format).join(''));
@@ -109,15 +111,15 @@ export async function sendLogs(
   const poll = async () => {
     if (closed) return;
     try {
-      const fresh = await store.readLogs(pod.id, container, { afterId: lastId });
+      const fresh = await logs.readLogs(pod.id, container, { afterId: lastId });
       if (closed) return;
       if (fresh.length) {
         res.write(fresh.map(format).join(''));
         lastId = fresh.at(-1)!.id;
       }
       // the pod ended (or is gone): what it printed last is out, the stream ends
-      if (finished(await store.findPod(pod.id))) {
-        const rest = await store.readLogs(pod.id, container, { afterId: lastId });
+      if (finished(await pods.findPod(pod.id))) {
+        const rest = await logs.readLogs(pod.id, container, { afterId: lastId });
         if (!closed && rest.length) res.write(rest.map(format).join(''));
         return end();
       }

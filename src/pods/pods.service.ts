@@ -15,7 +15,11 @@ import {
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis, millisToCores } from '../common/units';
 import { splitCommandLine } from '../common/validation';
-import { ClusterStore } from '../database/cluster-store';
+import { PodsRepository } from '../database/pods.repository';
+import { BindingsRepository } from '../database/bindings.repository';
+import { NodesRepository } from '../database/nodes.repository';
+import { ContainerLogsRepository } from '../database/container-logs.repository';
+import { Database } from '../database/database';
 import { DEFAULT_NAMESPACE, NamespacesRepository } from '../database/namespaces.repository';
 import { NewPod, PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
@@ -38,7 +42,11 @@ export class PodsService {
   private readonly secrets: SecretBox;
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly podsRepository: PodsRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly nodesRepository: NodesRepository,
+    private readonly database: Database,
+    private readonly containerLogs: ContainerLogsRepository,
     private readonly namespaces: NamespacesRepository,
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
@@ -121,8 +129,8 @@ export class PodsService {
         config: pod.config,
       };
     }
-    const outcome = await this.store.transaction(async (db) => {
-      const id = await this.store.insertPod(db, pod);
+    const outcome = await this.database.transaction(async (db) => {
+      const id = await this.podsRepository.insertPod(db, pod);
       const placed = await this.scheduler.place(
         db,
         {
@@ -138,7 +146,7 @@ export class PodsService {
       if (!placed.bound) {
         // rolls the whole transaction back: nothing of the pod is stored
         if (this.config.podUnschedulable === 'reject') throw new UnschedulableError(placed.reason);
-        await this.store.markPending(db, id, placed.reason);
+        await this.bindings.markPending(db, id, placed.reason);
       }
       return { id, placed };
     });
@@ -161,17 +169,17 @@ export class PodsService {
         pod.namespace,
       );
     }
-    return (await this.store.findPod(outcome.id))!;
+    return (await this.podsRepository.findPod(outcome.id))!;
   }
 
   async listPods(query: ListPodsQuery): Promise<PodResponseDto[]> {
     let nodeId: number | undefined;
     if (query.node !== undefined) {
-      const node = await this.store.findNode(query.node);
+      const node = await this.nodesRepository.findNode(query.node);
       if (!node) return [];
       nodeId = node.id;
     }
-    const rows = await this.store.listPods({
+    const rows = await this.podsRepository.listPods({
       status: query.status,
       namespace: query.namespace,
       nodeId,
@@ -183,17 +191,17 @@ export class PodsService {
   }
 
   async getPod(ref: string, namespace?: string): Promise<PodResponseDto> {
-    const pod = await this.store.findPod(ref, namespace);
+    const pod = await this.podsRepository.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     return toPodResponse(pod);
   }
 
   /** A container's output as its agent delivered it (plain text; `follow` streams). */
   async sendLogs(ref: string, q: Record<string, string | undefined>, reply: FastifyReply) {
-    const pod = await this.store.findPod(ref, q.namespace);
+    const pod = await this.podsRepository.findPod(ref, q.namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     try {
-      await sendLogs(this.store, reply, pod, {
+      await sendLogs(this.containerLogs, this.podsRepository, reply, pod, {
         container: q.container,
         follow: logFlag(q.follow),
         tailLines: logNumber('tail', q.tail ?? q.tailLines, 0),
@@ -209,7 +217,7 @@ export class PodsService {
 
   /** The pod's CPU and memory use on its node, oldest first (cores and MiB). */
   async podUsage(ref: string, namespace?: string, limit?: number): Promise<PodUsageDto> {
-    const pod = await this.store.findPod(ref, namespace);
+    const pod = await this.podsRepository.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     return {
       pod_id: pod.id,
@@ -224,9 +232,9 @@ export class PodsService {
   }
 
   async podHealth(ref: string, namespace?: string): Promise<PodHealthDto> {
-    const pod = await this.store.findPod(ref, namespace);
+    const pod = await this.podsRepository.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
-    const node = pod.node_id !== null ? await this.store.findNode(pod.node_id) : null;
+    const node = pod.node_id !== null ? await this.nodesRepository.findNode(pod.node_id) : null;
     return {
       id: pod.id,
       name: pod.name,
@@ -245,7 +253,7 @@ export class PodsService {
 
   /** Asks the pod's node to restart its containers (the agent sees the count rise). */
   async restartPod(ref: string, namespace?: string): Promise<PodResponseDto> {
-    const pod = await this.store.findPod(ref, namespace);
+    const pod = await this.podsRepository.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
     if (pod.node_id === null)
       throw new BadInputError(`pod ${pod.name} is not on a node: nothing to restart`);
@@ -254,7 +262,7 @@ export class PodsService {
         `pod ${pod.name} has ${pod.status}: its containers ended for good (restart_policy ` +
           `${pod.restart_policy}); delete it and create it again`,
       );
-    await this.store.bumpPodRestart(pod.id);
+    await this.podsRepository.bumpPodRestart(pod.id);
     await this.events.record(
       'Normal',
       'Restarting',
@@ -262,7 +270,7 @@ export class PodsService {
       `Restarting the containers of ${pod.name} on ${pod.node_name}`,
       pod.namespace,
     );
-    return toPodResponse((await this.store.findPod(pod.id))!);
+    return toPodResponse((await this.podsRepository.findPod(pod.id))!);
   }
 
   /** `how`: a plain delete, or an eviction (the Eviction API, as `kubectl drain` uses it). */
@@ -271,9 +279,9 @@ export class PodsService {
     namespace?: string,
     how: 'delete' | 'eviction' = 'delete',
   ): Promise<DeletedPodDto> {
-    const pod = await this.store.findPod(ref, namespace);
+    const pod = await this.podsRepository.findPod(ref, namespace);
     if (!pod) throw new NotFoundError('pod', ref);
-    const deleted = await this.store.deletePod(pod.id);
+    const deleted = await this.bindings.deletePod(pod.id);
     if (!deleted) throw new NotFoundError('pod', ref);
     const what = how === 'eviction' ? 'evicted (Eviction API) and deleted' : 'deleted';
     await this.events.record(

@@ -1,3 +1,4 @@
+import { StoreChanges } from '../database/store-changes';
 import { NodeCache } from './node-cache';
 import { NodeView } from './strategies/types';
 
@@ -17,18 +18,18 @@ const view = (id: number, cpuAllocatedM = 0): NodeView => ({
   memoryAllocatedMb: 0,
 });
 
-/** The two store methods the cache uses; each read can be held open to interleave a change. */
+/**
+ * The bindings' read of the nodes the cache uses, and the store's change listeners; each
+ * read can be held open to interleave a change.
+ */
 class FakeStore {
   nodes: NodeView[] = [view(1)];
   reads = 0;
   hold: Promise<void> | null = null;
-  private listeners: Array<() => void> = [];
-  onNodesChanged(listener: () => void) {
-    this.listeners.push(listener);
-  }
-  /** what ClusterStore does after this process changed a node */
+  readonly changes = new StoreChanges();
+  /** what a repository does after this process changed a node */
   changed() {
-    for (const l of this.listeners) l();
+    this.changes.nodesChanged();
   }
   async allNodeViews() {
     this.reads++;
@@ -46,7 +47,7 @@ describe('NodeCache', () => {
 
   function setup() {
     const store = new FakeStore();
-    const cache = new NodeCache(store as never);
+    const cache = new NodeCache(store, store.changes);
     return { store, cache };
   }
 

@@ -1,4 +1,5 @@
-import { ClusterStore } from '../database/cluster-store';
+import { BindingsRepository } from '../database/bindings.repository';
+import { StoreChanges } from '../database/store-changes';
 import { NodeView } from './strategies/types';
 
 /** How old the snapshot may get before a placement reads the nodes again. */
@@ -16,8 +17,11 @@ export class NodeCache {
   private generation = 0;
   private loading: Promise<void> | null = null;
 
-  constructor(private readonly store: ClusterStore) {
-    store.onNodesChanged(() => this.invalidate());
+  constructor(
+    private readonly bindings: Pick<BindingsRepository, 'allNodeViews'>,
+    changes: Pick<StoreChanges, 'onNodesChanged'>,
+  ) {
+    changes.onNodesChanged(() => this.invalidate());
   }
 
   invalidate(): void {
@@ -37,7 +41,7 @@ export class NodeCache {
   private refresh(): Promise<void> {
     if (!this.loading) {
       const generation = this.generation;
-      this.loading = this.store
+      this.loading = this.bindings
         .allNodeViews()
         .then((nodes) => {
           this.nodes = nodes;

@@ -1,6 +1,7 @@
 import { ConflictError } from '../common/errors';
 import { loadConfig } from '../config/app-config';
 import { BoundPod, NewPod } from '../database/records';
+import { StoreChanges } from '../database/store-changes';
 import { SchedulerService } from './scheduler.service';
 import { NodeView } from './strategies/types';
 
@@ -31,9 +32,10 @@ const newPod = (name: string, cpuReqM = 1000): NewPod => ({
 });
 
 /**
- * The slice of ClusterStore the fast path uses. `insertBoundPods` behaves as the
- * statement does (a taken name is 'exists', a node without room refuses its pods)
- * and can be held open, as a slow commit is, so that creations queue behind it.
+ * The slices of the bindings and settings repositories the fast path uses.
+ * `insertBoundPods` behaves as the statement does (a taken name is 'exists', a node
+ * without room refuses its pods) and can be held open, as a slow commit is, so that
+ * creations queue behind it.
  */
 class FakeStore {
   nodes: NodeView[] = [];
@@ -44,7 +46,6 @@ class FakeStore {
   hold: Promise<void> | null = null;
   reads = 0;
   private nextId = 1;
-  onNodesChanged() {}
   async getSetting() {
     return null;
   }
@@ -94,6 +95,11 @@ function setup(nodes: NodeView[]) {
   const announced: string[] = [];
   const scheduler = new SchedulerService(
     store as never,
+    store as never,
+    store as never,
+    store as never,
+    store as never,
+    new StoreChanges(),
     {
       announce: (events: Array<{ object: string }>) =>
         announced.push(...events.map((e) => e.object)),

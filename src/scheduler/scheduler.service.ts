@@ -1,11 +1,17 @@
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WorkloadsRepository } from '../database/workloads.repository';
-import { ClusterStore, Db } from '../database/cluster-store';
+import { BindingsRepository } from '../database/bindings.repository';
+import { PodsRepository } from '../database/pods.repository';
+import { DecisionsRepository } from '../database/decisions.repository';
+import { SettingsRepository } from '../database/settings.repository';
+import { Database, retryOnConflict } from '../database/database';
+import { StoreChanges } from '../database/store-changes';
+import { Db } from '../database/sql';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
-import { isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
+import { isDatabaseUnavailable } from '../database/pg-errors';
 import { BoundPod, DecisionWrite, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { rankNodes } from './strategies/select-node';
@@ -51,8 +57,8 @@ interface Creation {
   resolve: (bound: BoundPod | null) => void;
   reject: (err: unknown) => void;
 }
-/** times a batch is written again after PostgreSQL aborted it to break a deadlock */
-const DEADLOCK_RETRIES = 4;
+/** runs of a batch at most, when PostgreSQL aborts it to break a deadlock */
+const BATCH_RUNS = 4;
 /** ranked candidates tried per placement before re-reading the nodes */
 const TRIES_PER_ROUND = 5;
 
@@ -70,14 +76,19 @@ export class SchedulerService implements OnModuleInit {
   private readonly cache: NodeCache;
 
   constructor(
-    private readonly store: ClusterStore,
+    private readonly bindings: BindingsRepository,
+    private readonly podsRepository: PodsRepository,
+    private readonly decisionsRepository: DecisionsRepository,
+    private readonly settingsRepository: SettingsRepository,
+    private readonly database: Database,
+    changes: StoreChanges,
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly workloads?: WorkloadsRepository,
   ) {
     this.algorithm = config.schedulerAlgorithm;
-    this.cache = new NodeCache(store);
+    this.cache = new NodeCache(bindings, changes);
   }
 
   async onModuleInit(): Promise<void> {
@@ -90,7 +101,7 @@ export class SchedulerService implements OnModuleInit {
 
   /** Another replica may have changed the algorithm: the database holds the truth. */
   async refreshAlgorithm(): Promise<SchedulerAlgorithm> {
-    const stored = await this.store.getSetting(ALGORITHM_KEY);
+    const stored = await this.settingsRepository.getSetting(ALGORITHM_KEY);
     if (stored && (SCHEDULER_ALGORITHMS as readonly string[]).includes(stored)) {
       this.algorithm = stored as SchedulerAlgorithm;
     }
@@ -98,7 +109,7 @@ export class SchedulerService implements OnModuleInit {
   }
 
   async setAlgorithm(algorithm: SchedulerAlgorithm): Promise<void> {
-    await this.store.putSetting(ALGORITHM_KEY, algorithm);
+    await this.settingsRepository.putSetting(ALGORITHM_KEY, algorithm);
     if (algorithm !== this.algorithm) {
       await this.events.record(
         'Normal',
@@ -190,16 +201,15 @@ export class SchedulerService implements OnModuleInit {
    * it (another transaction, such as a retry of pending pods, held some of its nodes):
    * the aborted statement wrote nothing.
    */
-  private async writeRetrying(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.writeBatch(batch);
-      } catch (err) {
-        if (!isTransientConflict(err) || attempt >= DEADLOCK_RETRIES) throw err;
+  private writeRetrying(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
+    return retryOnConflict(
+      () => this.writeBatch(batch),
+      BATCH_RUNS,
+      async (attempt) => {
         this.cache.invalidate();
         await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-      }
-    }
+      },
+    );
   }
 
   private settle(creation: Creation, outcome: BoundPod | 'exists' | null): void {
@@ -256,7 +266,7 @@ export class SchedulerService implements OnModuleInit {
     }
     this.lastChosenId = lastChosen;
     if (!placements.length) return batch.map(() => null);
-    const bound = await this.store.insertBoundPods(placements);
+    const bound = await this.bindings.insertBoundPods(placements);
     return chosen.map((at) => (at === null ? null : bound[at]));
   }
 
@@ -274,25 +284,29 @@ export class SchedulerService implements OnModuleInit {
     const algo = algorithm ?? this.algorithm;
     const request = { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb, constraints: pod.constraints };
     try {
-      let nodes = await this.store.allNodeViews(db);
+      let nodes = await this.bindings.allNodeViews(db);
       for (let round = 0; round < 3; round++) {
         const last = this.lastChosenId;
         const ranked = rankNodes(algo, request, nodes, last);
         if (ranked.length === 0) break;
         for (const node of ranked.slice(0, TRIES_PER_ROUND)) {
-          const ip = await this.store.bindPod(db, pod, node.id);
+          const ip = await this.bindings.bindPod(db, pod, node.id);
           if (ip) {
             if (algo === 'round-robin') this.lastChosenId = node.id;
             const explanation = explainChoice(algo, request, nodes, node, last);
-            await this.store.recordDecision(db, pod.id, toDecision(trigger, explanation));
+            await this.decisionsRepository.recordDecision(
+              db,
+              pod.id,
+              toDecision(trigger, explanation),
+            );
             return { bound: true, nodeId: node.id, nodeName: node.name, ip };
           }
         }
         // every tried node filled up meanwhile: the next round (or the verdict) reads again
-        nodes = await this.store.allNodeViews(db);
+        nodes = await this.bindings.allNodeViews(db);
       }
       const { explanation } = decideAndExplain(algo, request, nodes, this.lastChosenId);
-      await this.store.recordDecision(db, pod.id, toDecision(trigger, explanation));
+      await this.decisionsRepository.recordDecision(db, pod.id, toDecision(trigger, explanation));
       return { bound: false, reason: explanation.reason };
     } finally {
       this.metrics.schedulingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -322,17 +336,17 @@ export class SchedulerService implements OnModuleInit {
     const pending: number[] = [];
     const failed: number[] = [];
     // a pod's creation decision is stored before the decision that moves it
-    await this.store.decisionsWritten();
+    await this.decisionsRepository.decisionsWritten();
     // pods whose containers ended for good stay as they are: nothing runs to move
-    const podIds = only ?? (await this.store.podIdsOfNode(node.id, undefined, true));
+    const podIds = only ?? (await this.podsRepository.podIdsOfNode(node.id, undefined, true));
     // a controller's pod is evicted the Kubernetes way: deleted, and its controller makes a new one
     const controlled = (await this.workloads?.controlledPodsOfNode(node.id)) ?? new Map();
     for (const podId of podIds) {
       const owner = controlled.get(podId);
       if (owner?.kind === 'DaemonSet' && keepDaemonPods) continue;
       if (owner) {
-        const pod = await this.store.findPod(podId);
-        if (!pod || !(await this.store.deletePod(podId))) continue;
+        const pod = await this.podsRepository.findPod(podId);
+        if (!pod || !(await this.bindings.deletePod(podId))) continue;
         deleted.push(podId);
         await this.events.record(
           'Warning',
@@ -346,9 +360,9 @@ export class SchedulerService implements OnModuleInit {
       }
       const why = poisoned.get(podId);
       if (why !== undefined) {
-        const pod = await this.store.transaction(async (db) => {
-          const unbound = await this.store.unbindPod(db, podId, node.id);
-          if (unbound) await this.store.markUnboundPodFailed(db, unbound.id, why);
+        const pod = await this.database.transaction(async (db) => {
+          const unbound = await this.bindings.unbindPod(db, podId, node.id);
+          if (unbound) await this.bindings.markUnboundPodFailed(db, unbound.id, why);
           return unbound;
         });
         if (!pod) continue;
@@ -361,11 +375,11 @@ export class SchedulerService implements OnModuleInit {
         );
         continue;
       }
-      const outcome = await this.store.transaction(async (db) => {
-        const pod = await this.store.unbindPod(db, podId, node.id);
+      const outcome = await this.database.transaction(async (db) => {
+        const pod = await this.bindings.unbindPod(db, podId, node.id);
         if (!pod) return null;
         const result = await this.place(db, pod, null, 'reschedule');
-        if (!result.bound) await this.store.markPending(db, pod.id, result.reason);
+        if (!result.bound) await this.bindings.markPending(db, pod.id, result.reason);
         return { pod, result };
       });
       if (!outcome) continue;
@@ -429,9 +443,9 @@ export class SchedulerService implements OnModuleInit {
     let bound = 0;
     const batch = 200;
     for (let offsetGuard = 0; offsetGuard < 100; offsetGuard++) {
-      const { placed, seen } = await this.store
+      const { placed, seen } = await this.database
         .transaction(async (db) => {
-          const pods = await this.store.lockPendingPods(db, batch);
+          const pods = await this.bindings.lockPendingPods(db, batch);
           let placed = 0;
           const results: Array<{ pod: PodToPlace; result: PlaceResult }> = [];
           for (const pod of pods) {
@@ -442,7 +456,7 @@ export class SchedulerService implements OnModuleInit {
               'retry',
             );
             if (result.bound) placed++;
-            else await this.store.markPending(db, pod.id, result.reason);
+            else await this.bindings.markPending(db, pod.id, result.reason);
             results.push({ pod, result });
           }
           return { placed, seen: pods.length, results };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, NotFoundError } from '../common/errors';
-import { ClusterStore } from '../database/cluster-store';
+import { PodsRepository } from '../database/pods.repository';
+import { DecisionsRepository } from '../database/decisions.repository';
 import { DecisionRecord } from '../database/records';
 import { DecisionExplanation } from './strategies/explain';
 import { PodSchedulingDto, SchedulingDecisionDto } from './dto/scheduling-explanation.dto';
@@ -35,13 +36,18 @@ export function toDecisionDto(row: DecisionRecord): SchedulingDecisionDto {
  */
 @Injectable()
 export class SchedulingExplanationService {
-  constructor(private readonly store: ClusterStore) {}
+  constructor(
+    private readonly podsRepository: PodsRepository,
+    private readonly decisionsRepository: DecisionsRepository,
+  ) {}
 
   /** The latest decision about a pod (by id or name) and the earlier ones, newest first. */
   async latestFor(podRef: string | number, namespace?: string): Promise<PodSchedulingDto> {
-    const pod = await this.store.findPod(podRef, namespace);
+    const pod = await this.podsRepository.findPod(podRef, namespace);
     if (!pod) throw new NotFoundError('pod', podRef);
-    const [latest, ...history] = (await this.store.decisionsOf(pod.id)).map(toDecisionDto);
+    const [latest, ...history] = (await this.decisionsRepository.decisionsOf(pod.id)).map(
+      toDecisionDto,
+    );
     if (!latest)
       throw new NoDecisionError(`no scheduling decision is recorded for pod "${pod.name}"`);
     return { pod: pod.name, ...latest, history };

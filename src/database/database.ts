@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { isTransientConflict } from './pg-errors';
+
+/** runs of a transaction at most, when PostgreSQL keeps giving it up */
+const TRANSACTION_RUNS = 3;
+
+/**
+ * Runs `work`, and again when PostgreSQL gave it up to break a deadlock or could not
+ * serialise it (nothing of it was written): `runs` times at most, `beforeRetry` before
+ * each new run. The one retry over PostgreSQL's transient conflicts in kubesim.
+ */
+export async function retryOnConflict<T>(
+  work: () => Promise<T>,
+  runs: number,
+  beforeRetry?: (attempt: number) => Promise<void> | void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isTransientConflict(err) || attempt >= runs) throw err;
+      await beforeRetry?.(attempt);
+    }
+  }
+}
+
+/** The pool as the repositories and services share it: transactions and readiness. */
+@Injectable()
+export class Database {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Whether PostgreSQL answers (readiness). */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  /** Runs work in a transaction, again (up to 3 times) when PostgreSQL breaks a deadlock. */
+  transaction<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
+    return retryOnConflict(() => this.dataSource.transaction(work), TRANSACTION_RUNS);
+  }
+}
