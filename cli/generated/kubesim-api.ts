@@ -83,7 +83,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
+        /** Liveness: the process answers (with KUBESIM_WORKERS above 1, which worker did: the lead runs the loops and the agents) */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
