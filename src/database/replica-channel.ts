@@ -15,7 +15,8 @@ export const REPLICA_CHANNEL = 'kubesim_replicas';
 export const MAX_PAYLOAD = 7_500;
 /** How often a replica says it is there, and how long a silent one still counts as a peer. */
 export const PRESENCE_EVERY_MS = 5_000;
-export const PEER_LAPSES_MS = 3 * PRESENCE_EVERY_MS;
+export const PEER_LAPSES_MS = 6 * PRESENCE_EVERY_MS;
+const PRESENCE = new Set(['here', 'bye']);
 const RECONNECT_MS = [250, 1_000, 2_000, 5_000];
 /** a node's beats and use reach the other replicas at most this often */
 export const SHARE_GAP_MS = 1_000;
@@ -40,7 +41,8 @@ interface Batch {
  *
  * The channel is best effort between replicas and says so: after its connection broke it
  * tells its `onResync` listeners, which drop what they keep, since what others said in the
- * meantime is lost.
+ * meantime is lost. A replica alone on the database sends nothing but its presence: one that
+ * starts announces itself (and is answered at once) before it serves anyone.
  */
 @Injectable()
 export class ReplicaChannel implements OnModuleInit, BeforeApplicationShutdown {
@@ -120,6 +122,8 @@ export class ReplicaChannel implements OnModuleInit, BeforeApplicationShutdown {
   /** Queues a message for the other replicas; it leaves with the others of this turn. */
   send(message: ReplicaMessage, now = false): Promise<void> {
     if (!this.client) return Promise.resolve();
+    // alone on the database nobody listens: a replica that starts says so before it serves
+    if (!PRESENCE.has(message.kind) && !this.hasPeers) return Promise.resolve();
     // a message without data says the same thing twice in one batch
     if (
       message.data === undefined &&
