@@ -11,7 +11,7 @@ import {
   DockerUnreachableError,
   EngineContainer,
 } from './docker.runtime';
-import { AgentExit, AgentSpec } from './node-runtime';
+import { AgentExit, AgentSpec } from '../runtimes/node-runtime';
 
 const engineError = (statusCode: number, message: string) =>
   Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), {

@@ -6,7 +6,7 @@ import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { AppConfig } from '../config/app-config';
 import { FailureMode } from '../domain/failure-mode';
-import { AgentExit, AgentSpec, AgentState, NodeRuntime } from './node-runtime';
+import { AgentExit, AgentSpec, AgentState, NodeRuntime } from '../runtimes/node-runtime';
 import { withDeadline } from './engine-deadline';
 
 export const LABEL_MANAGED = 'kubesim.managed';

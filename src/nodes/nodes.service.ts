@@ -17,7 +17,7 @@ import { Taint } from '../scheduler/strategies/types';
 import { ClusterStore } from '../database/cluster-store';
 import { isForeignKeyViolation } from '../database/pg-errors';
 import { NodeRecord } from '../database/records';
-import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
+import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../runtimes/node-runtime';
 import { EventsService } from '../events/events.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { CreateNodeDto } from './dto/create-node.dto';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type Docker from 'dockerode';
+import type { LeftoverEngine } from '../docker/leftover-containers';
 import { ClusterStore } from '../database/cluster-store';
 import { NodeRecord } from '../database/records';
 import { takeOverNodes } from './runtime-handover';
@@ -28,7 +28,7 @@ function engine(containers: Record<string, { cluster: string; node: number }>, p
       },
     }),
   };
-  return { fake: fake as unknown as Pick<Docker, 'ping' | 'getContainer'>, removed };
+  return { fake: fake as unknown as LeftoverEngine, removed };
 }
 
 describe('taking over nodes another runtime started', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClusterStore } from '../database/cluster-store';
 import { projectRoot } from '../common/project-root';
-import type { AutoChoice } from './api-reachability';
+import type { AutoChoice } from '../docker/api-reachability';
 import { ExternalRuntime } from './external.runtime';
 import { NODE_RUNTIME, NodeRuntime } from './node-runtime';
 import { ProcessRuntime } from './process.runtime';
@@ -30,7 +30,7 @@ export async function createRuntime(
       runtime = processRuntime();
       break;
     case 'docker': {
-      const { DockerRuntime } = await import('./docker.runtime');
+      const { DockerRuntime } = await import('../docker/docker.runtime');
       runtime = await DockerRuntime.create(config, root, undefined, clusterId);
       break;
     }
@@ -38,7 +38,7 @@ export async function createRuntime(
       const choice = await chooseAuto(config);
       if (choice.kind === 'docker') {
         logger.log(`RUNTIME=auto: ${choice.detail}: agents run in Docker containers`);
-        const { DockerRuntime } = await import('./docker.runtime');
+        const { DockerRuntime } = await import('../docker/docker.runtime');
         runtime = await DockerRuntime.create(
           { ...config, dockerNetwork: choice.network },
           root,
@@ -61,12 +61,12 @@ export async function createRuntime(
  * there, and a container on some network can reach the API; otherwise processes.
  */
 export async function chooseAuto(config: AppConfig): Promise<AutoChoice> {
-  const { DockerRuntime } = await import('./docker.runtime');
+  const { DockerRuntime } = await import('../docker/docker.runtime');
   const why = await DockerRuntime.unavailableReason(config);
   if (why !== null) return { kind: 'process', why };
   const image = await DockerRuntime.localImage(config);
   if (!image) return { kind: 'process', why: `${config.nodeImage} is no longer present` };
-  const { chooseDockerNetwork } = await import('./api-reachability');
+  const { chooseDockerNetwork } = await import('../docker/api-reachability');
   return chooseDockerNetwork(config, image);
 }
 
