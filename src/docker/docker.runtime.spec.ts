@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ConsoleLogger, Logger } from '@nestjs/common';
+import Docker from 'dockerode';
 import { AppConfig, loadConfig } from '../config/app-config';
 import {
   buildContext,
@@ -52,6 +53,8 @@ class FakeEngine implements DockerEngine {
   maxRemoving = 0;
   pingError: Error | null = null;
   hang = new Set<string>();
+  /** the client's own reader of build output, as a real engine has */
+  readonly modem = new Docker().modem;
   private next = 1;
 
   private async op<T>(name: string, body: () => T | Promise<T>): Promise<T> {

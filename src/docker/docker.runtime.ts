@@ -2,6 +2,7 @@ import { ConflictError } from '../common/errors';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { AppConfig } from '../config/app-config';
@@ -60,6 +61,8 @@ export interface DockerEngine {
     options: Docker.ImageBuildOptions,
   ): Promise<NodeJS.ReadableStream>;
   getEvents(options: Docker.GetEventsOptions): Promise<NodeJS.ReadableStream>;
+  /** the client's reader of a build's progress stream */
+  modem: Pick<Docker['modem'], 'followProgress'>;
 }
 
 export interface DockerRuntimeOptions {
@@ -421,7 +424,12 @@ export class DockerRuntime implements NodeRuntime {
     );
     this.build = stream;
     try {
-      await followBuild(stream, BUILD_TIMEOUT_MS - (Date.now() - started), nodeImage);
+      await followBuild(
+        this.streams.modem,
+        stream,
+        BUILD_TIMEOUT_MS - (Date.now() - started),
+        nodeImage,
+      );
     } finally {
       this.build = null;
     }
@@ -658,14 +666,21 @@ class LineReader {
     this.rest = lines.pop() ?? '';
     for (const line of lines) if (line.trim()) this.onLine(line);
   }
-  end(): void {
-    if (this.rest.trim()) this.onLine(this.rest);
-    this.rest = '';
-  }
 }
 
-/** Reads a build's output to the end; an error line becomes an Error with the engine's words. */
+/** One line of a build's output. */
+interface BuildMessage {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/**
+ * Reads a build's output to the end with the client's own progress reader; an error line
+ * becomes an Error with the engine's words.
+ */
 function followBuild(
+  modem: DockerEngine['modem'],
   stream: NodeJS.ReadableStream,
   timeoutMs: number,
   image: string,
@@ -689,30 +704,27 @@ function followBuild(
         ),
       );
     }, timeoutMs);
-    const lines = new LineReader((line) => {
-      let message: { stream?: string; error?: string; errorDetail?: { message?: string } };
-      try {
-        message = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (message.error || message.errorDetail?.message)
-        failure = message.errorDetail?.message ?? message.error ?? null;
-      if (message.stream?.trim()) {
-        tail.push(message.stream.trim());
-        if (tail.length > 8) tail.shift();
-      }
-    });
-    stream.on('data', (chunk: Buffer | string) => lines.push(chunk));
-    stream.on('error', (err: Error) => finish(new Error(`building ${image}: ${err.message}`)));
-    stream.on('close', () => finish(new Error(`building ${image} was interrupted`)));
-    stream.on('end', () => {
-      lines.end();
-      if (failure) {
-        const context = tail.length ? ` (last output: ${tail.join(' | ')})` : '';
-        finish(new Error(`building ${image} failed: ${failure}${context}`));
-      } else finish(null);
-    });
+    modem.followProgress(
+      stream,
+      (err) => {
+        if (err) return finish(new Error(`building ${image}: ${err.message}`));
+        // the reader takes a stream closed before its end (cut on shutdown, or by the engine) for its end
+        if (!(stream as Readable).readableEnded)
+          return finish(new Error(`building ${image} was interrupted`));
+        if (failure) {
+          const context = tail.length ? ` (last output: ${tail.join(' | ')})` : '';
+          finish(new Error(`building ${image} failed: ${failure}${context}`));
+        } else finish(null);
+      },
+      (message: BuildMessage) => {
+        if (message.error || message.errorDetail?.message)
+          failure = message.errorDetail?.message ?? message.error ?? null;
+        if (message.stream?.trim()) {
+          tail.push(message.stream.trim());
+          if (tail.length > 8) tail.shift();
+        }
+      },
+    );
   });
 }
 
