@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { ClusterStore } from '../database/cluster-store';
 import { NodeRecord } from '../database/records';
-import { containerName, LABEL_CLUSTER, LABEL_NODE_ID } from './docker.runtime';
+import { containerName, LABEL_CLUSTER, LABEL_NODE_ID } from './node-container';
 import { withDeadline } from './engine-deadline';
 
 const CALL_TIMEOUT_MS = 5000;
