@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
 const FLOORS = [
   ['domain', 'scheduler/strategies'],
   ['config', 'common', 'database', 'events', 'metrics', 'usage'],
-  ['scheduler', 'docker'],
+  ['scheduler', 'runtimes', 'docker'],
   ['nodes', 'pods', 'cluster', 'health', 'network'],
   ['health-monitor', 'autoscaler', 'kube-api', 'workloads', 'scenarios'],
 ];

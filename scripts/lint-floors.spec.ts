@@ -40,6 +40,7 @@ const refused: Case[] = [
   ['src/domain/example.ts', "import { APP_CONFIG } from '../config/app-config';"],
   ['src/scheduler/strategies/example.ts', "import { NodeEntity } from '../../database/entities';"],
   ['src/events/example.ts', "import { AppModule } from '../app.module';"],
+  ['src/runtimes/example.ts', "import { NodesService } from '../nodes/nodes.service';"],
   // SQL only in repositories
   ['src/events/example.ts', "import { DataSource } from 'typeorm';"],
   ['src/common/example.ts', "import { InjectDataSource } from '@nestjs/typeorm';"],
@@ -48,6 +49,8 @@ const allowed: Case[] = [
   ['src/nodes/example.ts', "import { SchedulerService } from '../scheduler/scheduler.service';"],
   ['src/database/example.ts', "import { NodeView } from '../scheduler/strategies/types';"],
   ['src/kube-api/example.ts', "import { PodsService } from '../pods/pods.service';"],
+  ['src/docker/example.ts', "import { NodeRuntime } from '../runtimes/node-runtime';"],
+  ['src/nodes/example.ts', "import { NODE_RUNTIME } from '../runtimes/node-runtime';"],
   ['src/database/example.ts', "import { DataSource } from 'typeorm';"],
   [
     'src/scheduler/strategies/example.ts',

@@ -10,7 +10,7 @@ import { ConnectionDrainer } from './common/connection-drainer';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ClusterModule } from './cluster/cluster.module';
 import { DatabaseModule } from './database/database.module';
-import { RuntimeModule } from './docker/runtime.module';
+import { RuntimeModule } from './runtimes/runtime.module';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
 import { HealthMonitorModule } from './health-monitor/health-monitor.module';

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { announceListening, bootLogger, createApp } from './bootstrap';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
-import { NODE_RUNTIME, NodeRuntime } from './docker/node-runtime';
+import { NODE_RUNTIME, NodeRuntime } from './runtimes/node-runtime';
 import { serveRuntimeCalls, WorkerChannel } from './runtimes/remote.runtime';
 import { LeadReady, runWorkers } from './workers';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_RUNTIME, NodeRuntime } from '../src/docker/node-runtime';
+import { NODE_RUNTIME, NodeRuntime } from '../src/runtimes/node-runtime';
 import { HealthMonitorService } from '../src/health-monitor/health-monitor.service';
 import {
   eventsOf,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config';
 import { freePort } from '../src/database/embedded-postgres';
-import { chooseAuto } from '../src/docker/runtime.module';
+import { chooseAuto } from '../src/runtimes/runtime.module';
 import { FAST } from './setup/cluster';
 import { createTestDatabase, startTestApp, TestApp, waitFor } from './setup/test-app';
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/app-config';
 import { NodeRecord } from '../database/records';
-import { AgentExit, NodeRuntime } from '../docker/node-runtime';
+import { AgentExit, NodeRuntime } from '../runtimes/node-runtime';
 import { MetricsService } from '../metrics/metrics.service';
 import { HealthMonitorService } from './health-monitor.service';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SchedulerModule } from '../scheduler/scheduler.module';
-import { RuntimeModule } from '../docker/runtime.module';
+import { RuntimeModule } from '../runtimes/runtime.module';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
 import { InjectedFailures } from './injected-failures';

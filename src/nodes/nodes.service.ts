@@ -19,7 +19,7 @@ import { PodsRepository } from '../database/pods.repository';
 import { EventsRepository } from '../database/events.repository';
 import { isForeignKeyViolation } from '../database/pg-errors';
 import { NodeRecord } from '../database/records';
-import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../docker/node-runtime';
+import { AgentSpec, NODE_RUNTIME, NodeRuntime } from '../runtimes/node-runtime';
 import { EventsService } from '../events/events.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { CreateNodeDto } from './dto/create-node.dto';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DomainError, UnavailableError } from '../common/errors';
 import { FailureMode } from '../domain/failure-mode';
-import { AgentSpec, AgentState, NodeRuntime } from '../docker/node-runtime';
+import { AgentSpec, AgentState, NodeRuntime } from './node-runtime';
 
 /** The operations an `api` worker asks the lead to run on its runtime. */
 export const REMOTE_OPS = ['launch', 'stop', 'restart', 'remove', 'inspect', 'fail'] as const;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type Docker from 'dockerode';
-import { HandoverRepositories, takeOverNodes } from './runtime-handover';
+import type { LeftoverEngine } from '../docker/leftover-containers';
 import { NodeRecord } from '../database/records';
+import { HandoverRepositories, takeOverNodes } from './runtime-handover';
 
 const node = (id: number, name: string, runtime: string, status = 'healthy') =>
   ({ id, name, runtime, health_status: status, runtime_ref: 'x' }) as NodeRecord;
@@ -27,7 +27,7 @@ function engine(containers: Record<string, { cluster: string; node: number }>, p
       },
     }),
   };
-  return { fake: fake as unknown as Pick<Docker, 'ping' | 'getContainer'>, removed };
+  return { fake: fake as unknown as LeftoverEngine, removed };
 }
 
 describe('taking over nodes another runtime started', () => {

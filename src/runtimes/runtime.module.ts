@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SettingsRepository } from '../database/settings.repository';
 import { projectRoot } from '../common/project-root';
-import type { AutoChoice } from './api-reachability';
+import type { AutoChoice } from '../docker/api-reachability';
 import { ExternalRuntime } from './external.runtime';
 import { NODE_RUNTIME, NodeRuntime } from './node-runtime';
 import { ProcessRuntime } from './process.runtime';
@@ -24,11 +24,11 @@ export async function createRuntime(
   let runtime: NodeRuntime;
   if (config.workerRole === 'api') {
     // another worker of this server owns the agents
-    const { RemoteRuntime } = await import('../runtimes/remote.runtime');
+    const { RemoteRuntime } = await import('./remote.runtime');
     runtime = new RemoteRuntime(
       config.leadRuntime ?? 'process',
       config.dockerTimeoutMs + 5000,
-      process as unknown as import('../runtimes/remote.runtime').WorkerChannel,
+      process as unknown as import('./remote.runtime').WorkerChannel,
     );
     logger.log(`node runtime: ${runtime.kind}, through the lead worker`);
     return runtime;
@@ -41,7 +41,7 @@ export async function createRuntime(
       runtime = processRuntime();
       break;
     case 'docker': {
-      const { DockerRuntime } = await import('./docker.runtime');
+      const { DockerRuntime } = await import('../docker/docker.runtime');
       runtime = await DockerRuntime.create(config, root, undefined, clusterId);
       break;
     }
@@ -49,7 +49,7 @@ export async function createRuntime(
       const choice = await chooseAuto(config);
       if (choice.kind === 'docker') {
         logger.log(`RUNTIME=auto: ${choice.detail}: agents run in Docker containers`);
-        const { DockerRuntime } = await import('./docker.runtime');
+        const { DockerRuntime } = await import('../docker/docker.runtime');
         runtime = await DockerRuntime.create(
           { ...config, dockerNetwork: choice.network },
           root,
@@ -72,12 +72,12 @@ export async function createRuntime(
  * there, and a container on some network can reach the API; otherwise processes.
  */
 export async function chooseAuto(config: AppConfig): Promise<AutoChoice> {
-  const { DockerRuntime } = await import('./docker.runtime');
+  const { DockerRuntime } = await import('../docker/docker.runtime');
   const why = await DockerRuntime.unavailableReason(config);
   if (why !== null) return { kind: 'process', why };
   const image = await DockerRuntime.localImage(config);
   if (!image) return { kind: 'process', why: `${config.nodeImage} is no longer present` };
-  const { chooseDockerNetwork } = await import('./api-reachability');
+  const { chooseDockerNetwork } = await import('../docker/api-reachability');
   return chooseDockerNetwork(config, image);
 }
 
