@@ -21,7 +21,7 @@ import { DryRunGuard } from './dry-run.guard';
 import { KubeContextService } from './kube-context.service';
 import { KubeCoreKindController } from './kube-core-kind.controller';
 import { KubeQuery } from './kube-list';
-import { KubeStatusFilter } from './kube-status';
+import { KubeStatusFilter, sendWarnings } from './kube-status';
 import { listOptions } from './list-filter';
 import { KubeNamespacesService } from './kube-namespaces.service';
 import { NAMESPACE_TABLE } from './kube-table';
@@ -72,11 +72,7 @@ export class KubeNamespacesController extends KubeCoreKindController {
       namespaceBody(body),
       q,
     );
-    if (warnings.length)
-      void reply.header(
-        'Warning',
-        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-      );
+    sendWarnings(reply, warnings);
     return namespace;
   }
 

@@ -32,7 +32,7 @@ import { TableOf, toTable } from './kube-table';
 import { jsonBody } from './request-bodies';
 import { includeObject, KubeQuery, sendList, wantsTable } from './kube-list';
 import { DryRunGuard } from './dry-run.guard';
-import { KubeStatusFilter } from './kube-status';
+import { KubeStatusFilter, sendWarnings } from './kube-status';
 import { listOptions } from './list-filter';
 
 type Reader = (namespace: string | null) => Promise<KubeNetObject[]>;
@@ -182,7 +182,7 @@ export class KubeNetworkController {
       jsonBody(body),
       q,
     );
-    warn(reply, warnings);
+    sendWarnings(reply, warnings);
     return object;
   }
 
@@ -372,7 +372,7 @@ export class KubeNetworkController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { object, warnings } = await this.kubePolicies.createPolicy(namespace, jsonBody(body), q);
-    warn(reply, warnings);
+    sendWarnings(reply, warnings);
     return object;
   }
 
@@ -431,13 +431,4 @@ export class KubeNetworkController {
       resourceVersion: this.kube.listVersion(),
     });
   }
-}
-
-/** kubectl prints each as "Warning: unknown field …". */
-function warn(reply: FastifyReply, warnings: string[]): void {
-  if (warnings.length)
-    void reply.header(
-      'Warning',
-      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-    );
 }

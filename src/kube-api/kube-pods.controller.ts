@@ -21,7 +21,7 @@ import { DryRunGuard, SupportsDryRun } from './dry-run.guard';
 import { KubeContextService } from './kube-context.service';
 import { KubeCoreKindController } from './kube-core-kind.controller';
 import { KubeQuery } from './kube-list';
-import { KubeStatusFilter } from './kube-status';
+import { KubeStatusFilter, sendWarnings } from './kube-status';
 import { listOptions } from './list-filter';
 import { ContainerLogsRepository } from '../database/container-logs.repository';
 import { PodsRepository } from '../database/pods.repository';
@@ -119,12 +119,7 @@ export class KubePodsController extends KubeCoreKindController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { pod, warnings } = await this.kubePods.createPod(namespace, jsonBody(body), q);
-    // kubectl prints each as "Warning: unknown field …"
-    if (warnings.length)
-      void reply.header(
-        'Warning',
-        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-      );
+    sendWarnings(reply, warnings);
     return pod;
   }
 

@@ -139,3 +139,12 @@ export class KubeStatusFilter implements ExceptionFilter {
     return statusBody(500, 'an error on the server has prevented the request from succeeding');
   }
 }
+
+/** Warnings of a write (unknown fields under `fieldValidation=Warn`): kubectl prints each as "Warning: …". */
+export function sendWarnings(reply: FastifyReply, warnings: string[]): void {
+  if (warnings.length)
+    void reply.header(
+      'Warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
+}
