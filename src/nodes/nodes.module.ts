@@ -3,13 +3,14 @@ import { SchedulerModule } from '../scheduler/scheduler.module';
 import { RuntimeModule } from '../docker/runtime.module';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
+import { HeartbeatTokenAuth } from './heartbeat-token-auth';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 
 @Module({
   imports: [SchedulerModule, RuntimeModule],
   controllers: [NodesController],
-  providers: [NodesService, HeartbeatService, HeartbeatLog],
-  exports: [NodesService, HeartbeatService, HeartbeatLog],
+  providers: [NodesService, HeartbeatService, HeartbeatTokenAuth, HeartbeatLog],
+  exports: [NodesService, HeartbeatService, HeartbeatTokenAuth, HeartbeatLog],
 })
 export class NodesModule {}
