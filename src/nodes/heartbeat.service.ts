@@ -27,6 +27,7 @@ import { SchedulerService } from '../scheduler/scheduler.service';
 import { UsageService } from '../usage/usage.service';
 import { ContainerReportDto, HeartbeatDto, TerminatedDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
+import { AssignmentWaiters } from './assignment-waiters';
 import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
 import { buildPodsAnswer, MAX_POD_SPEC_BYTES, PodsAnswer } from './pods-answer';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
@@ -99,6 +100,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
     private readonly log: HeartbeatLog,
+    private readonly waiters: AssignmentWaiters,
     private readonly bus: ClusterBus,
     private readonly metrics: MetricsService,
     private readonly usage: UsageService,
@@ -107,7 +109,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     this.secrets = new SecretBox(config.secretKey);
     changes.onPodsChanged((nodeId) => {
       this.log.endRoutine(nodeId);
-      this.wake(nodeId);
+      this.waiters.wake(nodeId);
     });
     // a status or cordon change made here: every node's next beat is checked in full
     changes.onNodesChanged(() => this.log.endRoutine());
@@ -575,43 +577,20 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         return { changed: true, ...answer, pod_ids: dto.pod_ids ? answer.pod_ids : undefined };
       }
       // a server on its way out sends the agent back to its heartbeats
-      if (this.closing) throw new UnavailableError('the server is shutting down');
+      if (this.waiters.closing) throw new UnavailableError('the server is shutting down');
       const left = deadline - Date.now();
       if (left <= 0) return { pods_version: version, changed: false };
       // a change wakes us before its transaction commits: look again shortly after
-      const woken = await this.waitForChange(nodeId, left);
+      const woken = await this.waiters.waitForChange(nodeId, left);
       if (woken) await new Promise((r) => setTimeout(r, 5));
     }
-  }
-
-  private readonly waiters = new Map<number, Set<(woken: boolean) => void>>();
-  private closing = false;
-
-  private waitForChange(nodeId: number, timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(nodeId);
-      if (!set) this.waiters.set(nodeId, (set = new Set()));
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        set!.delete(done);
-        if (set!.size === 0) this.waiters.delete(nodeId);
-        resolve(woken);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      set.add(done);
-    });
-  }
-
-  private wake(nodeId: number): void {
-    for (const done of [...(this.waiters.get(nodeId) ?? [])]) done(true);
   }
 
   /** Before the HTTP server stops: open watches must end or it would wait for them. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.flush().catch(() => undefined);
-    this.closing = true;
-    for (const nodeId of [...this.waiters.keys()]) this.wake(nodeId);
+    this.waiters.close();
   }
 
   private assignment(p: PodRecord): PodAssignmentDto {

@@ -4,13 +4,14 @@ import { RuntimeModule } from '../docker/runtime.module';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
 import { HeartbeatTokenAuth } from './heartbeat-token-auth';
+import { AssignmentWaiters } from './assignment-waiters';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 
 @Module({
   imports: [SchedulerModule, RuntimeModule],
   controllers: [NodesController],
-  providers: [NodesService, HeartbeatService, HeartbeatTokenAuth, HeartbeatLog],
+  providers: [NodesService, HeartbeatService, HeartbeatTokenAuth, HeartbeatLog, AssignmentWaiters],
   exports: [NodesService, HeartbeatService, HeartbeatTokenAuth, HeartbeatLog],
 })
 export class NodesModule {}
