@@ -18,7 +18,7 @@ import { projectRoot } from './common/project-root';
 import { FieldValidationPipe } from './common/validation-pipe';
 import { JSON_BODY, registerRequestGuards } from './common/request-guards';
 import { heartbeatAuthHook } from './nodes/heartbeat-auth.hook';
-import { HeartbeatService } from './nodes/heartbeat.service';
+import { HeartbeatTokenAuth } from './nodes/heartbeat-token-auth';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -161,7 +161,7 @@ function badRequest(message: string): Error {
  */
 function registerHeartbeatAuth(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  const hook = heartbeatAuthHook(app.get(HeartbeatService));
+  const hook = heartbeatAuthHook(app.get(HeartbeatTokenAuth));
   fastify.decorate('heartbeatThrottleSize', hook.throttleSize);
   fastify.addHook('onRequest', hook);
 }

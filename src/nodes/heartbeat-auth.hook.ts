@@ -4,7 +4,7 @@ import { FailureThrottle } from '../common/failure-throttle';
 import { errorBody } from '../common/http-exception.filter';
 import { isDatabaseUnavailable } from '../database/pg-errors';
 import { databaseHealth } from '../database/database-health';
-import { HeartbeatService } from './heartbeat.service';
+import { HeartbeatTokenAuth } from './heartbeat-token-auth';
 
 export type AuthenticatedNodeRequest = FastifyRequest & { kubesimNodeId: number };
 
@@ -31,7 +31,7 @@ export interface HeartbeatAuthHook extends onRequestHookHandler {
  * resolves to (`1`, `01` and the node's name are one node; every unknown one is one
  * more), and holds a bounded number of entries.
  */
-export function heartbeatAuthHook(heartbeats: HeartbeatService): HeartbeatAuthHook {
+export function heartbeatAuthHook(auth: HeartbeatTokenAuth): HeartbeatAuthHook {
   const failures = new FailureThrottle({
     limit: FAILED_TOKEN_LIMIT,
     windowMs: WINDOW_MS,
@@ -56,12 +56,12 @@ export function heartbeatAuthHook(heartbeats: HeartbeatService): HeartbeatAuthHo
       );
     }
     try {
-      const nodeId = await heartbeats.resolveNodeId(ref);
+      const nodeId = await auth.resolveNodeId(ref);
       const key = `${req.ip}|${nodeId ?? '?'}`;
       const blocked = failures.blockedFor(key);
       try {
         // the node's own token always gets through, even while guessers are refused
-        (req as AuthenticatedNodeRequest).kubesimNodeId = await heartbeats.authenticate(
+        (req as AuthenticatedNodeRequest).kubesimNodeId = await auth.authenticate(
           ref,
           req.headers.authorization,
         );

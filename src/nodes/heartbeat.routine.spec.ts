@@ -2,6 +2,7 @@ import { loadConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
 import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
+import { AssignmentWaiters } from './assignment-waiters';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -123,6 +124,7 @@ function setup() {
     { retryPending: async () => 0 } as never,
     { record: async (_t: string, reason: string) => void events.push(reason) } as never,
     new HeartbeatLog(),
+    new AssignmentWaiters(),
     { publish: () => undefined } as never,
     {
       heartbeats: { inc: () => undefined },

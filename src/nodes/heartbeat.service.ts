@@ -9,7 +9,7 @@ import { isDatabaseUnavailable } from '../database/pg-errors';
 import { databaseHealth } from '../database/database-health';
 import { HeartbeatBuffer } from './heartbeat-buffer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { NotFoundError, UnauthorizedError, UnavailableError } from '../common/errors';
+import { NotFoundError, UnavailableError } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
 import { coresToMillis, millisToCores } from '../common/units';
 import { NodesRepository } from '../database/nodes.repository';
@@ -27,10 +27,10 @@ import { SchedulerService } from '../scheduler/scheduler.service';
 import { UsageService } from '../usage/usage.service';
 import { ContainerReportDto, HeartbeatDto, TerminatedDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto, PodAssignmentDto } from './dto/node-response.dto';
+import { AssignmentWaiters } from './assignment-waiters';
 import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
 import { buildPodsAnswer, MAX_POD_SPEC_BYTES, PodsAnswer } from './pods-answer';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
-import { tokenMatches } from './heartbeat-tokens';
 import { AGENT_ANNOTATIONS, KUBELET_BACKOFF } from '../../node-simulator/src/lifecycle';
 
 const TERMINAL = new Set(['permanently_failed', 'stopped']);
@@ -83,7 +83,7 @@ function componentsFingerprint(components: object): string {
   return JSON.stringify(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** The agents' side of the API: token check, heartbeat bookkeeping, pod assignments. */
+/** The agents' side of the API: heartbeat bookkeeping, pod assignments (the token check is `HeartbeatTokenAuth`'s). */
 @Injectable()
 export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit {
   private readonly secrets: SecretBox;
@@ -100,6 +100,7 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
     private readonly log: HeartbeatLog,
+    private readonly waiters: AssignmentWaiters,
     private readonly bus: ClusterBus,
     private readonly metrics: MetricsService,
     private readonly usage: UsageService,
@@ -108,51 +109,10 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
     this.secrets = new SecretBox(config.secretKey);
     changes.onPodsChanged((nodeId) => {
       this.log.endRoutine(nodeId);
-      this.wake(nodeId);
+      this.waiters.wake(nodeId);
     });
     // a status or cordon change made here: every node's next beat is checked in full
     changes.onNodesChanged(() => this.log.endRoutine());
-  }
-
-  /**
-   * The node a heartbeat addresses (`7`, `07` or its name), from memory when it was seen
-   * before; null when no such node exists (so unknown references are all one).
-   */
-  async resolveNodeId(ref: string): Promise<number | null> {
-    const known = /^\d{1,9}$/.test(ref) ? Number(ref) : this.log.cachedNodeId(ref);
-    if (known !== undefined && this.log.cachedToken(known) !== undefined) return known;
-    const node = await this.nodesRepository.findNode(ref);
-    if (!node) return null;
-    this.log.cacheName(node.id, node.name);
-    this.log.cacheToken(node.id, node.token_hash);
-    return node.id;
-  }
-
-  /** Checks the bearer token of a node's heartbeat; returns the node id. */
-  async authenticate(ref: string, authorization: string | undefined): Promise<number> {
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token) {
-      this.metrics.heartbeats.inc({ result: 'unauthorized' });
-      throw new UnauthorizedError('a heartbeat needs "Authorization: Bearer <heartbeat_token>"');
-    }
-    const nodeId = await this.resolveNodeId(ref);
-    const cached = nodeId === null ? undefined : this.log.cachedToken(nodeId);
-    if (cached !== undefined && tokenMatches(token, cached)) return nodeId!;
-    // not in memory, or memory may be stale (a new token or a deletion by another replica)
-    const node = nodeId === null ? null : await this.nodesRepository.findNode(nodeId);
-    if (!node) {
-      if (nodeId !== null) this.log.forget(nodeId);
-      this.metrics.heartbeats.inc({ result: 'unauthorized' });
-      // an unknown node and a wrong token look the same to a caller without the token
-      throw new UnauthorizedError('invalid heartbeat token for this node');
-    }
-    this.log.cacheName(node.id, node.name);
-    this.log.cacheToken(node.id, node.token_hash);
-    if (!tokenMatches(token, node.token_hash)) {
-      this.metrics.heartbeats.inc({ result: 'unauthorized' });
-      throw new UnauthorizedError('invalid heartbeat token for this node');
-    }
-    return node.id;
   }
 
   async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {
@@ -617,43 +577,20 @@ export class HeartbeatService implements BeforeApplicationShutdown, OnModuleInit
         return { changed: true, ...answer, pod_ids: dto.pod_ids ? answer.pod_ids : undefined };
       }
       // a server on its way out sends the agent back to its heartbeats
-      if (this.closing) throw new UnavailableError('the server is shutting down');
+      if (this.waiters.closing) throw new UnavailableError('the server is shutting down');
       const left = deadline - Date.now();
       if (left <= 0) return { pods_version: version, changed: false };
       // a change wakes us before its transaction commits: look again shortly after
-      const woken = await this.waitForChange(nodeId, left);
+      const woken = await this.waiters.waitForChange(nodeId, left);
       if (woken) await new Promise((r) => setTimeout(r, 5));
     }
-  }
-
-  private readonly waiters = new Map<number, Set<(woken: boolean) => void>>();
-  private closing = false;
-
-  private waitForChange(nodeId: number, timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(nodeId);
-      if (!set) this.waiters.set(nodeId, (set = new Set()));
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        set!.delete(done);
-        if (set!.size === 0) this.waiters.delete(nodeId);
-        resolve(woken);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      set.add(done);
-    });
-  }
-
-  private wake(nodeId: number): void {
-    for (const done of [...(this.waiters.get(nodeId) ?? [])]) done(true);
   }
 
   /** Before the HTTP server stops: open watches must end or it would wait for them. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.flush().catch(() => undefined);
-    this.closing = true;
-    for (const nodeId of [...this.waiters.keys()]) this.wake(nodeId);
+    this.waiters.close();
   }
 
   private assignment(p: PodRecord): PodAssignmentDto {
