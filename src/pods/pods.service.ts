@@ -24,7 +24,8 @@ import { DEFAULT_NAMESPACE, NamespacesRepository } from '../database/namespaces.
 import { NewPod, PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { scheduledMessage, SchedulerService } from '../scheduler/scheduler.service';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { scheduledMessage } from '../scheduler/scheduling-decision';
 import { SchedulerAlgorithm } from '../scheduler/strategies/types';
 import { configDataBytes, MAX_POD_CONFIG_BYTES } from '../../node-simulator/src/pod-rules';
 import { CreatePodDto } from './dto/create-pod.dto';
