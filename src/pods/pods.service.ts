@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { LogRequestError, logFlag, logNumber, sendLogs } from './pod-logs';
-import { ConstraintCause, parseConstraints } from '../scheduler/strategies/constraints';
+import { ConstraintCause } from '../scheduler/strategies/constraint-input';
+import { parseConstraints } from '../scheduler/strategies/pod-constraints';
 import { Inject, Injectable } from '@nestjs/common';
 import { PodUsageDto, toSampleDto } from '../usage/dto/usage.dto';
 import { UsageService } from '../usage/usage.service';
