@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 import { podIp } from '../common/units';
-import { toleratesCordon } from '../scheduler/strategies/constraints';
+import { toleratesCordon } from '../scheduler/strategies/taints';
 import { NodeView, PodConstraints } from '../scheduler/strategies/types';
 import {
   BIND_AND_INSERT_PODS,

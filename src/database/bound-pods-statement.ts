@@ -1,4 +1,4 @@
-import { toleratesCordon } from '../scheduler/strategies/constraints';
+import { toleratesCordon } from '../scheduler/strategies/taints';
 import { bindable } from './candidate-nodes';
 import { containerColumns } from './pod-parts';
 import { DecisionWrite, NewPod } from './records';

@@ -1,4 +1,4 @@
-import { viewTaints } from '../scheduler/strategies/constraints';
+import { viewTaints } from '../scheduler/strategies/taints';
 import { NodeView, Taint } from '../scheduler/strategies/types';
 
 /** The nodes as the scheduler ranks them, and the database's own check of a node that may take pods. */

@@ -23,7 +23,7 @@ import { HeartbeatService } from '../nodes/heartbeat.service';
 import { NodesService } from '../nodes/nodes.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { LeaderLock } from '../database/leader-lock';
-import { noExecuteDeadline } from '../scheduler/strategies/constraints';
+import { noExecuteDeadline } from '../scheduler/strategies/taints';
 import { Taint } from '../scheduler/strategies/types';
 import { decideHealth, MonitorTimings, restartDelayMs, silentMs } from './node-health';
 

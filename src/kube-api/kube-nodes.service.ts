@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { V1Node } from '@kubernetes/client-node';
 import { NodesRepository } from '../database/nodes.repository';
 import { NodesService } from '../nodes/nodes.service';
-import { parseTaints } from '../scheduler/strategies/constraints';
+import { parseTaints } from '../scheduler/strategies/taints';
 import { Taint } from '../scheduler/strategies/types';
 import { KubeContextService } from './kube-context.service';
 import { KubeError } from './kube-status';

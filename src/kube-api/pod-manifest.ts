@@ -4,7 +4,7 @@ import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { DNS_LABEL } from '../common/validation';
 import { CreatePodDto } from '../pods/dto/create-pod.dto';
-import { constraintsToManifest, parseConstraints } from '../scheduler/strategies/constraints';
+import { constraintsToManifest, parseConstraints } from '../scheduler/strategies/pod-constraints';
 import { PodConstraints } from '../scheduler/strategies/types';
 import { KubeError } from './kube-status';
 import { cpuMillis, memoryMi, QuantityError } from './quantity';

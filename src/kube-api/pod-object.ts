@@ -6,7 +6,7 @@ import type {
   V1PodCondition,
 } from '@kubernetes/client-node';
 import { ContainerRecord, PodRecord } from '../database/records';
-import { constraintsToManifest } from '../scheduler/strategies/constraints';
+import { constraintsToManifest } from '../scheduler/strategies/pod-constraints';
 import { iso, KubeContext, ms, uidOf } from './kube-objects';
 import { ContainerResources, qosClass } from './qos-class';
 import { formatCpu, formatMemory } from './quantity';

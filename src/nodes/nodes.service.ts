@@ -12,7 +12,8 @@ import {
   UnavailableError,
 } from '../common/errors';
 import { coresToMillis, defaultMemoryMb } from '../common/units';
-import { ConstraintCause, parseTaints } from '../scheduler/strategies/constraints';
+import { ConstraintCause } from '../scheduler/strategies/constraint-input';
+import { parseTaints } from '../scheduler/strategies/taints';
 import { Taint } from '../scheduler/strategies/types';
 import { NodesRepository } from '../database/nodes.repository';
 import { PodsRepository } from '../database/pods.repository';

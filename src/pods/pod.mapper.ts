@@ -1,4 +1,4 @@
-import { constraintsToManifest } from '../scheduler/strategies/constraints';
+import { constraintsToManifest } from '../scheduler/strategies/pod-constraints';
 import { REDACTED } from '../common/secret-box';
 import { millisToCores } from '../common/units';
 import { containerSpec, volumeSpec } from '../database/pod-parts';

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { LogRequestError, logFlag, logNumber, sendLogs } from './pod-logs';
-import { ConstraintCause, parseConstraints } from '../scheduler/strategies/constraints';
+import { ConstraintCause } from '../scheduler/strategies/constraint-input';
+import { parseConstraints } from '../scheduler/strategies/pod-constraints';
 import { Inject, Injectable } from '@nestjs/common';
 import { PodUsageDto, toSampleDto } from '../usage/dto/usage.dto';
 import { UsageService } from '../usage/usage.service';
@@ -24,7 +25,8 @@ import { DEFAULT_NAMESPACE, NamespacesRepository } from '../database/namespaces.
 import { NewPod, PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { scheduledMessage, SchedulerService } from '../scheduler/scheduler.service';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { scheduledMessage } from '../scheduler/scheduling-decision';
 import { SchedulerAlgorithm } from '../scheduler/strategies/types';
 import { configDataBytes, MAX_POD_CONFIG_BYTES } from '../../node-simulator/src/pod-rules';
 import { CreatePodDto } from './dto/create-pod.dto';

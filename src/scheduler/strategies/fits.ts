@@ -1,4 +1,5 @@
-import { AFFINITY_REFUSAL, labelsMatch, toleratesCordon, untoleratedTaint } from './constraints';
+import { AFFINITY_REFUSAL, labelsMatch } from './node-affinity';
+import { toleratesCordon, untoleratedTaint } from './taints';
 import { NodeView, PodRequest } from './types';
 
 /**

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { viewTaints } from './constraints';
+import { viewTaints } from './taints';
 import { canTake, firstUnfitReason, fits, REFUSAL, unschedulableReason } from './fits';
 import { bestNode, rankNodes, selectNode } from './select-node';
 import { NodeView, SCHEDULER_ALGORITHMS } from './types';

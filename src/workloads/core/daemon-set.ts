@@ -1,4 +1,5 @@
-import { termsMatch, tolerationOf } from '../../scheduler/strategies/constraints';
+import { termsMatch } from '../../scheduler/strategies/node-affinity';
+import { tolerationOf } from '../../scheduler/strategies/taints';
 import { NodeSelectorTerm, Taint, Toleration } from '../../scheduler/strategies/types';
 import { resolveDaemonSetUnavailable } from './int-or-percent';
 import { matchesSelector } from './label-selector';

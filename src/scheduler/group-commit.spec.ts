@@ -2,7 +2,9 @@ import { ConflictError } from '../common/errors';
 import { loadConfig } from '../config/app-config';
 import { BoundPod, NewPod } from '../database/records';
 import { StoreChanges } from '../database/store-changes';
-import { SchedulerService } from './scheduler.service';
+import { GroupCommit } from './group-commit';
+import { RoundRobinCursor } from './round-robin-cursor';
+import { SchedulerAlgorithmSetting } from './scheduler-algorithm';
 import { NodeView } from './strategies/types';
 
 type Placement = { pod: NewPod; nodeId: number; event: string };
@@ -32,7 +34,7 @@ const newPod = (name: string, cpuReqM = 1000): NewPod => ({
 });
 
 /**
- * The slices of the bindings and settings repositories the fast path uses.
+ * The slices of the bindings and settings repositories the group commit uses.
  * `insertBoundPods` behaves as the statement does (a taken name is 'exists', a node
  * without room refuses its pods) and can be held open, as a slow commit is, so that
  * creations queue behind it.
@@ -93,20 +95,17 @@ function setup(nodes: NodeView[]) {
   const store = new FakeStore();
   store.nodes = nodes;
   const announced: string[] = [];
-  const scheduler = new SchedulerService(
-    store as never,
-    store as never,
-    store as never,
-    store as never,
+  const events = {
+    announce: (events: Array<{ object: string }>) => announced.push(...events.map((e) => e.object)),
+    record: async () => undefined,
+  } as never;
+  const scheduler = new GroupCommit(
     store as never,
     new StoreChanges(),
-    {
-      announce: (events: Array<{ object: string }>) =>
-        announced.push(...events.map((e) => e.object)),
-      record: async () => undefined,
-    } as never,
+    events,
     { schedulingSeconds: { observe: () => undefined } } as never,
-    loadConfig({}),
+    new SchedulerAlgorithmSetting(store as never, events, loadConfig({})),
+    new RoundRobinCursor(),
   );
   return { store, scheduler, announced };
 }
@@ -114,7 +113,7 @@ function setup(nodes: NodeView[]) {
 /** Lets every settled promise run its continuations (no timers involved). */
 const settle = () => new Promise((r) => setImmediate(r));
 
-describe('SchedulerService.createBound (group commit)', () => {
+describe('GroupCommit.createBound', () => {
   it('creations arriving while a batch is written go together, in one statement, in order', async () => {
     const { store, scheduler } = setup([node(1, 16000)]);
     let release!: () => void;
