@@ -1,3 +1,4 @@
+// @ts-check
 // What the node and pod buttons do, wherever they appear (table rows, detail
 // dialogs): confirm the destructive ones, call the API, report, refresh.
 import { api } from './api.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // kubesim dashboard: wires the views to the API and keeps them live. Events and
 // heartbeats come from the server-sent event stream; tables and the overview are
 // reloaded after events (coalesced) and every few seconds as a fallback.

@@ -1,3 +1,4 @@
+// @ts-check
 // In-page dialogs (<dialog>, never window.confirm/prompt) so that a browser test
 // can see and click them.
 import { $ } from './dom.js';
@@ -77,7 +78,10 @@ export function wireCloseButtons() {
     button.addEventListener('click', () => button.closest('dialog')?.close());
   }
   // A click on the backdrop of a detail dialog closes it.
-  for (const dialog of document.querySelectorAll('dialog.detail')) {
+  const details = /** @type {NodeListOf<HTMLDialogElement>} */ (
+    document.querySelectorAll('dialog.detail')
+  );
+  for (const dialog of details) {
     dialog.addEventListener('click', (event) => {
       if (event.target === dialog) dialog.close();
     });

@@ -1,3 +1,4 @@
+// @ts-check
 // Small DOM and formatting helpers shared by the views. Everything the API sends
 // reaches the page through textContent or attributes, never through innerHTML.
 
@@ -50,10 +51,25 @@ export function setAttr(el, name, value) {
  * created once and then only updated, so charts and focus inside them survive
  * a refresh.
  */
+/**
+ * @template T
+ * @param {HTMLElement} tbody
+ * @param {T[]} items
+ * @param {{
+ *   key: (item: T) => number | string,
+ *   create: (item: T) => HTMLElement,
+ *   update: (row: HTMLElement, item: T) => void,
+ *   remove?: (row: HTMLElement, key: string) => void,
+ * }} rows
+ */
 export function syncRows(tbody, items, { key, create, update, remove }) {
+  /** @type {Map<string, HTMLElement>} */
   const existing = new Map();
-  for (const row of tbody.querySelectorAll(':scope > tr[data-key]'))
-    existing.set(row.dataset.key, row);
+  for (const row of /** @type {NodeListOf<HTMLElement>} */ (
+    tbody.querySelectorAll(':scope > tr[data-key]')
+  ))
+    existing.set(row.dataset.key ?? '', row);
+  /** @type {HTMLElement | null} */
   let previous = null;
   for (const item of items) {
     const k = String(key(item));

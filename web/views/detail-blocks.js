@@ -1,3 +1,4 @@
+// @ts-check
 // The pieces both detail dialogs are made of: fields, tables, event lists, action buttons.
 import { h } from '../dom.js';
 import { renderEventItem } from './events.js';

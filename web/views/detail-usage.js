@@ -1,3 +1,4 @@
+// @ts-check
 // The resource-use chart of the open node or pod dialog, refreshed as its node's heartbeats
 // bring new samples.
 import { api } from '../api.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Create-node and create-pod forms. The browser does not validate them
 // (novalidate): the API's own 4xx message is what the user sees.
 import { api } from '../api.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // The lessons panel: the lessons the server ships (GET /scenarios/lessons), one started
 // with POST /scenarios, and its run followed to its end. The run's ScenarioStarted,
 // ScenarioStep, ScenarioPassed and ScenarioFailed events on the live stream say when to

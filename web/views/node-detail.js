@@ -1,3 +1,4 @@
+// @ts-check
 // The node dialog: its capacity, components, heartbeats, use, pods, timeline and events.
 import { runNodeAction } from '../actions.js';
 import { api } from '../api.js';

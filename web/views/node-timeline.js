@@ -1,3 +1,4 @@
+// @ts-check
 // A node's story in its detail dialog: heartbeats, silences and events on one axis.
 import { fmtDateTime, fmtTime, h } from '../dom.js';
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The nodes table. Rows are keyed by node id and updated in place, so the live
 // heartbeat trace in each row keeps its chart across refreshes.
 import { runNodeAction } from '../actions.js';
@@ -14,7 +15,9 @@ import {
 const WORKER_COMPONENTS = ['kubelet', 'container_runtime', 'kube_proxy', 'node_agent'];
 const MASTER_COMPONENTS = ['api_server', 'scheduler', 'controller_manager', 'etcd'];
 
+/** @type {Map<string, import('../types').Node>} */
 let nodesById = new Map();
+/** @type {(node: import('../types').Node) => void} */
 let openDetail = () => {};
 
 export function componentNames(node) {

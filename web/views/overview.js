@@ -1,3 +1,4 @@
+// @ts-check
 // Cluster overview: counts, CPU totals, the node-health donut and per-node CPU bars.
 import {
   $,

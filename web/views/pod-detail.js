@@ -1,3 +1,4 @@
+// @ts-check
 // The pod dialog: its node, requests, use, scheduling, containers, volumes, config and events.
 import { runPodAction } from '../actions.js';
 import { api } from '../api.js';

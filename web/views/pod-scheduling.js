@@ -1,3 +1,4 @@
+// @ts-check
 // Why a pod is where it is, in its detail dialog.
 import { fmtDateTime, h } from '../dom.js';
 import { table } from './detail-blocks.js';

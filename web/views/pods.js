@@ -1,3 +1,4 @@
+// @ts-check
 // The pods table with its status and node filters (applied by the API).
 import { runPodAction } from '../actions.js';
 import { $, fmtAge, fmtCores, h, setAttr, setText, syncRows, updateBadge } from '../dom.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Live heartbeat traces: per node, the CPU use its agent reported in each of its
 // last heartbeats, drawn against a window that keeps moving with the clock. A
 // node that goes silent therefore shows a line that stops (with a dashed flat
@@ -88,7 +89,7 @@ const observer =
   'IntersectionObserver' in window
     ? new IntersectionObserver((entries) => {
         for (const entry of entries) {
-          const trace = traces.get(entry.target.dataset.nodeId);
+          const trace = traces.get(/** @type {HTMLElement} */ (entry.target).dataset.nodeId ?? '');
           if (!trace) continue;
           trace.visible = entry.isIntersecting;
           if (trace.visible) ensureChart(trace);
@@ -233,6 +234,10 @@ export function tickTraces() {
  * The options of a history chart: seconds ago along the bottom, cores on the left axis
  * and another measure (`rightTitle`, up to `rightMax`) on the right.
  */
+/**
+ * @param {{ coresMax: number, rightTitle: string, rightMax?: number }} axes
+ * @returns {import('chart.js').ChartOptions<'line'>}
+ */
 export function secondsAgoOptions({ coresMax, rightTitle, rightMax }) {
   return {
     animation: false,
@@ -245,7 +250,7 @@ export function secondsAgoOptions({ coresMax, rightTitle, rightMax }) {
         type: 'linear',
         max: 0,
         title: { display: true, text: 'seconds ago' },
-        ticks: { callback: (v) => `${Math.round(-v)}` },
+        ticks: { callback: (v) => `${Math.round(-Number(v))}` },
       },
       y: { min: 0, suggestedMax: coresMax, title: { display: true, text: 'cores' } },
       y1: {

@@ -1,3 +1,4 @@
+// @ts-check
 // Resource use over time, as a node's or a pod's agent reported it with each heartbeat
 // (GET /nodes/:id/usage, GET /pods/:id/usage): CPU in cores on the left axis, memory in
 // MiB on the right, against "seconds ago". The chart is built once per detail dialog and

@@ -1,3 +1,4 @@
+// @ts-check
 // Reading the Kubernetes objects the workloads view lists: owners, revisions, pod states.
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const POD_ID = 'kubesim.io/pod-id';

@@ -1,3 +1,4 @@
+// @ts-check
 // The rows of the workloads view: a Deployment with its ReplicaSets and their pods, bare
 // ReplicaSets, DaemonSets and Jobs, each pod a chip that opens it.
 import { runDeploymentAction } from '../actions.js';

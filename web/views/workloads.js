@@ -1,3 +1,4 @@
+// @ts-check
 // The workloads view: Deployments with their ReplicaSets (by ownerReferences, newest
 // revision first) and each ReplicaSet's pods, bare ReplicaSets, Jobs and, where the server
 // serves them, DaemonSets, all read from the Kubernetes API the server also serves. Which
@@ -18,6 +19,7 @@ const GROUPS = [
 let served = null; // resource name -> list path, from discovery
 let visible = !('IntersectionObserver' in window);
 let lastSignature = '';
+/** @type {(pod: import('../types').Ref) => void} */
 let openPod = () => {};
 let refreshing = null;
 
