@@ -25,7 +25,10 @@ export type NodeTimeline = Schemas['NodeTimelineDto'];
 export type TimelineEntry = Schemas['TimelineEntryDto'];
 export type NodeUsage = Schemas['NodeUsageDto'];
 export type PodUsage = Schemas['PodUsageDto'];
-export type Usage = NodeUsage | PodUsage;
+/** a node's or a pod's use; each reads the size the other lacks as absent */
+export type Usage =
+  | (NodeUsage & Partial<Pick<PodUsage, 'cpu_cores_req' | 'memory_mb_req'>>)
+  | (PodUsage & Partial<Pick<NodeUsage, 'cpu_cores_total' | 'memory_mb'>>);
 export type UsageSample = Schemas['UsageSampleDto'];
 export type PodScheduling = Schemas['PodSchedulingDto'];
 export type NodeVerdict = Schemas['NodeVerdictDto'];
@@ -116,10 +119,10 @@ export interface Condition {
   status: string;
 }
 
-/** Deployments, ReplicaSets, DaemonSets, Jobs and pods: what of them is read, all loose. */
+/** Deployments, ReplicaSets, DaemonSets, Jobs and pods: what of them is read (each has a spec). */
 export interface KubeObject {
   metadata: ObjectMeta;
-  spec?: {
+  spec: {
     replicas?: number;
     completions?: number;
     nodeName?: string;
@@ -154,6 +157,8 @@ export interface KubeResourceList {
 // ---- Chart.js, a classic script that defines the global `Chart` ----
 
 export type Chart = import('chart.js').Chart;
+/** a line chart of points: the heartbeat traces */
+export type LineChart = import('chart.js').Chart<'line', { x: number; y: number }[]>;
 
 declare global {
   interface Window {

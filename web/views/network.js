@@ -12,7 +12,9 @@ function port() {
   return /^\d{1,5}$/.test(value) ? value : '';
 }
 
+/** @param {import('../types').NetworkMatrix} matrix */
 function render(matrix) {
+  /** @param {string} name */
   const short = (name) => (name.startsWith('default/') ? name.slice('default/'.length) : name);
   const key = JSON.stringify(matrix);
   if (key === lastKey) return;
