@@ -1,16 +1,34 @@
+// @ts-check
 // What the node and pod buttons do, wherever they appear (table rows, detail
 // dialogs): confirm the destructive ones, call the API, report, refresh.
 import { api } from './api.js';
 import { askForReplicas, confirmAction } from './dialogs.js';
 import { toast } from './dom.js';
 
+/** @type {() => void} */
 let changed = () => {};
 
-/** Registers what to run after a successful change (a refresh of the views). */
+/**
+ * Registers what to run after a successful change (a refresh of the views).
+ * @param {() => void} fn
+ */
 export function onClusterChanged(fn) {
   changed = fn;
 }
 
+/**
+ * What one button does to its target: an optional question first (a confirmation, or `ask`
+ * for a value), the call, and the message once it is done.
+ * @template Target
+ * @typedef {{
+ *   confirm?: (target: Target) => Parameters<typeof confirmAction>[0],
+ *   ask?: (target: Target) => Promise<Record<string, any> | null>,
+ *   run: (target: Target, choice: Record<string, any>) => Promise<unknown>,
+ *   done: (target: Target, choice: Record<string, any>) => string,
+ * }} ActionSpec
+ */
+
+/** @type {Record<string, ActionSpec<import('./types').Node>>} */
 const NODE_ACTIONS = {
   fail: {
     confirm: (node) => ({
@@ -57,6 +75,7 @@ const NODE_ACTIONS = {
   },
 };
 
+/** @type {Record<string, ActionSpec<import('./types').Pod>>} */
 const POD_ACTIONS = {
   restart: {
     run: (pod) => api.restartPod(pod.id),
@@ -73,6 +92,7 @@ const POD_ACTIONS = {
   },
 };
 
+/** @type {Record<string, ActionSpec<import('./types').KubeObject>>} */
 const DEPLOYMENT_ACTIONS = {
   scale: {
     ask: (d) => askForReplicas({ name: d.metadata.name, replicas: d.spec.replicas ?? 0 }),
@@ -85,10 +105,18 @@ const DEPLOYMENT_ACTIONS = {
   },
 };
 
+/**
+ * @template Target
+ * @param {ActionSpec<Target>} spec
+ * @param {Target} target
+ * @param {HTMLButtonElement} [button]
+ */
 async function run(spec, target, button) {
+  /** @type {Record<string, any> | null} */
   let choice = {};
-  if (spec.confirm || spec.ask) {
-    choice = spec.ask ? await spec.ask(target) : await confirmAction(spec.confirm(target));
+  if (spec.ask || spec.confirm) {
+    if (spec.ask) choice = await spec.ask(target);
+    else if (spec.confirm) choice = await confirmAction(spec.confirm(target));
     if (!choice) return false;
   }
   if (button) {
@@ -111,15 +139,30 @@ async function run(spec, target, button) {
   }
 }
 
+/**
+ * @param {string} action
+ * @param {import('./types').Node} node
+ * @param {HTMLButtonElement} [button]
+ */
 export function runNodeAction(action, node, button) {
   return run(NODE_ACTIONS[action], node, button);
 }
 
+/**
+ * @param {string} action
+ * @param {import('./types').Pod} pod
+ * @param {HTMLButtonElement} [button]
+ */
 export function runPodAction(action, pod, button) {
   return run(POD_ACTIONS[action], pod, button);
 }
 
-/** A Deployment as the Kubernetes API gives it (metadata, spec, status). */
+/**
+ * A Deployment as the Kubernetes API gives it (metadata, spec, status).
+ * @param {string} action
+ * @param {import('./types').KubeObject} deployment
+ * @param {HTMLButtonElement} [button]
+ */
 export function runDeploymentAction(action, deployment, button) {
   return run(DEPLOYMENT_ACTIONS[action], deployment, button);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboard's only door to the server: JSON over same-origin fetch, with the
 // API token (when the server asks for one) kept in localStorage.
 import { askForToken } from './dialogs.js';
@@ -5,6 +6,11 @@ import { askForToken } from './dialogs.js';
 const TOKEN_KEY = 'kubesim.apiToken';
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when the server could not be reached
+   * @param {string} message
+   * @param {unknown} body the answer's JSON, if any
+   */
   constructor(status, message, body) {
     super(message);
     this.status = status;
@@ -20,6 +26,7 @@ export function getToken() {
   }
 }
 
+/** @param {string} token */
 function setToken(token) {
   try {
     if (token) localStorage.setItem(TOKEN_KEY, token);
@@ -33,7 +40,9 @@ function setToken(token) {
 let memoryToken = getToken();
 
 // Several calls may meet a 401 at once; they all wait on the same prompt.
+/** @type {Promise<string | null> | null} */
 let pendingPrompt = null;
+/** @param {boolean} rejected */
 function promptOnce(rejected) {
   if (!pendingPrompt) {
     pendingPrompt = askForToken({ rejected }).finally(() => {
@@ -43,7 +52,11 @@ function promptOnce(rejected) {
   return pendingPrompt;
 }
 
-/** Turns the server's `message` (a string or a list of strings) into one line. */
+/**
+ * Turns the server's `message` (a string or a list of strings) into one line.
+ * @param {import('./types').ErrorBody | null} body
+ * @param {string} fallback
+ */
 export function errorMessage(body, fallback) {
   const message = body?.message ?? body?.error;
   if (Array.isArray(message)) return message.join('; ');
@@ -51,7 +64,16 @@ export function errorMessage(body, fallback) {
   return fallback;
 }
 
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} body
+ * @param {string} token
+ * @param {string | undefined} contentType
+ * @returns {Promise<any>} the answer's JSON: each call of `api` below says what it is
+ */
 async function send(method, path, body, token, contentType) {
+  /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };
   // every write says JSON (or a +json patch type), body or not: the API refuses others (415)
   if (method !== 'GET') headers['Content-Type'] = contentType ?? 'application/json';
@@ -86,7 +108,13 @@ async function send(method, path, body, token, contentType) {
   return data;
 }
 
-/** `contentType` for a write that is a Kubernetes patch (`application/merge-patch+json`…). */
+/**
+ * `contentType` for a write that is a Kubernetes patch (`application/merge-patch+json`…).
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {import('./types').WriteOptions} [options]
+ */
 export async function request(method, path, body, { contentType } = {}) {
   // Loops only while the user keeps entering tokens the server refuses;
   // cancelling the prompt gives up with the 401.
@@ -105,19 +133,25 @@ export async function request(method, path, body, { contentType } = {}) {
   }
 }
 
+/** @param {import('./types').Query} params */
 const q = (params) => {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params))
-    if (v !== undefined && v !== null && v !== '') search.set(k, v);
+    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
   const s = search.toString();
   return s ? `?${s}` : '';
 };
 const enc = encodeURIComponent;
 
-/** Where one Deployment lives in the Kubernetes API. */
+/**
+ * Where one Deployment lives in the Kubernetes API.
+ * @param {string} namespace
+ * @param {string} name
+ */
 const deploymentPath = (namespace, name) =>
   `/apis/apps/v1/namespaces/${enc(namespace)}/deployments/${enc(name)}`;
 
+/** @type {import('./types').Api} */
 export const api = {
   cluster: () => request('GET', '/cluster'),
   nodes: () => request('GET', `/nodes${q({ limit: 1000 })}`),

@@ -1,3 +1,4 @@
+// @ts-check
 // kubesim dashboard: wires the views to the API and keeps them live. Events and
 // heartbeats come from the server-sent event stream; tables and the overview are
 // reloaded after events (coalesced) and every few seconds as a fallback.
@@ -23,23 +24,28 @@ const STREAM_RETRY_MS = 3000;
 
 // ---- refresh ----
 
+/** @type {Promise<void> | null} */
 let inFlight = null;
 let again = false;
 
+/** @param {string} message */
 function showApiProblem(message) {
   const banner = $('#api-banner');
   setText(banner, message ?? '');
   banner.hidden = !message;
 }
 
-/** Every node silent at once: the monitor still marks them, but evicts and restarts nothing. */
+/**
+ * Every node silent at once: the monitor still marks them, but evicts and restarts nothing.
+ * @param {import('./types').Disruption | undefined} disruption
+ */
 function showDisruption(disruption) {
   const banner = $('#disruption-banner');
   const active = Boolean(disruption?.active);
   setText(
     banner,
-    active
-      ? `Cluster-wide silence since ${new Date(disruption.since).toLocaleTimeString()}: ${disruption.reason}. Nodes are marked not ready and failed, but no pod is evicted and no node restarted until one sends a heartbeat again.`
+    active && disruption
+      ? `Cluster-wide silence since ${new Date(disruption.since ?? 0).toLocaleTimeString()}: ${disruption.reason}. Nodes are marked not ready and failed, but no pod is evicted and no node restarted until one sends a heartbeat again.`
       : '',
   );
   banner.hidden = !active;
@@ -98,12 +104,20 @@ const refreshSoon = coalesce(refreshAll, EVENT_REFRESH_DELAY_MS);
 
 // ---- live stream ----
 
+/**
+ * @param {string} state
+ * @param {string} text
+ */
 function setStreamState(state, text) {
   const el = $('#sse-status');
   setAttr(el, 'data-state', state);
   setText(el, text);
 }
 
+/**
+ * One stream message's JSON; null when it is not JSON.
+ * @param {MessageEvent} message
+ */
 function parse(message) {
   try {
     return JSON.parse(message.data);

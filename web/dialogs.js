@@ -1,12 +1,18 @@
+// @ts-check
 // In-page dialogs (<dialog>, never window.confirm/prompt) so that a browser test
 // can see and click them.
 import { $ } from './dom.js';
 
+/** @param {HTMLDialogElement} dialog */
 function openDialog(dialog) {
   if (!dialog.open) dialog.showModal();
 }
 
-/** Resolves with the dialog's returnValue once it closes (Escape gives ''). */
+/**
+ * Resolves with the dialog's returnValue once it closes (Escape gives '').
+ * @param {HTMLDialogElement} dialog
+ * @returns {Promise<string>}
+ */
 function whenClosed(dialog) {
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue), { once: true });
@@ -16,6 +22,8 @@ function whenClosed(dialog) {
 /**
  * Asks before a destructive action. Resolves to null when cancelled, otherwise
  * to { mode } (the failure mode when `withMode` is set).
+ * @param {{ title: string, message: string, okLabel?: string, withMode?: boolean }} question
+ * @returns {Promise<{ mode: string } | null>}
  */
 export async function confirmAction({ title, message, okLabel = 'Confirm', withMode = false }) {
   const dialog = $('#confirm-dialog');
@@ -35,7 +43,11 @@ export async function confirmAction({ title, message, okLabel = 'Confirm', withM
   return result === 'ok' ? { mode: mode.value } : null;
 }
 
-/** Asks for the API token; resolves to the token or null when cancelled. */
+/**
+ * Asks for the API token; resolves to the token or null when cancelled.
+ * @param {{ rejected?: boolean }} [options]
+ * @returns {Promise<string | null>}
+ */
 export async function askForToken({ rejected = false } = {}) {
   const dialog = $('#token-dialog');
   const input = $('#token-input', dialog);
@@ -55,6 +67,8 @@ export async function askForToken({ rejected = false } = {}) {
  * Asks how many replicas a Deployment should have; resolves to { replicas } or null when
  * cancelled. What was typed goes to the API as it is, a number when it reads as one, so
  * the API's own refusal (a negative count, a fraction) is what the user sees.
+ * @param {{ name: string, replicas: number }} deployment
+ * @returns {Promise<{ replicas: number | string } | null>}
  */
 export async function askForReplicas({ name, replicas }) {
   const dialog = $('#scale-dialog');
@@ -77,7 +91,10 @@ export function wireCloseButtons() {
     button.addEventListener('click', () => button.closest('dialog')?.close());
   }
   // A click on the backdrop of a detail dialog closes it.
-  for (const dialog of document.querySelectorAll('dialog.detail')) {
+  const details = /** @type {NodeListOf<HTMLDialogElement>} */ (
+    document.querySelectorAll('dialog.detail')
+  );
+  for (const dialog of details) {
     dialog.addEventListener('click', (event) => {
       if (event.target === dialog) dialog.close();
     });

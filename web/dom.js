@@ -1,6 +1,18 @@
+// @ts-check
 // Small DOM and formatting helpers shared by the views. Everything the API sends
 // reaches the page through textContent or attributes, never through innerHTML.
 
+/** @typedef {Node | string | number | null | undefined | false | unknown[]} Child a child, or a list of them */
+
+/**
+ * An element with attributes (`class`, `text`, `dataset`, `on<event>` handlers, the rest as
+ * attributes) and children.
+ * @template {keyof HTMLElementTagNameMap} Tag
+ * @param {Tag} tag
+ * @param {Record<string, any>} [attrs]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[Tag]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -17,29 +29,53 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {Child[]} children
+ */
 function append(el, children) {
   for (const child of children) {
     if (child === undefined || child === null || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
+    if (Array.isArray(child)) append(el, /** @type {Child[]} */ (child));
     else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
 }
 
-/** Replaces an element's children, skipping null/false ones as h() does. */
+/**
+ * Replaces an element's children, skipping null/false ones as h() does.
+ * @param {HTMLElement} el
+ * @param {...Child} children
+ */
 export function fill(el, ...children) {
   el.replaceChildren();
   append(el, children);
   return el;
 }
 
+/**
+ * The element `selector` finds in `root`: the page's own markup, so it is there, and what it
+ * is (an input, a dialog, a canvas) is what index.html says, not what a type can check.
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {any}
+ */
 export const $ = (selector, root = document) => root.querySelector(selector);
 
-/** Sets text only when it changed, so periodic refreshes do not churn the DOM. */
+/**
+ * Sets text only when it changed, so periodic refreshes do not churn the DOM.
+ * @param {Element} el
+ * @param {unknown} text
+ */
 export function setText(el, text) {
   const value = String(text);
   if (el.textContent !== value) el.textContent = value;
 }
 
+/**
+ * @param {Element} el
+ * @param {string} name
+ * @param {unknown} value
+ */
 export function setAttr(el, name, value) {
   const v = String(value);
   if (el.getAttribute(name) !== v) el.setAttribute(name, v);
@@ -50,10 +86,25 @@ export function setAttr(el, name, value) {
  * created once and then only updated, so charts and focus inside them survive
  * a refresh.
  */
+/**
+ * @template T
+ * @param {HTMLElement} tbody
+ * @param {T[]} items
+ * @param {{
+ *   key: (item: T) => number | string,
+ *   create: (item: T) => HTMLElement,
+ *   update: (row: HTMLElement, item: T) => void,
+ *   remove?: (row: HTMLElement, key: string) => void,
+ * }} rows
+ */
 export function syncRows(tbody, items, { key, create, update, remove }) {
+  /** @type {Map<string, HTMLElement>} */
   const existing = new Map();
-  for (const row of tbody.querySelectorAll(':scope > tr[data-key]'))
-    existing.set(row.dataset.key, row);
+  for (const row of /** @type {NodeListOf<HTMLElement>} */ (
+    tbody.querySelectorAll(':scope > tr[data-key]')
+  ))
+    existing.set(row.dataset.key ?? '', row);
+  /** @type {HTMLElement | null} */
   let previous = null;
   for (const item of items) {
     const k = String(key(item));
@@ -74,17 +125,27 @@ export function syncRows(tbody, items, { key, create, update, remove }) {
   }
 }
 
+/**
+ * @param {number | string | null | undefined} value
+ */
 export function fmtCores(value) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
   const n = Number(value);
   return (Math.round(n * 100) / 100).toString();
 }
 
+/**
+ * @param {number | string | null | undefined} part
+ * @param {number | string | null | undefined} total
+ */
 export function pct(part, total) {
   if (!total) return 0;
   return Math.max(0, Math.min(100, (Number(part) / Number(total)) * 100));
 }
 
+/**
+ * @param {number | null | undefined} seconds
+ */
 export function fmtAge(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
   const s = Math.max(0, Math.floor(seconds));
@@ -94,12 +155,18 @@ export function fmtAge(seconds) {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/**
+ * @param {string | null | undefined} iso
+ */
 export function fmtTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
 }
 
+/**
+ * @param {string | null | undefined} iso
+ */
 export function fmtDateTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -118,6 +185,7 @@ export const NODE_STATUSES = [
 export const POD_STATUSES = ['running', 'scheduled', 'pending', 'failed'];
 
 // Kept in step with the --status-* variables in styles.css; Chart.js needs the values.
+/** @type {Record<string, string>} */
 export const STATUS_COLOURS = {
   healthy: '#1a7f37',
   running: '#1a7f37',
@@ -130,21 +198,36 @@ export const STATUS_COLOURS = {
   stopped: '#57606a',
 };
 
+/**
+ * @param {string | null | undefined} status
+ */
 export function statusLabel(status) {
   return String(status ?? 'unknown').replace(/_/g, ' ');
 }
 
+/**
+ * @param {string} status
+ * @param {string} [testid]
+ */
 export function badge(status, testid) {
   return h('span', { class: `badge status-${status}`, 'data-testid': testid }, statusLabel(status));
 }
 
+/**
+ * @param {Element} el
+ * @param {string} status
+ */
 export function updateBadge(el, status) {
   setText(el, statusLabel(status));
   const cls = `badge status-${status}`;
   if (el.className !== cls) el.className = cls;
 }
 
-/** Short message in the corner; `kind` is 'ok' or 'error'. */
+/**
+ * Short message in the corner; `kind` is 'ok' or 'error'.
+ * @param {string} message
+ * @param {'ok' | 'error'} [kind]
+ */
 export function toast(message, kind = 'ok') {
   const region = $('#toasts');
   const item = h(
@@ -164,8 +247,13 @@ export function toast(message, kind = 'ok') {
 /**
  * Runs fn once, ms after the first of a burst of calls. Unlike a strict
  * debounce a steady stream of calls cannot postpone it forever.
+ * @template {unknown[]} Args
+ * @param {(...args: Args) => unknown} fn
+ * @param {number} ms
+ * @returns {(...args: Args) => void}
  */
 export function coalesce(fn, ms) {
+  /** @type {ReturnType<typeof setTimeout> | 0} */
   let timer = 0;
   return (...args) => {
     if (timer) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // The pieces both detail dialogs are made of: fields, tables, event lists, action buttons.
 import { h } from '../dom.js';
 import { renderEventItem } from './events.js';
@@ -19,7 +20,12 @@ export function table(headers, rows, empty, testid) {
   );
 }
 
-/** The object an event names opens with `onObject`. */
+/**
+ * The object an event names opens with `onObject`.
+ * @param {import('../types').ClusterEvent[]} events
+ * @param {string} testid
+ * @param {(ref: string) => void} onObject
+ */
 export function eventsList(events, testid, onObject) {
   if (!events.length) return h('p', { class: 'muted' }, 'No events.');
   return h(
@@ -33,6 +39,12 @@ export function actionBar(buttons) {
   return h('div', { class: 'detail-actions' }, ...buttons);
 }
 
+/**
+ * @param {string} label
+ * @param {string} testid
+ * @param {(button: HTMLButtonElement) => unknown} onClick
+ * @param {boolean} [danger]
+ */
 export function detailButton(label, testid, onClick, danger = false) {
   return h(
     'button',

@@ -1,12 +1,16 @@
+// @ts-check
 // The resource-use chart of the open node or pod dialog, refreshed as its node's heartbeats
 // bring new samples.
 import { api } from '../api.js';
 import { $, coalesce, h, setText } from '../dom.js';
 import { drawUsage, usageSummary } from './usage.js';
 
+/** @type {import('../types').Chart | null} */
 let usageChart = null;
 // whose use the open dialog draws, and the node whose heartbeats bring new samples
-let usageOf = null; // { kind: 'node' | 'pod', id, nodeId }
+/** @typedef {{ kind: 'node' | 'pod', id: number, nodeId: number | null }} UsageTarget */
+/** @type {UsageTarget | null} */
+let usageOf = null;
 const USAGE_REFRESH_MS = 500;
 
 /** The use history's place in a detail dialog; drawUsage fills it once the data is there. */
@@ -26,6 +30,10 @@ export function usageSection(kind, name) {
   ];
 }
 
+/**
+ * @param {'node' | 'pod'} kind
+ * @param {import('../types').Usage | null} usage
+ */
 export function showUsage(kind, usage) {
   const canvas = $(`[data-testid="${kind}-detail-usage"]`);
   if (!canvas) return;
@@ -46,12 +54,18 @@ async function refreshUsage() {
 
 const refreshUsageSoon = coalesce(refreshUsage, USAGE_REFRESH_MS);
 
-/** A heartbeat from the stream: the open node's (or open pod's node's) use has a new sample. */
+/**
+ * A heartbeat from the stream: the open node's (or open pod's node's) use has a new sample.
+ * @param {import('../types').StreamHeartbeat} hb
+ */
 export function noteDetailHeartbeat(hb) {
   if (usageOf && String(usageOf.nodeId) === String(hb.node_id)) refreshUsageSoon();
 }
 
-/** The open dialog draws this node's or pod's use: `{ kind, id, nodeId }`. */
+/**
+ * The open dialog draws this node's or pod's use: `{ kind, id, nodeId }`.
+ * @param {UsageTarget} target
+ */
 export function followUsage(target) {
   usageOf = target;
 }

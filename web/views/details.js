@@ -1,3 +1,4 @@
+// @ts-check
 // Node and pod detail dialogs. While one is open it is reloaded with the rest of
 // the page, and redrawn only when what the API says has changed.
 import { $, toast } from '../dom.js';
@@ -5,18 +6,24 @@ import { followUsage, forgetUsage, showUsage } from './detail-usage.js';
 import { forgetHeartbeats, loadNode, redrawHeartbeats, renderNode } from './node-detail.js';
 import { loadPod, renderPod } from './pod-detail.js';
 
-let current = null; // { kind: 'node' | 'pod', id, name }
+/** @type {{ kind: 'node' | 'pod', id: number | string } | null} */
+let current = null;
 let lastSignature = '';
 let loadSeq = 0;
 
 function sameTarget(kind, id) {
-  return current?.kind === kind && String(current.id) === String(id);
+  return current !== null && current.kind === kind && String(current.id) === String(id);
 }
 
 /**
  * Loads and shows a node or pod. `refresh` is the periodic reload of an open
  * dialog: it never reopens a dialog the user closed meanwhile, and it gives way
  * to an open started after it.
+ */
+/**
+ * @param {'node' | 'pod'} kind
+ * @param {number | string} id
+ * @param {{ refresh?: boolean }} [options]
  */
 async function show(kind, id, { refresh = false } = {}) {
   const dialog = kind === 'node' ? $('#node-detail') : $('#pod-detail');
@@ -27,26 +34,27 @@ async function show(kind, id, { refresh = false } = {}) {
     if (refresh && !(dialog.open && sameTarget(kind, id))) return;
     // Heartbeats change every few seconds; they only redraw the chart, so focus
     // inside the dialog survives.
+    const nodeData = 'node' in data ? data : null;
     const signature = JSON.stringify({
       ...data,
-      beats: Boolean(data.beats?.length),
+      beats: Boolean(nodeData?.beats?.length),
       // the use history is only redrawn, like the heartbeats
       usage: null,
-      timeline: data.timeline?.entries?.filter((e) => e.kind !== 'heartbeats').length,
+      timeline: nodeData?.timeline?.entries?.filter((e) => e.kind !== 'heartbeats').length,
     });
     if (refresh && signature === lastSignature) {
-      if (kind === 'node' && data.beats?.length) {
-        redrawHeartbeats(data.beats, data.node.cpu_cores_total);
+      if (nodeData?.beats?.length) {
+        redrawHeartbeats(nodeData.beats, nodeData.node.cpu_cores_total);
       }
       if (data.usage) showUsage(kind, data.usage);
       return;
     }
     lastSignature = signature;
-    if (kind === 'node') renderNode(data, { openPod, openObject });
+    if ('node' in data) renderNode(data, { openPod, openObject });
     else renderPod(data, { openObject });
     current = { kind, id };
     followUsage(
-      kind === 'node'
+      'node' in data
         ? { kind, id: data.node.id, nodeId: data.node.id }
         : { kind, id: data.pod.id, nodeId: data.pod.node_id },
     );
@@ -61,17 +69,22 @@ async function show(kind, id, { refresh = false } = {}) {
   }
 }
 
+/** @param {import('../types').Ref} node */
 export function openNode(node) {
   $('#pod-detail').close();
   return show('node', node.id);
 }
 
+/** @param {import('../types').Ref} pod */
 export function openPod(pod) {
   $('#node-detail').close();
   return show('pod', pod.id);
 }
 
-/** Opens what an event's `object` names ("node/worker-1", "pod/web-1"). */
+/**
+ * Opens what an event's `object` names ("node/worker-1", "pod/web-1").
+ * @param {string} ref
+ */
 export function openObject(ref) {
   const [kind, ...rest] = String(ref).split('/');
   const name = rest.join('/');

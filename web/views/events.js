@@ -1,12 +1,18 @@
+// @ts-check
 // The events feed: filled once from GET /events, then only from the SSE stream.
 import { api } from '../api.js';
 import { $, fmtTime, h } from '../dom.js';
 
 const MAX_ITEMS = 200;
 const seen = new Map(); // event id -> <li>
+/** @type {(ref: string) => void} */
 let openObject = () => {};
 
-/** One event as a list item; `onObject` opens the node or pod it is about. */
+/**
+ * One event as a list item; `onObject` opens the node or pod it is about.
+ * @param {import('../types').ClusterEvent} ev
+ * @param {{ testid?: string, onObject?: (ref: string) => void }} [options]
+ */
 export function renderEventItem(ev, { testid = 'event-item', onObject } = {}) {
   const warning = ev.type === 'Warning';
   const objectLabel = ev.object ?? '';
@@ -52,6 +58,7 @@ function trim(feed) {
   }
 }
 
+/** @param {import('../types').ClusterEvent} ev */
 function itemFor(ev) {
   const item = renderEventItem(ev, { onObject: openObject });
   item.dataset.eventId = String(ev.id);
@@ -59,7 +66,10 @@ function itemFor(ev) {
   return item;
 }
 
-/** Adds one live event at the top (newest first); duplicates are ignored. */
+/**
+ * Adds one live event at the top (newest first); duplicates are ignored.
+ * @param {import('../types').ClusterEvent} ev
+ */
 export function addEvent(ev) {
   const key = String(ev.id);
   if (seen.has(key)) return;
@@ -87,6 +97,7 @@ export async function loadEvents() {
   trim(feed);
 }
 
+/** @param {{ onObject: (ref: string) => void }} handlers */
 export function initEventsFeed({ onObject }) {
   openObject = onObject;
   const feed = $('#events-feed');

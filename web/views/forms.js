@@ -1,8 +1,10 @@
+// @ts-check
 // Create-node and create-pod forms. The browser does not validate them
 // (novalidate): the API's own 4xx message is what the user sees.
 import { api } from '../api.js';
 import { $, h, toast } from '../dom.js';
 
+/** @type {() => void} */
 let created = () => {};
 
 /** Empty field → undefined (left out of the body), else a number. */
@@ -23,8 +25,15 @@ function showError(box, message) {
   box.hidden = !message;
 }
 
+/**
+ * @template Answer
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} errorBox
+ * @param {() => Promise<Answer>} makeRequest
+ * @param {(answer: Answer) => void} onSuccess
+ */
 async function submitWith(form, errorBox, makeRequest, onSuccess) {
-  const submit = form.querySelector('[type="submit"]');
+  const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type="submit"]'));
   showError(errorBox, '');
   submit.disabled = true;
   try {
@@ -79,7 +88,10 @@ function initNodeForm() {
   });
 }
 
-/** The heartbeat token is shown once by the API; keep it on screen until dismissed. */
+/**
+ * The heartbeat token is shown once by the API; keep it on screen until dismissed.
+ * @param {import('../types').CreatedNode | null} node
+ */
 function showTokenNotice(node) {
   if (!node?.heartbeat_token) return;
   const notices = $('#notices');
@@ -194,8 +206,8 @@ function addRow(kind) {
   }
   if (kind === 'config') {
     // A secret's value is typed masked, as the API will show it.
-    const type = row.querySelector('[data-field="type"]');
-    const value = row.querySelector('[data-field="value"]');
+    const type = /** @type {HTMLSelectElement} */ (row.querySelector('[data-field="type"]'));
+    const value = /** @type {HTMLInputElement} */ (row.querySelector('[data-field="value"]'));
     type.addEventListener(
       'change',
       () => (value.type = type.value === 'secret' ? 'password' : 'text'),
@@ -215,7 +227,7 @@ function addRow(kind) {
     ),
   );
   list.append(row);
-  row.querySelector('input, select').focus();
+  /** @type {HTMLElement} */ (row.querySelector('input, select')).focus();
 }
 
 function rowsOf(kind) {
@@ -348,7 +360,10 @@ function initScheduler() {
   loadScheduler();
 }
 
-/** Follows a change made elsewhere (CLI, another browser), seen in GET /cluster. */
+/**
+ * Follows a change made elsewhere (CLI, another browser), seen in GET /cluster.
+ * @param {string | undefined} algorithm
+ */
 export function syncScheduler(algorithm) {
   const select = $('#scheduler-select');
   if (!algorithm || schedulerBusy || document.activeElement === select) return;
@@ -358,6 +373,7 @@ export function syncScheduler(algorithm) {
   select.dataset.current = algorithm;
 }
 
+/** @param {{ onCreated: () => void }} handlers */
 export function initForms({ onCreated }) {
   created = onCreated;
   initNodeForm();

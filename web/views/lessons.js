@@ -1,3 +1,4 @@
+// @ts-check
 // The lessons panel: the lessons the server ships (GET /scenarios/lessons), one started
 // with POST /scenarios, and its run followed to its end. The run's ScenarioStarted,
 // ScenarioStep, ScenarioPassed and ScenarioFailed events on the live stream say when to
@@ -9,14 +10,17 @@ import { $, coalesce, fill, h, setAttr, setText, toast } from '../dom.js';
 const SCENARIO_EVENT = /^Scenario(Started|Step|Passed|Failed)$/;
 const RELOAD_DELAY_MS = 150;
 
+/** @type {import('../types').Lesson[]} */
 let lessons = [];
-let run = null; // the run shown: GET /scenarios/:id's answer
+/** @type {import('../types').ScenarioRun | null} the run shown: GET /scenarios/:id's answer */
+let run = null;
 
 function describe() {
   const lesson = lessons.find((l) => l.name === $('#lesson-select').value);
   setText($('#lesson-description'), lesson?.description ?? '');
 }
 
+/** @param {import('../types').ScenarioStep} step */
 function stepLine(step) {
   const outcome =
     step.result === 'held'
@@ -79,8 +83,8 @@ async function reload(id = run?.id, { adopt = false } = {}) {
   try {
     const fresh = await api.scenarioRun(id);
     // a start from this page may have taken the panel meanwhile
-    const other = run && run.id !== fresh.id;
-    if (other && (!adopt || run.status === 'running')) return;
+    const other = run !== null && run.id !== fresh.id;
+    if (run !== null && other && (!adopt || run.status === 'running')) return;
     run = fresh;
     render();
   } catch (err) {
@@ -110,11 +114,14 @@ async function start(button) {
   }
 }
 
-/** An event from the live stream: the run shown (or a new one, when none runs) moved on. */
+/**
+ * An event from the live stream: the run shown (or a new one, when none runs) moved on.
+ * @param {import('../types').ClusterEvent} ev
+ */
 export function noteScenarioEvent(ev) {
   if (!SCENARIO_EVENT.test(ev?.reason ?? '')) return;
-  const following = run && run.status === 'running';
-  if (following && String(ev.message ?? '').includes(`run ${run.id}`)) reloadSoon();
+  const following = run !== null && run.status === 'running';
+  if (run !== null && following && String(ev.message ?? '').includes(`run ${run.id}`)) reloadSoon();
   else if (!following && ev.reason === 'ScenarioStarted') {
     // started elsewhere (the CLI, Swagger UI, another tab): shown while nothing else runs
     const id = /\(run ([0-9a-f]+)[,)]/.exec(ev.message ?? '')?.[1];

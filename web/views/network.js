@@ -1,3 +1,4 @@
+// @ts-check
 // The network view: who may talk to whom, as GET /network/matrix answers it for the
 // NetworkPolicies in force. A cell is green when the row's pod may open a connection to
 // the column's pod (on the chosen port, or on some port), red when a policy denies it.
@@ -11,7 +12,9 @@ function port() {
   return /^\d{1,5}$/.test(value) ? value : '';
 }
 
+/** @param {import('../types').NetworkMatrix} matrix */
 function render(matrix) {
+  /** @param {string} name */
   const short = (name) => (name.startsWith('default/') ? name.slice('default/'.length) : name);
   const key = JSON.stringify(matrix);
   if (key === lastKey) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // The node dialog: its capacity, components, heartbeats, use, pods, timeline and events.
 import { runNodeAction } from '../actions.js';
 import { api } from '../api.js';
@@ -10,6 +11,7 @@ import { historyChart } from './traces.js';
 
 let history = null;
 
+/** @param {number | string} id */
 export async function loadNode(id) {
   const node = await api.node(id);
   const [pods, events, beats, timeline, usage] = await Promise.all([
@@ -22,7 +24,13 @@ export async function loadNode(id) {
   return { node, pods: pods ?? [], events: events ?? [], beats: beats ?? [], timeline, usage };
 }
 
-/** `openPod` and `openObject` open what the dialog links to. */
+/** @typedef {Awaited<ReturnType<typeof loadNode>>} NodeDialogData */
+
+/**
+ * `openPod` and `openObject` open what the dialog links to.
+ * @param {NodeDialogData} data
+ * @param {{ openPod: (pod: import('../types').Pod) => void, openObject: (ref: string) => void }} links
+ */
 export function renderNode({ node, pods, events, beats, timeline }, { openPod, openObject }) {
   const body = $('#node-detail-body');
   $('#node-detail-title').textContent = `Node ${node.name}`;
@@ -141,7 +149,11 @@ export function renderNode({ node, pods, events, beats, timeline }, { openPod, o
   if (beats.length) history = historyChart(canvas, beats, node.cpu_cores_total);
 }
 
-/** Heartbeats arrived but nothing else changed: only the chart is drawn again. */
+/**
+ * Heartbeats arrived but nothing else changed: only the chart is drawn again.
+ * @param {import('../types').HeartbeatSample[]} beats
+ * @param {number} cpuCoresTotal
+ */
 export function redrawHeartbeats(beats, cpuCoresTotal) {
   history?.destroy();
   history = historyChart($('[data-testid="node-detail-heartbeats"]'), beats, cpuCoresTotal);

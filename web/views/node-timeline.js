@@ -1,3 +1,4 @@
+// @ts-check
 // A node's story in its detail dialog: heartbeats, silences and events on one axis.
 import { fmtDateTime, fmtTime, h } from '../dom.js';
 
@@ -6,6 +7,7 @@ const TIMELINE_CLASS = { heartbeats: 'tl-beats', missed: 'tl-missed', event: 'tl
 /**
  * The node's story on one axis: runs of heartbeats as green bars, silences as red
  * ones, events as ticks (warnings red); the list below says the same in words.
+ * @param {import('../types').NodeTimeline | null} timeline
  */
 export function timelineView(timeline) {
   const entries = timeline?.entries ?? [];
@@ -13,6 +15,7 @@ export function timelineView(timeline) {
   const times = entries.flatMap((e) => [Date.parse(e.at), Date.parse(e.until ?? e.at)]);
   const start = Math.min(...times);
   const span = Math.max(1, Math.max(...times) - start);
+  /** @param {string} iso */
   const x = (iso) => ((Date.parse(iso) - start) / span) * 100;
   const axis = h(
     'div',

@@ -1,3 +1,4 @@
+// @ts-check
 // The nodes table. Rows are keyed by node id and updated in place, so the live
 // heartbeat trace in each row keeps its chart across refreshes.
 import { runNodeAction } from '../actions.js';
@@ -14,9 +15,12 @@ import {
 const WORKER_COMPONENTS = ['kubelet', 'container_runtime', 'kube_proxy', 'node_agent'];
 const MASTER_COMPONENTS = ['api_server', 'scheduler', 'controller_manager', 'etcd'];
 
+/** @type {Map<string, import('../types').Node>} */
 let nodesById = new Map();
+/** @type {(node: import('../types').Node) => void} */
 let openDetail = () => {};
 
+/** @param {import('../types').Node} node */
 export function componentNames(node) {
   const names = [...WORKER_COMPONENTS];
   if (node.node_type === 'master') names.push(...MASTER_COMPONENTS);
@@ -25,12 +29,17 @@ export function componentNames(node) {
   return names;
 }
 
+/** @param {import('../types').Node} node */
 export function componentDots(node) {
   const wrap = h('span', { class: 'dots' });
   fillDots(wrap, node);
   return wrap;
 }
 
+/**
+ * @param {HTMLElement} wrap
+ * @param {import('../types').Node} node
+ */
 function fillDots(wrap, node) {
   const parts = componentNames(node).map((name) => {
     const state = node.components?.[name] ?? 'unknown';
@@ -49,10 +58,17 @@ function fillDots(wrap, node) {
   );
 }
 
+/** @param {import('../types').Node} node */
 function lastHeartbeatMs(node) {
   return Math.max(lastBeatAt(node.id) ?? 0, Date.parse(node.last_heartbeat_at ?? '') || 0) || null;
 }
 
+/**
+ * @param {string} action
+ * @param {string} label
+ * @param {import('../types').Node} node
+ * @param {{ danger?: boolean }} [extra]
+ */
 function actionButton(action, label, node, extra = {}) {
   return h(
     'button',
@@ -67,6 +83,7 @@ function actionButton(action, label, node, extra = {}) {
   );
 }
 
+/** @param {import('../types').Node} node */
 function createRow(node) {
   const canvas = h('canvas', {
     'data-testid': `hb-${node.name}`,
@@ -118,29 +135,30 @@ function createRow(node) {
   return row;
 }
 
+/**
+ * @param {HTMLElement} row
+ * @param {import('../types').Node} node
+ */
 function updateRow(row, node) {
   setAttr(row, 'data-status', node.health_status);
   setAttr(row, 'data-cordoned', node.cordoned ? 'true' : 'false');
   setAttr(row, 'data-node-id', node.id);
-  const cells = row.children;
-  cells[0].querySelector('.tag-cordoned').hidden = !node.cordoned;
-  updateBadge(cells[1].firstElementChild, node.health_status);
+  const cells = /** @type {HTMLCollectionOf<HTMLElement>} */ (row.children);
+  $('.tag-cordoned', cells[0]).hidden = !node.cordoned;
+  updateBadge(/** @type {Element} */ (cells[1].firstElementChild), node.health_status);
   setText(cells[2], node.node_type);
-  fillDots(cells[3].firstElementChild, node);
+  fillDots(/** @type {HTMLElement} */ (cells[3].firstElementChild), node);
   const total = Number(node.cpu_cores_total) || 0;
-  setText(
-    cells[4].querySelector('.cpu-text'),
-    `${fmtCores(node.cpu_cores_allocated)} / ${fmtCores(total)}`,
-  );
+  setText($('.cpu-text', cells[4]), `${fmtCores(node.cpu_cores_allocated)} / ${fmtCores(total)}`);
   setAttr(
     cells[4],
     'title',
     `allocated ${fmtCores(node.cpu_cores_allocated)}, available ${fmtCores(node.cpu_cores_avail)}, used ${fmtCores(node.cpu_cores_used)} of ${fmtCores(total)} cores`,
   );
-  cells[4].querySelector('.minibar-alloc').style.width = `${pct(node.cpu_cores_allocated, total)}%`;
-  cells[4].querySelector('.minibar-used').style.width = `${pct(node.cpu_cores_used, total)}%`;
+  $('.minibar-alloc', cells[4]).style.width = `${pct(node.cpu_cores_allocated, total)}%`;
+  $('.minibar-used', cells[4]).style.width = `${pct(node.cpu_cores_used, total)}%`;
   setText(cells[5], node.pod_count ?? 0);
-  const cordon = cells[8].querySelector('[data-action="cordon"], [data-action="uncordon"]');
+  const cordon = $('[data-action="cordon"], [data-action="uncordon"]', cells[8]);
   const verb = node.cordoned ? 'uncordon' : 'cordon';
   if (cordon.dataset.action !== verb) {
     cordon.dataset.action = verb;
@@ -151,6 +169,11 @@ function updateRow(row, node) {
   updateAge(row, node);
 }
 
+/**
+ * @param {HTMLElement} row
+ * @param {import('../types').Node} node
+ * @param {number} [now]
+ */
 function updateAge(row, node, now = serverNow()) {
   const cell = row.children[6];
   const last = lastHeartbeatMs(node);
@@ -166,6 +189,7 @@ function updateAge(row, node, now = serverNow()) {
   );
 }
 
+/** @param {{ onOpen: (node: import('../types').Node) => void }} handlers */
 export function initNodesView({ onOpen }) {
   openDetail = onOpen;
   const body = $('#nodes-body');
@@ -189,6 +213,7 @@ export function initNodesView({ onOpen }) {
   });
 }
 
+/** @param {import('../types').Node[]} nodes */
 export function renderNodes(nodes) {
   nodesById = new Map(nodes.map((n) => [String(n.id), n]));
   syncRows($('#nodes-body'), nodes, {
@@ -201,7 +226,10 @@ export function renderNodes(nodes) {
   setText($('#nodes-count'), nodes.length ? `(${nodes.length})` : '');
 }
 
-/** A heartbeat from the stream: the age column need not wait for the next refresh. */
+/**
+ * A heartbeat from the stream: the age column need not wait for the next refresh.
+ * @param {import('../types').StreamHeartbeat} hb
+ */
 export function noteHeartbeat(hb) {
   const node = nodesById.get(String(hb.node_id));
   if (!node) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // Cluster overview: counts, CPU totals, the node-health donut and per-node CPU bars.
 import {
   $,
@@ -16,6 +17,12 @@ const COLOURS = { total: '#d0d7de', allocated: '#0969da', used: '#8250df' };
 let donut = null;
 let bars = null;
 
+/**
+ * @param {HTMLElement} list
+ * @param {Record<string, number> | undefined} counts
+ * @param {string[]} statuses
+ * @param {string} prefix
+ */
 function chips(list, counts, statuses, prefix) {
   const known = [...statuses, ...Object.keys(counts ?? {}).filter((s) => !statuses.includes(s))];
   const signature = known.map((s) => `${s}=${counts?.[s] ?? 0}`).join(',');
@@ -39,6 +46,7 @@ function chips(list, counts, statuses, prefix) {
   );
 }
 
+/** @param {Record<string, number> | undefined} byStatus */
 function renderDonut(byStatus) {
   const Chart = window.Chart;
   if (!Chart) return;
@@ -48,7 +56,7 @@ function renderDonut(byStatus) {
   ].filter((s) => (byStatus?.[s] ?? 0) > 0);
   const empty = statuses.length === 0;
   const labels = empty ? ['no nodes'] : statuses.map(statusLabel);
-  const data = empty ? [1] : statuses.map((s) => byStatus[s]);
+  const data = empty ? [1] : statuses.map((s) => byStatus?.[s] ?? 0);
   const colours = empty ? ['#eaeef2'] : statuses.map((s) => STATUS_COLOURS[s] ?? '#8c959f');
   if (!donut) {
     donut = new Chart($('#node-health-chart'), {
@@ -74,6 +82,7 @@ function renderDonut(byStatus) {
   donut.$empty = empty;
 }
 
+/** @param {import('../types').Node[]} nodes */
 function renderBars(nodes) {
   const Chart = window.Chart;
   const shown = nodes.slice(0, MAX_BARS);
@@ -122,6 +131,10 @@ function renderBars(nodes) {
   }
 }
 
+/**
+ * @param {import('../types').Cluster | null} cluster
+ * @param {import('../types').Node[] | null} nodes
+ */
 export function renderOverview(cluster, nodes) {
   if (cluster) {
     setText($('#stat-nodes-total'), cluster.nodes?.total ?? 0);
@@ -146,7 +159,10 @@ export function renderOverview(cluster, nodes) {
   if (nodes) renderBars(nodes);
 }
 
-/** The cluster autoscaler's state: on or off, its node range and the nodes it added. */
+/**
+ * The cluster autoscaler's state: on or off, its node range and the nodes it added.
+ * @param {import('../types').Autoscaler} a
+ */
 export function renderAutoscaler(a) {
   const panel = $('#autoscaler-stat');
   if (!panel || !a) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // The pod dialog: its node, requests, use, scheduling, containers, volumes, config and events.
 import { runPodAction } from '../actions.js';
 import { api } from '../api.js';
@@ -6,6 +7,7 @@ import { actionBar, detailButton, eventsList, field, table } from './detail-bloc
 import { usageSection } from './detail-usage.js';
 import { schedulingView } from './pod-scheduling.js';
 
+/** @param {number | string} id */
 export async function loadPod(id) {
   const pod = await api.pod(id);
   const [events, scheduling, usage] = await Promise.all([
@@ -18,9 +20,16 @@ export async function loadPod(id) {
   return { pod, events: events ?? [], scheduling, usage };
 }
 
+/** @param {string | string[] | null | undefined} value */
 const list = (value) => (Array.isArray(value) ? value.join(' ') : (value ?? ''));
 
-/** `openObject` opens what the dialog links to (the pod's node). */
+/** @typedef {Awaited<ReturnType<typeof loadPod>>} PodDialogData */
+
+/**
+ * `openObject` opens what the dialog links to (the pod's node).
+ * @param {PodDialogData} data
+ * @param {{ openObject: (ref: string) => void }} links
+ */
 export function renderPod({ pod, events, scheduling }, { openObject }) {
   const body = $('#pod-detail-body');
   $('#pod-detail-title').textContent = `Pod ${pod.name}`;

@@ -1,11 +1,16 @@
+// @ts-check
 // Why a pod is where it is, in its detail dialog.
 import { fmtDateTime, h } from '../dom.js';
 import { table } from './detail-blocks.js';
 
-/** Why the pod is where it is: each node considered, the winner first and marked. */
+/**
+ * Why the pod is where it is: each node considered, the winner first and marked.
+ * @param {import('../types').PodScheduling | null} scheduling
+ */
 export function schedulingView(scheduling) {
   if (!scheduling) return h('p', { class: 'muted' }, 'No scheduling decision recorded.');
   const { summary } = scheduling;
+  /** @param {import('../types').NodeVerdict} n */
   const rank = (n) => (n.chosen ? 0 : n.fits ? 1 : 2);
   const nodes = [...scheduling.nodes].sort(
     (a, b) => rank(a) - rank(b) || (b.score ?? 0) - (a.score ?? 0),

@@ -1,14 +1,21 @@
+// @ts-check
 // The pods table with its status and node filters (applied by the API).
 import { runPodAction } from '../actions.js';
 import { $, fmtAge, fmtCores, h, setAttr, setText, syncRows, updateBadge } from '../dom.js';
 import { serverNow } from './traces.js';
 
+/** @type {Map<string, import('../types').Pod>} */
 let podsById = new Map();
 
 export function podFilters() {
   return { status: $('#pod-filter-status').value, node: $('#pod-filter-node').value };
 }
 
+/**
+ * @param {string} action
+ * @param {string} label
+ * @param {import('../types').Pod} pod
+ */
 function podButton(action, label, pod) {
   return h(
     'button',
@@ -23,6 +30,7 @@ function podButton(action, label, pod) {
   );
 }
 
+/** @param {import('../types').Pod} pod */
 function createRow(pod) {
   return h(
     'tr',
@@ -61,11 +69,15 @@ function createRow(pod) {
   );
 }
 
+/**
+ * @param {HTMLElement} row
+ * @param {import('../types').Pod} pod
+ */
 function updateRow(row, pod) {
   setAttr(row, 'data-status', pod.status);
   setAttr(row, 'data-node', pod.node_name ?? '');
   const cells = row.children;
-  const badge = cells[1].firstElementChild;
+  const badge = /** @type {Element} */ (cells[1].firstElementChild);
   updateBadge(badge, pod.status);
   setAttr(badge, 'title', pod.reason ?? pod.status);
   const nodeCell = cells[2];
@@ -85,11 +97,17 @@ function updateRow(row, pod) {
   updateAge(row, pod);
 }
 
+/**
+ * @param {HTMLElement} row
+ * @param {import('../types').Pod} pod
+ * @param {number} [now]
+ */
 function updateAge(row, pod, now = serverNow()) {
   const created = Date.parse(pod.created_at ?? '');
   setText(row.children[7], Number.isFinite(created) ? fmtAge((now - created) / 1000) : '—');
 }
 
+/** @param {{ onOpen: (pod: import('../types').Pod) => void, onFilter: () => void }} handlers */
 export function initPodsView({ onOpen, onFilter }) {
   const body = $('#pods-body');
   body.addEventListener('click', (event) => {
@@ -109,6 +127,7 @@ export function initPodsView({ onOpen, onFilter }) {
   $('#pod-filter-node').addEventListener('change', onFilter);
 }
 
+/** @param {import('../types').Pod[]} pods */
 export function renderPods(pods) {
   podsById = new Map(pods.map((p) => [String(p.id), p]));
   syncRows($('#pods-body'), pods, { key: (p) => p.id, create: createRow, update: updateRow });
@@ -120,7 +139,10 @@ export function renderPods(pods) {
   setText($('#pods-count'), pods.length ? `(${pods.length}${filtered ? ' shown' : ''})` : '');
 }
 
-/** Keeps the node filter's choices in step with the nodes that exist. */
+/**
+ * Keeps the node filter's choices in step with the nodes that exist.
+ * @param {import('../types').Node[]} nodes
+ */
 export function updateNodeFilter(nodes) {
   const select = $('#pod-filter-node');
   const current = select.value;

@@ -1,3 +1,4 @@
+// @ts-check
 // Live heartbeat traces: per node, the CPU use its agent reported in each of its
 // last heartbeats, drawn against a window that keeps moving with the clock. A
 // node that goes silent therefore shows a line that stops (with a dashed flat
@@ -9,8 +10,17 @@ const MAX_POINTS = 60;
 const DEFAULT_INTERVAL_MS = 5000;
 const SILENT_AFTER_INTERVALS = 2;
 
-const buffers = new Map(); // node id -> [{x: ms, y: cores}], oldest first
-const traces = new Map(); // node id -> { canvas, chart, visible, seeded, node }
+/** @typedef {{ x: number, y: number }} Point a time (ms) and the cores used then */
+/**
+ * @typedef {{ canvas: HTMLCanvasElement, chart: import('../types').LineChart | null, visible: boolean,
+ *   seeded: boolean, node: import('../types').Node, dirty: boolean }} Trace
+ */
+
+/** @type {Map<string, Point[]>} node id -> its points, oldest first */
+const buffers = new Map();
+/** @type {Map<string, Trace>} node id -> its row's trace */
+const traces = new Map();
+/** @type {number[]} */
 const skewSamples = [];
 let skewMs = 0;
 
@@ -29,6 +39,7 @@ function noteSkew(atMs) {
   skewMs = Math.max(...skewSamples);
 }
 
+/** @param {string} nodeId */
 function bufferOf(nodeId) {
   let buffer = buffers.get(nodeId);
   if (!buffer) {
@@ -38,6 +49,10 @@ function bufferOf(nodeId) {
   return buffer;
 }
 
+/**
+ * @param {Point[]} buffer
+ * @param {Point} point
+ */
 function addPoint(buffer, point) {
   if (!Number.isFinite(point.x) || !Number.isFinite(point.y)) return;
   const last = buffer[buffer.length - 1];
@@ -49,7 +64,10 @@ function addPoint(buffer, point) {
   while (buffer.length > MAX_POINTS) buffer.shift();
 }
 
-/** Feeds one `heartbeat` SSE event in. */
+/**
+ * Feeds one `heartbeat` SSE event in.
+ * @param {import('../types').StreamHeartbeat} hb
+ */
 export function recordHeartbeat(hb) {
   const at = Date.parse(hb.at);
   if (!Number.isFinite(at)) return;
@@ -77,6 +95,10 @@ export function intervalOf(nodeId) {
   return Math.min(60000, Math.max(250, median || DEFAULT_INTERVAL_MS));
 }
 
+/**
+ * @param {import('../types').Node} node
+ * @param {number} [now]
+ */
 export function isSilent(node, now = serverNow()) {
   if (!['healthy', 'not_ready', 'recovering', 'pending'].includes(node.health_status)) return false;
   const last = Math.max(lastBeatAt(node.id) ?? 0, Date.parse(node.last_heartbeat_at ?? '') || 0);
@@ -88,7 +110,7 @@ const observer =
   'IntersectionObserver' in window
     ? new IntersectionObserver((entries) => {
         for (const entry of entries) {
-          const trace = traces.get(entry.target.dataset.nodeId);
+          const trace = traces.get(/** @type {HTMLElement} */ (entry.target).dataset.nodeId ?? '');
           if (!trace) continue;
           trace.visible = entry.isIntersecting;
           if (trace.visible) ensureChart(trace);
@@ -96,7 +118,11 @@ const observer =
       })
     : null;
 
-/** Registers the canvas of a node row; its chart is built when first scrolled into view. */
+/**
+ * Registers the canvas of a node row; its chart is built when first scrolled into view.
+ * @param {import('../types').Node} node
+ * @param {HTMLCanvasElement} canvas
+ */
 export function attachTrace(node, canvas) {
   const id = String(node.id);
   canvas.dataset.nodeId = id;
@@ -106,6 +132,7 @@ export function attachTrace(node, canvas) {
   else ensureChart(trace);
 }
 
+/** @param {import('../types').Node} node */
 export function updateTraceNode(node) {
   const trace = traces.get(String(node.id));
   if (trace) trace.node = node;
@@ -121,6 +148,7 @@ export function detachTrace(nodeId) {
   buffers.delete(id);
 }
 
+/** @param {Trace} trace */
 async function seed(trace) {
   trace.seeded = true;
   try {
@@ -136,6 +164,7 @@ async function seed(trace) {
   }
 }
 
+/** @param {Trace} trace */
 function ensureChart(trace) {
   if (!trace.seeded) seed(trace);
   const Chart = ChartJs();
@@ -174,11 +203,19 @@ function ensureChart(trace) {
   drawTrace(trace, serverNow());
 }
 
+/**
+ * @param {import('../types').Node} node
+ * @param {boolean} silent
+ */
 function lineColour(node, silent) {
   if (silent) return '#8c959f';
   return STATUS_COLOURS[node.health_status] ?? '#57606a';
 }
 
+/**
+ * @param {Trace} trace
+ * @param {number} now
+ */
 function drawTrace(trace, now) {
   const chart = trace.chart;
   if (!chart) return;
@@ -202,12 +239,13 @@ function drawTrace(trace, now) {
           { x: now, y: last.y },
         ]
       : [];
-  chart.options.scales.x.min = now - windowMs;
-  chart.options.scales.x.max = now;
-  chart.options.scales.y.suggestedMax = Math.max(
-    Number(node.cpu_cores_total) || 1,
-    ...buffer.map((p) => p.y),
+  // the scales this trace's chart was built with (ensureChart)
+  const scales = /** @type {{ x: { min: number, max: number }, y: { suggestedMax: number } }} */ (
+    chart.options.scales
   );
+  scales.x.min = now - windowMs;
+  scales.x.max = now;
+  scales.y.suggestedMax = Math.max(Number(node.cpu_cores_total) || 1, ...buffer.map((p) => p.y));
   trace.canvas.dataset.points = String(buffer.length);
   trace.canvas.dataset.silent = String(silent);
   chart.update('none');
@@ -233,6 +271,10 @@ export function tickTraces() {
  * The options of a history chart: seconds ago along the bottom, cores on the left axis
  * and another measure (`rightTitle`, up to `rightMax`) on the right.
  */
+/**
+ * @param {{ coresMax: number, rightTitle: string, rightMax?: number }} axes
+ * @returns {import('chart.js').ChartOptions<'line'>}
+ */
 export function secondsAgoOptions({ coresMax, rightTitle, rightMax }) {
   return {
     animation: false,
@@ -245,7 +287,7 @@ export function secondsAgoOptions({ coresMax, rightTitle, rightMax }) {
         type: 'linear',
         max: 0,
         title: { display: true, text: 'seconds ago' },
-        ticks: { callback: (v) => `${Math.round(-v)}` },
+        ticks: { callback: (v) => `${Math.round(-Number(v))}` },
       },
       y: { min: 0, suggestedMax: coresMax, title: { display: true, text: 'cores' } },
       y1: {
@@ -259,7 +301,12 @@ export function secondsAgoOptions({ coresMax, rightTitle, rightMax }) {
   };
 }
 
-/** Builds a larger history chart (CPU use and latency) for the node detail view. */
+/**
+ * Builds a larger history chart (CPU use and latency) for the node detail view.
+ * @param {HTMLCanvasElement} canvas
+ * @param {import('../types').HeartbeatSample[]} beats
+ * @param {number} cpuTotal
+ */
 export function historyChart(canvas, beats, cpuTotal) {
   const Chart = ChartJs();
   if (!Chart) return null;

@@ -1,3 +1,4 @@
+// @ts-check
 // Resource use over time, as a node's or a pod's agent reported it with each heartbeat
 // (GET /nodes/:id/usage, GET /pods/:id/usage): CPU in cores on the left axis, memory in
 // MiB on the right, against "seconds ago". The chart is built once per detail dialog and
@@ -5,12 +6,16 @@
 import { fmtCores } from '../dom.js';
 import { secondsAgoOptions, serverNow } from './traces.js';
 
+/** @param {number} value */
 const mib = (value) => `${Math.round(Number(value))} MiB`;
 
 const CPU_COLOUR = '#8250df';
 const MEMORY_COLOUR = '#1a7f37';
 
-/** What the usage answers give as the size to draw against: a node's capacity, a pod's requests. */
+/**
+ * What the usage answers give as the size to draw against: a node's capacity, a pod's requests.
+ * @param {import('../types').Usage | null} usage
+ */
 function limits(usage) {
   return {
     cpu: Number(usage?.cpu_cores_total ?? usage?.cpu_cores_req) || 1,
@@ -18,6 +23,10 @@ function limits(usage) {
   };
 }
 
+/**
+ * @param {import('../types').UsageSample[]} samples
+ * @param {number} now
+ */
 function series(samples, now) {
   const at = (s) => (Date.parse(s.time) - now) / 1000;
   return {
@@ -26,7 +35,11 @@ function series(samples, now) {
   };
 }
 
-/** The numbers the chart shows, on the canvas, for readers that cannot see it. */
+/**
+ * The numbers the chart shows, on the canvas, for readers that cannot see it.
+ * @param {HTMLCanvasElement} canvas
+ * @param {import('../types').UsageSample[]} samples
+ */
 function describe(canvas, samples) {
   const last = samples[samples.length - 1];
   canvas.dataset.points = String(samples.length);
@@ -42,16 +55,23 @@ function describe(canvas, samples) {
   );
 }
 
-/** One line under the chart: the latest sample against the size. */
+/**
+ * One line under the chart: the latest sample against the size.
+ * @param {import('../types').Usage | null} usage
+ */
 export function usageSummary(usage) {
   const samples = usage?.samples ?? [];
   const last = samples[samples.length - 1];
   if (!last) return 'No use reported yet: samples come with the heartbeats of running pods.';
   const { cpu, memory } = limits(usage);
-  const of = usage.cpu_cores_total !== undefined ? 'of' : 'requested';
+  const of = usage?.cpu_cores_total !== undefined ? 'of' : 'requested';
   return `Latest: ${fmtCores(last.cpu)} cores (${of} ${fmtCores(cpu)}), ${mib(last.memory)}${memory ? ` (${of} ${memory})` : ''} · ${samples.length} samples`;
 }
 
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {import('../types').Usage | null} usage
+ */
 function build(canvas, usage) {
   const Chart = window.Chart;
   if (!Chart) return null;
@@ -92,6 +112,9 @@ function build(canvas, usage) {
 /**
  * Draws `usage` on `canvas`: a new chart for a new canvas, otherwise the same chart with
  * the new samples. Returns the chart to pass back next time.
+ * @param {import('../types').Chart | null} chart
+ * @param {HTMLCanvasElement} canvas
+ * @param {import('../types').Usage | null} usage
  */
 export function drawUsage(chart, canvas, usage) {
   const samples = usage?.samples ?? [];

@@ -1,3 +1,4 @@
+// @ts-check
 // The rows of the workloads view: a Deployment with its ReplicaSets and their pods, bare
 // ReplicaSets, DaemonSets and Jobs, each pod a chip that opens it.
 import { runDeploymentAction } from '../actions.js';
@@ -12,7 +13,11 @@ import {
   revisionOf,
 } from './workload-objects.js';
 
-/** `openPod` opens a chip's pod in its dialog. */
+/**
+ * `openPod` opens a chip's pod in its dialog.
+ * @param {import('../types').KubeObject[]} pods
+ * @param {(pod: import('../types').Ref) => void} openPod
+ */
 function podChips(pods, openPod) {
   if (!pods.length) return h('span', { class: 'muted' }, 'no pods');
   return h(
@@ -43,6 +48,9 @@ function podChips(pods, openPod) {
   );
 }
 
+/**
+ * @param {import('../types').KubeObject} o
+ */
 function nameCell(o) {
   return h(
     'td',
@@ -54,6 +62,11 @@ function nameCell(o) {
   );
 }
 
+/**
+ * @param {string} label
+ * @param {'scale' | 'restart'} action
+ * @param {import('../types').KubeObject} d
+ */
 function actionButton(label, action, d) {
   return h(
     'button',
@@ -68,7 +81,10 @@ function actionButton(label, action, d) {
   );
 }
 
-/** Still moving: pods of the new template missing, not yet available, or old ones left. */
+/**
+ * Still moving: pods of the new template missing, not yet available, or old ones left.
+ * @param {import('../types').KubeObject} d
+ */
 function rollingOut(d) {
   const desired = n(d.spec.replicas);
   const s = d.status ?? {};
@@ -79,6 +95,12 @@ function rollingOut(d) {
   );
 }
 
+/**
+ * @param {import('../types').KubeObject} rs
+ * @param {import('../types').KubeObject[]} pods
+ * @param {number} cols
+ * @param {(pod: import('../types').Ref) => void} openPod
+ */
 function replicaSetRow(rs, pods, cols, openPod) {
   const desired = n(rs.spec.replicas);
   const current = n(rs.status?.replicas);
@@ -116,6 +138,12 @@ function replicaSetRow(rs, pods, cols, openPod) {
   );
 }
 
+/**
+ * @param {import('../types').KubeObject[]} deployments
+ * @param {(d: import('../types').KubeObject) => import('../types').KubeObject[]} replicaSetsOf
+ * @param {(rs: import('../types').KubeObject) => import('../types').KubeObject[]} podsOf
+ * @param {(pod: import('../types').Ref) => void} openPod
+ */
 export function deploymentRows(deployments, replicaSetsOf, podsOf, openPod) {
   const rows = [];
   for (const d of deployments) {
@@ -168,6 +196,11 @@ export function deploymentRows(deployments, replicaSetsOf, podsOf, openPod) {
   return rows;
 }
 
+/**
+ * @param {import('../types').KubeObject[]} jobs
+ * @param {(job: import('../types').KubeObject) => import('../types').KubeObject[]} podsOf
+ * @param {(pod: import('../types').Ref) => void} openPod
+ */
 export function jobRows(jobs, podsOf, openPod) {
   return jobs.map((job) => {
     const s = job.status ?? {};
@@ -198,6 +231,11 @@ export function jobRows(jobs, podsOf, openPod) {
   });
 }
 
+/**
+ * @param {import('../types').KubeObject[]} daemonSets
+ * @param {(ds: import('../types').KubeObject) => import('../types').KubeObject[]} podsOf
+ * @param {(pod: import('../types').Ref) => void} openPod
+ */
 export function daemonSetRows(daemonSets, podsOf, openPod) {
   return daemonSets.map((ds) => {
     const s = ds.status ?? {};
@@ -222,6 +260,11 @@ export function daemonSetRows(daemonSets, podsOf, openPod) {
   });
 }
 
+/**
+ * @param {import('../types').KubeObject[]} replicaSets
+ * @param {(rs: import('../types').KubeObject) => import('../types').KubeObject[]} podsOf
+ * @param {(pod: import('../types').Ref) => void} openPod
+ */
 export function bareReplicaSetRows(replicaSets, podsOf, openPod) {
   return replicaSets.map((rs) =>
     h(

@@ -1,3 +1,4 @@
+// @ts-check
 // The workloads view: Deployments with their ReplicaSets (by ownerReferences, newest
 // revision first) and each ReplicaSet's pods, bare ReplicaSets, Jobs and, where the server
 // serves them, DaemonSets, all read from the Kubernetes API the server also serves. Which
@@ -15,14 +16,18 @@ const GROUPS = [
   { groupVersion: 'batch/v1', resources: ['jobs'] },
 ];
 
-let served = null; // resource name -> list path, from discovery
+/** @type {Map<string, string> | null} resource name -> list path, from discovery */
+let served = null;
 let visible = !('IntersectionObserver' in window);
 let lastSignature = '';
+/** @type {(pod: import('../types').Ref) => void} */
 let openPod = () => {};
+/** @type {Promise<void> | null} */
 let refreshing = null;
 
 /** The kinds this server serves, from `/apis/<group>/<version>`; a group it lacks is skipped. */
 async function discover() {
+  /** @type {Map<string, string>} */
   const found = new Map();
   await Promise.all(
     GROUPS.map(async ({ groupVersion, resources }) => {
@@ -35,8 +40,12 @@ async function discover() {
   return found;
 }
 
+/**
+ * @param {string} resource
+ * @returns {Promise<import('../types').KubeObject[]>}
+ */
 async function items(resource) {
-  const path = served.get(resource);
+  const path = served?.get(resource);
   if (!path) return [];
   try {
     return (await api.kubeList(path))?.items ?? [];
@@ -73,8 +82,14 @@ function table(title, count, testid, headers, rows) {
     ),
   );
 }
-/** What is drawn, minus what changes without changing the picture (resourceVersion…). */
+/** @typedef {Awaited<ReturnType<typeof load>>} Workloads */
+
+/**
+ * What is drawn, minus what changes without changing the picture (resourceVersion…).
+ * @param {Workloads} data
+ */
 function signatureOf(data) {
+  /** @param {import('../types').KubeObject} o */
   const slim = (o) => ({
     k: keyOf(o),
     a: o.metadata.annotations?.[REVISION],
@@ -88,6 +103,7 @@ function signatureOf(data) {
   return JSON.stringify(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.map(slim)])));
 }
 
+/** @param {Workloads} data */
 function render(data) {
   const signature = signatureOf(data);
   if (signature === lastSignature) return;
@@ -103,6 +119,7 @@ function render(data) {
   $('#workloads-empty').hidden = total > 0;
   const num = 'num';
   // read when a chip is clicked, so the opener given at init is the one used
+  /** @param {import('../types').Ref} ref */
   const open = (ref) => openPod(ref);
   fill(
     $('#workloads-body'),
@@ -185,6 +202,7 @@ export function refreshWorkloads({ force = false } = {}) {
   return refreshing;
 }
 
+/** @param {{ onOpenPod: (pod: import('../types').Ref) => void }} handlers */
 export function initWorkloadsView({ onOpenPod }) {
   openPod = onOpenPod;
   const card = $('#workloads');
