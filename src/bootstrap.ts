@@ -292,7 +292,13 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
 
   // the dashboard and its one vendored library, served as plain files
-  app.useStaticAssets({ root: join(root, 'web'), prefix: '/', index: 'index.html' });
+  app.useStaticAssets({
+    root: join(root, 'web'),
+    prefix: '/',
+    index: 'index.html',
+    // the page, its modules and styles; not the type declarations and config its check reads
+    allowedPath: (path: string) => !/(\.d\.ts|\.json)$/.test(path),
+  });
   app.useStaticAssets({
     root: join(root, 'node_modules', 'chart.js', 'dist'),
     prefix: '/vendor/',

@@ -324,6 +324,13 @@ describe('what a web page cannot do to a kubesim without a token', () => {
   });
   afterAll(() => t.close());
 
+  it("serves the dashboard's page, modules and styles, not the type declarations its check reads", async () => {
+    for (const path of ['/', '/app.js', '/views/pods.js', '/styles.css'])
+      expect((await t.http.get(path)).status).toBe(200);
+    for (const path of ['/types.d.ts', '/tsconfig.json'])
+      expect((await t.http.get(path)).status).toBe(404);
+  });
+
   const state = async () =>
     (
       await t.sql<{ cordoned: boolean; pods: number; nodes: number }>(
