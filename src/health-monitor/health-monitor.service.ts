@@ -19,7 +19,7 @@ import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../runtimes/node-runtime';
 import { takeOverNodes } from '../runtimes/runtime-handover';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { HeartbeatService } from '../nodes/heartbeat.service';
+import { HeartbeatFlusher } from '../nodes/heartbeat-flusher';
 import { NodesService } from '../nodes/nodes.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { LeaderLock } from '../database/leader-lock';
@@ -73,7 +73,7 @@ export class HealthMonitorService implements OnApplicationBootstrap, BeforeAppli
     private readonly settingsRepository: SettingsRepository,
     private readonly scheduler: SchedulerService,
     private readonly nodes: NodesService,
-    private readonly heartbeats: HeartbeatService,
+    private readonly heartbeats: HeartbeatFlusher,
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
     private readonly registry: SchedulerRegistry,

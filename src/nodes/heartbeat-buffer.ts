@@ -1,3 +1,5 @@
+import { Injectable } from '@nestjs/common';
+
 /** The last routine heartbeat of each node, waiting to be written. */
 export interface PendingBeat {
   at: Date;
@@ -8,8 +10,10 @@ export interface PendingBeat {
 /**
  * Routine heartbeats (a healthy node reporting nothing new) are kept here and written
  * to the database in one statement per tick, instead of one transaction each, as
- * Kubernetes' own lease renewals are coalesced.
+ * Kubernetes' own lease renewals are coalesced. `HeartbeatService` records into it,
+ * `HeartbeatFlusher` writes it out.
  */
+@Injectable()
 export class HeartbeatBuffer {
   private pending = new Map<number, PendingBeat>();
 

@@ -2,9 +2,11 @@ import { loadConfig } from '../config/app-config';
 import { databaseHealth } from '../database/database-health';
 import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
-import { AssignmentWaiters } from './assignment-waiters';
+import { HeartbeatBuffer } from './heartbeat-buffer';
+import { HeartbeatFlusher } from './heartbeat-flusher';
 import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
+import { NodePodsReader } from './node-pods-reader';
 import { MetricsService } from '../metrics/metrics.service';
 import { UsageService } from '../usage/usage.service';
 
@@ -114,17 +116,22 @@ function setup() {
   const events: string[] = [];
   const config = loadConfig({});
   const usage = new UsageService(config, new MetricsService());
+  const eventsService = {
+    record: async (_t: string, reason: string) => void events.push(reason),
+  } as never;
+  const log = new HeartbeatLog();
+  const buffer = new HeartbeatBuffer();
   const service = new HeartbeatService(
-    store as never,
     store as never,
     store as never,
     store as never,
     store as never,
     store.changes,
     { retryPending: async () => 0 } as never,
-    { record: async (_t: string, reason: string) => void events.push(reason) } as never,
-    new HeartbeatLog(),
-    new AssignmentWaiters(),
+    eventsService,
+    log,
+    buffer,
+    new NodePodsReader(store as never, eventsService, log, config),
     { publish: () => undefined } as never,
     {
       heartbeats: { inc: () => undefined },
@@ -133,7 +140,8 @@ function setup() {
     usage,
     config,
   );
-  return { store, service, events, usage, row: store.rows.get(1)! };
+  const flusher = new HeartbeatFlusher(store as never, buffer, log, {} as never, config);
+  return { store, service, flusher, events, usage, row: store.rows.get(1)! };
 }
 
 const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
@@ -147,7 +155,7 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('answers a routine beat from memory and writes the lot at the next flush, none lost', async () => {
-    const { store, service, row } = setup();
+    const { store, service, flusher, row } = setup();
     const first = await service.heartbeat(1, beat({ cpu_usage: 0.5 }));
     expect(first).toMatchObject({ health_status: 'healthy', pods: [], pods_version: 0 });
     expect(store.writes).toEqual([1]);
@@ -159,7 +167,7 @@ describe('HeartbeatService: routine heartbeats', () => {
     // nothing new was reported: no write per beat
     expect(store.writes).toEqual([1]);
     expect(row.heartbeat_count).toBe(1);
-    await service.flush();
+    await flusher.flush();
     expect(store.flushes).toEqual([[{ nodeId: 1, beats: 3 }]]);
     expect(row).toMatchObject({
       heartbeat_count: 4,
@@ -167,7 +175,7 @@ describe('HeartbeatService: routine heartbeats', () => {
       last_heartbeat_at: new Date(T0 + 3000),
     });
     // written once: an empty buffer writes nothing more
-    await service.flush();
+    await flusher.flush();
     expect(store.flushes).toHaveLength(1);
   });
 
@@ -216,11 +224,11 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('a node another replica changed meanwhile goes back to the full path after the flush', async () => {
-    const { store, service, row } = setup();
+    const { store, service, flusher, row } = setup();
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());
     row.health_status = 'failed'; // the monitor of another replica failed it
-    await service.flush();
+    await flusher.flush();
     const answer = await service.heartbeat(1, beat());
     expect(store.writes).toEqual([1, 1]);
     expect(answer.health_status).toBe('healthy');
@@ -235,17 +243,17 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('beats whose write met an unreachable database are written with the next flush', async () => {
-    const { store, service, row } = setup();
+    const { store, service, flusher, row } = setup();
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());
     store.failFlushWith = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
       code: 'ECONNREFUSED',
     });
-    await expect(service.flush()).rejects.toThrow(/ECONNREFUSED/);
+    await expect(flusher.flush()).rejects.toThrow(/ECONNREFUSED/);
     expect(databaseHealth.up).toBe(false);
     store.failFlushWith = null;
-    await service.flush();
+    await flusher.flush();
     expect(row.heartbeat_count).toBe(3);
     expect(databaseHealth.up).toBe(true);
   });

@@ -40,6 +40,7 @@ import {
 import { SimulateFailureDto } from './dto/simulate-failure.dto';
 import { WatchAnswerDto, WatchDto } from './dto/watch.dto';
 import { HeartbeatService } from './heartbeat.service';
+import { AssignmentWatch } from './assignment-watch';
 import { NodesService } from './nodes.service';
 import { NodeUsageDto, UsageQuery } from '../usage/dto/usage.dto';
 import { NodeTimelineDto } from './dto/node-timeline.dto';
@@ -58,6 +59,7 @@ export class NodesController {
   constructor(
     private readonly nodes: NodesService,
     private readonly heartbeats: HeartbeatService,
+    private readonly assignments: AssignmentWatch,
   ) {}
 
   @Post()
@@ -216,7 +218,7 @@ export class NodesController {
     @Req() req: AuthenticatedNodeRequest,
     @Body() dto: WatchDto,
   ): Promise<WatchAnswerDto> {
-    return this.heartbeats.watch(req.kubesimNodeId, dto);
+    return this.assignments.watch(req.kubesimNodeId, dto);
   }
 
   @Post(':id/simulate/failure')

@@ -5,6 +5,10 @@ import { HeartbeatLog } from './heartbeat-log';
 import { HeartbeatService } from './heartbeat.service';
 import { HeartbeatTokenAuth } from './heartbeat-token-auth';
 import { AssignmentWaiters } from './assignment-waiters';
+import { AssignmentWatch } from './assignment-watch';
+import { HeartbeatBuffer } from './heartbeat-buffer';
+import { HeartbeatFlusher } from './heartbeat-flusher';
+import { NodePodsReader } from './node-pods-reader';
 import { InjectedFailures } from './injected-failures';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
@@ -15,11 +19,15 @@ import { NodesService } from './nodes.service';
   providers: [
     NodesService,
     HeartbeatService,
+    HeartbeatBuffer,
+    HeartbeatFlusher,
+    NodePodsReader,
     HeartbeatTokenAuth,
     HeartbeatLog,
     AssignmentWaiters,
+    AssignmentWatch,
     InjectedFailures,
   ],
-  exports: [NodesService, HeartbeatService, HeartbeatTokenAuth, HeartbeatLog],
+  exports: [NodesService, HeartbeatService, HeartbeatFlusher, HeartbeatTokenAuth, HeartbeatLog],
 })
 export class NodesModule {}
