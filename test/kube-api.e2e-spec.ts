@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { clientNode } from './setup/client-node';
-import { startProcessCluster, waitForNode } from './setup/cluster';
+import { kubectlSuite, row, rows } from './setup/kubectl-suite';
 import { beat, healthyNode, pod, startTestApp, TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
@@ -8,26 +7,7 @@ import { Kubectl } from './setup/kubectl';
  * The Kubernetes API driven by the real kubectl (and @kubernetes/client-node) against the
  * real server on PostgreSQL. Only stdout and stderr of kubectl are looked at, as a user would.
  */
-const SKIP = process.env.KUBESIM_SKIP_KUBECTL === '1';
-if (SKIP) {
-  console.warn(
-    '\n*** KUBESIM_SKIP_KUBECTL=1: the kubectl suite (test/kube-api.e2e-spec.ts) is SKIPPED ***\n',
-  );
-}
-const suite = SKIP ? describe.skip : describe;
-
-/** The rows of kubectl's table output, cells split where kubectl puts 2+ spaces. */
-function rows(stdout: string): string[][] {
-  return stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim().length)
-    .map((l) => l.trim().split(/\s{2,}/));
-}
-
-function row(stdout: string, name: string, column = 0): string[] | undefined {
-  return rows(stdout).find((r) => r[column] === name);
-}
+const suite = kubectlSuite();
 
 const POD_YAML = `
 apiVersion: v1
@@ -43,17 +23,6 @@ spec:
       resources:
         requests: { cpu: 250m, memory: 64Mi }
 `;
-
-beforeAll(() => {
-  if (SKIP) return;
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'pipe' });
-  } catch {
-    throw new Error(
-      'kubectl is not on PATH: the Kubernetes API suite needs it. Install kubectl, or set KUBESIM_SKIP_KUBECTL=1 to skip this suite on purpose.',
-    );
-  }
-});
 
 suite('the Kubernetes API through kubectl', () => {
   let t: TestApp;
@@ -810,95 +779,5 @@ suite('the Kubernetes API through kubectl', () => {
         code: 404,
       }),
     });
-  });
-});
-
-suite('the Kubernetes API with KUBESIM_API_TOKEN', () => {
-  let t: TestApp;
-  const k = new Kubectl();
-
-  beforeAll(async () => {
-    t = await startTestApp({ KUBESIM_API_TOKEN: 'kube-token-0123456789' });
-    await k.configure(t.baseUrl, { KUBESIM_API_TOKEN: 'kube-token-0123456789' });
-  });
-  afterAll(async () => {
-    k.close();
-    await t?.close();
-  });
-
-  it('takes the bearer token of the kubeconfig kubesim writes; a change without it is Unauthorized', async () => {
-    const create = (token: string | null) => `
-      import * as k8s from '@kubernetes/client-node';
-      const kc = new k8s.KubeConfig();
-      kc.loadFromFile(${JSON.stringify(k.kubeconfig)});
-      ${token === null ? 'kc.users[0].token = undefined;' : ''}
-      const core = kc.makeApiClient(k8s.CoreV1Api);
-      const body = { metadata: { name: 'by-client' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
-      try { const pod = await core.createNamespacedPod({ namespace: 'default', body }); console.log(pod.metadata.name); }
-      catch (err) { console.log(err.code); }`;
-    expect(await clientNode(create(null))).toBe('401');
-    await t.http.get('/pods/by-client').expect(404);
-    expect(await clientNode(create('kubeconfig'))).toBe('by-client');
-    await t.http.get('/pods/by-client').expect(200);
-
-    // kubectl withholds credentials from a plain-http server: its reads work, its changes do not
-    expect(row(await k.ok('get', 'pods'), 'by-client')).toBeDefined();
-    const refused = await k.run(['run', 'nope', '--image=nginx']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('Unauthorized');
-    await t.http.get('/pods/nope').expect(404);
-  });
-});
-
-suite('the Kubernetes API over real agents', () => {
-  let t: TestApp;
-  let k: Kubectl;
-
-  beforeAll(async () => {
-    t = await startProcessCluster();
-    k = new Kubectl();
-    await k.configure(t.baseUrl);
-  });
-  afterAll(async () => {
-    k?.close();
-    await t?.close();
-  });
-
-  it('the failure story in kubectl: a node fails, turns NotReady, its pod runs again elsewhere', async () => {
-    await t.http.post('/nodes').send({ name: 'agent-1', cpu_cores: 2 }).expect(201);
-    await waitForNode(t, 'agent-1', 'healthy');
-    expect(row(await k.ok('get', 'nodes'), 'agent-1')?.[1]).toBe('Ready');
-
-    await k.ok('run', 'live', '--image=busybox:1.36');
-    expect(await k.ok('wait', '--for=condition=Ready', 'pod/live', '--timeout=30s')).toBe(
-      'pod/live condition met\n',
-    );
-    expect(row(await k.ok('get', 'pods', '-o', 'wide'), 'live')?.slice(1, 3)).toEqual([
-      '1/1',
-      'Running',
-    ]);
-
-    await t.http.post('/nodes').send({ name: 'agent-2', cpu_cores: 2 }).expect(201);
-    await waitForNode(t, 'agent-2', 'healthy');
-    await t.http.post('/nodes/agent-1/simulate/failure').send({ mode: 'crash' }).expect(200);
-    await waitFor('the node NotReady in kubectl', async () =>
-      /^agent-1\s+NotReady/m.test(await k.ok('get', 'nodes')),
-    );
-    await waitFor(
-      'the pod running on agent-2 in kubectl',
-      async () => {
-        const r = row(await k.ok('get', 'pods', '-o', 'wide'), 'live');
-        if (r?.[1] === '1/1' && r[2] === 'Running' && r[6] === 'agent-2') return true;
-        const rest = (await t.http.get('/pods/live')).body;
-        throw new Error(
-          `kubectl shows ${JSON.stringify(r)}; GET /pods/live: ${JSON.stringify(rest)}`,
-        );
-      },
-      40000,
-    );
-    const reasons = rows(
-      await k.ok('get', 'events', '--field-selector', 'involvedObject.name=agent-1'),
-    ).map((r) => r[2]);
-    expect(reasons).toEqual(expect.arrayContaining(['RegisteredNode', 'NodeNotReady']));
   });
 });
