@@ -21,7 +21,6 @@ import { JobSync } from './job-sync';
 import { ReplicaSetSync } from './replica-set-sync';
 import { toDaemonNodeView } from './workload-views';
 
-
 /** its own advisory lock: the workload controllers lead apart from the other loops */
 export const WORKLOADS_LOCK = 7_414_004;
 const TICK = 'kubesim-workloads';
