@@ -20,6 +20,13 @@ const NAMESPACE_FIELDS = ['metadata.name', 'status.phase'] as const;
 
 /** How long a namespace's deletion waits before it tries again after a failure. */
 const NAMESPACE_RETRY_MS = 2000;
+/**
+ * How long a DELETE waits for its namespace to empty before answering. A client that waits
+ * for the deletion (kubectl delete, which lists the namespace and then watches it) then finds
+ * a small namespace already gone: kubesim keeps no change log, so a watch that starts after
+ * the namespace went could not tell it a DELETED.
+ */
+const QUICK_DELETE_MS = 2000;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -32,7 +39,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export class KubeNamespacesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('KubeApi');
   /** namespaces whose pods this process is deleting now */
-  private readonly finishing = new Set<string>();
+  private readonly finishing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly namespaces: NamespacesRepository,
@@ -127,6 +134,7 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
   /**
    * Marks the namespace Terminating and answers with it; its pods are then deleted the
    * way any pod is (each with its Killing event), and the namespace goes once it is empty.
+   * The answer waits a moment for that, so a small namespace is gone when it arrives.
    */
   async deleteNamespace(name: string): Promise<V1Namespace> {
     if (SYSTEM_NAMESPACES.includes(name))
@@ -139,7 +147,12 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
     await this.requireNamespace(name);
     const row = await this.namespaces.markTerminating(name);
     if (!row) throw KubeError.notFound('namespaces', name);
-    void this.finishNamespace(name);
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.finishNamespace(name),
+      new Promise((resolve) => (waited = setTimeout(resolve, QUICK_DELETE_MS).unref())),
+    ]);
+    clearTimeout(waited);
     return toKubeNamespace(row);
   }
 
@@ -153,9 +166,17 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
       );
   }
 
-  private async finishNamespace(name: string): Promise<void> {
-    if (this.finishing.has(name)) return;
-    this.finishing.add(name);
+  /** Deletes what the namespace holds, then the namespace; a deletion under way is joined. */
+  private finishNamespace(name: string): Promise<void> {
+    let finishing = this.finishing.get(name);
+    if (!finishing) {
+      finishing = this.emptyAndRemove(name).finally(() => this.finishing.delete(name));
+      this.finishing.set(name, finishing);
+    }
+    return finishing;
+  }
+
+  private async emptyAndRemove(name: string): Promise<void> {
     try {
       // a pod made while the namespace turned Terminating is caught by the next round
       for (;;) {
@@ -172,8 +193,6 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
     } catch (err) {
       this.logger.warn(`deleting namespace ${name}: ${(err as Error).message}; trying again`);
       setTimeout(() => void this.finishNamespace(name), NAMESPACE_RETRY_MS).unref();
-    } finally {
-      this.finishing.delete(name);
     }
   }
 
