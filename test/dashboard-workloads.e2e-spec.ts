@@ -3,6 +3,7 @@ import { Browser, Page } from 'playwright-core';
 import { launchChromium, saveScreenshot } from './setup/browser';
 import { startProcessCluster } from './setup/cluster';
 import { TestApp, waitFor } from './setup/test-app';
+import { deployment, job, KubeObject } from './setup/workload-manifests';
 
 /**
  * The dashboard's workloads view, resource-use charts and lessons panel in a real headless
@@ -11,72 +12,15 @@ import { TestApp, waitFor } from './setup/test-app';
  * scaled and restarted with the view's buttons, the use its pods' agents report drawn, and a
  * Job run to completion. Every run leaves test-results/dashboard-workloads.png;
  * UPDATE_SCREENSHOTS=1 also refreshes the committed docs/screenshots/dashboard-workloads.png.
+ * Each test goes on from the one before (the lesson's nodes run the Deployment, the page keeps
+ * the token it was given once), so they stay one file; the manifests are in
+ * test/setup/workload-manifests.ts.
  */
 const UI_TIMEOUT_MS = 20000;
 // writes need it: the page asks for it once, then sends it with every write, patches included
 const TOKEN = 'dashboard-workloads-token';
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
-
-const deployment = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'web' },
-  spec: {
-    replicas: 2,
-    // one new pod at a time, each available only after 2 s: the rollout takes long enough
-    // for the page to show it in the middle
-    minReadySeconds: 2,
-    strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-    selector: { matchLabels: { app: 'web' } },
-    template: {
-      metadata: { labels: { app: 'web' }, annotations: { 'kubesim.io/cpu-usage': '500m' } },
-      spec: {
-        containers: [
-          {
-            name: 'web',
-            image: 'nginx:1.27',
-            resources: { requests: { cpu: '250m', memory: '32Mi' } },
-          },
-        ],
-      },
-    },
-  },
-};
-
-const job = {
-  apiVersion: 'batch/v1',
-  kind: 'Job',
-  metadata: { name: 'report' },
-  spec: {
-    completions: 2,
-    parallelism: 1,
-    template: {
-      spec: {
-        restartPolicy: 'Never',
-        containers: [
-          {
-            name: 'main',
-            image: 'busybox:1.36',
-            command: ['sleep', '1'],
-            resources: { requests: { cpu: '100m', memory: '16Mi' } },
-          },
-        ],
-      },
-    },
-  },
-};
-
-interface KubeObject {
-  metadata: {
-    name: string;
-    uid: string;
-    annotations?: Record<string, string>;
-    ownerReferences?: Array<{ kind: string; name: string; uid: string }>;
-  };
-  spec: Record<string, any>;
-  status?: Record<string, any>;
-}
 
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const dep = (name: string) => `[data-testid="deployment"][data-name="${name}"]`;

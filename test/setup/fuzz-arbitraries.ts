@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { WORKER_COMPONENTS } from './test-app';
 
 // ---- JSON text with raw tokens JSON.stringify cannot write (1e400, -0, 30-digit numbers) --
 
@@ -221,3 +222,31 @@ export function bodies(
     },
   );
 }
+
+/** A heartbeat body as an agent sends it. */
+export const validBeat = fc.record(
+  {
+    pod_ids: fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 3 }),
+    cpu_cores_avail: fc.double({ min: 0, max: 64, noNaN: true }),
+    cpu_usage: fc.double({ min: 0, max: 64, noNaN: true }),
+    health_status: fc.constantFrom('healthy', 'unhealthy'),
+    components: fc.constant(WORKER_COMPONENTS),
+    pods: fc.array(
+      fc.record({
+        id: fc.integer({ min: 1, max: 50 }),
+        status: fc.constantFrom('creating', 'running', 'failed'),
+        containers: fc.array(
+          fc.record({
+            name: fc.constantFrom('main', 'side'),
+            status: fc.constantFrom('creating', 'running', 'failed', 'terminated'),
+            restart_count: fc.nat(5),
+            cpu_usage: fc.double({ min: 0, max: 2, noNaN: true }),
+          }),
+          { maxLength: 2 },
+        ),
+      }),
+      { maxLength: 2 },
+    ),
+  },
+  { requiredKeys: ['pod_ids', 'health_status', 'components'] },
+);

@@ -34,3 +34,13 @@ export function nestingDepth(text: string | undefined): number {
   }
   return max;
 }
+
+/** A path that does not decode (`%E0%A4%A`) names no node: 400 for the URL, or 401. */
+export const undecodable = (id: string) => {
+  try {
+    decodeURIComponent(id);
+    return false;
+  } catch {
+    return true;
+  }
+};

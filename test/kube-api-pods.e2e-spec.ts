@@ -1,158 +1,23 @@
 import { clientNode } from './setup/client-node';
 import { kubectlSuite, row, rows } from './setup/kubectl-suite';
-import { beat, healthyNode, pod, startTestApp, TestApp, waitFor } from './setup/test-app';
+import { kubectlCluster, POD_YAML } from './setup/kubectl-cluster';
+import { beat, pod, TestApp, waitFor } from './setup/test-app';
 import { Kubectl } from './setup/kubectl';
 
 /**
- * The Kubernetes API driven by the real kubectl (and @kubernetes/client-node) against the
- * real server on PostgreSQL. Only stdout and stderr of kubectl are looked at, as a user would.
+ * Pods through the real kubectl (and @kubernetes/client-node) against the real server on
+ * PostgreSQL, one story in order: created, rehearsed, described, labelled, selected, paged,
+ * watched, deleted, and their events. Only stdout and stderr of kubectl are looked at, as a
+ * user would.
  */
 const suite = kubectlSuite();
 
-const POD_YAML = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api
-  labels: { app: api }
-spec:
-  containers:
-    - name: main
-      image: busybox:1.36
-      command: ["sh", "-c", "sleep 3600"]
-      resources:
-        requests: { cpu: 250m, memory: 64Mi }
-`;
-
 suite('the Kubernetes API through kubectl', () => {
+  const cluster = kubectlCluster();
   let t: TestApp;
   let k: Kubectl;
   let w1: { id: number; token: string };
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    k = new Kubectl();
-    await k.configure(t.baseUrl);
-    w1 = await healthyNode(t, 'w1', 4, { memory_mb: 8192 });
-    await t.http.post('/nodes').send({ name: 'w2', cpu_cores: 2 }).expect(201); // never beats
-    await healthyNode(t, 'm1', 2, { node_type: 'master' });
-  });
-  afterAll(async () => {
-    k?.close();
-    await t?.close();
-  });
-
-  it('answers kubectl version, api-resources and cluster-info', async () => {
-    expect(await k.ok('version')).toMatch(/^Server Version: v1\.32\.0\+kubesim$/m);
-    const resources = rows(await k.ok('api-resources'));
-    expect(resources[0]).toEqual(['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
-    expect(resources).toEqual(
-      expect.arrayContaining([
-        ['nodes', 'no', 'v1', 'false', 'Node'],
-        ['pods', 'po', 'v1', 'true', 'Pod'],
-        ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
-        ['events', 'ev', 'v1', 'true', 'Event'],
-      ]),
-    );
-    expect(await k.ok('cluster-info')).toContain(
-      `Kubernetes control plane is running at ${t.baseUrl}`,
-    );
-  });
-
-  it('kubectl get nodes prints the columns of a real cluster, Ready from heartbeats', async () => {
-    const out = await k.ok('get', 'nodes');
-    expect(rows(out)[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
-    expect(row(out, 'w1')).toEqual([
-      'w1',
-      'Ready',
-      'worker',
-      expect.stringMatching(/^\d+s$/),
-      'v1.32.0+kubesim',
-    ]);
-    expect(row(out, 'w2')?.slice(0, 3)).toEqual(['w2', 'NotReady', 'worker']);
-    expect(row(out, 'm1')?.slice(0, 3)).toEqual(['m1', 'Ready', 'control-plane']);
-    const wide = rows(await k.ok('get', 'nodes', '-o', 'wide'));
-    expect(wide[0]).toEqual(expect.arrayContaining(['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE']));
-  });
-
-  it('a node is a v1.Node: quantities, addresses, labels, conditions, uid and resourceVersion', async () => {
-    const node = JSON.parse(await k.ok('get', 'node', 'w1', '-o', 'json'));
-    expect(node).toMatchObject({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: 'w1',
-        uid: expect.stringMatching(
-          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-        ),
-        resourceVersion: expect.stringMatching(/^\d+$/),
-        labels: { 'kubernetes.io/hostname': 'w1', 'node-role.kubernetes.io/worker': '' },
-      },
-      status: {
-        capacity: { cpu: '4', memory: '8Gi', pods: '110' },
-        allocatable: { cpu: '4', memory: '8Gi' },
-        addresses: expect.arrayContaining([
-          { type: 'InternalIP', address: expect.any(String) },
-          { type: 'Hostname', address: 'w1' },
-        ]),
-        nodeInfo: { kubeletVersion: 'v1.32.0+kubesim', operatingSystem: 'linux' },
-      },
-    });
-    const ready = (n: { status: { conditions: Array<{ type: string; status: string }> } }) =>
-      n.status.conditions.find((c) => c.type === 'Ready')?.status;
-    expect(ready(node)).toBe('True');
-    expect(ready(JSON.parse(await k.ok('get', 'node', 'w2', '-o', 'json')))).toBe('Unknown');
-    const master = JSON.parse(await k.ok('get', 'node', 'm1', '-o', 'json'));
-    expect(master.metadata.labels).toHaveProperty(['node-role.kubernetes.io/control-plane'], '');
-  });
-
-  it('kubectl cordon and uncordon change kubesim node through spec.unschedulable', async () => {
-    expect(await k.ok('cordon', 'w1')).toContain('node/w1 cordoned');
-    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(true);
-    expect(row(await k.ok('get', 'nodes'), 'w1')?.[1]).toBe('Ready,SchedulingDisabled');
-    expect(JSON.parse(await k.ok('get', 'node', 'w1', '-o', 'json')).spec.unschedulable).toBe(true);
-
-    expect(await k.ok('uncordon', 'w1')).toContain('node/w1 uncordoned');
-    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(false);
-    expect(row(await k.ok('get', 'nodes'), 'w1')?.[1]).toBe('Ready');
-
-    // kubectl replace: the cordon from the whole object (its heartbeats move its version on,
-    // so a replace may meet a newer one: read again and retry, as kubectl says)
-    const replaceNode = (change: (n: Record<string, any>) => void) =>
-      waitFor('a replace of w1 over its latest version', async () => {
-        const node = JSON.parse(await k.ok('get', 'node', 'w1', '-o', 'json'));
-        change(node);
-        const r = await k.run(['replace', '-f', '-'], JSON.stringify(node));
-        if (r.code !== 0 && !/Conflict/.test(r.stderr)) return r;
-        return r.code === 0 ? r : null;
-      });
-    const cordoned = await replaceNode((n) => (n.spec.unschedulable = true));
-    expect(cordoned).toMatchObject({ code: 0, stdout: 'node/w1 replaced\n' });
-    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(true);
-    const labelled = await replaceNode((n) => (n.metadata.labels.colour = 'blue'));
-    expect(labelled.code).toBe(1);
-    expect(labelled.stderr).toContain(
-      'The Node "w1" is invalid: metadata.labels: Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
-    );
-    await replaceNode((n) => delete n.spec.unschedulable);
-    expect((await t.http.get('/nodes/w1')).body.cordoned).toBe(false);
-  });
-
-  it('errors are Status objects: kubectl prints them as from a real API server', async () => {
-    const missing = await k.run(['get', 'pod', 'nope']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe('Error from server (NotFound): pods "nope" not found');
-    const node = await k.run(['get', 'node', 'nope']);
-    expect(node.stderr.trim()).toBe('Error from server (NotFound): nodes "nope" not found');
-    const ns = await k.run(['get', 'namespace', 'nowhere']);
-    expect(ns.stderr.trim()).toBe('Error from server (NotFound): namespaces "nowhere" not found');
-    const other = await k.run(['patch', 'node', 'w1', '-p', '{"metadata":{"labels":{"a":"b"}}}']);
-    expect(other.code).toBe(1);
-    expect(other.stderr.trim()).toBe(
-      'The Node "w1" is invalid: metadata.labels: Forbidden: kubesim changes only spec.unschedulable and spec.taints through this API',
-    );
-    expect((await t.http.get('/nodes/w1')).body.labels).toEqual({});
-  });
+  beforeAll(() => ({ t, k, w1 } = cluster));
 
   it('kubectl apply -f creates a pod through kubesim, requests in quantities, one row whichever door', async () => {
     const result = await k.run(['apply', '-f', '-'], POD_YAML);
@@ -321,40 +186,6 @@ suite('the Kubernetes API through kubectl', () => {
     expect(again.stderr.trim()).toBe(
       'Error from server (AlreadyExists): pods "web" already exists',
     );
-  });
-
-  it('validation: unknown fields are refused (Strict) as kube-apiserver words it, bad quantities are Invalid', async () => {
-    const unknown = await k.run(
-      ['create', '-f', '-'],
-      POD_YAML.replace('name: api', 'name: odd').replace('image:', 'colour: blue\n      image:'),
-    );
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain(
-      'Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].colour"',
-    );
-    await t.http.get('/pods/odd').expect(404);
-
-    const quantity = await k.run(
-      ['create', '-f', '-'],
-      POD_YAML.replace('name: api', 'name: q').replace('cpu: 250m', 'cpu: lots'),
-    );
-    expect(quantity.code).toBe(1);
-    expect(quantity.stderr).toContain('The Pod "q" is invalid: ');
-    expect(quantity.stderr).toContain(
-      'spec.containers[0].resources.requests[cpu]: Invalid value: "lots"',
-    );
-    await t.http.get('/pods/q').expect(404);
-
-    // a field kubesim cannot honour is refused, never silently dropped
-    const affinity = await k.run(
-      ['create', '-f', '-'],
-      POD_YAML.replace('name: api', 'name: sel').replace(
-        'spec:\n',
-        'spec:\n  affinity: { podAffinity: {} }\n',
-      ),
-    );
-    expect(affinity.stderr).toContain('spec.affinity.podAffinity: Unsupported value');
-    await t.http.get('/pods/sel').expect(404);
   });
 
   it('a pod that fits nowhere is Pending with PodScheduled False, reason Unschedulable', async () => {
@@ -535,179 +366,12 @@ suite('the Kubernetes API through kubectl', () => {
     expect(pods.output().match(/^watched\s/gm)).toHaveLength(1);
   });
 
-  it('a watch from a resourceVersion too old to replay gets 410 Expired, as from a compacted one', async () => {
-    const old = Date.now() - 10 * 60_000;
-    const res = await fetch(`${t.baseUrl}/api/v1/pods?watch=true&resourceVersion=${old}`);
-    expect(res.status).toBe(200);
-    const [line, ...rest] = (await res.text()).split('\n').filter(Boolean);
-    expect(rest).toEqual([]);
-    expect(JSON.parse(line)).toMatchObject({
-      type: 'ERROR',
-      object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 },
-    });
-    expect(JSON.parse(line).object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
-    // a recent one (what a list just gave) is watched as before
-    const { body: list } = await t.http.get('/api/v1/pods').expect(200);
-    const fresh = await fetch(
-      `${t.baseUrl}/api/v1/pods?watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=1`,
-    );
-    expect(await fresh.text()).not.toContain('"ERROR"');
-  });
-
   it('kubectl delete pod removes it from kubesim', async () => {
     expect(await k.ok('delete', 'pod', 'watched')).toBe('pod "watched" deleted\n');
     await t.http.get('/pods/watched').expect(404);
     expect(row(await k.ok('get', 'pods'), 'watched')).toBeUndefined();
     const again = await k.run(['delete', 'pod', 'watched']);
     expect(again.stderr.trim()).toBe('Error from server (NotFound): pods "watched" not found');
-  });
-
-  it('namespaces: the four of every cluster exist and cannot be deleted; missing ones are 404', async () => {
-    const out = await k.ok('get', 'namespaces');
-    expect(rows(out)[0]).toEqual(['NAME', 'STATUS', 'AGE']);
-    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
-      expect(row(out, ns)?.[1]).toBe('Active');
-    const empty = await k.run(['get', 'pods', '-n', 'kube-system']);
-    expect(empty.stderr.trim()).toBe('No resources found in kube-system namespace.');
-    const forbidden = await k.run(['delete', 'namespace', 'default']);
-    expect(forbidden.stderr.trim()).toBe(
-      'Error from server (Forbidden): namespaces "default" is forbidden: this namespace may not be deleted',
-    );
-    const system = await k.run(['delete', 'ns', 'kube-system']);
-    expect(system.stderr).toContain('namespaces "kube-system" is forbidden');
-    const missing = await k.run(['run', 'x', '--image=nginx', '-n', 'nowhere']);
-    expect(missing.stderr.trim()).toBe(
-      'Error from server (NotFound): namespaces "nowhere" not found',
-    );
-    const gone = await k.run(['delete', 'ns', 'nowhere']);
-    expect(gone.stderr.trim()).toBe('Error from server (NotFound): namespaces "nowhere" not found');
-    const bad = await k.run(['create', 'namespace', 'Bad_Name']);
-    expect(bad.code).not.toBe(0);
-    expect(row(await k.ok('get', 'ns'), 'default')).toBeDefined();
-  });
-
-  it('a namespace of your own: pods named as in default, -n and -A, deletion takes its pods', async () => {
-    expect(await k.ok('create', 'namespace', 'team-a')).toBe('namespace/team-a created\n');
-    const again = await k.run(['create', 'namespace', 'team-a']);
-    expect(again.stderr.trim()).toBe(
-      'Error from server (AlreadyExists): namespaces "team-a" already exists',
-    );
-    expect(await k.ok('get', 'ns', 'team-a', '-o', 'jsonpath={.status.phase}')).toBe('Active');
-    const yaml = await k.ok('get', 'ns', 'team-a', '-o', 'yaml');
-    expect(yaml).toContain('kubernetes.io/metadata.name: team-a');
-    expect(yaml).toMatch(/uid: [0-9a-f-]{36}/);
-
-    // the same name in default and in team-a: two pods, two rows in kubesim
-    await k.ok('run', 'twin', '--image=busybox:1.36', '-n', 'team-a');
-    await k.ok('run', 'twin', '--image=busybox:1.36');
-    const inTeam = rows(await k.ok('get', 'pods', '-n', 'team-a'));
-    expect(inTeam.map((r) => r[0])).toEqual(['NAME', 'twin']);
-    const all = rows(await k.ok('get', 'pods', '-A'));
-    expect(all[0].slice(0, 2)).toEqual(['NAMESPACE', 'NAME']);
-    expect(
-      all
-        .filter((r) => r[1] === 'twin')
-        .map((r) => r[0])
-        .sort(),
-    ).toEqual(['default', 'team-a']);
-    const rest = (await t.http.get('/pods?namespace=team-a').expect(200)).body;
-    expect(rest.map((p: { name: string; namespace: string }) => [p.namespace, p.name])).toEqual([
-      ['team-a', 'twin'],
-    ]);
-    const bare = (await t.http.get('/pods/twin').expect(200)).body;
-    expect(bare.namespace).toBe('default');
-    const other = (await t.http.get('/pods/twin?namespace=team-a').expect(200)).body;
-    expect(other.namespace).toBe('team-a');
-    expect(other.id).not.toBe(bare.id);
-
-    // events are in their pod's namespace
-    await waitFor('the Scheduled event in team-a', async () => {
-      const ev = rows(await k.ok('get', 'events', '-n', 'team-a'));
-      return ev.some((r) => r[2] === 'Scheduled' && r[3] === 'pod/twin');
-    });
-    const teamEvents = (await t.http.get('/events?namespace=team-a').expect(200)).body;
-    expect(teamEvents.length).toBeGreaterThan(0);
-    expect(teamEvents.every((e: { namespace: string }) => e.namespace === 'team-a')).toBe(true);
-
-    // labels and selectors on namespaces; apply of a Namespace manifest
-    await k.ok('label', 'ns', 'team-a', 'tier=dev');
-    expect(rows(await k.ok('get', 'ns', '-l', 'tier=dev')).map((r) => r[0])).toEqual([
-      'NAME',
-      'team-a',
-    ]);
-    // kubectl replace of a namespace: its labels from the whole object
-    const ns = JSON.parse(await k.ok('get', 'ns', 'team-a', '-o', 'json'));
-    ns.metadata.labels.owner = 'alice';
-    const replacedNs = await k.run(['replace', '-f', '-'], JSON.stringify(ns));
-    expect(replacedNs).toMatchObject({ code: 0, stdout: 'namespace/team-a replaced\n' });
-    expect(JSON.parse(await k.ok('get', 'ns', 'team-a', '-o', 'json')).metadata.labels).toEqual({
-      'kubernetes.io/metadata.name': 'team-a',
-      tier: 'dev',
-      owner: 'alice',
-    });
-    const applied = await k.run(
-      ['apply', '-f', '-'],
-      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-b\n  labels: { tier: prod }\n',
-    );
-    expect(applied.stdout).toBe('namespace/team-b created\n');
-    expect(await k.ok('get', 'ns', '-l', 'tier=prod', '-o', 'name')).toBe('namespace/team-b\n');
-
-    // deletion: Terminating, the pods go (with their events), then the namespace; new pods refused
-    const watch = k.watch('get', 'ns', 'team-a', '-w', '--no-headers');
-    await waitFor('the watch', async () => watch.output().includes('team-a'));
-    const del = await k.run(['delete', 'ns', 'team-a']);
-    expect(del.stdout).toBe('namespace "team-a" deleted\n');
-    expect(del.code).toBe(0);
-    const after = await k.run(['get', 'ns', 'team-a']);
-    expect(after.stderr.trim()).toBe('Error from server (NotFound): namespaces "team-a" not found');
-    expect(
-      rows(await k.ok('get', 'pods', '-A'))
-        .filter((r) => r[1] === 'twin')
-        .map((r) => r[0]),
-    ).toEqual(['default']);
-    await t.http.get('/pods/twin?namespace=team-a').expect(404);
-    await t.http.get('/pods/twin').expect(200);
-    await waitFor('Terminating in the watch', async () =>
-      /team-a\s+Terminating/.test(watch.output()),
-    );
-    const killing = (await t.http.get('/events?namespace=team-a&reason=Killing').expect(200)).body;
-    expect(killing.map((e: { object: string }) => e.object)).toEqual(['pod/twin']);
-  });
-
-  it('a Terminating namespace takes no new pods (403); REST pod creation checks the namespace', async () => {
-    await k.ok('create', 'namespace', 'slow');
-    // a pod the deletion has to take (kubesim deletes fast: the race is made, not waited for)
-    await t.http
-      .post('/pods')
-      .send({ ...pod('in-slow', 0.1), namespace: 'slow' })
-      .expect(201);
-    const created = (await t.http.get('/pods/in-slow?namespace=slow').expect(200)).body;
-    expect(created.namespace).toBe('slow');
-    const missing = await t.http
-      .post('/pods')
-      .send({ ...pod('lost', 0.1), namespace: 'nowhere' })
-      .expect(404);
-    expect(missing.body.message).toBe('namespace "nowhere" not found');
-    const badNs = await t.http.post('/pods').send({ ...pod('lost', 0.1), namespace: 'No!' });
-    expect(badNs.status).toBe(400);
-    await t.sql(
-      `UPDATE namespaces SET status = 'Terminating', deleted_at = now() WHERE name = 'slow'`,
-    );
-    const refused = await k.run(['run', 'late', '--image=nginx', '-n', 'slow']);
-    expect(refused.stderr.trim()).toBe(
-      'Error from server (Forbidden): pods "late" is forbidden: unable to create new content in namespace slow because it is being terminated',
-    );
-    const restRefused = await t.http
-      .post('/pods')
-      .send({ ...pod('late', 0.1), namespace: 'slow' })
-      .expect(403);
-    expect(restRefused.body.message).toBe(
-      'unable to create new content in namespace slow because it is being terminated',
-    );
-    expect(await k.ok('get', 'ns', 'slow', '-o', 'jsonpath={.status.phase}')).toBe('Terminating');
-    // deleting again carries the deletion through
-    await k.ok('delete', 'ns', 'slow');
-    await t.http.get('/pods/in-slow?namespace=slow').expect(404);
   });
 
   it('kubectl get events shows kubesim events as v1.Event, filtered by involvedObject', async () => {
