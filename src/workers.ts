@@ -3,7 +3,12 @@ import { AggregatorRegistry } from 'prom-client';
 import type { MetricsReply, MetricsRequest } from './metrics/metrics.service';
 import { AppConfig } from './config/app-config';
 import { bootLogger } from './bootstrap';
-import { isRuntimeCall, RuntimeCall, RuntimeReply } from './runtimes/remote.runtime';
+import {
+  isRuntimeCall,
+  isRuntimeReply,
+  RuntimeCall,
+  RuntimeReply,
+} from './runtimes/remote.runtime';
 
 /** A worker's word to the primary that its runtime is up: which one (RUNTIME=auto picks at boot). */
 export interface LeadReady {
@@ -13,9 +18,6 @@ export interface LeadReady {
 
 const isLeadReady = (m: unknown): m is LeadReady =>
   typeof m === 'object' && m !== null && (m as LeadReady).kubesim === 'lead-runtime';
-const isReply = (m: unknown): m is RuntimeReply =>
-  typeof m === 'object' && m !== null && (m as RuntimeReply).kubesim === 'runtime-reply';
-
 /** How long the primary waits for its workers to stop before it ends them. */
 const STOP_WAIT_MS = 20_000;
 
@@ -65,7 +67,7 @@ export async function runWorkers(
         return;
       }
       lead.send({ ...message, from: from.id } satisfies RuntimeCall);
-    } else if (isReply(message) && message.to !== undefined) {
+    } else if (isRuntimeReply(message) && message.to !== undefined) {
       cluster.workers?.[message.to]?.send(message);
     }
   };

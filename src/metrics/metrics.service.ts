@@ -7,6 +7,7 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
+import { IpcRequests } from '../common/ipc-requests';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** A worker's question to its primary for every worker's metrics, and the answer. */
@@ -93,8 +94,8 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private next = 1;
-  private readonly waiting = new Map<number, (reply: MetricsReply) => void>();
+  /** how long the primary may take to gather every worker's registry */
+  private readonly requests = new IpcRequests<MetricsReply>((m) => process.send!(m), 6000);
 
   constructor(@Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kubesim_process_' });
@@ -103,8 +104,7 @@ export class MetricsService {
     AggregatorRegistry.setRegistries([this.registry]);
     new AggregatorRegistry();
     process.on('message', (m: MetricsReply) => {
-      if (m?.kubesim !== 'metrics-reply') return;
-      this.waiting.get(m.id)?.(m);
+      if (m?.kubesim === 'metrics-reply') this.requests.receive(m);
     });
   }
 
@@ -115,20 +115,10 @@ export class MetricsService {
   /** The text /metrics answers: this process's, or every worker's gathered by the primary. */
   async text(): Promise<string> {
     if (!this.workers) return this.registry.metrics();
-    const id = this.next++;
-    const reply = await new Promise<MetricsReply>((resolve) => {
-      const timer = setTimeout(
-        () => done({ kubesim: 'metrics-reply', id, error: 'no answer' }),
-        6000,
-      );
-      const done = (r: MetricsReply) => {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        resolve(r);
-      };
-      this.waiting.set(id, done);
-      process.send!({ kubesim: 'metrics-request', id } satisfies MetricsRequest);
-    });
+    const reply = await this.requests.ask(
+      (id) => ({ kubesim: 'metrics-request', id }) satisfies MetricsRequest,
+      () => new Error("the workers' metrics could not be gathered: no answer"),
+    );
     if (reply.text === undefined)
       throw new Error(`the workers' metrics could not be gathered: ${reply.error}`);
     // the cluster's counts as this worker just read them

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DomainError, UnavailableError } from '../common/errors';
+import { IpcRequests } from '../common/ipc-requests';
 import { FailureMode } from '../domain/failure-mode';
 import { AgentSpec, AgentState, NodeRuntime } from './node-runtime';
 
@@ -43,7 +44,7 @@ class RemoteRuntimeError extends DomainError {
   }
 }
 
-const isReply = (m: unknown): m is RuntimeReply =>
+export const isRuntimeReply = (m: unknown): m is RuntimeReply =>
   typeof m === 'object' && m !== null && (m as RuntimeReply).kubesim === 'runtime-reply';
 export const isRuntimeCall = (m: unknown): m is RuntimeCall =>
   typeof m === 'object' && m !== null && (m as RuntimeCall).kubesim === 'runtime-call';
@@ -57,53 +58,35 @@ export const isRuntimeCall = (m: unknown): m is RuntimeCall =>
 export class RemoteRuntime implements NodeRuntime {
   private readonly logger = new Logger(RemoteRuntime.name);
   readonly manages: boolean;
-  private next = 1;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
-  >();
+  private readonly requests: IpcRequests<RuntimeReply>;
 
   constructor(
     readonly kind: 'docker' | 'process' | 'external',
     private readonly timeoutMs: number,
-    private readonly channel: WorkerChannel,
+    channel: WorkerChannel,
   ) {
     this.manages = kind !== 'external';
+    this.requests = new IpcRequests((m) => channel.send(m), timeoutMs);
     channel.on('message', (m) => {
-      if (!isReply(m)) return;
-      const call = this.waiting.get(m.id);
-      if (!call) return;
-      this.waiting.delete(m.id);
-      clearTimeout(call.timer);
-      if (!m.error) call.resolve(m.result);
-      else if (m.error.status)
-        call.reject(
-          new RemoteRuntimeError(m.error.status, m.error.message, m.error.details, m.error.name),
-        );
-      else call.reject(new Error(m.error.message));
+      if (isRuntimeReply(m)) this.requests.receive(m);
     });
   }
 
-  private call<T>(op: RemoteOp, ...args: unknown[]): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(
+  private async call<T>(op: RemoteOp, ...args: unknown[]): Promise<T> {
+    const reply = await this.requests
+      .ask(
+        (id) => ({ kubesim: 'runtime-call', id, op, args }) satisfies RuntimeCall,
+        () =>
           new UnavailableError(`the lead worker did not answer ${op} within ${this.timeoutMs} ms`),
-        );
-      }, this.timeoutMs);
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      try {
-        this.channel.send({ kubesim: 'runtime-call', id, op, args } satisfies RuntimeCall);
-      } catch (err) {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        reject(
-          new UnavailableError(`the lead worker cannot be reached: ${(err as Error).message}`),
-        );
-      }
-    });
+      )
+      .catch((err: Error) => {
+        if (err instanceof UnavailableError) throw err;
+        throw new UnavailableError(`the lead worker cannot be reached: ${err.message}`);
+      });
+    if (!reply.error) return reply.result as T;
+    const { status, message, details, name } = reply.error;
+    if (status) throw new RemoteRuntimeError(status, message, details, name);
+    throw new Error(message);
   }
 
   launch(agent: AgentSpec): Promise<string | null> {
@@ -128,11 +111,7 @@ export class RemoteRuntime implements NodeRuntime {
     // the lead's runtime sees its agents end, and its monitor acts
   }
   async shutdown(): Promise<void> {
-    for (const [id, call] of this.waiting) {
-      clearTimeout(call.timer);
-      call.reject(new UnavailableError('the server is shutting down'));
-      this.waiting.delete(id);
-    }
+    this.requests.failAll(new UnavailableError('the server is shutting down'));
     this.logger.debug('no agents of its own to stop');
   }
 }
