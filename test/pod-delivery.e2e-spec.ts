@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/database/embedded-postgres';
@@ -49,10 +49,26 @@ describe('pod delivery faults', () => {
           '40 heavy pods running',
           async () => {
             const { body } = await t.http.get('/pods?limit=100').expect(200);
-            return body.length === 40 &&
-              body.every((p: { status: string }) => p.status === 'running')
-              ? (body as Array<{ node_name: string }>)
-              : null;
+            if (body.length === 40 && body.every((p: { status: string }) => p.status === 'running'))
+              return body as Array<{ node_name: string }>;
+            // what a timeout reports: where each pod is, and how its node is doing
+            const nodes = await t.sql<{ name: string }>(
+              `SELECT name, health_status, heartbeat_count, pods_version FROM nodes ORDER BY name`,
+            );
+            const where = new Map<string, number>();
+            for (const p of body as Array<{ status: string; node_name: string | null }>)
+              where.set(
+                `${p.status}@${p.node_name}`,
+                (where.get(`${p.status}@${p.node_name}`) ?? 0) + 1,
+              );
+            const logs = nodes.map(({ name }) => {
+              const file = join(t.dataDir, 'nodes', name, 'agent.log');
+              const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
+              return `${name}'s agent:\n  ${lines.slice(-8).join('\n  ')}`;
+            });
+            throw new Error(
+              `pods ${JSON.stringify(Object.fromEntries(where))}, nodes ${JSON.stringify(nodes)}\n${logs.join('\n')}`,
+            );
           },
           60_000,
         );
