@@ -62,6 +62,7 @@ export async function startTestApp(
   const sqlClient = new Client({ connectionString: databaseUrl });
   sqlClient.on('error', () => undefined);
   await sqlClient.connect();
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     app,
     config,
@@ -70,7 +71,12 @@ export async function startTestApp(
     dataDir,
     // as kubesim's own clients do: every write says JSON, body or not
     http: request.agent(baseUrl).set('Content-Type', 'application/json'),
-    sql: async (text, params) => (await sqlClient.query(text, params)).rows,
+    // one query at a time on the test's connection (pg@9 refuses overlapping ones)
+    sql: (text, params) => {
+      const result = queue.then(() => sqlClient.query(text, params));
+      queue = result.catch(() => undefined);
+      return result.then((r) => r.rows);
+    },
     close: async () => {
       await sqlClient.end().catch(() => undefined);
       await app.close();
