@@ -245,6 +245,28 @@ export function toast(message, kind = 'ok') {
 }
 
 /**
+ * Follows whether an element is on screen (scrolled into view, its tab shown): `shown` runs
+ * each time it comes into view; the answer tells whether it is now. Without
+ * IntersectionObserver it always is.
+ * @param {Element} el
+ * @param {() => void} shown
+ * @returns {() => boolean}
+ */
+export function watchOnScreen(el, shown) {
+  if (!('IntersectionObserver' in window)) return () => !document.hidden;
+  let inView = false;
+  new IntersectionObserver((entries) => {
+    const was = inView;
+    inView = entries.some((e) => e.isIntersecting);
+    if (inView && !was) shown();
+  }).observe(el);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && inView) shown();
+  });
+  return () => inView && !document.hidden;
+}
+
+/**
  * Runs fn once, ms after the first of a burst of calls. Unlike a strict
  * debounce a steady stream of calls cannot postpone it forever.
  * @template {unknown[]} Args

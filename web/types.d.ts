@@ -74,7 +74,8 @@ export interface Api {
   uncordonNode(id: Id): Promise<Node>;
   deleteNode(id: Id): Promise<Schemas['DeletedDto']>;
   pods(filters?: Query): Promise<Pod[]>;
-  pod(id: Id): Promise<Pod>;
+  /** `namespace`: where a pod given by name is (default: `default`) */
+  pod(id: Id, namespace?: string): Promise<Pod>;
   podScheduling(id: Id): Promise<PodScheduling>;
   createPod(body: unknown): Promise<Pod>;
   restartPod(id: Id): Promise<Pod>;

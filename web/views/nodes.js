@@ -226,23 +226,35 @@ export function renderNodes(nodes) {
   setText($('#nodes-count'), nodes.length ? `(${nodes.length})` : '');
 }
 
+/** Statuses in which a node's agent reports its use (as the API's REPORTING_STATUSES). */
+const REPORTING = ['pending', 'healthy'];
+/** nodes that beat since the last tick: their CPU use is redrawn with it */
+const beaten = new Set();
+
 /**
- * A heartbeat from the stream: the age column need not wait for the next refresh.
+ * A heartbeat from the stream: the age column and the CPU in use need not wait for a reload.
  * @param {import('../types').StreamHeartbeat} hb
  */
 export function noteHeartbeat(hb) {
   const node = nodesById.get(String(hb.node_id));
   if (!node) return;
   node.last_heartbeat_at = hb.at;
+  if (REPORTING.includes(node.health_status) && Number.isFinite(hb.cpu_usage)) {
+    node.cpu_cores_used = hb.cpu_usage;
+    beaten.add(String(hb.node_id));
+  }
 }
 
-/** Once a second: heartbeat ages move on. */
+/** Once a second: heartbeat ages move on, and nodes that beat show their new use. */
 export function tickNodes() {
   const now = serverNow();
-  for (const row of $('#nodes-body').children) {
-    const node = nodesById.get(row.dataset.key);
-    if (node) updateAge(row, node, now);
+  for (const row of /** @type {HTMLCollectionOf<HTMLElement>} */ ($('#nodes-body').children)) {
+    const key = row.dataset.key ?? '';
+    const node = nodesById.get(key);
+    if (node && beaten.has(key)) updateRow(row, node);
+    else if (node) updateAge(row, node, now);
   }
+  beaten.clear();
 }
 
 export function currentNodes() {
