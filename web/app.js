@@ -30,6 +30,8 @@ const EVENT_APPLY_DELAY_MS = 300;
 const STREAM_RETRY_MS = 3000;
 /** events of these kinds change what the workloads view shows */
 const WORKLOAD_KINDS = ['pod', 'deployment', 'replicaset', 'daemonset', 'job'];
+/** and these who may reach whom */
+const NETWORK_KINDS = ['pod', 'service', 'networkpolicy'];
 
 const state = new ClusterState();
 const live = new LiveChanges({ api, state, podFilters });
@@ -144,7 +146,7 @@ function applyLiveChanges() {
     if (applied.pods) renderPods(state.podList());
     if (applied.nodes || applied.cluster) drawOverview(applied.cluster);
     if (applied.nodes || applied.kinds.has('cluster')) refreshAutoscaler();
-    if (applied.pods || applied.kinds.has('service')) refreshNetwork();
+    if (NETWORK_KINDS.some((kind) => applied.kinds.has(kind))) refreshNetwork();
     if (WORKLOAD_KINDS.some((kind) => applied.kinds.has(kind))) refreshWorkloads();
     refreshLessons();
     if (applied.nodes || applied.pods) refreshDetail();
@@ -159,7 +161,7 @@ function refreshOnScreen() {
     const cluster = await api.cluster().catch(() => null);
     if (cluster) state.cluster = cluster;
     drawOverview(Boolean(cluster));
-    // the autoscaler's settings and the network policies change without events
+    // the autoscaler's settings change without an event, and so do labels policies select by
     refreshAutoscaler();
     refreshNetwork();
     refreshWorkloads();
