@@ -3,14 +3,14 @@
 // NetworkPolicies in force. A cell is green when the row's pod may open a connection to
 // the column's pod (on the chosen port, or on some port), red when a policy denies it.
 import { api } from '../api.js';
-import { $, fill, h, setText, watchOnScreen } from '../dom.js';
+import { $, $of, fill, h, setText, watchOnScreen } from '../dom.js';
 
 let lastKey = '';
 /** @type {() => boolean} */
 let onScreen = () => !document.hidden;
 
 function port() {
-  const value = $('#network-port')?.value.trim() ?? '';
+  const value = $of(HTMLInputElement, '#network-port').value.trim() ?? '';
   return /^\d{1,5}$/.test(value) ? value : '';
 }
 

@@ -2,7 +2,19 @@
 // The nodes table. Rows are keyed by node id and updated in place, so the live
 // heartbeat trace in each row keeps its chart across refreshes.
 import { runNodeAction } from '../actions.js';
-import { $, fmtAge, fmtCores, h, pct, setAttr, setText, syncRows, updateBadge } from '../dom.js';
+import {
+  $,
+  closestTo,
+  enteredRow,
+  fmtAge,
+  fmtCores,
+  h,
+  pct,
+  setAttr,
+  setText,
+  syncRows,
+  updateBadge,
+} from '../dom.js';
 import {
   attachTrace,
   detachTrace,
@@ -194,21 +206,21 @@ export function initNodesView({ onOpen }) {
   openDetail = onOpen;
   const body = $('#nodes-body');
   body.addEventListener('click', (event) => {
-    const row = event.target.closest('tr[data-key]');
+    const row = closestTo(event, 'tr[data-key]');
     if (!row) return;
-    const node = nodesById.get(row.dataset.key);
+    const node = nodesById.get(row.dataset.key ?? '');
     if (!node) return;
-    const button = event.target.closest('button[data-action]');
+    const button = closestTo(event, 'button[data-action]', HTMLButtonElement);
     if (button) {
       event.stopPropagation();
-      runNodeAction(button.dataset.action, node, button);
+      runNodeAction(button.dataset.action ?? '', node, button);
       return;
     }
     openDetail(node);
   });
   body.addEventListener('keydown', (event) => {
-    if (event.key !== 'Enter' || event.target.tagName !== 'TR') return;
-    const node = nodesById.get(event.target.dataset.key);
+    const row = enteredRow(event);
+    const node = row && nodesById.get(row.dataset.key ?? '');
     if (node) openDetail(node);
   });
 }

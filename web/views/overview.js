@@ -2,6 +2,7 @@
 // Cluster overview: counts, CPU totals, the node-health donut and per-node CPU bars.
 import {
   $,
+  $of,
   NODE_STATUSES,
   POD_STATUSES,
   STATUS_COLOURS,
@@ -59,7 +60,7 @@ function renderDonut(byStatus) {
   const data = empty ? [1] : statuses.map((s) => byStatus?.[s] ?? 0);
   const colours = empty ? ['#eaeef2'] : statuses.map((s) => STATUS_COLOURS[s] ?? '#8c959f');
   if (!donut) {
-    donut = new Chart($('#node-health-chart'), {
+    donut = new Chart($of(HTMLCanvasElement, '#node-health-chart'), {
       type: 'doughnut',
       data: { labels, datasets: [{ data, backgroundColor: colours, borderWidth: 1 }] },
       options: {
@@ -98,7 +99,7 @@ function renderBars(nodes) {
     used: shown.map((n) => Number(n.cpu_cores_used) || 0),
   };
   if (!bars) {
-    bars = new Chart($('#node-cpu-chart'), {
+    bars = new Chart($of(HTMLCanvasElement, '#node-cpu-chart'), {
       type: 'bar',
       data: {
         labels,
