@@ -155,6 +155,7 @@ export function syncRows(tbody, items, { key, create, update, remove }) {
       row.dataset.key = k;
     }
     update(row, item);
+    /** @type {Element | null} */
     const expected = previous ? previous.nextElementSibling : tbody.firstElementChild;
     if (expected !== row) tbody.insertBefore(row, expected);
     previous = row;

@@ -13,7 +13,11 @@ let usageChart = null;
 let usageOf = null;
 const USAGE_REFRESH_MS = 500;
 
-/** The use history's place in a detail dialog; drawUsage fills it once the data is there. */
+/**
+ * The use history's place in a detail dialog; drawUsage fills it once the data is there.
+ * @param {'node' | 'pod'} kind
+ * @param {string} name
+ */
 export function usageSection(kind, name) {
   return [
     h('h3', {}, 'Resource use'),

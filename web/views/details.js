@@ -11,6 +11,10 @@ let current = null;
 let lastSignature = '';
 let loadSeq = 0;
 
+/**
+ * @param {'node' | 'pod'} kind
+ * @param {number | string} id
+ */
 function sameTarget(kind, id) {
   return current !== null && current.kind === kind && String(current.id) === String(id);
 }

@@ -50,10 +50,11 @@ export function renderEventItem(ev, { testid = 'event-item', onObject } = {}) {
   );
 }
 
+/** @param {HTMLElement} feed */
 function trim(feed) {
   while (feed.children.length > MAX_ITEMS) {
-    const last = feed.lastElementChild;
-    seen.delete(last.dataset.eventId);
+    const last = /** @type {HTMLElement} */ (feed.lastElementChild);
+    seen.delete(last.dataset.eventId ?? '');
     last.remove();
   }
 }

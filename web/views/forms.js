@@ -7,7 +7,12 @@ import { $, $of, h, toast } from '../dom.js';
 /** @type {() => void} */
 let created = () => {};
 
-/** Empty field → undefined (left out of the body), else a number. */
+/** @typedef {{ value: string }} Field an input or a select */
+
+/**
+ * Empty field → undefined (left out of the body), else a number (or the text, for the API to refuse).
+ * @param {Field} input
+ */
 function num(input) {
   const raw = input.value.trim();
   if (raw === '') return undefined;
@@ -15,11 +20,16 @@ function num(input) {
   return Number.isFinite(value) ? value : raw;
 }
 
+/** @param {Field} input */
 function text(input) {
   const raw = input.value.trim();
   return raw === '' ? undefined : raw;
 }
 
+/**
+ * @param {HTMLElement} box
+ * @param {string} message
+ */
 function showError(box, message) {
   box.textContent = message;
   box.hidden = !message;
@@ -49,6 +59,10 @@ async function submitWith(form, errorBox, makeRequest, onSuccess) {
   }
 }
 
+/**
+ * @param {HTMLDialogElement} dialog
+ * @param {HTMLElement} focus
+ */
 function open(dialog, focus) {
   if (!dialog.open) dialog.showModal();
   focus.focus();
@@ -115,10 +129,11 @@ function showTokenNotice(node) {
       {
         type: 'button',
         class: 'btn btn-small',
-        onclick: (e) => {
+        onclick: (/** @type {MouseEvent} */ e) => {
+          const button = /** @type {HTMLElement} */ (e.target);
           navigator.clipboard?.writeText(node.heartbeat_token).then(
-            () => (e.target.textContent = 'Copied'),
-            () => (e.target.textContent = 'Copy failed'),
+            () => (button.textContent = 'Copied'),
+            () => (button.textContent = 'Copy failed'),
           );
         },
       },
@@ -141,6 +156,13 @@ function showTokenNotice(node) {
 
 // ---- pods ----
 
+/**
+ * A control of an extra row: a text or number input, or a select of `options`.
+ * @typedef {{ name: string, label: string, placeholder?: string, type?: string, value?: string,
+ *   step?: string, options?: string[] }} RowField
+ */
+
+/** @type {Record<'container' | 'volume' | 'config', { list: string, fields: RowField[] }>} */
 const ROW_KINDS = {
   container: {
     list: '#pod-containers',
@@ -252,6 +274,7 @@ function rowsOf(kind) {
 
 function podBody() {
   const name = $of(HTMLInputElement, '#pod-name').value.trim();
+  /** @type {import('../types').FormBody} */
   const main = {
     name,
     image: $of(HTMLInputElement, '#pod-image').value.trim(),
@@ -262,6 +285,7 @@ function podBody() {
   if (command) main.command = command;
   const containers = [main];
   for (const c of rowsOf('container')) {
+    /** @type {import('../types').FormBody} */
     const container = {
       name: c.name.value.trim(),
       image: c.image.value.trim(),
@@ -272,6 +296,7 @@ function podBody() {
     if (cmd) container.command = cmd;
     containers.push(container);
   }
+  /** @type {import('../types').FormBody} */
   const body = { name, containers };
   const volumes = rowsOf('volume').map((v) => ({
     name: v.name.value.trim(),
@@ -290,9 +315,10 @@ function podBody() {
   return body;
 }
 
+/** @param {HTMLFormElement} form */
 function resetPodForm(form) {
   form.reset();
-  for (const kind of Object.keys(ROW_KINDS)) $(ROW_KINDS[kind].list).replaceChildren();
+  for (const { list } of Object.values(ROW_KINDS)) $(list).replaceChildren();
 }
 
 function initPodForm() {

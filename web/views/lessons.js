@@ -97,6 +97,7 @@ async function reload(id = run?.id, { adopt = false } = {}) {
 
 const reloadSoon = coalesce(() => reload(), RELOAD_DELAY_MS);
 
+/** @param {HTMLButtonElement} button */
 async function start(button) {
   const lesson = $of(HTMLSelectElement, '#lesson-select').value;
   if (!lesson) return;
@@ -137,7 +138,8 @@ export function refreshLessons() {
 export async function initLessonsView() {
   const select = $('#lesson-select');
   select.addEventListener('change', describe);
-  $('#lesson-start').addEventListener('click', (e) => start(e.currentTarget));
+  const startButton = $of(HTMLButtonElement, '#lesson-start');
+  startButton.addEventListener('click', () => start(startButton));
   try {
     lessons = (await api.lessons()) ?? [];
   } catch (err) {

@@ -9,6 +9,7 @@ import { timelineView } from './node-timeline.js';
 import { componentNames } from './nodes.js';
 import { historyChart } from './traces.js';
 
+/** @type {ReturnType<typeof historyChart>} */
 let history = null;
 
 /** @param {number | string} id */

@@ -15,7 +15,9 @@ import {
 
 const MAX_BARS = 40;
 const COLOURS = { total: '#d0d7de', allocated: '#0969da', used: '#8250df' };
+/** @type {(import('../types').Chart & { $empty?: boolean }) | null} the node-health donut; `$empty`: drawn with no nodes */
 let donut = null;
+/** @type {import('../types').Chart | null} */
 let bars = null;
 
 /**

@@ -57,6 +57,14 @@ async function items(resource) {
   }
 }
 
+/**
+ * One group of the view: a titled table, or nothing when it has no rows.
+ * @param {string} title
+ * @param {number} count
+ * @param {string} testid
+ * @param {Array<[string, string?]>} headers each column's title and class
+ * @param {HTMLElement[]} rows
+ */
 function table(title, count, testid, headers, rows) {
   if (!count) return null;
   return h(
