@@ -1,6 +1,6 @@
 // @ts-check
-// Node and pod detail dialogs. While one is open it is reloaded with the rest of
-// the page, and redrawn only when what the API says has changed.
+// Node and pod detail dialogs. While one is open it is reloaded after node and pod events
+// and every few seconds, and redrawn only when what the API says has changed.
 import { $of, toast } from '../dom.js';
 import { followUsage, forgetUsage, showUsage } from './detail-usage.js';
 import { forgetHeartbeats, loadNode, redrawHeartbeats, renderNode } from './node-detail.js';
@@ -100,7 +100,7 @@ export function openObject(ref) {
   return undefined;
 }
 
-/** Called with each page refresh: keeps an open detail current. */
+/** Called after node and pod events and every few seconds: keeps an open detail current. */
 export function refreshDetail() {
   if (!current) return;
   const dialog =
