@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Browser, Page } from 'playwright-core';
+import { Browser, Page, Request } from 'playwright-core';
 import { launchChromium, saveScreenshot } from './setup/browser';
 import { startProcessCluster, waitForPod } from './setup/cluster';
 import { pod, TestApp } from './setup/test-app';
@@ -291,6 +291,52 @@ describe('dashboard in headless Chromium', () => {
     );
     await t.http.put('/autoscaler').send({ enabled: false }).expect(200);
     await page.waitForSelector('[data-testid="autoscaler-stat"][data-enabled="false"]');
+    expect(pageErrors).toEqual([]);
+  }, 60000);
+  it('applies live events to its rows: a pod and a node come, change and go without a list read again', async () => {
+    await page.goto(t.baseUrl);
+    await page.waitForSelector('body[data-loaded="true"]');
+    await page.waitForSelector('[data-testid="sse-status"][data-state="live"]');
+    const podsTotal = Number(await page.textContent('#stat-pods-total'));
+    const lists: string[] = [];
+    const reads: string[] = [];
+    const note = (request: Request) => {
+      if (request.method() !== 'GET') return;
+      const { pathname, search } = new URL(request.url());
+      if (pathname === '/nodes' || pathname === '/pods') lists.push(`${pathname}${search}`);
+      else if (/^\/(nodes|pods)\/[^/]+$/.test(pathname)) reads.push(pathname);
+    };
+    page.on('request', note);
+    try {
+      await t.http.post('/pods').send(pod('live', 0.25)).expect(201);
+      await page.waitForSelector(`${row('pod', 'live')}[data-status="running"]`);
+      // the counts follow, from the summary read with the window's objects
+      await page.waitForFunction(
+        (total) => document.querySelector('#stat-pods-total')?.textContent === String(total),
+        podsTotal + 1,
+      );
+      await t.http.post('/nodes/gamma/cordon').expect(200);
+      await page.waitForSelector(`${row('node', 'gamma')}[data-cordoned="true"]`);
+      await t.http.post('/nodes').send({ name: 'delta', cpu_cores: 1 }).expect(201);
+      await page.waitForSelector(`${row('node', 'delta')}[data-status="healthy"]`);
+      await t.http.post('/nodes/delta/stop').expect(200);
+      await page.waitForSelector(`${row('node', 'delta')}[data-status="stopped"]`);
+
+      await t.http.delete('/pods/live').expect(200);
+      await page.waitForSelector(row('pod', 'live'), { state: 'detached' });
+      await t.http.delete('/nodes/delta').expect(200);
+      await page.waitForSelector(row('node', 'delta'), { state: 'detached' });
+      await page.waitForFunction(
+        (total) => document.querySelector('#stat-pods-total')?.textContent === String(total),
+        podsTotal,
+      );
+    } finally {
+      page.off('request', note);
+      await t.http.post('/nodes/gamma/uncordon');
+    }
+    // each object the events named was read on its own, the lists not once
+    expect(lists).toEqual([]);
+    expect(reads).toEqual(expect.arrayContaining(['/pods/live', '/nodes/gamma', '/nodes/delta']));
     expect(pageErrors).toEqual([]);
   }, 60000);
 });

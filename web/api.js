@@ -166,7 +166,7 @@ export const api = {
   uncordonNode: (id) => request('POST', `/nodes/${enc(id)}/uncordon`),
   deleteNode: (id) => request('DELETE', `/nodes/${enc(id)}`),
   pods: (filters = {}) => request('GET', `/pods${q({ limit: 1000, ...filters })}`),
-  pod: (id) => request('GET', `/pods/${enc(id)}`),
+  pod: (id, namespace) => request('GET', `/pods/${enc(id)}${q({ namespace })}`),
   podScheduling: (id) => request('GET', `/pods/${enc(id)}/scheduling`),
   createPod: (body) => request('POST', '/pods', body),
   restartPod: (id) => request('POST', `/pods/${enc(id)}/restart`),

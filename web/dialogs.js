@@ -1,7 +1,7 @@
 // @ts-check
 // In-page dialogs (<dialog>, never window.confirm/prompt) so that a browser test
 // can see and click them.
-import { $ } from './dom.js';
+import { $, $of } from './dom.js';
 
 /** @param {HTMLDialogElement} dialog */
 function openDialog(dialog) {
@@ -26,13 +26,13 @@ function whenClosed(dialog) {
  * @returns {Promise<{ mode: string } | null>}
  */
 export async function confirmAction({ title, message, okLabel = 'Confirm', withMode = false }) {
-  const dialog = $('#confirm-dialog');
+  const dialog = $of(HTMLDialogElement, '#confirm-dialog');
   $('#confirm-title', dialog).textContent = title;
   $('#confirm-message', dialog).textContent = message;
   $('#confirm-ok', dialog).textContent = okLabel;
   const modeRow = $('#confirm-mode-row', dialog);
   modeRow.hidden = !withMode;
-  const mode = $('#fail-mode', dialog);
+  const mode = $of(HTMLSelectElement, '#fail-mode', dialog);
   mode.value = 'crash';
   dialog.returnValue = '';
   const closed = whenClosed(dialog);
@@ -49,8 +49,8 @@ export async function confirmAction({ title, message, okLabel = 'Confirm', withM
  * @returns {Promise<string | null>}
  */
 export async function askForToken({ rejected = false } = {}) {
-  const dialog = $('#token-dialog');
-  const input = $('#token-input', dialog);
+  const dialog = $of(HTMLDialogElement, '#token-dialog');
+  const input = $of(HTMLInputElement, '#token-input', dialog);
   $('#token-error', dialog).hidden = !rejected;
   input.value = '';
   dialog.returnValue = '';
@@ -71,9 +71,9 @@ export async function askForToken({ rejected = false } = {}) {
  * @returns {Promise<{ replicas: number | string } | null>}
  */
 export async function askForReplicas({ name, replicas }) {
-  const dialog = $('#scale-dialog');
+  const dialog = $of(HTMLDialogElement, '#scale-dialog');
   $('#scale-title', dialog).textContent = `Scale deployment ${name}`;
-  const input = $('#scale-replicas', dialog);
+  const input = $of(HTMLInputElement, '#scale-replicas', dialog);
   input.value = String(replicas);
   dialog.returnValue = '';
   const closed = whenClosed(dialog);

@@ -53,13 +53,53 @@ export function fill(el, ...children) {
 }
 
 /**
- * The element `selector` finds in `root`: the page's own markup, so it is there, and what it
- * is (an input, a dialog, a canvas) is what index.html says, not what a type can check.
+ * The element `selector` finds in `root`: the page's own markup, so it is there.
  * @param {string} selector
  * @param {ParentNode} [root]
- * @returns {any}
  */
-export const $ = (selector, root = document) => root.querySelector(selector);
+export const $ = (selector, root = document) =>
+  /** @type {HTMLElement} */ (root.querySelector(selector));
+
+/**
+ * As `$`, for an element of a given kind (an input, a dialog, a canvas…): index.html says
+ * which, and an element of another kind is a mistake in the page, reported as one.
+ * @template {typeof HTMLElement} Kind
+ * @param {Kind} kind
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {InstanceType<Kind>}
+ */
+export function $of(kind, selector, root = document) {
+  const el = root.querySelector(selector);
+  if (!(el instanceof kind)) throw new TypeError(`${selector} is not a ${kind.name}`);
+  return /** @type {InstanceType<Kind>} */ (el);
+}
+
+/**
+ * The element matching `selector` that an event happened in (a click on a row's button…).
+ * @template {typeof HTMLElement} Kind
+ * @param {Event} event
+ * @param {string} selector
+ * @param {Kind} [kind] what it must be: another element is not it
+ * @returns {InstanceType<Kind> | null}
+ */
+export function closestTo(event, selector, kind) {
+  const target = event.target;
+  const found = target instanceof HTMLElement ? target.closest(selector) : null;
+  return found instanceof (kind ?? HTMLElement) ? /** @type {InstanceType<Kind>} */ (found) : null;
+}
+
+/**
+ * The row an Enter key was pressed on (rows are focusable), if it was pressed on a row.
+ * @param {KeyboardEvent} event
+ * @returns {HTMLElement | null}
+ */
+export function enteredRow(event) {
+  const target = event.target;
+  if (event.key !== 'Enter' || !(target instanceof HTMLElement) || target.tagName !== 'TR')
+    return null;
+  return target;
+}
 
 /**
  * Sets text only when it changed, so periodic refreshes do not churn the DOM.
@@ -115,6 +155,7 @@ export function syncRows(tbody, items, { key, create, update, remove }) {
       row.dataset.key = k;
     }
     update(row, item);
+    /** @type {Element | null} */
     const expected = previous ? previous.nextElementSibling : tbody.firstElementChild;
     if (expected !== row) tbody.insertBefore(row, expected);
     previous = row;
@@ -240,8 +281,30 @@ export function toast(message, kind = 'ok') {
     message,
   );
   region.append(item);
-  while (region.children.length > 4) region.firstElementChild.remove();
+  while (region.children.length > 4) region.firstElementChild?.remove();
   setTimeout(() => item.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/**
+ * Follows whether an element is on screen (scrolled into view, its tab shown): `shown` runs
+ * each time it comes into view; the answer tells whether it is now. Without
+ * IntersectionObserver it always is.
+ * @param {Element} el
+ * @param {() => void} shown
+ * @returns {() => boolean}
+ */
+export function watchOnScreen(el, shown) {
+  if (!('IntersectionObserver' in window)) return () => !document.hidden;
+  let inView = false;
+  new IntersectionObserver((entries) => {
+    const was = inView;
+    inView = entries.some((e) => e.isIntersecting);
+    if (inView && !was) shown();
+  }).observe(el);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && inView) shown();
+  });
+  return () => inView && !document.hidden;
 }
 
 /**

@@ -12,7 +12,6 @@ type Schemas = components['schemas'];
 export type Node = Schemas['NodeResponseDto'];
 export type NodeDetail = Schemas['NodeDetailDto'];
 export type CreatedNode = Schemas['CreatedNodeDto'];
-export type CreateNodeBody = Schemas['CreateNodeDto'];
 export type Pod = Schemas['PodResponseDto'];
 export type CreatePodBody = Schemas['CreatePodDto'];
 export type ClusterEvent = Schemas['EventResponseDto'];
@@ -52,6 +51,9 @@ export interface StreamHeartbeat {
   health_status: string;
 }
 
+/** A form's fields as typed: numbers where they read as numbers, the text otherwise. */
+export type FormBody = Record<string, unknown>;
+
 /** The query of a list: filters the API reads, empty ones left out. */
 export type Query = Record<string, string | number | undefined | null>;
 /** Options of a write: a Kubernetes patch says its type (`application/merge-patch+json`…). */
@@ -66,7 +68,8 @@ export interface Api {
   node(id: Id): Promise<NodeDetail>;
   heartbeats(id: Id): Promise<HeartbeatSample[]>;
   nodeTimeline(id: Id): Promise<NodeTimeline>;
-  createNode(body: Partial<CreateNodeBody>): Promise<CreatedNode>;
+  /** what the form holds, as typed: the API's refusal of a wrong value is what is shown */
+  createNode(body: FormBody): Promise<CreatedNode>;
   failNode(id: Id, mode: string): Promise<Node>;
   restartNode(id: Id): Promise<Node>;
   stopNode(id: Id): Promise<Node>;
@@ -74,7 +77,8 @@ export interface Api {
   uncordonNode(id: Id): Promise<Node>;
   deleteNode(id: Id): Promise<Schemas['DeletedDto']>;
   pods(filters?: Query): Promise<Pod[]>;
-  pod(id: Id): Promise<Pod>;
+  /** `namespace`: where a pod given by name is (default: `default`) */
+  pod(id: Id, namespace?: string): Promise<Pod>;
   podScheduling(id: Id): Promise<PodScheduling>;
   createPod(body: unknown): Promise<Pod>;
   restartPod(id: Id): Promise<Pod>;

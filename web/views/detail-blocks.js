@@ -3,9 +3,20 @@
 import { h } from '../dom.js';
 import { renderEventItem } from './events.js';
 
+/**
+ * @param {string} label
+ * @param {import('../dom.js').Child} value
+ * @param {string} [testid]
+ */
 export const field = (label, value, testid) =>
   h('div', { class: 'kv' }, h('dt', {}, label), h('dd', { 'data-testid': testid }, value ?? '—'));
 
+/**
+ * @param {string[]} headers
+ * @param {HTMLElement[]} rows
+ * @param {string} empty what is said when there are no rows
+ * @param {string} [testid]
+ */
 export function table(headers, rows, empty, testid) {
   if (!rows.length) return h('p', { class: 'muted' }, empty);
   return h(
@@ -35,6 +46,7 @@ export function eventsList(events, testid, onObject) {
   );
 }
 
+/** @param {HTMLButtonElement[]} buttons */
 export function actionBar(buttons) {
   return h('div', { class: 'detail-actions' }, ...buttons);
 }
@@ -52,7 +64,8 @@ export function detailButton(label, testid, onClick, danger = false) {
       type: 'button',
       class: `btn btn-small${danger ? ' btn-danger-outline' : ''}`,
       'data-testid': testid,
-      onclick: (e) => onClick(e.currentTarget),
+      onclick: (/** @type {MouseEvent} */ e) =>
+        onClick(/** @type {HTMLButtonElement} */ (e.currentTarget)),
     },
     label,
   );

@@ -2,7 +2,7 @@
 // The resource-use chart of the open node or pod dialog, refreshed as its node's heartbeats
 // bring new samples.
 import { api } from '../api.js';
-import { $, coalesce, h, setText } from '../dom.js';
+import { $, $of, coalesce, h, setText } from '../dom.js';
 import { drawUsage, usageSummary } from './usage.js';
 
 /** @type {import('../types').Chart | null} */
@@ -13,7 +13,11 @@ let usageChart = null;
 let usageOf = null;
 const USAGE_REFRESH_MS = 500;
 
-/** The use history's place in a detail dialog; drawUsage fills it once the data is there. */
+/**
+ * The use history's place in a detail dialog; drawUsage fills it once the data is there.
+ * @param {'node' | 'pod'} kind
+ * @param {string} name
+ */
 export function usageSection(kind, name) {
   return [
     h('h3', {}, 'Resource use'),
@@ -35,8 +39,8 @@ export function usageSection(kind, name) {
  * @param {import('../types').Usage | null} usage
  */
 export function showUsage(kind, usage) {
-  const canvas = $(`[data-testid="${kind}-detail-usage"]`);
-  if (!canvas) return;
+  const canvas = document.querySelector(`[data-testid="${kind}-detail-usage"]`);
+  if (!(canvas instanceof HTMLCanvasElement)) return;
   usageChart = drawUsage(usageChart, canvas, usage);
   setText($(`[data-testid="${kind}-usage-latest"]`), usageSummary(usage));
 }
@@ -44,7 +48,10 @@ export function showUsage(kind, usage) {
 async function refreshUsage() {
   const target = usageOf;
   if (!target) return;
-  const dialog = target.kind === 'node' ? $('#node-detail') : $('#pod-detail');
+  const dialog =
+    target.kind === 'node'
+      ? $of(HTMLDialogElement, '#node-detail')
+      : $of(HTMLDialogElement, '#pod-detail');
   if (!dialog.open) return;
   const usage = await (
     target.kind === 'node' ? api.nodeUsage(target.id) : api.podUsage(target.id)

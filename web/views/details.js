@@ -1,7 +1,7 @@
 // @ts-check
-// Node and pod detail dialogs. While one is open it is reloaded with the rest of
-// the page, and redrawn only when what the API says has changed.
-import { $, toast } from '../dom.js';
+// Node and pod detail dialogs. While one is open it is reloaded after node and pod events
+// and every few seconds, and redrawn only when what the API says has changed.
+import { $of, toast } from '../dom.js';
 import { followUsage, forgetUsage, showUsage } from './detail-usage.js';
 import { forgetHeartbeats, loadNode, redrawHeartbeats, renderNode } from './node-detail.js';
 import { loadPod, renderPod } from './pod-detail.js';
@@ -11,6 +11,10 @@ let current = null;
 let lastSignature = '';
 let loadSeq = 0;
 
+/**
+ * @param {'node' | 'pod'} kind
+ * @param {number | string} id
+ */
 function sameTarget(kind, id) {
   return current !== null && current.kind === kind && String(current.id) === String(id);
 }
@@ -26,7 +30,10 @@ function sameTarget(kind, id) {
  * @param {{ refresh?: boolean }} [options]
  */
 async function show(kind, id, { refresh = false } = {}) {
-  const dialog = kind === 'node' ? $('#node-detail') : $('#pod-detail');
+  const dialog =
+    kind === 'node'
+      ? $of(HTMLDialogElement, '#node-detail')
+      : $of(HTMLDialogElement, '#pod-detail');
   const seq = refresh ? loadSeq : ++loadSeq;
   try {
     const data = kind === 'node' ? await loadNode(id) : await loadPod(id);
@@ -71,13 +78,13 @@ async function show(kind, id, { refresh = false } = {}) {
 
 /** @param {import('../types').Ref} node */
 export function openNode(node) {
-  $('#pod-detail').close();
+  $of(HTMLDialogElement, '#pod-detail').close();
   return show('node', node.id);
 }
 
 /** @param {import('../types').Ref} pod */
 export function openPod(pod) {
-  $('#node-detail').close();
+  $of(HTMLDialogElement, '#node-detail').close();
   return show('pod', pod.id);
 }
 
@@ -93,17 +100,23 @@ export function openObject(ref) {
   return undefined;
 }
 
-/** Called with each page refresh: keeps an open detail current. */
+/** Called after node and pod events and every few seconds: keeps an open detail current. */
 export function refreshDetail() {
   if (!current) return;
-  const dialog = current.kind === 'node' ? $('#node-detail') : $('#pod-detail');
+  const dialog =
+    current.kind === 'node'
+      ? $of(HTMLDialogElement, '#node-detail')
+      : $of(HTMLDialogElement, '#pod-detail');
   if (dialog.open) show(current.kind, current.id, { refresh: true });
 }
 
 export function initDetails() {
-  for (const dialog of [$('#node-detail'), $('#pod-detail')]) {
+  for (const dialog of [
+    $of(HTMLDialogElement, '#node-detail'),
+    $of(HTMLDialogElement, '#pod-detail'),
+  ]) {
     dialog.addEventListener('close', () => {
-      if (dialog === $('#node-detail')) forgetHeartbeats();
+      if (dialog === $of(HTMLDialogElement, '#node-detail')) forgetHeartbeats();
       forgetUsage();
       current = null;
       lastSignature = '';

@@ -1,7 +1,7 @@
 // @ts-check
 // The events feed: filled once from GET /events, then only from the SSE stream.
 import { api } from '../api.js';
-import { $, fmtTime, h } from '../dom.js';
+import { $, $of, fmtTime, h } from '../dom.js';
 
 const MAX_ITEMS = 200;
 const seen = new Map(); // event id -> <li>
@@ -50,10 +50,11 @@ export function renderEventItem(ev, { testid = 'event-item', onObject } = {}) {
   );
 }
 
+/** @param {HTMLElement} feed */
 function trim(feed) {
   while (feed.children.length > MAX_ITEMS) {
-    const last = feed.lastElementChild;
-    seen.delete(last.dataset.eventId);
+    const last = /** @type {HTMLElement} */ (feed.lastElementChild);
+    seen.delete(last.dataset.eventId ?? '');
     last.remove();
   }
 }
@@ -101,7 +102,8 @@ export async function loadEvents() {
 export function initEventsFeed({ onObject }) {
   openObject = onObject;
   const feed = $('#events-feed');
-  $('#events-warnings-only').addEventListener('change', (e) => {
-    feed.classList.toggle('warnings-only', e.target.checked);
+  const warningsOnly = $of(HTMLInputElement, '#events-warnings-only');
+  warningsOnly.addEventListener('change', () => {
+    feed.classList.toggle('warnings-only', warningsOnly.checked);
   });
 }

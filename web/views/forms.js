@@ -2,12 +2,17 @@
 // Create-node and create-pod forms. The browser does not validate them
 // (novalidate): the API's own 4xx message is what the user sees.
 import { api } from '../api.js';
-import { $, h, toast } from '../dom.js';
+import { $, $of, h, toast } from '../dom.js';
 
 /** @type {() => void} */
 let created = () => {};
 
-/** Empty field → undefined (left out of the body), else a number. */
+/** @typedef {{ value: string }} Field an input or a select */
+
+/**
+ * Empty field → undefined (left out of the body), else a number (or the text, for the API to refuse).
+ * @param {Field} input
+ */
 function num(input) {
   const raw = input.value.trim();
   if (raw === '') return undefined;
@@ -15,11 +20,16 @@ function num(input) {
   return Number.isFinite(value) ? value : raw;
 }
 
+/** @param {Field} input */
 function text(input) {
   const raw = input.value.trim();
   return raw === '' ? undefined : raw;
 }
 
+/**
+ * @param {HTMLElement} box
+ * @param {string} message
+ */
 function showError(box, message) {
   box.textContent = message;
   box.hidden = !message;
@@ -49,6 +59,10 @@ async function submitWith(form, errorBox, makeRequest, onSuccess) {
   }
 }
 
+/**
+ * @param {HTMLDialogElement} dialog
+ * @param {HTMLElement} focus
+ */
 function open(dialog, focus) {
   if (!dialog.open) dialog.showModal();
   focus.focus();
@@ -57,21 +71,22 @@ function open(dialog, focus) {
 // ---- nodes ----
 
 function initNodeForm() {
-  const dialog = $('#node-form-dialog');
-  const form = $('#node-form');
+  const dialog = $of(HTMLDialogElement, '#node-form-dialog');
+  const form = $of(HTMLFormElement, '#node-form');
   const errorBox = $('#node-form-error');
   $('#create-node-open').addEventListener('click', () => {
     showError(errorBox, '');
-    open(dialog, $('#node-name'));
+    open(dialog, $of(HTMLInputElement, '#node-name'));
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    /** @type {import('../types').FormBody} */
     const body = {
-      name: $('#node-name').value.trim(),
-      cpu_cores: num($('#node-cpus')),
-      node_type: $('#node-type').value,
+      name: $of(HTMLInputElement, '#node-name').value.trim(),
+      cpu_cores: num($of(HTMLInputElement, '#node-cpus')),
+      node_type: $of(HTMLSelectElement, '#node-type').value,
     };
-    const memory = num($('#node-memory'));
+    const memory = num($of(HTMLInputElement, '#node-memory'));
     if (memory !== undefined) body.memory_mb = memory;
     submitWith(
       form,
@@ -114,10 +129,11 @@ function showTokenNotice(node) {
       {
         type: 'button',
         class: 'btn btn-small',
-        onclick: (e) => {
+        onclick: (/** @type {MouseEvent} */ e) => {
+          const button = /** @type {HTMLElement} */ (e.target);
           navigator.clipboard?.writeText(node.heartbeat_token).then(
-            () => (e.target.textContent = 'Copied'),
-            () => (e.target.textContent = 'Copy failed'),
+            () => (button.textContent = 'Copied'),
+            () => (button.textContent = 'Copy failed'),
           );
         },
       },
@@ -135,11 +151,18 @@ function showTokenNotice(node) {
     ),
   );
   notices.append(notice);
-  while (notices.children.length > 3) notices.firstElementChild.remove();
+  while (notices.children.length > 3) notices.firstElementChild?.remove();
 }
 
 // ---- pods ----
 
+/**
+ * A control of an extra row: a text or number input, or a select of `options`.
+ * @typedef {{ name: string, label: string, placeholder?: string, type?: string, value?: string,
+ *   step?: string, options?: string[] }} RowField
+ */
+
+/** @type {Record<'container' | 'volume' | 'config', { list: string, fields: RowField[] }>} */
 const ROW_KINDS = {
   container: {
     list: '#pod-containers',
@@ -171,6 +194,9 @@ const ROW_KINDS = {
   },
 };
 
+/** @typedef {keyof typeof ROW_KINDS} RowKind */
+
+/** @param {RowKind} kind */
 function addRow(kind) {
   const spec = ROW_KINDS[kind];
   const list = $(spec.list);
@@ -230,27 +256,36 @@ function addRow(kind) {
   /** @type {HTMLElement} */ (row.querySelector('input, select')).focus();
 }
 
+/**
+ * The extra rows of one kind, each as its controls by field name.
+ * @param {RowKind} kind
+ */
 function rowsOf(kind) {
   return [...$(ROW_KINDS[kind].list).children].map((row) => {
+    /** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
     const values = {};
-    for (const control of row.querySelectorAll('[data-field]'))
-      values[control.dataset.field] = control;
+    for (const control of /** @type {NodeListOf<HTMLInputElement | HTMLSelectElement>} */ (
+      row.querySelectorAll('[data-field]')
+    ))
+      values[control.dataset.field ?? ''] = control;
     return values;
   });
 }
 
 function podBody() {
-  const name = $('#pod-name').value.trim();
+  const name = $of(HTMLInputElement, '#pod-name').value.trim();
+  /** @type {import('../types').FormBody} */
   const main = {
     name,
-    image: $('#pod-image').value.trim(),
-    cpu_req: num($('#pod-cpus')),
-    memory_req: num($('#pod-memory')),
+    image: $of(HTMLInputElement, '#pod-image').value.trim(),
+    cpu_req: num($of(HTMLInputElement, '#pod-cpus')),
+    memory_req: num($of(HTMLInputElement, '#pod-memory')),
   };
-  const command = text($('#pod-command'));
+  const command = text($of(HTMLInputElement, '#pod-command'));
   if (command) main.command = command;
   const containers = [main];
   for (const c of rowsOf('container')) {
+    /** @type {import('../types').FormBody} */
     const container = {
       name: c.name.value.trim(),
       image: c.image.value.trim(),
@@ -261,6 +296,7 @@ function podBody() {
     if (cmd) container.command = cmd;
     containers.push(container);
   }
+  /** @type {import('../types').FormBody} */
   const body = { name, containers };
   const volumes = rowsOf('volume').map((v) => ({
     name: v.name.value.trim(),
@@ -279,18 +315,19 @@ function podBody() {
   return body;
 }
 
+/** @param {HTMLFormElement} form */
 function resetPodForm(form) {
   form.reset();
-  for (const kind of Object.keys(ROW_KINDS)) $(ROW_KINDS[kind].list).replaceChildren();
+  for (const { list } of Object.values(ROW_KINDS)) $(list).replaceChildren();
 }
 
 function initPodForm() {
-  const dialog = $('#pod-form-dialog');
-  const form = $('#pod-form');
+  const dialog = $of(HTMLDialogElement, '#pod-form-dialog');
+  const form = $of(HTMLFormElement, '#pod-form');
   const errorBox = $('#pod-form-error');
   $('#create-pod-open').addEventListener('click', () => {
     showError(errorBox, '');
-    open(dialog, $('#pod-name'));
+    open(dialog, $of(HTMLInputElement, '#pod-name'));
   });
   $('#pod-add-container').addEventListener('click', () => addRow('container'));
   $('#pod-add-volume').addEventListener('click', () => addRow('volume'));
@@ -322,7 +359,7 @@ function initPodForm() {
 let schedulerBusy = false;
 
 async function loadScheduler() {
-  const select = $('#scheduler-select');
+  const select = $of(HTMLSelectElement, '#scheduler-select');
   try {
     const info = await api.scheduler();
     const algorithms = info?.algorithms?.length
@@ -337,7 +374,7 @@ async function loadScheduler() {
 }
 
 function initScheduler() {
-  const select = $('#scheduler-select');
+  const select = $of(HTMLSelectElement, '#scheduler-select');
   select.addEventListener('change', async () => {
     const previous = select.dataset.current ?? '';
     const algorithm = select.value;
@@ -365,7 +402,7 @@ function initScheduler() {
  * @param {string | undefined} algorithm
  */
 export function syncScheduler(algorithm) {
-  const select = $('#scheduler-select');
+  const select = $of(HTMLSelectElement, '#scheduler-select');
   if (!algorithm || schedulerBusy || document.activeElement === select) return;
   if (![...select.options].some((o) => o.value === algorithm))
     select.append(h('option', { value: algorithm }, algorithm));

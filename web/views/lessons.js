@@ -5,7 +5,7 @@
 // read it again (GET /scenarios/:id, which holds every step and the failure's message);
 // while it runs it is also read with each page refresh, in case the stream was away.
 import { api } from '../api.js';
-import { $, coalesce, fill, h, setAttr, setText, toast } from '../dom.js';
+import { $, $of, coalesce, fill, h, setAttr, setText, toast } from '../dom.js';
 
 const SCENARIO_EVENT = /^Scenario(Started|Step|Passed|Failed)$/;
 const RELOAD_DELAY_MS = 150;
@@ -16,7 +16,7 @@ let lessons = [];
 let run = null;
 
 function describe() {
-  const lesson = lessons.find((l) => l.name === $('#lesson-select').value);
+  const lesson = lessons.find((l) => l.name === $of(HTMLSelectElement, '#lesson-select').value);
   setText($('#lesson-description'), lesson?.description ?? '');
 }
 
@@ -97,8 +97,9 @@ async function reload(id = run?.id, { adopt = false } = {}) {
 
 const reloadSoon = coalesce(() => reload(), RELOAD_DELAY_MS);
 
+/** @param {HTMLButtonElement} button */
 async function start(button) {
-  const lesson = $('#lesson-select').value;
+  const lesson = $of(HTMLSelectElement, '#lesson-select').value;
   if (!lesson) return;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
@@ -137,7 +138,8 @@ export function refreshLessons() {
 export async function initLessonsView() {
   const select = $('#lesson-select');
   select.addEventListener('change', describe);
-  $('#lesson-start').addEventListener('click', (e) => start(e.currentTarget));
+  const startButton = $of(HTMLButtonElement, '#lesson-start');
+  startButton.addEventListener('click', () => start(startButton));
   try {
     lessons = (await api.lessons()) ?? [];
   } catch (err) {
@@ -145,7 +147,7 @@ export async function initLessonsView() {
     return;
   }
   fill(select, ...lessons.map((l) => h('option', { value: l.name }, l.name)));
-  $('#lesson-start').disabled = lessons.length === 0;
+  $of(HTMLButtonElement, '#lesson-start').disabled = lessons.length === 0;
   if (!lessons.length) setText($('#lesson-description'), 'This server ships no lessons.');
   else describe();
   // the newest run, so a reload of the page still shows where it is

@@ -3,12 +3,14 @@
 // NetworkPolicies in force. A cell is green when the row's pod may open a connection to
 // the column's pod (on the chosen port, or on some port), red when a policy denies it.
 import { api } from '../api.js';
-import { $, fill, h, setText } from '../dom.js';
+import { $, $of, fill, h, setText, watchOnScreen } from '../dom.js';
 
 let lastKey = '';
+/** @type {() => boolean} */
+let onScreen = () => !document.hidden;
 
 function port() {
-  const value = $('#network-port')?.value.trim() ?? '';
+  const value = $of(HTMLInputElement, '#network-port').value.trim() ?? '';
   return /^\d{1,5}$/.test(value) ? value : '';
 }
 
@@ -59,8 +61,12 @@ function render(matrix) {
   fill(table, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 
-/** Reloads the matrix (after cluster events, policy changes included). */
-export async function refreshNetwork() {
+/**
+ * Reloads the matrix while it is on screen (after pod events, and every few seconds for the
+ * policies, which send none); `force` reloads it anyway.
+ */
+export async function refreshNetwork({ force = false } = {}) {
+  if (!force && !onScreen()) return;
   try {
     render(await api.networkMatrix({ port: port() }));
   } catch (err) {
@@ -69,5 +75,6 @@ export async function refreshNetwork() {
 }
 
 export function initNetworkView() {
-  $('#network-port')?.addEventListener('change', () => refreshNetwork());
+  $('#network-port')?.addEventListener('change', () => refreshNetwork({ force: true }));
+  onScreen = watchOnScreen($('#network'), () => refreshNetwork());
 }

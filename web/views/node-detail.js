@@ -2,13 +2,14 @@
 // The node dialog: its capacity, components, heartbeats, use, pods, timeline and events.
 import { runNodeAction } from '../actions.js';
 import { api } from '../api.js';
-import { $, badge, fill, fmtCores, fmtDateTime, h } from '../dom.js';
+import { $, $of, badge, fill, fmtCores, fmtDateTime, h } from '../dom.js';
 import { actionBar, detailButton, eventsList, field, table } from './detail-blocks.js';
 import { usageSection } from './detail-usage.js';
 import { timelineView } from './node-timeline.js';
 import { componentNames } from './nodes.js';
 import { historyChart } from './traces.js';
 
+/** @type {ReturnType<typeof historyChart>} */
 let history = null;
 
 /** @param {number | string} id */
@@ -63,7 +64,8 @@ export function renderNode({ node, pods, events, beats, timeline }, { openPod, o
         'Delete…',
         'node-detail-delete',
         async (b) => {
-          if (await runNodeAction('delete', node, b)) $('#node-detail').close();
+          if (await runNodeAction('delete', node, b))
+            $of(HTMLDialogElement, '#node-detail').close();
         },
         true,
       ),
@@ -156,7 +158,8 @@ export function renderNode({ node, pods, events, beats, timeline }, { openPod, o
  */
 export function redrawHeartbeats(beats, cpuCoresTotal) {
   history?.destroy();
-  history = historyChart($('[data-testid="node-detail-heartbeats"]'), beats, cpuCoresTotal);
+  const canvas = /** @type {HTMLCanvasElement} */ ($('[data-testid="node-detail-heartbeats"]'));
+  history = historyChart(canvas, beats, cpuCoresTotal);
 }
 
 export function forgetHeartbeats() {

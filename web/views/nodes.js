@@ -2,7 +2,19 @@
 // The nodes table. Rows are keyed by node id and updated in place, so the live
 // heartbeat trace in each row keeps its chart across refreshes.
 import { runNodeAction } from '../actions.js';
-import { $, fmtAge, fmtCores, h, pct, setAttr, setText, syncRows, updateBadge } from '../dom.js';
+import {
+  $,
+  closestTo,
+  enteredRow,
+  fmtAge,
+  fmtCores,
+  h,
+  pct,
+  setAttr,
+  setText,
+  syncRows,
+  updateBadge,
+} from '../dom.js';
 import {
   attachTrace,
   detachTrace,
@@ -194,21 +206,21 @@ export function initNodesView({ onOpen }) {
   openDetail = onOpen;
   const body = $('#nodes-body');
   body.addEventListener('click', (event) => {
-    const row = event.target.closest('tr[data-key]');
+    const row = closestTo(event, 'tr[data-key]');
     if (!row) return;
-    const node = nodesById.get(row.dataset.key);
+    const node = nodesById.get(row.dataset.key ?? '');
     if (!node) return;
-    const button = event.target.closest('button[data-action]');
+    const button = closestTo(event, 'button[data-action]', HTMLButtonElement);
     if (button) {
       event.stopPropagation();
-      runNodeAction(button.dataset.action, node, button);
+      runNodeAction(button.dataset.action ?? '', node, button);
       return;
     }
     openDetail(node);
   });
   body.addEventListener('keydown', (event) => {
-    if (event.key !== 'Enter' || event.target.tagName !== 'TR') return;
-    const node = nodesById.get(event.target.dataset.key);
+    const row = enteredRow(event);
+    const node = row && nodesById.get(row.dataset.key ?? '');
     if (node) openDetail(node);
   });
 }
@@ -226,23 +238,35 @@ export function renderNodes(nodes) {
   setText($('#nodes-count'), nodes.length ? `(${nodes.length})` : '');
 }
 
+/** Statuses in which a node's agent reports its use (as the API's REPORTING_STATUSES). */
+const REPORTING = ['pending', 'healthy'];
+/** nodes that beat since the last tick: their CPU use is redrawn with it */
+const beaten = new Set();
+
 /**
- * A heartbeat from the stream: the age column need not wait for the next refresh.
+ * A heartbeat from the stream: the age column and the CPU in use need not wait for a reload.
  * @param {import('../types').StreamHeartbeat} hb
  */
 export function noteHeartbeat(hb) {
   const node = nodesById.get(String(hb.node_id));
   if (!node) return;
   node.last_heartbeat_at = hb.at;
+  if (REPORTING.includes(node.health_status) && Number.isFinite(hb.cpu_usage)) {
+    node.cpu_cores_used = hb.cpu_usage;
+    beaten.add(String(hb.node_id));
+  }
 }
 
-/** Once a second: heartbeat ages move on. */
+/** Once a second: heartbeat ages move on, and nodes that beat show their new use. */
 export function tickNodes() {
   const now = serverNow();
-  for (const row of $('#nodes-body').children) {
-    const node = nodesById.get(row.dataset.key);
-    if (node) updateAge(row, node, now);
+  for (const row of /** @type {HTMLCollectionOf<HTMLElement>} */ ($('#nodes-body').children)) {
+    const key = row.dataset.key ?? '';
+    const node = nodesById.get(key);
+    if (node && beaten.has(key)) updateRow(row, node);
+    else if (node) updateAge(row, node, now);
   }
+  beaten.clear();
 }
 
 export function currentNodes() {

@@ -2,6 +2,7 @@
 // Cluster overview: counts, CPU totals, the node-health donut and per-node CPU bars.
 import {
   $,
+  $of,
   NODE_STATUSES,
   POD_STATUSES,
   STATUS_COLOURS,
@@ -14,7 +15,9 @@ import {
 
 const MAX_BARS = 40;
 const COLOURS = { total: '#d0d7de', allocated: '#0969da', used: '#8250df' };
+/** @type {(import('../types').Chart & { $empty?: boolean }) | null} the node-health donut; `$empty`: drawn with no nodes */
 let donut = null;
+/** @type {import('../types').Chart | null} */
 let bars = null;
 
 /**
@@ -59,7 +62,7 @@ function renderDonut(byStatus) {
   const data = empty ? [1] : statuses.map((s) => byStatus?.[s] ?? 0);
   const colours = empty ? ['#eaeef2'] : statuses.map((s) => STATUS_COLOURS[s] ?? '#8c959f');
   if (!donut) {
-    donut = new Chart($('#node-health-chart'), {
+    donut = new Chart($of(HTMLCanvasElement, '#node-health-chart'), {
       type: 'doughnut',
       data: { labels, datasets: [{ data, backgroundColor: colours, borderWidth: 1 }] },
       options: {
@@ -98,7 +101,7 @@ function renderBars(nodes) {
     used: shown.map((n) => Number(n.cpu_cores_used) || 0),
   };
   if (!bars) {
-    bars = new Chart($('#node-cpu-chart'), {
+    bars = new Chart($of(HTMLCanvasElement, '#node-cpu-chart'), {
       type: 'bar',
       data: {
         labels,

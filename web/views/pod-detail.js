@@ -2,7 +2,7 @@
 // The pod dialog: its node, requests, use, scheduling, containers, volumes, config and events.
 import { runPodAction } from '../actions.js';
 import { api } from '../api.js';
-import { $, badge, fill, fmtCores, fmtDateTime, h, statusLabel } from '../dom.js';
+import { $, $of, badge, fill, fmtCores, fmtDateTime, h, statusLabel } from '../dom.js';
 import { actionBar, detailButton, eventsList, field, table } from './detail-blocks.js';
 import { usageSection } from './detail-usage.js';
 import { schedulingView } from './pod-scheduling.js';
@@ -75,7 +75,7 @@ export function renderPod({ pod, events, scheduling }, { openObject }) {
         'Delete…',
         'pod-detail-delete',
         async (b) => {
-          if (await runPodAction('delete', pod, b)) $('#pod-detail').close();
+          if (await runPodAction('delete', pod, b)) $of(HTMLDialogElement, '#pod-detail').close();
         },
         true,
       ),

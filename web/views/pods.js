@@ -1,14 +1,29 @@
 // @ts-check
 // The pods table with its status and node filters (applied by the API).
 import { runPodAction } from '../actions.js';
-import { $, fmtAge, fmtCores, h, setAttr, setText, syncRows, updateBadge } from '../dom.js';
+import {
+  $,
+  closestTo,
+  enteredRow,
+  $of,
+  fmtAge,
+  fmtCores,
+  h,
+  setAttr,
+  setText,
+  syncRows,
+  updateBadge,
+} from '../dom.js';
 import { serverNow } from './traces.js';
 
 /** @type {Map<string, import('../types').Pod>} */
 let podsById = new Map();
 
 export function podFilters() {
-  return { status: $('#pod-filter-status').value, node: $('#pod-filter-node').value };
+  return {
+    status: $of(HTMLSelectElement, '#pod-filter-status').value,
+    node: $of(HTMLSelectElement, '#pod-filter-node').value,
+  };
 }
 
 /**
@@ -111,16 +126,16 @@ function updateAge(row, pod, now = serverNow()) {
 export function initPodsView({ onOpen, onFilter }) {
   const body = $('#pods-body');
   body.addEventListener('click', (event) => {
-    const row = event.target.closest('tr[data-key]');
-    const pod = row && podsById.get(row.dataset.key);
+    const row = closestTo(event, 'tr[data-key]');
+    const pod = row && podsById.get(row.dataset.key ?? '');
     if (!pod) return;
-    const button = event.target.closest('button[data-action]');
-    if (button) runPodAction(button.dataset.action, pod, button);
+    const button = closestTo(event, 'button[data-action]', HTMLButtonElement);
+    if (button) runPodAction(button.dataset.action ?? '', pod, button);
     else onOpen(pod);
   });
   body.addEventListener('keydown', (event) => {
-    if (event.key !== 'Enter' || event.target.tagName !== 'TR') return;
-    const pod = podsById.get(event.target.dataset.key);
+    const row = enteredRow(event);
+    const pod = row && podsById.get(row.dataset.key ?? '');
     if (pod) onOpen(pod);
   });
   $('#pod-filter-status').addEventListener('change', onFilter);
@@ -144,7 +159,7 @@ export function renderPods(pods) {
  * @param {import('../types').Node[]} nodes
  */
 export function updateNodeFilter(nodes) {
-  const select = $('#pod-filter-node');
+  const select = $of(HTMLSelectElement, '#pod-filter-node');
   const current = select.value;
   const names = nodes.map((n) => n.name);
   if (current && !names.includes(current)) names.push(current);
@@ -160,8 +175,8 @@ export function updateNodeFilter(nodes) {
 
 export function tickPods() {
   const now = serverNow();
-  for (const row of $('#pods-body').children) {
-    const pod = podsById.get(row.dataset.key);
+  for (const row of /** @type {HTMLCollectionOf<HTMLElement>} */ ($('#pods-body').children)) {
+    const pod = podsById.get(row.dataset.key ?? '');
     if (pod) updateAge(row, pod, now);
   }
 }

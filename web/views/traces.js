@@ -31,6 +31,7 @@ export function serverNow() {
   return Date.now() + skewMs;
 }
 
+/** @param {number} atMs */
 function noteSkew(atMs) {
   // Heartbeats reach us after they are stamped, so the largest (at - now) seen is
   // the closest estimate of the offset between the two clocks.
@@ -77,13 +78,19 @@ export function recordHeartbeat(hb) {
   if (trace) trace.dirty = true;
 }
 
-/** Time of the newest heartbeat seen for a node (ms), or null. */
+/**
+ * Time of the newest heartbeat seen for a node (ms), or null.
+ * @param {number | string} nodeId
+ */
 export function lastBeatAt(nodeId) {
   const buffer = buffers.get(String(nodeId));
   return buffer && buffer.length ? buffer[buffer.length - 1].x : null;
 }
 
-/** The node's heartbeat period, estimated from its recent beats. */
+/**
+ * The node's heartbeat period, estimated from its recent beats.
+ * @param {number | string} nodeId
+ */
 export function intervalOf(nodeId) {
   const buffer = buffers.get(String(nodeId));
   if (!buffer || buffer.length < 3) return DEFAULT_INTERVAL_MS;
@@ -138,6 +145,7 @@ export function updateTraceNode(node) {
   if (trace) trace.node = node;
 }
 
+/** @param {number | string} nodeId */
 export function detachTrace(nodeId) {
   const id = String(nodeId);
   const trace = traces.get(id);

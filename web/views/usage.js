@@ -28,7 +28,7 @@ function limits(usage) {
  * @param {number} now
  */
 function series(samples, now) {
-  const at = (s) => (Date.parse(s.time) - now) / 1000;
+  const at = (/** @type {import('../types').UsageSample} */ s) => (Date.parse(s.time) - now) / 1000;
   return {
     cpu: samples.map((s) => ({ x: at(s), y: Number(s.cpu) })),
     memory: samples.map((s) => ({ x: at(s), y: Number(s.memory) })),

@@ -75,7 +75,8 @@ function actionButton(label, action, d) {
       class: 'btn btn-small',
       'data-testid': `${action}-deployment`,
       'aria-label': `${label} deployment ${d.metadata.name}`,
-      onclick: (e) => runDeploymentAction(action, d, e.currentTarget),
+      onclick: (/** @type {MouseEvent} */ e) =>
+        runDeploymentAction(action, d, /** @type {HTMLButtonElement} */ (e.currentTarget)),
     },
     label,
   );

@@ -3,10 +3,10 @@
 // revision first) and each ReplicaSet's pods, bare ReplicaSets, Jobs and, where the server
 // serves them, DaemonSets, all read from the Kubernetes API the server also serves. Which
 // kinds there are comes from discovery, so a kind the server does not serve is left out
-// rather than shown as an error. It is reloaded with the rest of the page (after cluster
-// events and every few seconds) while it is on screen, so a rollout shows as it happens.
+// rather than shown as an error. It is reloaded after the events of its kinds and pods, and
+// every few seconds, while it is on screen, so a rollout shows as it happens.
 import { api } from '../api.js';
-import { $, fill, h, setText } from '../dom.js';
+import { $, fill, h, setText, watchOnScreen } from '../dom.js';
 import { byOwner, controllerOf, isReady, keyOf, REVISION } from './workload-objects.js';
 import { bareReplicaSetRows, daemonSetRows, deploymentRows, jobRows } from './workload-rows.js';
 
@@ -18,7 +18,8 @@ const GROUPS = [
 
 /** @type {Map<string, string> | null} resource name -> list path, from discovery */
 let served = null;
-let visible = !('IntersectionObserver' in window);
+/** @type {() => boolean} */
+let onScreen = () => !document.hidden;
 let lastSignature = '';
 /** @type {(pod: import('../types').Ref) => void} */
 let openPod = () => {};
@@ -56,6 +57,14 @@ async function items(resource) {
   }
 }
 
+/**
+ * One group of the view: a titled table, or nothing when it has no rows.
+ * @param {string} title
+ * @param {number} count
+ * @param {string} testid
+ * @param {Array<[string, string?]>} headers each column's title and class
+ * @param {HTMLElement[]} rows
+ */
 function table(title, count, testid, headers, rows) {
   if (!count) return null;
   return h(
@@ -183,7 +192,7 @@ async function load() {
 
 /** Reloads the view while it is on screen; calls meanwhile share the one in flight. */
 export function refreshWorkloads({ force = false } = {}) {
-  if (!force && (!visible || document.hidden)) return Promise.resolve();
+  if (!force && !onScreen()) return Promise.resolve();
   if (refreshing) return refreshing;
   refreshing = load()
     .then((data) => {
@@ -205,15 +214,5 @@ export function refreshWorkloads({ force = false } = {}) {
 /** @param {{ onOpenPod: (pod: import('../types').Ref) => void }} handlers */
 export function initWorkloadsView({ onOpenPod }) {
   openPod = onOpenPod;
-  const card = $('#workloads');
-  if ('IntersectionObserver' in window) {
-    new IntersectionObserver((entries) => {
-      const wasVisible = visible;
-      visible = entries.some((e) => e.isIntersecting);
-      if (visible && !wasVisible) refreshWorkloads();
-    }).observe(card);
-  }
-  document.addEventListener('visibilitychange', () => {
-    if (!document.hidden) refreshWorkloads();
-  });
+  onScreen = watchOnScreen($('#workloads'), () => refreshWorkloads());
 }
