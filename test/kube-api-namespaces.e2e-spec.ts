@@ -159,8 +159,13 @@ suite('the Kubernetes API through kubectl', () => {
       'unable to create new content in namespace slow because it is being terminated',
     );
     expect(await k.ok('get', 'ns', 'slow', '-o', 'jsonpath={.status.phase}')).toBe('Terminating');
-    // deleting again carries the deletion through
-    await k.ok('delete', 'ns', 'slow');
+    // deleting again carries the deletion through, and answers once it is done: kubectl's
+    // wait (a list, then a watch) must find it gone, as a watch cannot tell what went before
+    await t.http.delete('/api/v1/namespaces/slow').expect(200);
+    expect(await t.sql(`SELECT name FROM namespaces WHERE name = 'slow'`)).toEqual([]);
+    expect((await k.run(['get', 'ns', 'slow'])).stderr.trim()).toBe(
+      'Error from server (NotFound): namespaces "slow" not found',
+    );
     await t.http.get('/pods/in-slow?namespace=slow').expect(404);
   });
 });
