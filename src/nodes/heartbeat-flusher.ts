@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { HeartbeatsRepository } from '../database/heartbeats.repository';
 import { isDatabaseUnavailable } from '../database/pg-errors';
 import { HeartbeatBuffer } from './heartbeat-buffer';
@@ -30,6 +30,7 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
     private readonly buffer: HeartbeatBuffer,
     private readonly log: HeartbeatLog,
     private readonly registry: SchedulerRegistry,
+    private readonly databaseHealth: DatabaseHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -73,7 +74,7 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
           podsVersion: this.log.routineState(nodeId)?.version ?? -1,
         })),
       );
-      databaseHealth.markUp();
+      this.databaseHealth.markUp();
       for (const row of odd) {
         // deleted meanwhile: forgotten; failed, stopped or its pods changed: the full path
         if (row.health_status === null) this.log.forget(row.id);
@@ -88,7 +89,7 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
         return;
       }
       this.buffer.restore(taken);
-      databaseHealth.markDown();
+      this.databaseHealth.markDown();
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/app-config';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatBuffer } from './heartbeat-buffer';
@@ -120,6 +120,7 @@ function setup() {
     record: async (_t: string, reason: string) => void events.push(reason),
   } as never;
   const log = new HeartbeatLog();
+  const databaseHealth = new DatabaseHealth();
   const buffer = new HeartbeatBuffer();
   const service = new HeartbeatService(
     store as never,
@@ -138,10 +139,18 @@ function setup() {
       heartbeatSeconds: { observe: () => undefined },
     } as never,
     usage,
+    databaseHealth,
     config,
   );
-  const flusher = new HeartbeatFlusher(store as never, buffer, log, {} as never, config);
-  return { store, service, flusher, events, usage, row: store.rows.get(1)! };
+  const flusher = new HeartbeatFlusher(
+    store as never,
+    buffer,
+    log,
+    {} as never,
+    databaseHealth,
+    config,
+  );
+  return { store, service, flusher, events, usage, databaseHealth, row: store.rows.get(1)! };
 }
 
 const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
@@ -149,10 +158,7 @@ const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
 
 describe('HeartbeatService: routine heartbeats', () => {
   beforeEach(() => jest.useFakeTimers({ now: T0 }));
-  afterEach(() => {
-    jest.useRealTimers();
-    databaseHealth.markUp();
-  });
+  afterEach(() => jest.useRealTimers());
 
   it('answers a routine beat from memory and writes the lot at the next flush, none lost', async () => {
     const { store, service, flusher, row } = setup();
@@ -235,7 +241,7 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('while the database is unreachable, beats are not answered from memory', async () => {
-    const { store, service } = setup();
+    const { store, service, databaseHealth } = setup();
     await service.heartbeat(1, beat());
     databaseHealth.markDown();
     await service.heartbeat(1, beat());
@@ -243,7 +249,7 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('beats whose write met an unreachable database are written with the next flush', async () => {
-    const { store, service, flusher, row } = setup();
+    const { store, service, flusher, databaseHealth, row } = setup();
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());

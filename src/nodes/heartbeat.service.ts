@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { HeartbeatBuffer } from './heartbeat-buffer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NotFoundError } from '../common/errors';
@@ -82,6 +82,7 @@ export class HeartbeatService {
     private readonly bus: ClusterBus,
     private readonly metrics: MetricsService,
     private readonly usage: UsageService,
+    private readonly databaseHealth: DatabaseHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // a node's pods changed (here or on another replica): its next beat is answered in full
@@ -132,7 +133,7 @@ export class HeartbeatService {
     const routine = this.log.routineState(nodeId);
     if (
       routine &&
-      databaseHealth.up &&
+      this.databaseHealth.up &&
       beat.health_status === 'healthy' &&
       routine.components === components &&
       failedPodIds.length === 0 &&
@@ -166,7 +167,7 @@ export class HeartbeatService {
       this.buffer.forget(nodeId);
       throw new NotFoundError('node', nodeId);
     }
-    databaseHealth.markUp();
+    this.databaseHealth.markUp();
     const { node, previousStatus, startedPodIds } = outcome;
     const object = `node/${node.name}`;
     if (previousStatus === 'pending' && node.health_status === 'healthy') {
