@@ -11,7 +11,8 @@ import { DatabaseHealth } from '../database/database-health';
 import { HeartbeatsRepository } from '../database/heartbeats.repository';
 import { isDatabaseUnavailable } from '../database/pg-errors';
 import { HeartbeatBuffer } from './heartbeat-buffer';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { RoutineBeats } from './routine-beats';
 
 const TICK = 'kubesim-heartbeat-flush';
 
@@ -28,7 +29,8 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly heartbeatsRepository: HeartbeatsRepository,
     private readonly buffer: HeartbeatBuffer,
-    private readonly log: HeartbeatLog,
+    private readonly routine: RoutineBeats,
+    private readonly caches: HeartbeatCaches,
     private readonly registry: SchedulerRegistry,
     private readonly databaseHealth: DatabaseHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,17 +73,17 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
           beats: b.beats,
           cpuUsedM: b.cpuUsedM,
           // a node without a routine state any more gets -1, so it is answered in full
-          podsVersion: this.log.routineState(nodeId)?.version ?? -1,
+          podsVersion: this.routine.state(nodeId)?.version ?? -1,
         })),
       );
       this.databaseHealth.markUp();
       for (const row of odd) {
         // deleted meanwhile: forgotten; failed, stopped or its pods changed: the full path
-        if (row.health_status === null) this.log.forget(row.id);
-        else this.log.endRoutine(row.id);
+        if (row.health_status === null) this.caches.forget(row.id);
+        else this.routine.end(row.id);
       }
     } catch (err) {
-      for (const nodeId of taken.keys()) this.log.endRoutine(nodeId);
+      for (const nodeId of taken.keys()) this.routine.end(nodeId);
       if (!isDatabaseUnavailable(err)) {
         // a batch the database refuses would be refused forever: these beats are dropped
         // (their nodes' next beats go the full way), so one bad beat cannot jam the writes

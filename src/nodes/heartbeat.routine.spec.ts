@@ -4,7 +4,13 @@ import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatBuffer } from './heartbeat-buffer';
 import { HeartbeatFlusher } from './heartbeat-flusher';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { HeartbeatSamples } from './heartbeat-samples';
+import { NodeNameCache } from './node-name-cache';
+import { NodePodsCache } from './node-pods-cache';
+import { ReportFingerprints } from './report-fingerprints';
+import { RoutineBeats } from './routine-beats';
+import { TokenHashCache } from './token-hash-cache';
 import { HeartbeatService } from './heartbeat.service';
 import { NodePodsReader } from './node-pods-reader';
 import { MetricsService } from '../metrics/metrics.service';
@@ -119,7 +125,18 @@ function setup() {
   const eventsService = {
     record: async (_t: string, reason: string) => void events.push(reason),
   } as never;
-  const log = new HeartbeatLog();
+  const samples = new HeartbeatSamples();
+  const nodePods = new NodePodsCache();
+  const fingerprints = new ReportFingerprints();
+  const routine = new RoutineBeats();
+  const caches = new HeartbeatCaches(
+    samples,
+    new TokenHashCache(),
+    new NodeNameCache(),
+    fingerprints,
+    nodePods,
+    routine,
+  );
   const databaseHealth = new DatabaseHealth();
   const buffer = new HeartbeatBuffer();
   const service = new HeartbeatService(
@@ -130,9 +147,13 @@ function setup() {
     store.changes,
     { retryPending: async () => 0 } as never,
     eventsService,
-    log,
+    routine,
+    nodePods,
+    fingerprints,
+    samples,
+    caches,
     buffer,
-    new NodePodsReader(store as never, eventsService, log, config),
+    new NodePodsReader(store as never, eventsService, nodePods, config),
     { publish: () => undefined } as never,
     {
       heartbeats: { inc: () => undefined },
@@ -145,7 +166,8 @@ function setup() {
   const flusher = new HeartbeatFlusher(
     store as never,
     buffer,
-    log,
+    routine,
+    caches,
     {} as never,
     databaseHealth,
     config,
