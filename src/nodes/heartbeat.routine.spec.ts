@@ -104,7 +104,11 @@ class FakeStore {
   async podsOnNode() {
     return [];
   }
-  async updateContainerStatuses() {}
+  /** pods whose container statuses were written */
+  statusWrites: number[] = [];
+  async updateContainerStatuses(podId: number) {
+    this.statusWrites.push(podId);
+  }
 }
 
 function setup() {
@@ -172,7 +176,16 @@ function setup() {
     databaseHealth,
     config,
   );
-  return { store, service, flusher, events, usage, databaseHealth, row: store.rows.get(1)! };
+  return {
+    store,
+    service,
+    flusher,
+    events,
+    usage,
+    databaseHealth,
+    fingerprints,
+    row: store.rows.get(1)!,
+  };
 }
 
 const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
@@ -284,5 +297,42 @@ describe('HeartbeatService: routine heartbeats', () => {
     await flusher.flush();
     expect(row.heartbeat_count).toBe(3);
     expect(databaseHealth.up).toBe(true);
+  });
+
+  it("drops a pod's last report once it left the node, so one that comes back starts afresh", async () => {
+    const { store, service, fingerprints } = setup();
+    const pod = {
+      id: 9,
+      status: 'running',
+      containers: [{ name: 'web', status: 'running', restart_count: 0 }],
+    };
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    // the same report twice: written once
+    expect(store.statusWrites).toEqual([9]);
+    expect(fingerprints.size).toBe(1);
+    // the pod leaves the node, and the node stops reporting it
+    store.podsChangedHere(1);
+    await service.heartbeat(1, beat({ pods: [] } as never));
+    expect(fingerprints.size).toBe(0);
+    // back on it later, its first report is written again
+    store.podsChangedHere(1);
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    expect(store.statusWrites).toEqual([9, 9]);
+  });
+
+  it("keeps a pod's last report while the node still reports it", async () => {
+    const { store, service, fingerprints } = setup();
+    const pod = {
+      id: 9,
+      status: 'running',
+      containers: [{ name: 'web', status: 'running', restart_count: 0 }],
+    };
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    // gone from the node's pods, but its agent has not heard yet
+    store.podsChangedHere(1);
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    expect(fingerprints.size).toBe(1);
+    expect(store.statusWrites).toEqual([9]);
   });
 });

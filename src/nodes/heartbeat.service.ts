@@ -262,6 +262,8 @@ export class HeartbeatService {
         }
       }
     }
+    // a pod neither on the node now nor in this report is never compared again
+    this.fingerprints.keepOnly(nodeId, [...pods.entries.map((e) => e.id), ...fingerprints.keys()]);
     for (const podId of startedPodIds) {
       const pod = pods.entries.find((p) => p.id === podId);
       if (pod)

@@ -22,6 +22,25 @@ export class ReportFingerprints {
     return this.byNode.get(nodeId)?.get(podId) !== fingerprint;
   }
 
+  /**
+   * Keeps only the node's fingerprints of these pods: one for a pod neither on the node nor
+   * in its report would never be compared again (a pod that comes back starts afresh).
+   */
+  keepOnly(nodeId: number, podIds: Iterable<number>): void {
+    const reports = this.byNode.get(nodeId);
+    if (!reports) return;
+    const kept = new Set(podIds);
+    for (const podId of reports.keys()) if (!kept.has(podId)) reports.delete(podId);
+    if (!reports.size) this.byNode.delete(nodeId);
+  }
+
+  /** Fingerprints held, all nodes together. */
+  get size(): number {
+    let count = 0;
+    for (const reports of this.byNode.values()) count += reports.size;
+    return count;
+  }
+
   drop(nodeId: number): void {
     this.byNode.delete(nodeId);
   }
