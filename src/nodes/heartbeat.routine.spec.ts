@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/app-config';
 import { DatabaseHealth } from '../database/database-health';
+import { Clock, SystemClock } from '../domain/clock';
 import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatBuffer } from './heartbeat-buffer';
@@ -111,7 +112,7 @@ class FakeStore {
   }
 }
 
-function setup() {
+function setup(clock: Clock = new SystemClock()) {
   const store = new FakeStore();
   store.rows.set(1, {
     id: 1,
@@ -165,6 +166,7 @@ function setup() {
     } as never,
     usage,
     databaseHealth,
+    clock,
     config,
   );
   const flusher = new HeartbeatFlusher(
@@ -184,6 +186,7 @@ function setup() {
     usage,
     databaseHealth,
     fingerprints,
+    samples,
     row: store.rows.get(1)!,
   };
 }
@@ -334,5 +337,16 @@ describe('HeartbeatService: routine heartbeats', () => {
     await service.heartbeat(1, beat({ pods: [pod] } as never));
     expect(fingerprints.size).toBe(1);
     expect(store.statusWrites).toEqual([9]);
+  });
+
+  it("stamps its beats with the injected clock's time", async () => {
+    const at = new Date('2030-06-01T12:00:00Z');
+    const { service, flusher, samples, row } = setup({ now: () => at });
+    await service.heartbeat(1, beat());
+    await service.heartbeat(1, beat());
+    expect(samples.samples(1).map((s) => s.at)).toEqual([at.toISOString(), at.toISOString()]);
+    await flusher.flush();
+    // the routine beat, buffered at that time, is written with it
+    expect(row.last_heartbeat_at).toEqual(at);
   });
 });

@@ -4,6 +4,7 @@ import { HeartbeatBuffer } from './heartbeat-buffer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NotFoundError } from '../common/errors';
 import { coresToMillis, millisToCores } from '../common/units';
+import { Clock } from '../domain/clock';
 import { PodsRepository } from '../database/pods.repository';
 import { BindingsRepository } from '../database/bindings.repository';
 import { HeartbeatsRepository } from '../database/heartbeats.repository';
@@ -91,6 +92,7 @@ export class HeartbeatService {
     private readonly metrics: MetricsService,
     private readonly usage: UsageService,
     private readonly databaseHealth: DatabaseHealth,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // a node's pods changed (here or on another replica): its next beat is answered in full
@@ -150,7 +152,7 @@ export class HeartbeatService {
     ) {
       const pods = this.nodePods.at(nodeId, routine.version);
       if (pods) {
-        this.buffer.record(nodeId, cpuUsedM, new Date());
+        this.buffer.record(nodeId, cpuUsedM, this.clock.now());
         this.recordUsage(nodeId, routine.name, beat);
         return this.answered(
           started,
@@ -339,7 +341,7 @@ export class HeartbeatService {
     terminate = false,
   ): HeartbeatAnswerDto {
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     const cpuUsage = millisToCores(cpuUsedM);
     this.samples.add(nodeId, {
       at,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { Clock, SystemClock } from '../domain/clock';
 import { SchedulerModule } from '../scheduler/scheduler.module';
 import { RuntimeModule } from '../runtimes/runtime.module';
 import { HeartbeatCaches } from './heartbeat-caches';
@@ -39,6 +40,7 @@ import { NodesService } from './nodes.service';
     AssignmentWaiters,
     AssignmentWatch,
     InjectedFailures,
+    { provide: Clock, useClass: SystemClock },
   ],
   exports: [NodesService, HeartbeatService, HeartbeatFlusher, HeartbeatTokenAuth],
 })

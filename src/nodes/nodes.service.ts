@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { millisToCores } from '../common/units';
+import { Clock } from '../domain/clock';
 import { NodeUsageDto, toSampleDto } from '../usage/dto/usage.dto';
 import { UsageService } from '../usage/usage.service';
 import {
@@ -65,6 +66,7 @@ export class NodesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly usage: UsageService,
     private readonly injected: InjectedFailures,
+    private readonly clock: Clock,
   ) {}
 
   async createNode(dto: CreateNodeDto): Promise<CreatedNodeDto> {
@@ -119,7 +121,7 @@ export class NodesService {
     return { ...toNodeResponse(node), pod_ids: await this.podsRepository.podIdsOfNode(node.id) };
   }
 
-  async nodesHealth(now = new Date()): Promise<NodeHealthDto[]> {
+  async nodesHealth(now = this.clock.now()): Promise<NodeHealthDto[]> {
     const nodes = await this.nodesRepository.allNodes();
     return nodes.map((n) => {
       const since = n.last_heartbeat_at
@@ -145,7 +147,7 @@ export class NodesService {
   }
 
   /** Heartbeats folded into runs and silences, with the node's and its pods' events. */
-  async timeline(ref: string, now = new Date()): Promise<NodeTimelineDto> {
+  async timeline(ref: string, now = this.clock.now()): Promise<NodeTimelineDto> {
     const node = await this.mustFind(ref);
     const samples = this.heartbeatSamples.samples(node.id);
     const events = await this.eventsRepository.nodeTimelineEvents(node.name, TIMELINE_EVENTS);
