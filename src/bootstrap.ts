@@ -11,6 +11,7 @@ import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { DatabaseHealth } from './database/database-health';
 import { ConnectionDrainer } from './common/connection-drainer';
 import { documentRequestGuards, swaggerRequestInterceptor } from './common/api-docs';
 import { errorBody } from './common/http-exception.filter';
@@ -161,7 +162,7 @@ function badRequest(message: string): Error {
  */
 function registerHeartbeatAuth(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  const hook = heartbeatAuthHook(app.get(HeartbeatTokenAuth));
+  const hook = heartbeatAuthHook(app.get(HeartbeatTokenAuth), app.get(DatabaseHealth));
   fastify.decorate('heartbeatThrottleSize', hook.throttleSize);
   fastify.addHook('onRequest', hook);
 }

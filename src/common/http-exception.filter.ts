@@ -10,7 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { DomainError, NOT_JSON_MESSAGE } from './errors';
 import { dataErrorOf, isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
 
@@ -42,6 +42,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly databaseHealth: DatabaseHealth,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -86,7 +87,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       ];
     }
     if (isDatabaseUnavailable(exception)) {
-      databaseHealth.markDown();
+      this.databaseHealth.markDown();
       return [
         503,
         errorBody(503, 'database unavailable: kubesim cannot reach PostgreSQL, try again shortly'),

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BindingsRepository } from './bindings.repository';
 import { ContainerLogsRepository } from './container-logs.repository';
 import { Database } from './database';
+import { DatabaseHealth } from './database-health';
 import { DecisionsRepository } from './decisions.repository';
 import { HeartbeatsRepository } from './heartbeats.repository';
 import { NodesRepository } from './nodes.repository';
@@ -20,9 +21,10 @@ import { ReplicaChannel } from './replica-channel';
 
 export { DATABASE_URL };
 
-/** What the database floor gives the services above: the pool's transactions, the repositories, their change listeners. */
+/** What the database floor gives the services above: the pool's transactions, whether it answers, the repositories, their change listeners. */
 const PROVIDED = [
   Database,
+  DatabaseHealth,
   StoreChanges,
   ReplicaChannel,
   NodesRepository,

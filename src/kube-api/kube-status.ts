@@ -3,7 +3,7 @@ import type { V1Status } from '@kubernetes/client-node';
 import type { FastifyReply } from 'fastify';
 import { DomainError, UnauthorizedError } from '../common/errors';
 import { isDatabaseUnavailable, isTransientConflict } from '../database/pg-errors';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
@@ -92,6 +92,8 @@ export function statusBody(
 export class KubeStatusFilter implements ExceptionFilter {
   private readonly logger = new Logger('KubeApi');
 
+  constructor(private readonly databaseHealth: DatabaseHealth) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (reply.sent || reply.raw.headersSent) return;
@@ -130,7 +132,7 @@ export class KubeStatusFilter implements ExceptionFilter {
         'a concurrent change got in the way and nothing was written; try again',
       );
     if (isDatabaseUnavailable(exception)) {
-      databaseHealth.markDown();
+      this.databaseHealth.markDown();
       return statusBody(503, 'database unavailable: kubesim cannot reach PostgreSQL');
     }
     this.logger.error(

@@ -3,7 +3,7 @@ import { DomainError, UnauthorizedError } from '../common/errors';
 import { FailureThrottle } from '../common/failure-throttle';
 import { errorBody } from '../common/http-exception.filter';
 import { isDatabaseUnavailable } from '../database/pg-errors';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { HeartbeatTokenAuth } from './heartbeat-token-auth';
 
 export type AuthenticatedNodeRequest = FastifyRequest & { kubesimNodeId: number };
@@ -31,7 +31,10 @@ export interface HeartbeatAuthHook extends onRequestHookHandler {
  * resolves to (`1`, `01` and the node's name are one node; every unknown one is one
  * more), and holds a bounded number of entries.
  */
-export function heartbeatAuthHook(auth: HeartbeatTokenAuth): HeartbeatAuthHook {
+export function heartbeatAuthHook(
+  auth: HeartbeatTokenAuth,
+  databaseHealth: DatabaseHealth,
+): HeartbeatAuthHook {
   const failures = new FailureThrottle({
     limit: FAILED_TOKEN_LIMIT,
     windowMs: WINDOW_MS,

@@ -7,11 +7,12 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { HeartbeatsRepository } from '../database/heartbeats.repository';
 import { isDatabaseUnavailable } from '../database/pg-errors';
 import { HeartbeatBuffer } from './heartbeat-buffer';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { RoutineBeats } from './routine-beats';
 
 const TICK = 'kubesim-heartbeat-flush';
 
@@ -28,16 +29,15 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly heartbeatsRepository: HeartbeatsRepository,
     private readonly buffer: HeartbeatBuffer,
-    private readonly log: HeartbeatLog,
+    private readonly routine: RoutineBeats,
+    private readonly caches: HeartbeatCaches,
     private readonly registry: SchedulerRegistry,
+    private readonly databaseHealth: DatabaseHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    const handle = setInterval(
-      () => void this.flush().catch(() => undefined),
-      this.config.monitorIntervalMs,
-    );
+    const handle = setInterval(() => void this.runOnce(), this.config.monitorIntervalMs);
     handle.unref();
     this.registry.addInterval(TICK, handle);
   }
@@ -45,6 +45,15 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
   /** Before the HTTP server stops: what is buffered is written while the database is there. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.registry.doesExist('interval', TICK)) this.registry.deleteInterval(TICK);
+    await this.runOnce();
+  }
+
+  /**
+   * One tick, as the interval runs it (tests call it too): writes what is buffered, and
+   * never throws; what an unreachable database could not take waits for the next tick.
+   * The beats carry the time they were recorded at, so a tick needs none of its own.
+   */
+  async runOnce(): Promise<void> {
     await this.flush().catch(() => undefined);
   }
 
@@ -70,17 +79,17 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
           beats: b.beats,
           cpuUsedM: b.cpuUsedM,
           // a node without a routine state any more gets -1, so it is answered in full
-          podsVersion: this.log.routineState(nodeId)?.version ?? -1,
+          podsVersion: this.routine.state(nodeId)?.version ?? -1,
         })),
       );
-      databaseHealth.markUp();
+      this.databaseHealth.markUp();
       for (const row of odd) {
         // deleted meanwhile: forgotten; failed, stopped or its pods changed: the full path
-        if (row.health_status === null) this.log.forget(row.id);
-        else this.log.endRoutine(row.id);
+        if (row.health_status === null) this.caches.forget(row.id);
+        else this.routine.end(row.id);
       }
     } catch (err) {
-      for (const nodeId of taken.keys()) this.log.endRoutine(nodeId);
+      for (const nodeId of taken.keys()) this.routine.end(nodeId);
       if (!isDatabaseUnavailable(err)) {
         // a batch the database refuses would be refused forever: these beats are dropped
         // (their nodes' next beats go the full way), so one bad beat cannot jam the writes
@@ -88,7 +97,7 @@ export class HeartbeatFlusher implements OnApplicationBootstrap, BeforeApplicati
         return;
       }
       this.buffer.restore(taken);
-      databaseHealth.markDown();
+      this.databaseHealth.markDown();
       throw err;
     }
   }

@@ -2,18 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { UnauthorizedError } from '../common/errors';
 import { NodesRepository } from '../database/nodes.repository';
 import { MetricsService } from '../metrics/metrics.service';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { NodeNameCache } from './node-name-cache';
+import { TokenHashCache } from './token-hash-cache';
 import { tokenMatches } from './heartbeat-tokens';
 
 /**
  * Which node an agent's request is for, and whether its bearer token is that node's:
- * from the tokens kept in memory (`HeartbeatLog`) when they match, else from the database.
+ * from the tokens kept in memory (`TokenHashCache`) when they match, else from the database.
  */
 @Injectable()
 export class HeartbeatTokenAuth {
   constructor(
     private readonly nodesRepository: NodesRepository,
-    private readonly log: HeartbeatLog,
+    private readonly tokens: TokenHashCache,
+    private readonly names: NodeNameCache,
+    private readonly caches: HeartbeatCaches,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -22,12 +26,12 @@ export class HeartbeatTokenAuth {
    * before; null when no such node exists (so unknown references are all one).
    */
   async resolveNodeId(ref: string): Promise<number | null> {
-    const known = /^\d{1,9}$/.test(ref) ? Number(ref) : this.log.cachedNodeId(ref);
-    if (known !== undefined && this.log.cachedToken(known) !== undefined) return known;
+    const known = /^\d{1,9}$/.test(ref) ? Number(ref) : this.names.idOf(ref);
+    if (known !== undefined && this.tokens.get(known) !== undefined) return known;
     const node = await this.nodesRepository.findNode(ref);
     if (!node) return null;
-    this.log.cacheName(node.id, node.name);
-    this.log.cacheToken(node.id, node.token_hash);
+    this.names.remember(node.id, node.name);
+    this.tokens.set(node.id, node.token_hash);
     return node.id;
   }
 
@@ -39,18 +43,18 @@ export class HeartbeatTokenAuth {
       throw new UnauthorizedError('a heartbeat needs "Authorization: Bearer <heartbeat_token>"');
     }
     const nodeId = await this.resolveNodeId(ref);
-    const cached = nodeId === null ? undefined : this.log.cachedToken(nodeId);
+    const cached = nodeId === null ? undefined : this.tokens.get(nodeId);
     if (cached !== undefined && tokenMatches(token, cached)) return nodeId!;
     // not in memory, or memory may be stale (a new token or a deletion by another replica)
     const node = nodeId === null ? null : await this.nodesRepository.findNode(nodeId);
     if (!node) {
-      if (nodeId !== null) this.log.forget(nodeId);
+      if (nodeId !== null) this.caches.forget(nodeId);
       this.metrics.heartbeats.inc({ result: 'unauthorized' });
       // an unknown node and a wrong token look the same to a caller without the token
       throw new UnauthorizedError('invalid heartbeat token for this node');
     }
-    this.log.cacheName(node.id, node.name);
-    this.log.cacheToken(node.id, node.token_hash);
+    this.names.remember(node.id, node.name);
+    this.tokens.set(node.id, node.token_hash);
     if (!tokenMatches(token, node.token_hash)) {
       this.metrics.heartbeats.inc({ result: 'unauthorized' });
       throw new UnauthorizedError('invalid heartbeat token for this node');

@@ -1,10 +1,17 @@
 import { loadConfig } from '../config/app-config';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
+import { Clock, SystemClock } from '../domain/clock';
 import { StoreChanges } from '../database/store-changes';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { HeartbeatBuffer } from './heartbeat-buffer';
 import { HeartbeatFlusher } from './heartbeat-flusher';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { HeartbeatSamples } from './heartbeat-samples';
+import { NodeNameCache } from './node-name-cache';
+import { NodePodsCache } from './node-pods-cache';
+import { ReportFingerprints } from './report-fingerprints';
+import { RoutineBeats } from './routine-beats';
+import { TokenHashCache } from './token-hash-cache';
 import { HeartbeatService } from './heartbeat.service';
 import { NodePodsReader } from './node-pods-reader';
 import { MetricsService } from '../metrics/metrics.service';
@@ -98,10 +105,14 @@ class FakeStore {
   async podsOnNode() {
     return [];
   }
-  async updateContainerStatuses() {}
+  /** pods whose container statuses were written */
+  statusWrites: number[] = [];
+  async updateContainerStatuses(podId: number) {
+    this.statusWrites.push(podId);
+  }
 }
 
-function setup() {
+function setup(clock: Clock = new SystemClock()) {
   const store = new FakeStore();
   store.rows.set(1, {
     id: 1,
@@ -119,7 +130,19 @@ function setup() {
   const eventsService = {
     record: async (_t: string, reason: string) => void events.push(reason),
   } as never;
-  const log = new HeartbeatLog();
+  const samples = new HeartbeatSamples();
+  const nodePods = new NodePodsCache();
+  const fingerprints = new ReportFingerprints();
+  const routine = new RoutineBeats();
+  const caches = new HeartbeatCaches(
+    samples,
+    new TokenHashCache(),
+    new NodeNameCache(),
+    fingerprints,
+    nodePods,
+    routine,
+  );
+  const databaseHealth = new DatabaseHealth();
   const buffer = new HeartbeatBuffer();
   const service = new HeartbeatService(
     store as never,
@@ -129,19 +152,43 @@ function setup() {
     store.changes,
     { retryPending: async () => 0 } as never,
     eventsService,
-    log,
+    routine,
+    nodePods,
+    fingerprints,
+    samples,
+    caches,
     buffer,
-    new NodePodsReader(store as never, eventsService, log, config),
+    new NodePodsReader(store as never, eventsService, nodePods, config),
     { publish: () => undefined } as never,
     {
       heartbeats: { inc: () => undefined },
       heartbeatSeconds: { observe: () => undefined },
     } as never,
     usage,
+    databaseHealth,
+    clock,
     config,
   );
-  const flusher = new HeartbeatFlusher(store as never, buffer, log, {} as never, config);
-  return { store, service, flusher, events, usage, row: store.rows.get(1)! };
+  const flusher = new HeartbeatFlusher(
+    store as never,
+    buffer,
+    routine,
+    caches,
+    {} as never,
+    databaseHealth,
+    config,
+  );
+  return {
+    store,
+    service,
+    flusher,
+    events,
+    usage,
+    databaseHealth,
+    fingerprints,
+    samples,
+    row: store.rows.get(1)!,
+  };
 }
 
 const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
@@ -149,10 +196,7 @@ const beat = (over: Partial<HeartbeatDto> = {}): HeartbeatDto =>
 
 describe('HeartbeatService: routine heartbeats', () => {
   beforeEach(() => jest.useFakeTimers({ now: T0 }));
-  afterEach(() => {
-    jest.useRealTimers();
-    databaseHealth.markUp();
-  });
+  afterEach(() => jest.useRealTimers());
 
   it('answers a routine beat from memory and writes the lot at the next flush, none lost', async () => {
     const { store, service, flusher, row } = setup();
@@ -235,7 +279,7 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('while the database is unreachable, beats are not answered from memory', async () => {
-    const { store, service } = setup();
+    const { store, service, databaseHealth } = setup();
     await service.heartbeat(1, beat());
     databaseHealth.markDown();
     await service.heartbeat(1, beat());
@@ -243,7 +287,7 @@ describe('HeartbeatService: routine heartbeats', () => {
   });
 
   it('beats whose write met an unreachable database are written with the next flush', async () => {
-    const { store, service, flusher, row } = setup();
+    const { store, service, flusher, databaseHealth, row } = setup();
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());
     await service.heartbeat(1, beat());
@@ -256,5 +300,53 @@ describe('HeartbeatService: routine heartbeats', () => {
     await flusher.flush();
     expect(row.heartbeat_count).toBe(3);
     expect(databaseHealth.up).toBe(true);
+  });
+
+  it("drops a pod's last report once it left the node, so one that comes back starts afresh", async () => {
+    const { store, service, fingerprints } = setup();
+    const pod = {
+      id: 9,
+      status: 'running',
+      containers: [{ name: 'web', status: 'running', restart_count: 0 }],
+    };
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    // the same report twice: written once
+    expect(store.statusWrites).toEqual([9]);
+    expect(fingerprints.size).toBe(1);
+    // the pod leaves the node, and the node stops reporting it
+    store.podsChangedHere(1);
+    await service.heartbeat(1, beat({ pods: [] } as never));
+    expect(fingerprints.size).toBe(0);
+    // back on it later, its first report is written again
+    store.podsChangedHere(1);
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    expect(store.statusWrites).toEqual([9, 9]);
+  });
+
+  it("keeps a pod's last report while the node still reports it", async () => {
+    const { store, service, fingerprints } = setup();
+    const pod = {
+      id: 9,
+      status: 'running',
+      containers: [{ name: 'web', status: 'running', restart_count: 0 }],
+    };
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    // gone from the node's pods, but its agent has not heard yet
+    store.podsChangedHere(1);
+    await service.heartbeat(1, beat({ pods: [pod] } as never));
+    expect(fingerprints.size).toBe(1);
+    expect(store.statusWrites).toEqual([9]);
+  });
+
+  it("stamps its beats with the injected clock's time", async () => {
+    const at = new Date('2030-06-01T12:00:00Z');
+    const { service, flusher, samples, row } = setup({ now: () => at });
+    await service.heartbeat(1, beat());
+    await service.heartbeat(1, beat());
+    expect(samples.samples(1).map((s) => s.at)).toEqual([at.toISOString(), at.toISOString()]);
+    await flusher.flush();
+    // the routine beat, buffered at that time, is written with it
+    expect(row.last_heartbeat_at).toEqual(at);
   });
 });

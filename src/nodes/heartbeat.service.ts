@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { databaseHealth } from '../database/database-health';
+import { DatabaseHealth } from '../database/database-health';
 import { HeartbeatBuffer } from './heartbeat-buffer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NotFoundError } from '../common/errors';
 import { coresToMillis, millisToCores } from '../common/units';
+import { Clock } from '../domain/clock';
 import { PodsRepository } from '../database/pods.repository';
 import { BindingsRepository } from '../database/bindings.repository';
 import { HeartbeatsRepository } from '../database/heartbeats.repository';
@@ -16,7 +17,11 @@ import { SchedulerService } from '../scheduler/scheduler.service';
 import { UsageService } from '../usage/usage.service';
 import { ContainerReportDto, HeartbeatDto, TerminatedDto } from './dto/heartbeat.dto';
 import { HeartbeatAnswerDto } from './dto/node-response.dto';
-import { HeartbeatLog, NodePods } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { HeartbeatSamples } from './heartbeat-samples';
+import { NodePods, NodePodsCache } from './node-pods-cache';
+import { ReportFingerprints } from './report-fingerprints';
+import { RoutineBeats } from './routine-beats';
 import { NodePodsReader } from './node-pods-reader';
 import { buildPodsAnswer, PodsAnswer } from './pods-answer';
 
@@ -76,18 +81,24 @@ export class HeartbeatService {
     changes: StoreChanges,
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
-    private readonly log: HeartbeatLog,
+    private readonly routine: RoutineBeats,
+    private readonly nodePods: NodePodsCache,
+    private readonly fingerprints: ReportFingerprints,
+    private readonly samples: HeartbeatSamples,
+    private readonly caches: HeartbeatCaches,
     private readonly buffer: HeartbeatBuffer,
     private readonly podsReader: NodePodsReader,
     private readonly bus: ClusterBus,
     private readonly metrics: MetricsService,
     private readonly usage: UsageService,
+    private readonly databaseHealth: DatabaseHealth,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // a node's pods changed (here or on another replica): its next beat is answered in full
-    changes.onPodsChanged((nodeId) => this.log.endRoutine(nodeId));
+    changes.onPodsChanged((nodeId) => this.routine.end(nodeId));
     // a status or cordon change made here: every node's next beat is checked in full
-    changes.onNodesChanged(() => this.log.endRoutine());
+    changes.onNodesChanged(() => this.routine.end());
   }
 
   async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {
@@ -129,19 +140,19 @@ export class HeartbeatService {
         );
 
     // a healthy node reporting nothing new: remembered now, written with the others each tick
-    const routine = this.log.routineState(nodeId);
+    const routine = this.routine.state(nodeId);
     if (
       routine &&
-      databaseHealth.up &&
+      this.databaseHealth.up &&
       beat.health_status === 'healthy' &&
       routine.components === components &&
       failedPodIds.length === 0 &&
-      this.log.newlyRunning(nodeId, reportedRunning).length === 0 &&
-      [...fingerprints].every(([podId, fp]) => !this.log.reportWouldChange(nodeId, podId, fp))
+      this.nodePods.newlyRunning(nodeId, reportedRunning).length === 0 &&
+      [...fingerprints].every(([podId, fp]) => !this.fingerprints.wouldChange(nodeId, podId, fp))
     ) {
-      const pods = this.log.cachedPods(nodeId, routine.version);
+      const pods = this.nodePods.at(nodeId, routine.version);
       if (pods) {
-        this.buffer.record(nodeId, cpuUsedM, new Date());
+        this.buffer.record(nodeId, cpuUsedM, this.clock.now());
         this.recordUsage(nodeId, routine.name, beat);
         return this.answered(
           started,
@@ -157,16 +168,16 @@ export class HeartbeatService {
     const outcome = await this.heartbeatsRepository.recordHeartbeat(nodeId, {
       cpuUsedM,
       components: { ...beat.components } as Record<string, string>,
-      runningPodIds: this.log.newlyRunning(nodeId, reportedRunning),
+      runningPodIds: this.nodePods.newlyRunning(nodeId, reportedRunning),
       failedPodIds,
       terminating: beat.health_status === 'terminating',
     });
     if (!outcome) {
-      this.log.forget(nodeId);
+      this.caches.forget(nodeId);
       this.buffer.forget(nodeId);
       throw new NotFoundError('node', nodeId);
     }
-    databaseHealth.markUp();
+    this.databaseHealth.markUp();
     const { node, previousStatus, startedPodIds } = outcome;
     const object = `node/${node.name}`;
     if (previousStatus === 'pending' && node.health_status === 'healthy') {
@@ -208,7 +219,7 @@ export class HeartbeatService {
       // a pod that just started here takes its containers' statuses from this node, whatever
       // an earlier node of the same pod last reported
       if (
-        this.log.reportChanged(nodeId, pod.id, fingerprints.get(pod.id)!) ||
+        this.fingerprints.changed(nodeId, pod.id, fingerprints.get(pod.id)!) ||
         startedHere.has(pod.id)
       ) {
         if (pod.finished && (pod.status === 'succeeded' || pod.status === 'failed'))
@@ -233,7 +244,7 @@ export class HeartbeatService {
       await this.podsRepository.failPods(reasons, nodeId);
     if (finished.length) await this.recordFinished(nodeId, node.name, finished);
     for (const { id, container } of backOff) {
-      const name = this.log.lastPods(nodeId)?.entries.find((e) => e.id === id)?.name;
+      const name = this.nodePods.last(nodeId)?.entries.find((e) => e.id === id)?.name;
       if (name)
         await this.events.record(
           'Warning',
@@ -247,12 +258,14 @@ export class HeartbeatService {
     if (!terminate) {
       pods = await this.podsReader.podsFor(nodeId, node.pods_version);
       if (node.health_status === 'healthy') {
-        this.log.markRunning(nodeId, reportedRunning, failedPodIds);
+        this.nodePods.markRunning(nodeId, reportedRunning, failedPodIds);
         if (beat.health_status === 'healthy') {
-          this.log.setRoutine(nodeId, { name: node.name, components, version: pods.version });
+          this.routine.set(nodeId, { name: node.name, components, version: pods.version });
         }
       }
     }
+    // a pod neither on the node now nor in this report is never compared again
+    this.fingerprints.keepOnly(nodeId, [...pods.entries.map((e) => e.id), ...fingerprints.keys()]);
     for (const podId of startedPodIds) {
       const pod = pods.entries.find((p) => p.id === podId);
       if (pod)
@@ -264,7 +277,7 @@ export class HeartbeatService {
         );
     }
 
-    if (terminate) this.log.endRoutine(nodeId);
+    if (terminate) this.routine.end(nodeId);
     else this.recordUsage(nodeId, node.name, beat);
     return this.answered(
       started,
@@ -312,7 +325,7 @@ export class HeartbeatService {
   private recordUsage(nodeId: number, nodeName: string, beat: HeartbeatDto): void {
     let names: Map<number, string> | undefined;
     this.usage.record(nodeId, nodeName, beat, (podId) => {
-      names ??= new Map((this.log.lastPods(nodeId)?.entries ?? []).map((e) => [e.id, e.name]));
+      names ??= new Map((this.nodePods.last(nodeId)?.entries ?? []).map((e) => [e.id, e.name]));
       return names.get(podId);
     });
   }
@@ -328,9 +341,9 @@ export class HeartbeatService {
     terminate = false,
   ): HeartbeatAnswerDto {
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     const cpuUsage = millisToCores(cpuUsedM);
-    this.log.add(nodeId, {
+    this.samples.add(nodeId, {
       at,
       cpu_usage: cpuUsage,
       latency_ms: Math.round(latencyMs * 100) / 100,

@@ -7,7 +7,7 @@ import { containerSpec, volumeSpec } from '../database/pod-parts';
 import { PodRecord } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { PodAssignmentDto } from './dto/node-response.dto';
-import { HeartbeatLog, NodePods, PodEntry } from './heartbeat-log';
+import { NodePods, NodePodsCache, PodEntry } from './node-pods-cache';
 import { MAX_POD_SPEC_BYTES } from './pods-answer';
 import { AGENT_ANNOTATIONS, KUBELET_BACKOFF } from '../../node-simulator/src/lifecycle';
 
@@ -25,7 +25,7 @@ function agentAnnotations(all: Record<string, string> | undefined): {
 
 /**
  * The pods a node must run, as heartbeat answers and watches carry them: read from the
- * store, cached in the `HeartbeatLog` while the node's pods_version holds, their secrets
+ * store, cached in the `NodePodsCache` while the node's pods_version holds, their secrets
  * opened with this server's key (which every stored sealed secret must open, checked at boot).
  */
 @Injectable()
@@ -36,7 +36,7 @@ export class NodePodsReader implements OnModuleInit {
   constructor(
     private readonly podsRepository: PodsRepository,
     private readonly events: EventsService,
-    private readonly log: HeartbeatLog,
+    private readonly nodePods: NodePodsCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.secrets = new SecretBox(config.secretKey);
@@ -97,13 +97,13 @@ export class NodePodsReader implements OnModuleInit {
    * the heartbeats of its node.
    */
   async podsFor(nodeId: number, version: number): Promise<NodePods> {
-    const cached = this.log.cachedPods(nodeId, version);
+    const cached = this.nodePods.at(nodeId, version);
     if (cached) return cached;
     const index = await this.podsRepository.podIndexOfNode(nodeId);
     if (!index) return { version, entries: [] };
-    const again = this.log.cachedPods(nodeId, index.version);
+    const again = this.nodePods.at(nodeId, index.version);
     if (again) return again;
-    const previous = new Map((this.log.lastPods(nodeId)?.entries ?? []).map((e) => [e.id, e]));
+    const previous = new Map((this.nodePods.last(nodeId)?.entries ?? []).map((e) => [e.id, e]));
     const versions = new Map(index.pods.map((p) => [p.id, p.spec_version]));
     const entries: PodEntry[] = [];
     const read: number[] = [];
@@ -133,7 +133,7 @@ export class NodePodsReader implements OnModuleInit {
       }
     }
     const pods: NodePods = { version: index.version, entries };
-    this.log.cachePods(nodeId, pods);
+    this.nodePods.cache(nodeId, pods);
     return pods;
   }
 

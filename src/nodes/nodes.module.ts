@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
+import { Clock, SystemClock } from '../domain/clock';
 import { SchedulerModule } from '../scheduler/scheduler.module';
 import { RuntimeModule } from '../runtimes/runtime.module';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { HeartbeatSamples } from './heartbeat-samples';
+import { NodeNameCache } from './node-name-cache';
+import { NodePodsCache } from './node-pods-cache';
+import { ReportFingerprints } from './report-fingerprints';
+import { RoutineBeats } from './routine-beats';
+import { TokenHashCache } from './token-hash-cache';
 import { HeartbeatService } from './heartbeat.service';
 import { HeartbeatTokenAuth } from './heartbeat-token-auth';
 import { AssignmentWaiters } from './assignment-waiters';
@@ -23,11 +30,18 @@ import { NodesService } from './nodes.service';
     HeartbeatFlusher,
     NodePodsReader,
     HeartbeatTokenAuth,
-    HeartbeatLog,
+    HeartbeatSamples,
+    TokenHashCache,
+    NodeNameCache,
+    ReportFingerprints,
+    NodePodsCache,
+    RoutineBeats,
+    HeartbeatCaches,
     AssignmentWaiters,
     AssignmentWatch,
     InjectedFailures,
+    { provide: Clock, useClass: SystemClock },
   ],
-  exports: [NodesService, HeartbeatService, HeartbeatFlusher, HeartbeatTokenAuth, HeartbeatLog],
+  exports: [NodesService, HeartbeatService, HeartbeatFlusher, HeartbeatTokenAuth],
 })
 export class NodesModule {}

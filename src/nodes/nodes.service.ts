@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { millisToCores } from '../common/units';
+import { Clock } from '../domain/clock';
 import { NodeUsageDto, toSampleDto } from '../usage/dto/usage.dto';
 import { UsageService } from '../usage/usage.service';
 import {
@@ -35,7 +36,9 @@ import { ListNodesQuery } from './dto/list-nodes.query';
 import { FailureMode } from './dto/simulate-failure.dto';
 import { hashToken, newHeartbeatToken } from './heartbeat-tokens';
 import { InjectedFailures } from './injected-failures';
-import { HeartbeatLog } from './heartbeat-log';
+import { HeartbeatCaches } from './heartbeat-caches';
+import { HeartbeatSamples } from './heartbeat-samples';
+import { TokenHashCache } from './token-hash-cache';
 import { reportedComponents, toNodeResponse } from './node.mapper';
 import { NodeTimelineDto } from './dto/node-timeline.dto';
 import { buildTimeline } from './node-timeline';
@@ -56,11 +59,14 @@ export class NodesService {
     private readonly eventsRepository: EventsRepository,
     private readonly scheduler: SchedulerService,
     private readonly events: EventsService,
-    private readonly heartbeatLog: HeartbeatLog,
+    private readonly heartbeatSamples: HeartbeatSamples,
+    private readonly tokens: TokenHashCache,
+    private readonly heartbeatCaches: HeartbeatCaches,
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly usage: UsageService,
     private readonly injected: InjectedFailures,
+    private readonly clock: Clock,
   ) {}
 
   async createNode(dto: CreateNodeDto): Promise<CreatedNodeDto> {
@@ -115,7 +121,7 @@ export class NodesService {
     return { ...toNodeResponse(node), pod_ids: await this.podsRepository.podIdsOfNode(node.id) };
   }
 
-  async nodesHealth(now = new Date()): Promise<NodeHealthDto[]> {
+  async nodesHealth(now = this.clock.now()): Promise<NodeHealthDto[]> {
     const nodes = await this.nodesRepository.allNodes();
     return nodes.map((n) => {
       const since = n.last_heartbeat_at
@@ -141,9 +147,9 @@ export class NodesService {
   }
 
   /** Heartbeats folded into runs and silences, with the node's and its pods' events. */
-  async timeline(ref: string, now = new Date()): Promise<NodeTimelineDto> {
+  async timeline(ref: string, now = this.clock.now()): Promise<NodeTimelineDto> {
     const node = await this.mustFind(ref);
-    const samples = this.heartbeatLog.samples(node.id);
+    const samples = this.heartbeatSamples.samples(node.id);
     const events = await this.eventsRepository.nodeTimelineEvents(node.name, TIMELINE_EVENTS);
     return {
       node: node.name,
@@ -160,7 +166,7 @@ export class NodesService {
 
   async heartbeats(ref: string) {
     const node = await this.mustFind(ref);
-    return this.heartbeatLog.samples(node.id);
+    return this.heartbeatSamples.samples(node.id);
   }
 
   /** The node's reported CPU and memory use, oldest first (cores and MiB). */
@@ -260,7 +266,7 @@ export class NodesService {
     }
     const token = newHeartbeatToken();
     await this.nodesRepository.replaceNodeToken(node.id, hashToken(token));
-    this.heartbeatLog.forgetToken(node.id);
+    this.tokens.forget(node.id);
     await this.events.record(
       'Normal',
       'NodeTokenIssued',
@@ -292,7 +298,7 @@ export class NodesService {
   ): Promise<void> {
     const token = newHeartbeatToken();
     await this.nodesRepository.setNodeTokenHash(node.id, hashToken(token));
-    this.heartbeatLog.forgetToken(node.id);
+    this.tokens.forget(node.id);
     this.injected.clear(node.id);
     await this.nodesRepository.setNodeStatus(node.id, 'recovering', {
       recoveryAttempts: attempts,
@@ -363,7 +369,7 @@ export class NodesService {
     await this.podsRepository.deleteFinishedPodsOfNode(node.id);
     // another replica may have deleted it meanwhile: the row's deletion decides who reports it
     const deleted = await this.deleteRowOnceEmpty(node);
-    this.heartbeatLog.forget(node.id);
+    this.heartbeatCaches.forget(node.id);
     this.injected.clear(node.id);
     if (!deleted) throw new NotFoundError('node', node.name);
     await this.events.record(

@@ -1,5 +1,5 @@
 import { PodAssignmentDto } from './dto/node-response.dto';
-import { NodePods, PodEntry } from './heartbeat-log';
+import { NodePods, PodEntry } from './node-pods-cache';
 import { ANSWER_BUDGET_BYTES, buildPodsAnswer } from './pods-answer';
 
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { MAX_ANSWER_BYTES } from '../../node-simulator/src/wire';
 import { PodAssignmentDto } from './dto/node-response.dto';
-import { NodePods, PodEntry } from './heartbeat-log';
+import { NodePods, PodEntry } from './node-pods-cache';
 
 /** Pod specs per answer: past this the rest waits for the agent's next beat (it asks at once). */
 export const ANSWER_BUDGET_BYTES = 4 * 1024 * 1024;
