@@ -44,7 +44,7 @@ describe('what a web page cannot do to a kubesim without a token', () => {
   afterAll(() => t.close());
 
   it("serves the dashboard's page, modules and styles, not the type declarations its check reads", async () => {
-    for (const path of ['/', '/app.js', '/views/pods.js', '/styles.css'])
+    for (const path of ['/', '/app.js', '/views/pods.js', '/styles/base.css', '/styles/panels.css'])
       expect((await t.http.get(path)).status).toBe(200);
     for (const path of ['/types.d.ts', '/tsconfig.json'])
       expect((await t.http.get(path)).status).toBe(404);

@@ -225,7 +225,7 @@ export const NODE_STATUSES = [
 ];
 export const POD_STATUSES = ['running', 'scheduled', 'pending', 'failed'];
 
-// Kept in step with the --status-* variables in styles.css; Chart.js needs the values.
+// Kept in step with the --status-* variables in styles/base.css; Chart.js needs the values.
 /** @type {Record<string, string>} */
 export const STATUS_COLOURS = {
   healthy: '#1a7f37',
