@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Param,
   Post,
@@ -107,8 +108,10 @@ export class PodsController {
   @ApiOperation({ summary: 'List pods, oldest first' })
   @ApiOkResponse({ type: [PodResponseDto] })
   @ApiErrors(400)
-  listPods(@Query() query: ListPodsQuery): Promise<PodResponseDto[]> {
-    return this.pods.listPods(query);
+  // the answer comes as JSON text already: the header Fastify gives what it serialises
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  listPods(@Query() query: ListPodsQuery): Promise<string> {
+    return this.pods.listPodsJson(query);
   }
 
   @Get(':id')
