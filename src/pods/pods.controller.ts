@@ -108,8 +108,9 @@ export class PodsController {
   @ApiOperation({ summary: 'List pods, oldest first' })
   @ApiOkResponse({ type: [PodResponseDto] })
   @ApiErrors(400)
-  // the answer comes as JSON text already: the header Fastify gives what it serialises
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  // the answer comes as JSON text already; Fastify adds `; charset=utf-8`, as to what it
+  // serialises (and Nest's error answers expect exactly this type)
+  @Header('Content-Type', 'application/json')
   listPods(@Query() query: ListPodsQuery): Promise<string> {
     return this.pods.listPodsJson(query);
   }
