@@ -110,6 +110,46 @@ describe('two API replicas on one database', () => {
     expect(next.pods.map((p: { name: string }) => p.name)).toEqual(['delivered']);
   });
 
+  it('GET /pods on one replica shows at once what the other changed', async () => {
+    const node = await healthyNode(a, 'list-node', 4);
+    const made = (
+      await b.http
+        .post('/pods')
+        .send(pod('listed', 0.5, { node_selector: { 'kubernetes.io/hostname': 'list-node' } }))
+        .expect(201)
+    ).body;
+    const listed = async () =>
+      ((await a.http.get('/pods?node=list-node').expect(200)).body as Array<{ id: number }>).find(
+        (p) => p.id === made.id,
+      );
+    // a keeps what it answered
+    expect(await listed()).toEqual((await a.http.get('/pods/listed').expect(200)).body);
+    expect(await listed()).toEqual((await a.http.get('/pods/listed').expect(200)).body);
+    // its containers' statuses, written through b
+    await beat(b, node.id, node.token, {
+      pod_ids: [made.id],
+      pods: [
+        {
+          id: made.id,
+          status: 'running',
+          containers: [{ name: 'main', status: 'running', restart_count: 2 }],
+        },
+      ],
+    });
+    const running = await waitFor('the pod running', async () => {
+      const one = (await a.http.get('/pods/listed').expect(200)).body;
+      return one.containers[0].restart_count === 2 ? one : null;
+    });
+    expect(await listed()).toEqual(running);
+    // the pod's own row, changed through b
+    const restarted = (await b.http.post('/pods/listed/restart').expect(200)).body;
+    expect(restarted.restart_count).toBe(running.restart_count + 1);
+    expect(await listed()).toEqual((await a.http.get('/pods/listed').expect(200)).body);
+    expect((await listed())!).toMatchObject({ restart_count: restarted.restart_count });
+    await b.http.delete('/pods/listed').expect(200);
+    expect(await listed()).toBeUndefined();
+  });
+
   it('a heartbeat token replaced through one replica stops working on the other', async () => {
     await a.http.post('/nodes').send({ name: 'token-node', cpu_cores: 2 }).expect(201);
     const first = (await a.http.post('/nodes/token-node/token').expect(200)).body;

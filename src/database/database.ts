@@ -36,6 +36,14 @@ export class Database {
     await this.dataSource.query('SELECT 1');
   }
 
+  /**
+   * Runs reads in one REPEATABLE READ transaction: each of its statements sees the same
+   * snapshot of the database.
+   */
+  snapshot<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('REPEATABLE READ', work);
+  }
+
   /** Runs work in a transaction, again (up to 3 times) when PostgreSQL breaks a deadlock. */
   transaction<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
     return retryOnConflict(() => this.dataSource.transaction(work), TRANSACTION_RUNS);

@@ -12,9 +12,9 @@ import { StoreChanges } from './store-changes';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-/** A pod with its containers, volumes and config, in one round trip. */
-const POD_SELECT = `
-  SELECT p.id, p.name, p.namespace, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
+/** A pod's columns with its containers, volumes and config (`POD_FROM` names the tables). */
+const POD_COLUMNS = `
+         p.id, p.name, p.namespace, p.status, p.node_id, n.name AS node_name, p.reason, p.ip,
          p.cpu_req_m, p.memory_req_mb, p.scheduler_algorithm, p.restart_count, p.restart_policy,
          p.labels, p.annotations, p.scheduling, p.owner_references, p.generate_name, p.scheduled_at, p.started_at, p.finished_at, p.created_at, p.updated_at,
          COALESCE((SELECT json_agg(json_build_object('name', c.name, 'image', c.image,
@@ -28,8 +28,30 @@ const POD_SELECT = `
                    FROM volumes v WHERE v.pod_id = p.id), '[]') AS volumes,
          COALESCE((SELECT json_agg(json_build_object('name', ci.name, 'type', ci.type,
                      'key', ci.key, 'value', ci.value) ORDER BY ci.id)
-                   FROM config_items ci WHERE ci.pod_id = p.id), '[]') AS config
-    FROM pods p LEFT JOIN nodes n ON n.id = p.node_id`;
+                   FROM config_items ci WHERE ci.pod_id = p.id), '[]') AS config`;
+const POD_FROM = `FROM pods p LEFT JOIN nodes n ON n.id = p.node_id`;
+
+/** A pod with its containers, volumes and config, in one round trip. */
+const POD_SELECT = `SELECT ${POD_COLUMNS} ${POD_FROM}`;
+
+/**
+ * What a pod's answer is made of, as PostgreSQL versions it: the xmin of its row and of
+ * each of its parts (every write, by any statement of any process, makes a new one) and
+ * its node's name. Equal versions, read within minutes of each other, mean the same pod.
+ */
+const POD_VERSION = `
+  p.xmin::text || '|' ||
+    COALESCE((SELECT string_agg(part, ',' ORDER BY part) FROM (
+                SELECT 'c' || c.id || ':' || c.xmin AS part FROM containers c WHERE c.pod_id = p.id
+                UNION ALL SELECT 'v' || v.id || ':' || v.xmin FROM volumes v WHERE v.pod_id = p.id
+                UNION ALL SELECT 'i' || ci.id || ':' || ci.xmin FROM config_items ci WHERE ci.pod_id = p.id
+              ) parts), '') || '|' || COALESCE(n.name, '')`;
+
+/** A pod's id with its version (`POD_VERSION`). */
+export interface PodVersion {
+  id: number;
+  version: string;
+}
 
 export interface PodFilter {
   status?: string;
@@ -40,6 +62,22 @@ export interface PodFilter {
   after?: number;
   limit: number;
   offset: number;
+}
+
+/** The WHERE, order and page of a pod list, with its parameters. */
+function pageOf(filter: PodFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) where.push(`p.status = $${params.push(filter.status)}`);
+  if (filter.namespace !== undefined) where.push(`p.namespace = $${params.push(filter.namespace)}`);
+  if (filter.nodeId !== undefined) where.push(`p.node_id = $${params.push(filter.nodeId)}`);
+  if (filter.after !== undefined) where.push(`p.id > $${params.push(filter.after)}::bigint`);
+  params.push(filter.limit, filter.offset);
+  return {
+    sql: `${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY p.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  };
 }
 
 /**
@@ -134,18 +172,24 @@ export class PodsRepository {
   }
 
   async listPods(filter: PodFilter): Promise<PodRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) where.push(`p.status = $${params.push(filter.status)}`);
-    if (filter.namespace !== undefined)
-      where.push(`p.namespace = $${params.push(filter.namespace)}`);
-    if (filter.nodeId !== undefined) where.push(`p.node_id = $${params.push(filter.nodeId)}`);
-    if (filter.after !== undefined) where.push(`p.id > $${params.push(filter.after)}::bigint`);
-    params.push(filter.limit, filter.offset);
-    return this.dataSource.query(
-      `${POD_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY p.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
+    const page = pageOf(filter);
+    return this.dataSource.query(`${POD_SELECT} ${page.sql}`, page.params);
+  }
+
+  /** The ids and versions of the pods `listPods` answers for the same filter, in its order. */
+  async listPodVersions(filter: PodFilter, db: Db = this.dataSource): Promise<PodVersion[]> {
+    const page = pageOf(filter);
+    return db.query(`SELECT p.id, ${POD_VERSION} AS version ${POD_FROM} ${page.sql}`, page.params);
+  }
+
+  /** These pods as `listPods` reads them, each with its version; those gone are left out. */
+  async podsWithVersions(
+    ids: number[],
+    db: Db = this.dataSource,
+  ): Promise<Array<PodRecord & PodVersion>> {
+    return db.query(
+      `SELECT ${POD_COLUMNS}, ${POD_VERSION} AS version ${POD_FROM} WHERE p.id = ANY($1::bigint[])`,
+      [ids],
     );
   }
 

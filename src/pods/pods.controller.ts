@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Param,
   Post,
@@ -107,8 +108,11 @@ export class PodsController {
   @ApiOperation({ summary: 'List pods, oldest first' })
   @ApiOkResponse({ type: [PodResponseDto] })
   @ApiErrors(400)
-  listPods(@Query() query: ListPodsQuery): Promise<PodResponseDto[]> {
-    return this.pods.listPods(query);
+  // the answer comes as JSON text already; Fastify adds `; charset=utf-8`, as to what it
+  // serialises (and Nest's error answers expect exactly this type)
+  @Header('Content-Type', 'application/json')
+  listPods(@Query() query: ListPodsQuery): Promise<string> {
+    return this.pods.listPodsJson(query);
   }
 
   @Get(':id')

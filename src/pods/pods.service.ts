@@ -33,6 +33,7 @@ import { CreatePodDto } from './dto/create-pod.dto';
 import { ListPodsQuery } from './dto/list-pods.query';
 import { DeletedPodDto, PodHealthDto, PodResponseDto } from './dto/pod-response.dto';
 import { toPodResponse } from './pod.mapper';
+import { PodListReader } from './pod-list-reader';
 
 /** An absent or null command (or args) is the image's own, as in Kubernetes. */
 const asArgv = (v: string | string[] | null | undefined): string[] =>
@@ -55,6 +56,7 @@ export class PodsService {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly usage: UsageService,
+    private readonly podList: PodListReader,
   ) {
     this.secrets = new SecretBox(config.secretKey);
   }
@@ -174,14 +176,15 @@ export class PodsService {
     return (await this.podsRepository.findPod(outcome.id))!;
   }
 
-  async listPods(query: ListPodsQuery): Promise<PodResponseDto[]> {
+  /** The page of pods as JSON text: an array of `PodResponseDto`. */
+  async listPodsJson(query: ListPodsQuery): Promise<string> {
     let nodeId: number | undefined;
     if (query.node !== undefined) {
       const node = await this.nodesRepository.findNode(query.node);
-      if (!node) return [];
+      if (!node) return '[]';
       nodeId = node.id;
     }
-    const rows = await this.podsRepository.listPods({
+    return this.podList.json({
       status: query.status,
       namespace: query.namespace,
       nodeId,
@@ -189,7 +192,6 @@ export class PodsService {
       limit: query.limit ?? 100,
       offset: query.offset ?? 0,
     });
-    return rows.map(toPodResponse);
   }
 
   async getPod(ref: string, namespace?: string): Promise<PodResponseDto> {
