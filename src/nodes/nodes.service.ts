@@ -76,6 +76,10 @@ export class NodesService {
       tokenHash: hashToken(token),
       runtime: managed ? this.runtime.kind : 'external',
     });
+    // its first heartbeat needs no read: the token is known, and a new node has no pods
+    this.heartbeatLog.cacheName(node.id, node.name);
+    this.heartbeatLog.cacheToken(node.id, node.token_hash);
+    this.heartbeatLog.cachePods(node.id, { version: node.pods_version, entries: [] });
     if (managed) {
       try {
         const ref = await this.runtime.launch(this.agentSpec(node, token));
@@ -85,6 +89,7 @@ export class NodesService {
         // nothing half-created stays behind
         await this.runtime.remove(node).catch(() => undefined);
         await this.nodesRepository.deleteNodeRow(node.id);
+        this.heartbeatLog.forget(node.id);
         throw new UnavailableError(
           `could not start the agent of node ${node.name}: ${(err as Error).message}`,
         );
