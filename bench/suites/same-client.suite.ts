@@ -107,7 +107,8 @@ export function sameClientRows(r: SameClientResult): Row[] {
 
 export async function sameClientSuite(ctx: SuiteContext): Promise<void> {
   if (!wants(ctx, 'client')) return;
-  const server = ctx.external ? null : await startServer(ctx, 'client');
+  const nodeArgs = ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
+  const server = ctx.external ? null : await startServer(ctx, 'client', nodeArgs);
   const api = new Api(server?.url ?? ctx.external!);
   const keeper = ctx.external ? new Beater(api, 5000) : null;
   try {

@@ -142,6 +142,14 @@ export class BindingsRepository {
     );
   }
 
+  /** Whether any pod waits for a node: one read, no transaction, when none does. */
+  async hasPendingPods(): Promise<boolean> {
+    const [row] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM pods WHERE status = 'pending' AND node_id IS NULL) AS waiting`,
+    );
+    return row.waiting === true;
+  }
+
   /** Pending pods, oldest first, locking each so two schedulers never place the same one. */
   async lockPendingPods(
     db: Db,

@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { retryOnConflict } from './database';
+import { GroupCommitQueue } from './group-commit-queue';
+import { isDatabaseUnavailable } from './pg-errors';
 import { NodeRecord } from './records';
 import { returning } from './sql';
 import { StoreChanges } from './store-changes';
+
+/** beats written in one statement at most */
+const BEAT_BATCH = 128;
+/** runs of a batch at most, when PostgreSQL aborts it to break a deadlock */
+const BEAT_RUNS = 4;
+
+type RecordedBeat = NodeRecord & { previous_status: string };
 
 export interface HeartbeatWrite {
   cpuUsedM: number;
@@ -34,38 +44,16 @@ export class HeartbeatsRepository {
   ) {}
 
   /**
-   * Records a heartbeat in one statement: last-seen time, count, reported CPU and
-   * components; a pending, not ready, failed or recovering node becomes healthy. Then marks the
-   * pods the agent reports as running.
+   * Records a heartbeat: last-seen time, count, reported CPU and components; a pending,
+   * not ready, failed or recovering node becomes healthy. Then marks the pods the agent
+   * reports as running. Beats that arrive together (a fleet's first beats) are written in
+   * one statement (`GroupCommitQueue`), each answered once it is committed; two beats of
+   * one node never share a statement.
    */
   async recordHeartbeat(nodeId: number, beat: HeartbeatWrite): Promise<HeartbeatOutcome | null> {
-    // an agent's last beat on its way out ('terminating') revives nothing
-    const revive = beat.terminating
-      ? `'__never__'`
-      : `'pending', 'not_ready', 'failed', 'recovering'`;
-    const [row] = await returning(
-      this.dataSource,
-      `WITH prev AS (SELECT id, health_status FROM nodes WHERE id = $1 FOR UPDATE)
-       UPDATE nodes n SET
-              last_heartbeat_at = now(),
-              heartbeat_count = n.heartbeat_count + 1,
-              cpu_used_m = $2,
-              components = $3,
-              health_status = CASE WHEN n.health_status IN (${revive})
-                                   THEN 'healthy' ELSE n.health_status END,
-              status_changed_at = CASE WHEN n.health_status IN (${revive})
-                                   THEN now() ELSE n.status_changed_at END,
-              recovery_attempts = CASE WHEN n.health_status IN (${revive})
-                                   THEN 0 ELSE n.recovery_attempts END,
-              next_recovery_at = CASE WHEN n.health_status IN (${revive})
-                                   THEN NULL ELSE n.next_recovery_at END
-         FROM prev WHERE n.id = prev.id
-       RETURNING prev.health_status AS previous_status, n.*`,
-      [nodeId, beat.cpuUsedM, JSON.stringify(beat.components)],
-    );
+    const row = await this.beats.submit({ nodeId, beat });
     if (!row) return null;
     const { previous_status: previousStatus, ...node } = row;
-    if (previousStatus !== node.health_status) this.changes.nodesChanged();
     let startedPodIds: number[] = [];
     if (node.health_status === 'healthy') {
       if (beat.runningPodIds.length) {
@@ -86,6 +74,62 @@ export class HeartbeatsRepository {
       }
     }
     return { previousStatus, node: node as NodeRecord, startedPodIds };
+  }
+
+  private readonly beats = new GroupCommitQueue<
+    { nodeId: number; beat: HeartbeatWrite },
+    RecordedBeat | null
+  >({
+    write: (beats) => this.recordHeartbeats(beats),
+    maxBatch: BEAT_BATCH,
+    key: (b) => b.nodeId,
+    retryAlone: (err) => !isDatabaseUnavailable(err),
+  });
+
+  /**
+   * The beats' rows in one statement, their nodes locked in id order (so two batches, or a
+   * batch and another writer of several nodes, meet them in the same order); null for a
+   * node that is gone. An agent's last beat on its way out ('terminating') revives nothing.
+   */
+  private async recordHeartbeats(
+    beats: Array<{ nodeId: number; beat: HeartbeatWrite }>,
+  ): Promise<Array<RecordedBeat | null>> {
+    const revive = `NOT v.terminating AND n.health_status IN ('pending', 'not_ready', 'failed', 'recovering')`;
+    const rows = await retryOnConflict(
+      () =>
+        returning<RecordedBeat>(
+          this.dataSource,
+          `WITH v AS (
+             SELECT * FROM unnest($1::int[], $2::int[], $3::jsonb[], $4::bool[])
+                      AS v(id, cpu, components, terminating)),
+           prev AS (
+             SELECT n.id, n.health_status FROM nodes n
+              WHERE n.id IN (SELECT id FROM v) ORDER BY n.id FOR UPDATE)
+           UPDATE nodes n SET
+                  last_heartbeat_at = now(),
+                  heartbeat_count = n.heartbeat_count + 1,
+                  cpu_used_m = v.cpu,
+                  components = v.components,
+                  health_status = CASE WHEN ${revive} THEN 'healthy' ELSE n.health_status END,
+                  status_changed_at = CASE WHEN ${revive} THEN now() ELSE n.status_changed_at END,
+                  recovery_attempts = CASE WHEN ${revive} THEN 0 ELSE n.recovery_attempts END,
+                  next_recovery_at = CASE WHEN ${revive} THEN NULL ELSE n.next_recovery_at END
+             FROM prev JOIN v ON v.id = prev.id
+            WHERE n.id = prev.id
+           RETURNING prev.health_status AS previous_status, n.*`,
+          [
+            beats.map((b) => b.nodeId),
+            beats.map((b) => b.beat.cpuUsedM),
+            beats.map((b) => JSON.stringify(b.beat.components)),
+            beats.map((b) => b.beat.terminating),
+          ],
+        ),
+      BEAT_RUNS,
+    );
+    const changed = rows.filter((r) => r.previous_status !== r.health_status).map((r) => r.id);
+    if (changed.length) this.changes.nodesChanged(changed);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return beats.map((b) => byId.get(b.nodeId) ?? null);
   }
 
   /**

@@ -4,10 +4,14 @@ import { DataSource } from 'typeorm';
 import { ConflictError } from '../common/errors';
 import { DNS_LABEL } from '../common/validation';
 import { Taint } from '../scheduler/strategies/types';
-import { isUniqueViolation } from './pg-errors';
+import { GroupCommitQueue } from './group-commit-queue';
+import { isDatabaseUnavailable } from './pg-errors';
 import { NewNode, NodeRecord } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
+
+/** registrations inserted in one statement at most */
+const REGISTRATION_BATCH = 128;
 
 export interface NodeFilter {
   status?: string;
@@ -29,27 +33,47 @@ export class NodesRepository {
     private readonly changes: StoreChanges,
   ) {}
 
+  /**
+   * Registers a node; a name already taken is a ConflictError. Registrations that arrive
+   * together are inserted in one statement (`GroupCommitQueue`), each answered once its
+   * row is committed; two of one name never share a statement, so the second meets the
+   * first's row.
+   */
   async insertNode(node: NewNode): Promise<NodeRecord> {
-    try {
-      const [row] = await this.dataSource.query(
-        `INSERT INTO nodes (name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, components)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '{}') RETURNING *`,
-        [
-          node.name,
-          node.nodeType,
-          node.cpuTotalM,
-          node.memoryTotalMb,
-          JSON.stringify(node.labels),
-          node.tokenHash,
-          node.runtime,
-        ],
-      );
-      this.changes.nodesChanged();
-      return row;
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`node "${node.name}" already exists`);
-      throw err;
-    }
+    const row = await this.registrations.submit(node);
+    if (row === 'exists') throw new ConflictError(`node "${node.name}" already exists`);
+    return row;
+  }
+
+  private readonly registrations = new GroupCommitQueue<NewNode, NodeRecord | 'exists'>({
+    write: (nodes) => this.insertNodes(nodes),
+    maxBatch: REGISTRATION_BATCH,
+    key: (node) => node.name,
+    retryAlone: (err) => !isDatabaseUnavailable(err),
+  });
+
+  /** One row per node, 'exists' for a name already taken, in the nodes' order. */
+  private async insertNodes(nodes: NewNode[]): Promise<Array<NodeRecord | 'exists'>> {
+    const rows: NodeRecord[] = await this.dataSource.query(
+      `INSERT INTO nodes (name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, components)
+       SELECT name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, '{}'
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::jsonb[], $6::text[], $7::text[])
+              WITH ORDINALITY AS v(name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, i)
+        ORDER BY i
+       ON CONFLICT DO NOTHING RETURNING *`,
+      [
+        nodes.map((n) => n.name),
+        nodes.map((n) => n.nodeType),
+        nodes.map((n) => n.cpuTotalM),
+        nodes.map((n) => n.memoryTotalMb),
+        nodes.map((n) => JSON.stringify(n.labels)),
+        nodes.map((n) => n.tokenHash),
+        nodes.map((n) => n.runtime),
+      ],
+    );
+    if (rows.length) this.changes.nodesChanged(rows.map((r) => r.id));
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    return nodes.map((n) => byName.get(n.name) ?? 'exists');
   }
 
   /** A node by numeric id or by name. */

@@ -10,7 +10,7 @@ import { ReplicaChannel } from './replica-channel';
  */
 @Injectable()
 export class StoreChanges {
-  private readonly nodeListeners: Array<() => void> = [];
+  private readonly nodeListeners: Array<(nodeIds?: readonly number[]) => void> = [];
   private readonly podListeners: Array<(nodeId: number) => void> = [];
 
   constructor(@Optional() private readonly channel?: ReplicaChannel) {
@@ -22,8 +22,11 @@ export class StoreChanges {
     channel?.onResync(() => this.tellNodes());
   }
 
-  /** Called whenever which nodes may take pods changes (status, cordon, set of nodes). */
-  onNodesChanged(listener: () => void): void {
+  /**
+   * Called whenever which nodes may take pods changes (status, cordon, set of nodes), with
+   * the nodes that changed when the writer knows them (else any may have).
+   */
+  onNodesChanged(listener: (nodeIds?: readonly number[]) => void): void {
     this.nodeListeners.push(listener);
   }
 
@@ -32,8 +35,9 @@ export class StoreChanges {
     this.podListeners.push(listener);
   }
 
-  nodesChanged(): void {
-    this.tellNodes();
+  /** `nodeIds`: the only nodes that changed, when the writer knows them. */
+  nodesChanged(nodeIds?: readonly number[]): void {
+    this.tellNodes(nodeIds);
     void this.channel?.send({ kind: 'nodes' });
   }
 
@@ -42,8 +46,8 @@ export class StoreChanges {
     void this.channel?.send({ kind: 'pods', data: [nodeId] });
   }
 
-  private tellNodes(): void {
-    for (const listener of this.nodeListeners) listener();
+  private tellNodes(nodeIds?: readonly number[]): void {
+    for (const listener of this.nodeListeners) listener(nodeIds);
   }
 
   private tellPods(nodeId: number): void {

@@ -97,8 +97,10 @@ export class HeartbeatService {
   ) {
     // a node's pods changed (here or on another replica): its next beat is answered in full
     changes.onPodsChanged((nodeId) => this.routine.end(nodeId));
-    // a status or cordon change made here: every node's next beat is checked in full
-    changes.onNodesChanged(() => this.routine.end());
+    // a status or cordon change made here: those nodes' (or every node's) next beat is checked in full
+    changes.onNodesChanged((ids) =>
+      ids ? ids.forEach((id) => this.routine.end(id)) : this.routine.end(),
+    );
   }
 
   async heartbeat(nodeId: number, beat: HeartbeatDto): Promise<HeartbeatAnswerDto> {

@@ -39,6 +39,8 @@ import { InjectedFailures } from './injected-failures';
 import { HeartbeatCaches } from './heartbeat-caches';
 import { HeartbeatSamples } from './heartbeat-samples';
 import { TokenHashCache } from './token-hash-cache';
+import { NodeNameCache } from './node-name-cache';
+import { NodePodsCache } from './node-pods-cache';
 import { reportedComponents, toNodeResponse } from './node.mapper';
 import { NodeTimelineDto } from './dto/node-timeline.dto';
 import { buildTimeline } from './node-timeline';
@@ -62,6 +64,8 @@ export class NodesService {
     private readonly heartbeatSamples: HeartbeatSamples,
     private readonly tokens: TokenHashCache,
     private readonly heartbeatCaches: HeartbeatCaches,
+    private readonly names: NodeNameCache,
+    private readonly nodePods: NodePodsCache,
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly usage: UsageService,
@@ -82,6 +86,10 @@ export class NodesService {
       tokenHash: hashToken(token),
       runtime: managed ? this.runtime.kind : 'external',
     });
+    // its first heartbeat needs no read: the token is known, and a new node has no pods
+    this.names.remember(node.id, node.name);
+    this.tokens.set(node.id, node.token_hash);
+    this.nodePods.cache(node.id, { version: node.pods_version, entries: [] });
     if (managed) {
       try {
         const ref = await this.runtime.launch(this.agentSpec(node, token));
@@ -91,6 +99,7 @@ export class NodesService {
         // nothing half-created stays behind
         await this.runtime.remove(node).catch(() => undefined);
         await this.nodesRepository.deleteNodeRow(node.id);
+        this.heartbeatCaches.forget(node.id);
         throw new UnavailableError(
           `could not start the agent of node ${node.name}: ${(err as Error).message}`,
         );

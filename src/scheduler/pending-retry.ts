@@ -49,6 +49,8 @@ export class PendingRetry {
   }
 
   private async retryPendingPass(): Promise<number> {
+    // the common case (a node's first beat, a freed pod) with nothing waiting: one read
+    if (!(await this.bindings.hasPendingPods())) return 0;
     let bound = 0;
     const batch = 200;
     for (let offsetGuard = 0; offsetGuard < 100; offsetGuard++) {
