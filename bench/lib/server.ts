@@ -30,13 +30,13 @@ const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'KUBESIM
 
 export { freePort };
 
-function newestMtime(dir: string): number {
+function newestMtime(dir: string, extension: string): number {
   let newest = 0;
   if (!existsSync(dir)) return newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, extension));
+    else if (entry.name.endsWith(extension)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -55,15 +55,11 @@ export interface BuildInfo {
  * it and says so; without any dist the bench cannot run.
  */
 export function ensureBuilt(log: (line: string) => void): BuildInfo {
-  const builtAt = () => {
-    const times = [join(ROOT, 'dist', '.tsbuildinfo'), MAIN]
-      .filter(existsSync)
-      .map((p) => statSync(p).mtimeMs);
-    return times.length ? Math.max(...times) : 0;
-  };
+  // what the build emitted: `tsc --noEmit` (the type check) also writes dist/.tsbuildinfo
+  const builtAt = () => newestMtime(join(ROOT, 'dist'), '.js');
   const iso = (ms: number) => (ms ? new Date(ms).toISOString() : null);
   const sources = Math.max(
-    ...['src', 'migrations', 'node-simulator/src'].map((d) => newestMtime(join(ROOT, d))),
+    ...['src', 'migrations', 'node-simulator/src'].map((d) => newestMtime(join(ROOT, d), '.ts')),
   );
   if (existsSync(MAIN) && builtAt() >= sources)
     return { rebuilt: false, built_at: iso(builtAt()), warning: null };
