@@ -58,18 +58,20 @@ class FakeStore {
   async insertBoundPods(placements: Placement[]): Promise<Array<BoundPod | 'exists' | null>> {
     this.statements.push(placements.map((p) => p.pod.name));
     if (this.hold) await this.hold;
-    const names = placements.map((p) => p.pod.name);
+    // pods are unique by namespace and name (a name alone means the default namespace)
+    const keyOf = (pod: NewPod) => (pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name);
+    const names = placements.map((p) => keyOf(p.pod));
     if (new Set(names).size < names.length || placements.some((p) => this.poison.has(p.pod.name))) {
       throw Object.assign(new Error('duplicate key value violates unique constraint'), {
         code: '23505',
       });
     }
     return placements.map(({ pod, nodeId, event }) => {
-      if (this.taken.has(pod.name)) return 'exists';
+      if (this.taken.has(keyOf(pod))) return 'exists';
       const n = this.nodes.find((x) => x.id === nodeId)!;
       if (n.cpuAllocatedM + pod.cpuReqM > n.cpuTotalM) return null;
       n.cpuAllocatedM += pod.cpuReqM;
-      this.taken.add(pod.name);
+      this.taken.add(keyOf(pod));
       const id = this.nextId++;
       return {
         id,
@@ -194,6 +196,28 @@ describe('GroupCommit.createBound', () => {
     expect(fine).toBe('pod/fine');
     // the twin was refused before writing: the others still went in one statement
     expect(store.statements).toEqual([['first'], ['dup', 'old', 'fine']]);
+  });
+
+  it('the same name in two namespaces of one batch is two pods, not a conflict', async () => {
+    const { store, scheduler } = setup([node(1, 16000)]);
+    let release!: () => void;
+    store.hold = new Promise((r) => (release = r));
+    const first = scheduler.createBound(newPod('first'));
+    await settle();
+    const results = [undefined, 'team-a', 'team-a'].map((namespace) =>
+      scheduler.createBound({ ...newPod('web'), namespace }).then(
+        (b) => b?.event.object,
+        (e: Error) => e,
+      ),
+    );
+    store.hold = null;
+    release();
+    await first;
+    const [inDefault, inTeamA, twinInTeamA] = await Promise.all(results);
+    expect(inDefault).toBe('pod/web');
+    expect(inTeamA).toBe('pod/web');
+    expect(twinInTeamA).toBeInstanceOf(ConflictError);
+    expect(store.statements).toEqual([['first'], ['web', 'web']]);
   });
 
   it('when one pod breaks the whole statement, each goes again alone and only that one fails', async () => {

@@ -5,6 +5,7 @@ import { StoreChanges } from '../database/store-changes';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ConflictError } from '../common/errors';
+import { DEFAULT_NAMESPACE } from '../database/namespaces.repository';
 import { isDatabaseUnavailable } from '../database/pg-errors';
 import { BoundPod, DecisionWrite, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
@@ -77,15 +78,17 @@ export class GroupCommit {
   private async createBatch(batch: Creation[]): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      // a name twice in this batch fails alone; one taken already, in the statement
+      // a name twice in one namespace of this batch fails alone; one taken already, in
+      // the statement (the same name in two namespaces is two pods)
       const seen = new Set<string>();
       const writable: Creation[] = [];
       for (const creation of batch) {
-        const name = creation.pod.name;
-        if (seen.has(name)) {
+        const { name, namespace } = creation.pod;
+        const key = `${namespace ?? DEFAULT_NAMESPACE}/${name}`;
+        if (seen.has(key)) {
           creation.reject(new ConflictError(`pod "${name}" already exists`));
         } else {
-          seen.add(name);
+          seen.add(key);
           writable.push(creation);
         }
       }
