@@ -28,6 +28,15 @@ export class ForbiddenError extends DomainError {
   readonly status = 403;
 }
 
+/** Why a pod may not be made in a namespace that is missing or being deleted, as Kubernetes says it. */
+export function closedNamespaceError(name: string, state: 'missing' | 'Terminating'): DomainError {
+  return state === 'missing'
+    ? new NotFoundError('namespace', name)
+    : new ForbiddenError(
+        `unable to create new content in namespace ${name} because it is being terminated`,
+      );
+}
+
 export class BadInputError extends DomainError {
   readonly status = 400;
 }

@@ -15,7 +15,7 @@ import { bindable, NODE_VIEW_SELECT, NodeViewRow, toNodeView } from './candidate
 import { Database } from './database';
 import { DecisionsRepository } from './decisions.repository';
 import { isUniqueViolation } from './pg-errors';
-import { BoundPod, DecisionWrite } from './records';
+import { BindOutcome, BoundPod, DecisionWrite } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
 
@@ -186,26 +186,28 @@ export class BindingsRepository {
    * (`BIND_AND_INSERT_PODS`). Each node takes its pods only if, under its row lock, it
    * may still take pods and has room for all of them; the pods of a node that refuses get
    * null and nothing of them is written. A pod whose name is taken already gets 'exists'
-   * and takes no room. Their scheduling decisions go in the statement when `db` is a
+   * and takes no room, and so does one whose namespace is missing or being deleted
+   * (`closedNamespace`). Their scheduling decisions go in the statement when `db` is a
    * transaction, else in the next one, once these pods are committed (`deferDecisions`).
    */
   async insertBoundPods(
     placements: Placement[],
     db: Db = this.dataSource,
-  ): Promise<Array<BoundPod | 'exists' | null>> {
+  ): Promise<BindOutcome[]> {
     // outside a transaction the statement commits on its own: the decisions follow it
     const deferred = db === this.dataSource;
     const params = bindAndInsertParams(placements, !deferred);
     try {
       const rows: BoundPodRow[] = await db.query(BIND_AND_INSERT_PODS, params);
       const byName = new Map(rows.map((r) => [`${r.ns}/${r.name}`, r]));
-      for (const nodeId of new Set(rows.filter((r) => !r.taken).map((r) => r.node_id)))
+      const stored = (r: BoundPodRow) => !r.taken && r.ns_status === null;
+      for (const nodeId of new Set(rows.filter(stored).map((r) => r.node_id)))
         this.changes.podsChanged(nodeId);
       if (deferred) {
         const decisions: Array<DecisionWrite & { podId: number }> = [];
         for (const { pod, decision } of placements) {
           const row = byName.get(`${pod.namespace ?? 'default'}/${pod.name}`);
-          if (decision && row && !row.taken)
+          if (decision && row && stored(row))
             decisions.push({ ...decision, nodeName: row.node_name, podId: row.id });
         }
         await this.decisions.deferDecisions(decisions);
@@ -213,6 +215,8 @@ export class BindingsRepository {
       return placements.map(({ pod }) => {
         const row = byName.get(`${pod.namespace ?? 'default'}/${pod.name}`);
         if (row?.taken) return 'exists' as const;
+        if (row?.ns_status)
+          return { closedNamespace: row.ns_status === 'missing' ? 'missing' : 'Terminating' };
         return row
           ? {
               id: row.id,

@@ -11,7 +11,11 @@ export interface Placement {
   decision?: DecisionWrite;
 }
 
-/** What the statement answers per pod: stored (with its event), or its name already taken. */
+/**
+ * What the statement answers per pod: stored (with its event), its name already taken, or
+ * refused because its namespace is missing or being deleted (`ns_status`: 'missing' or the
+ * namespace's status; null for the others).
+ */
 export interface BoundPodRow {
   id: number;
   name: string;
@@ -26,23 +30,33 @@ export interface BoundPodRow {
   event_message: string;
   event_at: Date;
   taken: boolean;
+  ns_status: string | null;
 }
 
 /**
  * The one statement of a batch's fast path: each node takes its pods under its row lock
  * only while it may still take pods and has room for all of them (`bindable`); the pods,
  * their containers, volumes, config, scheduling decisions and Scheduled events are
- * inserted with it. A pod whose name is taken comes back `taken` and takes no room.
+ * inserted with it. A pod whose name is taken comes back `taken` and takes no room; one whose
+ * namespace is missing or not Active comes back with `ns_status` and takes none either (the
+ * check a creation makes first, done here so it costs no round trip of its own).
  */
 export const BIND_AND_INSERT_PODS = `WITH input AS (
      SELECT * FROM json_to_recordset($1) AS w(idx int, node_id int, name text, ns text, cpu int, mem int, algo text, msg text,
                                               d_algo text, d_reason text, d_detail jsonb,
                                               labels jsonb, annotations jsonb, scheduling jsonb, uc boolean, owners jsonb, gen text,
                                               policy text)),
+   refused AS (
+     SELECT i.idx, i.name, i.ns, coalesce(n.status, 'missing') AS status
+       FROM input i LEFT JOIN namespaces n ON n.name = i.ns
+      WHERE n.name IS NULL OR n.status <> 'Active'),
    taken AS (
-     SELECT i.idx, i.name, i.ns FROM input i WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)),
+     SELECT i.idx, i.name, i.ns FROM input i
+      WHERE EXISTS (SELECT 1 FROM pods p WHERE p.namespace = i.ns AND p.name = i.name)
+        AND NOT EXISTS (SELECT 1 FROM refused r WHERE r.idx = i.idx)),
    want AS (
-     SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.idx = i.idx)),
+     SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.idx = i.idx)
+                             AND NOT EXISTS (SELECT 1 FROM refused r WHERE r.idx = i.idx)),
    per_node AS (
      SELECT node_id, sum(cpu)::int AS cpu, sum(mem)::int AS mem, count(*)::int AS n, bool_and(uc) AS uc
        FROM want GROUP BY node_id),
@@ -96,11 +110,13 @@ export const BIND_AND_INSERT_PODS = `WITH input AS (
      RETURNING id, object, message, namespace, created_at)
    SELECT pod.id, pod.name::text, pod.namespace::text AS ns, pod.ip::text, pod.node_id, placed.node_name::text, pod.created_at,
           pod.scheduled_at, ev.id AS event_id, ev.object::text AS event_object,
-          ev.message AS event_message, ev.created_at AS event_at, false AS taken
+          ev.message AS event_message, ev.created_at AS event_at, false AS taken, NULL::text AS ns_status
      FROM pod JOIN placed ON placed.name = pod.name AND placed.ns = pod.namespace
      JOIN ev ON ev.object = 'pod/' || pod.name AND ev.namespace = pod.namespace
    UNION ALL
-   SELECT NULL, name, ns, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM taken`;
+   SELECT NULL, name, ns, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, NULL FROM taken
+   UNION ALL
+   SELECT NULL, name, ns, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, status::text FROM refused`;
 
 /** The statement's four parameters; the decisions go in only when `withDecisions`. */
 export function bindAndInsertParams(placements: Placement[], withDecisions: boolean): unknown[] {

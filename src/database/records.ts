@@ -158,6 +158,13 @@ export interface BoundPod {
   event: StoredEvent;
 }
 
+/**
+ * What the fast path's statement made of one pod: bound and stored, its name taken
+ * ('exists'), its namespace missing or being deleted (`closedNamespace`: nothing of it was
+ * stored), or null when its node refused it.
+ */
+export type BindOutcome = BoundPod | 'exists' | { closedNamespace: 'missing' | 'Terminating' } | null;
+
 /** A scheduling decision to store: `detail` is the strategies' bounded explanation. */
 export interface DecisionWrite {
   trigger: 'create' | 'retry' | 'reschedule';

@@ -8,7 +8,7 @@ import { UsageService } from '../usage/usage.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   BadInputError,
-  ForbiddenError,
+  closedNamespaceError,
   NotFoundError,
   TooLargeError,
   UnschedulableError,
@@ -82,7 +82,7 @@ export class PodsService {
   ): Promise<PodRecord> {
     const namespace = dto.namespace ?? DEFAULT_NAMESPACE;
     const pod = { ...this.newPod(dto), ...meta, namespace };
-    await this.requireActiveNamespace(namespace);
+    // the fast path checks the namespace in its statement; the careful one first
     const fast = await this.scheduler.createBound(pod);
     if (fast) {
       // its Scheduled event was stored with it
@@ -133,6 +133,7 @@ export class PodsService {
         config: pod.config,
       };
     }
+    await this.requireActiveNamespace(namespace);
     const outcome = await this.database.transaction(async (db) => {
       const id = await this.podsRepository.insertPod(db, pod);
       const placed = await this.scheduler.place(
@@ -304,11 +305,8 @@ export class PodsService {
   /** A pod is made only in a namespace that exists and is not being deleted. */
   private async requireActiveNamespace(name: string): Promise<void> {
     const ns = await this.namespaces.find(name);
-    if (!ns) throw new NotFoundError('namespace', name);
-    if (ns.status === 'Terminating')
-      throw new ForbiddenError(
-        `unable to create new content in namespace ${name} because it is being terminated`,
-      );
+    if (!ns) throw closedNamespaceError(name, 'missing');
+    if (ns.status === 'Terminating') throw closedNamespaceError(name, 'Terminating');
   }
 
   private newPod(dto: CreatePodDto): NewPod {

@@ -1,6 +1,6 @@
-import { ConflictError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
 import { loadConfig } from '../config/app-config';
-import { BoundPod, NewPod } from '../database/records';
+import { BindOutcome, NewPod } from '../database/records';
 import { StoreChanges } from '../database/store-changes';
 import { GroupCommit } from './group-commit';
 import { RoundRobinCursor } from './round-robin-cursor';
@@ -35,8 +35,8 @@ const newPod = (name: string, cpuReqM = 1000): NewPod => ({
 
 /**
  * The slices of the bindings and settings repositories the group commit uses.
- * `insertBoundPods` behaves as the statement does (a taken name is 'exists', a node
- * without room refuses its pods) and can be held open, as a slow commit is, so that
+ * `insertBoundPods` behaves as the statement does (a taken name is 'exists', a namespace
+ * not Active refuses its pods, a node without room refuses its pods) and can be held open, as a slow commit is, so that
  * creations queue behind it.
  */
 class FakeStore {
@@ -44,6 +44,8 @@ class FakeStore {
   taken = new Set<string>();
   /** names that make the whole statement fail, as a unique violation does */
   poison = new Set<string>();
+  /** namespaces besides the default one, with their status */
+  namespaces = new Map<string, 'Active' | 'Terminating'>();
   statements: string[][] = [];
   hold: Promise<void> | null = null;
   reads = 0;
@@ -55,7 +57,7 @@ class FakeStore {
     this.reads++;
     return this.nodes.map((n) => ({ ...n }));
   }
-  async insertBoundPods(placements: Placement[]): Promise<Array<BoundPod | 'exists' | null>> {
+  async insertBoundPods(placements: Placement[]): Promise<BindOutcome[]> {
     this.statements.push(placements.map((p) => p.pod.name));
     if (this.hold) await this.hold;
     // pods are unique by namespace and name (a name alone means the default namespace)
@@ -66,7 +68,9 @@ class FakeStore {
         code: '23505',
       });
     }
-    return placements.map(({ pod, nodeId, event }) => {
+    return placements.map(({ pod, nodeId, event }): BindOutcome => {
+      const status = pod.namespace ? this.namespaces.get(pod.namespace) : 'Active';
+      if (status !== 'Active') return { closedNamespace: status ?? 'missing' };
       if (this.taken.has(keyOf(pod))) return 'exists';
       const n = this.nodes.find((x) => x.id === nodeId)!;
       if (n.cpuAllocatedM + pod.cpuReqM > n.cpuTotalM) return null;
@@ -200,6 +204,7 @@ describe('GroupCommit.createBound', () => {
 
   it('the same name in two namespaces of one batch is two pods, not a conflict', async () => {
     const { store, scheduler } = setup([node(1, 16000)]);
+    store.namespaces.set('team-a', 'Active');
     let release!: () => void;
     store.hold = new Promise((r) => (release = r));
     const first = scheduler.createBound(newPod('first'));
@@ -244,5 +249,38 @@ describe('GroupCommit.createBound', () => {
     expect(store.statements).toEqual(
       expect.arrayContaining([['ok1', 'bad', 'ok2'], ['ok1'], ['bad'], ['ok2']]),
     );
+  });
+
+  it('a pod of a missing or Terminating namespace fails alone (404, 403), gives its room back and reads no nodes', async () => {
+    const { store, scheduler } = setup([node(1, 2000)]);
+    store.namespaces.set('going', 'Terminating');
+    expect(await scheduler.createBound(newPod('warm', 0))).not.toBeNull();
+    const readsBefore = store.reads;
+    let release!: () => void;
+    store.hold = new Promise((r) => (release = r));
+    const first = scheduler.createBound(newPod('first', 0));
+    await settle();
+    const refused = [
+      { ...newPod('lost'), namespace: 'nowhere' },
+      { ...newPod('late'), namespace: 'going' },
+    ].map((pod) => scheduler.createBound(pod).catch((e: Error) => e));
+    store.hold = null;
+    release();
+    await first;
+    const [lost, late] = await Promise.all(refused);
+    expect(lost).toBeInstanceOf(NotFoundError);
+    expect((lost as Error).message).toBe('namespace "nowhere" not found');
+    expect(late).toBeInstanceOf(ForbiddenError);
+    expect((late as Error).message).toBe(
+      'unable to create new content in namespace going because it is being terminated',
+    );
+    // the refused pods took no room in the snapshot: both 1-core pods fit the 2 cores
+    const placed = await Promise.all([
+      scheduler.createBound(newPod('a')),
+      scheduler.createBound(newPod('b')),
+    ]);
+    expect(placed.map((p) => p?.nodeName)).toEqual(['n1', 'n1']);
+    expect(store.reads).toBe(readsBefore);
+    expect(await scheduler.createBound(newPod('full'))).toBeNull();
   });
 });

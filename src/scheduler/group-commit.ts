@@ -4,16 +4,16 @@ import { retryOnConflict } from '../database/database';
 import { StoreChanges } from '../database/store-changes';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { ConflictError } from '../common/errors';
+import { closedNamespaceError, ConflictError } from '../common/errors';
 import { DEFAULT_NAMESPACE } from '../database/namespaces.repository';
 import { isDatabaseUnavailable } from '../database/pg-errors';
-import { BoundPod, DecisionWrite, NewPod } from '../database/records';
+import { BindOutcome, BoundPod, DecisionWrite, NewPod } from '../database/records';
 import { NodeCache } from './node-cache';
 import { RoundRobinCursor } from './round-robin-cursor';
 import { SchedulerAlgorithmSetting } from './scheduler-algorithm';
 import { scheduledMessage, toDecision } from './scheduling-decision';
 import { decideAndExplain } from './strategies/explain';
-import { SchedulerAlgorithm } from './strategies/types';
+import { NodeView, SchedulerAlgorithm } from './strategies/types';
 
 /** pods written in one group-commit transaction at most */
 const CREATION_BATCH = 64;
@@ -53,7 +53,9 @@ export class GroupCommit {
 
   /**
    * Ranks the cached snapshot of nodes and binds and stores the pod in one statement on
-   * the best node that still has room. Null when no cached node takes it: the caller then
+   * the best node that still has room. Rejects with a 404 or 403 when its namespace is
+   * missing or being deleted, and a 409 when its name is taken. Null when no cached node
+   * takes it: the caller then
    * goes the careful way, which reads the nodes from the database and stores the pod
    * pending if nothing fits.
    */
@@ -93,7 +95,7 @@ export class GroupCommit {
         }
       }
       if (!writable.length) return;
-      let outcomes: Array<BoundPod | 'exists' | null>;
+      let outcomes: BindOutcome[];
       try {
         outcomes = await this.writeRetrying(writable);
       } catch (err) {
@@ -125,7 +127,7 @@ export class GroupCommit {
    * it (another transaction, such as a retry of pending pods, held some of its nodes):
    * the aborted statement wrote nothing.
    */
-  private writeRetrying(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
+  private writeRetrying(batch: Creation[]): Promise<BindOutcome[]> {
     return retryOnConflict(
       () => this.writeBatch(batch),
       BATCH_RUNS,
@@ -136,18 +138,24 @@ export class GroupCommit {
     );
   }
 
-  private settle(creation: Creation, outcome: BoundPod | 'exists' | null): void {
-    if (outcome && outcome !== 'exists') {
+  private settle(creation: Creation, outcome: BindOutcome): void {
+    if (outcome && outcome !== 'exists' && !('closedNamespace' in outcome)) {
       this.events.announce([outcome.event]);
       creation.resolve(outcome);
       return;
     }
-    // a pod the snapshot could not place, or that took no room it counted (its node
-    // refused it, or the name was taken): read the nodes again before the next one
-    this.cache.invalidate();
     if (outcome === 'exists')
       creation.reject(new ConflictError(`pod "${creation.pod.name}" already exists`));
-    else creation.resolve(null);
+    else if (outcome)
+      creation.reject(
+        closedNamespaceError(creation.pod.namespace ?? DEFAULT_NAMESPACE, outcome.closedNamespace),
+      );
+    else {
+      // a pod the snapshot could not place, or whose node refused it: read the nodes
+      // again before the next one
+      this.cache.invalidate();
+      creation.resolve(null);
+    }
   }
 
   /**
@@ -156,7 +164,7 @@ export class GroupCommit {
    * null for a pod no cached node could take, or whose node refused (the caller then
    * goes the careful way for it, and the snapshot is read again).
    */
-  private async writeBatch(batch: Creation[]): Promise<Array<BoundPod | 'exists' | null>> {
+  private async writeBatch(batch: Creation[]): Promise<BindOutcome[]> {
     const nodes = await this.cache.view();
     let lastChosen = this.roundRobin.lastChosenId;
     const placements: Array<{
@@ -165,6 +173,7 @@ export class GroupCommit {
       event: string;
       decision: DecisionWrite;
     }> = [];
+    const placedOn: NodeView[] = [];
     const chosen: Array<number | null> = [];
     for (const { pod } of batch) {
       const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm.current;
@@ -180,6 +189,7 @@ export class GroupCommit {
       const decision = toDecision('create', explanation);
       node.cpuAllocatedM += pod.cpuReqM;
       node.memoryAllocatedMb += pod.memoryReqMb;
+      placedOn.push(node);
       if (algo === 'round-robin') lastChosen = node.id;
       placements.push({
         pod,
@@ -191,6 +201,15 @@ export class GroupCommit {
     this.roundRobin.lastChosenId = lastChosen;
     if (!placements.length) return batch.map(() => null);
     const bound = await this.bindings.insertBoundPods(placements);
+    // a pod the statement refused alone (name taken, namespace closed) took no room:
+    // the snapshot gives it back, so refusals do not make the next batch read the nodes
+    bound.forEach((outcome, at) => {
+      if (outcome === 'exists' || (outcome && 'closedNamespace' in outcome)) {
+        const { pod } = placements[at];
+        placedOn[at].cpuAllocatedM -= pod.cpuReqM;
+        placedOn[at].memoryAllocatedMb -= pod.memoryReqMb;
+      }
+    });
     return chosen.map((at) => (at === null ? null : bound[at]));
   }
 }
