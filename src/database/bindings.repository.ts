@@ -15,7 +15,7 @@ import { bindable, NODE_VIEW_SELECT, NodeViewRow, toNodeView } from './candidate
 import { Database } from './database';
 import { DecisionsRepository } from './decisions.repository';
 import { isUniqueViolation } from './pg-errors';
-import { BindOutcome, BoundPod, DecisionWrite } from './records';
+import { BindOutcome, DecisionWrite } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
 
