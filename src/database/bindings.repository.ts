@@ -190,10 +190,7 @@ export class BindingsRepository {
    * (`closedNamespace`). Their scheduling decisions go in the statement when `db` is a
    * transaction, else in the next one, once these pods are committed (`deferDecisions`).
    */
-  async insertBoundPods(
-    placements: Placement[],
-    db: Db = this.dataSource,
-  ): Promise<BindOutcome[]> {
+  async insertBoundPods(placements: Placement[], db: Db = this.dataSource): Promise<BindOutcome[]> {
     // outside a transaction the statement commits on its own: the decisions follow it
     const deferred = db === this.dataSource;
     const params = bindAndInsertParams(placements, !deferred);

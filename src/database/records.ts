@@ -163,7 +163,8 @@ export interface BoundPod {
  * ('exists'), its namespace missing or being deleted (`closedNamespace`: nothing of it was
  * stored), or null when its node refused it.
  */
-export type BindOutcome = BoundPod | 'exists' | { closedNamespace: 'missing' | 'Terminating' } | null;
+export type BindOutcome =
+  BoundPod | 'exists' | { closedNamespace: 'missing' | 'Terminating' } | null;
 
 /** A scheduling decision to store: `detail` is the strategies' bounded explanation. */
 export interface DecisionWrite {
