@@ -374,6 +374,38 @@ suite('the Kubernetes API through kubectl', () => {
     expect(again.stderr.trim()).toBe('Error from server (NotFound): pods "watched" not found');
   });
 
+  it('watches of one list share its reads, and each still gets every change of its own list', async () => {
+    const open = (query: string) =>
+      fetch(`${t.baseUrl}/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=3${query}`).then(
+        (res) => {
+          expect(res.status).toBe(200);
+          return res.text();
+        },
+      );
+    const streams = [open(''), open(''), open('&labelSelector=app%3Dnobody')];
+    const kubectl = k.watch('get', 'pods', '-w');
+    await new Promise((r) => setTimeout(r, 300));
+    await t.http.post('/pods').send(pod('shared-watch', 0.1)).expect(201);
+    await waitFor('the new pod in the kubectl watch', async () =>
+      /^shared-watch\s/m.test(kubectl.output()),
+    );
+    await t.http.delete('/pods/shared-watch').expect(200);
+    const [a, b, none] = await Promise.all(streams);
+    const lines = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } })
+        .filter((e) => e.object.metadata.name === 'shared-watch')
+        .map((e) => e.type);
+    expect(lines(a)[0]).toBe('ADDED');
+    expect(lines(a).at(-1)).toBe('DELETED');
+    // the same read gives both the same events, byte for byte
+    expect(b).toBe(a);
+    expect(lines(none)).toEqual([]);
+  });
+
   it('kubectl get events shows kubesim events as v1.Event, filtered by involvedObject', async () => {
     const out = await k.ok('get', 'events');
     expect(rows(out)[0]).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);

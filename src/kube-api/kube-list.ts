@@ -83,6 +83,27 @@ export function sendPage<T extends Listed>(
   );
 }
 
+/** The query parameters that change how a watch streams, not which objects it reads. */
+const WATCH_PARAMS = new Set([
+  'watch',
+  'resourceVersion',
+  'resourceVersionMatch',
+  'timeoutSeconds',
+  'allowWatchBookmarks',
+  'sendInitialEvents',
+  'includeObject',
+]);
+
+/** What a list's read depends on: the path (kind, namespace) and every other parameter. */
+function readKey(url: string, q: KubeQuery): string {
+  const [path] = url.split('?');
+  const rest = Object.keys(q)
+    .filter((k) => !WATCH_PARAMS.has(k) && q[k] !== undefined)
+    .sort()
+    .map((k) => `${k}=${q[k]}`);
+  return `${path}?${rest.join('&')}`;
+}
+
 /**
  * A list request of any kind answered as kube-apiserver does: a `?watch` stream, or a page of
  * the objects as a `…List` or a Table.
@@ -114,6 +135,8 @@ export async function sendList<T extends Listed>(
       timeoutSeconds: timeout,
       volatile: list.volatile,
       encode,
+      shareKey: `${list.kind} ${readKey(reply.request.url, q)}`,
+      encoding: `${wantsTable(accept) ? 'Table' : 'object'}/${includeObject(q)}`,
     });
     return;
   }

@@ -2,6 +2,7 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { FastifyReply } from 'fastify';
 import { Subscription } from 'rxjs';
 import { ClusterBus } from '../events/cluster-bus';
+import { sharedRead, textOf } from './shared-reads';
 
 interface KubeObject {
   metadata?: V1ObjectMeta;
@@ -22,6 +23,13 @@ export interface WatchSource<T extends KubeObject> {
   volatile?: (object: T) => unknown;
   /** objects only ever added (events): the source lists only what is new since its last read */
   appendOnly?: boolean;
+  /**
+   * Names the read: watches of the same key share each read (`sharedRead`), and so each
+   * object's signature and encodings. Only for a `list` that depends on nothing but the key.
+   */
+  shareKey?: string;
+  /** names how `encode` writes an object after the first event, equal for equal output */
+  encoding?: string;
 }
 
 /** How often a watch looks again when nothing on the bus told it to. */
@@ -84,7 +92,12 @@ export function streamWatch<T extends KubeObject>(
     return;
   }
   const key = (o: T) => o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
-  const signature = (o: T) => JSON.stringify(source.volatile ? source.volatile(o) : o);
+  const sign = (o: T) => JSON.stringify(source.volatile ? source.volatile(o) : o);
+  const signature = (o: T) => (source.shareKey ? textOf(o, 'signature', () => sign(o)) : sign(o));
+  const encoded = (o: T) =>
+    source.encoding && !first
+      ? textOf(o, source.encoding, () => JSON.stringify(source.encode(o, false)))
+      : JSON.stringify(source.encode(o, first));
   let first = true;
   let closed = false;
   let running = false;
@@ -95,7 +108,7 @@ export function streamWatch<T extends KubeObject>(
 
   const send = (type: WatchEventType, object: T) => {
     if (closed) return;
-    res.write(`${JSON.stringify({ type, object: source.encode(object, first) })}\n`);
+    res.write(`{"type":"${type}","object":${encoded(object)}}\n`);
     first = false;
   };
 
@@ -109,7 +122,9 @@ export function streamWatch<T extends KubeObject>(
   };
 
   const read = async (initial: boolean) => {
-    const items = await source.list();
+    const items = source.shareKey
+      ? await sharedRead(source.shareKey, source.list)
+      : await source.list();
     if (source.appendOnly) {
       // the source returns only what is new since its last read
       for (const item of items) send('ADDED', item);
