@@ -34,6 +34,44 @@ describe('sharedRead', () => {
   });
 });
 
+describe('sharedRead pacing', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('the next read of a key starts no sooner than the last took after it ended', async () => {
+    jest.useFakeTimers();
+    const started: number[] = [];
+    const slow = () => {
+      started.push(Date.now());
+      return new Promise<number[]>((r) => setTimeout(() => r([1]), 200));
+    };
+    const first = sharedRead('paced', slow);
+    await jest.advanceTimersByTimeAsync(200);
+    await first;
+    const endedAt = Date.now();
+    const second = sharedRead('paced', slow);
+    await jest.advanceTimersByTimeAsync(150);
+    expect(started).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(60);
+    expect(started).toHaveLength(2);
+    expect(started[1] - endedAt).toBeGreaterThanOrEqual(200);
+    await jest.advanceTimersByTimeAsync(200);
+    await second;
+    // a quick read is followed at once
+    const quick = async () => {
+      started.push(Date.now());
+      return [2];
+    };
+    await jest.advanceTimersByTimeAsync(400);
+    const q1 = sharedRead('quick', quick);
+    await jest.advanceTimersByTimeAsync(1);
+    await q1;
+    const q2 = sharedRead('quick', quick);
+    await jest.advanceTimersByTimeAsync(1);
+    await q2;
+    expect(started[3] - started[2]).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('textOf', () => {
   it('makes each text of an object once, per kind of text', () => {
     const object = { a: 1 };

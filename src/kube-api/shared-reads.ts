@@ -9,12 +9,33 @@
  */
 const pending = new Map<string, Promise<unknown[]>>();
 
+/**
+ * When each key's last read ended and how long it took. The next read of a key starts no
+ * sooner than its last took after it ended: reads of a large list that changes all the
+ * time (pods created at 1,000/s) take at most half the API's time, and each serves all the
+ * news of its wait. A small list is read again at once.
+ */
+const lastReads = new Map<string, { endedAt: number; took: number }>();
+/** keys remembered at most (selectors are the client's: their number is not bounded) */
+const KEYS_KEPT = 1000;
+
 export function sharedRead<T>(key: string, read: () => Promise<T[]>): Promise<T[]> {
   let next = pending.get(key) as Promise<T[]> | undefined;
   if (!next) {
-    next = new Promise<void>((start) => setImmediate(start)).then(() => {
+    const last = lastReads.get(key);
+    const wait = last ? Math.max(0, last.endedAt + last.took - Date.now()) : 0;
+    next = new Promise<void>((start) =>
+      wait > 0 ? setTimeout(start, wait) : setImmediate(start),
+    ).then(async () => {
       pending.delete(key);
-      return read();
+      const startedAt = Date.now();
+      try {
+        return await read();
+      } finally {
+        if (lastReads.size >= KEYS_KEPT && !lastReads.has(key)) lastReads.clear();
+        const endedAt = Date.now();
+        lastReads.set(key, { endedAt, took: endedAt - startedAt });
+      }
     });
     pending.set(key, next);
   }
