@@ -25,8 +25,10 @@ export interface KubeContext {
  * call these fields Date, which is what they become once a client parses them.
  */
 export function iso(d: Date | string | null | undefined): Date {
-  const text = d === null || d === undefined ? undefined : new Date(d).toISOString();
-  return text?.replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
+  // toISOString always ends in .sssZ: the milliseconds go
+  const text =
+    d === null || d === undefined ? undefined : `${new Date(d).toISOString().slice(0, -5)}Z`;
+  return text as unknown as Date;
 }
 
 /** A MicroTime as the wire carries it (RFC 3339 with microseconds: an event's `eventTime`). */
@@ -42,11 +44,21 @@ export const ms = (d: Date | string | null | undefined): number =>
  * and a new row of the same name (made after a delete) a new one.
  */
 export function uidOf(ctx: KubeContext, kind: string, id: number | string, created: Date | string) {
-  const h = createHash('sha1')
-    .update(`${ctx.clusterId}/${kind}/${id}/${ms(created)}`)
-    .digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const source = `${ctx.clusterId}/${kind}/${id}/${ms(created)}`;
+  let uid = uids.get(source);
+  if (uid === undefined) {
+    const h = createHash('sha1').update(source).digest('hex');
+    uid = `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    // a watch or list reads every object again and again: each uid is hashed once
+    if (uids.size >= UIDS_KEPT) uids.clear();
+    uids.set(source, uid);
+  }
+  return uid;
 }
+
+const uids = new Map<string, string>();
+/** about 20 MB at most */
+const UIDS_KEPT = 100_000;
 
 /**
  * The metadata every stored workload kind shows (Deployment, ReplicaSet, Job,
