@@ -51,6 +51,7 @@ const SCALE_SOAK: ScaleSoakPlan = {
   nodeCpus: 2,
   registerConcurrency: 32,
   podConcurrency: 32,
+  podsMaxS: 300,
 };
 
 export function makePlan(quick: boolean): Plan {
@@ -86,7 +87,7 @@ export function makePlan(quick: boolean): Plan {
       deploymentReplicas: 1000,
       deploymentNodes: 100,
       watch: { nodes: 100, watchers: 20, ratePerS: 1000, seconds: 5, drainS: 15 },
-      scaleSoak: { ...SCALE_SOAK, nodes: 1500, pods: 15_000, soakS: 60 },
+      scaleSoak: { ...SCALE_SOAK, nodes: 1500, pods: 15_000, soakS: 60, podsMaxS: 90 },
     };
   }
   return {

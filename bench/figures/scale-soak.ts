@@ -7,7 +7,7 @@
  */
 import { Api } from '../lib/api';
 import { BeatSchedule, BeatWindow, LATE_MS } from '../lib/beat-schedule';
-import { ClientRun, runClient } from '../lib/client';
+import { ClientRun, clientStats, runClient } from '../lib/client';
 import { BenchNode, EMPTY_BEAT, listAll, podBody } from '../lib/cluster';
 import { CpuMeter, CpuShare } from '../lib/cpu';
 import { abortSignal, forEachLimit, sleep, throwIfAborted } from '../lib/lifecycle';
@@ -26,6 +26,8 @@ export interface ScaleSoakPlan {
   nodeCpus: number;
   registerConcurrency: number;
   podConcurrency: number;
+  /** bound on the pod creations: a server that cannot go faster still gets its soak */
+  podsMaxS: number;
 }
 
 export interface BeatWindowSummary {
@@ -64,6 +66,46 @@ export interface ScaleSoakResult {
   nodes_failed: number;
   node_failed_events: number;
   cpu: { register: CpuShare | null; pods: CpuShare | null; soak: CpuShare | null };
+}
+
+/** `count` pods in chunks of 2,000 until all are in or `podsMaxS` has passed: one run's figures. */
+async function createPods(
+  api: Api,
+  plan: ScaleSoakPlan,
+  count: number,
+  prefix: string,
+  meter: CpuMeter | undefined,
+  onTick: (done: number, seconds: number) => void,
+): Promise<ClientRun> {
+  const samples: number[] = [];
+  const status: Record<string, number> = {};
+  let errors = 0;
+  let done = 0;
+  meter?.begin();
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  while (done < count && elapsed() < plan.podsMaxS && !abortSignal.aborted) {
+    const from = done;
+    const run = await runClient({
+      url: api.baseUrl,
+      concurrency: plan.podConcurrency,
+      count: Math.min(2000, count - from),
+      ok: 201,
+      samples,
+      request: (i) => ({ method: 'POST', path: '/pods', body: podBody(`${prefix}-p-${from + i}`) }),
+      onTick: (n) => onTick(from + n, elapsed()),
+    });
+    for (const [k, v] of Object.entries(run.status_counts)) status[k] = (status[k] ?? 0) + v;
+    errors += run.errors;
+    done += run.requests;
+    onTick(done, elapsed());
+  }
+  const duration = elapsed();
+  return {
+    ...clientStats(samples, status, 201, errors, duration),
+    concurrency: plan.podConcurrency,
+    cpu: meter?.end() ?? null,
+  };
 }
 
 function summary(w: BeatWindow): BeatWindowSummary {
@@ -152,6 +194,10 @@ export async function scaleSoak(
     });
     throwIfAborted();
     const registerS = (performance.now() - registering) / 1000;
+    options.log?.(
+      `scale soak: ${registered} nodes registered and beating in ${round(registerS, 0)} s` +
+        ` (${failed} failed), beats ${schedule.all.at(-1)!.ok}, ${schedule.backlog} waiting`,
+    );
     const registerCpu = options.meter?.end() ?? null;
     sampleRss('registered');
 
@@ -159,25 +205,22 @@ export async function scaleSoak(
     schedule.window('pods');
     const before = await clusterTotals(api);
     const missing = Math.max(0, plan.pods - before.pods);
-    let podsRun: ClientRun | null = null;
-    if (missing > 0)
-      podsRun = await runClient({
-        url: api.baseUrl,
-        concurrency: plan.podConcurrency,
-        count: missing,
-        ok: 201,
-        meter: options.meter,
-        request: (i) => ({
-          method: 'POST',
-          path: '/pods',
-          body: podBody(`${options.prefix}-p-${i}`),
-        }),
-        onTick: (done, s) =>
-          progress(
-            0.15 + (0.35 * done) / missing,
-            `${done}/${missing} pods, ${Math.round(done / s)}/s; beats ${schedule.all.at(-1)!.ok}`,
-          ),
-      });
+    const podsRun =
+      missing > 0
+        ? await createPods(api, plan, missing, options.prefix, options.meter, (done, sec) =>
+            progress(
+              0.15 + 0.35 * Math.max(done / missing, sec / plan.podsMaxS),
+              `${done}/${missing} pods, ${Math.round(done / sec)}/s; beats ${schedule.all.at(-1)!.ok}`,
+            ),
+          )
+        : null;
+    if (podsRun)
+      options.log?.(
+        `scale soak: ${podsRun.ok} pods in ${round(podsRun.duration_s, 0)} s` +
+          (podsRun.ok < missing
+            ? ` (bounded at ${plan.podsMaxS} s: ${missing - podsRun.ok} not created)`
+            : ''),
+      );
     throwIfAborted();
     sampleRss('pods created');
 

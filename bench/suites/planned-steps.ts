@@ -123,7 +123,7 @@ export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
     steps.push({
       key: 'scale15k',
       label: `${fmt(b.nodes)} nodes + ${fmt(b.pods)} pods, soaked ${b.soakS} s`,
-      weight: b.nodes / 400 + b.pods / 1000 + b.soakS + 5,
+      weight: b.nodes / 300 + Math.min(b.podsMaxS, b.pods / 400) + b.soakS + 5,
     });
     steps.push({ key: 'scale15k-stop', label: 'stopping the big-soak server', weight: 3 });
   }

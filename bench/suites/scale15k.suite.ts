@@ -77,6 +77,7 @@ export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
             measured: pods
               ? `${fmtMs(pods.duration_s * 1000)}, ${fmt(pods.per_s)}/s, p99 ${fmtMs(pods.latency_ms.p99)}` +
                 (pods.requests - pods.ok ? `, ${fmt(pods.requests - pods.ok)} not 201` : '') +
+                (r.pods < p.pods ? `, bounded at ${p.podsMaxS} s (${fmt(r.pods)} held)` : '') +
                 `; beats meanwhile ${fmt(r.beats.pods.beats_per_s)}/s, p99 ${fmtMs(r.beats.pods.latency_ms.p99)}`
               : 'none needed',
             target: '—',
