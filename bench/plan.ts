@@ -1,5 +1,7 @@
 /** Sizes and durations of a run, and the targets of SPEC §10 they are held against. */
 import type { SameClientPlan } from './figures/same-client';
+import type { ScaleSoakPlan } from './figures/scale-soak';
+import type { WatchPlan } from './figures/watch-fanout';
 
 export const ALGORITHMS = ['best-fit', 'first-fit', 'worst-fit', 'round-robin'] as const;
 
@@ -33,7 +35,24 @@ export interface Plan {
   deploymentReplicas: number;
   /** …on a cluster of this many nodes (one of `sizes`, so it is registered anyway) */
   deploymentNodes: number;
+  /** watches of the pods, fed by paced creations through the Kubernetes API */
+  watch: WatchPlan;
+  /** the big cluster soaked with a beat every 10 s from every node (only with --only scale15k) */
+  scaleSoak: ScaleSoakPlan;
 }
+
+const SCALE_SOAK: ScaleSoakPlan = {
+  nodes: 15_000,
+  pods: 150_000,
+  intervalMs: 10_000,
+  jitterMs: 500,
+  soakS: 300,
+  // 200 pods of 0.01 core each: room for ten times the 10 a node holds on average
+  nodeCpus: 2,
+  registerConcurrency: 32,
+  podConcurrency: 32,
+  podsMaxS: 300,
+};
 
 export function makePlan(quick: boolean): Plan {
   if (quick) {
@@ -67,6 +86,8 @@ export function makePlan(quick: boolean): Plan {
       },
       deploymentReplicas: 1000,
       deploymentNodes: 100,
+      watch: { nodes: 100, watchers: 20, ratePerS: 1000, seconds: 5, drainS: 15 },
+      scaleSoak: { ...SCALE_SOAK, nodes: 1500, pods: 15_000, soakS: 60, podsMaxS: 90 },
     };
   }
   return {
@@ -99,6 +120,8 @@ export function makePlan(quick: boolean): Plan {
     },
     deploymentReplicas: 1000,
     deploymentNodes: 100,
+    watch: { nodes: 1000, watchers: 50, ratePerS: 1000, seconds: 10, drainS: 30 },
+    scaleSoak: SCALE_SOAK,
   };
 }
 
@@ -126,6 +149,17 @@ export const TARGETS = {
   scaleNodes: 5000,
   scalePods: 150_000,
   nodes: 5000,
+  /** a watch stream fanned out: each watcher gets every ADDED at this rate… */
+  watchEventsPerS: 1000,
+  watchers: 50,
+  /** …this soon after the creation's 201 (p99) */
+  watchLagP99Ms: 1000,
+  /** the big cluster: nodes beating every 10 s (1,500/s) with no false failure over the soak */
+  bigNodes: 15_000,
+  bigPods: 150_000,
+  bigRssMb: 1536,
+  bigBeatIntervalMs: 10_000,
+  bigSoakS: 300,
 };
 
 /** The fastest peers measured on the same kind of machine (SPEC §10), for ratios. */
@@ -147,6 +181,10 @@ export const SERVERS = {
   client: { NODE_FAILURE_TIMEOUT_MS: '3600000' },
   /** failure detection and the soak: the defaults users get */
   default: {},
+  /** the watch fan-out: a fresh server, so the watched namespace holds only its pods */
+  watch: { NODE_FAILURE_TIMEOUT_MS: '3600000' },
+  /** the big soak: the default timeout, agents told to beat every 10 s */
+  scale15k: { HEARTBEAT_INTERVAL_MS: '10000' },
   /** rescheduling: a short timeout, so detection does not dominate the run */
   short: { NODE_FAILURE_TIMEOUT_MS: '2000', HEARTBEAT_INTERVAL_MS: '500' },
 };

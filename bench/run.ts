@@ -14,13 +14,15 @@ import { Progress } from './lib/progress';
 import { renderChart, renderCpuTable, renderTable } from './lib/report';
 import { ensureBuilt, ROOT } from './lib/server';
 import { ANCHORS, makePlan, TARGETS } from './plan';
-import { FigureKey, FIGURES, SuiteContext } from './suites/context';
+import { DEFAULT_FIGURES, FigureKey, FIGURES, SuiteContext } from './suites/context';
 import { defaultSuite, externalSkips } from './suites/default.suite';
 import { loadSuite } from './suites/load.suite';
 import { plannedSteps } from './suites/planned-steps';
 import { sameClientSuite } from './suites/same-client.suite';
 import { forgetServers, serverGone } from './suites/servers';
+import { scale15kSuite } from './suites/scale15k.suite';
 import { shortSuite } from './suites/short.suite';
+import { watchSuite } from './suites/watch.suite';
 
 interface Args {
   quick: boolean;
@@ -33,11 +35,11 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --server URL] [-- --only ${
   --quick       small sizes and short runs (about 3 minutes)
   --server URL  measure a running server on this machine; starts and stops nothing, and skips
                 the figures that need control of its environment (detection, rescheduling, RSS)
-  --only LIST   run only these figures
+  --only LIST   run only these figures (scale15k, a ten-minute soak of 15,000 nodes, runs only so)
   --cpu-prof    run the load and client servers under node --cpu-prof (profiles in bench/results/)`;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, server: null, only: new Set(FIGURES), cpuProf: false };
+  const args: Args = { quick: false, server: null, only: new Set(DEFAULT_FIGURES), cpuProf: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -126,7 +128,14 @@ async function main(): Promise<number> {
   );
 
   let harnessErrors = 0;
-  for (const suite of [loadSuite, sameClientSuite, defaultSuite, shortSuite]) {
+  for (const suite of [
+    loadSuite,
+    sameClientSuite,
+    watchSuite,
+    defaultSuite,
+    shortSuite,
+    scale15kSuite,
+  ]) {
     try {
       await suite(ctx);
       forgetServers();

@@ -10,13 +10,18 @@ export const FIGURES = [
   'deployment',
   'heartbeats',
   'client',
+  'watch',
   'scale',
+  'scale15k',
   'startup',
   'detection',
   'soak',
   'resched',
 ] as const;
 export type FigureKey = (typeof FIGURES)[number];
+
+/** What a run measures unless told otherwise: all but the ten-minute soak of 15,000 nodes. */
+export const DEFAULT_FIGURES: readonly FigureKey[] = FIGURES.filter((k) => k !== 'scale15k');
 
 export interface ChartPoint {
   nodes: number;

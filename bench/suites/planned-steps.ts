@@ -76,6 +76,16 @@ export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
     if (own)
       steps.push({ key: 'client-stop', label: 'stopping the same-client server', weight: 3 });
   }
+  if (wants(ctx, 'watch')) {
+    const w = plan.watch;
+    if (own) steps.push({ key: 'watch-boot', label: 'starting the watch server', weight: 6 });
+    steps.push({
+      key: 'watch',
+      label: `watch fan-out: ${w.watchers} watchers, ${fmt(w.ratePerS)} pods/s`,
+      weight: w.nodes / 400 + w.seconds + 3,
+    });
+    if (own) steps.push({ key: 'watch-stop', label: 'stopping the watch server', weight: 3 });
+  }
   const defaultFigures = own
     ? wants(ctx, 'startup', 'detection', 'soak')
     : wants(ctx, 'startup', 'soak');
@@ -106,6 +116,16 @@ export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
     steps.push({ key: 'short-boot', label: 'starting the short-timeout server', weight: 6 });
     steps.push({ key: 'resched', label: 'rescheduling', weight: plan.reschedRepetitions * 7 });
     steps.push({ key: 'short-stop', label: 'stopping the short-timeout server', weight: 3 });
+  }
+  if (own && wants(ctx, 'scale15k')) {
+    const b = plan.scaleSoak;
+    steps.push({ key: 'scale15k-boot', label: 'starting the big-soak server', weight: 6 });
+    steps.push({
+      key: 'scale15k',
+      label: `${fmt(b.nodes)} nodes + ${fmt(b.pods)} pods, soaked ${b.soakS} s`,
+      weight: b.nodes / 300 + Math.min(b.podsMaxS, b.pods / 400) + b.soakS + 5,
+    });
+    steps.push({ key: 'scale15k-stop', label: 'stopping the big-soak server', weight: 3 });
   }
   return steps;
 }
