@@ -36,7 +36,7 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --server URL] [-- --only ${
   --server URL  measure a running server on this machine; starts and stops nothing, and skips
                 the figures that need control of its environment (detection, rescheduling, RSS)
   --only LIST   run only these figures (scale15k, a ten-minute soak of 15,000 nodes, runs only so)
-  --cpu-prof    run the load and client servers under node --cpu-prof (profiles in bench/results/)`;
+  --cpu-prof    run the load, client, watch and scale15k servers under node --cpu-prof (profiles in bench/results/)`;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false, server: null, only: new Set(DEFAULT_FIGURES), cpuProf: false };

@@ -15,7 +15,7 @@ import { deploymentScale } from '../figures/deployment';
 import { TARGETS } from '../plan';
 import { loadSizes, SuiteContext, wants } from './context';
 import { runFigure } from './run-figure';
-import { startServer, stopServer } from './servers';
+import { profileArgs, startServer, stopServer } from './servers';
 import { BEAT_TARGET, DEPLOYMENT_TARGET, KUBE_POD_TARGET, POD_TARGET } from './targets';
 
 function podRow(run: PodRun, final: boolean): Row {
@@ -44,8 +44,7 @@ function podRow(run: PodRun, final: boolean): Row {
 export async function loadSuite(ctx: SuiteContext): Promise<void> {
   if (!wants(ctx, 'pods', 'heartbeats', 'scale', 'deployment')) return;
   const { plan, progress } = ctx;
-  const nodeArgs = ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
-  const server = ctx.external ? null : await startServer(ctx, 'load', nodeArgs);
+  const server = ctx.external ? null : await startServer(ctx, 'load', profileArgs(ctx));
   const api = new Api(server?.url ?? ctx.external!);
   // on a server whose timeout we do not control, nodes beat at the real rate to stay healthy
   const keeper = ctx.external ? new Beater(api, 5000) : null;

@@ -9,7 +9,7 @@ import { ClientRun } from '../lib/client';
 import { ANCHORS, TARGETS } from '../plan';
 import { SuiteContext, wants } from './context';
 import { runFigure } from './run-figure';
-import { startServer, stopServer } from './servers';
+import { profileArgs, startServer, stopServer } from './servers';
 import { POD_TARGET } from './targets';
 
 const rate = (r: ClientRun, unit = '/s') =>
@@ -107,8 +107,7 @@ export function sameClientRows(r: SameClientResult): Row[] {
 
 export async function sameClientSuite(ctx: SuiteContext): Promise<void> {
   if (!wants(ctx, 'client')) return;
-  const nodeArgs = ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
-  const server = ctx.external ? null : await startServer(ctx, 'client', nodeArgs);
+  const server = ctx.external ? null : await startServer(ctx, 'client', profileArgs(ctx));
   const api = new Api(server?.url ?? ctx.external!);
   const keeper = ctx.external ? new Beater(api, 5000) : null;
   try {

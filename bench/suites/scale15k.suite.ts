@@ -10,7 +10,7 @@ import { scaleSoak } from '../figures/scale-soak';
 import { TARGETS } from '../plan';
 import { SuiteContext, wants } from './context';
 import { runFigure } from './run-figure';
-import { startServer, stopServer } from './servers';
+import { profileArgs, startServer, stopServer } from './servers';
 import { BIG_RSS_TARGET, BIG_SOAK_TARGET } from './targets';
 
 export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
@@ -24,7 +24,7 @@ export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
     );
     return;
   }
-  const server = await startServer(ctx, 'scale15k');
+  const server = await startServer(ctx, 'scale15k', profileArgs(ctx));
   const api = new Api(server.url, 60_000);
   try {
     progress.start('scale15k');

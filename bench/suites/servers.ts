@@ -22,6 +22,11 @@ export function serverGone(): string {
     .join('');
 }
 
+/** node flags that profile a server under --cpu-prof (the profiles land in the run's folder) */
+export function profileArgs(ctx: SuiteContext): string[] {
+  return ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
+}
+
 export async function startServer(
   ctx: SuiteContext,
   label: keyof typeof SERVERS,

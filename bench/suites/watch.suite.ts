@@ -10,7 +10,7 @@ import { watchFanout } from '../figures/watch-fanout';
 import { TARGETS } from '../plan';
 import { SuiteContext, wants } from './context';
 import { runFigure } from './run-figure';
-import { startServer, stopServer } from './servers';
+import { profileArgs, startServer, stopServer } from './servers';
 import { WATCH_TARGET } from './targets';
 
 /** a watcher that keeps up shows the pace; this much below it is noise of the timers */
@@ -20,7 +20,7 @@ export async function watchSuite(ctx: SuiteContext): Promise<void> {
   if (!wants(ctx, 'watch')) return;
   const { plan, progress } = ctx;
   const w = plan.watch;
-  const server = ctx.external ? null : await startServer(ctx, 'watch');
+  const server = ctx.external ? null : await startServer(ctx, 'watch', profileArgs(ctx));
   const api = new Api(server?.url ?? ctx.external!);
   const keeper = ctx.external ? new Beater(api, 5000) : null;
   try {
