@@ -17,6 +17,8 @@ import { documentRequestGuards, swaggerRequestInterceptor } from './common/api-d
 import { errorBody } from './common/http-exception.filter';
 import { projectRoot } from './common/project-root';
 import { FieldValidationPipe } from './common/validation-pipe';
+import { HeartbeatDto } from './nodes/dto/heartbeat.dto';
+import { plainHeartbeat } from './nodes/dto/heartbeat-fast-check';
 import { JSON_BODY, registerRequestGuards } from './common/request-guards';
 import { heartbeatAuthHook } from './nodes/heartbeat-auth.hook';
 import { HeartbeatTokenAuth } from './nodes/heartbeat-token-auth';
@@ -258,7 +260,11 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   registerHeartbeatAuth(app);
 
   app.useGlobalPipes(
-    new FieldValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    new FieldValidationPipe(
+      { whitelist: true, forbidNonWhitelisted: true, transform: true },
+      // the agents' routine beats skip class-validator (a tenth of a beat's cost)
+      new Map([[HeartbeatDto, plainHeartbeat]]),
+    ),
   );
 
   // the Kubernetes API's paths as a second definition of /docs, read from the server's own

@@ -6,7 +6,7 @@ import { DNS_LABEL } from '../common/validation';
 import { Taint } from '../scheduler/strategies/types';
 import { GroupCommitQueue } from './group-commit-queue';
 import { isDatabaseUnavailable } from './pg-errors';
-import { NewNode, NodeRecord } from './records';
+import { JudgedNode, NewNode, NodeRecord } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
 
@@ -114,6 +114,40 @@ export class NodesRepository {
     return this.dataSource.query(`SELECT * FROM nodes WHERE health_status = ANY($1) ORDER BY id`, [
       statuses,
     ]);
+  }
+
+  /**
+   * Every node in these statuses, with only what the health monitor judges it by. The
+   * monitor reads this every tick over the whole cluster, so it reads few columns (no
+   * labels, taints or components) and its times as epoch milliseconds, which cost far less
+   * to parse than timestamps.
+   */
+  async nodesToJudge(statuses: string[]): Promise<JudgedNode[]> {
+    const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS ${column}`;
+    const rows: Array<{
+      id: number;
+      name: string;
+      health_status: string;
+      runtime: string;
+      recovery_attempts: number;
+      last_heartbeat_at: number | null;
+      next_recovery_at: number | null;
+      status_changed_at: number;
+      created_at: number;
+    }> = await this.dataSource.query(
+      `SELECT id, name, health_status, runtime, recovery_attempts, ${ms('last_heartbeat_at')},
+              ${ms('next_recovery_at')}, ${ms('status_changed_at')}, ${ms('created_at')}
+         FROM nodes WHERE health_status = ANY($1) ORDER BY id`,
+      [statuses],
+    );
+    const date = (t: number | null) => (t === null ? null : new Date(t));
+    return rows.map((r) => ({
+      ...r,
+      last_heartbeat_at: date(r.last_heartbeat_at),
+      next_recovery_at: date(r.next_recovery_at),
+      status_changed_at: new Date(r.status_changed_at),
+      created_at: new Date(r.created_at),
+    }));
   }
 
   /** Nodes with a NoExecute taint, for the loop that evicts the pods not tolerating it. */

@@ -32,6 +32,20 @@ export interface NodeRecord {
   pod_count?: number;
 }
 
+/** What the health monitor judges a node by (`NodesRepository.nodesToJudge`). */
+export type JudgedNode = Pick<
+  NodeRecord,
+  | 'id'
+  | 'name'
+  | 'health_status'
+  | 'runtime'
+  | 'recovery_attempts'
+  | 'last_heartbeat_at'
+  | 'next_recovery_at'
+  | 'status_changed_at'
+  | 'created_at'
+>;
+
 export interface ContainerRecord {
   name: string;
   image: string;

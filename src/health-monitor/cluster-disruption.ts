@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DISRUPTION_SETTING, SettingsRepository } from '../database/settings.repository';
-import { NodeRecord } from '../database/records';
+import { JudgedNode } from '../database/records';
 import { EventsService } from '../events/events.service';
 import { NodesService } from '../nodes/nodes.service';
 import { silentMs } from './node-health';
 import { seconds } from './seconds';
 
-const lastBeat = (n: NodeRecord) =>
+const lastBeat = (n: JudgedNode) =>
   n.last_heartbeat_at ? new Date(n.last_heartbeat_at).getTime() : 0;
 
 /**
@@ -41,7 +41,7 @@ export class ClusterDisruption {
   }
 
   /** Whether a failure was injected into the node (simulate/failure) and it has not beaten since. */
-  injectedFailure(node: NodeRecord): boolean {
+  injectedFailure(node: JudgedNode): boolean {
     const at = this.nodes.failureInjectedAt(node.id);
     if (at === undefined) return false;
     const last = node.last_heartbeat_at ? new Date(node.last_heartbeat_at).getTime() : 0;
@@ -61,7 +61,7 @@ export class ClusterDisruption {
   }
 
   /** Starts or ends the disruption from the nodes being judged, then publishes it. */
-  async judge(nodes: NodeRecord[], t: number): Promise<void> {
+  async judge(nodes: JudgedNode[], t: number): Promise<void> {
     if (this.disruption) {
       const since = this.disruption.since;
       const back = nodes.find((n) => lastBeat(n) > since);
@@ -115,7 +115,7 @@ export class ClusterDisruption {
   }
 
   /** Whether the failure of this node waits for the cluster-wide silence to end. */
-  paused(node: NodeRecord, t: number): boolean {
+  paused(node: JudgedNode, t: number): boolean {
     if (this.knownFailures.has(node.id)) return false;
     return this.disruption !== null || t < this.evictionHoldUntil;
   }

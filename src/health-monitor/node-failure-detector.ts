@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NodesRepository } from '../database/nodes.repository';
-import { NodeRecord } from '../database/records';
+import { JudgedNode } from '../database/records';
 import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../runtimes/node-runtime';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -45,7 +45,7 @@ export class NodeFailureDetector {
    */
   async detect(now: Date): Promise<void> {
     const t = now.getTime();
-    const nodes = await this.nodesRepository.nodesInStatus([
+    const nodes = await this.nodesRepository.nodesToJudge([
       'healthy',
       'not_ready',
       'pending',
@@ -103,7 +103,7 @@ export class NodeFailureDetector {
   }
 
   private async markFailed(
-    node: NodeRecord,
+    node: JudgedNode,
     why: string,
     silent: number,
     now: Date,
@@ -143,7 +143,7 @@ export class NodeFailureDetector {
     if (permanently) await this.giveUp(node);
   }
 
-  private async attemptFailed(node: NodeRecord, permanently: boolean, now: Date): Promise<void> {
+  private async attemptFailed(node: JudgedNode, permanently: boolean, now: Date): Promise<void> {
     if (permanently) {
       const changed = await this.nodesRepository.setNodeStatus(node.id, 'permanently_failed', {
         from: ['recovering'],
@@ -169,7 +169,7 @@ export class NodeFailureDetector {
     }
   }
 
-  private async giveUp(node: NodeRecord): Promise<void> {
+  private async giveUp(node: JudgedNode): Promise<void> {
     await this.events.record(
       'Warning',
       'NodePermanentlyFailed',

@@ -30,7 +30,7 @@ export class SuspectPods {
   }
 
   /** Remembers the pods of a node that just failed (and forgets failures out of the window). */
-  async notePodsOnFailedNode(node: NodeRecord, now: Date): Promise<void> {
+  async notePodsOnFailedNode(node: Pick<NodeRecord, 'id' | 'name'>, now: Date): Promise<void> {
     const t = now.getTime();
     for (const [podId, seen] of this.podFailures) {
       const recent = seen.filter((f) => t - f.at <= this.poisonWindowMs);

@@ -24,6 +24,9 @@ export class FakeStore {
   async nodesInStatus(statuses: string[]) {
     return this.nodes.filter((n) => statuses.includes(n.health_status)).map((n) => ({ ...n }));
   }
+  async nodesToJudge(statuses: string[]) {
+    return this.nodesInStatus(statuses);
+  }
   async allNodes() {
     return this.nodes.map((n) => ({ ...n }));
   }
