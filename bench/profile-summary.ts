@@ -3,6 +3,7 @@
  * process spent its time, by package and by function, self and inclusive.
  *
  *   npx ts-node bench/profile-summary.ts bench/results/<date>-profiles/<file>.cpuprofile [--top 25]
+ *     [--from S] [--to S]   only the samples between these seconds of the profile (a phase)
  */
 import { readFileSync } from 'node:fs';
 
@@ -40,11 +41,19 @@ function label(node: ProfileNode): string {
 
 function main(): void {
   const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--'));
+  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   const topIndex = args.indexOf('--top');
   const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
+  const seconds = (flag: string, otherwise: number) => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? Number(args[at + 1]) * 1000 : otherwise;
+  };
+  const from = seconds('--from', 0);
+  const to = seconds('--to', Infinity);
   if (!file) {
-    console.error('usage: ts-node bench/profile-summary.ts FILE.cpuprofile [--top N]');
+    console.error(
+      'usage: ts-node bench/profile-summary.ts FILE.cpuprofile [--top N] [--from S] [--to S]',
+    );
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -57,8 +66,11 @@ function main(): void {
   const byPackage = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  let at = 0;
   profile.samples.forEach((id, i) => {
     const dt = (profile.timeDeltas[i] ?? 0) / 1000; // µs → ms
+    at += dt;
+    if (at < from || at > to) return;
     const node = byId.get(id)!;
     total += dt;
     if (node.callFrame.functionName === '(idle)') {
