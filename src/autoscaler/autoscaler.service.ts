@@ -186,6 +186,14 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   /** Observes the cluster, decides, acts; returns what it decided (tests read it). */
   async runOnce(now: Date): Promise<ScalingAction[]> {
     const settings = await this.settings();
+    if (!settings.enabled) {
+      // nothing to decide (decideScaling would do nothing): no need to observe every node
+      this.autoscaledNodes.set(
+        await this.nodesRepository.countNodesLabelled(AUTOSCALED_LABEL, 'true'),
+      );
+      this.underusedSince = {};
+      return [];
+    }
     const observed = await this.observe();
     this.autoscaledNodes.set(observed.nodes.filter((n) => n.autoscaled).length);
     const decision = decideScaling(settings, observed, now.getTime());
@@ -200,15 +208,13 @@ export class AutoscalerService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async observe(): Promise<Observed> {
-    const [views, records, pending] = await Promise.all([
+    const [views, pending] = await Promise.all([
       this.bindings.allNodeViews(),
-      this.nodesRepository.allNodes(),
       this.podsRepository.listPods({ status: 'pending', limit: PENDING_LIMIT, offset: 0 }),
     ]);
-    const byId = new Map(records.map((r) => [r.id, r]));
     const nodes = await Promise.all(
       views.map(async (view) => {
-        const autoscaled = byId.get(view.id)?.labels?.[AUTOSCALED_LABEL] === 'true';
+        const autoscaled = view.labels?.[AUTOSCALED_LABEL] === 'true';
         // only an added node may go, so only its pods matter to the decision
         const pods = autoscaled
           ? (await this.podsRepository.podsOfNode(view.id)).map((p) => ({

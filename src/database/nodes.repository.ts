@@ -150,6 +150,15 @@ export class NodesRepository {
     }));
   }
 
+  /** How many nodes carry this label with this value. */
+  async countNodesLabelled(key: string, value: string): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM nodes WHERE labels->>$1 = $2`,
+      [key, value],
+    );
+    return row.n;
+  }
+
   /** Nodes with a NoExecute taint, for the loop that evicts the pods not tolerating it. */
   async nodesWithNoExecuteTaints(): Promise<NodeRecord[]> {
     return this.dataSource.query(
