@@ -21,6 +21,12 @@ const NAMESPACE_FIELDS = ['metadata.name', 'status.phase'] as const;
 /** How long a namespace's deletion waits before it tries again after a failure. */
 const NAMESPACE_RETRY_MS = 2000;
 /**
+ * How long a deleted namespace is Terminating at least. A watch reads its list again on
+ * news and each second, and kubesim keeps no log of changes: a namespace gone sooner could
+ * go from Active to deleted in the watches (`kubectl get ns -w`) without Terminating between.
+ */
+const TERMINATING_SHOWN_MS = 1500;
+/**
  * How long a DELETE waits for its namespace to empty before answering. A client that waits
  * for the deletion (kubectl delete, which lists the namespace and then watches it) then finds
  * a small namespace already gone: kubesim keeps no change log, so a watch that starts after
@@ -149,7 +155,7 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
     if (!row) throw KubeError.notFound('namespaces', name);
     let waited: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.finishNamespace(name),
+      this.finishNamespace(name, Date.now() + TERMINATING_SHOWN_MS),
       new Promise((resolve) => (waited = setTimeout(resolve, QUICK_DELETE_MS).unref())),
     ]);
     clearTimeout(waited);
@@ -167,16 +173,16 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
   }
 
   /** Deletes what the namespace holds, then the namespace; a deletion under way is joined. */
-  private finishNamespace(name: string): Promise<void> {
+  private finishNamespace(name: string, shownUntil = 0): Promise<void> {
     let finishing = this.finishing.get(name);
     if (!finishing) {
-      finishing = this.emptyAndRemove(name).finally(() => this.finishing.delete(name));
+      finishing = this.emptyAndRemove(name, shownUntil).finally(() => this.finishing.delete(name));
       this.finishing.set(name, finishing);
     }
     return finishing;
   }
 
-  private async emptyAndRemove(name: string): Promise<void> {
+  private async emptyAndRemove(name: string, shownUntil: number): Promise<void> {
     try {
       // a pod made while the namespace turned Terminating is caught by the next round
       for (;;) {
@@ -188,6 +194,9 @@ export class KubeNamespacesService implements OnApplicationBootstrap {
             if (!(err instanceof NotFoundError)) throw err;
           }
         }
+        // an empty namespace stays Terminating long enough for every watch to see it
+        const shown = shownUntil - Date.now();
+        if (shown > 0) await new Promise((resolve) => setTimeout(resolve, shown));
         if (await this.namespaces.removeIfEmpty(name)) return;
       }
     } catch (err) {

@@ -2,7 +2,7 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { FastifyReply } from 'fastify';
 import { Subscription } from 'rxjs';
 import { ClusterBus } from '../events/cluster-bus';
-import { sharedRead, textOf } from './shared-reads';
+import { knownChanges, ListChange, rememberChanges, sharedRead, textOf } from './shared-reads';
 
 interface KubeObject {
   metadata?: V1ObjectMeta;
@@ -121,6 +121,9 @@ export function streamWatch<T extends KubeObject>(
     if (!res.writableEnded) res.end();
   };
 
+  /** the shared read this watch last went through: `known` holds exactly its objects */
+  let lastRead: readonly T[] | null = null;
+
   const read = async (initial: boolean) => {
     const items = source.shareKey
       ? await sharedRead(source.shareKey, source.list)
@@ -130,25 +133,43 @@ export function streamWatch<T extends KubeObject>(
       for (const item of items) send('ADDED', item);
       return;
     }
+    const before = source.shareKey && !initial ? lastRead : null;
+    lastRead = items;
+    const replay = before && knownChanges(before, items);
+    if (replay) {
+      // another watch of this list went from the same read to this one: the same changes
+      for (const change of replay) {
+        if (change.type === 'DELETED') known.delete(change.key);
+        else known.set(change.key, { object: change.object, signature: change.signature });
+        send(change.type, change.object);
+      }
+      return;
+    }
+    const changes: ListChange<T>[] = [];
+    const tell = (type: WatchEventType, k: string, object: T, sig: string) => {
+      if (before) changes.push({ type, key: k, object, signature: sig });
+      send(type, object);
+    };
     const seen = new Set<string>();
     for (const item of items) {
       const k = key(item);
       seen.add(k);
-      const before = known.get(k);
+      const was = known.get(k);
       const sig = signature(item);
       known.set(k, { object: item, signature: sig });
       if (initial) {
         if (source.since === null) send('ADDED', item);
         else if (version(item) > source.since - SLACK_MS)
           send(created(item) > source.since ? 'ADDED' : 'MODIFIED', item);
-      } else if (!before) send('ADDED', item);
-      else if (before.signature !== sig) send('MODIFIED', item);
+      } else if (!was) tell('ADDED', k, item, sig);
+      else if (was.signature !== sig) tell('MODIFIED', k, item, sig);
     }
-    for (const [k, { object }] of known) {
+    for (const [k, { object, signature: sig }] of known) {
       if (seen.has(k)) continue;
       known.delete(k);
-      send('DELETED', object);
+      tell('DELETED', k, object, sig);
     }
+    if (before) rememberChanges(before, items, changes);
   };
 
   // one read at a time; news during a read asks for one more

@@ -55,3 +55,35 @@ export function textOf(object: object, kind: string, make: () => string): string
   if (text === undefined) byKind.set(kind, (text = make()));
   return text;
 }
+
+/** One difference between two reads of a list, as a watch tells it. */
+export interface ListChange<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: string;
+  object: T;
+  signature: string;
+}
+
+/**
+ * The differences from one shared read of a list to the next, worked out by the first watch
+ * that had both: every watch that had the same previous read knows the same objects, so the
+ * others replay them instead of comparing every object again. Kept by the later read, which
+ * holds the earlier only weakly (no chain of old reads stays alive).
+ */
+const changesBetween = new WeakMap<object, { before: WeakRef<object>; changes: unknown[] }>();
+
+export function knownChanges<T>(
+  before: readonly T[],
+  after: readonly T[],
+): ListChange<T>[] | undefined {
+  const entry = changesBetween.get(after);
+  return entry && entry.before.deref() === before ? (entry.changes as ListChange<T>[]) : undefined;
+}
+
+export function rememberChanges<T>(
+  before: readonly T[],
+  after: readonly T[],
+  changes: ListChange<T>[],
+): void {
+  changesBetween.set(after, { before: new WeakRef(before), changes });
+}
