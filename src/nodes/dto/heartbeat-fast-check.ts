@@ -1,20 +1,31 @@
-import { MAX_MEMORY_USAGE_MIB } from '../../../node-simulator/src/wire';
-import { HeartbeatDto } from './heartbeat.dto';
+import {
+  AGENT_HEALTH,
+  COMPONENT_STATUSES,
+  CONTAINER_STATUSES,
+  HeartbeatDto,
+  MAX_CONTAINERS,
+  MAX_CORES,
+  MAX_INT,
+  MAX_MIB,
+  MAX_NAME,
+  MAX_PODS,
+  MAX_REASON,
+  POD_STATUSES,
+} from './heartbeat.dto';
 
 /*
  * A heartbeat body checked without class-validator, for the beats agents send all the
  * time. It only ever accepts what `HeartbeatDto`'s rules (with the pipe's whitelist and
- * forbidNonWhitelisted) accept; anything it is not sure of (a restarted container's times,
- * log lines, a null, a key it does not know) goes on to the full validation, which also
- * writes the error messages. The spec holds the two side by side on generated bodies.
+ * forbidNonWhitelisted) accept, with the rules' own values; anything it is not sure of (a
+ * restarted container's times, log lines, a null, a key it does not know) goes on to the
+ * full validation, which also writes the error messages. The spec holds the two side by
+ * side on generated bodies.
  */
 
-const MAX_INT = 2147483647;
-const MAX_CORES = 1024;
-const COMPONENT_STATUSES = new Set(['running', 'degraded', 'stopped', 'unknown']);
-const AGENT_HEALTH = new Set(['healthy', 'unhealthy', 'terminating']);
-const POD_STATUSES = new Set(['creating', 'running', 'succeeded', 'failed', 'terminating']);
-const CONTAINER_STATUSES = new Set(['creating', 'running', 'waiting', 'failed', 'terminated']);
+const COMPONENT_STATUS = new Set<string>(COMPONENT_STATUSES);
+const AGENT_HEALTH_STATUS = new Set<string>(AGENT_HEALTH);
+const POD_STATUS = new Set(POD_STATUSES);
+const CONTAINER_STATUS = new Set(CONTAINER_STATUSES);
 const REQUIRED_COMPONENTS = ['kubelet', 'container_runtime', 'kube_proxy', 'node_agent'];
 const OPTIONAL_COMPONENTS = new Set(['api_server', 'scheduler', 'controller_manager', 'etcd']);
 
@@ -34,7 +45,7 @@ function plainComponents(v: unknown): boolean {
   for (const key in v) {
     if (REQUIRED_COMPONENTS.includes(key)) required++;
     else if (!OPTIONAL_COMPONENTS.has(key)) return false;
-    if (!COMPONENT_STATUSES.has(v[key] as string)) return false;
+    if (!COMPONENT_STATUS.has(v[key] as string)) return false;
   }
   return required === REQUIRED_COMPONENTS.length;
 }
@@ -45,10 +56,10 @@ function plainContainer(v: unknown): boolean {
     const value = v[key];
     switch (key) {
       case 'name':
-        if (!isShortString(value, 63)) return false;
+        if (!isShortString(value, MAX_NAME)) return false;
         break;
       case 'status':
-        if (!CONTAINER_STATUSES.has(value as string)) return false;
+        if (!CONTAINER_STATUS.has(value as string)) return false;
         break;
       case 'restart_count':
         if (!isIntIn(value, 0, MAX_INT)) return false;
@@ -57,13 +68,13 @@ function plainContainer(v: unknown): boolean {
         if (!isNumberIn(value, 0, MAX_CORES)) return false;
         break;
       case 'memory_usage':
-        if (!isNumberIn(value, 0, MAX_MEMORY_USAGE_MIB)) return false;
+        if (!isNumberIn(value, 0, MAX_MIB)) return false;
         break;
       case 'ready':
         if (typeof value !== 'boolean') return false;
         break;
       case 'waiting_reason':
-        if (!isShortString(value, 63)) return false;
+        if (!isShortString(value, MAX_NAME)) return false;
         break;
       default:
         // started_at, terminated, last_terminated and anything unknown: the full way
@@ -82,14 +93,14 @@ function plainPod(v: unknown): boolean {
         if (!isIntIn(value, 1, MAX_INT)) return false;
         break;
       case 'status':
-        if (!POD_STATUSES.has(value as string)) return false;
+        if (!POD_STATUS.has(value as string)) return false;
         break;
       case 'containers':
-        if (!Array.isArray(value) || value.length > 64 || !value.every(plainContainer))
+        if (!Array.isArray(value) || value.length > MAX_CONTAINERS || !value.every(plainContainer))
           return false;
         break;
       case 'reason':
-        if (!isShortString(value, 1024)) return false;
+        if (!isShortString(value, MAX_REASON)) return false;
         break;
       case 'finished':
         if (typeof value !== 'boolean') return false;
@@ -111,7 +122,7 @@ export function plainHeartbeat(body: unknown): HeartbeatDto | null {
     const value = body[key];
     switch (key) {
       case 'pod_ids':
-        if (!Array.isArray(value) || value.length > 10000) return null;
+        if (!Array.isArray(value) || value.length > MAX_PODS) return null;
         for (const id of value) if (!isIntIn(id, 1, MAX_INT)) return null;
         break;
       case 'cpu_cores_avail':
@@ -119,16 +130,16 @@ export function plainHeartbeat(body: unknown): HeartbeatDto | null {
         if (!isNumberIn(value, 0, MAX_CORES)) return null;
         break;
       case 'memory_usage':
-        if (!isNumberIn(value, 0, MAX_MEMORY_USAGE_MIB)) return null;
+        if (!isNumberIn(value, 0, MAX_MIB)) return null;
         break;
       case 'health_status':
-        if (!AGENT_HEALTH.has(value as string)) return null;
+        if (!AGENT_HEALTH_STATUS.has(value as string)) return null;
         break;
       case 'components':
         if (!plainComponents(value)) return null;
         break;
       case 'pods':
-        if (!Array.isArray(value) || value.length > 10000 || !value.every(plainPod)) return null;
+        if (!Array.isArray(value) || value.length > MAX_PODS || !value.every(plainPod)) return null;
         break;
       case 'logs':
         // log lines carry times to check: only an empty list is plain

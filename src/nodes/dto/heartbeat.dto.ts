@@ -23,15 +23,28 @@ import {
   MAX_MEMORY_USAGE_MIB,
 } from '../../../node-simulator/src/wire';
 
+/*
+ * The rules' values, exported for the hand check of routine beats (heartbeat-fast-check.ts),
+ * which must take nothing these rules refuse.
+ */
 /** PostgreSQL integer columns hold at most this */
-const MAX_INT = 2147483647;
+export const MAX_INT = 2147483647;
 /** a node is at most 1,024 cores (as registration allows) */
-const MAX_CORES = 1024;
+export const MAX_CORES = 1024;
 /** memory use in MiB: at most what the agent's wire allows */
-const MAX_MIB = MAX_MEMORY_USAGE_MIB;
+export const MAX_MIB = MAX_MEMORY_USAGE_MIB;
+/** a container's name and the short reasons */
+export const MAX_NAME = 63;
+/** why a pod failed on its node */
+export const MAX_REASON = 1024;
+export const MAX_CONTAINERS = 64;
+/** pod ids, and pod reports, in one beat */
+export const MAX_PODS = 10000;
 
-const COMPONENT_STATUSES = ['running', 'degraded', 'stopped', 'unknown'] as const;
-const AGENT_HEALTH = ['healthy', 'unhealthy', 'terminating'] as const;
+export const COMPONENT_STATUSES = ['running', 'degraded', 'stopped', 'unknown'] as const;
+export const AGENT_HEALTH = ['healthy', 'unhealthy', 'terminating'] as const;
+export const CONTAINER_STATUSES = ['creating', 'running', 'waiting', 'failed', 'terminated'];
+export const POD_STATUSES = ['creating', 'running', 'succeeded', 'failed', 'terminating'];
 
 export class ComponentsDto {
   @ApiProperty({ enum: COMPONENT_STATUSES, example: 'running' })
@@ -80,7 +93,7 @@ export class TerminatedDto {
 
   @ApiProperty({ example: 'Completed', description: '`Completed` (exit 0) or `Error`' })
   @IsString()
-  @MaxLength(63)
+  @MaxLength(MAX_NAME)
   reason: string;
 
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
@@ -95,15 +108,15 @@ export class TerminatedDto {
 export class ContainerReportDto {
   @ApiProperty({ example: 'web' })
   @IsString()
-  @MaxLength(63)
+  @MaxLength(MAX_NAME)
   name: string;
 
   @ApiProperty({
-    enum: ['creating', 'running', 'waiting', 'failed', 'terminated'],
+    enum: CONTAINER_STATUSES,
     example: 'running',
     description: '`waiting`: exited, to be restarted after its back-off',
   })
-  @IsIn(['creating', 'running', 'waiting', 'failed', 'terminated'])
+  @IsIn(CONTAINER_STATUSES)
   status: string;
 
   @ApiPropertyOptional({ example: 0 })
@@ -147,7 +160,7 @@ export class ContainerReportDto {
   @ApiPropertyOptional({ example: 'CrashLoopBackOff', description: 'with status waiting' })
   @IsOptional()
   @IsString()
-  @MaxLength(63)
+  @MaxLength(MAX_NAME)
   waiting_reason?: string;
 
   @ApiPropertyOptional({ type: TerminatedDto, description: 'its end before the current run' })
@@ -166,17 +179,17 @@ export class PodReportDto {
   id: number;
 
   @ApiProperty({
-    enum: ['creating', 'running', 'succeeded', 'failed', 'terminating'],
+    enum: POD_STATUSES,
     example: 'running',
     description:
       '`succeeded`, and `failed` with a container exit as reason: its containers ended for good',
   })
-  @IsIn(['creating', 'running', 'succeeded', 'failed', 'terminating'])
+  @IsIn(POD_STATUSES)
   status: string;
 
   @ApiProperty({ type: [ContainerReportDto] })
   @IsArray()
-  @ArrayMaxSize(64)
+  @ArrayMaxSize(MAX_CONTAINERS)
   @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ContainerReportDto)
@@ -188,7 +201,7 @@ export class PodReportDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(1024)
+  @MaxLength(MAX_REASON)
   reason?: string;
   @ApiPropertyOptional({
     description: 'its containers ended for good under its restart policy (succeeded or failed)',
@@ -207,7 +220,7 @@ export class LogLineDto {
 
   @ApiProperty({ example: 'web' })
   @IsString()
-  @MaxLength(63)
+  @MaxLength(MAX_NAME)
   container: string;
 
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
@@ -228,7 +241,7 @@ export class HeartbeatDto {
       'ids of the pods the node runs; without `pods`, these pods (and their containers) are taken as running',
   })
   @IsArray()
-  @ArrayMaxSize(10000)
+  @ArrayMaxSize(MAX_PODS)
   @IsInt({ each: true })
   @Min(1, { each: true })
   @Max(MAX_INT, { each: true })
@@ -272,7 +285,7 @@ export class HeartbeatDto {
   })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(10000)
+  @ArrayMaxSize(MAX_PODS)
   @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => PodReportDto)
