@@ -16,6 +16,63 @@ export interface ClientRequest {
   headers?: Record<string, string>;
 }
 
+/** A request ready for the wire: its body as bytes, with its JSON headers. */
+export interface PreparedRequest {
+  method: string;
+  path: string;
+  body: Buffer | undefined;
+  headers: Record<string, string | number>;
+}
+
+export function prepareRequest(r: ClientRequest): PreparedRequest {
+  const body = r.body === undefined ? undefined : Buffer.from(r.body);
+  return {
+    method: r.method,
+    path: r.path,
+    body,
+    headers: {
+      ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
+      ...r.headers,
+    },
+  };
+}
+
+/**
+ * Sends one request on a keep-alive agent: its status and (when `keepBody`) its text, or
+ * null when no answer came (a transport error, or none within 30 s).
+ */
+export function sendRequest(
+  agent: http.Agent,
+  target: URL,
+  p: PreparedRequest,
+  keepBody: boolean,
+): Promise<{ status: number; body: string } | null> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: p.method,
+        path: p.path,
+        agent,
+        headers: p.headers,
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => keepBody && chunks.push(c));
+        res.on('error', () => resolve(null));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer in time')));
+    req.on('error', () => resolve(null));
+    req.end(p.body);
+  });
+}
+
 export interface ClientRunOptions {
   url: string;
   concurrency: number;
@@ -86,62 +143,23 @@ export async function runClient(options: ClientRunOptions): Promise<ClientRun> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const unregister = onCleanup('node:http load', () => agent.destroy());
   const okStatus = options.ok ?? 200;
-  const prepared = Array.from({ length: options.count }, (_, i) => {
-    const r = options.request(i);
-    const body = r.body === undefined ? undefined : Buffer.from(r.body);
-    return {
-      method: r.method,
-      path: r.path,
-      body,
-      headers: {
-        ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
-        ...r.headers,
-      },
-    };
-  });
+  const prepared = Array.from({ length: options.count }, (_, i) =>
+    prepareRequest(options.request(i)),
+  );
   const latencies: number[] = [];
   const statusCounts: Record<string, number> = {};
   let errors = 0;
   let next = 0;
-  const one = (i: number) =>
-    new Promise<void>((resolve) => {
-      const p = prepared[i];
-      const started = performance.now();
-      const req = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: p.method,
-          path: p.path,
-          agent,
-          headers: p.headers,
-          timeout: 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => options.keepBodies && chunks.push(c));
-          res.on('error', () => {
-            errors++;
-            resolve();
-          });
-          res.on('end', () => {
-            const ms = performance.now() - started;
-            latencies.push(ms);
-            options.samples?.push(ms);
-            const status = res.statusCode ?? 0;
-            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-            options.onResponse?.(i, status, Buffer.concat(chunks).toString('utf8'));
-            resolve();
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('no answer in time')));
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end(p.body);
-    });
+  const one = async (i: number) => {
+    const started = performance.now();
+    const answer = await sendRequest(agent, target, prepared[i], options.keepBodies ?? false);
+    if (!answer) return void errors++;
+    const ms = performance.now() - started;
+    latencies.push(ms);
+    options.samples?.push(ms);
+    statusCounts[answer.status] = (statusCounts[answer.status] ?? 0) + 1;
+    options.onResponse?.(i, answer.status, answer.body);
+  };
   const started = performance.now();
   const ticker = setInterval(
     () => options.onTick?.(latencies.length + errors, (performance.now() - started) / 1000),

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import { onCleanup } from './lifecycle';
-import type { ClientRequest } from './client';
+import { ClientRequest, prepareRequest, sendRequest } from './client';
 
 export interface PacedAnswer {
   /** 0: no answer (a transport error or a timeout) */
@@ -83,41 +83,21 @@ export class PacedClient {
 
   private dispatch({ request, dueAt, resolve }: Queued): void {
     this.inFlight++;
-    const body = request.body === undefined ? undefined : Buffer.from(request.body);
     const sentAt = performance.now();
-    let done = false;
-    const finish = (status: number, text: string) => {
-      if (done) return;
-      done = true;
-      this.inFlight--;
-      resolve({ status, sent: true, body: text, dueAt, sentAt, doneAt: performance.now() });
-      this.pump();
-    };
-    const req = http.request(
-      {
-        host: this.target.hostname,
-        port: this.target.port,
-        method: request.method,
-        path: request.path,
-        agent: this.agent,
-        timeout: 30_000,
-        headers: {
-          ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
-          ...request.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => request.keepBody && chunks.push(c));
-        res.on('error', () => finish(0, ''));
-        res.on('end', () =>
-          finish(res.statusCode ?? 0, request.keepBody ? Buffer.concat(chunks).toString() : ''),
-        );
+    void sendRequest(this.agent, this.target, prepareRequest(request), !!request.keepBody).then(
+      (answer) => {
+        this.inFlight--;
+        resolve({
+          status: answer?.status ?? 0,
+          sent: true,
+          body: answer?.body ?? '',
+          dueAt,
+          sentAt,
+          doneAt: performance.now(),
+        });
+        this.pump();
       },
     );
-    req.on('timeout', () => req.destroy(new Error('no answer in time')));
-    req.on('error', () => finish(0, ''));
-    req.end(body);
   }
 
   close(): void {
