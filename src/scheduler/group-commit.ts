@@ -12,7 +12,7 @@ import { NodeCache } from './node-cache';
 import { RoundRobinCursor } from './round-robin-cursor';
 import { SchedulerAlgorithmSetting } from './scheduler-algorithm';
 import { scheduledMessage, toDecision } from './scheduling-decision';
-import { decideAndExplain } from './strategies/explain';
+import { BatchDecisions } from './strategies/batch-decisions';
 import { NodeView, SchedulerAlgorithm } from './strategies/types';
 
 /** pods written in one group-commit transaction at most */
@@ -175,13 +175,13 @@ export class GroupCommit {
     }> = [];
     const placedOn: NodeView[] = [];
     const chosen: Array<number | null> = [];
+    // one pass chooses and explains, bounded on large clusters; pods alike share passes
+    const decisions = new BatchDecisions(nodes);
     for (const { pod } of batch) {
       const algo = (pod.schedulerAlgorithm as SchedulerAlgorithm | null) ?? this.algorithm.current;
-      // the same one pass that chooses explains, bounded on large clusters
-      const { best: node, explanation } = decideAndExplain(
+      const { best: node, explanation } = decisions.decide(
         algo,
         { cpuM: pod.cpuReqM, memoryMb: pod.memoryReqMb, constraints: pod.constraints },
-        nodes,
         lastChosen,
       );
       chosen.push(node ? placements.length : null);

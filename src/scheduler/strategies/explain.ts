@@ -77,7 +77,7 @@ export function scoreNote(
   }
 }
 
-function verdict(
+export function verdict(
   algorithm: SchedulerAlgorithm,
   pod: PodRequest,
   node: NodeView,
@@ -101,16 +101,113 @@ function verdict(
   };
 }
 
+/** A fitting node and its score. */
+export interface Ranked {
+  node: NodeView;
+  score: number;
+}
+
 /** Better first: higher score, then creation order — the order the scheduler ranks in. */
-const better = (a: { score: number; node: NodeView }, b: { score: number; node: NodeView }) =>
-  b.score - a.score || a.node.id - b.node.id;
+export const better = (a: Ranked, b: Ranked) => b.score - a.score || a.node.id - b.node.id;
+
+/** What one pass over the nodes found for a pod. */
+export interface Scan {
+  /** the best fitting nodes, best first: at most the depth asked for */
+  top: Ranked[];
+  /** true when `top` holds every fitting node */
+  complete: boolean;
+  /** the first ruled-out nodes, in the nodes' order: at most the sample asked for */
+  unfitSample: NodeView[];
+  /** nodes ruled out, by reason (see `countRefusals`) */
+  counts: Partial<Record<UnfitReason, number>>;
+  fitCount: number;
+}
+
+/**
+ * Puts a fitting node in its rank in `top` (best first, at most `depth` long), unless
+ * the list is full and the node ranks below its last. Whether it went in.
+ */
+export function insertRanked(top: Ranked[], entry: Ranked, depth: number): boolean {
+  if (top.length >= depth && better(entry, top[top.length - 1]) >= 0) return false;
+  let at = top.length;
+  while (at > 0 && better(entry, top[at - 1]) < 0) at--;
+  top.splice(at, 0, entry);
+  if (top.length > depth) top.pop();
+  return true;
+}
+
+/**
+ * One pass over the nodes: the `depth` best fitting (a short sorted list, touched only
+ * when a node beats its last), the first `sample` ruled out, and counts per reason.
+ * It allocates nothing for the many nodes that neither enter the list nor the sample.
+ */
+export function scanNodes(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  nodes: readonly NodeView[],
+  lastChosenId: number | null,
+  depth: number,
+  sample: number,
+): Scan {
+  const score = SCORERS[algorithm];
+  const top: Ranked[] = [];
+  const unfitSample: NodeView[] = [];
+  const counts: Partial<Record<UnfitReason, number>> = {};
+  let fitCount = 0;
+  for (const node of nodes) {
+    if (canTake(pod, node)) {
+      fitCount++;
+      const s = score(pod, node, lastChosenId);
+      if (top.length >= depth) {
+        const last = top[top.length - 1];
+        if (s < last.score || (s === last.score && node.id > last.node.id)) continue;
+      }
+      insertRanked(top, { node, score: s }, depth);
+    } else {
+      countRefusals(pod, node, counts);
+      if (unfitSample.length < sample) unfitSample.push(node);
+    }
+  }
+  return { top, complete: fitCount <= depth, unfitSample, counts, fitCount };
+}
+
+/** The explanation of a pass: every node's row on a small cluster, else the best and a sample. */
+export function explainScan(
+  algorithm: SchedulerAlgorithm,
+  pod: PodRequest,
+  nodes: readonly NodeView[],
+  lastChosenId: number | null,
+  limits: ExplainLimits,
+  scan: Scan,
+): DecisionExplanation {
+  const best = scan.top[0]?.node ?? null;
+  const rows =
+    nodes.length <= limits.detailNodes
+      ? nodes.map((node) => verdict(algorithm, pod, node, lastChosenId))
+      : [...scan.top.slice(0, limits.topK).map((t) => t.node), ...scan.unfitSample].map((node) =>
+          verdict(algorithm, pod, node, lastChosenId),
+        );
+  const reason = best
+    ? `${scoreNote(algorithm, pod, best, lastChosenId)}; ${scan.fitCount}/${nodes.length} nodes fit`
+    : unschedulableSummary(nodes.length, scan.counts);
+  return {
+    algorithm,
+    node: best?.name ?? null,
+    reason,
+    nodes_total: nodes.length,
+    nodes_fit: scan.fitCount,
+    unfit_counts: { ...scan.counts },
+    nodes: rows,
+    truncated: rows.length < nodes.length,
+  };
+}
 
 /**
  * Decides and explains in one pass over the nodes: the winner is exactly the node
  * `bestNode` picks. Small clusters get a row per node; large ones keep only the top
- * `topK` fitting nodes (a small sorted list, touched only when a node beats its last)
- * and the first `topK` ruled-out ones, with counts per reason — so a decision over
- * thousands of nodes costs about what choosing does, and stores a few rows.
+ * `topK` fitting nodes and the first `topK` ruled-out ones, with counts per reason —
+ * so a decision over thousands of nodes costs about what choosing does, and stores a
+ * few rows.
  */
 export function decideAndExplain(
   algorithm: SchedulerAlgorithm,
@@ -119,52 +216,18 @@ export function decideAndExplain(
   lastChosenId: number | null = null,
   limits: ExplainLimits = DEFAULT_LIMITS,
 ): { best: NodeView | null; explanation: DecisionExplanation } {
-  const score = SCORERS[algorithm];
   const detailed = nodes.length <= limits.detailNodes;
-  const top: Array<{ node: NodeView; score: number }> = [];
-  const unfitSample: NodeView[] = [];
-  const counts: Partial<Record<UnfitReason, number>> = {};
-  let fitCount = 0;
-  for (const node of nodes) {
-    if (canTake(pod, node)) {
-      fitCount++;
-      const s = score(pod, node, lastChosenId);
-      if (detailed || top.length < limits.topK) {
-        top.push({ node, score: s });
-      } else {
-        // no allocation for the many nodes that do not enter the top
-        const last = top[top.length - 1];
-        if (s < last.score || (s === last.score && node.id > last.node.id)) continue;
-        top[top.length - 1] = { node, score: s };
-      }
-      if (!detailed) top.sort(better);
-    } else {
-      countRefusals(pod, node, counts);
-      if (!detailed && unfitSample.length < limits.topK) unfitSample.push(node);
-    }
-  }
-  if (detailed) top.sort(better);
-  const best = top[0]?.node ?? null;
-  const rows = detailed
-    ? nodes.map((node) => verdict(algorithm, pod, node, lastChosenId))
-    : [...top.map((t) => t.node), ...unfitSample].map((node) =>
-        verdict(algorithm, pod, node, lastChosenId),
-      );
-  const reason = best
-    ? `${scoreNote(algorithm, pod, best, lastChosenId)}; ${fitCount}/${nodes.length} nodes fit`
-    : unschedulableSummary(nodes.length, counts);
+  const scan = scanNodes(
+    algorithm,
+    pod,
+    nodes,
+    lastChosenId,
+    detailed ? Infinity : limits.topK,
+    detailed ? 0 : limits.topK,
+  );
   return {
-    best,
-    explanation: {
-      algorithm,
-      node: best?.name ?? null,
-      reason,
-      nodes_total: nodes.length,
-      nodes_fit: fitCount,
-      unfit_counts: counts,
-      nodes: rows,
-      truncated: rows.length < nodes.length,
-    },
+    best: scan.top[0]?.node ?? null,
+    explanation: explainScan(algorithm, pod, nodes, lastChosenId, limits, scan),
   };
 }
 
