@@ -4,6 +4,7 @@
  * chart to bench/results/<date>.svg. See bench/README.md.
  *
  *   npm run bench [-- --quick] [-- --server URL] [-- --only pods,scale] [-- --cpu-prof]
+ *                 [-- --heap-snapshot]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +30,7 @@ interface Args {
   server: string | null;
   only: Set<FigureKey>;
   cpuProf: boolean;
+  heapSnapshot: boolean;
 }
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --server URL] [-- --only ${FIGURES.join(',')}] [-- --cpu-prof]
@@ -36,10 +38,18 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --server URL] [-- --only ${
   --server URL  measure a running server on this machine; starts and stops nothing, and skips
                 the figures that need control of its environment (detection, rescheduling, RSS)
   --only LIST   run only these figures (scale15k, a ten-minute soak of 15,000 nodes, runs only so)
-  --cpu-prof    run the load, client, watch and scale15k servers under node --cpu-prof (profiles in bench/results/)`;
+  --cpu-prof    run the load, client, watch and scale15k servers under node --cpu-prof (profiles in bench/results/)
+  --heap-snapshot
+                a heap snapshot of each scale15k API process at the end of its soak (beside the profiles)`;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, server: null, only: new Set(DEFAULT_FIGURES), cpuProf: false };
+  const args: Args = {
+    quick: false,
+    server: null,
+    only: new Set(DEFAULT_FIGURES),
+    cpuProf: false,
+    heapSnapshot: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -60,6 +70,9 @@ function parseArgs(argv: string[]): Args {
       case '--cpu-prof':
         args.cpuProf = true;
         break;
+      case '--heap-snapshot':
+        args.heapSnapshot = true;
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -79,7 +92,8 @@ function parseArgs(argv: string[]): Args {
     // load stays on this machine's loopback (shared machines, see ENVIRONMENT.md)
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(host))
       fail(`--server must be a loopback address (127.0.0.1), not ${host}`);
-    if (args.cpuProf) fail('--cpu-prof needs the bench to start the server (no --server)');
+    if (args.cpuProf || args.heapSnapshot)
+      fail('--cpu-prof and --heap-snapshot need the bench to start the server (no --server)');
   }
   return args;
 }
@@ -111,6 +125,7 @@ async function main(): Promise<number> {
     external: args.server,
     only: args.only,
     cpuProfDir: args.cpuProf ? join(resultsDir, `${stamp}-profiles`) : null,
+    heapSnapshotDir: args.heapSnapshot ? join(resultsDir, `${stamp}-profiles`) : null,
     logPrefix: join(resultsDir, stamp),
     results: [],
     chart: [],

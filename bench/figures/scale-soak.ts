@@ -59,13 +59,40 @@ export interface ScaleSoakResult {
   max_gap_ms: number;
   rss_mb: number | null;
   peak_rss_mb: number | null;
-  /** RSS once registered, once the pods were in, at the end */
-  rss_samples: Array<{ at: string; rss_mb: number; peak_mb: number }>;
+  /** RSS once registered, once the pods were in, at the end; with the heap as the server counts it */
+  rss_samples: Array<{ at: string; rss_mb: number; peak_mb: number } & Partial<HeapFigures>>;
   nodes_not_healthy: number;
   not_healthy_by_status: Record<string, number>;
   nodes_failed: number;
   node_failed_events: number;
   cpu: { register: CpuShare | null; pods: CpuShare | null; soak: CpuShare | null };
+}
+
+/** The API's own count of its memory, from its Prometheus gauges (all workers together), MB. */
+export interface HeapFigures {
+  /** what V8 holds for the JS heap, and how much of it live objects use */
+  heap_total_mb: number;
+  heap_used_mb: number;
+  /** memory outside the heap that JS objects own (Buffers, ArrayBuffers) */
+  external_mb: number;
+}
+
+async function heapOf(api: Api): Promise<Partial<HeapFigures>> {
+  try {
+    const res = await api.request<string>('GET', '/metrics', undefined, { accept: 'text/plain' });
+    const text = String(res.body);
+    const gauge = (name: string) => {
+      const m = new RegExp(`^kubesim_process_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return m ? round(Number(m[1]) / 1048576, 1) : undefined;
+    };
+    return {
+      heap_total_mb: gauge('nodejs_heap_size_total_bytes'),
+      heap_used_mb: gauge('nodejs_heap_size_used_bytes'),
+      external_mb: gauge('nodejs_external_memory_bytes'),
+    };
+  } catch {
+    return {};
+  }
 }
 
 /** `count` pods in chunks of 2,000 until all are in or `podsMaxS` has passed: one run's figures. */
@@ -142,9 +169,15 @@ export async function scaleSoak(
   const progress = options.onProgress ?? (() => undefined);
   const schedule = new BeatSchedule(api.baseUrl, plan.intervalMs, plan.jitterMs);
   const rss: ScaleSoakResult['rss_samples'] = [];
-  const sampleRss = (at: string) => {
+  const sampleRss = async (at: string) => {
     const m = options.memory();
-    if (m) rss.push({ at, rss_mb: round(m.rssMb, 1), peak_mb: round(m.peakMb, 1) });
+    if (m)
+      rss.push({
+        at,
+        rss_mb: round(m.rssMb, 1),
+        peak_mb: round(m.peakMb, 1),
+        ...(await heapOf(api)),
+      });
   };
   let lateSeen = 0;
   const watchLate = setInterval(() => {
@@ -199,7 +232,7 @@ export async function scaleSoak(
         ` (${failed} failed), beats ${schedule.all.at(-1)!.ok}, ${schedule.backlog} waiting`,
     );
     const registerCpu = options.meter?.end() ?? null;
-    sampleRss('registered');
+    await sampleRss('registered');
 
     // the pods, while every node keeps beating
     schedule.window('pods');
@@ -222,7 +255,7 @@ export async function scaleSoak(
             : ''),
       );
     throwIfAborted();
-    sampleRss('pods created');
+    await sampleRss('pods created');
 
     // the soak: nothing but the beats
     schedule.window('soak');
@@ -241,7 +274,7 @@ export async function scaleSoak(
     throwIfAborted();
     const soak = schedule.window('checks');
     const soakCpu = options.meter?.end() ?? null;
-    sampleRss('end of soak');
+    await sampleRss('end of soak');
     const memory = options.memory();
 
     // the checks, while the nodes still beat (a check must not itself fail them)

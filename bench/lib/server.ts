@@ -198,16 +198,46 @@ export class LocalServer {
     }
   }
 
+  /** The API workers' pids (KUBESIM_WORKERS): the children that run main.js. */
+  private workerPids(): number[] {
+    return childrenOf(this.pid).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('main.js');
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /**
+   * A heap snapshot of the API process and each worker, for a server started with
+   * `heapSnapshotArgs`: each is told by SIGUSR2 and writes `Heap.*.heapsnapshot` into `dir`
+   * (blocking itself meanwhile). Resolves with the files once none has grown for 3 s.
+   */
+  async heapSnapshots(dir: string, timeoutMs = 600_000): Promise<string[]> {
+    const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+    const pids = [this.pid, ...this.workerPids()];
+    for (const pid of pids) process.kill(pid, 'SIGUSR2');
+    const deadline = Date.now() + timeoutMs;
+    let sizes = '';
+    let still = 0;
+    while (Date.now() < deadline) {
+      await sleep(1000);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      const now = files.map((f) => `${f}:${statSync(join(dir, f)).size}`).join(',');
+      still = now === sizes ? still + 1 : 0;
+      sizes = now;
+      if (files.length >= pids.length && still >= 3) return files.map((f) => join(dir, f));
+    }
+    throw new Error(
+      `heap snapshots of ${pids.length} processes not written within ${timeoutMs / 1000} s`,
+    );
+  }
+
   /** VmRSS and VmHWM (peak) of the API process, with its workers (KUBESIM_WORKERS), in MB. */
   memory(): { rssMb: number; peakMb: number } | null {
     try {
-      const workers = childrenOf(this.pid).filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('main.js');
-        } catch {
-          return false;
-        }
-      });
+      const workers = this.workerPids();
       let rssMb = 0;
       let peakMb = 0;
       for (const pid of [this.pid, ...workers]) {

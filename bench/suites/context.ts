@@ -41,6 +41,8 @@ export interface SuiteContext {
   external: string | null;
   only: Set<FigureKey>;
   cpuProfDir: string | null;
+  /** --heap-snapshot: where the scale15k servers write theirs */
+  heapSnapshotDir: string | null;
   /** server logs with anything in them are kept as `${logPrefix}-<label>-server.log` */
   logPrefix: string;
   results: FigureResult[];

@@ -125,6 +125,8 @@ export function plannedSteps(ctx: Omit<SuiteContext, 'progress'>): Step[] {
       label: `${fmt(b.nodes)} nodes + ${fmt(b.pods)} pods, soaked ${b.soakS} s`,
       weight: b.nodes / 300 + Math.min(b.podsMaxS, b.pods / 400) + b.soakS + 5,
     });
+    if (ctx.heapSnapshotDir)
+      steps.push({ key: 'scale15k-heap-snapshot', label: 'heap snapshots', weight: 30 });
     steps.push({ key: 'scale15k-stop', label: 'stopping the big-soak server', weight: 3 });
   }
   return steps;

@@ -6,11 +6,11 @@ import { Api } from '../lib/api';
 import { CpuMeter } from '../lib/cpu';
 import { skipped } from '../lib/report-types';
 import { fmt, fmtMs } from '../lib/stats';
-import { scaleSoak } from '../figures/scale-soak';
+import { scaleSoak, ScaleSoakResult } from '../figures/scale-soak';
 import { TARGETS } from '../plan';
 import { SuiteContext, wants } from './context';
 import { runFigure } from './run-figure';
-import { profileArgs, startServer, stopServer } from './servers';
+import { heapSnapshotArgs, profileArgs, startServer, stopServer } from './servers';
 import { BIG_RSS_TARGET, BIG_SOAK_TARGET } from './targets';
 
 export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
@@ -24,7 +24,10 @@ export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
     );
     return;
   }
-  const server = await startServer(ctx, 'scale15k', profileArgs(ctx));
+  const server = await startServer(ctx, 'scale15k', [
+    ...profileArgs(ctx),
+    ...heapSnapshotArgs(ctx),
+  ]);
   const api = new Api(server.url, 60_000);
   try {
     progress.start('scale15k');
@@ -60,6 +63,7 @@ export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
               r.rss_mb === null
                 ? 'not measured'
                 : `${fmt(r.rss_mb)} MB (peak ${fmt(r.peak_rss_mb!)} MB)` +
+                  heapNote(r.rss_samples[r.rss_samples.length - 1]) +
                   (reached ? '' : ', target size not reached'),
             target: BIG_RSS_TARGET,
             met: r.rss_mb !== null && r.peak_rss_mb! <= TARGETS.bigRssMb && reached,
@@ -104,9 +108,22 @@ export async function scale15kSuite(ctx: SuiteContext): Promise<void> {
         raw: { ...r },
       };
     });
+    if (ctx.heapSnapshotDir) {
+      progress.start('scale15k-heap-snapshot');
+      const files = await server.heapSnapshots(ctx.heapSnapshotDir);
+      ctx.log(`heap snapshots: ${files.join(', ')} (npx ts-node bench/heap-summary.ts FILE)`);
+    }
   } finally {
     ctx.retried503 += api.retried503;
     api.close();
     await stopServer(ctx, 'scale15k', server);
   }
+}
+
+/** "; JS heap 180 of 420 MB in use, 12 MB outside it" when the server said so */
+function heapNote(sample: ScaleSoakResult['rss_samples'][number] | undefined): string {
+  if (sample?.heap_used_mb === undefined || sample.heap_total_mb === undefined) return '';
+  const external =
+    sample.external_mb === undefined ? '' : `, ${fmt(sample.external_mb)} MB outside it`;
+  return `; JS heap ${fmt(sample.heap_used_mb)} of ${fmt(sample.heap_total_mb)} MB in use${external}`;
 }

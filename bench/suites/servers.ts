@@ -1,4 +1,5 @@
 /** The servers the suites start and stop, and what to say when one went away. */
+import { mkdirSync } from 'node:fs';
 import { LocalServer } from '../lib/server';
 import { SERVERS } from '../plan';
 import { SuiteContext } from './context';
@@ -25,6 +26,13 @@ export function serverGone(): string {
 /** node flags that profile a server under --cpu-prof (the profiles land in the run's folder) */
 export function profileArgs(ctx: SuiteContext): string[] {
   return ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
+}
+
+/** node flags that let a server write heap snapshots under --heap-snapshot (`LocalServer.heapSnapshots`) */
+export function heapSnapshotArgs(ctx: SuiteContext): string[] {
+  if (!ctx.heapSnapshotDir) return [];
+  mkdirSync(ctx.heapSnapshotDir, { recursive: true });
+  return ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${ctx.heapSnapshotDir}`];
 }
 
 export async function startServer(
