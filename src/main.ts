@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/app-config';
 import { announceListening, bootLogger, createApp } from './bootstrap';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -20,6 +21,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // before the heap grows: V8 reads this at each full collection, to size the next
+  if (config.heapGrowingPercent > 0)
+    setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
 
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;

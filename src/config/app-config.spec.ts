@@ -26,6 +26,11 @@ describe('KUBESIM_BODY_LIMIT', () => {
 describe('HOST and API tokens', () => {
   it('runs one API worker unless KUBESIM_WORKERS asks for more (a number, or one per core)', () => {
     expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({}).heapGrowingPercent).toBe(50);
+    expect(loadConfig({ KUBESIM_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ KUBESIM_HEAP_GROWING_PERCENT: '-1' })).toThrow(
+      /KUBESIM_HEAP_GROWING_PERCENT/,
+    );
     expect(loadConfig({}).workerRole).toBe('single');
     expect(loadConfig({ KUBESIM_WORKERS: '3' }).workers).toBe(3);
     expect(loadConfig({ KUBESIM_WORKERS: 'cores' }).workers).toBe(

@@ -56,6 +56,12 @@ export interface AppConfig {
   /** API worker processes on the one port (KUBESIM_WORKERS: a number or `cores`; default 1) */
   workers: number;
   /**
+   * How far V8 lets the JS heap grow past what the last full collection kept, in percent
+   * (KUBESIM_HEAP_GROWING_PERCENT; 0: V8's own choice, which lets a busy heap grow to about
+   * four times its live objects)
+   */
+  heapGrowingPercent: number;
+  /**
    * What this process is among `npm start`'s workers (set by kubesim for the processes it
    * forks): `lead` runs the loops and the node runtime, `api` only answers, and asks the lead
    * to start and stop agents for it; `single` when there is one process.
@@ -319,6 +325,9 @@ export function loadConfig(given: Env = process.env): AppConfig {
       env.KUBESIM_WORKERS === 'cores'
         ? Math.min(availableParallelism(), 16)
         : int('KUBESIM_WORKERS', 1, 1, 64),
+    // a big cluster's heap stays within about 1.5 times its live objects, for a few
+    // percent of CPU more in collections (README, Performance)
+    heapGrowingPercent: int('KUBESIM_HEAP_GROWING_PERCENT', 50, 0, 1000),
     workerRole: oneOf('KUBESIM_WORKER_ROLE', WORKER_ROLES, 'single'),
     leadRuntime:
       optional('KUBESIM_LEAD_RUNTIME') === null
