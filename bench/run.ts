@@ -113,6 +113,7 @@ async function main(): Promise<number> {
     .replace(/:/g, '-');
   const resultsDir = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
+  const profilesDir = join(resultsDir, `${stamp}-profiles`);
 
   let progress: Progress | undefined;
   const log = (line: string) => (progress ? progress.log(line) : console.error(line));
@@ -124,8 +125,8 @@ async function main(): Promise<number> {
     log,
     external: args.server,
     only: args.only,
-    cpuProfDir: args.cpuProf ? join(resultsDir, `${stamp}-profiles`) : null,
-    heapSnapshotDir: args.heapSnapshot ? join(resultsDir, `${stamp}-profiles`) : null,
+    cpuProfDir: args.cpuProf ? profilesDir : null,
+    heapSnapshotDir: args.heapSnapshot ? profilesDir : null,
     logPrefix: join(resultsDir, stamp),
     results: [],
     chart: [],

@@ -1,10 +1,10 @@
 import {
-  better,
   DecisionExplanation,
   DEFAULT_LIMITS,
   ExplainLimits,
   explainScan,
   insertRanked,
+  ranksBefore,
   Scan,
   scanNodes,
 } from './explain';
@@ -87,11 +87,11 @@ export class BatchDecisions {
     const at = scan.top.findIndex((r) => r.node === chosen);
     if (at >= 0) scan.top.splice(at, 1);
     if (canTake(pod, chosen)) {
-      const entry = { node: chosen, score: SCORERS[algorithm](pod, chosen, null) };
+      const score = SCORERS[algorithm](pod, chosen, null);
       // below the last kept, the nodes not kept may rank before it: it is not kept either
       const last = scan.top[scan.top.length - 1];
-      if (scan.complete || (last && better(entry, last) < 0))
-        insertRanked(scan.top, entry, Infinity);
+      if (scan.complete || (last && ranksBefore(score, chosen, last)))
+        insertRanked(scan.top, chosen, score, Infinity);
     } else {
       scan.fitCount--;
       countRefusals(pod, chosen, scan.counts);

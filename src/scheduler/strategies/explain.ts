@@ -77,7 +77,7 @@ export function scoreNote(
   }
 }
 
-export function verdict(
+function verdict(
   algorithm: SchedulerAlgorithm,
   pod: PodRequest,
   node: NodeView,
@@ -108,7 +108,8 @@ export interface Ranked {
 }
 
 /** Better first: higher score, then creation order — the order the scheduler ranks in. */
-export const better = (a: Ranked, b: Ranked) => b.score - a.score || a.node.id - b.node.id;
+export const ranksBefore = (score: number, node: NodeView, other: Ranked) =>
+  score > other.score || (score === other.score && node.id < other.node.id);
 
 /** What one pass over the nodes found for a pod. */
 export interface Scan {
@@ -125,15 +126,15 @@ export interface Scan {
 
 /**
  * Puts a fitting node in its rank in `top` (best first, at most `depth` long), unless
- * the list is full and the node ranks below its last. Whether it went in.
+ * the list is full and the node ranks below its last; allocates only when it goes in.
  */
-export function insertRanked(top: Ranked[], entry: Ranked, depth: number): boolean {
-  if (top.length >= depth && better(entry, top[top.length - 1]) >= 0) return false;
+export function insertRanked(top: Ranked[], node: NodeView, score: number, depth: number): void {
+  if (top.length >= depth && (top.length === 0 || !ranksBefore(score, node, top[top.length - 1])))
+    return;
   let at = top.length;
-  while (at > 0 && better(entry, top[at - 1]) < 0) at--;
-  top.splice(at, 0, entry);
+  while (at > 0 && ranksBefore(score, node, top[at - 1])) at--;
+  top.splice(at, 0, { node, score });
   if (top.length > depth) top.pop();
-  return true;
 }
 
 /**
@@ -157,12 +158,7 @@ export function scanNodes(
   for (const node of nodes) {
     if (canTake(pod, node)) {
       fitCount++;
-      const s = score(pod, node, lastChosenId);
-      if (top.length >= depth) {
-        const last = top[top.length - 1];
-        if (s < last.score || (s === last.score && node.id > last.node.id)) continue;
-      }
-      insertRanked(top, { node, score: s }, depth);
+      insertRanked(top, node, score(pod, node, lastChosenId), depth);
     } else {
       countRefusals(pod, node, counts);
       if (unfitSample.length < sample) unfitSample.push(node);
