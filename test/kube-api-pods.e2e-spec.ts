@@ -366,6 +366,54 @@ suite('the Kubernetes API through kubectl', () => {
     expect(pods.output().match(/^watched\s/gm)).toHaveLength(1);
   });
 
+  it("a container's change alone is its pod's: a new resourceVersion, in every list and watch", async () => {
+    const { body } = await t.http.get('/pods/api').expect(200);
+    const before = JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json'));
+    expect(before.status.containerStatuses[0].restartCount).toBe(0);
+    // each list has made its answer of this version of the pod
+    expect(row(await k.ok('get', 'pods'), 'api')?.[3]).toBe('0');
+    const listed = (await t.http.get('/pods').expect(200)).body as Array<{
+      name: string;
+      containers: Array<{ restart_count: number }>;
+    }>;
+    expect(listed.find((p) => p.name === 'api')?.containers[0].restart_count).toBe(0);
+    const watch = fetch(
+      `${t.baseUrl}/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=3&fieldSelector=metadata.name%3Dapi`,
+    ).then((res) => res.text());
+    await new Promise((r) => setTimeout(r, 300));
+
+    // the agent says the container restarted twice; the pod itself stays running
+    await beat(t, w1.id, w1.token, {
+      pod_ids: [body.id],
+      pods: [
+        {
+          id: body.id,
+          status: 'running',
+          containers: [{ name: 'main', status: 'running', restart_count: 2 }],
+        },
+      ],
+    });
+    expect(row(await k.ok('get', 'pods'), 'api')?.[3]).toBe('2');
+    const after = (await t.http.get('/pods').expect(200)).body as typeof listed;
+    expect(after.find((p) => p.name === 'api')?.containers[0].restart_count).toBe(2);
+    const object = JSON.parse(await k.ok('get', 'pod', 'api', '-o', 'json'));
+    expect(Number(object.metadata.resourceVersion)).toBeGreaterThan(
+      Number(before.metadata.resourceVersion),
+    );
+    const events = (await watch)
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            object: { status: { containerStatuses: Array<{ restartCount: number }> } };
+          },
+      );
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED']);
+    expect(events[1].object.status.containerStatuses[0].restartCount).toBe(2);
+  });
+
   it('kubectl delete pod removes it from kubesim', async () => {
     expect(await k.ok('delete', 'pod', 'watched')).toBe('pod "watched" deleted\n');
     await t.http.get('/pods/watched').expect(404);

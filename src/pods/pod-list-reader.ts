@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { VersionCache } from '../common/version-cache';
 import { Database } from '../database/database';
 import { PodFilter, PodsRepository } from '../database/pods.repository';
 import { Db } from '../database/sql';
-import { PodJsonCache } from './pod-json-cache';
 import { toPodResponse } from './pod.mapper';
+
+/** How much JSON text the reader keeps at most, in characters (about 32,000 pods). */
+export const POD_JSON_CACHE_CHARS = 32 * 1024 * 1024;
 
 /**
  * A page of pods as JSON text, byte for byte `JSON.stringify(pods.map(toPodResponse))` of
@@ -13,7 +16,7 @@ import { toPodResponse } from './pod.mapper';
  */
 @Injectable()
 export class PodListReader {
-  private readonly cache = new PodJsonCache();
+  private readonly cache = new VersionCache<string>(POD_JSON_CACHE_CHARS, (json) => json.length);
 
   constructor(
     private readonly pods: PodsRepository,

@@ -1,8 +1,10 @@
-import { PodJsonCache } from './pod-json-cache';
+import { VersionCache } from './version-cache';
 
-describe('PodJsonCache', () => {
-  it('gives back a pod only for the version it was made from', () => {
-    const cache = new PodJsonCache();
+const chars = (s: string) => s.length;
+
+describe('VersionCache', () => {
+  it('gives back a value only for the version it was made from', () => {
+    const cache = new VersionCache(1024, chars);
     cache.set(1, 'v1', '{"id":1}');
     expect(cache.get(1, 'v1')).toBe('{"id":1}');
     expect(cache.get(1, 'v2')).toBeUndefined();
@@ -10,12 +12,12 @@ describe('PodJsonCache', () => {
     cache.set(1, 'v2', '{"id":1,"x":2}');
     expect(cache.get(1, 'v1')).toBeUndefined();
     expect(cache.get(1, 'v2')).toBe('{"id":1,"x":2}');
-    expect(cache.size).toEqual({ entries: 1, chars: '{"id":1,"x":2}'.length });
+    expect(cache.size).toEqual({ entries: 1, weight: '{"id":1,"x":2}'.length });
   });
 
   it('uses an entry no longer than its age allows, whatever the version', () => {
     let now = 1_000;
-    const cache = new PodJsonCache(1_000, 60_000, () => now);
+    const cache = new VersionCache(1_000, chars, 60_000, () => now);
     cache.set(1, 'v1', 'a');
     now += 59_999;
     expect(cache.get(1, 'v1')).toBe('a');
@@ -26,7 +28,7 @@ describe('PodJsonCache', () => {
   });
 
   it('keeps its text under its bound, the least recently used going first', () => {
-    const cache = new PodJsonCache(10);
+    const cache = new VersionCache(10, chars);
     cache.set(1, 'v', 'aaaa');
     cache.set(2, 'v', 'bbbb');
     expect(cache.get(1, 'v')).toBe('aaaa'); // 2 is now the least recently used
@@ -34,13 +36,13 @@ describe('PodJsonCache', () => {
     expect(cache.get(2, 'v')).toBeUndefined();
     expect(cache.get(1, 'v')).toBe('aaaa');
     expect(cache.get(3, 'v')).toBe('cccc');
-    expect(cache.size).toEqual({ entries: 2, chars: 8 });
-    // one pod larger than the bound is not kept, and takes nothing else out
+    expect(cache.size).toEqual({ entries: 2, weight: 8 });
+    // one value heavier than the bound is not kept, and takes nothing else out
     cache.set(4, 'v', 'x'.repeat(11));
     expect(cache.get(4, 'v')).toBeUndefined();
-    expect(cache.size).toEqual({ entries: 2, chars: 8 });
-    // a pod made again replaces its entry, which no longer counts
+    expect(cache.size).toEqual({ entries: 2, weight: 8 });
+    // a value made again replaces its entry, which no longer counts
     cache.set(1, 'w', 'a');
-    expect(cache.size).toEqual({ entries: 2, chars: 5 });
+    expect(cache.size).toEqual({ entries: 2, weight: 5 });
   });
 });

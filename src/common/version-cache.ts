@@ -1,0 +1,73 @@
+/**
+ * How long an entry may be used after it was made. The versions kept here are built of
+ * PostgreSQL transaction ids (`POD_VERSION`), which come round again only after some four
+ * billion transactions: far more than any database runs in this time.
+ */
+export const VERSION_CACHE_MAX_AGE_MS = 10 * 60_000;
+
+interface Entry<T> {
+  version: string;
+  value: T;
+  weight: number;
+  madeAt: number;
+}
+
+/**
+ * What was made from a row (a pod's JSON answer, its Kubernetes object), by the row's id
+ * with the version it was made from. An entry is given back only for the version read from
+ * the database now, so a row changed since (by this process or another on the same
+ * database) is never answered from here. Each entry weighs what `weigh` says (its text's
+ * length, or 1 to count entries); the least recently used go first when the weight kept
+ * would pass its bound.
+ */
+export class VersionCache<T> {
+  private readonly entries = new Map<number, Entry<T>>();
+  private weight = 0;
+
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weigh: (value: T) => number,
+    private readonly maxAgeMs = VERSION_CACHE_MAX_AGE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** What was made from exactly this version, if kept and young enough. */
+  get(id: number, version: string, now = this.now()): T | undefined {
+    const entry = this.entries.get(id);
+    if (!entry || entry.version !== version || now - entry.madeAt >= this.maxAgeMs)
+      return undefined;
+    // the most recently used last, so eviction takes the least recently used
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    return entry.value;
+  }
+
+  set(id: number, version: string, value: T): void {
+    this.drop(id);
+    const weight = this.weigh(value);
+    if (weight > this.maxWeight) return;
+    this.entries.set(id, { version, value, weight, madeAt: this.now() });
+    this.weight += weight;
+    for (const oldest of this.entries.keys()) {
+      if (this.weight <= this.maxWeight) break;
+      this.drop(oldest);
+    }
+  }
+
+  /** Entries kept, and their weight. */
+  get size(): { entries: number; weight: number } {
+    return { entries: this.entries.size, weight: this.weight };
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.weight = 0;
+  }
+
+  private drop(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.weight -= entry.weight;
+    this.entries.delete(id);
+  }
+}
