@@ -137,6 +137,8 @@ export async function sendList<T extends Listed>(
       encode,
       shareKey: `${list.kind} ${readKey(reply.request.url, q)}`,
       encoding: `${wantsTable(accept) ? 'Table' : 'object'}/${includeObject(q)}`,
+      // a Table row's AGE is the row's as of its event, to the second
+      encodingHoldsMs: wantsTable(accept) ? 1000 : undefined,
     });
     return;
   }

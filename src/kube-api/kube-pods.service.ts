@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
-import { PodsRepository } from '../database/pods.repository';
+import { VersionCache } from '../common/version-cache';
+import { PodsRepository, PodVersion } from '../database/pods.repository';
 import { PodRecord } from '../database/records';
 import { PodsService } from '../pods/pods.service';
 import { AGENT_ANNOTATIONS } from '../../node-simulator/src/lifecycle';
@@ -27,37 +28,77 @@ const POD_FIELDS = [
   'spec.schedulerName',
 ] as const;
 
+/** Pods' objects kept for lists (each about 2 KB, with a watch's text of it some 3 KB more). */
+const POD_OBJECTS_KEPT = 20_000;
+/** Pods read in full by one statement. */
+const FULL_READ = 5_000;
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Pods through the Kubernetes API: kubesim's pods as v1 Pods, their creation, changes, deletion and eviction. */
 @Injectable()
 export class KubePodsService {
+  /** each pod's object by the version it was made from (`listPods`) */
+  private readonly objects = new VersionCache<V1Pod>(POD_OBJECTS_KEPT, () => 1);
+  private objectsContext: KubeContext | null = null;
+
   constructor(
     private readonly podsRepository: PodsRepository,
     private readonly pods: PodsService,
     private readonly kube: KubeContextService,
   ) {}
 
-  /** A namespace that does not exist lists empty, as in kube-apiserver. */
+  /**
+   * A namespace that does not exist lists empty, as in kube-apiserver. The pods' versions
+   * are read first and only the pods whose version has no object here yet are read in full
+   * and translated: a watch reading its list again after each change makes again only what
+   * changed, and gets the same object for a pod that did not (so what it worked out of that
+   * object, its signature and wire text, holds too). The objects are shared: no caller
+   * changes them.
+   */
   async listPods(namespace: string | null, options: ListOptions): Promise<V1Pod[]> {
     const ctx = await this.kube.kubeContext();
     const match = listMatcher(options, POD_FIELDS);
-    const rows: PodRecord[] = [];
+    if (ctx !== this.objectsContext) {
+      this.objects.clear();
+      this.objectsContext = ctx;
+    }
+    const versions: PodVersion[] = [];
     for (let after: number | undefined; ;) {
-      const page = await this.podsRepository.listPods({
+      const page = await this.podsRepository.listPodVersions({
         after,
         limit: PAGE,
         offset: 0,
         namespace: namespace ?? undefined,
       });
-      rows.push(...page);
+      for (const v of page) versions.push(v);
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;
     }
-    return rows
-      .map((p) => this.pod(ctx, p))
-      .filter((p) => match(p.metadata!.labels ?? {}, podFields(p)));
+    const now = Date.now();
+    const pods: Array<V1Pod | undefined> = new Array(versions.length);
+    const missing = new Map<number, number>();
+    versions.forEach(({ id, version }, i) => {
+      const pod = this.objects.get(id, version, now);
+      if (pod) pods[i] = pod;
+      else missing.set(id, i);
+    });
+    const ids = [...missing.keys()];
+    for (let from = 0; from < ids.length; from += FULL_READ) {
+      for (const row of await this.podsRepository.podsWithVersions(
+        ids.slice(from, from + FULL_READ),
+      )) {
+        // a pod changed since its version was read is answered as it is now
+        const pod = this.pod(ctx, row);
+        this.objects.set(row.id, row.version, pod);
+        pods[missing.get(row.id)!] = pod;
+      }
+    }
+    // a pod deleted since its version was read is left out
+    return pods.filter(
+      (p): p is V1Pod => p !== undefined && match(p.metadata!.labels ?? {}, podFields(p)),
+    );
   }
 
   /** The stored pod a Kubernetes path names. */

@@ -15,8 +15,10 @@ function fakeReply() {
     lines: [] as string[],
     writableEnded: false,
     writeHead: () => undefined,
-    write(chunk: string) {
-      raw.lines.push(...chunk.split('\n').filter(Boolean));
+    cork: () => undefined,
+    uncork: () => undefined,
+    write(chunk: string | Buffer) {
+      raw.lines.push(...String(chunk).split('\n').filter(Boolean));
       return true;
     },
     end() {

@@ -2,7 +2,14 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { FastifyReply } from 'fastify';
 import { Subscription } from 'rxjs';
 import { ClusterBus } from '../events/cluster-bus';
-import { knownChanges, ListChange, rememberChanges, sharedRead, textOf } from './shared-reads';
+import {
+  knownChanges,
+  ListChange,
+  recentOf,
+  rememberChanges,
+  sharedRead,
+  textOf,
+} from './shared-reads';
 
 interface KubeObject {
   metadata?: V1ObjectMeta;
@@ -30,6 +37,8 @@ export interface WatchSource<T extends KubeObject> {
   shareKey?: string;
   /** names how `encode` writes an object after the first event, equal for equal output */
   encoding?: string;
+  /** how long that text holds (a Table row's AGE cell ages), forever when absent */
+  encodingHoldsMs?: number;
 }
 
 /** How often a watch looks again when nothing on the bus told it to. */
@@ -94,10 +103,13 @@ export function streamWatch<T extends KubeObject>(
   const key = (o: T) => o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
   const sign = (o: T) => JSON.stringify(source.volatile ? source.volatile(o) : o);
   const signature = (o: T) => (source.shareKey ? textOf(o, 'signature', () => sign(o)) : sign(o));
-  const encoded = (o: T) =>
-    source.encoding && !first
-      ? textOf(o, source.encoding, () => JSON.stringify(source.encode(o, false)))
-      : JSON.stringify(source.encode(o, first));
+  const encoded = (o: T) => {
+    if (!source.encoding || first) return JSON.stringify(source.encode(o, first));
+    const make = () => JSON.stringify(source.encode(o, false));
+    return source.encodingHoldsMs === undefined
+      ? textOf(o, source.encoding, make)
+      : recentOf(o, source.encoding, source.encodingHoldsMs, make);
+  };
   let first = true;
   let closed = false;
   let running = false;
@@ -106,10 +118,40 @@ export function streamWatch<T extends KubeObject>(
   let pollTimer: NodeJS.Timeout | undefined;
   let endTimer: NodeJS.Timeout | undefined;
 
+  const line = (type: WatchEventType, object: T) =>
+    `{"type":"${type}","object":${encoded(object)}}\n`;
+  /** the events of one read, written at once: one write per read, not one per event */
+  let out: Array<string | Buffer> = [];
   const send = (type: WatchEventType, object: T) => {
     if (closed) return;
-    res.write(`{"type":"${type}","object":${encoded(object)}}\n`);
+    out.push(line(type, object));
     first = false;
+  };
+  /**
+   * The changes from one shared read to the next, sent. Every watch of the list that had the
+   * same two reads sends the same lines, so they are made into bytes once for all of them
+   * (a watch's first event is its own: it carries the Table's columns).
+   */
+  const sendChanges = (changes: readonly ListChange<T>[]) => {
+    if (closed || !changes.length) return;
+    if (first || !source.encoding) {
+      for (const change of changes) send(change.type, change.object);
+      return;
+    }
+    out.push(
+      recentOf(changes, `events ${source.encoding}`, source.encodingHoldsMs ?? Infinity, () =>
+        Buffer.from(changes.map((c) => line(c.type, c.object)).join('')),
+      ),
+    );
+  };
+  const flush = () => {
+    if (!out.length) return;
+    if (!closed) {
+      res.cork();
+      for (const chunk of out) res.write(chunk);
+      res.uncork();
+    }
+    out = [];
   };
 
   const close = () => {
@@ -141,15 +183,13 @@ export function streamWatch<T extends KubeObject>(
       for (const change of replay) {
         if (change.type === 'DELETED') known.delete(change.key);
         else known.set(change.key, { object: change.object, signature: change.signature });
-        send(change.type, change.object);
       }
+      sendChanges(replay);
       return;
     }
     const changes: ListChange<T>[] = [];
-    const tell = (type: WatchEventType, k: string, object: T, sig: string) => {
-      if (before) changes.push({ type, key: k, object, signature: sig });
-      send(type, object);
-    };
+    const tell = (type: WatchEventType, k: string, object: T, sig: string) =>
+      changes.push({ type, key: k, object, signature: sig });
     const seen = new Set<string>();
     for (const item of items) {
       const k = key(item);
@@ -170,6 +210,7 @@ export function streamWatch<T extends KubeObject>(
       tell('DELETED', k, object, sig);
     }
     if (before) rememberChanges(before, items, changes);
+    sendChanges(changes);
   };
 
   // one read at a time; news during a read asks for one more
@@ -181,6 +222,7 @@ export function streamWatch<T extends KubeObject>(
     }
     running = true;
     read(initial)
+      .then(flush)
       .catch(() => close())
       .finally(() => {
         running = false;

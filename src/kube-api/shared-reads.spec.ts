@@ -1,4 +1,4 @@
-import { sharedRead, textOf } from './shared-reads';
+import { recentOf, sharedRead, textOf } from './shared-reads';
 
 describe('sharedRead', () => {
   it('watches asking in the same turn share one read; one asking once it started gets a new one', async () => {
@@ -11,11 +11,12 @@ describe('sharedRead', () => {
     await sharedRead('nodes', read);
     expect(reads).toBe(2);
     // once a read has started, a new ask waits for a read of its own (nothing older than the news)
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const slow = () =>
       new Promise<Array<{ n: number }>>((r) => (release = () => r([{ n: ++reads }])));
     const first = sharedRead('pods', slow);
-    await new Promise((r) => setImmediate(r));
+    // (paced after the last read of the key: it starts after as long as that one took)
+    while (!release) await new Promise((r) => setTimeout(r, 1));
     const second = sharedRead('pods', read);
     release();
     expect((await first)[0].n).not.toBe((await second)[0].n);
@@ -81,5 +82,18 @@ describe('textOf', () => {
     expect(textOf(object, 'signature', make)).toBe('1');
     expect(textOf(object, 'Table/Metadata', make)).toBe('2');
     expect(textOf({ a: 1 }, 'signature', make)).toBe('3');
+  });
+});
+
+describe('recentOf', () => {
+  it('makes a text again once it is as old as it may be, per object and kind', () => {
+    const object = { a: 1 };
+    let made = 0;
+    const make = () => `${++made}`;
+    expect(recentOf(object, 'Table/Metadata', 1000, make, 5_000)).toBe('1');
+    expect(recentOf(object, 'Table/Metadata', 1000, make, 5_999)).toBe('1');
+    expect(recentOf(object, 'Table/None', 1000, make, 5_999)).toBe('2');
+    expect(recentOf(object, 'Table/Metadata', 1000, make, 6_000)).toBe('3');
+    expect(recentOf(object, 'Table/Metadata', 1000, make, 6_500)).toBe('3');
   });
 });

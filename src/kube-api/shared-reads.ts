@@ -56,6 +56,27 @@ export function textOf(object: object, kind: string, make: () => string): string
   return text;
 }
 
+const recent = new WeakMap<object, Map<string, { value: unknown; madeAt: number }>>();
+
+/**
+ * `textOf` for what holds only a while (a Table row's AGE cell): made again once it is
+ * `maxAgeMs` old, so an object a list keeps unchanged for minutes is still sent as of now.
+ */
+export function recentOf<V>(
+  object: object,
+  kind: string,
+  maxAgeMs: number,
+  make: () => V,
+  now = Date.now(),
+): V {
+  let byKind = recent.get(object);
+  if (!byKind) recent.set(object, (byKind = new Map()));
+  let entry = byKind.get(kind);
+  if (!entry || now - entry.madeAt >= maxAgeMs)
+    byKind.set(kind, (entry = { value: make(), madeAt: now }));
+  return entry.value as V;
+}
+
 /** One difference between two reads of a list, as a watch tells it. */
 export interface ListChange<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
