@@ -26,7 +26,16 @@ export const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 /** Environment variables passed through from the bench's own; everything kubesim reads is set here. */
-const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'KUBESIM_WORKERS'];
+const PASS_THROUGH = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'KUBESIM_WORKERS',
+  'KUBESIM_HEAP_GROWING_PERCENT',
+];
 
 export { freePort };
 
