@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { retryOnConflict } from './database';
 import { GroupCommitQueue } from './group-commit-queue';
 import { isDatabaseUnavailable } from './pg-errors';
-import { NodeRecord } from './records';
+import { NodeRecord, StoredEvent } from './records';
 import { returning } from './sql';
 import { StoreChanges } from './store-changes';
 
@@ -13,7 +13,14 @@ const BEAT_BATCH = 128;
 /** runs of a batch at most, when PostgreSQL aborts it to break a deadlock */
 const BEAT_RUNS = 4;
 
-type RecordedBeat = NodeRecord & { previous_status: string };
+type RecordedBeat = NodeRecord & {
+  previous_status: string;
+  event_id: string | null;
+  event_reason: string | null;
+  event_message: string | null;
+  event_namespace: string | null;
+  event_at: Date | null;
+};
 
 export interface HeartbeatWrite {
   cpuUsedM: number;
@@ -29,6 +36,8 @@ export interface HeartbeatOutcome {
   previousStatus: string;
   node: NodeRecord;
   startedPodIds: number[];
+  /** the node's NodeReady or NodeRecovered, when this beat revived it (stored with the beat) */
+  event: StoredEvent | null;
 }
 
 /**
@@ -53,7 +62,27 @@ export class HeartbeatsRepository {
   async recordHeartbeat(nodeId: number, beat: HeartbeatWrite): Promise<HeartbeatOutcome | null> {
     const row = await this.beats.submit({ nodeId, beat });
     if (!row) return null;
-    const { previous_status: previousStatus, ...node } = row;
+    const {
+      previous_status: previousStatus,
+      event_id: eventId,
+      event_reason: eventReason,
+      event_message: eventMessage,
+      event_namespace: eventNamespace,
+      event_at: eventAt,
+      ...node
+    } = row;
+    const event: StoredEvent | null =
+      eventId === null
+        ? null
+        : {
+            id: eventId,
+            type: 'Normal',
+            reason: eventReason!,
+            object: `node/${node.name}`,
+            message: eventMessage!,
+            namespace: eventNamespace!,
+            created_at: eventAt!,
+          };
     let startedPodIds: number[] = [];
     if (node.health_status === 'healthy') {
       if (beat.runningPodIds.length) {
@@ -73,7 +102,7 @@ export class HeartbeatsRepository {
         );
       }
     }
-    return { previousStatus, node: node as NodeRecord, startedPodIds };
+    return { previousStatus, node: node as NodeRecord, startedPodIds, event };
   }
 
   private readonly beats = new GroupCommitQueue<
@@ -90,6 +119,8 @@ export class HeartbeatsRepository {
    * The beats' rows in one statement, their nodes locked in id order (so two batches, or a
    * batch and another writer of several nodes, meet them in the same order); null for a
    * node that is gone. An agent's last beat on its way out ('terminating') revives nothing.
+   * A node revived gets its event in the same statement (NodeReady after its first beat or
+   * after silence, NodeRecovered after a failure): one round trip for a node's first beat.
    */
   private async recordHeartbeats(
     beats: Array<{ nodeId: number; beat: HeartbeatWrite }>,
@@ -104,19 +135,37 @@ export class HeartbeatsRepository {
                       AS v(id, cpu, components, terminating)),
            prev AS (
              SELECT n.id, n.health_status FROM nodes n
-              WHERE n.id IN (SELECT id FROM v) ORDER BY n.id FOR UPDATE)
-           UPDATE nodes n SET
-                  last_heartbeat_at = now(),
-                  heartbeat_count = n.heartbeat_count + 1,
-                  cpu_used_m = v.cpu,
-                  components = v.components,
-                  health_status = CASE WHEN ${revive} THEN 'healthy' ELSE n.health_status END,
-                  status_changed_at = CASE WHEN ${revive} THEN now() ELSE n.status_changed_at END,
-                  recovery_attempts = CASE WHEN ${revive} THEN 0 ELSE n.recovery_attempts END,
-                  next_recovery_at = CASE WHEN ${revive} THEN NULL ELSE n.next_recovery_at END
-             FROM prev JOIN v ON v.id = prev.id
-            WHERE n.id = prev.id
-           RETURNING prev.health_status AS previous_status, n.*`,
+              WHERE n.id IN (SELECT id FROM v) ORDER BY n.id FOR UPDATE),
+           up AS (
+             UPDATE nodes n SET
+                    last_heartbeat_at = now(),
+                    heartbeat_count = n.heartbeat_count + 1,
+                    cpu_used_m = v.cpu,
+                    components = v.components,
+                    health_status = CASE WHEN ${revive} THEN 'healthy' ELSE n.health_status END,
+                    status_changed_at = CASE WHEN ${revive} THEN now() ELSE n.status_changed_at END,
+                    recovery_attempts = CASE WHEN ${revive} THEN 0 ELSE n.recovery_attempts END,
+                    next_recovery_at = CASE WHEN ${revive} THEN NULL ELSE n.next_recovery_at END
+               FROM prev JOIN v ON v.id = prev.id
+              WHERE n.id = prev.id
+             RETURNING prev.health_status AS previous_status, n.*),
+           ev AS (
+             INSERT INTO events (type, reason, object, message)
+             SELECT 'Normal',
+                    CASE WHEN previous_status = 'pending' OR previous_status = 'not_ready'
+                         THEN 'NodeReady' ELSE 'NodeRecovered' END,
+                    'node/' || name,
+                    'Node ' || name || CASE previous_status
+                      WHEN 'pending' THEN ' is ready: first heartbeat received'
+                      WHEN 'not_ready' THEN ' is ready again: heartbeats resumed'
+                      ELSE ' is healthy again: heartbeats resumed' END
+               FROM up
+              WHERE health_status = 'healthy' AND previous_status <> 'healthy'
+              ORDER BY id
+             RETURNING id, object, reason, message, namespace, created_at)
+           SELECT up.*, ev.id AS event_id, ev.reason AS event_reason, ev.message AS event_message,
+                  ev.namespace AS event_namespace, ev.created_at AS event_at
+             FROM up LEFT JOIN ev ON ev.object = 'node/' || up.name`,
           [
             beats.map((b) => b.nodeId),
             beats.map((b) => b.beat.cpuUsedM),

@@ -181,32 +181,8 @@ export class HeartbeatService {
     }
     this.databaseHealth.markUp();
     const { node, previousStatus, startedPodIds } = outcome;
-    const object = `node/${node.name}`;
-    if (previousStatus === 'pending' && node.health_status === 'healthy') {
-      await this.events.record(
-        'Normal',
-        'NodeReady',
-        object,
-        `Node ${node.name} is ready: first heartbeat received`,
-      );
-    } else if (previousStatus === 'not_ready' && node.health_status === 'healthy') {
-      await this.events.record(
-        'Normal',
-        'NodeReady',
-        object,
-        `Node ${node.name} is ready again: heartbeats resumed`,
-      );
-    } else if (
-      (previousStatus === 'failed' || previousStatus === 'recovering') &&
-      node.health_status === 'healthy'
-    ) {
-      await this.events.record(
-        'Normal',
-        'NodeRecovered',
-        object,
-        `Node ${node.name} is healthy again: heartbeats resumed`,
-      );
-    }
+    // NodeReady or NodeRecovered, stored with the beat
+    if (outcome.event) this.events.announce([outcome.event]);
     if (previousStatus !== 'healthy' && node.health_status === 'healthy')
       void this.scheduler.retryPending();
 
