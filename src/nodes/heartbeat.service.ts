@@ -234,7 +234,10 @@ export class HeartbeatService {
     const terminate = TERMINAL.has(node.health_status);
     let pods: NodePods = { version: node.pods_version, entries: [] };
     if (!terminate) {
-      pods = await this.podsReader.podsFor(nodeId, node.pods_version);
+      pods =
+        previousStatus === 'pending' && node.pods_version === 0
+          ? this.podsReader.noPodsYet(nodeId)
+          : await this.podsReader.podsFor(nodeId, node.pods_version);
       if (node.health_status === 'healthy') {
         this.nodePods.markRunning(nodeId, reportedRunning, failedPodIds);
         if (beat.health_status === 'healthy') {

@@ -96,6 +96,16 @@ export class NodePodsReader implements OnModuleInit {
    * delivered is marked failed with the reason and left out, so one pod never fails
    * the heartbeats of its node.
    */
+  /**
+   * The pods of a node that was pending until now: none, read from nowhere. It has never been
+   * healthy, so no pod was ever bound to it (and every binding raises pods_version past 0).
+   */
+  noPodsYet(nodeId: number): NodePods {
+    const pods: NodePods = { version: 0, entries: [] };
+    this.nodePods.cache(nodeId, pods);
+    return pods;
+  }
+
   async podsFor(nodeId: number, version: number): Promise<NodePods> {
     const cached = this.nodePods.at(nodeId, version);
     if (cached) return cached;
