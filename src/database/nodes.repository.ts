@@ -6,12 +6,19 @@ import { DNS_LABEL } from '../common/validation';
 import { Taint } from '../scheduler/strategies/types';
 import { GroupCommitQueue } from './group-commit-queue';
 import { isDatabaseUnavailable } from './pg-errors';
-import { JudgedNode, NewNode, NodeRecord } from './records';
+import { JudgedNode, NewNode, NodeRecord, StoredEvent } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
 
 /** registrations inserted in one statement at most */
 const REGISTRATION_BATCH = 128;
+
+/** A registered node's row, with its RegisteredNode event's when the statement stored it. */
+type RegisteredRow = NodeRecord & {
+  event_id: string | null;
+  event_namespace: string | null;
+  event_at: Date | null;
+};
 
 export interface NodeFilter {
   status?: string;
@@ -37,15 +44,29 @@ export class NodesRepository {
    * Registers a node; a name already taken is a ConflictError. Registrations that arrive
    * together are inserted in one statement (`GroupCommitQueue`), each answered once its
    * row is committed; two of one name never share a statement, so the second meets the
-   * first's row.
+   * first's row. A node given its `registeredMessage` gets its RegisteredNode event in the
+   * same statement, and back for the live stream.
    */
-  async insertNode(node: NewNode): Promise<NodeRecord> {
+  async insertNode(node: NewNode): Promise<{ node: NodeRecord; event: StoredEvent | null }> {
     const row = await this.registrations.submit(node);
     if (row === 'exists') throw new ConflictError(`node "${node.name}" already exists`);
-    return row;
+    const { event_id: id, event_namespace: namespace, event_at: at, ...record } = row;
+    const event: StoredEvent | null =
+      id === null
+        ? null
+        : {
+            id,
+            type: 'Normal',
+            reason: 'RegisteredNode',
+            object: `node/${record.name}`,
+            message: node.registeredMessage!,
+            namespace: namespace!,
+            created_at: at!,
+          };
+    return { node: record, event };
   }
 
-  private readonly registrations = new GroupCommitQueue<NewNode, NodeRecord | 'exists'>({
+  private readonly registrations = new GroupCommitQueue<NewNode, RegisteredRow | 'exists'>({
     write: (nodes) => this.insertNodes(nodes),
     maxBatch: REGISTRATION_BATCH,
     key: (node) => node.name,
@@ -53,14 +74,27 @@ export class NodesRepository {
   });
 
   /** One row per node, 'exists' for a name already taken, in the nodes' order. */
-  private async insertNodes(nodes: NewNode[]): Promise<Array<NodeRecord | 'exists'>> {
-    const rows: NodeRecord[] = await this.dataSource.query(
-      `INSERT INTO nodes (name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, components)
-       SELECT name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, '{}'
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::jsonb[], $6::text[], $7::text[])
-              WITH ORDINALITY AS v(name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, i)
-        ORDER BY i
-       ON CONFLICT DO NOTHING RETURNING *`,
+  private async insertNodes(nodes: NewNode[]): Promise<Array<RegisteredRow | 'exists'>> {
+    const rows: RegisteredRow[] = await this.dataSource.query(
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::jsonb[], $6::text[],
+                              $7::text[], $8::text[])
+                  WITH ORDINALITY AS v(name, node_type, cpu_total_m, memory_total_mb, labels,
+                                       token_hash, runtime, message, i)),
+       ins AS (
+         INSERT INTO nodes (name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, components)
+         SELECT name, node_type, cpu_total_m, memory_total_mb, labels, token_hash, runtime, '{}'
+           FROM v ORDER BY i
+         ON CONFLICT DO NOTHING RETURNING *),
+       ev AS (
+         INSERT INTO events (type, reason, object, message)
+         SELECT 'Normal', 'RegisteredNode', 'node/' || ins.name, v.message
+           FROM ins JOIN v ON v.name = ins.name
+          WHERE v.message IS NOT NULL
+          ORDER BY ins.id
+         RETURNING object, id, namespace, created_at)
+       SELECT ins.*, ev.id AS event_id, ev.namespace AS event_namespace, ev.created_at AS event_at
+         FROM ins LEFT JOIN ev ON ev.object = 'node/' || ins.name`,
       [
         nodes.map((n) => n.name),
         nodes.map((n) => n.nodeType),
@@ -69,6 +103,7 @@ export class NodesRepository {
         nodes.map((n) => JSON.stringify(n.labels)),
         nodes.map((n) => n.tokenHash),
         nodes.map((n) => n.runtime),
+        nodes.map((n) => n.registeredMessage ?? null),
       ],
     );
     if (rows.length) this.changes.nodesChanged(rows.map((r) => r.id));

@@ -146,6 +146,8 @@ export interface NewNode {
   labels: Record<string, string>;
   tokenHash: string;
   runtime: string;
+  /** its RegisteredNode event's message, stored with the row (when nothing must succeed first) */
+  registeredMessage?: string;
 }
 
 /** An event row as PostgreSQL returns it (the events service maps it for the API). */

@@ -77,14 +77,19 @@ export class NodesService {
     const cores = dto.cpu_cores_avail ?? dto.cpu_cores;
     const token = newHeartbeatToken();
     const managed = this.runtime.manages && dto.agent !== 'external';
-    const node = await this.nodesRepository.insertNode({
+    const nodeType = dto.node_type ?? 'worker';
+    const runtime = managed ? this.runtime.kind : 'external';
+    const registered = `Node ${dto.name} registered (${cores} cores, ${nodeType}, ${runtime} runtime)`;
+    const { node, event } = await this.nodesRepository.insertNode({
       name: dto.name,
-      nodeType: dto.node_type ?? 'worker',
+      nodeType,
       cpuTotalM: coresToMillis(cores!),
       memoryTotalMb: dto.memory_mb ?? defaultMemoryMb(coresToMillis(cores!)),
       labels: dto.labels ?? {},
       tokenHash: hashToken(token),
-      runtime: managed ? this.runtime.kind : 'external',
+      runtime,
+      // a node kubesim runs is registered once its agent started: its event waits for that
+      registeredMessage: managed ? undefined : registered,
     });
     // its first heartbeat needs no read: the token is known, and a new node has no pods
     this.names.remember(node.id, node.name);
@@ -105,12 +110,8 @@ export class NodesService {
         );
       }
     }
-    await this.events.record(
-      'Normal',
-      'RegisteredNode',
-      `node/${node.name}`,
-      `Node ${node.name} registered (${cores} cores, ${node.node_type}, ${node.runtime} runtime)`,
-    );
+    if (event) this.events.announce([event]);
+    else await this.events.record('Normal', 'RegisteredNode', `node/${node.name}`, registered);
     return { ...toNodeResponse(node), pod_ids: [], heartbeat_token: token };
   }
 
