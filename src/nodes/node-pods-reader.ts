@@ -91,12 +91,6 @@ export class NodePodsReader implements OnModuleInit {
   }
 
   /**
-   * The pods a node must run, from the cache while its pods_version holds. On a change,
-   * only the pods whose spec_version moved are read again; a pod whose spec cannot be
-   * delivered is marked failed with the reason and left out, so one pod never fails
-   * the heartbeats of its node.
-   */
-  /**
    * The pods of a node that was pending until now: none, read from nowhere. It has never been
    * healthy, so no pod was ever bound to it (and every binding raises pods_version past 0).
    */
@@ -106,6 +100,12 @@ export class NodePodsReader implements OnModuleInit {
     return pods;
   }
 
+  /**
+   * The pods a node must run, from the cache while its pods_version holds. On a change,
+   * only the pods whose spec_version moved are read again; a pod whose spec cannot be
+   * delivered is marked failed with the reason and left out, so one pod never fails
+   * the heartbeats of its node.
+   */
   async podsFor(nodeId: number, version: number): Promise<NodePods> {
     const cached = this.nodePods.at(nodeId, version);
     if (cached) return cached;
