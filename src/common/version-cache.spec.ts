@@ -46,3 +46,21 @@ describe('VersionCache', () => {
     expect(cache.size).toEqual({ entries: 2, weight: 5 });
   });
 });
+
+describe('VersionCache.lookup', () => {
+  it('gives what it keeps at each row version, in order, and where each row not kept stands', () => {
+    const cache = new VersionCache(1024, chars);
+    cache.set(1, 'v1', 'one');
+    cache.set(3, 'v3', 'three');
+    const { found, missing } = cache.lookup([
+      { id: 1, version: 'v1' },
+      { id: 2, version: 'v2' },
+      { id: 3, version: 'v9' },
+    ]);
+    expect(found).toEqual(['one', undefined, undefined]);
+    expect([...missing]).toEqual([
+      [2, 1],
+      [3, 2],
+    ]);
+  });
+});

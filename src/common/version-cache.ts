@@ -42,6 +42,21 @@ export class VersionCache<T> {
     return entry.value;
   }
 
+  /**
+   * What is kept of each row at its version, in the rows' order (undefined for those not
+   * kept), and where each row not kept stands among them, by id: those to read in full.
+   */
+  lookup(rows: ReadonlyArray<{ id: number; version: string }>, now = this.now()) {
+    const found: Array<T | undefined> = new Array(rows.length);
+    const missing = new Map<number, number>();
+    rows.forEach(({ id, version }, i) => {
+      const value = this.get(id, version, now);
+      if (value === undefined) missing.set(id, i);
+      else found[i] = value;
+    });
+    return { found, missing };
+  }
+
   set(id: number, version: string, value: T): void {
     this.drop(id);
     const weight = this.weigh(value);
@@ -57,11 +72,6 @@ export class VersionCache<T> {
   /** Entries kept, and their weight. */
   get size(): { entries: number; weight: number } {
     return { entries: this.entries.size, weight: this.weight };
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.weight = 0;
   }
 
   private drop(id: number): void {

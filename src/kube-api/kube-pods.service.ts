@@ -41,7 +41,6 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export class KubePodsService {
   /** each pod's object by the version it was made from (`listPods`) */
   private readonly objects = new VersionCache<V1Pod>(POD_OBJECTS_KEPT, () => 1);
-  private objectsContext: KubeContext | null = null;
 
   constructor(
     private readonly podsRepository: PodsRepository,
@@ -60,10 +59,6 @@ export class KubePodsService {
   async listPods(namespace: string | null, options: ListOptions): Promise<V1Pod[]> {
     const ctx = await this.kube.kubeContext();
     const match = listMatcher(options, POD_FIELDS);
-    if (ctx !== this.objectsContext) {
-      this.objects.clear();
-      this.objectsContext = ctx;
-    }
     const versions: PodVersion[] = [];
     for (let after: number | undefined; ;) {
       const page = await this.podsRepository.listPodVersions({
@@ -76,14 +71,7 @@ export class KubePodsService {
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;
     }
-    const now = Date.now();
-    const pods: Array<V1Pod | undefined> = new Array(versions.length);
-    const missing = new Map<number, number>();
-    versions.forEach(({ id, version }, i) => {
-      const pod = this.objects.get(id, version, now);
-      if (pod) pods[i] = pod;
-      else missing.set(id, i);
-    });
+    const { found: pods, missing } = this.objects.lookup(versions);
     const ids = [...missing.keys()];
     for (let from = 0; from < ids.length; from += FULL_READ) {
       for (const row of await this.podsRepository.podsWithVersions(

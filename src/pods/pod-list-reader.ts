@@ -34,14 +34,7 @@ export class PodListReader {
   /** null when a pod changed between the read of the versions and the read of the pods */
   private async read(filter: PodFilter, db: Db | undefined): Promise<string | null> {
     const versions = await this.pods.listPodVersions(filter, db);
-    const now = Date.now();
-    const parts: string[] = new Array(versions.length);
-    const missing = new Map<number, number>();
-    versions.forEach(({ id, version }, i) => {
-      const json = this.cache.get(id, version, now);
-      if (json === undefined) missing.set(id, i);
-      else parts[i] = json;
-    });
+    const { found: parts, missing } = this.cache.lookup(versions);
     if (!missing.size) return `[${parts.join(',')}]`;
     let made = 0;
     for (const pod of await this.pods.podsWithVersions([...missing.keys()], db)) {
