@@ -103,13 +103,12 @@ export function streamWatch<T extends KubeObject>(
   const key = (o: T) => o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
   const sign = (o: T) => JSON.stringify(source.volatile ? source.volatile(o) : o);
   const signature = (o: T) => (source.shareKey ? textOf(o, 'signature', () => sign(o)) : sign(o));
-  const encoded = (o: T) => {
-    if (!source.encoding || first) return JSON.stringify(source.encode(o, first));
-    const make = () => JSON.stringify(source.encode(o, false));
-    return source.encodingHoldsMs === undefined
-      ? textOf(o, source.encoding, make)
-      : recentOf(o, source.encoding, source.encodingHoldsMs, make);
-  };
+  const encoded = (o: T) =>
+    source.encoding && !first
+      ? recentOf(o, source.encoding, source.encodingHoldsMs ?? Infinity, () =>
+          JSON.stringify(source.encode(o, false)),
+        )
+      : JSON.stringify(source.encode(o, first));
   let first = true;
   let closed = false;
   let running = false;
