@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { retryOnConflict } from './database';
 import { GroupCommitQueue } from './group-commit-queue';
 import { isDatabaseUnavailable } from './pg-errors';
+import { JoinedEventColumns, splitJoinedEvent } from './joined-event';
 import { NodeRecord, StoredEvent } from './records';
 import { returning } from './sql';
 import { StoreChanges } from './store-changes';
@@ -13,14 +14,7 @@ const BEAT_BATCH = 128;
 /** runs of a batch at most, when PostgreSQL aborts it to break a deadlock */
 const BEAT_RUNS = 4;
 
-type RecordedBeat = NodeRecord & {
-  previous_status: string;
-  event_id: string | null;
-  event_reason: string | null;
-  event_message: string | null;
-  event_namespace: string | null;
-  event_at: Date | null;
-};
+type RecordedBeat = NodeRecord & { previous_status: string } & JoinedEventColumns;
 
 export interface HeartbeatWrite {
   cpuUsedM: number;
@@ -62,27 +56,8 @@ export class HeartbeatsRepository {
   async recordHeartbeat(nodeId: number, beat: HeartbeatWrite): Promise<HeartbeatOutcome | null> {
     const row = await this.beats.submit({ nodeId, beat });
     if (!row) return null;
-    const {
-      previous_status: previousStatus,
-      event_id: eventId,
-      event_reason: eventReason,
-      event_message: eventMessage,
-      event_namespace: eventNamespace,
-      event_at: eventAt,
-      ...node
-    } = row;
-    const event: StoredEvent | null =
-      eventId === null
-        ? null
-        : {
-            id: eventId,
-            type: 'Normal',
-            reason: eventReason!,
-            object: `node/${node.name}`,
-            message: eventMessage!,
-            namespace: eventNamespace!,
-            created_at: eventAt!,
-          };
+    const { rest, event } = splitJoinedEvent(row, (n) => `node/${n.name}`);
+    const { previous_status: previousStatus, ...node } = rest;
     let startedPodIds: number[] = [];
     if (node.health_status === 'healthy') {
       if (beat.runningPodIds.length) {

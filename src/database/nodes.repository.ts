@@ -6,6 +6,7 @@ import { DNS_LABEL } from '../common/validation';
 import { Taint } from '../scheduler/strategies/types';
 import { GroupCommitQueue } from './group-commit-queue';
 import { isDatabaseUnavailable } from './pg-errors';
+import { JoinedEventColumns, splitJoinedEvent } from './joined-event';
 import { JudgedNode, NewNode, NodeRecord, StoredEvent } from './records';
 import { Db, returning } from './sql';
 import { StoreChanges } from './store-changes';
@@ -14,11 +15,7 @@ import { StoreChanges } from './store-changes';
 const REGISTRATION_BATCH = 128;
 
 /** A registered node's row, with its RegisteredNode event's when the statement stored it. */
-type RegisteredRow = NodeRecord & {
-  event_id: string | null;
-  event_namespace: string | null;
-  event_at: Date | null;
-};
+type RegisteredRow = NodeRecord & JoinedEventColumns;
 
 export interface NodeFilter {
   status?: string;
@@ -50,20 +47,8 @@ export class NodesRepository {
   async insertNode(node: NewNode): Promise<{ node: NodeRecord; event: StoredEvent | null }> {
     const row = await this.registrations.submit(node);
     if (row === 'exists') throw new ConflictError(`node "${node.name}" already exists`);
-    const { event_id: id, event_namespace: namespace, event_at: at, ...record } = row;
-    const event: StoredEvent | null =
-      id === null
-        ? null
-        : {
-            id,
-            type: 'Normal',
-            reason: 'RegisteredNode',
-            object: `node/${record.name}`,
-            message: node.registeredMessage!,
-            namespace: namespace!,
-            created_at: at!,
-          };
-    return { node: record, event };
+    const { rest, event } = splitJoinedEvent(row, (n) => `node/${n.name}`);
+    return { node: rest, event };
   }
 
   private readonly registrations = new GroupCommitQueue<NewNode, RegisteredRow | 'exists'>({
@@ -92,8 +77,9 @@ export class NodesRepository {
            FROM ins JOIN v ON v.name = ins.name
           WHERE v.message IS NOT NULL
           ORDER BY ins.id
-         RETURNING object, id, namespace, created_at)
-       SELECT ins.*, ev.id AS event_id, ev.namespace AS event_namespace, ev.created_at AS event_at
+         RETURNING object, id, reason, message, namespace, created_at)
+       SELECT ins.*, ev.id AS event_id, ev.reason AS event_reason, ev.message AS event_message,
+              ev.namespace AS event_namespace, ev.created_at AS event_at
          FROM ins LEFT JOIN ev ON ev.object = 'node/' || ins.name`,
       [
         nodes.map((n) => n.name),
