@@ -64,3 +64,36 @@ describe('VersionCache.lookup', () => {
     ]);
   });
 });
+
+describe('VersionCache.lookup with keep', () => {
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i + 1, version: 'v' }));
+
+  it('keeps what fits of a list heavier than its bound, so the list read again finds that much', () => {
+    const cache = new VersionCache(3, () => 1);
+    const first = cache.lookup(rows(5));
+    for (const { id, version } of rows(5)) first.keep(id, version, `pod ${id}`);
+    // the first three stay: none was pushed out by the rest of its own list
+    expect(cache.size.entries).toBe(3);
+    const again = cache.lookup(rows(5));
+    expect(again.found).toEqual(['pod 1', 'pod 2', 'pod 3', undefined, undefined]);
+    expect([...again.missing.keys()]).toEqual([4, 5]);
+    // and keeping the two missing ones again takes out none of the three found
+    for (const id of [4, 5]) again.keep(id, 'v', `pod ${id}`);
+    expect(cache.lookup(rows(3)).found).toEqual(['pod 1', 'pod 2', 'pod 3']);
+  });
+
+  it('makes room with entries another lookup used, the least recently used first', () => {
+    const cache = new VersionCache(3, () => 1);
+    const old = cache.lookup(rows(3));
+    for (const { id } of rows(3)) old.keep(id, 'v', `old ${id}`);
+    cache.get(1, 'v'); // 2 is now the least recently used
+    const other = cache.lookup([{ id: 9, version: 'v' }]);
+    other.keep(9, 'v', 'new');
+    expect(cache.get(2, 'v')).toBeUndefined();
+    expect([cache.get(1, 'v'), cache.get(3, 'v'), cache.get(9, 'v')]).toEqual([
+      'old 1',
+      'old 3',
+      'new',
+    ]);
+  });
+});

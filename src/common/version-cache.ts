@@ -10,6 +10,8 @@ interface Entry<T> {
   value: T;
   weight: number;
   madeAt: number;
+  /** the lookup that last found or kept it (0: none) */
+  pass: number;
 }
 
 /**
@@ -23,6 +25,7 @@ interface Entry<T> {
 export class VersionCache<T> {
   private readonly entries = new Map<number, Entry<T>>();
   private weight = 0;
+  private passes = 0;
 
   constructor(
     private readonly maxWeight: number,
@@ -44,29 +47,44 @@ export class VersionCache<T> {
 
   /**
    * What is kept of each row at its version, in the rows' order (undefined for those not
-   * kept), and where each row not kept stands among them, by id: those to read in full.
+   * kept), and where each row not kept stands among them, by id: those to read in full;
+   * and `keep`, to keep what is made of those. A list heavier than the bound keeps what
+   * fits of it and no more: `keep` never takes out an entry this lookup found or kept
+   * (plain least-recently-used would, so that such a list, read again, would find nothing).
    */
   lookup(rows: ReadonlyArray<{ id: number; version: string }>, now = this.now()) {
+    const pass = ++this.passes;
     const found: Array<T | undefined> = new Array(rows.length);
     const missing = new Map<number, number>();
     rows.forEach(({ id, version }, i) => {
       const value = this.get(id, version, now);
       if (value === undefined) missing.set(id, i);
-      else found[i] = value;
+      else {
+        found[i] = value;
+        this.entries.get(id)!.pass = pass;
+      }
     });
-    return { found, missing };
+    const keep = (id: number, version: string, value: T) => this.set(id, version, value, pass);
+    return { found, missing, keep };
   }
 
-  set(id: number, version: string, value: T): void {
+  /**
+   * Keeps a value, taking out the least recently used to make room; with a lookup's `pass`,
+   * none that lookup found or kept (then, if there is no room, this value is not kept).
+   */
+  set(id: number, version: string, value: T, pass = 0): void {
     this.drop(id);
     const weight = this.weigh(value);
     if (weight > this.maxWeight) return;
-    this.entries.set(id, { version, value, weight, madeAt: this.now() });
+    this.entries.set(id, { version, value, weight, madeAt: this.now(), pass });
     this.weight += weight;
-    for (const oldest of this.entries.keys()) {
-      if (this.weight <= this.maxWeight) break;
+    for (const [oldest, entry] of this.entries) {
+      if (this.weight <= this.maxWeight) return;
+      // the used ones of a lookup are the last in the map (get moved them, set added them)
+      if (pass && entry.pass === pass) break;
       this.drop(oldest);
     }
+    if (this.weight > this.maxWeight) this.drop(id);
   }
 
   /** Entries kept, and their weight. */

@@ -71,7 +71,7 @@ export class KubePodsService {
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;
     }
-    const { found: pods, missing } = this.objects.lookup(versions);
+    const { found: pods, missing, keep } = this.objects.lookup(versions);
     const ids = [...missing.keys()];
     for (let from = 0; from < ids.length; from += FULL_READ) {
       for (const row of await this.podsRepository.podsWithVersions(
@@ -79,7 +79,7 @@ export class KubePodsService {
       )) {
         // a pod changed since its version was read is answered as it is now
         const pod = this.pod(ctx, row);
-        this.objects.set(row.id, row.version, pod);
+        keep(row.id, row.version, pod);
         pods[missing.get(row.id)!] = pod;
       }
     }

@@ -34,14 +34,14 @@ export class PodListReader {
   /** null when a pod changed between the read of the versions and the read of the pods */
   private async read(filter: PodFilter, db: Db | undefined): Promise<string | null> {
     const versions = await this.pods.listPodVersions(filter, db);
-    const { found: parts, missing } = this.cache.lookup(versions);
+    const { found: parts, missing, keep } = this.cache.lookup(versions);
     if (!missing.size) return `[${parts.join(',')}]`;
     let made = 0;
     for (const pod of await this.pods.podsWithVersions([...missing.keys()], db)) {
       const i = missing.get(pod.id);
       if (i === undefined || pod.version !== versions[i].version) continue;
       const json = JSON.stringify(toPodResponse(pod));
-      this.cache.set(pod.id, pod.version, json);
+      keep(pod.id, pod.version, json);
       parts[i] = json;
       made++;
     }
