@@ -298,4 +298,34 @@ describe('node states with real agents (process runtime)', () => {
     );
     expect(alloc.bad).toBe(0);
   });
+
+  it("the API's own event loop standing still fails no node that beat meanwhile; one silent through it fails after", async () => {
+    const names = ['first', 'second', 'third'];
+    for (const name of names) await waitForNode(t, name, 'healthy', 15000);
+    // the events of an object since now (they come newest first)
+    const objects = [...names.map((n) => `node/${n}`), 'cluster/kubesim'];
+    const before = new Map<string, number>();
+    for (const o of objects) before.set(o, (await reasonsOf(t, o)).length);
+    const since = async (o: string) => {
+      const all = await reasonsOf(t, o);
+      return all.slice(0, all.length - before.get(o)!);
+    };
+    process.kill(await pidOf(t, 'third'), 'SIGSTOP');
+    try {
+      // this process is the API's: 5 s of work that never yields, more than the 4 s timeout;
+      // the other agents beat meanwhile, their beats wait unread
+      const until = Date.now() + 5000;
+      while (Date.now() < until);
+      await waitForNode(t, 'third', 'failed', 15000);
+      for (const name of ['first', 'second']) {
+        expect(await nodeStatus(t, name)).toBe('healthy');
+        expect(await since(`node/${name}`)).toEqual([]);
+      }
+      expect(await since('node/third')).toEqual(expect.arrayContaining(['NodeFailed']));
+      expect(await since('cluster/kubesim')).not.toContain('ClusterDisrupted');
+    } finally {
+      process.kill(await pidOf(t, 'third'), 'SIGCONT');
+    }
+    await waitForNode(t, 'third', 'healthy', 15000);
+  });
 });

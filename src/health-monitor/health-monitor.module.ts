@@ -3,6 +3,7 @@ import { NodesModule } from '../nodes/nodes.module';
 import { SchedulerModule } from '../scheduler/scheduler.module';
 import { AllocationInvariant } from './allocation-invariant';
 import { ClusterDisruption } from './cluster-disruption';
+import { EventLoopStall } from './event-loop-stall';
 import { HealthMonitorService } from './health-monitor.service';
 import { NodeFailureDetector } from './node-failure-detector';
 import { NodeRecovery } from './node-recovery';
@@ -16,6 +17,7 @@ import { SuspectPods } from './suspect-pods';
     HealthMonitorService,
     NodeFailureDetector,
     ClusterDisruption,
+    EventLoopStall,
     SuspectPods,
     PodEviction,
     NodeRecovery,

@@ -57,6 +57,31 @@ describe('HealthMonitorService.runOnce', () => {
     expect(m.store.nodes[0].health_status).toBe('failed');
   });
 
+  it("gives every node the time the API's own event loop stood still, and judges them after it", async () => {
+    const m = setup(); // beats every 5 s, not ready after 10 s, failed after 15 s
+    addNode(m.store, 1);
+    addNode(m.store, 2);
+    // the API stood still 12 s: the nodes' beats of that time wait unread in their sockets
+    m.loop.stalledMs = 12_000;
+    await m.tick(15001);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['healthy', 'healthy']);
+    // the beats that waited are read: n2 beats on, n1 was silent all along
+    m.store.nodes[1].last_heartbeat_at = at(20000);
+    await m.tick(27000);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['healthy', 'healthy']);
+    await m.tick(27002);
+    expect(m.store.nodes.map((n) => n.health_status)).toEqual(['failed', 'healthy']);
+    expect(reasons(m.events)).toEqual(['NodeFailed']);
+  });
+
+  it('judges as usual after stalls no longer than a heartbeat interval', async () => {
+    const m = setup();
+    addNode(m.store, 1);
+    m.loop.stalledMs = 5_000;
+    await m.tick(15001);
+    expect(m.store.nodes[0].health_status).toBe('failed');
+  });
+
   it('marks a silent node not_ready after NODE_NOT_READY_AFTER_MS, failed at the timeout', async () => {
     const m = setup({ NODE_NOT_READY_AFTER_MS: '7000' });
     addNode(m.store, 1);

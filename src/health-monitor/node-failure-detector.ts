@@ -6,6 +6,7 @@ import { AgentExit, NODE_RUNTIME, NodeRuntime } from '../runtimes/node-runtime';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ClusterDisruption } from './cluster-disruption';
+import { EventLoopStall } from './event-loop-stall';
 import { decideHealth, restartDelayMs, silentMs } from './node-health';
 import { seconds } from './seconds';
 import { SuspectPods } from './suspect-pods';
@@ -27,6 +28,7 @@ export class NodeFailureDetector {
     private readonly suspects: SuspectPods,
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
+    private readonly loop: EventLoopStall,
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -45,6 +47,7 @@ export class NodeFailureDetector {
    */
   async detect(now: Date): Promise<void> {
     const t = now.getTime();
+    this.allowForOwnStall(t);
     const nodes = await this.nodesRepository.nodesToJudge([
       'healthy',
       'not_ready',
@@ -100,6 +103,22 @@ export class NodeFailureDetector {
         await this.attemptFailed(node, verdict.permanently, now);
       }
     }
+  }
+
+  /**
+   * Heartbeats that came while this process's event loop stood still wait unread: that
+   * silence is the API's. A stall longer than a heartbeat interval gives every node that long
+   * again (one timeout at most) before it is judged, so the beats that waited are read first.
+   */
+  private allowForOwnStall(t: number): void {
+    const stalled = this.loop.longestSinceLastAsked();
+    if (stalled <= this.config.heartbeatIntervalMs) return;
+    const grace = Math.min(stalled, this.config.nodeFailureTimeoutMs);
+    if (t + grace <= this.graceUntil) return;
+    this.graceUntil = t + grace;
+    this.logger.warn(
+      `the API's event loop stood still for ${seconds(stalled)}: no node is judged for ${seconds(grace)}, so the heartbeats that waited are read first`,
+    );
   }
 
   private async markFailed(

@@ -150,6 +150,15 @@ export function setup(env: Record<string, string> = {}) {
       void events.push({ reason, object, message }),
   } as never;
   const metrics = new MetricsService();
+  /** how long the API's event loop stood still before the next tick (the spec says) */
+  const loop = {
+    stalledMs: 0,
+    longestSinceLastAsked() {
+      const ms = this.stalledMs;
+      this.stalledMs = 0;
+      return ms;
+    },
+  };
   const disruption = new ClusterDisruption(store as never, nodes as never, eventsService, config);
   const suspects = new SuspectPods(store as never, config);
   const monitor = new HealthMonitorService(
@@ -159,6 +168,7 @@ export function setup(env: Record<string, string> = {}) {
       suspects,
       eventsService,
       metrics,
+      loop as never,
       runtime,
       config,
     ),
@@ -195,6 +205,7 @@ export function setup(env: Record<string, string> = {}) {
     stopped,
     scheduler,
     tick,
+    loop,
     moveTo,
     injected,
     poisoned,
