@@ -45,6 +45,7 @@ export interface WatchFanoutResult {
   resource_version: string;
   created_201: number;
   not_201: number;
+  not_201_by_status: Record<string, number>;
   unsent: number;
   created_per_s: number;
   create_latency_ms: { p50: number; p99: number; max: number };
@@ -83,6 +84,8 @@ interface PacedRun {
   /** when the first was due */
   t0: number;
   not201: number;
+  /** the answers that were not 201, by status (0: none came: a transport error, or still owed when the drain ended) */
+  not201ByStatus: Record<string, number>;
   /** given up before they left: the server was that far behind */
   unsent: number;
   sentLate: number[];
@@ -106,6 +109,7 @@ async function pacedCreations(
     ok: new Float64Array(count).fill(NaN),
     t0: performance.now() + 50,
     not201: 0,
+    not201ByStatus: {},
     unsent: 0,
     sentLate: [],
     latency: [],
@@ -125,7 +129,10 @@ async function pacedCreations(
           run.sentLate.push(a.sentAt - a.dueAt);
           run.latency.push(a.doneAt - a.sentAt);
           if (a.status === 201) run.ok[i] = a.doneAt;
-          else run.not201++;
+          else {
+            run.not201++;
+            run.not201ByStatus[a.status] = (run.not201ByStatus[a.status] ?? 0) + 1;
+          }
         }),
       );
     }
@@ -156,6 +163,7 @@ function creationStats(run: PacedRun) {
   return {
     created_201: created,
     not_201: run.not201,
+    not_201_by_status: run.not201ByStatus,
     unsent: run.unsent,
     /** 201s per second, from the first due to the last 201 */
     created_per_s: round(created / ((lastOk - run.t0) / 1000), 1),

@@ -75,7 +75,7 @@ export async function watchSuite(ctx: SuiteContext): Promise<void> {
             measured:
               `${fmt(r.created_per_s)}/s, p50 ${fmtMs(r.create_latency_ms.p50)}, ` +
               `p99 ${fmtMs(r.create_latency_ms.p99)}` +
-              (r.not_201 ? `, ${fmt(r.not_201)} not 201` : '') +
+              notCreated(r) +
               (r.unsent
                 ? `, ${fmt(r.unsent)} never sent (${w.drainS} s after the last was due)`
                 : '') +
@@ -88,7 +88,7 @@ export async function watchSuite(ctx: SuiteContext): Promise<void> {
             measured:
               `${fmt(r.without_watches.created_per_s)}/s, p50 ${fmtMs(r.without_watches.create_latency_ms.p50)}, ` +
               `p99 ${fmtMs(r.without_watches.create_latency_ms.p99)}` +
-              (r.without_watches.not_201 ? `, ${fmt(r.without_watches.not_201)} not 201` : ''),
+              notCreated(r.without_watches),
             target: '(what the watches cost)',
             met: null,
           },
@@ -102,4 +102,13 @@ export async function watchSuite(ctx: SuiteContext): Promise<void> {
     api.close();
     await stopServer(ctx, 'watch', server);
   }
+}
+
+/** `, 26 not 201 (503 ×20, no answer ×6)`, or nothing when every answer was a 201 */
+function notCreated(r: { not_201: number; not_201_by_status: Record<string, number> }): string {
+  if (!r.not_201) return '';
+  const by = Object.entries(r.not_201_by_status)
+    .map(([status, n]) => `${status === '0' ? 'no answer' : status} ×${fmt(n)}`)
+    .join(', ');
+  return `, ${fmt(r.not_201)} not 201 (${by})`;
 }
