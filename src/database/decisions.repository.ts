@@ -107,12 +107,15 @@ export class DecisionsRepository implements BeforeApplicationShutdown {
   }
 
   private async insertDecisions(rows: Array<DecisionWrite & { podId: number }>): Promise<void> {
+    // those of pods deleted meanwhile are left out, each looked up by its id: a scalar
+    // subquery, not EXISTS, which PostgreSQL may plan as a scan of every pod when the pods'
+    // statistics lag behind a table that grows fast (a seq scan per batch of creations)
     await this.dataSource.query(
       `INSERT INTO scheduling_decisions (pod_id, trigger, algorithm, node_name, reason, detail)
        SELECT r.pod_id, r.trigger, r.algorithm, r.node_name, r.reason, r.detail
          FROM json_to_recordset($1) AS r(ord int, pod_id int, trigger text, algorithm text,
                                           node_name text, reason text, detail jsonb)
-        WHERE EXISTS (SELECT 1 FROM pods p WHERE p.id = r.pod_id)
+        WHERE (SELECT true FROM pods p WHERE p.id = r.pod_id)
         ORDER BY r.ord`,
       [
         JSON.stringify(
