@@ -313,21 +313,24 @@ export class PodsRepository {
             AND (c.status <> r.status OR c.restart_count <> r.restart_count
                  OR c.state IS DISTINCT FROM r.state)
           RETURNING c.pod_id)
-       UPDATE pods SET updated_at = now() WHERE id IN (SELECT pod_id FROM changed)`,
+       UPDATE pods SET updated_at = now() WHERE id = ANY(ARRAY(SELECT pod_id FROM changed))`,
       [podId, JSON.stringify(containers.map((c) => ({ ...c, state: c.state ?? null })))],
     );
   }
 
   /** The containers of pods a node reported running without per-container statuses. */
   async markContainersRunning(podIds: number[]): Promise<void> {
-    // as `updateContainerStatuses`: the pods locked first (in id order), then written
+    // as `updateContainerStatuses`: the pods locked first (in id order), then written. The
+    // ids go in as arrays (`= ANY(ARRAY(…))`), so both writes take the indexes: joined, they
+    // were planned as seq scans of every container and pod while the tables' statistics lagged
+    // behind their growth (8.5 ms for 20 pods at 13,000)
     await this.dataSource.query(
       `WITH locked AS (SELECT id FROM pods WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE),
        changed AS (
-         UPDATE containers c SET status = 'running' FROM locked
-          WHERE c.pod_id = locked.id AND c.status <> 'running'
+         UPDATE containers c SET status = 'running'
+          WHERE c.pod_id = ANY(ARRAY(SELECT id FROM locked)) AND c.status <> 'running'
           RETURNING c.pod_id)
-       UPDATE pods SET updated_at = now() WHERE id IN (SELECT pod_id FROM changed)`,
+       UPDATE pods SET updated_at = now() WHERE id = ANY(ARRAY(SELECT pod_id FROM changed))`,
       [podIds],
     );
   }
