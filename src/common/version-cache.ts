@@ -64,15 +64,25 @@ export class VersionCache<T> {
         this.entries.get(id)!.pass = pass;
       }
     });
-    const keep = (id: number, version: string, value: T) => this.set(id, version, value, pass);
+    const keep = (id: number, version: string, value: T) => this.put(id, version, value, pass);
     return { found, missing, keep };
   }
 
+  /** Keeps a value, taking out the least recently used to make room. */
+  set(id: number, version: string, value: T): void {
+    this.put(id, version, value, 0);
+  }
+
+  /** Entries kept, and their weight. */
+  get size(): { entries: number; weight: number } {
+    return { entries: this.entries.size, weight: this.weight };
+  }
+
   /**
-   * Keeps a value, taking out the least recently used to make room; with a lookup's `pass`,
-   * none that lookup found or kept (then, if there is no room, this value is not kept).
+   * `set`; for a lookup's `pass` (not 0), none that lookup found or kept makes room (then,
+   * if there is no room, this value is not kept).
    */
-  set(id: number, version: string, value: T, pass = 0): void {
+  private put(id: number, version: string, value: T, pass: number): void {
     this.drop(id);
     const weight = this.weigh(value);
     if (weight > this.maxWeight) return;
@@ -85,11 +95,6 @@ export class VersionCache<T> {
       this.drop(oldest);
     }
     if (this.weight > this.maxWeight) this.drop(id);
-  }
-
-  /** Entries kept, and their weight. */
-  get size(): { entries: number; weight: number } {
-    return { entries: this.entries.size, weight: this.weight };
   }
 
   private drop(id: number): void {
