@@ -83,7 +83,6 @@ interface PacedRun {
   ok: Float64Array;
   /** when the first was due */
   t0: number;
-  not201: number;
   /** the answers that were not 201, by status (0: none came: a transport error, or still owed when the drain ended) */
   not201ByStatus: Record<string, number>;
   /** given up before they left: the server was that far behind */
@@ -108,7 +107,6 @@ async function pacedCreations(
   const run: PacedRun = {
     ok: new Float64Array(count).fill(NaN),
     t0: performance.now() + 50,
-    not201: 0,
     not201ByStatus: {},
     unsent: 0,
     sentLate: [],
@@ -129,10 +127,7 @@ async function pacedCreations(
           run.sentLate.push(a.sentAt - a.dueAt);
           run.latency.push(a.doneAt - a.sentAt);
           if (a.status === 201) run.ok[i] = a.doneAt;
-          else {
-            run.not201++;
-            run.not201ByStatus[a.status] = (run.not201ByStatus[a.status] ?? 0) + 1;
-          }
+          else run.not201ByStatus[a.status] = (run.not201ByStatus[a.status] ?? 0) + 1;
         }),
       );
     }
@@ -162,7 +157,7 @@ function creationStats(run: PacedRun) {
   const p = (xs: number[], q: number) => round(percentile(xs, q), 1);
   return {
     created_201: created,
-    not_201: run.not201,
+    not_201: Object.values(run.not201ByStatus).reduce((n, k) => n + k, 0),
     not_201_by_status: run.not201ByStatus,
     unsent: run.unsent,
     /** 201s per second, from the first due to the last 201 */
