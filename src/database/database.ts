@@ -4,12 +4,21 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isTransientConflict } from './pg-errors';
 
 /** runs of a transaction at most, when PostgreSQL keeps giving it up */
-const TRANSACTION_RUNS = 3;
+const TRANSACTION_RUNS = 5;
+
+/** the longest pause before the nth new run is n times this (each a random part of it) */
+const RETRY_PAUSE_MS = 10;
 
 /**
  * Runs `work`, and again when PostgreSQL gave it up to break a deadlock or could not
  * serialise it (nothing of it was written): `runs` times at most, `beforeRetry` before
  * each new run. The one retry over PostgreSQL's transient conflicts in kubesim.
+ *
+ * Each new run waits a random while first, longer each time. A transaction PostgreSQL
+ * aborts is often not one of the two that locked each other's rows but one queued between
+ * them (a pod's delete waiting for its node, while two writers of several nodes deadlock
+ * over it); run again at once, it queues again behind the same writers and can be chosen
+ * again. The pause lets the cycle clear first.
  */
 export async function retryOnConflict<T>(
   work: () => Promise<T>,
@@ -22,6 +31,7 @@ export async function retryOnConflict<T>(
     } catch (err) {
       if (!isTransientConflict(err) || attempt >= runs) throw err;
       await beforeRetry?.(attempt);
+      await new Promise((r) => setTimeout(r, Math.random() * RETRY_PAUSE_MS * attempt));
     }
   }
 }
@@ -44,7 +54,7 @@ export class Database {
     return this.dataSource.transaction('REPEATABLE READ', work);
   }
 
-  /** Runs work in a transaction, again (up to 3 times) when PostgreSQL breaks a deadlock. */
+  /** Runs work in a transaction, again (up to 5 runs) when PostgreSQL breaks a deadlock. */
   transaction<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
     return retryOnConflict(() => this.dataSource.transaction(work), TRANSACTION_RUNS);
   }

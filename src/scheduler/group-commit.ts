@@ -131,10 +131,7 @@ export class GroupCommit {
     return retryOnConflict(
       () => this.writeBatch(batch),
       BATCH_RUNS,
-      async (attempt) => {
-        this.cache.invalidate();
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-      },
+      () => this.cache.invalidate(),
     );
   }
 
