@@ -42,7 +42,14 @@ export class BindingsRepository {
 
   /**
    * Binds a pending pod to a node if, under the node's row lock, the node is still
-   * eligible and has room. Returns the pod's IP, or null when the node was taken.
+   * eligible and has room. Returns the pod's IP, or null when the node was taken; `db` is
+   * a transaction.
+   *
+   * A try that fails leaves the node's row unlocked: an UPDATE that waits for a row and then
+   * finds it no longer qualifies keeps it locked all the same (READ COMMITTED's recheck), so
+   * a placement trying its next candidate would hold one node while waiting for another,
+   * which a creation batch (several nodes in one statement) could hold while waiting for the
+   * first. Each try is a savepoint, rolled back when it fails.
    */
   async bindPod(
     db: Db,
@@ -54,6 +61,7 @@ export class BindingsRepository {
     },
     nodeId: number,
   ): Promise<string | null> {
+    await db.query(`SAVEPOINT bind_pod`);
     const [node] = await returning(
       db,
       `UPDATE nodes SET cpu_allocated_m = cpu_allocated_m + $2,
@@ -65,7 +73,10 @@ export class BindingsRepository {
         RETURNING ip_seq, pods_version`,
       [nodeId, pod.cpuReqM, pod.memoryReqMb, toleratesCordon(pod.constraints)],
     );
-    if (!node) return null;
+    if (!node) {
+      await db.query(`ROLLBACK TO SAVEPOINT bind_pod`);
+      return null;
+    }
     const ip = podIp(nodeId, node.ip_seq);
     const [, bound] = await db.query(
       `UPDATE pods SET node_id = $2, status = 'scheduled', ip = $3, reason = NULL,
@@ -74,8 +85,8 @@ export class BindingsRepository {
       [pod.id, nodeId, ip, node.pods_version],
     );
     if (bound === 0) {
-      // the pod was bound or deleted meanwhile: give the room back
-      await this.releaseCapacity(db, nodeId, pod.cpuReqM, pod.memoryReqMb);
+      // the pod was bound or deleted meanwhile: the node's room and lock go back
+      await db.query(`ROLLBACK TO SAVEPOINT bind_pod`);
       return null;
     }
     this.changes.podsChanged(nodeId);
@@ -150,34 +161,45 @@ export class BindingsRepository {
     return row.waiting === true;
   }
 
-  /** Pending pods, oldest first, locking each so two schedulers never place the same one. */
-  async lockPendingPods(
-    db: Db,
-    limit: number,
-  ): Promise<
-    Array<{
-      id: number;
-      name: string;
-      cpuReqM: number;
-      memoryReqMb: number;
-      constraints: PodConstraints | null;
-      algorithm: string | null;
-    }>
-  > {
-    const rows = await db.query(
-      `SELECT id, name, cpu_req_m, memory_req_mb, scheduling, scheduler_algorithm FROM pods
-        WHERE status = 'pending' AND node_id IS NULL
-        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+  /** Ids of pending pods after `afterId`, oldest first (read, not locked). */
+  async pendingPodIds(limit: number, afterId: number): Promise<number[]> {
+    const rows: Array<{ id: number }> = await this.dataSource.query(
+      `SELECT id FROM pods WHERE status = 'pending' AND node_id IS NULL AND id > $2
+        ORDER BY id LIMIT $1`,
+      [limit, afterId],
     );
-    return rows.map((r: Record<string, unknown>) => ({
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * A pod still pending, locked in the caller's transaction so two schedulers never place
+   * it both; null when it was placed or deleted meanwhile, or another holds it.
+   */
+  async lockPendingPod(
+    db: Db,
+    podId: number,
+  ): Promise<{
+    id: number;
+    name: string;
+    cpuReqM: number;
+    memoryReqMb: number;
+    constraints: PodConstraints | null;
+    algorithm: string | null;
+  } | null> {
+    const [r] = await db.query(
+      `SELECT id, name, cpu_req_m, memory_req_mb, scheduling, scheduler_algorithm FROM pods
+        WHERE id = $1 AND status = 'pending' AND node_id IS NULL FOR UPDATE SKIP LOCKED`,
+      [podId],
+    );
+    if (!r) return null;
+    return {
       id: r.id as number,
       name: r.name as string,
       cpuReqM: r.cpu_req_m as number,
       memoryReqMb: r.memory_req_mb as number,
       constraints: (r.scheduling as PodConstraints | null) ?? null,
       algorithm: r.scheduler_algorithm as string | null,
-    }));
+    };
   }
 
   /**

@@ -4,10 +4,15 @@ import { Database } from '../database/database';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PodPlacer } from './pod-placer';
-import { PlaceResult, PodToPlace, scheduledMessage } from './scheduling-decision';
+import { scheduledMessage } from './scheduling-decision';
 import { SchedulerAlgorithm } from './strategies/types';
 
-/** Binds pending pods once room may have appeared, oldest first, in locked batches. */
+/** pending pods read at a time */
+const PAGE = 200;
+/** pages a pass goes through at most */
+const PAGES_PER_PASS = 100;
+
+/** Binds pending pods once room may have appeared, oldest first, each pod locked on its own. */
 @Injectable()
 export class PendingRetry {
   private readonly logger = new Logger(PendingRetry.name);
@@ -48,46 +53,51 @@ export class PendingRetry {
     return this.retrying;
   }
 
+  /**
+   * Pending pods page by page, oldest first, each in a transaction of its own: one that
+   * binds holds one node's row lock, never a second while waiting for it. A transaction
+   * binding several pods took their nodes in the order it chose them, while a creation
+   * batch takes its nodes in its own order: each could hold a node the other waited for,
+   * and PostgreSQL (after a second) gave one up, or a third writer queued between them.
+   */
   private async retryPendingPass(): Promise<number> {
     // the common case (a node's first beat, a freed pod) with nothing waiting: one read
     if (!(await this.bindings.hasPendingPods())) return 0;
     let bound = 0;
-    const batch = 200;
-    for (let offsetGuard = 0; offsetGuard < 100; offsetGuard++) {
-      const { placed, seen } = await this.database
-        .transaction(async (db) => {
-          const pods = await this.bindings.lockPendingPods(db, batch);
-          let placed = 0;
-          const results: Array<{ pod: PodToPlace; result: PlaceResult }> = [];
-          for (const pod of pods) {
-            const result = await this.placer.place(
-              db,
-              pod,
-              pod.algorithm as SchedulerAlgorithm | null,
-              'retry',
-            );
-            if (result.bound) placed++;
-            else await this.bindings.markPending(db, pod.id, result.reason);
-            results.push({ pod, result });
-          }
-          return { placed, seen: pods.length, results };
-        })
-        .then(async (r) => {
-          for (const { pod, result } of r.results) {
-            if (result.bound) {
-              await this.events.record(
-                'Normal',
-                'Scheduled',
-                `pod/${pod.name}`,
-                `${scheduledMessage(pod.name, result.nodeName)} (was pending)`,
-              );
-            }
-          }
-          return r;
+    let afterId = 0;
+    for (let page = 0; page < PAGES_PER_PASS; page++) {
+      const ids = await this.bindings.pendingPodIds(PAGE, afterId);
+      let placed = 0;
+      const recorded: Array<Promise<void>> = [];
+      for (const id of ids) {
+        const outcome = await this.database.transaction(async (db) => {
+          const pod = await this.bindings.lockPendingPod(db, id);
+          if (!pod) return null;
+          const result = await this.placer.place(
+            db,
+            pod,
+            pod.algorithm as SchedulerAlgorithm | null,
+            'retry',
+          );
+          if (!result.bound) await this.bindings.markPending(db, pod.id, result.reason);
+          return { pod, result };
         });
+        if (!outcome?.result.bound) continue;
+        placed++;
+        recorded.push(
+          this.events.record(
+            'Normal',
+            'Scheduled',
+            `pod/${outcome.pod.name}`,
+            `${scheduledMessage(outcome.pod.name, outcome.result.nodeName)} (was pending)`,
+          ),
+        );
+      }
+      await Promise.all(recorded);
       bound += placed;
       // stop when nothing more could be placed or the queue is drained
-      if (placed === 0 || seen < batch) break;
+      if (placed === 0 || ids.length < PAGE) break;
+      afterId = ids[ids.length - 1];
     }
     if (bound) this.metrics.podsScheduled.inc({ via: 'retry' }, bound);
     return bound;
