@@ -113,7 +113,8 @@ describe('faults', () => {
               const res = await api(s.url, 'DELETE', `/pods/${victim}`);
               if (res.status !== 200)
                 throw new Error(
-                  `DELETE /pods/${victim}: ${res.status} ${JSON.stringify(res.body)}`,
+                  `DELETE /pods/${victim}: ${res.status} ${JSON.stringify(res.body)}` +
+                    (res.status >= 500 ? `\nserver log:\n${s.output.slice(-3000)}` : ''),
                 );
               deleted.add(victim);
               continue;

@@ -159,7 +159,9 @@ export class HeartbeatsRepository {
   /**
    * Writes buffered routine heartbeats in one statement. Returns only the nodes that are
    * not as the buffer assumed: gone (status null), no longer healthy, or whose pods
-   * changed (pods_version not the one given) — nothing for the thousands that are.
+   * changed (pods_version not the one given) — nothing for the thousands that are. Run
+   * again when PostgreSQL breaks a deadlock with it (a creation batch takes several nodes
+   * in an order of its own): dropped, those beats' nodes would go the full way again.
    */
   async flushHeartbeats(
     beats: Array<{
@@ -171,8 +173,10 @@ export class HeartbeatsRepository {
     }>,
   ): Promise<Array<{ id: number; health_status: string | null }>> {
     if (!beats.length) return [];
-    return this.dataSource.query(
-      `WITH v AS (
+    return retryOnConflict(
+      () =>
+        this.dataSource.query(
+          `WITH v AS (
          SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[], $4::int[], $5::int[])
                   AS v(id, at, beats, cpu, version)),
        u AS (
@@ -183,13 +187,15 @@ export class HeartbeatsRepository {
          RETURNING n.id, n.health_status, n.pods_version)
        SELECT v.id, u.health_status FROM v LEFT JOIN u ON u.id = v.id
         WHERE u.id IS NULL OR u.health_status <> 'healthy' OR u.pods_version <> v.version`,
-      [
-        beats.map((b) => b.nodeId),
-        beats.map((b) => b.at.toISOString()),
-        beats.map((b) => b.beats),
-        beats.map((b) => b.cpuUsedM),
-        beats.map((b) => b.podsVersion),
-      ],
+          [
+            beats.map((b) => b.nodeId),
+            beats.map((b) => b.at.toISOString()),
+            beats.map((b) => b.beats),
+            beats.map((b) => b.cpuUsedM),
+            beats.map((b) => b.podsVersion),
+          ],
+        ),
+      BEAT_RUNS,
     );
   }
 }
