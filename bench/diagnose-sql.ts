@@ -1,8 +1,8 @@
 /**
  * What PostgreSQL does during the two hot paths, without copying any of kubesim's SQL:
- * starts a load server, runs a burst of pod creations and one of heartbeats, and
- * meanwhile samples pg_stat_activity (what each backend runs or waits on) and reads the
- * counters (transactions, rows, WAL) before and after, per request.
+ * starts a load server, runs a burst of pod creations (alone, then while every node beats)
+ * and one of heartbeats, and meanwhile samples pg_stat_activity (what each backend runs or waits on) and reads the
+ * counters (transactions, rows, WAL, deadlocks) before and after, per request.
  *
  *   npx ts-node bench/diagnose-sql.ts [--nodes 500] [--seconds 5] [--algorithm best-fit]
  */
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client } from 'pg';
 import { Api } from './lib/api';
-import { beatAll, registerNodes } from './lib/cluster';
+import { beatAll, Beater, registerNodes } from './lib/cluster';
 import { CpuMeter } from './lib/cpu';
 import { installSignalHandlers, runCleanups } from './lib/lifecycle';
 import { runLoad } from './lib/load';
@@ -26,6 +26,8 @@ function arg(name: string, fallback: string): string {
 
 interface Counters {
   xact_commit: number;
+  xact_rollback: number;
+  deadlocks: number;
   tup_inserted: number;
   tup_updated: number;
   tup_returned: number;
@@ -39,7 +41,8 @@ interface Counters {
 async function counters(db: Client): Promise<Counters> {
   const [d] = (
     await db.query(
-      `SELECT xact_commit, tup_inserted, tup_updated, tup_returned, tup_fetched
+      `SELECT xact_commit, xact_rollback, deadlocks, tup_inserted, tup_updated, tup_returned,
+              tup_fetched
          FROM pg_stat_database WHERE datname = current_database()`,
     )
   ).rows;
@@ -60,6 +63,8 @@ async function counters(db: Client): Promise<Counters> {
   }
   return {
     xact_commit: Number(d.xact_commit),
+    xact_rollback: Number(d.xact_rollback),
+    deadlocks: Number(d.deadlocks),
     tup_inserted: Number(d.tup_inserted),
     tup_updated: Number(d.tup_updated),
     tup_returned: Number(d.tup_returned),
@@ -173,6 +178,10 @@ async function measure(
       `${per('tup_updated')} updated, ${per('tup_returned')} returned, ${per('tup_fetched')} fetched, ` +
       `${per('wal_records')} WAL records, ${per('wal_bytes')} WAL bytes, ${per('wal_fsyncs')} WAL syncs`,
   );
+  console.log(
+    `   deadlocks: ${after.deadlocks - before.deadlocks}, ` +
+      `transactions rolled back: ${after.xact_rollback - before.xact_rollback}`,
+  );
   if (after.wal_fsyncs !== null && before.wal_fsyncs !== null) {
     const n = after.wal_fsyncs - before.wal_fsyncs;
     const ms = (after.wal_fsync_ms ?? 0) - (before.wal_fsync_ms ?? 0);
@@ -213,6 +222,19 @@ async function main(): Promise<void> {
       const r = await pods.run({ label: 'diag', nodes, algorithm, durationS: seconds });
       return { requests: r.created, perS: r.pods_per_s };
     });
+    // as in a cluster: the nodes beat (every second) while pods are created
+    const beater = new Beater(api, 1000);
+    for (const node of registered) beater.add(node);
+    await measure(
+      `pod creations while ${nodes} nodes beat every second, ${algorithm}`,
+      db,
+      meter,
+      async () => {
+        const r = await pods.run({ label: 'diag-beating', nodes, algorithm, durationS: seconds });
+        return { requests: r.created, perS: r.pods_per_s };
+      },
+    );
+    beater.stop();
     await measure('GET /healthz (no database: the HTTP stack alone)', db, meter, async () => {
       const r = await runLoad({
         url: server.url,
